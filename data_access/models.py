@@ -1,0 +1,184 @@
+"""The shared database (DESIGN §3) as typed SQLAlchemy ORM models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# GeoJSON of a boundary can outgrow MySQL's 64 KB TEXT.
+GeoJSONText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+ROLES = (
+    "secretary",
+    "committee",
+    "staff",
+    "grid_fulltime",
+    "grid_parttime",
+    "public_welfare",
+    "temporary",
+)
+CERTIFICATES = ("none", "junior", "intermediate", "senior")
+BURDEN_CATEGORIES = (
+    "work_items",
+    "certificates",
+    "forms",
+    "signboards",
+    "mechanisms",
+    "meetings",
+    "inspections",
+    "ledgers",
+    "apps",
+    "creation_tasks",
+)
+COMMUNITY_KINDS = ("urban", "village")
+GRID_KINDS = ("general", "dedicated")
+FACILITY_KINDS = ("service_centre", "social_work_station", "elderly_care", "clinic", "other")
+
+# Chinese names need four-byte UTF-8 on MySQL/MariaDB whatever the server default.
+MYSQL_OPTIONS = {"mysql_charset": "utf8mb4"}
+
+CODE_LENGTHS = {"district": 6, "street": 9, "community": 12, "grid": 15}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class District(Base):
+    __tablename__ = "district"
+    __table_args__ = MYSQL_OPTIONS
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class Street(Base):
+    __tablename__ = "street"
+    __table_args__ = MYSQL_OPTIONS
+
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    district_code: Mapped[str] = mapped_column(ForeignKey("district.code"), index=True)
+
+
+class Community(Base):
+    __tablename__ = "community"
+    __table_args__ = MYSQL_OPTIONS
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    street_code: Mapped[str] = mapped_column(ForeignKey("street.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="urban")
+    area_km2: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    boundary: Mapped[str | None] = mapped_column(GeoJSONText)
+
+
+class CommunityPopulation(Base):
+    __tablename__ = "community_population"
+    __table_args__ = MYSQL_OPTIONS
+
+    community_code: Mapped[str] = mapped_column(ForeignKey("community.code"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_population: Mapped[int] = mapped_column(Integer)
+    households: Mapped[int] = mapped_column(Integer)
+
+
+class Grid(Base):
+    __tablename__ = "grid"
+    __table_args__ = MYSQL_OPTIONS
+
+    code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    community_code: Mapped[str] = mapped_column(ForeignKey("community.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="general")
+    households: Mapped[int | None] = mapped_column(Integer)
+    population: Mapped[int | None] = mapped_column(Integer)
+    has_party_branch: Mapped[bool] = mapped_column(Boolean, default=False)
+    boundary: Mapped[str | None] = mapped_column(GeoJSONText)
+
+
+class StaffMember(Base):
+    """One pseudonymous person: no names, ID numbers or phone numbers are ever stored."""
+
+    __tablename__ = "staff_member"
+    __table_args__ = (
+        Index("ix_staff_member_community_role", "community_code", "role"),
+        Index("ix_staff_member_grid_code", "grid_code"),
+        MYSQL_OPTIONS,
+    )
+
+    staff_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    community_code: Mapped[str] = mapped_column(ForeignKey("community.code"))
+    role: Mapped[str] = mapped_column(String(20))
+    certificate: Mapped[str] = mapped_column(String(16), default="none")
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    grid_code: Mapped[str | None] = mapped_column(ForeignKey("grid.code"))
+
+
+class Facility(Base):
+    __tablename__ = "facility"
+    __table_args__ = MYSQL_OPTIONS
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    community_code: Mapped[str] = mapped_column(ForeignKey("community.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    floor_area_m2: Mapped[float | None] = mapped_column(Float)
+
+
+class BurdenRecord(Base):
+    """One community, category and month; the primary key serves (community, category, period)."""
+
+    __tablename__ = "burden_record"
+    __table_args__ = (
+        Index("ix_burden_record_category_period", "category", "period"),
+        MYSQL_OPTIONS,
+    )
+
+    community_code: Mapped[str] = mapped_column(ForeignKey("community.code"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    period: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ImportBatch(Base):
+    """The audit trail of every import attempt, accepted or refused."""
+
+    __tablename__ = "import_batch"
+    __table_args__ = MYSQL_OPTIONS
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str | None] = mapped_column(Text)

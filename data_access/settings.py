@@ -1,0 +1,171 @@
+"""Every standard and threshold of the metrics, each with its default and the reason for it.
+
+A value is overridden, without code changes, by an environment variable ``DASHBOARD_<NAME>``
+(upper case) or by a ``[settings]`` table in ``.streamlit/secrets.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    reason: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "standard_per_10k",
+        18.0,
+        "十四五城乡社区服务体系建设规划 (国办发〔2021〕56号): 18 community workers per 10,000 residents.",
+    ),
+    Setting(
+        "minimum_workers",
+        9,
+        "Small communities under 5,000 residents still need a working team of at least 9.",
+    ),
+    Setting(
+        "count_grid_fulltime",
+        True,
+        "Whether full-time grid workers count as community workers varies by place; counted by default.",
+    ),
+    Setting(
+        "far_below_ratio",
+        0.8,
+        "A community below 80 % of the standard per 10,000 is flagged as far below it on the Overview.",
+    ),
+    Setting(
+        "rebound_min_pct",
+        10.0,
+        "A burden rebound is a rise of at least 10 % over the lowest value of the previous 12 months.",
+    ),
+    Setting(
+        "rebound_min_abs",
+        1,
+        "…and of at least 1 item, so that a rise from 0 to 0 or tiny noise is not a rebound.",
+    ),
+    Setting(
+        "rebound_window_months",
+        12,
+        "The rebound compares the current month with the lowest of this many previous months.",
+    ),
+    Setting(
+        "grid_households_min",
+        300,
+        "An urban general grid (综合网格) should hold at least 300 households.",
+    ),
+    Setting(
+        "grid_households_max",
+        500,
+        "…and at most 500 households; dedicated grids (专属网格) are not size-checked.",
+    ),
+    Setting(
+        "walk_radius_m",
+        1000.0,
+        "15-minute living circle: a facility within about 1,000 m walk of a grid's centre.",
+    ),
+    Setting(
+        "cache_ttl_seconds",
+        300,
+        "How long query results are cached in the app before the database is asked again.",
+    ),
+    Setting(
+        "default_language",
+        "zh",
+        "Simplified Chinese by default; English on the switch.",
+    ),
+    Setting(
+        "main_burden_categories",
+        "work_items,forms,certificates",
+        "The burden categories whose reduction the Overview shows as KPI cards.",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _coerce(raw: object, default: object, name: str) -> object:
+    """Converts an override to the type of the default, or raises ValueError."""
+    if isinstance(default, bool):
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on", "是"}:
+            return True
+        if text in {"0", "false", "no", "off", "否"}:
+            return False
+        raise ValueError(f"setting {name}: {raw!r} is not a boolean")
+    try:
+        return type(default)(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"setting {name}: {raw!r} is not a {type(default).__name__}") from exc
+
+
+def _secrets_table(path: Path) -> dict[str, object]:
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        table = tomllib.load(handle).get("settings", {})
+    return table if isinstance(table, dict) else {}
+
+
+@dataclass(frozen=True)
+class Settings:
+    standard_per_10k: float
+    minimum_workers: int
+    count_grid_fulltime: bool
+    far_below_ratio: float
+    rebound_min_pct: float
+    rebound_min_abs: int
+    rebound_window_months: int
+    grid_households_min: int
+    grid_households_max: int
+    walk_radius_m: float
+    cache_ttl_seconds: int
+    default_language: str
+    main_burden_categories: str
+
+    @property
+    def counted_roles(self) -> tuple[str, ...]:
+        """Roles counted as community workers (DESIGN §5.1)."""
+        roles = ("secretary", "committee", "staff")
+        return (*roles, "grid_fulltime") if self.count_grid_fulltime else roles
+
+    @property
+    def main_categories(self) -> tuple[str, ...]:
+        return tuple(c.strip() for c in self.main_burden_categories.split(",") if c.strip())
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, secrets_file: Path = SECRETS_FILE
+) -> Settings:
+    """Defaults, overridden by secrets.toml [settings], overridden by DASHBOARD_* variables."""
+    environ = dict(os.environ) if environ is None else environ
+    from_file = _secrets_table(secrets_file)
+    values: dict[str, object] = {}
+    for setting in SETTINGS:
+        raw = environ.get(f"DASHBOARD_{setting.name.upper()}", from_file.get(setting.name))
+        values[setting.name] = (
+            setting.default if raw is None else _coerce(raw, setting.default, setting.name)
+        )
+    unknown = set(from_file) - set(_BY_NAME)
+    if unknown:
+        raise ValueError(f"unknown settings in {secrets_file.name}: {', '.join(sorted(unknown))}")
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return load_settings()
+
+
+assert {f.name for f in fields(Settings)} == set(_BY_NAME), "Settings and SETTINGS disagree"
