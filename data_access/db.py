@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,4 +49,14 @@ def read_frame(
     """Runs a read statement and returns its rows as a DataFrame with the statement's column names."""
     with engine.connect() as connection:
         result = connection.execute(statement, dict(params or {}))
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return _decimals_to_numbers(frame)
+
+
+def _decimals_to_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """MySQL returns SUM() as DECIMAL; the dashboard works in ints and floats."""
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if frame[column].dtype == object and len(values) and isinstance(values.iloc[0], Decimal):
+            frame[column] = pd.to_numeric(frame[column])
+    return frame

@@ -1,0 +1,64 @@
+"""The area hierarchy: units, their names and what data the database holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from data_access.db import read_frame
+from data_access.models import BurdenRecord, Community, District, Grid, StaffMember, Street
+from data_access.scope import Scope
+from data_access.sql import in_scope
+
+
+def units(engine: Engine) -> pd.DataFrame:
+    """Every district, street and community: code, name, level, parent_code (filters and names)."""
+    queries = (
+        ("district", select(District.code, District.name, District.code.label("parent_code"))),
+        ("street", select(Street.code, Street.name, Street.district_code.label("parent_code"))),
+        (
+            "community",
+            select(Community.code, Community.name, Community.street_code.label("parent_code")),
+        ),
+    )
+    frames = [read_frame(engine, statement).assign(level=level) for level, statement in queries]
+    merged = pd.concat(frames, ignore_index=True)
+    merged.loc[merged["level"] == "district", "parent_code"] = None
+    return merged[["code", "name", "level", "parent_code"]].sort_values("code", ignore_index=True)
+
+
+def community_count(engine: Engine) -> int:
+    """How many communities the database holds (0 = nothing to show yet)."""
+    return int(read_frame(engine, select(func.count()).select_from(Community)).iloc[0, 0])
+
+
+def data_months(engine: Engine) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last month with burden data, or with staff starting, whichever exists."""
+    burden = read_frame(
+        engine, select(func.min(BurdenRecord.period), func.max(BurdenRecord.period))
+    )
+    first, last = burden.iloc[0, 0], burden.iloc[0, 1]
+    if first is None or pd.isna(first):
+        staff = read_frame(
+            engine, select(func.min(StaffMember.start_date), func.max(StaffMember.start_date))
+        )
+        first, last = staff.iloc[0, 0], staff.iloc[0, 1]
+    if first is None or pd.isna(first):
+        return None, None
+    return _as_date(first), _as_date(last)
+
+
+def grid_count(engine: Engine, scope: Scope) -> int:
+    """Grids inside the scope."""
+    statement = select(func.count()).select_from(Grid).where(in_scope(Grid.community_code, scope))
+    return int(read_frame(engine, statement).iloc[0, 0])
+
+
+def _as_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

@@ -1,0 +1,79 @@
+"""A scope: the area chosen (city, district, street or community) and the as-of date (DESIGN §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from typing import Literal
+
+Level = Literal["city", "district", "street", "community"]
+
+LEVELS: tuple[Level, ...] = ("city", "district", "street", "community")
+CODE_LENGTH: dict[str, int] = {"district": 6, "street": 9, "community": 12, "grid": 15}
+CHILD_LEVEL: dict[str, str] = {
+    "city": "district",
+    "district": "street",
+    "street": "community",
+    "community": "grid",
+}
+_CODE = re.compile(r"^[0-9]{6}([0-9]{3}){0,3}$")
+
+
+def level_of_code(code: str) -> str:
+    """The level a code belongs to from its length; ValueError when it is not a unit code."""
+    if not _CODE.match(code):
+        raise ValueError(f"not a unit code: {code!r}")
+    return {6: "district", 9: "street", 12: "community", 15: "grid"}[len(code)]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The most specific code chosen (None = the whole city) and the as-of date."""
+
+    code: str | None
+    as_of: dt.date
+
+    def __post_init__(self) -> None:
+        if self.code is not None and level_of_code(self.code) == "grid":
+            raise ValueError("a scope is a district, street or community")
+
+    @property
+    def level(self) -> Level:
+        return "city" if self.code is None else level_of_code(self.code)  # type: ignore[return-value]
+
+    @property
+    def child_level(self) -> str:
+        return CHILD_LEVEL[self.level]
+
+    @property
+    def child_code_length(self) -> int:
+        return CODE_LENGTH[self.child_level]
+
+    def year_earlier(self) -> Scope:
+        """The same area a year before (29 February falls back to the 28th)."""
+        try:
+            as_of = self.as_of.replace(year=self.as_of.year - 1)
+        except ValueError:
+            as_of = self.as_of.replace(year=self.as_of.year - 1, day=28)
+        return replace(self, as_of=as_of)
+
+    def code_range(self) -> tuple[str, str] | None:
+        """Lower and upper bound of every code under this scope, for index-friendly prefix filters."""
+        # ':' sorts right after '9', so [code, code + ':') holds exactly the codes starting with code.
+        return None if self.code is None else (self.code, self.code + ":")
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first of the month `months` after day's month (negative goes back)."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of day's month: the as-of date of a chosen month."""
+    return add_months(day, 1) - dt.timedelta(days=1)

@@ -1,0 +1,91 @@
+"""Portable SQL pieces: the one place where SQLite, PostgreSQL and MySQL/MariaDB differ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, Integer, and_, case, func, literal_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from data_access.scope import Scope
+
+
+class ceil_(FunctionElement[int]):
+    """CEIL(x) for x >= 0; SQLite has no CEIL unless built with its math functions."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(ceil_)
+def _ceil_default(element: ceil_, compiler: Any, **kw: Any) -> str:
+    return f"CEIL({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(ceil_, "sqlite")
+def _ceil_sqlite(element: ceil_, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    # CAST(x AS INTEGER) truncates towards zero in SQLite, so add one unless x is whole.
+    return (
+        f"(CASE WHEN CAST(({value}) AS INTEGER) = ({value}) THEN CAST(({value}) AS INTEGER) "
+        f"ELSE CAST(({value}) AS INTEGER) + 1 END)"
+    )
+
+
+class to_float(FunctionElement[float]):
+    """x as a double-precision float, so ratios come back as floats on every database."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(to_float)
+def _to_float_default(element: to_float, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DOUBLE PRECISION)"
+
+
+@compiles(to_float, "sqlite")
+def _to_float_sqlite(element: to_float, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS REAL)"
+
+
+@compiles(to_float, "mysql")
+@compiles(to_float, "mariadb")
+def _to_float_mysql(element: to_float, compiler: Any, **kw: Any) -> str:
+    # A literal with an exponent is a DOUBLE in MySQL, which CAST cannot produce everywhere.
+    return f"(({compiler.process(element.clauses, **kw)}) * 1.0E0)"
+
+
+def in_scope(code_column: Any, scope: Scope) -> ColumnElement[bool]:
+    """Prefix filter on a unit code as a range, which every database answers from an index."""
+    bounds = scope.code_range()
+    if bounds is None:
+        return literal_column("1") == literal_column("1")
+    return and_(code_column >= bounds[0], code_column < bounds[1])
+
+
+def code_prefix(code_column: Any, length: int) -> ColumnElement[str]:
+    """The first `length` characters of a code: the code of its ancestor at that level."""
+    if length not in (6, 9, 12, 15):
+        raise ValueError(f"not a code length: {length}")
+    # A literal length keeps GROUP BY and SELECT textually identical on PostgreSQL.
+    return func.substr(code_column, 1, literal_column(str(length)))
+
+
+def greatest_(first: Any, second: Any) -> ColumnElement[Any]:
+    """The larger of two non-null values (SQLite spells GREATEST as MAX)."""
+    return case((first > second, first), else_=second)
+
+
+def sum_positive(value: Any) -> ColumnElement[Any]:
+    return func.sum(case((value > 0, value), else_=0))
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def safe_ratio(numerator: Any, denominator: Any, scale: float = 1.0) -> ColumnElement[Any]:
+    """numerator / denominator as a float, NULL when the denominator is 0 or NULL."""
+    return to_float(numerator) * scale / to_float(func.nullif(denominator, 0))

@@ -1,0 +1,37 @@
+"""Shared fixtures: a migrated SQLite database holding the small hand-checked city."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from data_access.db import make_engine
+from data_access.schema import upgrade
+from data_access.settings import Settings, load_settings
+from tests.small_city import build_small_city
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings(environ={}, secrets_file=Path("/nonexistent"))
+
+
+@pytest.fixture(scope="session")
+def small_city_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("small") / "small.sqlite3"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_small_city(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def small_city(small_city_url: str) -> Iterator[Engine]:
+    engine = make_engine(small_city_url)
+    yield engine
+    engine.dispose()

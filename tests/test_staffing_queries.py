@@ -1,0 +1,98 @@
+"""Staffing metrics of DESIGN §5.1 on the small hand-checked city (see tests/small_city.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from data_access.queries.staffing import communities_far_below, staffing_by_unit, staffing_total
+from data_access.scope import Scope
+from tests.small_city import AS_OF
+
+
+def by_code(frame):
+    return frame.set_index("code")
+
+
+def test_community_rows_apply_population_year_minimum_and_dates(small_city, settings):
+    rows = by_code(staffing_by_unit(small_city, Scope(None, AS_OF), settings, level="community"))
+    assert rows.loc["990101001001", "resident_population"] == 10000  # 2025, not 2026
+    assert rows.loc["990101001001", "counted_workers"] == 15
+    assert rows.loc["990101001001", "required"] == 18
+    assert rows.loc["990101001002", "resident_population"] == 4000  # latest year ≤ as-of is 2024
+    assert rows.loc["990101001002", "per_10k"] == pytest.approx(20.0)
+    assert rows.loc["990101001002", "required"] == 9  # minimum beats ceil(7.2) = 8
+    assert rows.loc["990101001002", "communities_meeting"] == 0
+    assert rows.loc["990101002002", "required"] == 11
+    assert rows.loc["990102001001", "required"] == 10  # ceil(9.0018)
+    assert rows.loc["990102001001", "communities_meeting"] == 1
+    assert list(rows["gap"]) == [3, 1, 24, 0, 0]
+    assert list(rows["net_gap"]) == [3, 1, 24, -9, 0]
+
+
+def test_street_per_10k_is_ratio_of_sums_not_mean_of_ratios(small_city, settings):
+    rows = by_code(staffing_by_unit(small_city, Scope("990101", AS_OF), settings))
+    assert list(rows.index) == ["990101001", "990101002"]
+    assert rows.loc["990101001", "name"] == "东街道"
+    assert rows.loc["990101001", "per_10k"] == pytest.approx(23 / 14000 * 10000)
+    assert rows.loc["990101001", "per_10k"] != pytest.approx(17.5)
+    assert rows.loc["990101001", "gap"] == 4
+
+
+def test_unit_gap_sums_positive_community_gaps_and_net_gap_nets(small_city, settings):
+    street = by_code(staffing_by_unit(small_city, Scope("990101", AS_OF), settings))
+    assert street.loc["990101002", "gap"] == 24  # C4's surplus of 9 does not fill C3's gap
+    assert street.loc["990101002", "net_gap"] == 15
+    district = by_code(staffing_by_unit(small_city, Scope(None, AS_OF), settings))
+    assert district.loc["990101", "gap"] == 28
+    assert district.loc["990101", "net_gap"] == 19
+    assert district.loc["990101", "per_10k"] == pytest.approx(14.6)
+    assert district.loc["990101", "share_meeting"] == pytest.approx(1 / 4)
+
+
+def test_city_total(small_city, settings):
+    total = staffing_total(small_city, Scope(None, AS_OF), settings)
+    assert total["communities"] == 5
+    assert total["resident_population"] == 55001
+    assert total["counted_workers"] == 83
+    assert total["per_10k"] == pytest.approx(83 / 55001 * 10000)
+    assert total["required"] == 18 + 9 + 54 + 11 + 10
+    assert total["gap"] == 28
+    assert total["share_meeting"] == pytest.approx(2 / 5)
+    assert total["licensed_workers"] == 5 + 3 + 10 + 7 + 4
+    assert total["licensed_rate"] == pytest.approx(29 / 83)
+
+
+def test_edges_of_dates_and_roles(small_city, settings):
+    # C1 has 15 counted: one starting on the as-of date and one leaving the day after count;
+    # one leaving on the as-of date, one starting after it, public welfare, temporary and
+    # part-time grid workers do not.
+    total = staffing_total(small_city, Scope("990101001001", AS_OF), settings)
+    assert total["counted_workers"] == 15
+    a_day_before = staffing_total(
+        small_city, Scope("990101001001", AS_OF.replace(day=29)), settings
+    )
+    assert a_day_before["counted_workers"] == 15 - 1 + 1  # the newcomer is out, the leaver in
+
+
+def test_grid_fulltime_setting(small_city, settings):
+    without = dataclasses.replace(settings, count_grid_fulltime=False)
+    total = staffing_total(small_city, Scope("990101001001", AS_OF), without)
+    assert total["counted_workers"] == 14
+
+
+def test_unknown_population_leaves_required_empty(small_city, settings):
+    scope = Scope("990101001002", AS_OF.replace(year=2023))  # C2's first population year is 2024
+    total = staffing_total(small_city, scope, settings)
+    assert total["communities_assessed"] == 0
+    assert total["counted_workers"] == 8
+    assert pd.isna(total["per_10k"])
+    assert pd.isna(total["required"])
+    assert pd.isna(total["share_meeting"])
+
+
+def test_communities_far_below(small_city, settings):
+    far = communities_far_below(small_city, Scope(None, AS_OF), settings)
+    assert list(far["code"]) == ["990101002001"]  # 10 per 10,000 < 0.8 × 18 = 14.4
