@@ -103,3 +103,9 @@ def unstaffed_grids(engine: Engine, scope: Scope) -> pd.DataFrame:
     return frame.sort_values(
         ["households", "code"], ascending=[False, True], na_position="last", ignore_index=True
     )
+
+
+def grid_list(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Every grid in scope with its kind, households and staffing on the as-of date."""
+    status = grid_status(scope)
+    return read_frame(engine, select(status).order_by(status.c.code))

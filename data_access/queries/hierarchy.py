@@ -8,7 +8,15 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from data_access.db import read_frame
-from data_access.models import BurdenRecord, Community, District, Grid, StaffMember, Street
+from data_access.models import (
+    BurdenRecord,
+    Community,
+    District,
+    Grid,
+    ImportBatch,
+    StaffMember,
+    Street,
+)
 from data_access.scope import Scope
 from data_access.sql import in_scope
 
@@ -62,3 +70,14 @@ def _as_date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+DEMO_KIND = "demo"
+
+
+def holds_demo(engine: Engine) -> bool:
+    """True when the demo city was written into this database (its import_batch row says so)."""
+    statement = select(func.count()).where(
+        ImportBatch.kind == DEMO_KIND, ImportBatch.status == "accepted"
+    )
+    return int(read_frame(engine, statement).iloc[0, 0]) > 0

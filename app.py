@@ -1,0 +1,69 @@
+"""社区治理领导驾驶舱: the router and frame around every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.components import demo_label
+from dashboard.context import PageContext, set_page_context
+from dashboard.database import open_database
+from dashboard.filters import (
+    area_filters,
+    language_switch,
+    month_options,
+    read_language_from_url,
+    read_url_once,
+    show_url_notices,
+    write_url,
+)
+from dashboard.i18n import t
+from dashboard.navigation import PAGES
+from data_access.settings import get_settings
+
+st.set_page_config(
+    page_title="社区治理领导驾驶舱",
+    page_icon=":material/account_balance:",
+    layout="wide",
+)
+
+settings = get_settings()
+read_language_from_url()
+language_switch(settings.default_language)
+
+database = open_database()
+units = data.units(database.url)
+months = month_options(*data.data_months(database.url))
+read_url_once(units, months)
+
+page = st.navigation(
+    [
+        st.Page(
+            spec.path,
+            title=t(spec.title_key),
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=index == 0,
+        )
+        for index, spec in enumerate(PAGES)
+    ]
+)
+
+st.sidebar.header(t("filter.title"))
+scope = area_filters(units, months)
+write_url()
+
+set_page_context(
+    PageContext(
+        url=database.url,
+        scope=scope,
+        units=units,
+        settings=settings,
+        is_demo=database.is_demo,
+        has_data=database.has_data,
+    )
+)
+if database.is_demo:
+    demo_label()
+show_url_notices()
+page.run()

@@ -1,0 +1,79 @@
+"""Shared page furniture: headers, the demo label, KPI cards and the empty-database message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.i18n import fmt_month, is_missing, t
+from data_access.scope import Scope
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI card: label, current value, value a year earlier and how to format them."""
+
+    key: str
+    label: str
+    value: object
+    year_earlier: object = None
+    fmt: Callable[[object], str] = str
+    delta_fmt: Callable[[float], str] | None = None
+    higher_is_better: bool = True
+    help: str | None = None
+
+    def delta(self) -> str | None:
+        if self.delta_fmt is None or is_missing(self.value) or is_missing(self.year_earlier):
+            return None
+        change = float(self.value) - float(self.year_earlier)  # type: ignore[arg-type]
+        return self.delta_fmt(change)
+
+
+def scope_name(scope: Scope, units: pd.DataFrame) -> str:
+    """The chosen area's name, or the whole city."""
+    if scope.code is None:
+        return t("scope.city")
+    names = dict(zip(units["code"], units["name"], strict=True))
+    return names.get(scope.code, scope.code)
+
+
+def page_header(title_key: str, scope: Scope, units: pd.DataFrame) -> None:
+    st.title(t(title_key))
+    st.caption(
+        t(
+            "header.scope",
+            scope=scope_name(scope, units),
+            level=t(f"level.{scope.level}"),
+            month=fmt_month(scope.as_of),
+        )
+    )
+
+
+def demo_label() -> None:
+    st.info(t("demo.label"), icon=":material/science:")
+
+
+def stop_if_empty(has_data: bool) -> None:
+    """An empty database gets a clear message and the page stops there."""
+    if not has_data:
+        st.info(t("db.empty"), icon=":material/inventory_2:")
+        st.stop()
+
+
+def kpi_row(kpis: list[Kpi], columns: int = 4) -> None:
+    for start in range(0, len(kpis), columns):
+        cells = st.columns(columns)
+        for cell, kpi in zip(cells, kpis[start : start + columns], strict=False):
+            delta = kpi.delta()
+            cell.metric(
+                kpi.label,
+                kpi.fmt(kpi.value),
+                delta=delta,
+                delta_description=None if delta is None else t("kpi.vs_year_earlier"),
+                delta_color="normal" if kpi.higher_is_better else "inverse",
+                help=kpi.help,
+                border=True,
+            )

@@ -1,0 +1,52 @@
+"""What app.py hands every page: the database, the scope, the units and the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.i18n import fmt_month, t
+from data_access.scope import Scope
+from data_access.settings import Settings
+
+_KEY = "_page_context"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    url: str
+    scope: Scope
+    units: pd.DataFrame
+    settings: Settings
+    is_demo: bool
+    has_data: bool
+
+    def unit_name(self, code: str | None) -> str:
+        if code is None:
+            return t("scope.city")
+        names = dict(zip(self.units["code"], self.units["name"], strict=True))
+        return names.get(code, code)
+
+    def filters_used(self) -> dict[str, str]:
+        """The filters of the view, for the filters sheet of an export."""
+        filters = {t("filter.scope"): self.unit_name(self.scope.code)}
+        if self.scope.code:
+            filters[t("filter.code")] = self.scope.code
+        filters[t("filter.month")] = fmt_month(self.scope.as_of)
+        filters[t("filter.as_of_date")] = self.scope.as_of.isoformat()
+        if self.is_demo:
+            filters[t("filter.data")] = t("demo.short")
+        return filters
+
+    def file_stem(self, name: str) -> str:
+        return f"{name}_{self.scope.code or 'city'}_{self.scope.as_of:%Y-%m}"
+
+
+def set_page_context(context: PageContext) -> None:
+    st.session_state[_KEY] = context
+
+
+def page_context() -> PageContext:
+    return st.session_state[_KEY]

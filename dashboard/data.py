@@ -1,0 +1,75 @@
+"""Cached reads for the pages: each wrapper takes the database URL and plain values, never globals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from data_access.db import get_engine
+from data_access.queries import burden, grids, hierarchy, staffing
+from data_access.scope import Scope
+from data_access.settings import Settings, get_settings
+
+TTL = get_settings().cache_ttl_seconds
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def units(url: str) -> pd.DataFrame:
+    return hierarchy.units(get_engine(url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def data_months(url: str) -> tuple[dt.date | None, dt.date | None]:
+    return hierarchy.data_months(get_engine(url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def grid_count(url: str, scope: Scope) -> int:
+    return hierarchy.grid_count(get_engine(url), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def staffing_total(url: str, scope: Scope, settings: Settings) -> pd.Series:
+    return staffing.staffing_total(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def staffing_by_unit(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return staffing.staffing_by_unit(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def communities_far_below(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return staffing.communities_far_below(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def grid_staffing_total(url: str, scope: Scope) -> pd.Series:
+    return grids.grid_staffing_total(get_engine(url), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def grid_staffing_by_unit(url: str, scope: Scope) -> pd.DataFrame:
+    return grids.grid_staffing_by_unit(get_engine(url), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def unstaffed_grids(url: str, scope: Scope) -> pd.DataFrame:
+    return grids.unstaffed_grids(get_engine(url), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def burden_series(url: str, scope: Scope, categories: tuple[str, ...]) -> pd.DataFrame:
+    return burden.monthly_series(get_engine(url), scope, categories)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def community_rebounds(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return burden.community_rebounds(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def grid_list(url: str, scope: Scope) -> pd.DataFrame:
+    return grids.grid_list(get_engine(url), scope)

@@ -1,0 +1,190 @@
+"""Sidebar filters of DESIGN §7: district → street → community and as-of month, kept in the URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, fmt_month, t
+from data_access.scope import Scope, add_months, level_of_code, month_end
+
+AREA_KEYS = ("district", "street", "community")
+URL_KEYS = (*AREA_KEYS, "month", "lang")
+_URL_READ = "_url_read"
+_URL_NOTICES = "_url_notices"
+
+
+def month_options(first: dt.date | None, last: dt.date | None) -> list[str]:
+    """Every month from last back to first as YYYY-MM, newest first."""
+    if first is None or last is None:
+        return []
+    months, month = [], last.replace(day=1)
+    while month >= first.replace(day=1):
+        months.append(month.strftime("%Y-%m"))
+        month = add_months(month, -1)
+    return months
+
+
+def filter_state_for(code: str | None, units: pd.DataFrame) -> dict[str, str | None]:
+    """The district, street and community selection that shows the unit `code`."""
+    state: dict[str, str | None] = dict.fromkeys(AREA_KEYS)
+    if code is None:
+        return state
+    level = level_of_code(code)
+    if level == "grid":
+        code, level = code[:12], "community"
+    if code not in set(units["code"]):
+        raise ValueError(f"unknown unit: {code}")
+    for key, length in (("district", 6), ("street", 9), ("community", 12)):
+        if len(code) >= length:
+            state[key] = code[:length]
+    return state
+
+
+def validated_url_state(
+    params: dict[str, str], units: pd.DataFrame, months: list[str]
+) -> tuple[dict[str, str], list[str]]:
+    """The filter values of a URL that name real units in a consistent chain, and notices for the rest."""
+    known = dict(zip(units["code"], units["level"], strict=True))
+    state: dict[str, str] = {}
+    rejected: list[str] = []
+    parent = ""
+    for key in AREA_KEYS:
+        value = params.get(key)
+        if not value:
+            continue
+        if known.get(value) == key and value.startswith(parent):
+            state[key] = parent = value
+        else:
+            rejected.append(f"{key}={value}")
+    month = params.get("month")
+    if month:
+        if month in months:
+            state["month"] = month
+        else:
+            rejected.append(f"month={month}")
+    language = params.get("lang")
+    if language:
+        if language in LANGUAGES:
+            state["lang"] = language
+        else:
+            rejected.append(f"lang={language}")
+    return state, rejected
+
+
+def read_url_once(units: pd.DataFrame, months: list[str]) -> None:
+    """On a session's first run, takes the filters from the URL; unknown values become a notice."""
+    if st.session_state.get(_URL_READ):
+        return
+    st.session_state[_URL_READ] = True
+    params = {key: st.query_params.get(key, "") for key in URL_KEYS}
+    state, rejected = validated_url_state(params, units, months)
+    state.pop("lang", None)  # taken earlier by read_language_from_url, before the switch is drawn
+    for key, value in state.items():
+        st.session_state[key] = value
+    st.session_state[_URL_NOTICES] = rejected
+
+
+def read_language_from_url() -> None:
+    """The language must be known before anything is drawn, so it is read from the URL first."""
+    if "lang" not in st.session_state and st.query_params.get("lang") in LANGUAGES:
+        st.session_state["lang"] = st.query_params["lang"]
+
+
+def language_switch(default: str) -> None:
+    if st.session_state.get("lang") not in LANGUAGES:
+        st.session_state["lang"] = default if default in LANGUAGES else LANGUAGES[0]
+    st.sidebar.radio(
+        "语言 / Language",
+        LANGUAGES,
+        format_func=LANGUAGE_NAMES.get,
+        key="lang",
+        horizontal=True,
+    )
+
+
+def _clear_below(level: str) -> None:
+    for key in AREA_KEYS[AREA_KEYS.index(level) + 1 :]:
+        st.session_state[key] = None
+
+
+def _drop_inconsistent(units: pd.DataFrame) -> None:
+    """A street that is not in the chosen district (or a community not in the street) is dropped."""
+    known = dict(zip(units["code"], units["level"], strict=True))
+    parent = ""
+    for key in AREA_KEYS:
+        value = st.session_state.get(key)
+        if value is None:
+            continue
+        if known.get(value) != key or not value.startswith(parent):
+            st.session_state[key] = None
+        else:
+            parent = value
+
+
+def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
+    """Draws the cascading filters in the sidebar and returns the chosen scope."""
+    names = dict(zip(units["code"], units["name"], strict=True))
+    _drop_inconsistent(units)
+    parent_of = {"street": "district", "community": "street"}
+    for key in AREA_KEYS:
+        parent_key = parent_of.get(key)
+        parent = st.session_state.get(parent_key) if parent_key else None
+        if parent_key and parent is None:
+            continue
+        level_units = units[units["level"] == key]
+        if parent is not None:
+            level_units = level_units[level_units["parent_code"] == parent]
+        st.sidebar.selectbox(
+            t(f"filter.{key}"),
+            [None, *level_units["code"]],
+            format_func=lambda code, key=key: (
+                t(f"filter.all.{key}") if code is None else names[code]
+            ),
+            key=key,
+            on_change=_clear_below,
+            args=(key,),
+        )
+    if months and st.session_state.get("month") not in months:
+        st.session_state["month"] = months[0]
+    month = st.sidebar.selectbox(
+        t("filter.month"),
+        months,
+        format_func=_month_label,
+        key="month",
+    )
+    code = next(
+        (st.session_state.get(k) for k in reversed(AREA_KEYS) if st.session_state.get(k)), None
+    )
+    as_of = month_end(dt.date.fromisoformat(f"{month}-01")) if month else dt.date.today()
+    return Scope(code, as_of)
+
+
+def _month_label(month: str) -> str:
+    return fmt_month(dt.date.fromisoformat(f"{month}-01"))
+
+
+def show_url_notices() -> None:
+    """Tells once that some values of the URL were unknown and ignored."""
+    rejected = st.session_state.pop(_URL_NOTICES, None)
+    if rejected:
+        st.warning(t("filter.url_ignored", values=", ".join(rejected)), icon="⚠️")
+
+
+def write_url() -> None:
+    """Puts the current filters into the URL so that a link reproduces the view."""
+    wanted = {
+        key: str(st.session_state[key]) for key in URL_KEYS if st.session_state.get(key) is not None
+    }
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def drill_down(code: str) -> None:
+    """Sets the filters to the unit `code` (called from a widget callback, before the rerun)."""
+    from dashboard.context import page_context
+
+    for key, value in filter_state_for(code, page_context().units).items():
+        st.session_state[key] = value

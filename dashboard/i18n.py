@@ -1,0 +1,66 @@
+"""UI text: one catalog per language in assets/i18n, Simplified Chinese by default."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+from data_access.settings import get_settings
+
+CATALOG_DIR = Path(__file__).resolve().parent.parent / "assets" / "i18n"
+LANGUAGES = ("zh", "en")
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def load_catalog(language: str) -> dict[str, str]:
+    """The catalog of one language; ValueError for a language the app does not speak."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language: {language!r}")
+    with (CATALOG_DIR / f"{language}.json").open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def current_language() -> str:
+    language = st.session_state.get("lang", get_settings().default_language)
+    return language if language in LANGUAGES else "zh"
+
+
+def translate(language: str, key: str, **values: object) -> str:
+    """The text of key in language, with {placeholders} filled; the key itself if missing."""
+    text = load_catalog(language).get(key, key)
+    return text.format(**values) if values else text
+
+
+def t(key: str, **values: object) -> str:
+    """The text of key in the language of this session."""
+    return translate(current_language(), key, **values)
+
+
+def is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_int(value: object) -> str:
+    return "—" if is_missing(value) else f"{round(float(value)):,}"  # type: ignore[arg-type]
+
+
+def fmt_decimal(value: object, digits: int = 1) -> str:
+    return "—" if is_missing(value) else f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
+
+
+def fmt_pct(fraction: object, digits: int = 1) -> str:
+    """A 0–1 fraction as a percentage."""
+    return "—" if is_missing(fraction) else f"{float(fraction) * 100:.{digits}f}%"  # type: ignore[arg-type]
+
+
+def fmt_month(month: dt.date, language: str | None = None) -> str:
+    language = language or current_language()
+    if language == "zh":
+        return f"{month.year}年{month.month}月"
+    return month.strftime("%b %Y")

@@ -1,0 +1,18 @@
+"""The registered pages, in menu order: app.py builds the navigation from this list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title_key: str
+    icon: str
+    url_path: str
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
+)

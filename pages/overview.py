@@ -1,0 +1,258 @@
+"""总览 Overview: the leader's first screen (DESIGN §6.1)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.charts import ranking_bar
+from dashboard.components import Kpi, kpi_row, page_header, stop_if_empty
+from dashboard.context import PageContext, page_context
+from dashboard.export import download_table
+from dashboard.filters import drill_down
+from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, t
+from data_access.queries.burden import reduction_of
+
+RANKING_METRICS = {
+    # metric: (percent, low is worse, show the standard)
+    "per_10k": (False, True, True),
+    "gap": (False, False, False),
+    "share_meeting": (True, True, False),
+    "licensed_rate": (True, True, False),
+    "staffed_rate": (True, True, False),
+}
+
+
+def _signed_int(change: float) -> str:
+    return f"{change:+,.0f}"
+
+
+def _signed_decimal(change: float) -> str:
+    return f"{change:+.1f}"
+
+
+def _signed_points(change: float) -> str:
+    return t("kpi.points", value=f"{change * 100:+.1f}")
+
+
+def staffing_kpis(context: PageContext) -> list[Kpi]:
+    scope, settings = context.scope, context.settings
+    now = data.staffing_total(context.url, scope, settings)
+    before = data.staffing_total(context.url, scope.year_earlier(), settings)
+    grids_now = data.grid_staffing_total(context.url, scope)
+    grids_before = data.grid_staffing_total(context.url, scope.year_earlier())
+    standard = fmt_decimal(settings.standard_per_10k, 0)
+    return [
+        Kpi("residents", t("kpi.residents"), now["resident_population"], before["resident_population"], fmt_int, _signed_int),
+        Kpi("communities", t("kpi.communities"), now["communities"], fmt=fmt_int),
+        Kpi("grids", t("kpi.grids"), grids_now["grids"], fmt=fmt_int),
+        Kpi("workers", t("kpi.workers"), now["counted_workers"], before["counted_workers"], fmt_int, _signed_int, help=t("kpi.workers_help", roles=_roles(settings))),
+        Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, _signed_decimal, help=t("kpi.per_10k_help", standard=standard)),
+        Kpi("share_meeting", t("kpi.share_meeting"), now["share_meeting"], before["share_meeting"], fmt_pct, _signed_points, help=t("kpi.share_meeting_help", minimum=settings.minimum_workers)),
+        Kpi("gap", t("kpi.gap"), now["gap"], before["gap"], fmt_int, _signed_int, higher_is_better=False, help=t("kpi.gap_help", net=fmt_int(now["net_gap"]))),
+        Kpi("staffed_rate", t("kpi.staffed_rate"), grids_now["staffed_rate"], grids_before["staffed_rate"], fmt_pct, _signed_points, help=t("kpi.staffed_rate_help", unstaffed=fmt_int(grids_now["unstaffed_grids"]))),
+    ]  # fmt: skip
+
+
+def _roles(settings) -> str:
+    return "、".join(t(f"role.{role}") for role in settings.counted_roles)
+
+
+def burden_kpis(context: PageContext) -> list[Kpi]:
+    scope, settings = context.scope, context.settings
+    categories = settings.main_categories
+    series = data.burden_series(context.url, scope, categories)
+    kpis = []
+    for category in categories:
+        one = series[series["category"] == category]
+        now = reduction_of(one, scope.as_of, settings)
+        before = reduction_of(one, scope.year_earlier().as_of, settings)
+        help_text = (
+            t(
+                "kpi.reduction_help",
+                baseline=fmt_int(now.baseline),
+                baseline_month=now.baseline_period.strftime("%Y-%m"),
+                current=fmt_int(now.current),
+                current_month=now.current_period.strftime("%Y-%m"),
+            )
+            if now.current_period is not None and now.baseline_period is not None
+            else None
+        )
+        kpis.append(
+            Kpi(
+                f"reduction_{category}",
+                t("kpi.reduction", category=t(f"category.{category}")),
+                None if now.reduction_pct is None else now.reduction_pct / 100,
+                None if before.reduction_pct is None else before.reduction_pct / 100,
+                fmt_pct,
+                _signed_points,
+                help=help_text,
+            )
+        )
+    return kpis
+
+
+def ranking_frame(context: PageContext) -> pd.DataFrame:
+    staffing = data.staffing_by_unit(context.url, context.scope, context.settings)
+    grids = data.grid_staffing_by_unit(context.url, context.scope)
+    merged = staffing.merge(grids.drop(columns=["name"]), on="code", how="left")
+    return merged
+
+
+def ranking_section(context: PageContext) -> None:
+    scope = context.scope
+    child = "community" if scope.level == "community" else scope.child_level
+    st.subheader(t("overview.ranking", level=t(f"level.{child}")))
+    frame = ranking_frame(context)
+    metric = st.selectbox(
+        t("overview.ranking_metric"),
+        list(RANKING_METRICS),
+        format_func=lambda m: t(f"metric.{m}"),
+        key="overview_ranking_metric",
+    )
+    percent, low_is_worse, with_standard = RANKING_METRICS[metric]
+    standard = context.settings.standard_per_10k if with_standard else None
+    figure = ranking_bar(
+        frame,
+        metric,
+        title=t(
+            "overview.ranking_title",
+            metric=t(f"metric.{metric}"),
+            scope=context.unit_name(scope.code),
+            date=scope.as_of.isoformat(),
+        ),
+        value_label=t(f"metric.{metric}"),
+        reference=standard,
+        reference_label=t("overview.standard_line", standard=fmt_decimal(standard, 0))
+        if standard
+        else None,
+        percent=percent,
+        low_is_worse=low_is_worse,
+    )
+    st.plotly_chart(figure, key="overview_ranking_chart")
+    table = display_table(frame)
+    if scope.level != "community":
+        st.caption(t("overview.drill_hint"))
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="overview_ranking_table",
+        on_select=_drill_from_table,
+        selection_mode="single-row",
+        column_config={t("col.code"): st.column_config.TextColumn()},
+    )
+    st.session_state["_ranking_codes"] = list(frame["code"])
+    download_table(
+        table,
+        t("overview.ranking_sheet"),
+        context.file_stem("ranking"),
+        context.filters_used(),
+        "overview_ranking",
+    )
+
+
+def _drill_from_table() -> None:
+    selection = st.session_state["overview_ranking_table"].selection
+    codes = st.session_state.get("_ranking_codes", [])
+    if selection.rows and selection.rows[0] < len(codes):
+        drill_down(codes[selection.rows[0]])
+
+
+DISPLAY_COLUMNS = [
+    "code", "name", "communities", "resident_population", "counted_workers", "per_10k",
+    "required", "gap", "net_gap", "share_meeting", "licensed_rate", "grids", "staffed_rate",
+]  # fmt: skip
+
+
+def display_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The ranking as shown and exported: translated headers, rates as percentages."""
+    shown = frame[[c for c in DISPLAY_COLUMNS if c in frame.columns]].copy()
+    for column in ("share_meeting", "licensed_rate", "staffed_rate"):
+        if column in shown:
+            shown[column] = (shown[column] * 100).round(1)
+    if "per_10k" in shown:
+        shown["per_10k"] = shown["per_10k"].round(2)
+    return shown.rename(columns={c: t(f"col.{c}") for c in shown.columns})
+
+
+def alerts_section(context: PageContext) -> None:
+    scope, settings = context.scope, context.settings
+    st.subheader(t("overview.alerts"))
+    far = data.communities_far_below(context.url, scope, settings)
+    rebounds = data.community_rebounds(context.url, scope, settings)
+    unstaffed = data.unstaffed_grids(context.url, scope)
+    threshold = fmt_decimal(settings.far_below_ratio * settings.standard_per_10k)
+    tabs = st.tabs(
+        [
+            t("alert.far_below", n=len(far)),
+            t("alert.rebounds", n=len(rebounds)),
+            t("alert.unstaffed", n=len(unstaffed)),
+        ]
+    )
+    with tabs[0]:
+        st.caption(t("alert.far_below_help", threshold=threshold))
+        table = far[
+            ["code", "name", "resident_population", "counted_workers", "per_10k", "required", "gap"]
+        ].copy()
+        table["per_10k"] = table["per_10k"].round(2)
+        _alert_table(context, table, "far_below")
+    with tabs[1]:
+        st.caption(
+            t(
+                "alert.rebounds_help",
+                pct=fmt_decimal(settings.rebound_min_pct, 0),
+                months=settings.rebound_window_months,
+            )
+        )
+        table = rebounds[
+            ["community_code", "name", "category", "period", "window_min", "current"]
+        ].copy()
+        table["category"] = table["category"].map(lambda c: t(f"category.{c}"))
+        table["period"] = table["period"].map(lambda p: p.strftime("%Y-%m"))
+        _alert_table(context, table, "rebounds")
+    with tabs[2]:
+        table = unstaffed[["code", "name", "community_name", "kind", "households"]].copy()
+        table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
+        _alert_table(context, table, "unstaffed")
+
+
+def _alert_table(context: PageContext, table: pd.DataFrame, name: str) -> None:
+    if table.empty:
+        st.success(t("alert.none"))
+        return
+    shown = table.rename(columns={c: t(f"col.{c}") for c in table.columns})
+    st.dataframe(shown, hide_index=True, key=f"overview_alert_{name}")
+    download_table(
+        shown,
+        t(f"alert.sheet.{name}"),
+        context.file_stem(name),
+        context.filters_used(),
+        f"overview_{name}",
+    )
+
+
+def grids_of_community(context: PageContext) -> None:
+    st.subheader(t("overview.grids_of_community"))
+    grids = data.grid_list(context.url, context.scope)
+    table = grids[["code", "name", "kind", "households", "staffed", "fulltime_staffed"]].copy()
+    table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
+    for column in ("staffed", "fulltime_staffed"):
+        table[column] = table[column].map(lambda v: t("yes") if v else t("no"))
+    _alert_table(context, table, "grids")
+
+
+def render() -> None:
+    context = page_context()
+    page_header("page.overview", context.scope, context.units)
+    stop_if_empty(context.has_data)
+    kpi_row(staffing_kpis(context))
+    kpi_row(burden_kpis(context))
+    if context.scope.level == "community":
+        grids_of_community(context)
+    else:
+        ranking_section(context)
+    alerts_section(context)
+
+
+render()

@@ -1,0 +1,66 @@
+"""The shared export helper: CSV with BOM and neutralised formulas, Excel with a filters sheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pandas as pd
+
+from dashboard.export import BOM, csv_bytes, excel_bytes, neutralise, sheet_name
+
+
+def test_csv_starts_with_bom_and_neutralises_formulas():
+    frame = pd.DataFrame(
+        {
+            "名称": ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tTab", "\rCR", "幸福里"],
+            "gap": [-9, 0, 1, 2, 3, 4, 5],
+        }
+    )
+    raw = csv_bytes(frame)
+    assert raw.startswith(BOM.encode("utf-8"))
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["名称", "gap"]
+    assert [row[0] for row in rows[1:]] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tTab",
+        "'\rCR",
+        "幸福里",
+    ]
+    assert rows[1][1] == "-9"  # numbers stay numbers
+
+
+def test_neutralise_leaves_other_values():
+    assert neutralise("社区") == "社区"
+    assert neutralise(-3) == -3
+    assert neutralise(None) is None
+
+
+def test_excel_has_a_sheet_per_table_and_the_filters(tmp_path):
+    tables = {
+        "排名": pd.DataFrame({"代码": ["990101"], "值": [1.5]}),
+        "a/b:c": pd.DataFrame({"x": ["=1+1"]}),
+    }
+    raw = excel_bytes(tables, {"范围": "甲区", "截至": "2025-06"}, "筛选条件", ("条件", "取值"))
+    book = openpyxl.load_workbook(io.BytesIO(raw))
+    assert book.sheetnames == ["排名", "a_b_c", "筛选条件"]
+    assert book["排名"]["A2"].value == "990101"
+    assert book["排名"]["B2"].value == 1.5
+    assert book["a_b_c"]["A2"].value == "=1+1"
+    assert book["a_b_c"]["A2"].data_type == "s"  # stored as text, not as a formula
+    assert [[c.value for c in row] for row in book["筛选条件"].iter_rows()] == [
+        ["条件", "取值"],
+        ["范围", "甲区"],
+        ["截至", "2025-06"],
+    ]
+
+
+def test_sheet_names_are_valid_and_unique():
+    taken: set[str] = set()
+    assert sheet_name("x" * 40, taken) == "x" * 31
+    assert sheet_name("x" * 40, taken) == "x" * 27 + " (2)"
+    assert sheet_name("[a]?", set()) == "_a__"

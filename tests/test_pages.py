@@ -1,0 +1,130 @@
+"""Every registered page under AppTest, in both languages, on a full and on an empty database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.navigation import PAGES
+from data_access.db import make_engine
+from data_access.schema import upgrade
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def run_app(
+    url: str, monkeypatch: pytest.MonkeyPatch, page: str | None = None, **state: object
+) -> AppTest:
+    """One AppTest per scenario: filters go into session state before the first run (DESIGN §12)."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page is not None and page != PAGES[0].path:
+        # A page other than the default is reached after a first run; the state is set again.
+        at.switch_page(page)
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.run()
+    return at
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+@pytest.fixture(scope="session")
+def empty_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('empty') / 'empty.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
+def test_page_runs_on_small_city(spec, lang, small_city_url, monkeypatch):
+    at = run_app(small_city_url, monkeypatch, page=spec.path, lang=lang)
+    assert not at.exception
+    assert (
+        at.title[0].value == ("总览" if lang == "zh" else "Overview") or spec.url_path != "overview"
+    )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
+def test_page_on_empty_database_says_so(spec, lang, empty_url, monkeypatch):
+    at = run_app(empty_url, monkeypatch, page=spec.path, lang=lang)
+    assert not at.exception
+    expected = "还没有任何社区数据" if lang == "zh" else "holds no community data"
+    assert any(expected in info.value for info in at.info)
+
+
+def test_database_without_schema_says_how_to_create_it(tmp_path, monkeypatch):
+    at = run_app(f"sqlite:///{tmp_path / 'bare.sqlite3'}", monkeypatch)
+    assert not at.exception
+    assert "python -m data_access init" in at.error[0].value
+
+
+def test_unreachable_database_gives_a_message_not_a_traceback(monkeypatch):
+    at = run_app("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2", monkeypatch)
+    assert not at.exception
+    assert "无法连接数据库" in at.error[0].value
+
+
+@pytest.mark.parametrize(
+    ("state", "per_10k", "residents"),
+    [
+        ({}, "15.1", "55,001"),  # 83 / 55,001 × 10,000
+        ({"district": "990101"}, "14.6", "50,000"),  # 73 / 50,000 × 10,000
+        ({"district": "990101", "street": "990101001"}, "16.4", "14,000"),  # 23 / 14,000
+        ({"district": "990102"}, "20.0", "5,001"),  # 10 / 5,001 × 10,000 = 19.996
+    ],
+)
+def test_district_filter_changes_kpis_exactly(
+    state, per_10k, residents, small_city_url, monkeypatch
+):
+    at = run_app(small_city_url, monkeypatch, month="2025-06", **state)
+    values = metric_values(at)
+    assert values["每万人社区工作者"] == per_10k
+    assert values["常住人口"] == residents
+
+
+def test_community_scope_lists_its_grids(small_city_url, monkeypatch):
+    at = run_app(
+        small_city_url,
+        monkeypatch,
+        month="2025-06",
+        district="990101",
+        street="990101001",
+        community="990101001001",
+    )
+    assert not at.exception
+    assert metric_values(at)["社区工作者"] == "15"
+    assert [s.value for s in at.subheader] == ["本社区网格", "预警"]
+
+
+def test_unknown_url_code_is_ignored_with_a_notice(small_city_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", small_city_url)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["district"] = "999999"
+    at.query_params["month"] = "2025-06"
+    at.run()
+    assert not at.exception
+    assert "district=999999" in at.warning[0].value
+    assert metric_values(at)["常住人口"] == "55,001"  # the whole city is shown
+
+
+def test_valid_url_code_sets_the_scope(small_city_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", small_city_url)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["district"] = "990101"
+    at.query_params["month"] = "2025-06"
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert metric_values(at)["Workers per 10,000"] == "14.6"
