@@ -25,11 +25,11 @@ class Kpi:
     higher_is_better: bool = True
     help: str | None = None
 
-    def delta(self) -> str | None:
+    def change(self) -> float | None:
+        """Value minus the value a year earlier, when both are known and a change is shown."""
         if self.delta_fmt is None or is_missing(self.value) or is_missing(self.year_earlier):
             return None
-        change = float(self.value) - float(self.year_earlier)  # type: ignore[arg-type]
-        return self.delta_fmt(change)
+        return float(self.value) - float(self.year_earlier)  # type: ignore[arg-type]
 
 
 def scope_name(scope: Scope, units: pd.DataFrame) -> str:
@@ -67,13 +67,15 @@ def kpi_row(kpis: list[Kpi], columns: int = 4) -> None:
     for start in range(0, len(kpis), columns):
         cells = st.columns(columns)
         for cell, kpi in zip(cells, kpis[start : start + columns], strict=False):
-            delta = kpi.delta()
+            change = kpi.change()
+            unchanged = change is not None and abs(change) < 1e-9
             cell.metric(
                 kpi.label,
                 kpi.fmt(kpi.value),
-                delta=delta,
-                delta_description=None if delta is None else t("kpi.vs_year_earlier"),
-                delta_color="normal" if kpi.higher_is_better else "inverse",
+                delta=None if change is None or kpi.delta_fmt is None else kpi.delta_fmt(change),
+                delta_description=None if change is None else t("kpi.vs_year_earlier"),
+                delta_color="off" if unchanged else "normal" if kpi.higher_is_better else "inverse",
+                delta_arrow="off" if unchanged else "auto",
                 help=kpi.help,
                 border=True,
             )

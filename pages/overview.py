@@ -9,9 +9,9 @@ from dashboard import data
 from dashboard.charts import ranking_bar
 from dashboard.components import Kpi, kpi_row, page_header, stop_if_empty
 from dashboard.context import PageContext, page_context
-from dashboard.export import download_table
 from dashboard.filters import drill_down
 from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, t
+from dashboard.tables import table_with_downloads
 from data_access.queries.burden import reduction_of
 
 RANKING_METRICS = {
@@ -131,24 +131,16 @@ def ranking_section(context: PageContext) -> None:
         low_is_worse=low_is_worse,
     )
     st.plotly_chart(figure, key="overview_ranking_chart")
-    table = display_table(frame)
-    if scope.level != "community":
-        st.caption(t("overview.drill_hint"))
-    st.dataframe(
-        table,
-        hide_index=True,
-        key="overview_ranking_table",
-        on_select=_drill_from_table,
-        selection_mode="single-row",
-        column_config={t("col.code"): st.column_config.TextColumn()},
-    )
+    st.caption(t("overview.drill_hint"))
     st.session_state["_ranking_codes"] = list(frame["code"])
-    download_table(
-        table,
-        t("overview.ranking_sheet"),
-        context.file_stem("ranking"),
-        context.filters_used(),
-        "overview_ranking",
+    table_with_downloads(
+        frame[[c for c in RANKING_COLUMNS if c in frame.columns]],
+        key="overview_ranking_table",
+        sheet_title=t("overview.ranking_sheet"),
+        file_stem=context.file_stem("ranking"),
+        filters=context.filters_used(),
+        selectable=True,
+        on_select=_drill_from_table,
     )
 
 
@@ -159,21 +151,10 @@ def _drill_from_table() -> None:
         drill_down(codes[selection.rows[0]])
 
 
-DISPLAY_COLUMNS = [
+RANKING_COLUMNS = [
     "code", "name", "communities", "resident_population", "counted_workers", "per_10k",
     "required", "gap", "net_gap", "share_meeting", "licensed_rate", "grids", "staffed_rate",
 ]  # fmt: skip
-
-
-def display_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The ranking as shown and exported: translated headers, rates as percentages."""
-    shown = frame[[c for c in DISPLAY_COLUMNS if c in frame.columns]].copy()
-    for column in ("share_meeting", "licensed_rate", "staffed_rate"):
-        if column in shown:
-            shown[column] = (shown[column] * 100).round(1)
-    if "per_10k" in shown:
-        shown["per_10k"] = shown["per_10k"].round(2)
-    return shown.rename(columns={c: t(f"col.{c}") for c in shown.columns})
 
 
 def alerts_section(context: PageContext) -> None:
@@ -221,14 +202,12 @@ def _alert_table(context: PageContext, table: pd.DataFrame, name: str) -> None:
     if table.empty:
         st.success(t("alert.none"))
         return
-    shown = table.rename(columns={c: t(f"col.{c}") for c in table.columns})
-    st.dataframe(shown, hide_index=True, key=f"overview_alert_{name}")
-    download_table(
-        shown,
-        t(f"alert.sheet.{name}"),
-        context.file_stem(name),
-        context.filters_used(),
-        f"overview_{name}",
+    table_with_downloads(
+        table,
+        key=f"overview_{name}",
+        sheet_title=t(f"alert.sheet.{name}"),
+        file_stem=context.file_stem(name),
+        filters=context.filters_used(),
     )
 
 
