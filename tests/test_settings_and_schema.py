@@ -1,0 +1,78 @@
+"""Settings overrides, the database choice of DESIGN §8, and the Alembic schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from data_access.__main__ import main
+from data_access.config import EMBEDDED_DB_FILE, resolve_database
+from data_access.db import make_engine
+from data_access.models import Base
+from data_access.schema import current_revision, head_revision, upgrade
+from data_access.settings import SETTINGS, load_settings
+
+NO_FILE = Path("/nonexistent/secrets.toml")
+
+
+def test_defaults_and_reasons():
+    settings = load_settings(environ={}, secrets_file=NO_FILE)
+    assert settings.standard_per_10k == 18.0
+    assert settings.minimum_workers == 9
+    assert settings.counted_roles == ("secretary", "committee", "staff", "grid_fulltime")
+    assert all(setting.reason for setting in SETTINGS)
+
+
+def test_environment_beats_secrets_file(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text("[settings]\nstandard_per_10k = 20\ncount_grid_fulltime = false\n")
+    settings = load_settings(environ={"DASHBOARD_STANDARD_PER_10K": "16.5"}, secrets_file=secrets)
+    assert settings.standard_per_10k == 16.5
+    assert settings.count_grid_fulltime is False
+    assert settings.counted_roles == ("secretary", "committee", "staff")
+
+
+def test_bad_setting_values_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="minimum_workers"):
+        load_settings(environ={"DASHBOARD_MINIMUM_WORKERS": "nine"}, secrets_file=NO_FILE)
+    with pytest.raises(ValueError, match="count_grid_fulltime"):
+        load_settings(environ={"DASHBOARD_COUNT_GRID_FULLTIME": "maybe"}, secrets_file=NO_FILE)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text("[settings]\nstandrad_per_10k = 20\n")
+    with pytest.raises(ValueError, match="standrad_per_10k"):
+        load_settings(environ={}, secrets_file=secrets)
+
+
+def test_database_choice_order(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[connections.shared_db]\nurl = "postgresql+psycopg://r@h/db"\n')
+    assert resolve_database({"DATABASE_URL": "sqlite:///x.db"}, secrets).source == "env"
+    from_file = resolve_database({}, secrets)
+    assert (from_file.source, from_file.url) == ("secrets", "postgresql+psycopg://r@h/db")
+    embedded = resolve_database({}, NO_FILE)
+    assert embedded.is_embedded
+    assert embedded.url == f"sqlite:///{EMBEDDED_DB_FILE}"
+
+
+def test_migration_matches_models_and_is_repeatable(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'schema.sqlite3'}")
+    upgrade(engine)
+    upgrade(engine)  # a second upgrade is a no-op
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+    indexes = {ix["name"] for ix in inspect(engine).get_indexes("burden_record")}
+    assert "ix_burden_record_category_period" in indexes
+
+
+def test_init_command_creates_the_schema(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["init"]) == 0
+    assert "schema up to date" in capsys.readouterr().out
+    assert inspect(make_engine(url)).has_table("staff_member")
