@@ -107,7 +107,13 @@ def language_switch(default: str) -> None:
 
 def _clear_below(level: str) -> None:
     for key in AREA_KEYS[AREA_KEYS.index(level) + 1 :]:
-        st.session_state[key] = None
+        _unset(key)
+
+
+def _unset(key: str) -> None:
+    """Forgets a filter; a selectbox whose key holds None would show an empty placeholder."""
+    if key in st.session_state:
+        del st.session_state[key]
 
 
 def _drop_inconsistent(units: pd.DataFrame) -> None:
@@ -119,7 +125,7 @@ def _drop_inconsistent(units: pd.DataFrame) -> None:
         if value is None:
             continue
         if known.get(value) != key or not value.startswith(parent):
-            st.session_state[key] = None
+            _unset(key)
         else:
             parent = value
 
@@ -187,4 +193,7 @@ def drill_down(code: str) -> None:
     from dashboard.context import page_context
 
     for key, value in filter_state_for(code, page_context().units).items():
-        st.session_state[key] = value
+        if value is None:
+            _unset(key)
+        else:
+            st.session_state[key] = value

@@ -31,7 +31,9 @@ def _column_config(frame: pd.DataFrame) -> dict[str, object]:
     for column in frame.columns:
         label = t(f"col.{column}")
         if column in TEXT_COLUMNS or not pd.api.types.is_numeric_dtype(frame[column]):
-            config[label] = st.column_config.TextColumn(label)
+            config[label] = st.column_config.TextColumn(
+                label, width="medium" if column in TEXT_COLUMNS else None
+            )
         elif column in RATE_COLUMNS:
             config[label] = st.column_config.NumberColumn(label, format="%.1f%%")
         elif column in DECIMAL_COLUMNS:

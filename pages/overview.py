@@ -97,6 +97,7 @@ def ranking_frame(context: PageContext) -> pd.DataFrame:
     staffing = data.staffing_by_unit(context.url, context.scope, context.settings)
     grids = data.grid_staffing_by_unit(context.url, context.scope)
     merged = staffing.merge(grids.drop(columns=["name"]), on="code", how="left")
+    merged["grids"] = merged["grids"].fillna(0).astype(int)  # a unit without grids has none
     return merged
 
 
@@ -132,23 +133,24 @@ def ranking_section(context: PageContext) -> None:
     )
     st.plotly_chart(figure, key="overview_ranking_chart")
     st.caption(t("overview.drill_hint"))
-    st.session_state["_ranking_codes"] = list(frame["code"])
+    # One table per scope, so that a drill-down does not carry the old selection along.
+    table_key = f"overview_ranking_table_{scope.code or 'city'}"
     table_with_downloads(
         frame[[c for c in RANKING_COLUMNS if c in frame.columns]],
-        key="overview_ranking_table",
+        key=table_key,
         sheet_title=t("overview.ranking_sheet"),
         file_stem=context.file_stem("ranking"),
         filters=context.filters_used(),
         selectable=True,
-        on_select=_drill_from_table,
+        on_select=lambda: _drill_to_selected(table_key, list(frame["code"])),
     )
 
 
-def _drill_from_table() -> None:
-    selection = st.session_state["overview_ranking_table"].selection
-    codes = st.session_state.get("_ranking_codes", [])
-    if selection.rows and selection.rows[0] < len(codes):
-        drill_down(codes[selection.rows[0]])
+def _drill_to_selected(table_key: str, codes: list[str]) -> None:
+    """Callback of the ranking table: the selected unit becomes the scope."""
+    rows = st.session_state[table_key].selection.rows
+    if rows and rows[0] < len(codes):
+        drill_down(codes[rows[0]])
 
 
 RANKING_COLUMNS = [
