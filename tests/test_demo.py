@@ -1,0 +1,393 @@
+"""The demo city: deterministic, well-formed and calibrated the way the pages expect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import Polygon, shape
+from sqlalchemy import Engine, text
+
+from data_access.db import make_engine
+from data_access.demo import (
+    DEMO_FIRST_MONTH,
+    DEMO_KIND,
+    DEMO_LAST_MONTH,
+    DemoSummary,
+    area_km2,
+    build_demo,
+    is_demo,
+)
+from data_access.models import BURDEN_CATEGORIES, CODE_LENGTHS
+from data_access.schema import upgrade
+
+COUNTED_ROLES = ("secretary", "committee", "staff", "grid_fulltime")
+SEED = 2024
+
+
+@dataclass
+class Built:
+    engine: Engine
+    summary: DemoSummary
+    progress: list[tuple[float, str]]
+
+
+def _fresh_engine(path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    return engine
+
+
+def _build(path: Path) -> Built:
+    engine = _fresh_engine(path)
+    calls: list[tuple[float, str]] = []
+    summary = build_demo(engine, scale=1, seed=SEED, progress=lambda f, m: calls.append((f, m)))
+    return Built(engine, summary, calls)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    built = _build(tmp_path_factory.mktemp("demo") / "demo.sqlite3")
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    built = _build(tmp_path_factory.mktemp("twin") / "twin.sqlite3")
+    yield built
+    built.engine.dispose()
+
+
+def _frame(engine: Engine, sql: str) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(text(sql), conn)
+
+
+@pytest.fixture(scope="module")
+def tables(demo: Built) -> dict[str, pd.DataFrame]:
+    names = ("district", "street", "community", "community_population", "grid", "facility")
+    frames = {name: _frame(demo.engine, f"SELECT * FROM {name}") for name in names}
+    staff = _frame(demo.engine, "SELECT * FROM staff_member")
+    for column in ("start_date", "end_date"):
+        staff[column] = pd.to_datetime(staff[column])
+    frames["staff_member"] = staff
+    return frames
+
+
+@pytest.fixture(scope="module")
+def burden(demo: Built) -> pd.DataFrame:
+    frame = _frame(demo.engine, "SELECT * FROM burden_record")
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame
+
+
+def _active(staff: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    when = pd.Timestamp(day)
+    return staff[(staff.start_date <= when) & (staff.end_date.isna() | (staff.end_date > when))]
+
+
+def test_same_seed_gives_identical_rows(demo: Built, twin: Built) -> None:
+    for table, key in (
+        ("district", "code"),
+        ("street", "code"),
+        ("community", "code"),
+        ("staff_member", "staff_code"),
+    ):
+        query = f"SELECT * FROM {table} ORDER BY {key}"
+        pd.testing.assert_frame_equal(_frame(demo.engine, query), _frame(twin.engine, query))
+    count = "SELECT COUNT(*) AS n FROM burden_record"
+    assert _frame(demo.engine, count).n[0] == _frame(twin.engine, count).n[0]
+    assert (demo.summary.burden_records, demo.summary.staff) == (
+        twin.summary.burden_records,
+        twin.summary.staff,
+    )
+
+
+def test_sizes_of_scale_one(demo: Built, tables: dict[str, pd.DataFrame]) -> None:
+    summary = demo.summary
+    assert summary.districts == len(tables["district"]) == 6
+    assert 40 <= summary.streets == len(tables["street"]) <= 60
+    assert 350 <= summary.communities == len(tables["community"]) <= 450
+    assert 3_500 <= summary.grids == len(tables["grid"]) <= 4_500
+    assert summary.staff == len(tables["staff_member"])
+    assert summary.facilities == len(tables["facility"])
+    assert summary.seconds > 0
+    village_share = (tables["community"].kind == "village").mean()
+    assert 0.05 <= village_share <= 0.15
+
+
+def test_codes_nest_in_their_parents(tables: dict[str, pd.DataFrame]) -> None:
+    levels = (
+        ("district", None),
+        ("street", "district_code"),
+        ("community", "street_code"),
+        ("grid", "community_code"),
+    )
+    for level, parent in levels:
+        codes = tables[level].code
+        assert (codes.str.len() == CODE_LENGTHS[level]).all(), level
+        assert codes.str.fullmatch(r"9901\d+").all(), level
+        assert codes.is_unique, level
+        if parent is not None:
+            parents = tables[level][parent]
+            assert (codes.str[: len(parents.iloc[0])] == parents).all(), level
+
+
+def test_names_are_unique_within_their_parent(tables: dict[str, pd.DataFrame]) -> None:
+    for level, parent in (("street", "district_code"), ("community", "street_code")):
+        assert not tables[level].duplicated([parent, "name"]).any(), level
+    assert not tables["grid"].duplicated(["community_code", "name"]).any()
+    assert (
+        tables["grid"]
+        .loc[tables["grid"].kind == "dedicated", "name"]
+        .str.endswith("专属网格")
+        .all()
+    )
+
+
+def test_every_boundary_is_a_valid_polygon(tables: dict[str, pd.DataFrame]) -> None:
+    for level in ("community", "grid"):
+        boundaries = tables[level].boundary.dropna()
+        for text_ in boundaries:
+            polygon = shape(json.loads(text_))
+            assert isinstance(polygon, Polygon) and polygon.is_valid and not polygon.is_empty
+    assert tables["community"].boundary.notna().all()
+    missing = tables["grid"].boundary.isna().mean()
+    assert 0 < missing < 0.03
+
+
+def test_community_point_and_area_match_the_boundary(tables: dict[str, pd.DataFrame]) -> None:
+    community = tables["community"]
+    for row in community.itertuples():
+        polygon = shape(json.loads(row.boundary))
+        assert polygon.contains(shapely.Point(row.lon, row.lat))
+        assert row.area_km2 == pytest.approx(area_km2(polygon), rel=1e-3)
+    assert 113.5 < community.lon.mean() < 115.1 and 30.2 < community.lat.mean() < 31.0
+    assert community.area_km2.min() < 1.0 < community.area_km2.max()
+
+
+def test_area_km2_of_a_known_square() -> None:
+    side = 0.01
+    square = shapely.box(114.0, 30.0, 114.0 + side, 30.0 + side)
+    expected = (6371.0088 * 0.01 * 3.141592653589793 / 180) ** 2 * 0.8660254
+    assert area_km2(square) == pytest.approx(expected, rel=1e-3)
+
+
+def test_population_covers_every_year(tables: dict[str, pd.DataFrame]) -> None:
+    population = tables["community_population"]
+    years = set(range(DEMO_FIRST_MONTH.year, DEMO_LAST_MONTH.year + 1))
+    assert population.groupby("community_code").year.apply(set).eq(years).all()
+    ratio = population.resident_population / population.households
+    assert ratio.between(2.5, 2.95).all()
+    latest = population[population.year == DEMO_LAST_MONTH.year]
+    assert (latest.resident_population < 5_000).any()
+    urban = tables["community"].loc[tables["community"].kind == "urban", "code"]
+    urban_latest = latest[latest.community_code.isin(urban)].resident_population
+    assert urban_latest.between(3_000, 15_000).all()
+
+
+def test_grid_sizes_and_coverage(tables: dict[str, pd.DataFrame]) -> None:
+    grid = tables["grid"]
+    general = grid[grid.kind == "general"].households
+    assert 0.8 <= general.between(300, 500).mean() <= 0.95
+    assert (general > 500).any() and (general < 300).any()
+    assert 0.04 <= (grid.kind == "dedicated").mean() <= 0.12
+    assert 0.6 <= grid.has_party_branch.mean() <= 0.8
+    latest = tables["community_population"].query("year == @DEMO_LAST_MONTH.year")
+    households = latest.set_index("community_code").households
+    coverage = grid.groupby("community_code").households.sum() / households
+    assert 0.9 <= grid.households.sum() / households.sum() <= 1.0
+    assert (coverage < 0.9).any() and coverage.max() <= 1.0
+
+
+def test_grid_workers_work_in_their_own_community(tables: dict[str, pd.DataFrame]) -> None:
+    staff = tables["staff_member"]
+    assigned = staff.dropna(subset=["grid_code"])
+    owner = tables["grid"].set_index("code").community_code
+    assert (owner.reindex(assigned.grid_code).to_numpy() == assigned.community_code).all()
+    assert assigned.role.isin(["grid_fulltime", "grid_parttime"]).all()
+    grid_roles = staff.role.isin(["grid_fulltime", "grid_parttime"])
+    assert staff.loc[grid_roles, "grid_code"].notna().all()
+
+
+def test_staff_rows_are_pseudonymous_and_dated(tables: dict[str, pd.DataFrame]) -> None:
+    staff = tables["staff_member"]
+    assert staff.staff_code.str.fullmatch(r"S\d{8}").all()
+    assert set(staff.columns) == {
+        "staff_code",
+        "community_code",
+        "role",
+        "certificate",
+        "birth_year",
+        "start_date",
+        "end_date",
+        "grid_code",
+    }
+    assert staff.birth_year.between(1962, 2001).all()
+    ended = staff.dropna(subset=["end_date"])
+    assert (ended.end_date > ended.start_date).all()
+    assert staff.start_date.max() <= pd.Timestamp(DEMO_LAST_MONTH)
+    assert ended.end_date.max() <= pd.Timestamp(DEMO_LAST_MONTH)
+    assert 0.10 <= staff.end_date.notna().mean() <= 0.22
+    assert (staff.start_date.dt.day == 1).any() and (ended.end_date.dt.day == 1).any()
+
+
+def _per_10k(tables: dict[str, pd.DataFrame], day: dt.date) -> pd.Series:
+    active = _active(tables["staff_member"], day)
+    counted = active[active.role.isin(COUNTED_ROLES)].groupby("community_code").size()
+    population = tables["community_population"]
+    latest = population[population.year <= day.year].sort_values("year")
+    residents = latest.groupby("community_code").resident_population.last()
+    return counted.reindex(residents.index, fill_value=0) / residents * 10_000
+
+
+def test_workers_per_10k_spread_around_the_standard(tables: dict[str, pd.DataFrame]) -> None:
+    ratio = _per_10k(tables, DEMO_LAST_MONTH)
+    assert 14 <= ratio.median() <= 20
+    assert 0.25 <= (ratio < 18).mean() <= 0.60
+    assert (ratio < 14.4).any()
+    earlier = _per_10k(tables, dt.date(2020, 1, 1))
+    assert earlier.median() < ratio.median()
+    year_before = _per_10k(tables, dt.date(DEMO_LAST_MONTH.year - 1, DEMO_LAST_MONTH.month, 1))
+    assert (year_before != ratio).any()
+
+
+def test_certificates_and_ages(tables: dict[str, pd.DataFrame]) -> None:
+    def counted_on(day: dt.date) -> pd.DataFrame:
+        active = _active(tables["staff_member"], day)
+        return active[active.role.isin(COUNTED_ROLES)]
+
+    then, now = counted_on(DEMO_FIRST_MONTH), counted_on(DEMO_LAST_MONTH)
+    licensed_then = (then.certificate != "none").mean()
+    licensed_now = (now.certificate != "none").mean()
+    assert 0.25 <= licensed_then < licensed_now <= 0.65
+    grades = now.certificate.value_counts()
+    assert grades["junior"] > grades["intermediate"] > grades["senior"] > 0
+    age = DEMO_LAST_MONTH.year - now.birth_year
+    bands = pd.cut(age, [0, 34, 44, 54, 120]).value_counts()
+    assert (bands > 0).all()
+    assert ((age < 40) & (now.certificate == "none")).any()
+
+
+def test_some_grids_are_unstaffed(tables: dict[str, pd.DataFrame]) -> None:
+    active = _active(tables["staff_member"], DEMO_LAST_MONTH)
+    workers = active[active.role.isin(["grid_fulltime", "grid_parttime"])]
+    staffed = tables["grid"].code.isin(workers.grid_code)
+    assert 0.85 <= staffed.mean() < 1.0
+
+
+def test_facilities_lie_in_their_community(tables: dict[str, pd.DataFrame]) -> None:
+    facility = tables["facility"]
+    polygons = {
+        row.code: shape(json.loads(row.boundary)) for row in tables["community"].itertuples()
+    }
+    for row in facility.itertuples():
+        assert polygons[row.community_code].contains(shapely.Point(row.lon, row.lat))
+    centres = facility[facility.kind == "service_centre"]
+    assert centres.community_code.is_unique
+    assert len(centres) == len(tables["community"])
+    assert centres.floor_area_m2.between(300, 1_500).all()
+    stations = facility[facility.kind == "social_work_station"]
+    assert stations.community_code.str[:9].nunique() == len(tables["street"])
+    assert facility.code.str.fullmatch(r"F\d{8}").all()
+
+
+def _rebounds(series: pd.DataFrame) -> pd.Series:
+    """Rebound at the last month: current >= 1.1 × and >= 1 + the lowest of the 12 before."""
+    last = pd.Timestamp(DEMO_LAST_MONTH)
+    window = series.loc[
+        :, (series.columns < last) & (series.columns >= last - pd.DateOffset(months=12))
+    ]
+    lowest = window.min(axis=1)
+    current = series[last]
+    return (current >= lowest * 1.1) & (current >= lowest + 1)
+
+
+def test_burden_rows_cover_every_month_but_a_few(
+    burden: pd.DataFrame, tables: dict[str, pd.DataFrame]
+) -> None:
+    months = burden.period.drop_duplicates().sort_values()
+    assert months.iloc[0] == pd.Timestamp(DEMO_FIRST_MONTH)
+    assert months.iloc[-1] == pd.Timestamp(DEMO_LAST_MONTH)
+    assert (months.dt.day == 1).all() and len(months) == 94
+    full = len(tables["community"]) * len(BURDEN_CATEGORIES) * len(months)
+    assert 0.004 <= 1 - len(burden) / full <= 0.02
+    assert set(burden.category) == set(BURDEN_CATEGORIES)
+    assert (burden["count"] >= 0).all()
+
+
+def test_every_category_falls_city_wide(burden: pd.DataFrame) -> None:
+    city = burden.groupby(["category", "period"])["count"].sum().unstack()
+    first, last = pd.Timestamp(DEMO_FIRST_MONTH), pd.Timestamp(DEMO_LAST_MONTH)
+    assert (city[last] < city[first]).all()
+    work_items = city.loc["work_items"]
+    assert 0.25 <= work_items[last] / work_items[first] <= 0.5
+
+
+def test_rebounds_at_the_last_month(burden: pd.DataFrame) -> None:
+    community = burden.pivot_table(
+        index=["community_code", "category"], columns="period", values="count"
+    )
+    flagged = _rebounds(community)
+    assert 1 <= flagged.sum() <= 0.02 * len(flagged)
+    district = (
+        burden.assign(district=burden.community_code.str[:6])
+        .groupby(["district", "category", "period"])["count"]
+        .sum()
+        .unstack()
+    )
+    district_flags = _rebounds(district)
+    assert district_flags.sum() >= 1
+    assert set(district_flags[district_flags].index.get_level_values("category")) == {"forms"}
+
+
+def test_progress_runs_from_zero_to_done(demo: Built) -> None:
+    fractions = [f for f, _ in demo.progress]
+    assert fractions == sorted(fractions)
+    assert fractions[0] == 0.0
+    assert fractions[-1] == 1.0
+    phases = [m for _, m in demo.progress]
+    assert phases[-1] == "done"
+    assert {"geometry", "population", "staff", "grids", "facilities", "burden"} <= set(phases)
+    assert phases.count("burden") >= 10
+
+
+def test_the_demo_batch_is_recorded(demo: Built) -> None:
+    batch = _frame(demo.engine, "SELECT * FROM import_batch")
+    assert len(batch) == 1
+    row = batch.iloc[0]
+    assert (row.kind, row.status, row.file_name) == (
+        DEMO_KIND,
+        "accepted",
+        f"demo:scale=1,seed={SEED}",
+    )
+    assert row.sha256 is None
+    summary = demo.summary
+    assert row.rows > summary.burden_records + summary.staff + summary.grids
+    assert is_demo(demo.engine)
+
+
+def test_a_second_build_is_refused(demo: Built) -> None:
+    with pytest.raises(ValueError, match="not empty"):
+        build_demo(demo.engine, scale=1, seed=SEED + 1)
+    assert _frame(demo.engine, "SELECT COUNT(*) AS n FROM import_batch").n[0] == 1
+
+
+def test_empty_and_unmigrated_databases_are_not_demo(tmp_path: Path) -> None:
+    empty = _fresh_engine(tmp_path / "empty.sqlite3")
+    assert not is_demo(empty)
+    bare = make_engine(f"sqlite:///{tmp_path / 'bare.sqlite3'}")
+    assert not is_demo(bare)
+    with pytest.raises(ValueError):
+        build_demo(bare)
+    with pytest.raises(ValueError):
+        build_demo(empty, scale=0)
+    empty.dispose()
+    bare.dispose()
