@@ -869,7 +869,11 @@ class SlotTable:
 def _per_10k_targets(plan: CityPlan, rng: np.random.Generator) -> np.ndarray:
     """Counted workers per 10,000 aimed at per community: around 18, a few far below."""
     n = len(plan.community_codes)
-    target = np.clip(rng.normal(18.6, 2.6, n), 12.5, 26.0)
+    # Districts and streets differ in how well they staff, so rankings have something to show.
+    district_offset = rng.uniform(-2.6, 2.2, len(plan.district_codes))
+    street_offset = rng.normal(0.0, 1.0, len(plan.street_codes))
+    centre = 18.6 + district_offset[plan.community_district] + street_offset[plan.community_street]
+    target = np.clip(rng.normal(centre, 2.0), 12.5, 26.0)
     far_below = rng.random(n) < 0.025
     return np.where(far_below, rng.uniform(9.0, 13.5, n), target)
 

@@ -35,3 +35,16 @@ def small_city(small_city_url: str) -> Iterator[Engine]:
     engine = make_engine(small_city_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The default demo city in a SQLite file, built once per test session."""
+    from data_access.demo import build_demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_demo(engine)
+    engine.dispose()
+    return url

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.i18n import load_catalog
 from dashboard.navigation import PAGES
 from data_access.db import make_engine
 from data_access.schema import upgrade
@@ -53,6 +54,26 @@ def test_page_runs_on_small_city(spec, lang, small_city_url, monkeypatch):
     assert (
         at.title[0].value == ("总览" if lang == "zh" else "Overview") or spec.url_path != "overview"
     )
+
+
+DEMO_SCOPES = {
+    "city": {},
+    "district": {"district": "990101"},
+    "street": {"district": "990101", "street": "990101001"},
+    "community": {"district": "990101", "street": "990101001", "community": "990101001001"},
+}
+
+
+@pytest.mark.parametrize("level", DEMO_SCOPES)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
+def test_page_runs_on_demo_city(spec, lang, level, demo_url, monkeypatch):
+    at = run_app(demo_url, monkeypatch, page=spec.path, lang=lang, **DEMO_SCOPES[level])
+    assert not at.exception
+    assert at.title[0].value == load_catalog(lang)[spec.title_key]
+    label = load_catalog(lang)["demo.label"]
+    assert any(info.value == label for info in at.info)  # the demo label is on every page
+    assert not at.error
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
