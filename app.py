@@ -30,12 +30,7 @@ st.set_page_config(
 settings = get_settings()
 read_language_from_url()
 language_switch(settings.default_language)
-
-database = open_database()
-units = data.units(database.url)
-months = month_options(*data.data_months(database.url))
-read_url_once(units, months)
-
+# Navigation first, so that a first start building the demo shows the right menu meanwhile.
 page = st.navigation(
     [
         st.Page(
@@ -48,6 +43,11 @@ page = st.navigation(
         for index, spec in enumerate(PAGES)
     ]
 )
+
+database = open_database()
+units = data.units(database.url)
+months = month_options(*data.data_months(database.url))
+read_url_once(units, months)
 
 st.sidebar.header(t("filter.title"))
 scope = area_filters(units, months)
