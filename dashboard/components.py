@@ -68,11 +68,15 @@ def kpi_row(kpis: list[Kpi], columns: int = 4) -> None:
         cells = st.columns(columns)
         for cell, kpi in zip(cells, kpis[start : start + columns], strict=False):
             change = kpi.change()
-            unchanged = change is not None and abs(change) < 1e-9
+            delta = None if change is None or kpi.delta_fmt is None else kpi.delta_fmt(change)
+            # A change that rounds to zero at the shown precision is shown as no change.
+            unchanged = delta is not None and not any(digit in delta for digit in "123456789")
+            if unchanged and kpi.delta_fmt is not None:
+                delta = kpi.delta_fmt(0.0)
             cell.metric(
                 kpi.label,
                 kpi.fmt(kpi.value),
-                delta=None if change is None or kpi.delta_fmt is None else kpi.delta_fmt(change),
+                delta=delta,
                 delta_description=None if change is None else t("kpi.vs_year_earlier"),
                 delta_color="off" if unchanged else "normal" if kpi.higher_is_better else "inverse",
                 delta_arrow="off" if unchanged else "auto",
