@@ -59,18 +59,12 @@ def validated_url_state(
             state[key] = parent = value
         else:
             rejected.append(f"{key}={value}")
-    month = params.get("month")
-    if month:
-        if month in months:
-            state["month"] = month
-        else:
-            rejected.append(f"month={month}")
-    language = params.get("lang")
-    if language:
-        if language in LANGUAGES:
-            state["lang"] = language
-        else:
-            rejected.append(f"lang={language}")
+    for key, allowed in (("month", months), ("lang", LANGUAGES)):
+        value = params.get(key)
+        if value and value in allowed:
+            state[key] = value
+        elif value:
+            rejected.append(f"{key}={value}")
     return state, rejected
 
 
