@@ -1,14 +1,17 @@
-"""Command line: python -m data_access init | demo (DESIGN §10)."""
+"""Command line: python -m data_access init | demo | export (DESIGN §10)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
+from pathlib import Path
 
 from data_access.config import resolve_database
 from data_access.db import make_engine
 from data_access.queries.hierarchy import community_count
 from data_access.schema import has_schema, upgrade
+from data_access.settings import get_settings
 
 
 def _print_progress(fraction: float, phase: str) -> None:
@@ -43,6 +46,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from data_access.exports import export_table
+    from data_access.files import csv_bytes
+
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+        engine = make_engine(resolve_database().url)
+        frame = export_table(engine, args.table, args.level, args.scope, as_of, get_settings())
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    data = csv_bytes(frame)
+    if args.out in (None, "-"):
+        sys.stdout.buffer.write(data)
+    else:
+        Path(args.out).write_bytes(data)
+        print(f"{len(frame)} rows written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data_access", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", type=int, default=1, help="1 ≈ 400 communities; 10 ≈ 4,000")
     demo.add_argument("--seed", type=int, default=2024)
     demo.set_defaults(func=cmd_demo)
+    export = commands.add_parser("export", help="write a metrics table as CSV")
+    export.add_argument("table", help="staffing, burden or grids")
+    export.add_argument("--level", required=True, choices=("district", "street", "community"))
+    export.add_argument("--scope", help="a district, street or community code (default: all)")
+    export.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
+    export.add_argument("--out", help="output file (default: standard output)")
+    export.set_defaults(func=cmd_export)
     return parser
 
 

@@ -8,7 +8,7 @@ import io
 import openpyxl
 import pandas as pd
 
-from dashboard.export import BOM, csv_bytes, excel_bytes, neutralise, sheet_name
+from data_access.files import BOM, csv_bytes, excel_bytes, neutralise, sheet_name
 
 
 def test_csv_starts_with_bom_and_neutralises_formulas():

@@ -1,0 +1,82 @@
+"""Tables of `python -m data_access export` (DESIGN §10): one function per table, same columns everywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from data_access.queries.staffing import staffing_by_unit
+from data_access.scope import LEVELS, Scope, level_of_code
+from data_access.settings import Settings
+
+EXPORT_LEVELS = ("district", "street", "community")
+
+STAFFING_COLUMNS = [
+    "code",
+    "name",
+    "communities",
+    "resident_population",
+    "counted_workers",
+    "per_10k",
+    "required",
+    "gap",
+    "communities_meeting",
+    "licensed_rate",
+]
+INTEGER_COLUMNS = {
+    "communities",
+    "resident_population",
+    "counted_workers",
+    "required",
+    "gap",
+    "communities_meeting",
+}
+
+
+def check_level(level: str, scope_code: str | None) -> None:
+    """LEVEL must be a unit level at or below the scope's; ValueError otherwise."""
+    if level not in EXPORT_LEVELS:
+        raise ValueError(f"level must be one of {', '.join(EXPORT_LEVELS)}, not {level!r}")
+    if scope_code is not None:
+        scope_level = level_of_code(scope_code)
+        if scope_level == "grid":
+            raise ValueError("--scope takes a district, street or community code")
+        if LEVELS.index(level) < LEVELS.index(scope_level):
+            raise ValueError(f"a {scope_level} scope has no units at {level} level")
+
+
+def with_integers(frame: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
+    """Counts as integers (empty when missing), whatever type the database returned."""
+    for column in columns & set(frame.columns):
+        frame[column] = pd.to_numeric(frame[column]).round().astype("Int64")
+    return frame
+
+
+def export_staffing(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
+    """Staffing per unit at `level` inside the scope, unrounded, rates as fractions."""
+    frame = staffing_by_unit(engine, scope, settings, level=level)
+    return with_integers(frame[STAFFING_COLUMNS].copy(), INTEGER_COLUMNS)
+
+
+Exporter = Callable[[Engine, Scope, str, Settings], pd.DataFrame]
+EXPORTERS: dict[str, Exporter] = {
+    "staffing": export_staffing,
+}
+
+
+def export_table(
+    engine: Engine,
+    table: str,
+    level: str,
+    scope_code: str | None,
+    as_of: dt.date,
+    settings: Settings,
+) -> pd.DataFrame:
+    """The rows of `table` for the units at `level` inside scope_code (None: the whole database)."""
+    if table not in EXPORTERS:
+        raise ValueError(f"table must be one of {', '.join(EXPORTERS)}, not {table!r}")
+    check_level(level, scope_code)
+    return EXPORTERS[table](engine, Scope(scope_code, as_of), level, settings)

@@ -1,0 +1,72 @@
+"""File formats shared by the app and the command line: CSV that Excel on Chinese Windows opens,
+and workbooks with a sheet listing the filters used. No Streamlit here."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+
+BOM = "\ufeff"
+# OWASP CSV injection: a cell starting with one of these may run as a formula in a spreadsheet.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def neutralise(value: object) -> object:
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe; other values pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of frame whose text cells and headers cannot start a formula."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    safe.columns = [neutralise(str(column)) for column in safe.columns]
+    return safe
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with a BOM (so Excel detects the encoding), CRLF line ends, formulas neutralised."""
+    text = neutralised(frame).to_csv(index=False, lineterminator="\r\n")
+    return (BOM + text).encode("utf-8")
+
+
+def sheet_name(title: str, taken: set[str]) -> str:
+    """A valid, unique Excel sheet name (at most 31 characters, none of []:*?/\\)."""
+    base = _SHEET_FORBIDDEN.sub("_", title).strip("'") or "Sheet"
+    name, number = base[:31], 2
+    while name in taken:
+        suffix = f" ({number})"
+        name, number = base[: 31 - len(suffix)] + suffix, number + 1
+    taken.add(name)
+    return name
+
+
+def excel_bytes(
+    tables: Mapping[str, pd.DataFrame],
+    filters: Mapping[str, str],
+    filters_title: str = "filters",
+    filter_headers: tuple[str, str] = ("filter", "value"),
+) -> bytes:
+    """A workbook with one sheet per table and a last sheet listing the filters used."""
+    buffer = io.BytesIO()
+    taken: set[str] = set()
+    # Text stays text: no string is turned into a formula or a link.
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        for title, frame in tables.items():
+            name = sheet_name(title, taken)
+            frame.to_excel(writer, sheet_name=name, index=False)
+            writer.sheets[name].set_column(0, max(len(frame.columns) - 1, 0), 16)
+        filter_frame = pd.DataFrame(list(filters.items()), columns=list(filter_headers))
+        name = sheet_name(filters_title, taken)
+        filter_frame.to_excel(writer, sheet_name=name, index=False)
+        writer.sheets[name].set_column(0, 1, 28)
+    return buffer.getvalue()
