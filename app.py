@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import demo_label
 from dashboard.context import PageContext, set_page_context
 from dashboard.database import open_database
 from dashboard.filters import (
@@ -63,7 +62,5 @@ set_page_context(
         has_data=database.has_data,
     )
 )
-if database.is_demo:
-    demo_label()
 show_url_notices()
 page.run()

@@ -19,6 +19,7 @@ pio.templates.default = "plotly_white+dashboard"
 
 BELOW_COLOUR = "#c0392b"
 ABOVE_COLOUR = "#2e86de"
+SCOPE_COLOUR = "#7f8c8d"
 
 
 def ranking_bar(
@@ -30,6 +31,8 @@ def ranking_bar(
     reference_label: str | None = None,
     percent: bool = False,
     low_is_worse: bool = True,
+    scope_value: float | None = None,
+    scope_label: str | None = None,
 ) -> go.Figure:
     """Horizontal bars of units by one value, worst at the top, with an optional reference line."""
     data = frame.dropna(subset=[value_column]).sort_values(value_column, ascending=low_is_worse)
@@ -57,7 +60,16 @@ def ranking_bar(
             line_dash="dash",
             line_color="#555",
             annotation_text=reference_label,
-            annotation_position="top",
+            annotation_position="top right",
+        )
+    if scope_value is not None:
+        figure.add_vline(
+            x=scope_value * (100 if percent else 1),
+            line_dash="dot",
+            line_color=SCOPE_COLOUR,
+            annotation_text=scope_label,
+            annotation_position="top left",
+            annotation_font_color=SCOPE_COLOUR,
         )
     figure.update_layout(
         title=title,

@@ -22,7 +22,7 @@ class Kpi:
     year_earlier: object = None
     fmt: Callable[[object], str] = str
     delta_fmt: Callable[[float], str] | None = None
-    higher_is_better: bool = True
+    higher_is_better: bool | None = True  # None: a change is neither good nor bad
     help: str | None = None
 
     def change(self) -> float | None:
@@ -40,7 +40,10 @@ def scope_name(scope: Scope, units: pd.DataFrame) -> str:
     return names.get(scope.code, scope.code)
 
 
-def page_header(title_key: str, scope: Scope, units: pd.DataFrame) -> None:
+def page_header(title_key: str, scope: Scope, units: pd.DataFrame, is_demo: bool) -> None:
+    """Title, scope and date of a page; on the demo city, the label saying so."""
+    if is_demo:
+        demo_label()
     st.title(t(title_key))
     st.caption(
         t(
@@ -78,8 +81,14 @@ def kpi_row(kpis: list[Kpi], columns: int = 4) -> None:
                 kpi.fmt(kpi.value),
                 delta=delta,
                 delta_description=None if change is None else t("kpi.vs_year_earlier"),
-                delta_color="off" if unchanged else "normal" if kpi.higher_is_better else "inverse",
+                delta_color=_delta_colour(kpi, unchanged),
                 delta_arrow="off" if unchanged else "auto",
                 help=kpi.help,
                 border=True,
             )
+
+
+def _delta_colour(kpi: Kpi, unchanged: bool) -> str:
+    if unchanged or kpi.higher_is_better is None:
+        return "off"
+    return "normal" if kpi.higher_is_better else "inverse"

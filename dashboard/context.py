@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from dashboard.i18n import fmt_month, t
 from data_access.scope import Scope
@@ -49,4 +50,11 @@ def set_page_context(context: PageContext) -> None:
 
 
 def page_context() -> PageContext:
+    """The context app.py stored; a page opened without the frame reruns through it."""
+    if _KEY not in st.session_state:
+        # Until some session has called st.navigation, Streamlit runs a folder named pages/ as a
+        # legacy multipage app, so a deep link right after a restart would skip app.py. Leaving
+        # that mode and rerunning makes app.py the frame again, on the same page and URL.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state[_KEY]

@@ -73,3 +73,28 @@ def community_rebounds(url: str, scope: Scope, settings: Settings) -> pd.DataFra
 @st.cache_data(ttl=TTL, show_spinner=False)
 def grid_list(url: str, scope: Scope) -> pd.DataFrame:
     return grids.grid_list(get_engine(url), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def community_staffing(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return staffing.staffing_by_unit(get_engine(url), scope, settings, level="community")
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def certificate_counts(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return staffing.certificate_counts(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def age_structure(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return staffing.age_structure(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def uncertified_under_40(url: str, scope: Scope, settings: Settings) -> int:
+    return staffing.uncertified_under_40(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def staffing_trend(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return staffing.monthly_trend(get_engine(url), scope, settings)

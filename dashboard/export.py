@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.i18n import t
@@ -41,5 +43,37 @@ def download_table(
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
         icon=":material/table_view:",
+        on_click="ignore",
+    )
+
+
+def chromium_available() -> bool:
+    """Server-side images need a Chromium on the server (Debian's `chromium` package)."""
+    return any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome"))
+
+
+def figure_png(figure: go.Figure) -> bytes:
+    """The figure as a PNG drawn on the server, at twice the screen resolution."""
+    height = figure.layout.height or 450
+    return figure.to_image(format="png", width=1200, height=int(height), scale=2)
+
+
+def show_chart(figure: go.Figure, file_stem: str, key: str) -> None:
+    """A chart with a PNG download (the chart toolbar's camera saves the same view client-side)."""
+    st.plotly_chart(
+        figure,
+        key=key,
+        config={"toImageButtonOptions": {"format": "png", "filename": file_stem, "scale": 2}},
+    )
+    if not chromium_available():
+        st.caption(t("export.png_unavailable"))
+        return
+    st.download_button(
+        t("export.png"),
+        data=lambda: figure_png(figure),
+        file_name=f"{file_stem}.png",
+        mime="image/png",
+        key=f"{key}_png",
+        icon=":material/image:",
         on_click="ignore",
     )

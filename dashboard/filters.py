@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, fmt_month, t
+from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, fmt_month, t
 from data_access.scope import Scope, add_months, level_of_code, month_end
 
 AREA_KEYS = ("district", "street", "community")
@@ -129,6 +130,7 @@ def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
     names = dict(zip(units["code"], units["name"], strict=True))
     _drop_inconsistent(units)
     parent_of = {"street": "district", "community": "street"}
+    everything = {key: t(f"filter.all.{key}") for key in AREA_KEYS}
     for key in AREA_KEYS:
         parent_key = parent_of.get(key)
         parent = st.session_state.get(parent_key) if parent_key else None
@@ -140,9 +142,7 @@ def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
         st.sidebar.selectbox(
             t(f"filter.{key}"),
             [None, *level_units["code"]],
-            format_func=lambda code, key=key: (
-                t(f"filter.all.{key}") if code is None else names[code]
-            ),
+            format_func=lambda code, key=key: everything[key] if code is None else names[code],
             key=key,
             on_change=_clear_below,
             args=(key,),
@@ -152,7 +152,7 @@ def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
     month = st.sidebar.selectbox(
         t("filter.month"),
         months,
-        format_func=_month_label,
+        format_func=partial(_month_label, language=current_language()),
         key="month",
     )
     code = next(
@@ -162,8 +162,8 @@ def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
     return Scope(code, as_of)
 
 
-def _month_label(month: str) -> str:
-    return fmt_month(dt.date.fromisoformat(f"{month}-01"))
+def _month_label(month: str, language: str) -> str:
+    return fmt_month(dt.date.fromisoformat(f"{month}-01"), language)
 
 
 def show_url_notices() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,6 +41,15 @@ def translate(language: str, key: str, **values: object) -> str:
 def t(key: str, **values: object) -> str:
     """The text of key in the language of this session."""
     return translate(current_language(), key, **values)
+
+
+def labeller(prefix: str) -> Callable[[object], str]:
+    """A format_func for widgets: the text of "<prefix>.<value>" in this session's language.
+
+    The language is bound now, so the function gives the same text wherever it is called.
+    """
+    language = current_language()
+    return lambda value: translate(language, f"{prefix}.{value}")
 
 
 def is_missing(value: object) -> bool:

@@ -10,7 +10,7 @@ from dashboard.charts import ranking_bar
 from dashboard.components import Kpi, kpi_row, page_header, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_down
-from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, t
+from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, labeller, t
 from dashboard.tables import table_with_downloads
 from data_access.queries.burden import reduction_of
 
@@ -109,7 +109,7 @@ def ranking_section(context: PageContext) -> None:
     metric = st.selectbox(
         t("overview.ranking_metric"),
         list(RANKING_METRICS),
-        format_func=lambda m: t(f"metric.{m}"),
+        format_func=labeller("metric"),
         key="overview_ranking_metric",
     )
     percent, low_is_worse, with_standard = RANKING_METRICS[metric]
@@ -225,7 +225,7 @@ def grids_of_community(context: PageContext) -> None:
 
 def render() -> None:
     context = page_context()
-    page_header("page.overview", context.scope, context.units)
+    page_header("page.overview", context.scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
     kpi_row(staffing_kpis(context))
     kpi_row(burden_kpis(context))

@@ -14,6 +14,11 @@ C2 has 20 per 10,000 (above 18) yet misses the minimum of 9.
 Street 990101001: 23 workers / 14,000 = 16.428571… per 10,000 (the mean of ratios would be 17.5).
 District 990101: gap 3 + 1 + 24 = 28 (net 19), 73 workers / 50,000 = 14.6 per 10,000.
 City: 83 workers / 55,001 residents.
+
+Counted worker i of a community (i = 0 … n−1) holds a junior certificate when i % 3 == 0 and
+is 30, 40, 50 or 60 years old on the as-of date as i % 4 is 0, 1, 2 or 3. So, city-wide:
+29 licensed; ages under 35 / 35–44 / 45–54 / 55+ = 22 / 22 / 20 / 19; under 40 without a
+certificate (the 30-year-olds with i % 3 != 0) = 2 + 1 + 5 + 3 + 2 = 13.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from data_access.models import (
 )
 
 AS_OF = dt.date(2025, 6, 30)
+BIRTH_YEARS = (1995, 1985, 1975, 1965)
 LONG_AGO = dt.date(2020, 1, 1)
 
 DISTRICTS = [("990101", "甲区"), ("990102", "乙区")]
@@ -137,7 +143,13 @@ def _counted_staff(codes: object) -> list[dict[str, object]]:
         for index, role in enumerate(roles):
             # Every third counted worker holds a certificate: licensed rates below follow.
             certificate = "junior" if index % 3 == 0 else "none"
-            rows.append(_person(next(codes), community, role, certificate=certificate))
+            # Ages on the as-of date cycle through 30, 40, 50 and 60.
+            birth_year = BIRTH_YEARS[index % 4]
+            rows.append(
+                _person(
+                    next(codes), community, role, certificate=certificate, birth_year=birth_year
+                )
+            )
     c1 = [r for r in rows if r["community_code"] == "990101001001"]
     c1[-1]["start_date"] = AS_OF  # starts on the as-of date: counted
     c1[-2]["end_date"] = AS_OF + dt.timedelta(days=1)  # leaves the day after: counted

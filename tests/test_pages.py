@@ -149,3 +149,24 @@ def test_valid_url_code_sets_the_scope(small_city_url, monkeypatch):
     at.run()
     assert not at.exception
     assert metric_values(at)["Workers per 10,000"] == "14.6"
+
+
+def test_staffing_page_shows_the_street_figures(small_city_url, monkeypatch):
+    at = run_app(
+        small_city_url,
+        monkeypatch,
+        page="pages/staffing.py",
+        month="2025-06",
+        district="990101",
+        street="990101001",
+    )
+    assert not at.exception
+    values = metric_values(at)
+    assert values["每万人社区工作者"] == "16.4"  # 23 / 14,000 × 10,000
+    assert values["应配人数"] == "27"  # 18 + 9
+    assert values["缺额人数"] == "4"
+    assert values["持证社工比例"] == "34.8%"  # 8 / 23
+    assert values["40岁以下未持证"] == "3"  # C1: 2, C2: 1
+    assert values["达标社区 / 参评社区"] == "0 / 2"
+    caption = " ".join(c.value for c in at.caption)
+    assert "专职网格员按本地设置计入" in caption

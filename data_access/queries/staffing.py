@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, or_, select
 
 from data_access.db import read_frame
 from data_access.models import Community, CommunityPopulation, District, StaffMember, Street
-from data_access.scope import CODE_LENGTH, Scope
+from data_access.scope import CODE_LENGTH, Scope, add_months, month_end
 from data_access.settings import Settings
 from data_access.sql import (
     ceil_,
@@ -113,9 +114,12 @@ def _aggregate(per_community: Subquery, key: Any | None) -> Select[Any]:
         func.sum(c.resident_population).label("resident_population"),
         func.sum(c.households).label("households"),
         func.sum(c.counted_workers).label("counted_workers"),
-        safe_ratio(func.sum(c.counted_workers), func.sum(c.resident_population), 10000.0).label(
-            "per_10k"
-        ),
+        # Workers of a community without a known population cannot be set against residents.
+        safe_ratio(
+            func.sum(case((c.resident_population.is_(None), 0), else_=c.counted_workers)),
+            func.sum(c.resident_population),
+            10000.0,
+        ).label("per_10k"),
         func.sum(c.required).label("required"),
         sum_positive(gap).label("gap"),
         func.sum(gap).label("net_gap"),
@@ -181,3 +185,123 @@ def communities_far_below(engine: Engine, scope: Scope, settings: Settings) -> p
     frame = staffing_by_unit(engine, scope, settings, level="community")
     threshold = settings.far_below_ratio * settings.standard_per_10k
     return frame[frame["per_10k"] < threshold].sort_values("per_10k", ignore_index=True)
+
+
+def _counted_in_scope(scope: Scope, settings: Settings) -> list[Any]:
+    return [
+        StaffMember.role.in_(settings.counted_roles),
+        in_scope(StaffMember.community_code, scope),
+    ]
+
+
+def certificate_counts(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """Counted workers on the as-of date by certificate (none, junior, intermediate, senior)."""
+    statement = (
+        select(StaffMember.certificate, func.count().label("workers"))
+        .where(*_counted_in_scope(scope, settings), active_on(scope))
+        .group_by(StaffMember.certificate)
+    )
+    frame = read_frame(engine, statement)
+    order = {c: i for i, c in enumerate(("none", "junior", "intermediate", "senior"))}
+    return frame.sort_values("certificate", key=lambda s: s.map(order), ignore_index=True)
+
+
+AGE_BANDS = ("under_35", "35_44", "45_54", "55_over", "unknown")
+
+
+def age_structure(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """Counted workers on the as-of date by age band, and how many of each are without a certificate."""
+    age = literal(scope.as_of.year) - StaffMember.birth_year
+    band = case(
+        (StaffMember.birth_year.is_(None), "unknown"),
+        (age < 35, "under_35"),
+        (age < 45, "35_44"),
+        (age < 55, "45_54"),
+        else_="55_over",
+    )
+    statement = (
+        select(
+            band.label("age_band"),
+            func.count().label("workers"),
+            count_if(StaffMember.certificate == "none").label("uncertified"),
+        )
+        .where(*_counted_in_scope(scope, settings), active_on(scope))
+        .group_by(band)
+    )
+    frame = read_frame(engine, statement).set_index("age_band")
+    return frame.reindex(list(AGE_BANDS), fill_value=0).reset_index()
+
+
+def uncertified_under_40(engine: Engine, scope: Scope, settings: Settings) -> int:
+    """Counted workers under 40 on the as-of date without a social-work certificate (seed 001)."""
+    statement = select(func.count()).where(
+        *_counted_in_scope(scope, settings),
+        active_on(scope),
+        StaffMember.certificate == "none",
+        literal(scope.as_of.year) - StaffMember.birth_year < 40,
+    )
+    return int(read_frame(engine, statement).iloc[0, 0])
+
+
+def tenure_pairs(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """community_code, start_date, end_date, workers: counted staff grouped by their dates."""
+    statement = (
+        select(
+            StaffMember.community_code,
+            StaffMember.start_date,
+            StaffMember.end_date,
+            func.count().label("workers"),
+        )
+        .where(*_counted_in_scope(scope, settings), StaffMember.start_date <= scope.as_of)
+        .group_by(StaffMember.community_code, StaffMember.start_date, StaffMember.end_date)
+    )
+    return read_frame(engine, statement)
+
+
+def population_by_year(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """community_code, year, resident_population of every community in scope."""
+    statement = select(
+        CommunityPopulation.community_code,
+        CommunityPopulation.year,
+        CommunityPopulation.resident_population,
+    ).where(in_scope(CommunityPopulation.community_code, scope))
+    return read_frame(engine, statement)
+
+
+def monthly_trend(
+    engine: Engine, scope: Scope, settings: Settings, months: int = 60
+) -> pd.DataFrame:
+    """month_end, counted_workers, resident_population, per_10k for the last `months` month ends.
+
+    The last point is the as-of date itself, so it agrees with staffing_total.
+    """
+    ends = [month_end(add_months(scope.as_of, -back)) for back in range(months - 1, -1, -1)]
+    ends[-1] = scope.as_of
+    pairs = tenure_pairs(engine, scope, settings)
+    starts = pd.to_datetime(pairs["start_date"]).to_numpy()
+    finishes = pd.to_datetime(pairs["end_date"]).to_numpy()
+    population = _population_table(population_by_year(engine, scope))
+    rows = []
+    for day in ends:
+        stamp = np.datetime64(day, "ns")
+        active = (starts <= stamp) & (pd.isna(finishes) | (finishes > stamp))
+        workers = pairs.loc[active].groupby("community_code")["workers"].sum()
+        residents = population.loc[day.year] if day.year in population.index else pd.Series()
+        residents = residents.dropna()
+        known = workers.reindex(residents.index, fill_value=0).sum()
+        total = int(residents.sum()) if len(residents) else None
+        per_10k = known / total * 10000 if total else None
+        rows.append((day, int(workers.sum()), total, per_10k))
+    columns = ["month_end", "counted_workers", "resident_population", "per_10k"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _population_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Years × communities: each community's population of its latest year ≤ the row's year."""
+    if frame.empty:
+        return pd.DataFrame()
+    table = frame.pivot_table(
+        index="year", columns="community_code", values="resident_population", aggfunc="sum"
+    )
+    years = range(int(table.index.min()), int(table.index.max()) + 30)
+    return table.reindex(years).ffill()

@@ -1,0 +1,217 @@
+"""Figures of the Staffing page: pure functions of the query frames."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard.charts import ABOVE_COLOUR, BELOW_COLOUR, SCOPE_COLOUR
+
+CERTIFICATE_COLOURS = {
+    "none": "#bdc3c7",
+    "junior": "#85c1e9",
+    "intermediate": "#2e86de",
+    "senior": "#1b4f72",
+}
+
+
+def required_vs_counted(frame: pd.DataFrame, title: str, labels: Mapping[str, str]) -> go.Figure:
+    """Counted and required headcount per unit, the largest shortfall at the top."""
+    data = frame.dropna(subset=["required"]).sort_values(["gap", "code"], ascending=[False, True])
+    figure = go.Figure(
+        [
+            go.Bar(
+                name=labels["required"],
+                y=data["name"],
+                x=data["required"],
+                orientation="h",
+                marker_color="#d5d8dc",
+            ),
+            go.Bar(
+                name=labels["counted_workers"],
+                y=data["name"],
+                x=data["counted_workers"],
+                orientation="h",
+                marker_color=[BELOW_COLOUR if gap > 0 else ABOVE_COLOUR for gap in data["gap"]],
+                text=[f"{labels['gap']} {gap:,.0f}" if gap > 0 else "" for gap in data["gap"]],
+                textposition="outside",
+            ),
+        ]
+    )
+    figure.update_layout(
+        title=title,
+        barmode="overlay",
+        height=max(280, 26 * len(data) + 130),
+        yaxis={"autorange": "reversed", "title": None},
+        xaxis_title=labels["headcount"],
+        legend={"orientation": "h", "y": -0.12},
+    )
+    return figure
+
+
+def certificate_split(frame: pd.DataFrame, title: str, labels: Mapping[str, str]) -> go.Figure:
+    """Counted workers by certificate level, one bar each with its share."""
+    total = frame["workers"].sum()
+    figure = go.Figure(
+        go.Bar(
+            x=frame["workers"],
+            y=[labels[c] for c in frame["certificate"]],
+            orientation="h",
+            marker_color=[CERTIFICATE_COLOURS.get(c, "#999") for c in frame["certificate"]],
+            text=[f"{n:,}（{n / total:.0%}）" if total else "" for n in frame["workers"]],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    figure.update_layout(
+        title=title,
+        height=300,
+        xaxis={"title": labels["workers"], "range": [0, max(total, 1) * 0.75]},
+        yaxis={"autorange": "reversed", "title": None},
+        showlegend=False,
+    )
+    return figure
+
+
+def age_bars(frame: pd.DataFrame, title: str, labels: Mapping[str, str]) -> go.Figure:
+    """Counted workers by age band, split into certified and uncertified."""
+    data = frame[(frame["age_band"] != "unknown") | (frame["workers"] > 0)]
+    bands = [labels[f"age.{band}"] for band in data["age_band"]]
+    figure = go.Figure(
+        [
+            go.Bar(
+                name=labels["certified"],
+                x=bands,
+                y=data["workers"] - data["uncertified"],
+                marker_color=ABOVE_COLOUR,
+            ),
+            go.Bar(
+                name=labels["uncertified"],
+                x=bands,
+                y=data["uncertified"],
+                marker_color="#bdc3c7",
+            ),
+        ]
+    )
+    figure.update_layout(
+        title=title,
+        barmode="stack",
+        height=360,
+        yaxis_title=labels["workers"],
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return figure
+
+
+def staffing_trend(
+    frame: pd.DataFrame, standard: float, title: str, labels: Mapping[str, str]
+) -> go.Figure:
+    """Per 10,000 against the standard (top) and counted workers (bottom) by month."""
+    figure = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.6, 0.4],
+        vertical_spacing=0.08,
+        subplot_titles=(labels["per_10k"], labels["counted_workers"]),
+    )
+    figure.add_trace(
+        go.Scatter(
+            name=labels["per_10k"],
+            x=frame["month_end"],
+            y=frame["per_10k"],
+            mode="lines",
+            line={"color": BELOW_COLOUR, "width": 3},
+            hovertemplate="%{x|%Y-%m}: %{y:.2f}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_hline(
+        y=standard,
+        line_dash="dash",
+        line_color="#555",
+        annotation_text=labels["standard"],
+        annotation_position="top left",
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Bar(
+            name=labels["counted_workers"],
+            x=frame["month_end"],
+            y=frame["counted_workers"],
+            marker_color=SCOPE_COLOUR,
+            hovertemplate="%{x|%Y-%m}: %{y:,}<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+    per_10k = frame["per_10k"].dropna()
+    low = min(float(per_10k.min()) if len(per_10k) else standard, standard)
+    high = max(float(per_10k.max()) if len(per_10k) else standard, standard)
+    figure.update_yaxes(range=[np.floor(low - 1), np.ceil(high + 1)], row=1, col=1)
+    figure.update_layout(title=title, height=520, showlegend=False)
+    return figure
+
+
+def population_scatter(
+    frame: pd.DataFrame,
+    standard: float,
+    minimum: int,
+    title: str,
+    labels: Mapping[str, str],
+) -> go.Figure:
+    """Residents against counted workers per community, with the required headcount as a line."""
+    data = frame.dropna(subset=["resident_population"])
+    meets = data["counted_workers"] >= data["required"]
+    figure = go.Figure()
+    for flag, colour, name in (
+        (True, ABOVE_COLOUR, labels["meets"]),
+        (False, BELOW_COLOUR, labels["below"]),
+    ):
+        part = data[meets == flag]
+        figure.add_trace(
+            go.Scatter(
+                name=name,
+                x=part["resident_population"],
+                y=part["counted_workers"],
+                mode="markers",
+                marker={"color": colour, "size": 8, "opacity": 0.75},
+                customdata=np.stack([part["name"], part["required"]], axis=-1)
+                if len(part)
+                else None,
+                hovertemplate="%{customdata[0]}<br>"
+                + labels["resident_population"]
+                + ": %{x:,}<br>"
+                + labels["counted_workers"]
+                + ": %{y}<br>"
+                + labels["required"]
+                + ": %{customdata[1]}<extra></extra>",
+            )
+        )
+    top = float(data["resident_population"].max()) if len(data) else 10000.0
+    xs = np.linspace(0, top * 1.05, 200)
+    required = np.maximum(minimum, np.ceil(standard * xs / 10000))
+    figure.add_trace(
+        go.Scatter(
+            name=labels["required_line"],
+            x=xs,
+            y=required,
+            mode="lines",
+            line={"color": SCOPE_COLOUR, "dash": "dash", "shape": "hv"},
+            hoverinfo="skip",
+        )
+    )
+    figure.update_layout(
+        title=title,
+        height=420,
+        xaxis_title=labels["resident_population"],
+        yaxis_title=labels["counted_workers"],
+        legend={"orientation": "h", "y": -0.18},
+    )
+    return figure

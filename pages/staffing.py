@@ -1,0 +1,241 @@
+"""队伍配备 Staffing: workers per 10,000 against the standard, gaps, certificates, age, trend (§6.2)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.charts import ranking_bar
+from dashboard.components import Kpi, kpi_row, page_header, stop_if_empty
+from dashboard.context import PageContext, page_context
+from dashboard.export import show_chart
+from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, t
+from dashboard.staffing_charts import (
+    age_bars,
+    certificate_split,
+    population_scatter,
+    required_vs_counted,
+    staffing_trend,
+)
+from dashboard.tables import table_with_downloads
+from data_access.queries.staffing import AGE_BANDS
+
+UNIT_COLUMNS = [
+    "code", "name", "communities", "resident_population", "households", "counted_workers",
+    "per_10k", "required", "gap", "net_gap", "communities_meeting", "communities_assessed",
+    "share_meeting", "licensed_workers", "licensed_rate",
+]  # fmt: skip
+COMMUNITY_COLUMNS = [
+    "code", "name", "resident_population", "counted_workers", "per_10k", "required", "gap",
+    "licensed_rate",
+]  # fmt: skip
+
+
+def chart_title(context: PageContext, key: str) -> str:
+    """Every title says what is shown, for which area and on which date."""
+    return t(key, scope=context.unit_name(context.scope.code), date=context.scope.as_of.isoformat())
+
+
+def counted_roles_note(context: PageContext) -> None:
+    settings = context.settings
+    counted = "、".join(t(f"role.{role}") for role in settings.counted_roles)
+    st.caption(
+        t(
+            "staffing.roles_note",
+            roles=counted,
+            grid=t(
+                "staffing.grid_counted"
+                if settings.count_grid_fulltime
+                else "staffing.grid_not_counted"
+            ),
+        )
+    )
+
+
+def kpis(context: PageContext) -> None:
+    scope, settings = context.scope, context.settings
+    now = data.staffing_total(context.url, scope, settings)
+    before = data.staffing_total(context.url, scope.year_earlier(), settings)
+    young = data.uncertified_under_40(context.url, scope, settings)
+    young_before = data.uncertified_under_40(context.url, scope.year_earlier(), settings)
+    kpi_row(
+        [
+            Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, lambda c: f"{c:+.1f}", help=t("kpi.per_10k_help", standard=fmt_decimal(settings.standard_per_10k, 0))),
+            Kpi("workers", t("kpi.workers"), now["counted_workers"], before["counted_workers"], fmt_int, lambda c: f"{c:+,.0f}"),
+            Kpi("required", t("staffing.kpi.required"), now["required"], before["required"], fmt_int, lambda c: f"{c:+,.0f}", higher_is_better=None),
+            Kpi("gap", t("kpi.gap"), now["gap"], before["gap"], fmt_int, lambda c: f"{c:+,.0f}", higher_is_better=False, help=t("kpi.gap_help", net=fmt_int(now["net_gap"]))),
+            Kpi("share_meeting", t("kpi.share_meeting"), now["share_meeting"], before["share_meeting"], fmt_pct, _points, help=t("kpi.share_meeting_help", minimum=settings.minimum_workers)),
+            Kpi("licensed_rate", t("staffing.kpi.licensed_rate"), now["licensed_rate"], before["licensed_rate"], fmt_pct, _points, help=t("staffing.kpi.licensed_help", licensed=fmt_int(now["licensed_workers"]))),
+            Kpi("young_uncertified", t("staffing.kpi.young_uncertified"), young, young_before, fmt_int, lambda c: f"{c:+,.0f}", higher_is_better=False, help=t("staffing.kpi.young_uncertified_help")),
+            Kpi("communities_meeting", t("staffing.kpi.communities_meeting"), now["communities_meeting"], before["communities_meeting"], lambda v: f"{fmt_int(v)} / {fmt_int(now['communities_assessed'])}", lambda c: f"{c:+,.0f}"),
+        ]
+    )  # fmt: skip
+
+
+def _points(change: float) -> str:
+    return t("kpi.points", value=f"{change * 100:+.1f}")
+
+
+def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
+    scope, settings = context.scope, context.settings
+    total = data.staffing_total(context.url, scope, settings)
+    stem = context.file_stem
+    show_chart(
+        ranking_bar(
+            units,
+            "per_10k",
+            title=chart_title(context, "staffing.chart.per_10k"),
+            value_label=t("metric.per_10k"),
+            reference=settings.standard_per_10k,
+            reference_label=t(
+                "overview.standard_line", standard=fmt_decimal(settings.standard_per_10k, 0)
+            ),
+            scope_value=total["per_10k"],
+            scope_label=t("staffing.scope_line", value=fmt_decimal(total["per_10k"])),
+        ),
+        stem("staffing_per_10k"),
+        "staffing_chart_per_10k",
+    )
+    show_chart(
+        required_vs_counted(units, chart_title(context, "staffing.chart.required"), _labels()),
+        stem("staffing_required"),
+        "staffing_chart_required",
+    )
+
+
+def _labels() -> dict[str, str]:
+    """Labels the figure builders need, in the UI language."""
+    labels = {
+        key: t(f"col.{key}")
+        for key in ("required", "counted_workers", "gap", "per_10k", "resident_population")
+    }
+    labels.update(
+        {
+            "headcount": t("staffing.headcount"),
+            "workers": t("staffing.workers"),
+            "certified": t("staffing.certified"),
+            "uncertified": t("staffing.uncertified"),
+            "standard": t("overview.standard_line", standard=""),
+            "meets": t("staffing.meets"),
+            "below": t("staffing.below"),
+            "required_line": t("staffing.required_line"),
+        }
+    )
+    labels.update({c: t(f"certificate.{c}") for c in ("none", "junior", "intermediate", "senior")})
+    labels.update({f"age.{band}": t(f"staffing.age.{band}") for band in AGE_BANDS})
+    return labels
+
+
+def people_charts(context: PageContext) -> None:
+    scope, settings = context.scope, context.settings
+    certificates = data.certificate_counts(context.url, scope, settings)
+    ages = data.age_structure(context.url, scope, settings)
+    left, right = st.columns(2)
+    with left:
+        if certificates["workers"].sum():
+            show_chart(
+                certificate_split(
+                    certificates, chart_title(context, "staffing.chart.certificates"), _labels()
+                ),
+                context.file_stem("staffing_certificates"),
+                "staffing_chart_certificates",
+            )
+            licensed = certificates[certificates["certificate"] != "none"]
+            st.caption(
+                t(
+                    "staffing.certificate_counts",
+                    **{
+                        c: fmt_int(licensed.set_index("certificate")["workers"].get(c, 0))
+                        for c in ("junior", "intermediate", "senior")
+                    },
+                )
+            )
+        else:
+            st.info(t("staffing.no_workers"))
+    with right:
+        if ages["workers"].sum():
+            show_chart(
+                age_bars(ages, chart_title(context, "staffing.chart.age"), _labels()),
+                context.file_stem("staffing_age"),
+                "staffing_chart_age",
+            )
+        else:
+            st.info(t("staffing.no_workers"))
+
+
+def trend_chart(context: PageContext) -> None:
+    trend = data.staffing_trend(context.url, context.scope, context.settings)
+    show_chart(
+        staffing_trend(
+            trend,
+            context.settings.standard_per_10k,
+            chart_title(context, "staffing.chart.trend"),
+            {
+                **_labels(),
+                "standard": t(
+                    "overview.standard_line",
+                    standard=fmt_decimal(context.settings.standard_per_10k, 0),
+                ),
+            },
+        ),
+        context.file_stem("staffing_trend"),
+        "staffing_chart_trend",
+    )
+
+
+def community_scatter(context: PageContext) -> pd.DataFrame:
+    communities = data.community_staffing(context.url, context.scope, context.settings)
+    show_chart(
+        population_scatter(
+            communities,
+            context.settings.standard_per_10k,
+            context.settings.minimum_workers,
+            chart_title(context, "staffing.chart.scatter"),
+            _labels(),
+        ),
+        context.file_stem("staffing_scatter"),
+        "staffing_chart_scatter",
+    )
+    return communities
+
+
+def render() -> None:
+    context = page_context()
+    scope = context.scope
+    page_header("page.staffing", scope, context.units, context.is_demo)
+    stop_if_empty(context.has_data)
+    counted_roles_note(context)
+    kpis(context)
+    units = data.staffing_by_unit(context.url, scope, context.settings)
+    if scope.level != "community":
+        st.subheader(t("staffing.section.units", level=t(f"level.{scope.child_level}")))
+        unit_charts(context, units)
+    st.subheader(t("staffing.section.people"))
+    people_charts(context)
+    st.subheader(t("staffing.section.trend"))
+    trend_chart(context)
+    if scope.level != "community":
+        st.subheader(t("staffing.section.communities"))
+        communities = community_scatter(context)
+        with st.expander(t("staffing.community_table"), expanded=False):
+            table_with_downloads(
+                communities.sort_values(["gap", "code"], ascending=[False, True])[
+                    COMMUNITY_COLUMNS
+                ],
+                key="staffing_communities",
+                sheet_title=t("staffing.sheet.communities"),
+                file_stem=context.file_stem("staffing_communities"),
+                filters=context.filters_used(),
+            )
+    st.subheader(t("staffing.section.table"))
+    table_with_downloads(
+        units.sort_values(["gap", "code"], ascending=[False, True])[UNIT_COLUMNS],
+        key="staffing_units",
+        sheet_title=t("staffing.sheet.units"),
+        file_stem=context.file_stem("staffing_units"),
+        filters=context.filters_used(),
+    )
+
+
+render()
