@@ -70,7 +70,10 @@ def certificate_split(frame: pd.DataFrame, title: str, labels: Mapping[str, str]
     figure.update_layout(
         title=title,
         height=300,
-        xaxis={"title": labels["workers"], "range": [0, max(total, 1) * 0.75]},
+        xaxis={
+            "title": labels["workers"],
+            "range": [0, max(int(frame["workers"].max()), 1) * 1.35],
+        },
         yaxis={"autorange": "reversed", "title": None},
         showlegend=False,
     )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 
 import openpyxl
 import pandas as pd
+import pytest
 
+from dashboard.charts import ranking_bar
+from dashboard.export import chromium_available, figure_png
 from data_access.files import BOM, csv_bytes, excel_bytes, neutralise, sheet_name
 
 
@@ -64,3 +68,19 @@ def test_sheet_names_are_valid_and_unique():
     assert sheet_name("x" * 40, taken) == "x" * 31
     assert sheet_name("x" * 40, taken) == "x" * 27 + " (2)"
     assert sheet_name("[a]?", set()) == "_a__"
+
+
+@pytest.mark.skipif(not chromium_available(), reason="no Chromium on this machine to draw images")
+def test_chart_png_is_drawn_on_the_server():
+    figure = ranking_bar(
+        pd.DataFrame({"code": ["990101"], "name": ["东湖区"], "per_10k": [16.5]}),
+        "per_10k",
+        title="每万人社区工作者",
+        value_label="每万人",
+        reference=18.0,
+        reference_label="标准 18",
+    )
+    image = figure_png(figure)
+    assert image.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", image[16:24])
+    assert (width, height) == (2400, 2 * figure.layout.height)
