@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import data
 from dashboard.context import PageContext, set_page_context
-from dashboard.database import open_database
+from dashboard.database import database_failed, open_database
 from dashboard.filters import (
     area_filters,
     language_switch,
@@ -43,24 +44,27 @@ page = st.navigation(
     ]
 )
 
-database = open_database()
-units = data.units(database.url)
-months = month_options(*data.data_months(database.url))
-read_url_once(units, months)
+try:
+    database = open_database()
+    units = data.units(database.url)
+    months = month_options(*data.data_months(database.url))
+    read_url_once(units, months)
 
-st.sidebar.header(t("filter.title"))
-scope = area_filters(units, months)
-write_url()
+    st.sidebar.header(t("filter.title"))
+    scope = area_filters(units, months)
+    write_url()
 
-set_page_context(
-    PageContext(
-        url=database.url,
-        scope=scope,
-        units=units,
-        settings=settings,
-        is_demo=database.is_demo,
-        has_data=database.has_data,
+    set_page_context(
+        PageContext(
+            url=database.url,
+            scope=scope,
+            units=units,
+            settings=settings,
+            is_demo=database.is_demo,
+            has_data=database.has_data,
+        )
     )
-)
-show_url_notices()
-page.run()
+    show_url_notices()
+    page.run()
+except SQLAlchemyError as exc:
+    database_failed(exc)

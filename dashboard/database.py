@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import streamlit as st
@@ -10,9 +11,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.i18n import t
 from data_access.config import DatabaseTarget, resolve_database
-from data_access.db import get_engine
+from data_access.db import get_engine, ping
 from data_access.queries.hierarchy import community_count, holds_demo
 from data_access.schema import has_schema, upgrade
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,20 +50,46 @@ def _prepare_embedded(url: str) -> None:
 
 
 def open_database() -> DatabaseState:
-    """The state of the database in force; stops the page with a clear message when it cannot be read."""
+    """The database in force, created with the demo city on a first embedded start.
+
+    Raises SQLAlchemyError when the database cannot be read; app.py turns it into a message.
+    """
     target = app_target()
-    try:
-        if target.is_embedded:
-            _prepare_embedded(target.url)
-        engine: Engine = get_engine(target.url)
-        if not has_schema(engine):
-            st.error(t("db.no_schema"))
-            st.stop()
-        return DatabaseState(
-            url=target.url, is_demo=holds_demo(engine), has_data=community_count(engine) > 0
-        )
-    except SQLAlchemyError as exc:
-        st.error(t("db.unreachable", source=t(f"db.source.{target.source}")))
-        st.caption(type(exc).__name__ + ": " + str(exc.orig if hasattr(exc, "orig") else exc)[:300])
+    if target.is_embedded:
+        _prepare_embedded(target.url)
+    engine: Engine = get_engine(target.url)
+    if not has_schema(engine):
+        st.error(t("db.no_schema"))
         st.stop()
-        raise  # st.stop() raises; this keeps type checkers aware
+    return DatabaseState(
+        url=target.url, is_demo=holds_demo(engine), has_data=community_count(engine) > 0
+    )
+
+
+def short_error(exc: SQLAlchemyError) -> str:
+    """The driver's own words, shortened: enough for whoever runs the server to act on."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {detail[0][:300] if detail else ''}"
+
+
+def database_failed(exc: SQLAlchemyError) -> None:
+    """Explains a database failure in the UI language and waits for the database to return."""
+    target = app_target()
+    _log.warning("database error on %s: %s", target.source, short_error(exc))
+    if ping(get_engine(target.url)):
+        st.error(t("db.query_failed"), icon=":material/hourglass_disabled:")
+        st.caption(short_error(exc))
+        return
+    st.error(
+        t("db.unreachable", source=t(f"db.source.{target.source}")), icon=":material/cloud_off:"
+    )
+    st.caption(short_error(exc))
+    _wait_for_database(target.url)
+
+
+@st.fragment(run_every=10)
+def _wait_for_database(url: str) -> None:
+    """Checks every 10 seconds whether the database is back, and then reloads the page."""
+    if ping(get_engine(url)):
+        st.rerun(scope="app")
+    st.caption(t("db.waiting"))

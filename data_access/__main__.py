@@ -1,13 +1,14 @@
-"""Command line: python -m data_access init | demo | export (DESIGN §10)."""
+"""Command line: python -m data_access init | demo | export | users (DESIGN §10)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
-from data_access.config import resolve_database
+from data_access.config import resolve_database, resolve_writer
 from data_access.db import make_engine
 from data_access.queries.hierarchy import community_count
 from data_access.schema import has_schema, upgrade
@@ -19,7 +20,7 @@ def _print_progress(fraction: float, phase: str) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    engine = make_engine(resolve_database().url)
+    engine = make_engine(resolve_writer().url)
     upgrade(engine)
     print(f"schema up to date on {engine.url.render_as_string(hide_password=True)}")
     return 0
@@ -28,7 +29,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from data_access.demo import build_demo
 
-    engine = make_engine(resolve_database().url)
+    engine = make_engine(resolve_writer().url)
     upgrade(engine)
     if has_schema(engine) and community_count(engine) > 0:
         print(
@@ -66,6 +67,33 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    from data_access.admin import create_users
+
+    passwords = {
+        "reader": args.reader_password or os.environ.get("DASHBOARD_READER_PASSWORD"),
+        "writer": args.writer_password or os.environ.get("DASHBOARD_WRITER_PASSWORD"),
+    }
+    missing = [role for role, password in passwords.items() if not password]
+    if missing:
+        print(f"error: no password for {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        create_users(
+            args.admin_url,
+            args.database,
+            args.reader,
+            passwords["reader"],
+            args.writer,
+            passwords["writer"],
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"users {args.reader} (SELECT only) and {args.writer} ready on {args.database}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data_access", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
     export.add_argument("--out", help="output file (default: standard output)")
     export.set_defaults(func=cmd_export)
+    users = commands.add_parser(
+        "users", help="create a SELECT-only reader and a writer on PostgreSQL or MySQL/MariaDB"
+    )
+    users.add_argument("--admin-url", required=True, help="a URL of a user that may create users")
+    users.add_argument("--database", required=True, help="the dashboard's database name")
+    users.add_argument("--reader", default="dashboard_reader")
+    users.add_argument("--writer", default="dashboard_writer")
+    users.add_argument("--reader-password", help="default: $DASHBOARD_READER_PASSWORD")
+    users.add_argument("--writer-password", help="default: $DASHBOARD_WRITER_PASSWORD")
+    users.set_defaults(func=cmd_users)
     return parser
 
 

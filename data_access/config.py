@@ -26,17 +26,37 @@ def embedded_url(path: Path = EMBEDDED_DB_FILE) -> str:
     return f"sqlite:///{path}"
 
 
+def _shared_db_secrets(secrets_file: Path) -> dict[str, object]:
+    if not secrets_file.is_file():
+        return {}
+    with secrets_file.open("rb") as handle:
+        secrets = tomllib.load(handle)
+    table = secrets.get("connections", {}).get("shared_db", {})
+    return table if isinstance(table, dict) else {}
+
+
 def resolve_database(
     environ: dict[str, str] | None = None, secrets_file: Path = SECRETS_FILE
 ) -> DatabaseTarget:
-    """The database URL in force and where it came from."""
+    """The database the dashboard reads (a SELECT-only user is enough) and where it came from."""
     environ = dict(os.environ) if environ is None else environ
     if environ.get("DATABASE_URL"):
         return DatabaseTarget(environ["DATABASE_URL"], "env")
-    if secrets_file.is_file():
-        with secrets_file.open("rb") as handle:
-            secrets = tomllib.load(handle)
-        url = secrets.get("connections", {}).get("shared_db", {}).get("url")
-        if url:
-            return DatabaseTarget(str(url), "secrets")
+    url = _shared_db_secrets(secrets_file).get("url")
+    if url:
+        return DatabaseTarget(str(url), "secrets")
     return DatabaseTarget(embedded_url(), "embedded")
+
+
+def resolve_writer(
+    environ: dict[str, str] | None = None, secrets_file: Path = SECRETS_FILE
+) -> DatabaseTarget:
+    """The database user that init, demo and import write with: DATABASE_WRITER_URL, else
+    writer_url in secrets.toml, else the same URL as the dashboard reads."""
+    environ = dict(os.environ) if environ is None else environ
+    if environ.get("DATABASE_WRITER_URL"):
+        return DatabaseTarget(environ["DATABASE_WRITER_URL"], "env")
+    url = _shared_db_secrets(secrets_file).get("writer_url")
+    if url and not environ.get("DATABASE_URL"):
+        return DatabaseTarget(str(url), "secrets")
+    return resolve_database(environ, secrets_file)

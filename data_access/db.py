@@ -9,31 +9,75 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
 
+from data_access.settings import Settings, get_settings
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """A new engine for url; SQLite files get their folder and enforced foreign keys."""
+def _mysql_statement_timeout(seconds: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT VERSION()")
+        is_mariadb = "mariadb" in str(cursor.fetchone()[0]).lower()
+        # MariaDB counts seconds in max_statement_time, MySQL milliseconds in max_execution_time.
+        if is_mariadb:
+            cursor.execute(f"SET SESSION max_statement_time = {int(seconds)}")
+        else:
+            cursor.execute(f"SET SESSION max_execution_time = {int(seconds) * 1000}")
+        cursor.close()
+
+    return on_connect
+
+
+def engine_options(url: str, settings: Settings) -> tuple[URL, dict[str, Any]]:
+    """The URL and create_engine options for one backend: the one place they differ."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        is_file = parsed.database and parsed.database != ":memory:"
+        if is_file and parsed.query.get("uri") != "true":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    else:
-        kwargs["pool_recycle"] = 1800
-    if parsed.get_backend_name() == "mysql" and "charset" not in parsed.query:
-        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
-    engine = create_engine(parsed, **kwargs)
-    if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        return parsed, {"connect_args": {"timeout": settings.connect_timeout_seconds}}
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,  # a connection that died while idle is replaced, not reported
+        "pool_recycle": 1800,  # servers and firewalls close connections idle for long
+        "pool_size": settings.pool_size,
+        "max_overflow": settings.pool_max_overflow,
+        "pool_timeout": settings.connect_timeout_seconds * 2,
+    }
+    if backend == "postgresql":
+        options["connect_args"] = {
+            "connect_timeout": settings.connect_timeout_seconds,
+            "options": f"-c statement_timeout={settings.statement_timeout_seconds * 1000}",
+        }
+    elif backend in ("mysql", "mariadb"):
+        if "charset" not in parsed.query:
+            parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+        options["connect_args"] = {"connect_timeout": settings.connect_timeout_seconds}
+    return parsed, options
+
+
+def make_engine(url: str, settings: Settings | None = None) -> Engine:
+    """A new engine for url with the pool, timeouts and session settings of its backend."""
+    settings = settings or get_settings()
+    parsed, options = engine_options(url, settings)
+    engine = create_engine(parsed, **options)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+    elif backend in ("mysql", "mariadb"):
+        event.listen(
+            engine, "connect", _mysql_statement_timeout(settings.statement_timeout_seconds)
+        )
     return engine
 
 
@@ -41,6 +85,16 @@ def make_engine(url: str) -> Engine:
 def get_engine(url: str) -> Engine:
     """One engine (and so one pool) per URL in this process."""
     return make_engine(url)
+
+
+def ping(engine: Engine) -> bool:
+    """True when the database answers a trivial query now."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True
 
 
 def read_frame(

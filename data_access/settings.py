@@ -80,6 +80,26 @@ SETTINGS: tuple[Setting, ...] = (
         "How long query results are cached in the app before the database is asked again.",
     ),
     Setting(
+        "statement_timeout_seconds",
+        30,
+        "One slow query is cancelled after this long, so that it cannot hang a page.",
+    ),
+    Setting(
+        "connect_timeout_seconds",
+        5,
+        "A database that does not answer within this long is reported as unreachable.",
+    ),
+    Setting(
+        "pool_size",
+        5,
+        "Connections kept open per app process; each rerun holds one only while it queries.",
+    ),
+    Setting(
+        "pool_max_overflow",
+        15,
+        "Extra connections allowed at peaks when many viewers rerun at once.",
+    ),
+    Setting(
         "default_language",
         "zh",
         "Simplified Chinese by default; English on the switch.",
@@ -130,6 +150,10 @@ class Settings:
     grid_households_max: int
     walk_radius_m: float
     cache_ttl_seconds: int
+    statement_timeout_seconds: int
+    connect_timeout_seconds: int
+    pool_size: int
+    pool_max_overflow: int
     default_language: str
     main_burden_categories: str
 

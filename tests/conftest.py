@@ -1,8 +1,9 @@
-"""Shared fixtures: a migrated SQLite database holding the small hand-checked city."""
+"""Shared fixtures: every database fixture exists once per backend (SQLite, PostgreSQL, MariaDB)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import count
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,10 @@ from sqlalchemy import Engine
 from data_access.db import make_engine
 from data_access.schema import upgrade
 from data_access.settings import Settings, load_settings
+from tests.backends import BACKENDS, Databases, require
 from tests.small_city import build_small_city
+
+_labels = count(1)
 
 
 @pytest.fixture
@@ -19,12 +23,36 @@ def settings() -> Settings:
     return load_settings(environ={}, secrets_file=Path("/nonexistent"))
 
 
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    require(request.param)
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def small_city_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("small") / "small.sqlite3"
-    url = f"sqlite:///{path}"
+def databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    made = Databases(backend, tmp_path_factory.mktemp(backend))
+    yield made
+    made.drop_all()
+
+
+@pytest.fixture
+def new_database(databases: Databases):
+    """A function giving a fresh, empty database (no schema) on the backend under test."""
+    return lambda label="scratch": databases.new(f"{label}_{next(_labels)}")
+
+
+def _migrated(url: str) -> str:
     engine = make_engine(url)
     upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def small_city_url(databases: Databases) -> str:
+    url = _migrated(databases.new("small"))
+    engine = make_engine(url)
     build_small_city(engine)
     engine.dispose()
     return url
@@ -38,13 +66,18 @@ def small_city(small_city_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The default demo city in a SQLite file, built once per test session."""
+def empty_url(databases: Databases) -> str:
+    """A database with the schema and no data."""
+    return _migrated(databases.new("empty"))
+
+
+@pytest.fixture(scope="session")
+def demo_url(databases: Databases) -> str:
+    """The default demo city, built once per backend and test session."""
     from data_access.demo import build_demo
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
+    url = _migrated(databases.new("demo"))
     engine = make_engine(url)
-    upgrade(engine)
     build_demo(engine)
     engine.dispose()
     return url

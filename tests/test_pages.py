@@ -9,8 +9,6 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import load_catalog
 from dashboard.navigation import PAGES
-from data_access.db import make_engine
-from data_access.schema import upgrade
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -35,15 +33,6 @@ def run_app(
 
 def metric_values(at: AppTest) -> dict[str, str]:
     return {metric.label: metric.value for metric in at.metric}
-
-
-@pytest.fixture(scope="session")
-def empty_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('empty') / 'empty.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -85,8 +74,8 @@ def test_page_on_empty_database_says_so(spec, lang, empty_url, monkeypatch):
     assert any(expected in info.value for info in at.info)
 
 
-def test_database_without_schema_says_how_to_create_it(tmp_path, monkeypatch):
-    at = run_app(f"sqlite:///{tmp_path / 'bare.sqlite3'}", monkeypatch)
+def test_database_without_schema_says_how_to_create_it(new_database, monkeypatch):
+    at = run_app(new_database("bare"), monkeypatch)
     assert not at.exception
     assert "python -m data_access init" in at.error[0].value
 

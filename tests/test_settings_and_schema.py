@@ -58,8 +58,8 @@ def test_database_choice_order(tmp_path):
     assert embedded.url == f"sqlite:///{EMBEDDED_DB_FILE}"
 
 
-def test_migration_matches_models_and_is_repeatable(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'schema.sqlite3'}")
+def test_migration_matches_models_and_is_repeatable(new_database):
+    engine = make_engine(new_database("schema"))
     upgrade(engine)
     upgrade(engine)  # a second upgrade is a no-op
     assert current_revision(engine) == head_revision()
@@ -68,10 +68,11 @@ def test_migration_matches_models_and_is_repeatable(tmp_path):
     assert differences == []
     indexes = {ix["name"] for ix in inspect(engine).get_indexes("burden_record")}
     assert "ix_burden_record_category_period" in indexes
+    engine.dispose()
 
 
-def test_init_command_creates_the_schema(tmp_path, monkeypatch, capsys):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+def test_init_command_creates_the_schema(new_database, monkeypatch, capsys):
+    url = new_database("cli")
     monkeypatch.setenv("DATABASE_URL", url)
     assert main(["init"]) == 0
     assert "schema up to date" in capsys.readouterr().out

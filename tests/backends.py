@@ -1,0 +1,79 @@
+"""The three databases every test runs on: SQLite always, PostgreSQL and MariaDB when reachable.
+
+Server URLs (admin users that may create databases) come from TEST_POSTGRES_URL and
+TEST_MARIADB_URL, defaulting to the local servers. Without a server its tests skip with the
+reason; with DASHBOARD_TEST_REQUIRE_DATABASES=1 (set by .ci/run) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from functools import cache
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from data_access.admin import admin_engine, create_database, drop_database
+
+BACKENDS = ("sqlite", "postgresql", "mariadb")
+ADMIN_URLS = {
+    "postgresql": os.environ.get(
+        "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    ),
+    "mariadb": os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/mysql"),
+}
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def databases_required() -> bool:
+    return os.environ.get("DASHBOARD_TEST_REQUIRE_DATABASES") == "1"
+
+
+@cache
+def unavailable_reason(backend: str) -> str | None:
+    """Why a backend cannot be used here, or None when its server answers."""
+    if backend == "sqlite":
+        return None
+    engine = admin_engine(ADMIN_URLS[backend], connect_timeout=3)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return f"{backend} server not reachable at {engine.url.host}:{engine.url.port}: {exc.orig}"
+    finally:
+        engine.dispose()
+    return None
+
+
+def require(backend: str) -> None:
+    """Skips (or, where databases are required, fails) a test whose server is missing."""
+    reason = unavailable_reason(backend)
+    if reason is None:
+        return
+    if databases_required():
+        pytest.fail(f"{reason} (DASHBOARD_TEST_REQUIRE_DATABASES=1)")
+    pytest.skip(reason)
+
+
+class Databases:
+    """Makes fresh, empty databases on a backend and drops them at the end of the session."""
+
+    def __init__(self, backend: str, folder: Path) -> None:
+        self.backend = backend
+        self.folder = folder
+        self.created: list[str] = []
+
+    def new(self, label: str) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.folder / f'{label}.sqlite3'}"
+        name = f"dashboard_test_{RUN_ID}_{label}"
+        url = create_database(ADMIN_URLS[self.backend], name)
+        self.created.append(name)
+        return url
+
+    def drop_all(self) -> None:
+        for name in self.created:
+            drop_database(ADMIN_URLS[self.backend], name)
