@@ -19,6 +19,7 @@ from dashboard.filters import (
 )
 from dashboard.i18n import t
 from dashboard.navigation import PAGES
+from dashboard.report import is_report, ready_marker, report_buttons, report_header
 from data_access.settings import get_settings
 
 st.set_page_config(
@@ -28,6 +29,7 @@ st.set_page_config(
 )
 
 settings = get_settings()
+report = is_report()  # read before the filters rewrite the URL
 read_language_from_url()
 language_switch(settings.default_language)
 # Navigation first, so that a first start building the demo shows the right menu meanwhile.
@@ -54,17 +56,23 @@ try:
     scope = area_filters(units, months)
     write_url()
 
-    set_page_context(
-        PageContext(
-            url=database.url,
-            scope=scope,
-            units=units,
-            settings=settings,
-            is_demo=database.is_demo,
-            has_data=database.has_data,
-        )
+    context = PageContext(
+        url=database.url,
+        scope=scope,
+        units=units,
+        settings=settings,
+        is_demo=database.is_demo,
+        has_data=database.has_data,
     )
+    set_page_context(context)
+    if report:
+        report_header(context)
+    else:
+        report_buttons(page.url_path, context.file_stem(page.url_path or PAGES[0].url_path))
     show_url_notices()
-    page.run()
+    try:
+        page.run()
+    finally:
+        ready_marker()
 except SQLAlchemyError as exc:
     database_failed(exc)

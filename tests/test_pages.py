@@ -115,7 +115,7 @@ def test_community_scope_lists_its_grids(small_city_url, monkeypatch):
     )
     assert not at.exception
     assert metric_values(at)["社区工作者"] == "15"
-    assert [s.value for s in at.subheader] == ["本社区网格", "预警"]
+    assert [s.value for s in at.main.subheader] == ["本社区网格", "预警"]
 
 
 def test_unknown_url_code_is_ignored_with_a_notice(small_city_url, monkeypatch):

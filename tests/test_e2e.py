@@ -1,0 +1,186 @@
+"""End to end in Debian's Chromium: the app on a demo database, every page, filters, URLs, files.
+
+Needs the system `chromium` (installed by scripts/test.sh); without it these tests skip, and
+with DASHBOARD_TEST_REQUIRE_BROWSER=1 (set by .ci/run) they fail instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from dashboard.i18n import fmt_decimal, load_catalog
+from dashboard.navigation import PAGES
+from dashboard.snapshot import CHROMIUM_ARGS, ROOT, chromium_path, running_app
+from data_access.db import make_engine
+from data_access.queries.hierarchy import data_months
+from data_access.queries.staffing import staffing_total
+from data_access.schema import upgrade
+from data_access.scope import Scope, month_end
+from data_access.settings import get_settings
+
+READY = ".st-key-page_ready"
+SCOPES = {
+    "city": {},
+    "district": {"district": "990102"},
+    "street": {"district": "990102", "street": "990102001"},
+    "community": {"district": "990102", "street": "990102001", "community": "990102001001"},
+}
+
+
+def _no_browser() -> None:
+    reason = "no Chromium on this machine (apt-get install chromium fonts-noto-cjk)"
+    if os.environ.get("DASHBOARD_TEST_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason + " (DASHBOARD_TEST_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from data_access.demo import build_demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'demo.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_demo(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_file: str) -> Iterator[str]:
+    if chromium_path() is None:
+        _no_browser()
+    with running_app(dict(os.environ, DATABASE_URL=demo_file)) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(app_url: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def open_view(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(READY, state="attached", timeout=120_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+
+
+def query(params: dict[str, str]) -> str:
+    return "&".join(f"{key}={value}" for key, value in params.items())
+
+
+@pytest.mark.parametrize("level", SCOPES)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
+def test_every_page_draws_without_errors(spec, lang, level, app_url, page):
+    open_view(page, f"{app_url}/{spec.url_path}?{query({'lang': lang, **SCOPES[level]})}")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    title = load_catalog(lang)[spec.title_key]
+    assert page.locator("h1").first.inner_text().strip() == title
+    charts = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el =>
+            (el.data || []).some(t => ['x', 'y', 'values', 'lat', 'z']
+                .some(k => t[k] && (t[k].length > 0 || (t[k].bdata && t[k].bdata.length > 0)))))"""
+    )
+    assert all(charts), f"an empty chart on {spec.url_path} at {level} scope"
+    if lang == "zh":
+        assert re.search(r"[\u4e00-\u9fff]", page.locator('[data-testid="stMain"]').inner_text())
+
+
+def test_chinese_text_has_a_cjk_font():
+    matched = subprocess.run(
+        ["fc-match", "-f", "%{family}", "sans-serif:lang=zh-cn"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    assert "CJK" in matched or "Han" in matched, matched
+
+
+def kpi_value(page, label: str) -> str:
+    card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_district_filter_in_the_sidebar_changes_the_kpi(app_url, page, demo_file):
+    open_view(page, f"{app_url}/?lang=zh")
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="滨江区").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stMain\"]').innerText.includes('滨江区（区级）')"
+    )
+    page.wait_for_selector(READY, state="attached")
+    page.wait_for_timeout(800)
+    engine = make_engine(demo_file)
+    last = data_months(engine)[1]
+    expected = staffing_total(engine, Scope("990102", month_end(last)), get_settings())["per_10k"]
+    assert kpi_value(page, "每万人社区工作者") == fmt_decimal(expected)
+    assert "district=990102" in page.evaluate("() => window.location.search")
+
+
+def test_a_url_with_filters_reproduces_the_view_after_reload(app_url, page):
+    url = f"{app_url}/staffing?district=990102&street=990102001&month=2025-06&lang=en"
+    open_view(page, url)
+    caption = page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
+    value = kpi_value(page, "Workers per 10,000")
+    page.reload()
+    page.wait_for_selector(READY, state="attached")
+    page.wait_for_timeout(800)
+    assert "Jun 2025" in caption
+    assert page.locator('[data-testid="stCaptionContainer"]').first.inner_text() == caption
+    assert kpi_value(page, "Workers per 10,000") == value
+
+
+def download(page, name: str) -> bytes:
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name=name).first.click()
+    return Path(info.value.path()).read_bytes()
+
+
+def test_downloads_open_as_what_they_claim(app_url, page):
+    open_view(page, f"{app_url}/staffing?lang=zh&district=990102")
+    raw = download(page, "下载 CSV")
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["代码", "名称"] and len(rows) > 1
+    book = openpyxl.load_workbook(io.BytesIO(download(page, "下载 Excel")))
+    assert book.sheetnames[-1] == "筛选条件"
+    assert download(page, "下载图片 PNG").startswith(b"\x89PNG")
+    assert download(page, "截图 PNG").startswith(b"\x89PNG")
+    assert download(page, "PDF 报告").startswith(b"%PDF")
+
+
+def test_snapshot_command_writes_a_pdf_for_briefings(app_url, tmp_path):
+    out = tmp_path / "briefing.pdf"
+    command = [
+        sys.executable, "-m", "dashboard.snapshot", "--url", app_url, "--page", "staffing",
+        "--scope", "990102001", "--lang", "zh", "--out", str(out),
+    ]  # fmt: skip
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=180)
+    pdf = out.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert int(re.search(rb"/Count (\d+)", pdf).group(1)) >= 2
