@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.db import get_engine
-from data_access.queries import burden, grids, hierarchy, staffing
+from data_access.queries import burden, grids, hierarchy, imports, staffing
 from data_access.scope import Scope
 from data_access.settings import Settings, get_settings
 
@@ -73,3 +73,8 @@ def community_rebounds(url: str, scope: Scope, settings: Settings) -> pd.DataFra
 @st.cache_data(ttl=TTL, show_spinner=False)
 def grid_list(url: str, scope: Scope) -> pd.DataFrame:
     return grids.grid_list(get_engine(url), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def import_history(url: str, limit: int) -> pd.DataFrame:
+    return imports.import_history(get_engine(url), limit)

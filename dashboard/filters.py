@@ -137,12 +137,12 @@ def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
         level_units = units[units["level"] == key]
         if parent is not None:
             level_units = level_units[level_units["parent_code"] == parent]
+        # Labels fixed at run time: AppTest formats a value again outside the script run.
+        labels = {None: t(f"filter.all.{key}"), **names}
         st.sidebar.selectbox(
             t(f"filter.{key}"),
             [None, *level_units["code"]],
-            format_func=lambda code, key=key: (
-                t(f"filter.all.{key}") if code is None else names[code]
-            ),
+            format_func=labels.__getitem__,
             key=key,
             on_change=_clear_below,
             args=(key,),
@@ -152,7 +152,7 @@ def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
     month = st.sidebar.selectbox(
         t("filter.month"),
         months,
-        format_func=_month_label,
+        format_func={m: _month_label(m) for m in months}.__getitem__,
         key="month",
     )
     code = next(

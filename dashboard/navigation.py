@@ -15,4 +15,5 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
+    PageSpec("pages/data.py", "page.data", ":material/upload_file:", "data"),
 )

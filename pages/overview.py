@@ -106,10 +106,12 @@ def ranking_section(context: PageContext) -> None:
     child = "community" if scope.level == "community" else scope.child_level
     st.subheader(t("overview.ranking", level=t(f"level.{child}")))
     frame = ranking_frame(context)
+    # Labels fixed at run time: AppTest formats the value again outside the script run.
+    labels = {m: t(f"metric.{m}") for m in RANKING_METRICS}
     metric = st.selectbox(
         t("overview.ranking_metric"),
         list(RANKING_METRICS),
-        format_func=lambda m: t(f"metric.{m}"),
+        format_func=labels.__getitem__,
         key="overview_ranking_metric",
     )
     percent, low_is_worse, with_standard = RANKING_METRICS[metric]
