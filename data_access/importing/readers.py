@@ -310,7 +310,7 @@ def _read_geojson(name: str, data: bytes, problems: list[Problem]) -> RawTable |
     if not isinstance(features, list):
         problems.append(Problem(name, "geojson_not_collection"))
         return None
-    table = RawTable(name, name, _sha256(data), "boundaries", ["code", "boundary"])
+    table = RawTable(name, name, _sha256(data), "boundaries", ["properties.code", "geometry"])
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             problems.append(Problem(name, "geojson_not_feature", row=number))

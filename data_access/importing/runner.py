@@ -64,7 +64,7 @@ def run_import(
         progress("read", len(uploads), len(uploads))
     tables = sorted(read.tables, key=lambda t: KIND_ORDER.index(t.kind))
     problems = list(read.problems)
-    if not tables and not problems:
+    if not problems and not any(table.rows for table in tables):
         problems.append(Problem(", ".join(u.name for u in uploads) or "—", "nothing_to_import"))
     parts: list[PartSummary] = []
     try:
@@ -204,7 +204,7 @@ def _write_boundaries(connection: Connection, table: CheckedTable) -> PartSummar
             statement = select(db_table.c.code, db_table.c.boundary).where(
                 db_table.c.code.in_(codes[start : start + LOOKUP_CHUNK])
             )
-            stored.update(dict(connection.execute(statement).tuples().all()))
+            stored.update({code: text for code, text in connection.execute(statement)})
         changed = [
             {"unit_code": r["code"], "new_boundary": r["boundary"]}
             for r in records

@@ -90,6 +90,7 @@ class Column:
     coordinate: str | None = None  # "lon" or "lat": must lie in China's bounding box
     example: object = None
     in_template: bool = True
+    aliases: tuple[str, ...] = ()  # further accepted headers
 
 
 @dataclass(frozen=True)
@@ -313,8 +314,22 @@ SPECS: dict[str, TableSpec] = {
             "",  # a boundary updates the community or grid of its code
             "边界",
             (
-                Column("code", "代码", "unit_code", required=True, example="110101001001"),
-                Column("boundary", "边界（GeoJSON）", "geometry", required=True, example=""),
+                Column(
+                    "code",
+                    "代码",
+                    "unit_code",
+                    required=True,
+                    example="110101001001",
+                    aliases=("properties.code",),
+                ),
+                Column(
+                    "boundary",
+                    "边界（GeoJSON）",
+                    "geometry",
+                    required=True,
+                    example="",
+                    aliases=("geometry",),
+                ),
             ),
             key=("code",),
             label="边界",
@@ -352,6 +367,8 @@ def header_map(spec: TableSpec) -> dict[str, Column]:
     for column in spec.columns:
         accepted[normalise_header(column.name)] = column
         accepted[normalise_header(column.header)] = column
+        for alias in column.aliases:
+            accepted[normalise_header(alias)] = column
     return accepted
 
 

@@ -160,9 +160,9 @@ def _check_number(number: float, column: Column) -> None:
     if column.name in ("year", "birth_year") and number > dt.date.today().year + 1:
         raise CellError("year_in_future")
     if column.coordinate == "lon" and not LON_RANGE[0] <= number <= LON_RANGE[1]:
-        raise CellError("lon_outside_china", low=LON_RANGE[0], high=LON_RANGE[1])
+        raise CellError("lon_outside_china", low=f"{LON_RANGE[0]:g}", high=f"{LON_RANGE[1]:g}")
     if column.coordinate == "lat" and not LAT_RANGE[0] <= number <= LAT_RANGE[1]:
-        raise CellError("lat_outside_china", low=LAT_RANGE[0], high=LAT_RANGE[1])
+        raise CellError("lat_outside_china", low=f"{LAT_RANGE[0]:g}", high=f"{LAT_RANGE[1]:g}")
 
 
 def to_date(value: object, column: Column) -> dt.date:
@@ -313,9 +313,7 @@ def check_rows(
             value = cells[position] if position < len(cells) else None
             if _is_empty(value):
                 if column.required:
-                    row_problems.append(
-                        Problem(raw.file, "required", number, headers[column.name], "")
-                    )
+                    row_problems.append(Problem(raw.file, "required", number, headers[column.name]))
                 record[column.name] = column.default
                 continue
             try:
