@@ -108,9 +108,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             updated=part.updated,
             unchanged=part.unchanged,
         )
-        print(
-            f"{part.file} [{part.kind}] {part.rows}: {detail if report.accepted else ''}".rstrip()
-        )
+        print(f"{part.file} [{part.kind}] {part.rows}" + (f": {detail}" if report.accepted else ""))
     key = "import.cli.accepted" if report.accepted else "import.cli.checked"
     rows = sum(part.rows for part in report.parts)
     print(text(language, key, files=len(report.parts), rows=rows))

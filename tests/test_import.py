@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -564,3 +565,32 @@ def test_data_page_lists_the_import_history(city, city_url, monkeypatch, lang, h
     assert shown.iloc[0, 4] == ("已拒绝" if lang == "zh" else "refused")
     buttons = {b.proto.label for b in at.get("download_button")}
     assert {"下载 Excel 模板", "导出全部数据（CSV 压缩包）"} <= buttons or lang == "en"
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL and MySQL/MariaDB, when a throwaway database is given (it is emptied first)
+
+SERVER_URLS = os.environ.get("DASHBOARD_TEST_SERVER_URLS", "").split()
+
+
+@pytest.mark.skipif(not SERVER_URLS, reason="set DASHBOARD_TEST_SERVER_URLS to throwaway databases")
+@pytest.mark.parametrize("url", SERVER_URLS)
+def test_import_on_a_server_database(url, fresh):
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(engine)
+    first = import_paths(engine, CORPUS / "good")
+    second = import_paths(engine, CORPUS / "good")
+    assert first.accepted and second.accepted
+    assert all(p.unchanged == p.rows for p in second.parts)  # the upsert of every dialect
+    before = row_counts(engine)
+    assert import_paths(engine, CORPUS / "mixed").status == "refused"
+    after = row_counts(engine)
+    assert after.pop("import_batch") == before.pop("import_batch") + 2
+    assert after == before
+    import_paths(fresh, CORPUS / "good")
+    scope = Scope(None, TODAY)
+    assert export_zip(export_all(engine, scope)) == export_zip(export_all(fresh, scope))
+    engine.dispose()

@@ -126,10 +126,18 @@ def _existing_rows(
     db_table = Base.metadata.tables[table_name]
     lookup = _lookup_column(table)
     wanted = sorted({str(r[lookup]) for r in table.records})
+    # Narrowed by the other key columns too (the file's months, say), when they take few values.
+    narrowing = []
+    for column in table.spec.key:
+        values = {r[column] for r in table.records}
+        if column != lookup and len(values) <= LOOKUP_CHUNK:
+            narrowing.append(db_table.c[column].in_(sorted(values, key=str)))
     found: dict[tuple[object, ...], dict[str, object]] = {}
     for start in range(0, len(wanted), LOOKUP_CHUNK):
         chunk = wanted[start : start + LOOKUP_CHUNK]
-        statement = select(*(db_table.c[c] for c in columns)).where(db_table.c[lookup].in_(chunk))
+        statement = select(*(db_table.c[c] for c in columns)).where(
+            db_table.c[lookup].in_(chunk), *narrowing
+        )
         for row in connection.execute(statement).mappings():
             values = dict(row)
             found[tuple(values[k] for k in table.spec.key)] = values
