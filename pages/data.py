@@ -15,6 +15,7 @@ from data_access.importing import SPECS, ImportReport, Upload, message, run_impo
 from data_access.importing.export_all import export_all, export_workbook, export_zip
 from data_access.importing.specs import KIND_ORDER, Column
 from data_access.importing.templates import template_workbook, template_zip
+from data_access.models import CODE_LENGTHS
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HISTORY_ROWS = 200
@@ -28,12 +29,7 @@ def kind_label(kind: str) -> str:
 
 def format_label(column: Column) -> str:
     if column.kind == "code":
-        return t(
-            "data.format.code",
-            length={"district": 6, "street": 9, "community": 12, "grid": 15}[
-                column.level or "grid"
-            ],
-        )
+        return t("data.format.code", length=CODE_LENGTHS[column.level or "grid"])
     if column.kind == "choice" and column.labels:
         return t("data.format.choice", allowed="、".join(column.labels.values()))
     return t(f"data.format.{column.kind}")
@@ -87,29 +83,31 @@ def templates_section(context: PageContext) -> None:
         )
 
 
-def _progress_reporter() -> object:
-    bar = st.progress(0.0, text=t("data.phase.read"))
+def _progress_reporter(bar: object) -> object:
     shares = {"read": (0.0, 0.05), "validate": (0.05, 0.55), "write": (0.6, 0.4)}
 
     def report(phase: str, done: int, total: int) -> None:
         start, share = shares[phase]
         fraction = start + share * (done / total if total else 1.0)
         label = t(f"data.phase.{phase}", done=f"{done:,}", total=f"{total:,}")
-        bar.progress(min(fraction, 1.0), text=label)
+        bar.progress(min(fraction, 1.0), text=label)  # type: ignore[attr-defined]
 
     return report
 
 
 def _run(context: PageContext, files: list, dry_run: bool) -> ImportReport:
     uploads = [Upload.of(f.name, f.getvalue()) for f in files]
-    return run_import(
+    bar = st.progress(0.0, text=t("data.phase.read"))
+    report = run_import(
         get_engine(context.url),
         uploads,
         max_bytes=context.settings.import_max_bytes,
         language=current_language(),
         dry_run=dry_run,
-        progress=_progress_reporter(),  # type: ignore[arg-type]
+        progress=_progress_reporter(bar),  # type: ignore[arg-type]
     )
+    bar.empty()
+    return report
 
 
 def upload_section(context: PageContext) -> None:
