@@ -16,13 +16,12 @@ from data_access.importing.messages import Problem
 from data_access.importing.readers import RawTable, Upload, read_uploads
 from data_access.importing.specs import KIND_ORDER, kind_of_name
 from data_access.importing.validate import CheckedTable, Known, Progress, validate
-from data_access.models import Base
+from data_access.models import CODE_LENGTHS, Base
 from data_access.sql import upsert
 
 WRITE_CHUNK = 2000
 LOOKUP_CHUNK = 500
 AUDIT_MESSAGE_LIMIT = 8000
-UNIT_TABLES = {"district": "district", "street": "street", "community": "community", "grid": "grid"}
 
 
 @dataclass(frozen=True)
@@ -107,8 +106,8 @@ def _read_parts(tables: Iterable[RawTable]) -> list[PartSummary]:
 
 def _known_codes(connection: Connection) -> Known:
     known = Known()
-    for level, name in UNIT_TABLES.items():
-        table = Base.metadata.tables[name]
+    for level in CODE_LENGTHS:  # the unit tables are named after their level
+        table = Base.metadata.tables[level]
         known.codes[level] = set(connection.execute(select(table.c.code)).scalars())
     return known
 

@@ -106,7 +106,6 @@ class TableSpec:
     parents: tuple[tuple[str, str], ...] = ()
     # (child column, parent column): the child's code starts with the parent's code.
     prefixes: tuple[tuple[str, str], ...] = ()
-    label: str = ""
     by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -134,7 +133,6 @@ SPECS: dict[str, TableSpec] = {
             "区",
             (_code("code", "区代码", "district", example="110101"), _name("区名称", "东城区")),
             key=("code",),
-            label="区",
         ),
         TableSpec(
             "streets",
@@ -148,7 +146,6 @@ SPECS: dict[str, TableSpec] = {
             key=("code",),
             parents=(("district_code", "district"),),
             prefixes=(("code", "district_code"),),
-            label="街道",
         ),
         TableSpec(
             "communities",
@@ -174,7 +171,6 @@ SPECS: dict[str, TableSpec] = {
             key=("code",),
             parents=(("street_code", "street"),),
             prefixes=(("code", "street_code"),),
-            label="社区",
         ),
         TableSpec(
             "population",
@@ -195,7 +191,6 @@ SPECS: dict[str, TableSpec] = {
             ),
             key=("community_code", "year"),
             parents=(("community_code", "community"),),
-            label="常住人口",
         ),
         TableSpec(
             "grids",
@@ -227,7 +222,6 @@ SPECS: dict[str, TableSpec] = {
             key=("code",),
             parents=(("community_code", "community"),),
             prefixes=(("code", "community_code"),),
-            label="网格",
         ),
         TableSpec(
             "staff",
@@ -262,7 +256,6 @@ SPECS: dict[str, TableSpec] = {
             key=("staff_code",),
             parents=(("community_code", "community"), ("grid_code", "grid")),
             prefixes=(("grid_code", "community_code"),),
-            label="社区工作者",
         ),
         TableSpec(
             "facilities",
@@ -286,7 +279,6 @@ SPECS: dict[str, TableSpec] = {
             ),
             key=("code",),
             parents=(("community_code", "community"),),
-            label="服务设施",
         ),
         TableSpec(
             "burden",
@@ -307,7 +299,6 @@ SPECS: dict[str, TableSpec] = {
             ),
             key=("community_code", "category", "period"),
             parents=(("community_code", "community"),),
-            label="减负台账",
         ),
         TableSpec(
             "boundaries",
@@ -332,7 +323,6 @@ SPECS: dict[str, TableSpec] = {
                 ),
             ),
             key=("code",),
-            label="边界",
         ),
     )
 }
