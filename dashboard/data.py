@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.db import get_engine
-from data_access.queries import burden, grids, hierarchy, staffing
+from data_access.queries import burden, grids, hierarchy, imports, staffing
 from data_access.scope import Scope
 from data_access.settings import Settings, get_settings
 
@@ -98,3 +98,8 @@ def uncertified_under_40(url: str, scope: Scope, settings: Settings) -> int:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def staffing_trend(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return staffing.monthly_trend(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def import_history(url: str, limit: int) -> pd.DataFrame:
+    return imports.import_history(get_engine(url), limit)

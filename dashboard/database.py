@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.i18n import t
-from data_access.config import DatabaseTarget, resolve_database
+from data_access.config import DatabaseTarget, resolve_database, resolve_writer
 from data_access.db import get_engine, ping
 from data_access.queries.hierarchy import community_count, holds_demo
 from data_access.schema import has_schema, upgrade
@@ -27,6 +27,11 @@ class DatabaseState:
 
 def app_target() -> DatabaseTarget:
     return resolve_database()
+
+
+def writer_url() -> str:
+    """Where imports write: DATABASE_WRITER_URL when the dashboard itself only reads."""
+    return resolve_writer().url
 
 
 @st.cache_resource(show_spinner=False)

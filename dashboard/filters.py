@@ -139,6 +139,7 @@ def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
         level_units = units[units["level"] == key]
         if parent is not None:
             level_units = level_units[level_units["parent_code"] == parent]
+        # Labels fixed at run time: AppTest formats a value again outside the script run.
         st.sidebar.selectbox(
             t(f"filter.{key}"),
             [None, *level_units["code"]],

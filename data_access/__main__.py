@@ -1,4 +1,4 @@
-"""Command line: python -m data_access init | demo | export | users (DESIGN §10)."""
+"""Command line: python -m data_access init | demo | import | export | users (DESIGN §10)."""
 
 from __future__ import annotations
 
@@ -94,6 +94,59 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from data_access.importing import line, run_import, uploads_from_paths
+    from data_access.importing.messages import text
+
+    settings = get_settings()
+    language = args.lang or settings.default_language
+    uploads, missing = uploads_from_paths([Path(p) for p in args.paths], settings.import_max_bytes)
+    if missing:
+        print(text(language, "import.cli.missing", paths=", ".join(missing)), file=sys.stderr)
+        return 2
+    engine = make_engine(resolve_writer().url)
+    if not has_schema(engine):
+        print("error: no schema; run `python -m data_access init` first", file=sys.stderr)
+        return 2
+    progress = _print_import_progress if sys.stderr.isatty() else None
+    report = run_import(
+        engine,
+        uploads,
+        max_bytes=settings.import_max_bytes,
+        language=language,
+        dry_run=args.check,
+        progress=progress,
+    )
+    if progress:
+        print(file=sys.stderr)
+    if report.skipped:
+        print(
+            text(language, "import.cli.skipped", files=", ".join(report.skipped)), file=sys.stderr
+        )
+    if report.problems:
+        print(text(language, "import.cli.refused", n=len(report.problems)), file=sys.stderr)
+        for problem in report.problems:
+            print(line(problem, language), file=sys.stderr)
+        return 1
+    for part in report.parts:
+        detail = text(
+            language,
+            "import.audit.accepted",
+            inserted=part.inserted,
+            updated=part.updated,
+            unchanged=part.unchanged,
+        )
+        print(f"{part.file} [{part.kind}] {part.rows}" + (f": {detail}" if report.accepted else ""))
+    key = "import.cli.accepted" if report.accepted else "import.cli.checked"
+    rows = sum(part.rows for part in report.parts)
+    print(text(language, key, files=len(report.parts), rows=rows))
+    return 0
+
+
+def _print_import_progress(phase: str, done: int, total: int) -> None:
+    print(f"\r{phase:<9} {done:>9,} / {total:,}", end="", file=sys.stderr, flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data_access", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", type=int, default=1, help="1 ≈ 400 communities; 10 ≈ 4,000")
     demo.add_argument("--seed", type=int, default=2024)
     demo.set_defaults(func=cmd_demo)
+    load = commands.add_parser("import", help="import data files (all or nothing)")
+    load.add_argument(
+        "paths", nargs="+", metavar="PATH", help=".csv, .xlsx, .geojson, .zip or a folder"
+    )
+    load.add_argument("--lang", choices=("zh", "en"), help="language of the messages (default: zh)")
+    load.add_argument("--check", action="store_true", help="validate only; write nothing")
+    load.set_defaults(func=cmd_import)
     export = commands.add_parser("export", help="write a metrics table as CSV")
     export.add_argument("table", help="staffing, burden or grids")
     export.add_argument("--level", required=True, choices=("district", "street", "community"))

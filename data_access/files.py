@@ -3,9 +3,10 @@ and workbooks with a sheet listing the filters used. No Streamlit here."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -70,3 +71,15 @@ def excel_bytes(
         filter_frame.to_excel(writer, sheet_name=name, index=False)
         writer.sheets[name].set_column(0, 1, 28)
     return buffer.getvalue()
+
+
+def plain_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """UTF-8 with a BOM and CRLF like csv_bytes, but every cell exactly as given (no neutralising).
+
+    For files meant to be imported again: text must come back as it was stored.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return (BOM + buffer.getvalue()).encode("utf-8")

@@ -109,6 +109,11 @@ SETTINGS: tuple[Setting, ...] = (
         "work_items,forms,certificates",
         "The burden categories whose reduction the Overview shows as KPI cards.",
     ),
+    Setting(
+        "import_max_mb",
+        50,
+        "An import file (or a file inside a zip) larger than this many MiB is refused unread.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -156,12 +161,17 @@ class Settings:
     pool_max_overflow: int
     default_language: str
     main_burden_categories: str
+    import_max_mb: int
 
     @property
     def counted_roles(self) -> tuple[str, ...]:
         """Roles counted as community workers (DESIGN §5.1)."""
         roles = ("secretary", "committee", "staff")
         return (*roles, "grid_fulltime") if self.count_grid_fulltime else roles
+
+    @property
+    def import_max_bytes(self) -> int:
+        return self.import_max_mb * 2**20
 
     @property
     def main_categories(self) -> tuple[str, ...]:

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, case, func, literal_column
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    Table,
+    and_,
+    case,
+    func,
+    literal_column,
+)
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -89,3 +101,44 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
 def safe_ratio(numerator: Any, denominator: Any, scale: float = 1.0) -> ColumnElement[Any]:
     """numerator / denominator as a float, NULL when the denominator is 0 or NULL."""
     return to_float(numerator) * scale / to_float(func.nullif(denominator, 0))
+
+
+def _upsert_on_conflict(insert_of: Any) -> Any:
+    """SQLite and PostgreSQL: INSERT … ON CONFLICT (key) DO UPDATE SET col = excluded.col."""
+
+    def build(table: Table, keys: Sequence[str], updates: Sequence[str]) -> Any:
+        statement = insert_of(table)
+        if not updates:
+            return statement.on_conflict_do_nothing(index_elements=list(keys))
+        return statement.on_conflict_do_update(
+            index_elements=list(keys), set_={c: statement.excluded[c] for c in updates}
+        )
+
+    return build
+
+
+def _upsert_mysql(table: Table, keys: Sequence[str], updates: Sequence[str]) -> Any:
+    """MySQL and MariaDB: INSERT … ON DUPLICATE KEY UPDATE col = VALUES(col)."""
+    statement = mysql.insert(table)
+    columns = updates or keys[:1]  # updating a key to itself is MySQL's way to do nothing
+    return statement.on_duplicate_key_update({c: statement.inserted[c] for c in columns})
+
+
+_UPSERTS = {
+    "sqlite": _upsert_on_conflict(sqlite.insert),
+    "postgresql": _upsert_on_conflict(postgresql.insert),
+    "mysql": _upsert_mysql,
+    "mariadb": _upsert_mysql,
+}
+
+
+def upsert(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    updates: Sequence[str],
+) -> None:
+    """Inserts rows; a row whose key exists updates the columns `updates` instead (every database)."""
+    if rows:
+        connection.execute(_UPSERTS[connection.dialect.name](table, keys, updates), list(rows))

@@ -106,6 +106,7 @@ def ranking_section(context: PageContext) -> None:
     child = "community" if scope.level == "community" else scope.child_level
     st.subheader(t("overview.ranking", level=t(f"level.{child}")))
     frame = ranking_frame(context)
+    # Labels fixed at run time: AppTest formats the value again outside the script run.
     metric = st.selectbox(
         t("overview.ranking_metric"),
         list(RANKING_METRICS),

@@ -33,7 +33,9 @@ def picture_name(url_path: str, params: dict[str, str]) -> str:
 
 def main() -> int:
     if chromium_path() is None:
-        print("chromium is not installed (apt-get install chromium fonts-noto-cjk)", file=sys.stderr)
+        print(
+            "chromium is not installed (apt-get install chromium fonts-noto-cjk)", file=sys.stderr
+        )
         return 1
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{scratch}/demo.sqlite3"

@@ -1,0 +1,378 @@
+"""What each import file holds (DESIGN §3, §9): columns, Chinese template headers, types and keys."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from data_access.models import (
+    BURDEN_CATEGORIES,
+    CERTIFICATES,
+    COMMUNITY_KINDS,
+    FACILITY_KINDS,
+    GRID_KINDS,
+    ROLES,
+)
+
+# The Chinese label of every allowed value, as the templates list them; either form is accepted.
+ROLE_LABELS = {
+    "secretary": "社区党组织书记",
+    "committee": "两委成员",
+    "staff": "专职社区工作者",
+    "grid_fulltime": "专职网格员",
+    "grid_parttime": "兼职网格员",
+    "public_welfare": "公益性岗位",
+    "temporary": "临聘人员",
+}
+CERTIFICATE_LABELS = {"none": "无", "junior": "初级", "intermediate": "中级", "senior": "高级"}
+CATEGORY_LABELS = {
+    "work_items": "工作事项",
+    "certificates": "证明事项",
+    "forms": "报表",
+    "signboards": "挂牌",
+    "mechanisms": "工作机制/机构",
+    "meetings": "会议",
+    "inspections": "检查考评",
+    "ledgers": "台账",
+    "apps": "政务App/信息系统",
+    "creation_tasks": "创建达标",
+}
+COMMUNITY_KIND_LABELS = {"urban": "城市社区", "village": "村"}
+GRID_KIND_LABELS = {"general": "综合网格", "dedicated": "专属网格"}
+FACILITY_KIND_LABELS = {
+    "service_centre": "党群服务中心",
+    "social_work_station": "社工站",
+    "elderly_care": "养老服务设施",
+    "clinic": "社区卫生服务站",
+    "other": "其他",
+}
+BOOLEAN_LABELS = {True: "是", False: "否"}
+
+assert tuple(ROLE_LABELS) == ROLES
+assert tuple(CERTIFICATE_LABELS) == CERTIFICATES
+assert tuple(CATEGORY_LABELS) == BURDEN_CATEGORIES
+assert tuple(COMMUNITY_KIND_LABELS) == COMMUNITY_KINDS
+assert tuple(GRID_KIND_LABELS) == GRID_KINDS
+assert tuple(FACILITY_KIND_LABELS) == FACILITY_KINDS
+
+# The first cell of a template's example row starts with this; such rows are never imported.
+EXAMPLE_MARKERS = ("例：", "例:")
+
+# China's bounding box (DESIGN §9): coordinates outside it are a typo or a swapped lon/lat.
+LON_RANGE = (73.0, 136.0)
+LAT_RANGE = (3.0, 54.0)
+
+# Headers that would carry personal data, which the database never stores (DESIGN §3).
+PERSONAL_HEADERS = frozenset(
+    {"姓名", "身份证", "身份证号", "身份证号码", "手机", "手机号", "手机号码", "电话", "联系电话"}
+    | {"name_of_person", "person_name", "id_number", "id_card", "phone", "mobile", "telephone"}
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: English name (DESIGN §3), Chinese template header, type and constraints.
+
+    kind is one of code, text, int, float, date, period, bool, choice, geometry.
+    """
+
+    name: str
+    header: str
+    kind: str
+    required: bool = False
+    level: str | None = None  # code columns: district, street, community or grid
+    max_length: int | None = None
+    labels: Mapping[str, str] | None = None  # choice columns: value → Chinese label
+    default: object = None  # written when the cell is empty and the column cannot be NULL
+    minimum: float | None = None
+    positive: bool = False
+    coordinate: str | None = None  # "lon" or "lat": must lie in China's bounding box
+    example: object = None
+    in_template: bool = True
+    aliases: tuple[str, ...] = ()  # further accepted headers
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One import kind: its table, sheet name, columns, natural key and parent links."""
+
+    kind: str
+    table: str
+    sheet: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # (column, level): the column names a unit of that level that must exist.
+    parents: tuple[tuple[str, str], ...] = ()
+    # (child column, parent column): the child's code starts with the parent's code.
+    prefixes: tuple[tuple[str, str], ...] = ()
+    by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {c.name: c for c in self.columns})
+
+    @property
+    def template_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.in_template)
+
+
+def _code(name: str, header: str, level: str, required: bool = True, example: str = "") -> Column:
+    return Column(name, header, "code", required=required, level=level, example=example)
+
+
+def _name(header: str, example: str) -> Column:
+    return Column("name", header, "text", required=True, max_length=64, example=example)
+
+
+SPECS: dict[str, TableSpec] = {
+    spec.kind: spec
+    for spec in (
+        TableSpec(
+            "districts",
+            "district",
+            "区",
+            (_code("code", "区代码", "district", example="110101"), _name("区名称", "东城区")),
+            key=("code",),
+        ),
+        TableSpec(
+            "streets",
+            "street",
+            "街道",
+            (
+                _code("code", "街道代码", "street", example="110101001"),
+                _name("街道名称", "东华门街道"),
+                _code("district_code", "所属区代码", "district", example="110101"),
+            ),
+            key=("code",),
+            parents=(("district_code", "district"),),
+            prefixes=(("code", "district_code"),),
+        ),
+        TableSpec(
+            "communities",
+            "community",
+            "社区",
+            (
+                _code("code", "社区代码", "community", example="110101001001"),
+                _name("社区名称", "多福巷社区"),
+                _code("street_code", "所属街道代码", "street", example="110101001"),
+                Column(
+                    "kind",
+                    "社区类型",
+                    "choice",
+                    labels=COMMUNITY_KIND_LABELS,
+                    default="urban",
+                    example="城市社区",
+                ),
+                Column("area_km2", "面积（平方公里）", "float", minimum=0, example=0.52),
+                Column("lon", "经度", "float", coordinate="lon", example=116.404),
+                Column("lat", "纬度", "float", coordinate="lat", example=39.915),
+                Column("boundary", "边界（GeoJSON）", "geometry", in_template=False),
+            ),
+            key=("code",),
+            parents=(("street_code", "street"),),
+            prefixes=(("code", "street_code"),),
+        ),
+        TableSpec(
+            "population",
+            "community_population",
+            "人口",
+            (
+                _code("community_code", "社区代码", "community", example="110101001001"),
+                Column("year", "年份", "int", required=True, minimum=1949, example=2025),
+                Column(
+                    "resident_population",
+                    "常住人口",
+                    "int",
+                    required=True,
+                    positive=True,
+                    example=8650,
+                ),
+                Column("households", "户数", "int", required=True, positive=True, example=3120),
+            ),
+            key=("community_code", "year"),
+            parents=(("community_code", "community"),),
+        ),
+        TableSpec(
+            "grids",
+            "grid",
+            "网格",
+            (
+                _code("code", "网格代码", "grid", example="110101001001001"),
+                _name("网格名称", "多福巷第一网格"),
+                _code("community_code", "社区代码", "community", example="110101001001"),
+                Column(
+                    "kind",
+                    "网格类型",
+                    "choice",
+                    labels=GRID_KIND_LABELS,
+                    default="general",
+                    example="综合网格",
+                ),
+                Column("households", "户数", "int", minimum=0, example=420),
+                Column("population", "人口", "int", minimum=0, example=1150),
+                Column(
+                    "has_party_branch",
+                    "有网格党支部",
+                    "bool",
+                    default=False,
+                    example="是",
+                ),
+                Column("boundary", "边界（GeoJSON）", "geometry", in_template=False),
+            ),
+            key=("code",),
+            parents=(("community_code", "community"),),
+            prefixes=(("code", "community_code"),),
+        ),
+        TableSpec(
+            "staff",
+            "staff_member",
+            "社区工作者",
+            (
+                Column(
+                    "staff_code", "人员编号", "key", required=True, max_length=32, example="P000123"
+                ),
+                _code("community_code", "社区代码", "community", example="110101001001"),
+                Column(
+                    "role",
+                    "角色",
+                    "choice",
+                    required=True,
+                    labels=ROLE_LABELS,
+                    example="专职网格员",
+                ),
+                Column(
+                    "certificate",
+                    "社工证书",
+                    "choice",
+                    labels=CERTIFICATE_LABELS,
+                    default="none",
+                    example="初级",
+                ),
+                Column("birth_year", "出生年份", "int", minimum=1900, example=1990),
+                Column("start_date", "入职日期", "date", required=True, example="2021-03-01"),
+                Column("end_date", "离职日期", "date", example=""),
+                _code("grid_code", "网格代码", "grid", required=False, example="110101001001001"),
+            ),
+            key=("staff_code",),
+            parents=(("community_code", "community"), ("grid_code", "grid")),
+            prefixes=(("grid_code", "community_code"),),
+        ),
+        TableSpec(
+            "facilities",
+            "facility",
+            "服务设施",
+            (
+                Column("code", "设施代码", "key", required=True, max_length=32, example="F0001"),
+                _name("设施名称", "多福巷社区党群服务中心"),
+                _code("community_code", "社区代码", "community", example="110101001001"),
+                Column(
+                    "kind",
+                    "设施类型",
+                    "choice",
+                    required=True,
+                    labels=FACILITY_KIND_LABELS,
+                    example="党群服务中心",
+                ),
+                Column("lon", "经度", "float", required=True, coordinate="lon", example=116.405),
+                Column("lat", "纬度", "float", required=True, coordinate="lat", example=39.914),
+                Column("floor_area_m2", "建筑面积（平方米）", "float", minimum=0, example=650),
+            ),
+            key=("code",),
+            parents=(("community_code", "community"),),
+        ),
+        TableSpec(
+            "burden",
+            "burden_record",
+            "减负台账",
+            (
+                _code("community_code", "社区代码", "community", example="110101001001"),
+                Column(
+                    "category",
+                    "类别",
+                    "choice",
+                    required=True,
+                    labels=CATEGORY_LABELS,
+                    example="报表",
+                ),
+                Column("period", "月份", "period", required=True, example="2025-06"),
+                Column("count", "数量", "int", required=True, minimum=0, example=12),
+            ),
+            key=("community_code", "category", "period"),
+            parents=(("community_code", "community"),),
+        ),
+        TableSpec(
+            "boundaries",
+            "",  # a boundary updates the community or grid of its code
+            "边界",
+            (
+                Column(
+                    "code",
+                    "代码",
+                    "unit_code",
+                    required=True,
+                    example="110101001001",
+                    aliases=("properties.code",),
+                ),
+                Column(
+                    "boundary",
+                    "边界（GeoJSON）",
+                    "geometry",
+                    required=True,
+                    example="",
+                    aliases=("geometry",),
+                ),
+            ),
+            key=("code",),
+        ),
+    )
+}
+
+# Dependency order of the writes (DESIGN §10): parents before children, boundaries last.
+KIND_ORDER: tuple[str, ...] = (
+    "districts",
+    "streets",
+    "communities",
+    "population",
+    "grids",
+    "staff",
+    "facilities",
+    "burden",
+    "boundaries",
+)
+assert set(KIND_ORDER) == set(SPECS)
+
+_SEPARATORS = "_-. （("
+
+
+def normalise_header(text: str) -> str:
+    """Headers compare without case, spaces, a leading BOM or the width of brackets."""
+    text = str(text).replace("\ufeff", "").strip().lower()
+    text = text.replace("（", "(").replace("）", ")")
+    return re.sub(r"\s+", "", text)
+
+
+def header_map(spec: TableSpec) -> dict[str, Column]:
+    """Every accepted header of a kind (English name or Chinese header), normalised."""
+    accepted: dict[str, Column] = {}
+    for column in spec.columns:
+        accepted[normalise_header(column.name)] = column
+        accepted[normalise_header(column.header)] = column
+        for alias in column.aliases:
+            accepted[normalise_header(alias)] = column
+    return accepted
+
+
+def kind_of_name(stem: str) -> str | None:
+    """The kind a file or sheet name stands for: `burden`, `burden_2025-06`, `减负台账`…; else None."""
+    text = stem.strip().lower()
+    names = [(kind, kind) for kind in SPECS] + [(spec.sheet, kind) for kind, spec in SPECS.items()]
+    # The longest name first, so that 社区工作者 is not read as 社区.
+    for name, kind in sorted(names, key=lambda pair: -len(pair[0])):
+        if text == name or (text.startswith(name) and text[len(name)] in _SEPARATORS):
+            return kind
+    return None
+
+
+def allowed_text(labels: Mapping[str, str]) -> str:
+    """Allowed values for a message: `secretary (社区党组织书记), …`, readable in both languages."""
+    return ", ".join(f"{value} ({label})" for value, label in labels.items())

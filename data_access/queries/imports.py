@@ -1,0 +1,28 @@
+"""The audit trail of imports (import_batch)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from data_access.db import read_frame
+from data_access.models import ImportBatch
+
+
+def import_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
+    """The latest import attempts, newest first: one row per file, accepted or refused."""
+    statement = (
+        select(
+            ImportBatch.id,
+            ImportBatch.imported_at,
+            ImportBatch.kind,
+            ImportBatch.file_name,
+            ImportBatch.rows,
+            ImportBatch.status,
+            ImportBatch.message,
+            ImportBatch.sha256,
+        )
+        .order_by(ImportBatch.id.desc())
+        .limit(limit)
+    )
+    return read_frame(engine, statement)

@@ -1,0 +1,279 @@
+"""数据管理 Data: templates, upload with a validation report, import history, full export (DESIGN §6.6)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.components import page_header
+from dashboard.context import PageContext, page_context
+from dashboard.database import writer_url
+from dashboard.i18n import current_language, t
+from dashboard.tables import table_with_downloads
+from data_access.db import get_engine
+from data_access.importing import SPECS, ImportReport, Upload, message, run_import
+from data_access.importing.export_all import export_all, export_workbook, export_zip
+from data_access.importing.specs import KIND_ORDER, Column
+from data_access.importing.templates import template_workbook, template_zip
+from data_access.models import CODE_LENGTHS
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HISTORY_ROWS = 200
+_REPORT = "data_report"
+_UPLOADER_ROUND = "data_uploader_round"
+
+
+def kind_label(kind: str) -> str:
+    return t(f"data.kind.{kind}") if kind in (*SPECS, "demo") else kind
+
+
+def format_label(column: Column) -> str:
+    if column.kind == "code":
+        return t("data.format.code", length=CODE_LENGTHS[column.level or "grid"])
+    if column.kind == "choice" and column.labels:
+        return t("data.format.choice", allowed="、".join(column.labels.values()))
+    return t(f"data.format.{column.kind}")
+
+
+def reference_frame() -> pd.DataFrame:
+    """Every template column: table, header, English name, required and format."""
+    rows = [
+        {
+            "table": kind_label(kind),
+            "header": column.header,
+            "field": column.name,
+            "mandatory": t("yes") if column.required else "",
+            "format": format_label(column),
+        }
+        for kind in KIND_ORDER
+        for column in SPECS[kind].template_columns
+    ]
+    return pd.DataFrame(rows)
+
+
+def templates_section(context: PageContext) -> None:
+    st.subheader(t("data.templates"))
+    st.caption(t("data.templates_help"))
+    row = st.container(horizontal=True)
+    row.download_button(
+        t("data.template_xlsx"),
+        data=template_workbook,
+        file_name="社区治理数据导入模板.xlsx",
+        mime=XLSX_MIME,
+        key="data_template_xlsx",
+        icon=":material/table_view:",
+        on_click="ignore",
+    )
+    row.download_button(
+        t("data.template_zip"),
+        data=template_zip,
+        file_name="社区治理数据导入模板_csv.zip",
+        mime="application/zip",
+        key="data_template_zip",
+        icon=":material/folder_zip:",
+        on_click="ignore",
+    )
+    with st.expander(t("data.reference")):
+        table_with_downloads(
+            reference_frame(),
+            key="data_reference",
+            sheet_title=t("data.reference_sheet"),
+            file_stem="import_columns",
+            filters=context.filters_used(),
+        )
+
+
+def _progress_reporter(bar: object) -> object:
+    shares = {"read": (0.0, 0.05), "validate": (0.05, 0.55), "write": (0.6, 0.4)}
+
+    def report(phase: str, done: int, total: int) -> None:
+        start, share = shares[phase]
+        fraction = start + share * (done / total if total else 1.0)
+        label = t(f"data.phase.{phase}", done=f"{done:,}", total=f"{total:,}")
+        bar.progress(min(fraction, 1.0), text=label)  # type: ignore[attr-defined]
+
+    return report
+
+
+def _run(context: PageContext, files: list, dry_run: bool) -> ImportReport:
+    uploads = [Upload.of(f.name, f.getvalue()) for f in files]
+    bar = st.progress(0.0, text=t("data.phase.read"))
+    report = run_import(
+        get_engine(writer_url()),
+        uploads,
+        max_bytes=context.settings.import_max_bytes,
+        language=current_language(),
+        dry_run=dry_run,
+        progress=_progress_reporter(bar),  # type: ignore[arg-type]
+    )
+    bar.empty()
+    return report
+
+
+def upload_section(context: PageContext) -> None:
+    st.subheader(t("data.upload"))
+    round_ = st.session_state.get(_UPLOADER_ROUND, 0)
+    files = st.file_uploader(
+        t("data.upload_label"),
+        type=["xlsx", "csv", "geojson", "json", "zip"],
+        accept_multiple_files=True,
+        key=f"data_upload_{round_}",
+        help=t("data.upload_help"),
+        max_upload_size=context.settings.import_max_mb,
+    )
+    row = st.container(horizontal=True)
+    check = row.button(
+        t("data.check"), key="data_check", disabled=not files, icon=":material/rule:"
+    )
+    load = row.button(
+        t("data.import"),
+        key="data_import",
+        type="primary",
+        disabled=not files,
+        icon=":material/upload:",
+    )
+    if files and (check or load):
+        report = _run(context, files, dry_run=check)
+        st.session_state[_REPORT] = report
+        data.import_history.clear()
+        if report.accepted:
+            st.cache_data.clear()  # every page shows the new numbers at once
+            st.session_state[_UPLOADER_ROUND] = round_ + 1
+            st.rerun()
+    report = st.session_state.get(_REPORT)
+    if report is not None:
+        report_section(context, report)
+
+
+def report_section(context: PageContext, report: ImportReport) -> None:
+    rows = sum(part.rows for part in report.parts)
+    if report.problems:
+        key = "data.refused" if report.status == "refused" else "data.problems_found"
+        st.error(t(key, n=len(report.problems)), icon=":material/error:")
+        table_with_downloads(
+            problem_frame(report),
+            key="data_problems",
+            sheet_title=t("data.report_sheet"),
+            file_stem="import_problems",
+            filters=context.filters_used(),
+        )
+    else:
+        key = "data.accepted" if report.accepted else "data.checked"
+        st.success(
+            t(key, files=len(report.parts), rows=f"{rows:,}"), icon=":material/check_circle:"
+        )
+        table_with_downloads(
+            parts_frame(report),
+            key="data_parts",
+            sheet_title=t("data.parts_sheet"),
+            file_stem="import_result",
+            filters=context.filters_used(),
+        )
+    if report.skipped:
+        st.caption(t("data.skipped", files=", ".join(report.skipped)))
+
+
+def problem_frame(report: ImportReport) -> pd.DataFrame:
+    """The validation report: file, row, column, value and the problem in the UI language."""
+    language = current_language()
+    frame = pd.DataFrame(
+        [
+            {
+                "file": p.file,
+                "row": p.row,
+                "column": p.column or "",
+                "value": p.value or "",
+                "problem": message(p, language),
+            }
+            for p in report.problems
+        ],
+        columns=["file", "row", "column", "value", "problem"],
+    )
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
+
+
+def parts_frame(report: ImportReport) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        [
+            {
+                "file": p.file,
+                "table": kind_label(p.kind),
+                "rows": p.rows,
+                "inserted": p.inserted,
+                "updated": p.updated,
+                "unchanged": p.unchanged,
+            }
+            for p in report.parts
+        ],
+        columns=["file", "table", "rows", "inserted", "updated", "unchanged"],
+    )
+    if not report.accepted:
+        frame = frame.drop(columns=["inserted", "updated", "unchanged"])
+    return frame
+
+
+def history_section(context: PageContext) -> None:
+    st.subheader(t("data.history"))
+    st.caption(t("data.history_help", n=HISTORY_ROWS))
+    history = data.import_history(context.url, HISTORY_ROWS)
+    if history.empty:
+        st.info(t("data.history_empty"))
+        return
+    table = history[
+        ["imported_at", "kind", "file_name", "rows", "status", "message", "sha256"]
+    ].copy()
+    table["imported_at"] = pd.to_datetime(table["imported_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    table["kind"] = table["kind"].map(kind_label)
+    table["status"] = table["status"].map(lambda s: t(f"data.status.{s}"))
+    table = table.rename(columns={"kind": "table"})
+    table_with_downloads(
+        table,
+        key="data_history",
+        sheet_title=t("data.history_sheet"),
+        file_stem="import_history",
+        filters=context.filters_used(),
+    )
+
+
+def export_section(context: PageContext) -> None:
+    st.subheader(t("data.export"))
+    scope = context.scope
+    st.caption(t("data.export_help", scope=context.unit_name(scope.code)))
+    engine = get_engine(context.url)
+    stem = f"all_data_{scope.code or 'city'}"
+    row = st.container(horizontal=True)
+    row.download_button(
+        t("data.export_xlsx"),
+        data=lambda: export_workbook(export_all(engine, scope)),
+        file_name=f"{stem}.xlsx",
+        mime=XLSX_MIME,
+        key="data_export_xlsx",
+        icon=":material/table_view:",
+        on_click="ignore",
+    )
+    row.download_button(
+        t("data.export_zip"),
+        data=lambda: export_zip(export_all(engine, scope)),
+        file_name=f"{stem}.zip",
+        mime="application/zip",
+        key="data_export_zip",
+        icon=":material/folder_zip:",
+        on_click="ignore",
+    )
+
+
+def render() -> None:
+    context = page_context()
+    page_header("page.data", context.scope, context.units, context.is_demo)
+    if not context.has_data:
+        # Import is how an empty database gets its data: say so, then show everything.
+        st.info(t("db.empty") + " " + t("data.empty_continue"), icon=":material/inventory_2:")
+    templates_section(context)
+    upload_section(context)
+    history_section(context)
+    export_section(context)
+
+
+render()

@@ -1,0 +1,572 @@
+"""Import (DESIGN §9, §10): the defect corpus, all-or-nothing writes, re-imports, encodings, round trip."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.engine import make_url
+from streamlit.testing.v1 import AppTest
+
+from data_access.__main__ import main
+from data_access.db import make_engine
+from data_access.files import csv_bytes
+from data_access.importing import Upload, line, run_import, uploads_from_paths
+from data_access.importing.export_all import export_all, export_workbook, export_zip
+from data_access.importing.messages import text as catalog_text
+from data_access.importing.specs import SPECS
+from data_access.importing.templates import template_workbook, template_zip
+from data_access.models import Base, BurdenRecord, Community, Grid, StaffMember
+from data_access.schema import upgrade
+from data_access.scope import Scope
+from data_access.sql import _UPSERTS
+from tests.small_city import build_small_city
+
+CORPUS = Path(__file__).resolve().parent / "import_corpus"
+MAX_BYTES = 2**20
+TODAY = dt.date(2025, 6, 30)
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def city_url(backend: str, small_city_url: str, new_database, tmp_path: Path) -> str:
+    """A private copy of the small city: imports write, and other tests read the shared one."""
+    if backend == "sqlite":
+        target = tmp_path / "city.sqlite3"
+        shutil.copy(make_url(small_city_url).database or "", target)
+        return f"sqlite:///{target}"
+    url = new_database("city")
+    engine = make_engine(url)
+    upgrade(engine)
+    build_small_city(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def city(city_url: str) -> Iterator[Engine]:
+    engine = make_engine(city_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fresh(new_database) -> Iterator[Engine]:
+    engine = make_engine(new_database("fresh"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in Base.metadata.tables.items()
+        }
+
+
+def import_paths(engine: Engine, *paths: Path, **options: object):
+    uploads, missing = uploads_from_paths(paths, MAX_BYTES)
+    assert not missing
+    return run_import(engine, uploads, max_bytes=MAX_BYTES, **options)  # type: ignore[arg-type]
+
+
+def audit_rows(engine: Engine) -> list[dict[str, object]]:
+    with engine.connect() as connection:
+        table = Base.metadata.tables["import_batch"]
+        return [dict(r) for r in connection.execute(table.select().order_by(table.c.id)).mappings()]
+
+
+# ---------------------------------------------------------------------------------------------
+# The corpus: one defect per folder, each refused with its message, nothing written
+
+DEFECTS = [
+    # folder, message key, row, column as written in the file
+    ("boundaries_broken_json", "geojson_parse", None, None),
+    ("boundaries_not_a_collection", "geojson_not_collection", None, None),
+    ("boundaries_outside_china", "geometry_outside_china", 1, "geometry"),
+    ("boundaries_point", "geometry_type", 1, "geometry"),
+    ("boundaries_self_intersecting", "geometry_invalid", 1, "geometry"),
+    ("boundaries_unknown_code", "boundary_code_missing", 1, "properties.code"),
+    ("burden_duplicate_key", "duplicate_key", 3, "社区代码"),
+    ("burden_fraction", "not_integer", 2, "数量"),
+    ("burden_missing_column", "missing_column", 1, "数量"),
+    ("burden_month_13", "not_period", 2, "月份"),
+    ("burden_negative_count", "negative", 3, "数量"),
+    ("burden_period_not_first", "not_period", 2, "月份"),
+    ("burden_unknown_category", "not_allowed", 2, "类别"),
+    ("burden_unknown_community", "missing_community", 2, "社区代码"),
+    ("communities_latitude_outside_china", "lat_outside_china", 2, "纬度"),
+    ("communities_lon_lat_swapped", "lon_outside_china", 2, "经度"),
+    ("communities_unknown_kind", "not_allowed", 2, "社区类型"),
+    ("districts_duplicate_column", "duplicate_column", 1, "code"),
+    ("districts_short_code", "code_length", 2, "区代码"),
+    ("districts_unknown_column", "unknown_column", 1, "备注"),
+    ("empty_file", "empty_file", None, None),
+    ("encoding_utf16", "encoding", None, None),
+    ("facilities_area_in_words", "not_number", 2, "建筑面积（平方米）"),
+    ("facilities_no_longitude", "required", 2, "经度"),
+    ("grids_code_not_under_community", "code_parent", 2, "网格代码"),
+    ("grids_negative_households", "negative", 2, "户数"),
+    ("grids_not_boolean", "not_boolean", 2, "有网格党支部"),
+    ("not_a_workbook", "unreadable", None, None),
+    ("population_future_year", "year_in_future", 2, "年份"),
+    ("population_words", "not_integer", 2, "常住人口"),
+    ("population_zero_households", "not_positive", 2, "户数"),
+    ("staff_code_is_id_number", "looks_like_id", 2, "人员编号"),
+    ("staff_date_format", "not_date", 2, "入职日期"),
+    ("staff_end_before_start", "end_before_start", 2, "离职日期"),
+    ("staff_grid_of_other_community", "grid_other_community", 2, "网格代码"),
+    ("staff_name_column", "personal_column", 1, "姓名"),
+    ("staff_no_such_day", "no_such_date", 2, "入职日期"),
+    ("staff_start_missing", "required", 2, "入职日期"),
+    ("staff_unknown_grid", "missing_grid", 2, "网格代码"),
+    ("staff_unknown_role", "not_allowed", 2, "角色"),
+    ("streets_code_not_under_district", "code_parent", 2, "街道代码"),
+    ("streets_unknown_district", "missing_district", 2, "所属区代码"),
+    ("unknown_file_name", "unknown_kind", None, None),
+]
+
+
+def test_corpus_lists_every_defect_folder():
+    folders = {p.name for p in (CORPUS / "bad").iterdir() if p.is_dir()}
+    assert folders == {case for case, *_ in DEFECTS}
+    assert len(folders) >= 25
+    for folder in (CORPUS / "bad").iterdir():
+        assert len(list(folder.iterdir())) == 1  # one file, one defect
+
+
+@pytest.mark.parametrize(("case", "key", "row", "column"), DEFECTS, ids=[d[0] for d in DEFECTS])
+def test_defective_file_is_refused_and_nothing_written(city, case, key, row, column):
+    before = row_counts(city)
+    (path,) = (CORPUS / "bad" / case).iterdir()
+    report = import_paths(city, path)
+    assert report.status == "refused"
+    assert (key, row, column) in [(p.key, p.row, p.column) for p in report.problems]
+    after = row_counts(city)
+    assert after.pop("import_batch") == before.pop("import_batch") + 1  # the refusal is on record
+    assert after == before
+    audit = audit_rows(city)[-1]
+    assert (audit["status"], audit["file_name"]) == ("refused", path.name)
+    problem = next(p for p in report.problems if p.key == key)
+    assert line(problem, "zh") in str(audit["message"])
+
+
+@pytest.mark.parametrize(
+    ("case", "zh", "en"),
+    [
+        (
+            "burden_negative_count",
+            "burden.csv，第 3 行，列“数量”，值“-3”：不能为负数。",
+            "burden.csv, row 3, column “数量”, value “-3”: Must not be negative.",
+        ),
+        (
+            "staff_grid_of_other_community",
+            "staff.csv，第 2 行，列“网格代码”，值“990101001001001”："
+            "网格不属于该人员所在社区 990101001002（网格代码应以社区代码开头）。",
+            "staff.csv, row 2, column “网格代码”, value “990101001001001”: "
+            "The grid is not in this person's community 990101001002 "
+            "(a grid code starts with its community code).",
+        ),
+        (
+            "burden_duplicate_key",
+            "burden.csv，第 3 行，列“社区代码”，值“990101001001 / forms / 2025-06”："
+            "与 burden.csv 第 2 行重复（同一主键只能出现一次）。",
+            "burden.csv, row 3, column “社区代码”, value “990101001001 / forms / 2025-06”: "
+            "Duplicates row 2 of burden.csv (each key may appear once).",
+        ),
+        (
+            "communities_latitude_outside_china",
+            "communities.csv，第 2 行，列“纬度”，值“91”：纬度不在中国范围内（3–54）；请检查是否与经度填反。",
+            "communities.csv, row 2, column “纬度”, value “91”: Latitude outside China (3–54); "
+            "check that longitude and latitude are not swapped.",
+        ),
+        (
+            "staff_start_missing",
+            "staff.csv，第 2 行，列“入职日期”：必填项为空。",
+            "staff.csv, row 2, column “入职日期”: This value is required.",
+        ),
+    ],
+)
+def test_problems_read_in_both_languages(city, case, zh, en):
+    (path,) = (CORPUS / "bad" / case).iterdir()
+    (problem,) = import_paths(city, path, dry_run=True).problems
+    assert line(problem, "zh") == zh
+    assert line(problem, "en") == en
+
+
+def test_folder_with_a_good_and_a_bad_file_is_refused_as_a_whole(city):
+    before = row_counts(city)
+    report = import_paths(city, CORPUS / "mixed")
+    assert report.status == "refused"
+    assert [(p.file, p.key) for p in report.problems] == [("mixed/streets.csv", "code_parent")]
+    after = row_counts(city)
+    assert after.pop("import_batch") == before.pop("import_batch") + 2  # one row per file
+    assert after == before  # not even the good districts.csv
+    good, bad = audit_rows(city)[-2:]
+    assert (good["file_name"], good["status"]) == ("mixed/districts.csv", "refused")
+    assert good["message"] == catalog_text("zh", "import.audit.refused_other")
+    assert bad["file_name"] == "mixed/streets.csv"
+    assert "990104" in str(bad["message"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Good imports
+
+GOOD_ROWS = {
+    "district": 1,
+    "street": 1,
+    "community": 2,
+    "community_population": 3,
+    "grid": 3,
+    "staff_member": 6,
+    "facility": 2,
+    "burden_record": 12,
+}
+
+
+def test_good_folder_is_written_once_and_a_second_import_changes_nothing(city):
+    before = row_counts(city)
+    first = import_paths(city, CORPUS / "good")
+    assert first.status == "accepted"
+    assert [p.kind for p in first.parts] == [
+        "districts", "streets", "communities", "population", "grids", "staff", "facilities",
+        "burden", "boundaries",
+    ]  # fmt: skip
+    assert [(p.inserted, p.updated, p.unchanged) for p in first.parts][-1] == (0, 2, 0)
+    after = row_counts(city)
+    for table, added in GOOD_ROWS.items():
+        assert after[table] == before[table] + added, table
+    assert after["import_batch"] == before["import_batch"] + 9
+
+    second = import_paths(city, CORPUS / "good")
+    assert second.status == "accepted"
+    assert all(p.inserted == p.updated == 0 and p.unchanged == p.rows for p in second.parts)
+    again = row_counts(city)
+    assert again.pop("import_batch") == after.pop("import_batch") + 9
+    assert again == after
+    assert audit_rows(city)[-1]["message"] == "已导入：新增 0 行，更新 0 行，未变 2 行。"
+
+
+def test_imported_values_are_stored_as_meant(city):
+    import_paths(city, CORPUS / "good")
+    with city.connect() as connection:
+        staff = {
+            row.staff_code: f"{row.role}/{row.certificate}/{row.end_date or ''}/{row.grid_code or ''}"
+            for row in connection.execute(
+                select(StaffMember).where(StaffMember.staff_code.in_(["G0003", "G0005"]))
+            )
+        }
+        grid = connection.execute(
+            select(Grid.kind, Grid.households, Grid.has_party_branch).where(
+                Grid.code == "990103001002001"
+            )
+        ).one()
+        burden = connection.execute(
+            select(BurdenRecord.period, BurdenRecord.count)
+            .where(BurdenRecord.community_code == "990103001001", BurdenRecord.category == "forms")
+            .order_by(BurdenRecord.period)
+        ).all()
+        village = connection.execute(
+            select(Community.kind, Community.lon, Community.boundary).where(
+                Community.code == "990103001002"
+            )
+        ).one()
+        boundary = connection.execute(
+            select(Grid.boundary).where(Grid.code == "990103001001001")
+        ).scalar_one()
+    assert staff == {
+        "G0003": "staff/none/2024-12-31/",
+        "G0005": "grid_parttime/none//990103001001002",  # an empty certificate is none
+    }
+    assert tuple(grid) == ("dedicated", None, True)
+    assert [(str(p), c) for p, c in burden] == [
+        ("2025-04-01", 30),
+        ("2025-05-01", 25),
+        ("2025-06-01", 21),
+    ]
+    assert tuple(village) == ("village", None, None)
+    assert json.loads(boundary)["coordinates"][0][2] == [116.51, 40.02]
+    assert " " not in boundary  # stored as compact GeoJSON
+
+
+def test_a_changed_row_is_updated_and_the_rest_left_alone(city, tmp_path):
+    import_paths(city, CORPUS / "good")
+    changed = (CORPUS / "good" / "burden.csv").read_text(encoding="utf-8-sig")
+    changed = changed.replace("990103001002,报表,2025-06,21", "990103001002,报表,2025-06,19")
+    (tmp_path / "burden.csv").write_text(changed, encoding="utf-8-sig")
+    (part,) = import_paths(city, tmp_path / "burden.csv").parts
+    assert (part.inserted, part.updated, part.unchanged) == (0, 1, 11)
+    with city.connect() as connection:
+        value = connection.execute(
+            text(
+                "SELECT count FROM burden_record WHERE community_code = '990103001002' "
+                "AND category = 'forms' AND period = '2025-06-01'"
+            )
+        ).scalar_one()
+    assert value == 19
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8", "utf-8-sig"])
+def test_csv_encodings_are_detected(city, tmp_path, encoding):
+    for path in (CORPUS / "good").glob("*.csv"):
+        content = path.read_text(encoding="utf-8-sig")
+        (tmp_path / path.name).write_bytes(content.encode(encoding))
+    raw = (tmp_path / "districts.csv").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8) == (encoding == "utf-8-sig")
+    report = import_paths(city, tmp_path)
+    assert report.status == "accepted", [line(p, "en") for p in report.problems]
+    with city.connect() as connection:
+        name = connection.execute(text("SELECT name FROM community WHERE code = '990103001002'"))
+        assert name.scalar_one() == "七村"
+
+
+def test_xlsx_gives_values_not_formulas(city, tmp_path):
+    path = tmp_path / "burden.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet("Sheet1")
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["community_code", "category", "period", "count"])
+    sheet.write_number(1, 0, 990101001001)  # a code typed as a number
+    sheet.write_string(1, 1, "会议")
+    sheet.write_datetime(1, 2, dt.datetime(2025, 6, 1), date_format)
+    sheet.write_formula(1, 3, "=40+2", None, 42)  # the value last calculated is imported
+    workbook.close()
+    report = import_paths(city, path)
+    assert report.status == "accepted", [line(p, "en") for p in report.problems]
+    with city.connect() as connection:
+        stored = connection.execute(
+            text("SELECT period, count FROM burden_record WHERE category = 'meetings'")
+        ).one()
+    assert (str(stored[0]), stored[1]) == ("2025-06-01", 42)
+
+
+def test_filled_in_excel_template_is_accepted(city, tmp_path):
+    workbook = openpyxl.load_workbook(io.BytesIO(template_workbook()))
+    workbook["区"].append(["990103", "丙区"])
+    workbook["街道"].append(["990103001", "北街道", "990103"])
+    workbook["社区"].append(["990103001001", "六社区", "990103001", "城市社区", 0.9, 116.5, 40.0])
+    workbook["人口"].append(["990103001001", 2025, 8000, 3000])
+    path = tmp_path / "我的导入.xlsx"
+    workbook.save(path)
+    report = import_paths(city, path)
+    assert report.status == "accepted", [line(p, "en") for p in report.problems]
+    # The template's example rows are skipped, its unused sheets too.
+    assert [(p.file, p.rows) for p in report.parts] == [
+        ("我的导入.xlsx › 区", 1),
+        ("我的导入.xlsx › 街道", 1),
+        ("我的导入.xlsx › 社区", 1),
+        ("我的导入.xlsx › 人口", 1),
+    ]
+    assert "110101" not in {r[0] for r in _codes(city, "district")}
+
+
+def _codes(engine: Engine, table: str) -> list[tuple[str]]:
+    with engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(text(f"SELECT code FROM {table}")).all()]
+
+
+def test_unfilled_templates_have_nothing_to_import(city):
+    for name, data in (("template.zip", template_zip()), ("template.xlsx", template_workbook())):
+        report = run_import(city, [Upload.of(name, data)], max_bytes=MAX_BYTES, dry_run=True)
+        assert [p.key for p in report.problems] == ["nothing_to_import"], name
+
+
+def test_csv_templates_carry_the_chinese_headers_and_the_allowed_values():
+    with zipfile.ZipFile(io.BytesIO(template_zip())) as archive:
+        staff = archive.read("staff.csv").decode("utf-8-sig").splitlines()
+        allowed = archive.read("allowed_values.csv").decode("utf-8-sig")
+    assert staff[0] == "人员编号,社区代码,角色,社工证书,出生年份,入职日期,离职日期,网格代码"
+    assert staff[1].startswith("例：")
+    assert "社区,角色,secretary,社区党组织书记" not in allowed
+    assert "社区工作者,角色,secretary,社区党组织书记" in allowed
+    workbook = openpyxl.load_workbook(io.BytesIO(template_workbook()), read_only=True)
+    assert workbook.sheetnames == [
+        "填写说明", *(SPECS[k].sheet for k in SPECS), "可选值",
+    ]  # fmt: skip
+
+
+def test_file_size_limit(city, tmp_path):
+    path = CORPUS / "good" / "burden.csv"
+    size = path.stat().st_size
+    uploads, _ = uploads_from_paths([path], max_bytes=size - 1)
+    report = run_import(city, uploads, max_bytes=size - 1)
+    assert [p.key for p in report.problems] == ["file_too_large"]
+    # A file inside a zip is measured before it is inflated.
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("burden.csv", "x" * 5000)
+    report = run_import(city, [Upload.of("in.zip", archive.getvalue())], max_bytes=4000)
+    assert [(p.file, p.key) for p in report.problems] == [("in.zip/burden.csv", "file_too_large")]
+
+
+def test_zip_with_a_folder_and_gbk_names_is_imported(city):
+    archive = io.BytesIO()
+    placeholder = "AAAA/BBBB.txt"  # as long in bytes as the GBK name that replaces it
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted((CORPUS / "good").iterdir()):
+            zipped.writestr(f"六月/{path.name}", path.read_bytes())
+        zipped.writestr(placeholder, "备注")
+    # Zip tools on Chinese Windows store GBK names without the UTF-8 flag.
+    data = archive.getvalue().replace(placeholder.encode(), "六月/说明.txt".encode("gbk"))
+    report = run_import(city, [Upload.of("六月.zip", data)], max_bytes=MAX_BYTES)
+    assert report.status == "accepted"
+    assert report.skipped == ["六月.zip/六月/说明.txt"]
+    assert len(report.parts) == 9
+
+
+def test_progress_is_reported_for_each_phase(city):
+    seen: list[tuple[str, int, int]] = []
+    import_paths(city, CORPUS / "good", progress=lambda *args: seen.append(args))
+    phases = [phase for phase, *_ in seen]
+    assert phases[0] == "read" and "validate" in phases and phases[-1] == "write"
+    assert seen[-1] == ("write", 32, 32)
+
+
+def test_dry_run_writes_nothing_and_is_not_audited(city):
+    before = row_counts(city)
+    report = import_paths(city, CORPUS / "good", dry_run=True)
+    assert report.status == "checked" and not report.problems
+    assert row_counts(city) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# Export all, and the round trip
+
+
+def test_export_then_import_into_a_fresh_database_then_export_is_identical(fresh, tmp_path):
+    import_paths(fresh, CORPUS / "good")
+    scope = Scope(None, TODAY)
+    exported = export_all(fresh, scope)
+    assert {k: len(v) for k, v in exported.tables.items()} == {
+        "districts": 1, "streets": 1, "communities": 2, "population": 3, "grids": 3, "staff": 6,
+        "facilities": 2, "burden": 12,
+    }  # fmt: skip
+    assert [code for code, _ in exported.boundaries] == ["990103001001", "990103001001001"]
+    data = export_zip(exported)
+    for name, payload in (("all.zip", data), ("all.xlsx", export_workbook(exported))):
+        engine = make_engine(f"sqlite:///{tmp_path / (name + '.sqlite3')}")
+        upgrade(engine)
+        report = run_import(engine, [Upload.of(name, payload)], max_bytes=MAX_BYTES)
+        assert report.status == "accepted", [line(p, "en") for p in report.problems]
+        again = export_all(engine, scope)
+        assert again == exported, name
+        assert export_zip(again) == data, name  # byte for byte
+        counts, expected = row_counts(engine), row_counts(fresh)
+        assert counts.pop("import_batch") == 9  # eight tables and the boundaries
+        expected.pop("import_batch")
+        assert counts == expected
+        engine.dispose()
+
+
+def test_export_of_a_street_brings_its_district_and_imports_alone(city, fresh):
+    exported = export_all(city, Scope("990101002", TODAY))
+    assert [r[0] for r in exported.tables["districts"]] == ["990101"]
+    assert [r[0] for r in exported.tables["streets"]] == ["990101002"]
+    assert [r[0] for r in exported.tables["communities"]] == ["990101002001", "990101002002"]
+    report = run_import(fresh, [Upload.of("s.zip", export_zip(exported))], max_bytes=MAX_BYTES)
+    assert report.status == "accepted", [line(p, "en") for p in report.problems]
+    assert row_counts(fresh)["staff_member"] == len(exported.tables["staff"]) == 50
+
+
+def test_text_is_stored_as_given_and_only_the_download_helper_neutralises(city, fresh):
+    name = '=HYPERLINK("x")'
+    content = f'区代码,区名称\r\n990109,"{name.replace(chr(34), chr(34) * 2)}"\r\n'
+    report = run_import(city, [Upload.of("districts.csv", content.encode())], max_bytes=MAX_BYTES)
+    assert report.accepted
+    exported = export_all(city, Scope("990109", TODAY))
+    assert exported.tables["districts"] == [["990109", name]]
+    with zipfile.ZipFile(io.BytesIO(export_zip(exported))) as archive:
+        rows = list(csv.reader(io.StringIO(archive.read("districts.csv").decode("utf-8-sig"))))
+    assert rows == [["区代码", "区名称"], ["990109", name]]
+    workbook = openpyxl.load_workbook(io.BytesIO(export_workbook(exported)))
+    assert workbook["区"]["B2"].value == name and workbook["区"]["B2"].data_type == "s"
+    import pandas as pd
+
+    assert "'=HYPERLINK" in csv_bytes(pd.DataFrame({"name": [name]})).decode("utf-8-sig")
+
+
+def test_upsert_is_one_statement_per_dialect():
+    table = Base.metadata.tables["burden_record"]
+    keys, updates = ("community_code", "category", "period"), ["count"]
+    compiled = {
+        name: str(_UPSERTS[name](table, keys, updates).compile(dialect=dialect))
+        for name, dialect in (
+            ("sqlite", sqlite.dialect()),
+            ("postgresql", postgresql.dialect()),
+            ("mysql", mysql.dialect()),
+        )
+    }
+    assert (
+        "ON CONFLICT (community_code, category, period) DO UPDATE SET count = excluded.count"
+        in compiled["sqlite"]
+    )
+    assert (
+        "ON CONFLICT (community_code, category, period) DO UPDATE SET count = excluded.count"
+        in compiled["postgresql"]
+    )
+    assert "ON DUPLICATE KEY UPDATE count = VALUES(count)" in compiled["mysql"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def test_cli_import_exit_codes_and_messages(city_url, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", city_url)
+    assert main(["import", str(CORPUS / "bad" / "burden_negative_count" / "burden.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "导入被拒绝，未写入任何数据。发现 1 个问题：" in err
+    assert "burden.csv，第 3 行，列“数量”，值“-3”：不能为负数。" in err
+
+    status = main(["import", "--lang", "en", str(CORPUS / "mixed")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "mixed/streets.csv, row 2, column “街道代码”, value “990105001”" in err
+
+    assert main(["import", "--check", str(CORPUS / "good")]) == 0
+    assert "检查通过：9 个文件，32 行（未写入）。" in capsys.readouterr().out
+
+    assert main(["import", str(CORPUS / "good")]) == 0
+    out = capsys.readouterr().out
+    assert "good/burden.csv [burden] 12: 已导入：新增 12 行，更新 0 行，未变 0 行。" in out
+    assert "导入成功：9 个文件，32 行。" in out
+
+    assert main(["import", str(CORPUS / "no-such-folder")]) == 2
+    assert "找不到文件或文件夹" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+@pytest.mark.parametrize(("lang", "history"), [("zh", "3. 导入记录"), ("en", "3. Import history")])
+def test_data_page_lists_the_import_history(city, city_url, monkeypatch, lang, history):
+    import_paths(city, CORPUS / "mixed")
+    monkeypatch.setenv("DATABASE_URL", city_url)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page("pages/data.py")
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception
+    assert history in [s.value for s in at.subheader]
+    shown = at.dataframe[-1].value
+    assert list(shown.iloc[:, 2]) == ["mixed/streets.csv", "mixed/districts.csv"]  # newest first
+    assert shown.iloc[0, 4] == ("已拒绝" if lang == "zh" else "refused")
+    buttons = {b.proto.label for b in at.get("download_button")}
+    assert {"下载 Excel 模板", "导出全部数据（CSV 压缩包）"} <= buttons or lang == "en"
