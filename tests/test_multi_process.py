@@ -1,0 +1,64 @@
+"""Two app processes on one PostgreSQL: the same numbers, and an import through one reaches the
+other once its cache lifetime has passed (issue 7). Runs in Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from dashboard.snapshot import CHROMIUM_ARGS, chromium_path, running_app
+from data_access.db import make_engine
+from data_access.schema import upgrade
+from tests.backends import Databases, require
+from tests.small_city import build_small_city
+from tests.test_e2e import READY, _no_browser, kpi_value
+
+TTL_SECONDS = 3
+
+
+@pytest.fixture(scope="module")
+def shared_url(tmp_path_factory: pytest.TempPathFactory):
+    require("postgresql")
+    databases = Databases("postgresql", tmp_path_factory.mktemp("shared"))
+    url = databases.new("shared")
+    engine = make_engine(url)
+    upgrade(engine)
+    build_small_city(engine)
+    engine.dispose()
+    yield url
+    databases.drop_all()
+
+
+def test_two_processes_agree_and_see_an_import_after_the_cache_lifetime(shared_url, tmp_path):
+    if chromium_path() is None:
+        _no_browser()
+    from playwright.sync_api import sync_playwright
+
+    env = dict(os.environ, DATABASE_URL=shared_url, DASHBOARD_CACHE_TTL_SECONDS=str(TTL_SECONDS))
+    population = tmp_path / "population.csv"
+    population.write_text(
+        "community_code,year,resident_population,households\n990102001001,2025,10002,3600\n",
+        encoding="utf-8",
+    )
+    view = "/?lang=zh&month=2025-06"
+    with running_app(env) as first, running_app(env) as second, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        one, two = browser.new_page(), browser.new_page()
+        for page, base in ((one, first), (two, second)):
+            page.goto(base + view)
+            page.wait_for_selector(READY, state="attached", timeout=120_000)
+        assert kpi_value(one, "常住人口") == kpi_value(two, "常住人口") == "55,001"
+
+        one.goto(first + "/data?lang=zh")
+        one.wait_for_selector(READY, state="attached", timeout=120_000)
+        one.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(population))
+        one.get_by_role("button", name="导入", exact=True).click()
+        one.get_by_text("导入成功").wait_for(timeout=60_000)
+
+        time.sleep(TTL_SECONDS + 1)
+        two.reload()
+        two.wait_for_selector(READY, state="attached", timeout=120_000)
+        assert kpi_value(two, "常住人口") == "60,002"  # C5 went from 5,001 to 10,002
+        browser.close()
