@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from dashboard.i18n import fmt_month, t
 from data_access.scope import Scope
@@ -49,4 +50,12 @@ def set_page_context(context: PageContext) -> None:
 
 
 def page_context() -> PageContext:
+    """The context app.py stored in this run; reruns through app.py when the page runs on its own."""
+    if PagesManager.uses_pages_directory:
+        # Until some run has called st.navigation, Streamlit takes the pages/ folder for an
+        # old-style multipage app and runs a deep-linked page file without app.py (the first
+        # request of a fresh server, and every AppTest run). app.py's st.navigation clears the
+        # flag before any page runs, so it is set only then: run again through app.py.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state[_KEY]
