@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from data_access.db import make_engine
 from data_access.schema import upgrade
 from data_access.settings import Settings, load_settings
+from tests.grid_city import build_grid_city
 from tests.small_city import build_small_city
 
 
@@ -48,3 +49,21 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     build_demo(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def grid_city_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The hand-made square district of tests/grid_city.py in a SQLite file."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('grid_city') / 'grid_city.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_grid_city(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def grid_city(grid_city_url: str) -> Iterator[Engine]:
+    engine = make_engine(grid_city_url)
+    yield engine
+    engine.dispose()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import i18n
 from dashboard.i18n import load_catalog
 from dashboard.navigation import PAGES
 from data_access.db import make_engine
 from data_access.schema import upgrade
+from data_access.settings import get_settings
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -26,6 +29,11 @@ def run_app(
     at.run()
     if page is not None and page != PAGES[0].path:
         # A page other than the default is reached after a first run; the state is set again.
+        # Between runs AppTest formats the first page's widget values outside the script, where
+        # the session's language is unknown and i18n falls back to the default language.
+        language = state.get("lang", get_settings().default_language)
+        defaults = dataclasses.replace(get_settings(), default_language=language)
+        monkeypatch.setattr(i18n, "get_settings", lambda: defaults)
         at.switch_page(page)
         for key, value in state.items():
             at.session_state[key] = value
