@@ -24,6 +24,7 @@ from dashboard.map_layers import (
     build_deck,
     choropleth_layers,
     community_features,
+    community_tooltip,
     facility_features,
     fit_view,
     grid_features,
@@ -57,11 +58,14 @@ def grid_map(
     metric: str = "staffed_rate",
 ) -> GridMap:
     """The deck and legend of the scope; values and metric colour communities above street scope."""
+    tooltip = None
     if map_data.level in DETAIL_LEVELS:
         layers, legend = _detail(map_data, settings, text)
     else:
         layers, legend = _choropleth(map_data, settings, text, values, metric)
-    return GridMap(build_deck(layers, fit_view(map_data.bounds), settings.basemap), legend)
+        tooltip = community_tooltip(metric, text)
+    view = fit_view(map_data.bounds)
+    return GridMap(build_deck(layers, view, settings.basemap, tooltip), legend)
 
 
 def _choropleth(
@@ -74,7 +78,7 @@ def _choropleth(
     classes = metric_classes(metric, settings.standard_per_10k)
     if values is None:
         values = pd.DataFrame({"code": pd.Series(dtype=object)})
-    communities = community_features(map_data.communities, values, metric, classes, text)
+    communities = community_features(map_data.communities, values, metric, classes)
     layers = choropleth_layers(communities, outline_features(map_data.outlines))
     items = [
         LegendItem(label, fill=colour)

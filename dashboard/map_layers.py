@@ -63,10 +63,16 @@ TOOLTIP = {
 
 
 class CompactDeck(pdk.Deck):
-    """A Deck whose JSON carries no indentation: pydeck's indent=2 triples the bytes of coordinates."""
+    """A Deck whose JSON is compact: pydeck indents every number and escapes every Chinese character."""
 
     def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+        return json.dumps(
+            self,
+            sort_keys=True,
+            default=default_serialize,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
 
 
 # --- geometry for drawing ---------------------------------------------------------------------
@@ -81,10 +87,10 @@ def simplify_tolerance(bounds: Sequence[float] | None) -> float:
 
 
 def coordinate_decimals(tolerance: float) -> int:
-    """Decimals of a coordinate that keep a tenth of the tolerance: 4 (≈10 m) to 6 (≈0.1 m)."""
+    """Decimals of a coordinate that keep a fifth of the tolerance: 4 (≈10 m) to 6 (≈0.1 m)."""
     if tolerance <= 0:
         return 6
-    return int(min(6, max(4, math.ceil(-math.log10(tolerance)) + 1)))
+    return int(min(6, max(4, math.ceil(-math.log10(tolerance / 5)))))
 
 
 def polygon_rows(
@@ -271,45 +277,43 @@ def format_metric(metric: str, value: object) -> str:
 
 
 def community_features(
-    polygons: pd.DataFrame,
-    values: pd.DataFrame,
-    metric: str,
-    classes: Classes,
-    text: Text,
+    polygons: pd.DataFrame, values: pd.DataFrame, metric: str, classes: Classes
 ) -> list[dict]:
-    """Communities coloured by `metric`; values: code and the metrics of each community."""
+    """Communities coloured by `metric`, with the texts of community_tooltip as flat properties.
+
+    values: code and the metrics of each community (missing ones are shown as —).
+    """
     merged = polygons.merge(values, on="code", how="left", suffixes=("", "_value"))
-    features = []
-    for row in merged.to_dict("records"):
-        value = row.get(metric)
-        lines = [
-            text("grids.tip.title", name=row["name"], code=row["code"]),
-            text(
-                "grids.tip.metric",
-                metric=text(f"grids.metric.{metric}"),
-                value=format_metric(metric, value),
-            ),
-            text(
-                "grids.tip.community",
-                grids=_int(row.get("grids")),
-                staffed=_pct(row.get("staffed_rate")),
-                households=_pct(row.get("household_coverage")),
-                spatial=_pct(row.get("spatial_coverage")),
-            ),
-        ]
-        features.append(
-            {
-                "code": row["code"],
-                "name": row["name"],
-                "drill": row["code"],
-                "value": None if _is_missing(value) else float(value),
-                "value_text": format_metric(metric, value),
-                "fill": classes.colour(value),
-                "polygon": row["polygon"],
-                "tooltip": "\n".join(lines),
-            }
-        )
-    return features
+    return [
+        {
+            "code": row["code"],
+            "name": row["name"],
+            "fill": classes.colour(row.get(metric)),
+            "polygon": row["polygon"],
+            "value_text": format_metric(metric, row.get(metric)),
+            "grids": _int(row.get("grids")),
+            "staffed": _pct(row.get("staffed_rate")),
+            "households": _pct(row.get("household_coverage")),
+            "spatial": _pct(row.get("spatial_coverage")),
+        }
+        for row in merged.to_dict("records")
+    ]
+
+
+def community_tooltip(metric: str, text: Text) -> dict[str, object]:
+    """One tooltip template in the UI language for every community: sent once, filled by deck.gl."""
+    lines = [
+        text("grids.tip.title", name="{name}", code="{code}"),
+        text("grids.tip.metric", metric=text(f"grids.metric.{metric}"), value="{value_text}"),
+        text(
+            "grids.tip.community",
+            grids="{grids}",
+            staffed="{staffed}",
+            households="{households}",
+            spatial="{spatial}",
+        ),
+    ]
+    return {**TOOLTIP, "text": "\n".join(lines)}
 
 
 def grid_features(
@@ -511,10 +515,16 @@ def basemap_options(basemap: str) -> dict[str, object]:
     return {"map_provider": "maplibre", "map_style": xyz_style_url(basemap)}
 
 
-def build_deck(layers: list[pdk.Layer], view: pdk.ViewState, basemap: str) -> CompactDeck:
+def build_deck(
+    layers: list[pdk.Layer],
+    view: pdk.ViewState,
+    basemap: str,
+    tooltip: dict[str, object] | None = None,
+) -> CompactDeck:
+    """The deck; the default tooltip shows each object's own `tooltip` text."""
     return CompactDeck(
         layers=layers,
         initial_view_state=view,
-        tooltip=TOOLTIP,
+        tooltip=tooltip or TOOLTIP,
         **basemap_options(basemap),  # type: ignore[arg-type]
     )

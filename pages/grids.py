@@ -85,8 +85,10 @@ def _drill_from_map(key: str) -> None:
     objects = st.session_state[key].selection.objects
     for chosen in objects.values():
         for item in chosen:
-            if item.get("drill"):
-                drill_down(str(item["drill"]))
+            # A grid, gap or facility names its community; a community is its own code.
+            target = item.get("drill") or item.get("code")
+            if target:
+                drill_down(str(target))
                 return
 
 

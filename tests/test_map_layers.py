@@ -87,11 +87,14 @@ def test_district_scope_draws_communities_by_metric_and_no_grids(grid_city, sett
     assert all(_flat(f) for f in communities.values())
     assert communities[A]["fill"] == RAMP[4]  # ≥ 99 %
     assert communities[B]["fill"] == RAMP[0]  # < 80 %
-    assert communities[A]["drill"] == A
-    assert communities[B]["tooltip"].splitlines()[:2] == [
-        f"乙社区 ({B})",
-        "Spatial coverage: 50.0%",
-    ]
+    assert communities[B]["value_text"] == "50.0%"
+    tooltip = drawn.deck._tooltip  # st.pydeck_chart sends it beside the spec
+    assert tooltip["text"].splitlines() == [
+        "{name} ({code})",
+        "Spatial coverage: {value_text}",
+        "{grids} grids · staffed {staffed}",
+        "households covered {households} · area covered {spatial}",
+    ]  # one template in the UI language; each community carries the flat values it names
     assert [o["name"] for o in layers["outlines"]["data"]] == ["北街道"]
     assert "990201001001001" not in drawn.deck.to_json()  # no grid is sent above street scope
     assert "≥ 99%" in drawn.legend
@@ -191,15 +194,16 @@ def test_community_without_a_value_is_grey_and_says_so():
         {"code": ["X"], "name": ["某社区"], "polygon": [[[[0, 0], [1, 0], [1, 1]]]]}
     )
     values = pd.DataFrame({"code": ["X"], "per_10k": [None]})
-    (feature,) = community_features(polygons, values, "per_10k", metric_classes("per_10k", 18), ZH)
+    (feature,) = community_features(polygons, values, "per_10k", metric_classes("per_10k", 18))
     assert feature["fill"] == MISSING_COLOUR
-    assert feature["value"] is None
-    assert feature["tooltip"].splitlines()[1] == "每万人社区工作者：—"
+    assert feature["value_text"] == "—"
+    assert feature["grids"] == "—"
 
 
 def test_simplification_follows_the_extent():
     assert simplify_tolerance((114.0, 30.0, 114.9, 30.5)) == pytest.approx(0.9 / 1800)
-    assert coordinate_decimals(0.0005) == 5
+    assert coordinate_decimals(0.0005) == 4  # a fifth of it is 0.0001°
+    assert coordinate_decimals(0.0002) == 5
     assert coordinate_decimals(0.5) == 4
     assert coordinate_decimals(1e-9) == 6
     # A square with a wobble of 0.0001° on one edge loses it at a tolerance of 0.001°.
