@@ -31,10 +31,10 @@ STATUS_COLOURS: dict[str, Colour] = {
     "parttime": [243, 156, 18, 190],
     "unstaffed": [192, 57, 43, 200],
 }
-OUT_OF_RANGE_LINE: Colour = [44, 62, 80, 255]
+OUT_OF_RANGE_LINE: Colour = [108, 52, 131, 255]
 GRID_LINE: Colour = [255, 255, 255, 230]
 GAP_COLOUR: Colour = [52, 73, 94, 210]
-OVERLAP_COLOUR: Colour = [142, 68, 173, 210]
+OVERLAP_COLOUR: Colour = [232, 67, 147, 210]
 OUTLINE_COLOUR: Colour = [44, 62, 80, 255]
 FACILITY_COLOUR: Colour = [41, 128, 185, 255]
 REACH_LINE: Colour = [41, 128, 185, 110]

@@ -206,15 +206,21 @@ def communities_with_gaps(context: PageContext) -> pd.DataFrame:
 
 
 def _table(context: PageContext, table: pd.DataFrame, name: str) -> None:
+    """A list whose rows (grids or communities) lead to their community when selected."""
     if table.empty:
         st.success(t("alert.none"))
         return
+    key = f"grids_{name}_{context.scope.code or 'city'}"
+    codes = list(table["code"])
+    drill = context.scope.level != "community"
     table_with_downloads(
         table,
-        key=f"grids_{name}",
+        key=key,
         sheet_title=t(f"grids.sheet.{name}"),
         file_stem=context.file_stem(f"grids_{name}"),
         filters=context.filters_used(),
+        selectable=drill,
+        on_select=lambda: _drill_to_selected(key, codes),
     )
 
 
