@@ -7,6 +7,7 @@ import json
 import math
 import urllib.parse
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from dashboard.map_layers import (
     simplify_tolerance,
 )
 from data_access.scope import Scope
+from data_access.settings import load_settings
 from tests.grid_city import AS_OF, A, B, metres_north
 
 EN = partial(translate, "en")
@@ -221,3 +223,16 @@ def test_view_fits_the_box():
     assert width_px == pytest.approx(900 * 0.84, rel=0.01)  # the width binds, 8 % padding each side
     y = [math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) for lat in (30.0, 30.2)]
     assert world_px * (y[1] - y[0]) / (2 * math.pi) < 560 * 0.84
+
+
+def test_map_settings_are_checked():
+    no_file = Path("/nonexistent/secrets.toml")
+    template = "https://t0.example.internal/{z}/{x}/{y}.png"
+    accepted = load_settings(environ={"DASHBOARD_BASEMAP": template}, secrets_file=no_file)
+    assert accepted.basemap == template
+    with pytest.raises(ValueError, match="basemap"):
+        load_settings(
+            environ={"DASHBOARD_BASEMAP": "https://t0.example/tile.png"}, secrets_file=no_file
+        )
+    with pytest.raises(ValueError, match="coordinate_system"):
+        load_settings(environ={"DASHBOARD_COORDINATE_SYSTEM": "bd09"}, secrets_file=no_file)
