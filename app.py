@@ -24,7 +24,7 @@ from data_access.settings import get_settings
 
 st.set_page_config(
     page_title="社区治理领导驾驶舱",
-    page_icon=":material/account_balance:",
+    page_icon="🏘️",  # an emoji: no icon font fetched, so intranets stay quiet
     layout="wide",
 )
 

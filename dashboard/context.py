@@ -50,11 +50,12 @@ def set_page_context(context: PageContext) -> None:
 
 
 def page_context() -> PageContext:
-    """The context app.py stored; a page opened without the frame reruns through it."""
-    if _KEY not in st.session_state:
-        # Until some session has called st.navigation, Streamlit runs a folder named pages/ as a
-        # legacy multipage app, so a deep link right after a restart would skip app.py. Leaving
-        # that mode and rerunning makes app.py the frame again, on the same page and URL.
+    """The context app.py stored in this run; reruns through app.py when the page runs on its own."""
+    if PagesManager.uses_pages_directory:
+        # Until some run has called st.navigation, Streamlit takes the pages/ folder for an
+        # old-style multipage app and runs a deep-linked page file without app.py (the first
+        # request of a fresh server, and every AppTest run). app.py's st.navigation clears the
+        # flag before any page runs, so it is set only then: run again through app.py.
         PagesManager.uses_pages_directory = False
         st.rerun()
     return st.session_state[_KEY]

@@ -7,9 +7,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from dashboard.map_data import MapData, load_map_data
 from data_access.db import get_engine
 from data_access.queries import burden, grids, hierarchy, imports, staffing
-from data_access.scope import Scope
+from data_access.scope import CODE_LENGTH, Scope
 from data_access.settings import Settings, get_settings
 
 TTL = get_settings().cache_ttl_seconds
@@ -103,3 +104,49 @@ def staffing_trend(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def import_history(url: str, limit: int) -> pd.DataFrame:
     return imports.import_history(get_engine(url), limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def grid_counts_total(url: str, scope: Scope, settings: Settings) -> pd.Series:
+    return grids.grid_counts_total(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def community_spatial_coverage(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return grids.community_spatial_coverage(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def grid_service_reach(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return grids.grid_service_reach(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def grid_coverage_by_level(url: str, scope: Scope, settings: Settings, level: str) -> pd.DataFrame:
+    counts = grids.grid_counts_by_unit(get_engine(url), scope, settings, level)
+    spatial = community_spatial_coverage(url, scope, settings)
+    reach = grid_service_reach(url, scope, settings)
+    return grids.grid_coverage(counts, spatial, reach, CODE_LENGTH[level])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def grid_coverage_total(url: str, scope: Scope, settings: Settings) -> pd.Series:
+    counts = grid_counts_total(url, scope, settings).to_frame().T
+    spatial = community_spatial_coverage(url, scope, settings)
+    reach = grid_service_reach(url, scope, settings)
+    return grids.grid_coverage(counts, spatial, reach, None).iloc[0]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def size_outliers(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return grids.size_outliers(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def staffing_by_level(url: str, scope: Scope, settings: Settings, level: str) -> pd.DataFrame:
+    return staffing.staffing_by_unit(get_engine(url), scope, settings, level=level)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def grid_map_data(url: str, scope: Scope, settings: Settings) -> MapData:
+    return load_map_data(get_engine(url), scope, settings)

@@ -17,4 +17,5 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
     PageSpec("pages/staffing.py", "page.staffing", ":material/groups:", "staffing"),
     PageSpec("pages/data.py", "page.data", ":material/upload_file:", "data"),
+    PageSpec("pages/grids.py", "page.grids", ":material/map:", "grids"),
 )

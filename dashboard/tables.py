@@ -11,7 +11,14 @@ from dashboard.export import download_table
 from dashboard.i18n import t
 
 RATE_COLUMNS = {"share_meeting", "licensed_rate", "staffed_rate", "fulltime_staffed_rate"}
-DECIMAL_COLUMNS = {"per_10k": 2}
+RATE_COLUMNS |= {
+    "size_range_rate",
+    "household_coverage",
+    "party_branch_rate",
+    "spatial_coverage",
+    "service_reach",
+}
+DECIMAL_COLUMNS = {"per_10k": 2, "area_km2": 3}
 TEXT_COLUMNS = {"code", "community_code", "name", "community_name"}
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy import Engine
 
+from data_access.queries.grids import grid_coverage_by_unit
 from data_access.queries.staffing import staffing_by_unit
 from data_access.scope import LEVELS, Scope, level_of_code
 from data_access.settings import Settings
@@ -61,9 +62,44 @@ def export_staffing(engine: Engine, scope: Scope, level: str, settings: Settings
     return with_integers(frame[STAFFING_COLUMNS].copy(), INTEGER_COLUMNS)
 
 
+GRIDS_COLUMNS = [
+    "code",
+    "name",
+    "grids",
+    "staffed_grids",
+    "staffed_rate",
+    "fulltime_staffed_grids",
+    "general_grids",
+    "general_grids_in_size_range",
+    "households",
+    "households_in_grids",
+    "household_coverage",
+    "party_branch_grids",
+    "spatial_coverage",
+    "service_reach",
+]
+GRIDS_INTEGER_COLUMNS = {
+    "grids",
+    "staffed_grids",
+    "fulltime_staffed_grids",
+    "general_grids",
+    "general_grids_in_size_range",
+    "households",
+    "households_in_grids",
+    "party_branch_grids",
+}
+
+
+def export_grids(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
+    """Grid coverage per unit at `level` inside the scope (DESIGN §5.3), rates as fractions."""
+    frame = grid_coverage_by_unit(engine, scope, settings, level=level)
+    return with_integers(frame[GRIDS_COLUMNS].copy(), GRIDS_INTEGER_COLUMNS)
+
+
 Exporter = Callable[[Engine, Scope, str, Settings], pd.DataFrame]
 EXPORTERS: dict[str, Exporter] = {
     "staffing": export_staffing,
+    "grids": export_grids,
 }
 
 

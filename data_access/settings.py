@@ -75,6 +75,21 @@ SETTINGS: tuple[Setting, ...] = (
         "15-minute living circle: a facility within about 1,000 m walk of a grid's centre.",
     ),
     Setting(
+        "sliver_width_m",
+        2.0,
+        "Gap or overlap pieces thinner than this (2 × area ÷ perimeter, m) are digitising slivers.",
+    ),
+    Setting(
+        "basemap",
+        "carto",
+        "Map background: carto (online), an XYZ tile URL with {z} {x} {y}, or none (intranet: no request).",
+    ),
+    Setting(
+        "coordinate_system",
+        "wgs84",
+        "Coordinates of the basemap tiles: wgs84, or gcj02 for AMap/Tencent tiles (geometry is shifted).",
+    ),
+    Setting(
         "cache_ttl_seconds",
         300,
         "How long query results are cached in the app before the database is asked again.",
@@ -154,6 +169,9 @@ class Settings:
     grid_households_min: int
     grid_households_max: int
     walk_radius_m: float
+    sliver_width_m: float
+    basemap: str
+    coordinate_system: str
     cache_ttl_seconds: int
     statement_timeout_seconds: int
     connect_timeout_seconds: int
@@ -193,7 +211,26 @@ def load_settings(
     unknown = set(from_file) - set(_BY_NAME)
     if unknown:
         raise ValueError(f"unknown settings in {secrets_file.name}: {', '.join(sorted(unknown))}")
+    _check_map_settings(str(values["basemap"]), str(values["coordinate_system"]))
     return Settings(**values)  # type: ignore[arg-type]
+
+
+COORDINATE_SYSTEMS = ("wgs84", "gcj02")
+
+
+def _check_map_settings(basemap: str, coordinate_system: str) -> None:
+    """ValueError for a basemap that is neither carto, none nor an XYZ URL, or an unknown system."""
+    if coordinate_system not in COORDINATE_SYSTEMS:
+        raise ValueError(f"setting coordinate_system: {coordinate_system!r} is not wgs84 or gcj02")
+    if basemap in ("carto", "none"):
+        return
+    is_xyz = basemap.startswith(("http://", "https://")) and all(
+        part in basemap for part in ("{z}", "{x}", "{y}")
+    )
+    if not is_xyz:
+        raise ValueError(
+            f"setting basemap: {basemap!r} is not carto, none or a tile URL with {{z}} {{x}} {{y}}"
+        )
 
 
 @lru_cache(maxsize=1)

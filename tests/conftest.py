@@ -13,6 +13,7 @@ from data_access.db import make_engine
 from data_access.schema import upgrade
 from data_access.settings import Settings, load_settings
 from tests.backends import BACKENDS, Databases, require
+from tests.grid_city import build_grid_city
 from tests.small_city import build_small_city
 
 _labels = count(1)
@@ -81,3 +82,20 @@ def demo_url(databases: Databases) -> str:
     build_demo(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def grid_city_url(databases: Databases) -> str:
+    """The hand-made square district of tests/grid_city.py, once per backend."""
+    url = _migrated(databases.new("grid_city"))
+    engine = make_engine(url)
+    build_grid_city(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def grid_city(grid_city_url: str) -> Iterator[Engine]:
+    engine = make_engine(grid_city_url)
+    yield engine
+    engine.dispose()

@@ -1,14 +1,16 @@
-"""Grid staffing (DESIGN §5.3): staffed grids per unit and the list of unstaffed ones."""
+"""Grid coverage (DESIGN §5.3): staffing, size, households, party branches, space and reach."""
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, Subquery, case, func, select
+from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, select
 
+from data_access import coverage
 from data_access.db import read_frame
-from data_access.models import Community, Grid, StaffMember
-from data_access.queries.staffing import UNIT_TABLES, active_on
+from data_access.models import Community, Facility, Grid, StaffMember
+from data_access.queries.staffing import UNIT_TABLES, active_on, population_in_force
 from data_access.scope import CODE_LENGTH, Scope
+from data_access.settings import Settings
 from data_access.sql import code_prefix, count_if, in_scope, safe_ratio
 
 GRID_WORKER_ROLES = ("grid_fulltime", "grid_parttime")
@@ -42,6 +44,7 @@ def grid_status(scope: Scope) -> Subquery:
             Grid.community_code,
             Grid.kind,
             Grid.households,
+            Grid.has_party_branch,
             case((workers.c.grid_code.is_(None), 0), else_=1).label("staffed"),
             func.coalesce(workers.c.has_fulltime, 0).label("fulltime_staffed"),
         )
@@ -109,3 +112,225 @@ def grid_list(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Every grid in scope with its kind, households and staffing on the as-of date."""
     status = grid_status(scope)
     return read_frame(engine, select(status).order_by(status.c.code))
+
+
+def _size_conditions(status: Subquery, settings: Settings) -> tuple:
+    """General grids within, above and below the household range; dedicated grids are never checked."""
+    general = status.c.kind == "general"
+    low, high = literal(settings.grid_households_min), literal(settings.grid_households_max)
+    return (
+        and_(general, status.c.households >= low, status.c.households <= high),
+        and_(general, status.c.households > high),
+        and_(general, status.c.households < low),
+    )
+
+
+def community_grid_counts(scope: Scope, settings: Settings) -> Subquery:
+    """One row per community in scope: its households of the year in force and its grid counts."""
+    status = grid_status(scope)
+    in_range, above, below = _size_conditions(status, settings)
+    per_community = (
+        select(
+            status.c.community_code,
+            func.count().label("grids"),
+            func.sum(status.c.staffed).label("staffed_grids"),
+            func.sum(status.c.fulltime_staffed).label("fulltime_staffed_grids"),
+            count_if(status.c.kind == "general").label("general_grids"),
+            count_if(in_range).label("general_grids_in_size_range"),
+            count_if(above).label("oversized_grids"),
+            count_if(below).label("undersized_grids"),
+            func.coalesce(func.sum(status.c.households), 0).label("households_in_grids"),
+            count_if(status.c.has_party_branch.is_(True)).label("party_branch_grids"),
+        )
+        .group_by(status.c.community_code)
+        .subquery("grid_counts")
+    )
+    population = population_in_force(scope)
+    counts = [
+        func.coalesce(getattr(per_community.c, name), 0).label(name) for name in GRID_COUNT_COLUMNS
+    ]
+    in_grids = func.coalesce(per_community.c.households_in_grids, 0)
+    return (
+        select(
+            Community.code.label("community_code"),
+            population.c.households,
+            *counts,
+            # Households in grids where the community's households are known: the coverage numerator.
+            case((population.c.households.is_(None), None), else_=in_grids).label(
+                "households_in_grids_known"
+            ),
+        )
+        .outerjoin(population, population.c.community_code == Community.code)
+        .outerjoin(per_community, per_community.c.community_code == Community.code)
+        .where(in_scope(Community.code, scope))
+        .subquery("community_grid_counts")
+    )
+
+
+GRID_COUNT_COLUMNS = [
+    "grids",
+    "staffed_grids",
+    "fulltime_staffed_grids",
+    "general_grids",
+    "general_grids_in_size_range",
+    "oversized_grids",
+    "undersized_grids",
+    "households_in_grids",
+    "party_branch_grids",
+]
+
+
+def _coverage_columns(per_community: Subquery) -> list:
+    c = per_community.c
+    return [
+        func.count().label("communities"),
+        *[func.sum(getattr(c, name)).label(name) for name in GRID_COUNT_COLUMNS],
+        func.sum(c.households).label("households"),
+        safe_ratio(func.sum(c.staffed_grids), func.sum(c.grids)).label("staffed_rate"),
+        safe_ratio(func.sum(c.fulltime_staffed_grids), func.sum(c.grids)).label(
+            "fulltime_staffed_rate"
+        ),
+        safe_ratio(func.sum(c.general_grids_in_size_range), func.sum(c.general_grids)).label(
+            "size_range_rate"
+        ),
+        safe_ratio(func.sum(c.households_in_grids_known), func.sum(c.households)).label(
+            "household_coverage"
+        ),
+        safe_ratio(func.sum(c.party_branch_grids), func.sum(c.grids)).label("party_branch_rate"),
+    ]
+
+
+def grid_counts_by_unit(
+    engine: Engine, scope: Scope, settings: Settings, level: str | None = None
+) -> pd.DataFrame:
+    """Grid counts and SQL-computed rates of each unit at `level` (default: the scope's children)."""
+    level = level or ("community" if scope.level == "community" else scope.child_level)
+    per_community = community_grid_counts(scope, settings)
+    key = code_prefix(per_community.c.community_code, CODE_LENGTH[level])
+    totals: Select = select(key.label("code"), *_coverage_columns(per_community)).group_by(key)
+    totals_sq = totals.subquery("totals")
+    unit = UNIT_TABLES[level]
+    statement = (
+        select(totals_sq, unit.name)
+        .join(unit, unit.code == totals_sq.c.code)
+        .order_by(totals_sq.c.code)
+    )
+    return read_frame(engine, statement)
+
+
+def grid_counts_total(engine: Engine, scope: Scope, settings: Settings) -> pd.Series:
+    """The scope's grid counts and rates as one row (ratios of sums; empty when a denominator is 0)."""
+    per_community = community_grid_counts(scope, settings)
+    return read_frame(engine, select(*_coverage_columns(per_community))).iloc[0]
+
+
+def community_boundaries(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Communities in scope with their street and boundary (GeoJSON text or None)."""
+    statement = (
+        select(Community.code, Community.name, Community.street_code, Community.boundary)
+        .where(in_scope(Community.code, scope))
+        .order_by(Community.code)
+    )
+    return read_frame(engine, statement)
+
+
+def grid_boundaries(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Every grid in scope with its staffing on the as-of date and its boundary."""
+    status = grid_status(scope)
+    statement = (
+        select(status, Grid.boundary).join(Grid, Grid.code == status.c.code).order_by(status.c.code)
+    )
+    return read_frame(engine, statement)
+
+
+def facilities_within(engine: Engine, bounds: tuple[float, float, float, float]) -> pd.DataFrame:
+    """Facilities (of any area) inside a lon/lat box: min lon, min lat, max lon, max lat."""
+    min_lon, min_lat, max_lon, max_lat = bounds
+    statement = (
+        select(
+            Facility.code,
+            Facility.name,
+            Facility.community_code,
+            Facility.kind,
+            Facility.lon,
+            Facility.lat,
+        )
+        .where(Facility.lon.between(min_lon, max_lon), Facility.lat.between(min_lat, max_lat))
+        .order_by(Facility.code)
+    )
+    return read_frame(engine, statement)
+
+
+def size_outliers(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """General grids above or below the household range (size: oversized | undersized)."""
+    status = grid_status(scope)
+    _, above, below = _size_conditions(status, settings)
+    statement = (
+        select(
+            status.c.code,
+            status.c.name,
+            status.c.community_code,
+            Community.name.label("community_name"),
+            status.c.households,
+            case((above, "oversized"), else_="undersized").label("size"),
+            status.c.staffed,
+        )
+        .join(Community, Community.code == status.c.community_code)
+        .where(above | below)
+    )
+    frame = read_frame(engine, statement)
+    # Furthest from the range first: the largest grids, then the smallest.
+    frame["distance"] = (frame["households"] - settings.grid_households_max).where(
+        frame["size"] == "oversized", settings.grid_households_min - frame["households"]
+    )
+    frame = frame.sort_values(["distance", "code"], ascending=[False, True], ignore_index=True)
+    return frame.drop(columns=["distance"])
+
+
+def community_spatial_coverage(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """Per community in scope: area, area covered by its grids, gaps and overlaps in m² (shapely)."""
+    communities = community_boundaries(engine, scope)
+    grids = grid_boundaries(engine, scope)
+    return coverage.analyse_coverage(communities, grids, settings.sliver_width_m).table
+
+
+def facilities_near_grids(engine: Engine, grids: pd.DataFrame, radius_m: float) -> pd.DataFrame:
+    """Facilities that may lie within radius_m of the grids (the grids' box widened by the radius)."""
+    bounds = coverage.bounds_of(grids["boundary"])
+    if bounds is None:
+        return pd.DataFrame(columns=["code", "name", "community_code", "kind", "lon", "lat"])
+    margin = coverage.reach_margin_deg(radius_m, max(abs(bounds[1]), abs(bounds[3])))
+    widened = (bounds[0] - margin, bounds[1] - margin, bounds[2] + margin, bounds[3] + margin)
+    return facilities_within(engine, widened)
+
+
+def grid_service_reach(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """Grids in scope with a boundary: households, centre and whether a facility is within reach."""
+    grids = grid_boundaries(engine, scope)
+    facilities = facilities_near_grids(engine, grids, settings.walk_radius_m)
+    return coverage.service_reach(grids, facilities, settings.walk_radius_m)
+
+
+def grid_coverage(
+    counts: pd.DataFrame,
+    spatial: pd.DataFrame,
+    reach: pd.DataFrame,
+    code_length: int | None,
+) -> pd.DataFrame:
+    """The SQL counts joined with spatial coverage and service reach rolled up by code prefix."""
+    rolled = coverage.rollup(spatial, reach, code_length)
+    if code_length is None:
+        counts = counts.assign(code="")
+    merged = counts.merge(rolled, on="code", how="left")
+    return merged.drop(columns=["code"]) if code_length is None else merged
+
+
+def grid_coverage_by_unit(
+    engine: Engine, scope: Scope, settings: Settings, level: str | None = None
+) -> pd.DataFrame:
+    """Every grid-coverage figure of DESIGN §5.3 for each unit at `level` inside the scope."""
+    level = level or ("community" if scope.level == "community" else scope.child_level)
+    counts = grid_counts_by_unit(engine, scope, settings, level)
+    spatial = community_spatial_coverage(engine, scope, settings)
+    reach = grid_service_reach(engine, scope, settings)
+    return grid_coverage(counts, spatial, reach, CODE_LENGTH[level])

@@ -1,0 +1,242 @@
+"""网格覆盖 Grid map: coverage KPIs, the map, and the lists that need action (DESIGN §6.4)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.components import Kpi, kpi_row, page_header, stop_if_empty
+from dashboard.context import PageContext, page_context
+from dashboard.filters import drill_down
+from dashboard.grid_map import community_values, grid_map
+from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, labeller, t
+from dashboard.map_data import DETAIL_LEVELS
+from dashboard.map_layers import MAP_HEIGHT_PX, MAP_METRICS, grid_status
+from dashboard.tables import table_with_downloads
+
+
+def _points(change: float) -> str:
+    return t("kpi.points", value=f"{change * 100:+.1f}")
+
+
+def coverage_kpis(context: PageContext) -> list[Kpi]:
+    scope, settings = context.scope, context.settings
+    now = data.grid_coverage_total(context.url, scope, settings)
+    before = data.grid_counts_total(context.url, scope.year_earlier(), settings)
+    unstaffed = now["grids"] - now["staffed_grids"] if now["grids"] else 0
+    gap_km2 = now["blind_spot_m2"] / 1e6 if "blind_spot_m2" in now else None
+    return [
+        Kpi("grids", t("kpi.grids"), now["grids"], fmt=fmt_int),
+        Kpi("staffed_rate", t("kpi.staffed_rate"), now["staffed_rate"], before["staffed_rate"], fmt_pct, _points, help=t("kpi.staffed_rate_help", unstaffed=fmt_int(unstaffed))),
+        Kpi("fulltime_staffed_rate", t("grids.kpi.fulltime_rate"), now["fulltime_staffed_rate"], before["fulltime_staffed_rate"], fmt_pct, _points, help=t("grids.kpi.fulltime_rate_help", n=fmt_int(now["fulltime_staffed_grids"]))),
+        Kpi("size_range_rate", t("grids.kpi.size_rate"), now["size_range_rate"], fmt=fmt_pct, help=t("grids.kpi.size_rate_help", low=settings.grid_households_min, high=settings.grid_households_max, over=fmt_int(now["oversized_grids"]), under=fmt_int(now["undersized_grids"]))),
+        Kpi("household_coverage", t("grids.kpi.household_coverage"), now["household_coverage"], before["household_coverage"], fmt_pct, _points, help=t("grids.kpi.household_coverage_help", in_grids=fmt_int(now["households_in_grids"]), households=fmt_int(now["households"]))),
+        Kpi("spatial_coverage", t("grids.kpi.spatial_coverage"), now.get("spatial_coverage"), fmt=fmt_pct, help=t("grids.kpi.spatial_coverage_help", gaps=fmt_int(now.get("blind_spots")), area=fmt_decimal(gap_km2, 2))),
+        Kpi("party_branch_rate", t("grids.kpi.party_branch_rate"), now["party_branch_rate"], fmt=fmt_pct, help=t("grids.kpi.party_branch_rate_help", n=fmt_int(now["party_branch_grids"]))),
+        Kpi("service_reach", t("grids.kpi.service_reach"), now.get("service_reach"), fmt=fmt_pct, help=t("grids.kpi.service_reach_help", radius=fmt_int(settings.walk_radius_m))),
+    ]  # fmt: skip
+
+
+# --- the map ----------------------------------------------------------------------------------
+
+
+def map_section(context: PageContext) -> None:
+    scope, settings = context.scope, context.settings
+    st.subheader(t("grids.map_title", scope=context.unit_name(scope.code)))
+    map_data = data.grid_map_data(context.url, scope, settings)
+    if map_data.bounds is None:
+        st.info(t("grids.no_boundaries"), icon=":material/map:")
+        return
+    detail = scope.level in DETAIL_LEVELS
+    if detail:
+        drawn = grid_map(map_data, settings, t)
+    else:
+        metric = st.selectbox(
+            t("grids.map_metric"),
+            MAP_METRICS,
+            format_func=labeller("grids.metric"),
+            key="grids_map_metric",
+        )
+        values = community_values(
+            data.grid_coverage_by_level(context.url, scope, settings, "community"),
+            data.staffing_by_level(context.url, scope, settings, "community"),
+        )
+        drawn = grid_map(map_data, settings, t, values, metric)
+    key = f"grids_map_{scope.code or 'city'}"
+    st.pydeck_chart(
+        drawn.deck,
+        height=MAP_HEIGHT_PX,
+        on_select=lambda: _drill_from_map(key),
+        selection_mode="single-object",
+        key=key,
+    )
+    st.html(drawn.legend)
+    notes = [t("grids.map_hint.detail" if detail else "grids.map_hint.choropleth")]
+    basemap = settings.basemap if settings.basemap in ("carto", "none") else "xyz"
+    notes.append(t(f"grids.basemap.{basemap}"))
+    if settings.coordinate_system == "gcj02":
+        notes.append(t("grids.coordinates.gcj02"))
+    st.caption(" ".join(notes))
+
+
+def _drill_from_map(key: str) -> None:
+    """Callback of the map: the community of the chosen object becomes the scope."""
+    objects = st.session_state[key].selection.objects
+    for chosen in objects.values():
+        for item in chosen:
+            # A grid, gap or facility names its community; a community is its own code.
+            target = item.get("drill") or item.get("code")
+            if target:
+                drill_down(str(target))
+                return
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+UNIT_COLUMNS = [
+    "code", "name", "communities", "grids", "staffed_grids", "staffed_rate", "fulltime_staffed_rate",
+    "general_grids", "size_range_rate", "households", "households_in_grids", "household_coverage",
+    "party_branch_rate", "spatial_coverage", "service_reach",
+]  # fmt: skip
+
+
+def units_section(context: PageContext) -> None:
+    scope = context.scope
+    child = "community" if scope.level == "community" else scope.child_level
+    st.subheader(t("grids.units_title", level=t(f"level.{child}")))
+    frame = data.grid_coverage_by_level(context.url, scope, context.settings, child)
+    columns = [c for c in UNIT_COLUMNS if child != "community" or c != "communities"]
+    table_key = f"grids_units_{scope.code or 'city'}"
+    codes = list(frame["code"])
+    table_with_downloads(
+        frame[columns],
+        key=table_key,
+        sheet_title=t("grids.units_sheet"),
+        file_stem=context.file_stem("grid_coverage"),
+        filters=context.filters_used(),
+        selectable=True,
+        on_select=lambda: _drill_to_selected(table_key, codes),
+    )
+    st.caption(t("overview.drill_hint"))
+
+
+def _drill_to_selected(table_key: str, codes: list[str]) -> None:
+    rows = st.session_state[table_key].selection.rows
+    if rows and rows[0] < len(codes):
+        drill_down(codes[rows[0]])
+
+
+def grids_of_community(context: PageContext) -> None:
+    """At community scope: every grid with its status, size, branch, boundary and reach."""
+    scope, settings = context.scope, context.settings
+    st.subheader(t("grids.grid_table_title"))
+    grids = data.grid_list(context.url, scope)
+    reach = data.grid_service_reach(context.url, scope, settings).set_index("code")["reached"]
+    table = grids[["code", "name", "kind", "households"]].copy()
+    table["status"] = [
+        t(f"grids.status.{grid_status(s, f)}")
+        for s, f in zip(grids["staffed"], grids["fulltime_staffed"], strict=True)
+    ]
+    table["has_party_branch"] = grids["has_party_branch"].map(lambda v: t("yes") if v else t("no"))
+    table["has_boundary"] = grids["code"].map(lambda c: t("yes") if c in reach.index else t("no"))
+    table["reached"] = grids["code"].map(
+        lambda c: "—" if c not in reach.index else t("yes") if reach[c] else t("no")
+    )
+    table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
+    _table(context, table, "grids")
+
+
+def lists_section(context: PageContext) -> None:
+    scope, settings = context.scope, context.settings
+    st.subheader(t("grids.lists"))
+    unstaffed = data.unstaffed_grids(context.url, scope)
+    outliers = data.size_outliers(context.url, scope, settings)
+    problems = communities_with_gaps(context)
+    tabs = st.tabs(
+        [
+            t("alert.unstaffed", n=len(unstaffed)),
+            t("grids.list.size", n=len(outliers)),
+            t("grids.list.gaps", n=len(problems)),
+        ]
+    )
+    with tabs[0]:
+        table = unstaffed[["code", "name", "community_name", "kind", "households"]].copy()
+        table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
+        _table(context, table, "unstaffed")
+    with tabs[1]:
+        st.caption(
+            t(
+                "grids.list.size_help",
+                low=settings.grid_households_min,
+                high=settings.grid_households_max,
+            )
+        )
+        table = outliers[["code", "name", "community_name", "households", "size", "staffed"]].copy()
+        table["size"] = table["size"].map(lambda s: t(f"grids.size.{s}"))
+        table["staffed"] = table["staffed"].map(lambda v: t("yes") if v else t("no"))
+        _table(context, table, "size")
+    with tabs[2]:
+        st.caption(t("grids.list.gaps_help", width=fmt_decimal(settings.sliver_width_m, 0)))
+        _table(context, problems, "gaps")
+
+
+def communities_with_gaps(context: PageContext) -> pd.DataFrame:
+    """Communities with a blind spot, an overlap or a grid without boundary, largest gap first."""
+    spatial = data.community_spatial_coverage(context.url, context.scope, context.settings)
+    missing = spatial["grids"] - spatial["grids_with_boundary"]
+    flagged = spatial[
+        (spatial["blind_spots"] > 0) | (spatial["overlap_pieces"] > 0) | (missing > 0)
+    ]
+    table = pd.DataFrame(
+        {
+            "code": flagged["community_code"],
+            "name": flagged["community_code"].map(context.unit_name),
+            "area_km2": (flagged["area_m2"] / 1e6).round(3),
+            "spatial_coverage": flagged["covered_m2"]
+            / flagged["area_m2"].where(flagged["area_m2"] > 0),
+            "blind_spots": flagged["blind_spots"],
+            "blind_spot_m2": flagged["blind_spot_m2"].round(0),
+            "overlap_piece_m2": flagged["overlap_piece_m2"].round(0),
+            "grids": flagged["grids"],
+            "grids_without_boundary": missing[flagged.index],
+        }
+    )
+    return table.sort_values(["blind_spot_m2", "code"], ascending=[False, True], ignore_index=True)
+
+
+def _table(context: PageContext, table: pd.DataFrame, name: str) -> None:
+    """A list whose rows (grids or communities) lead to their community when selected."""
+    if table.empty:
+        st.success(t("alert.none"))
+        return
+    key = f"grids_{name}_{context.scope.code or 'city'}"
+    codes = list(table["code"])
+    drill = context.scope.level != "community"
+    table_with_downloads(
+        table,
+        key=key,
+        sheet_title=t(f"grids.sheet.{name}"),
+        file_stem=context.file_stem(f"grids_{name}"),
+        filters=context.filters_used(),
+        selectable=drill,
+        on_select=lambda: _drill_to_selected(key, codes),
+    )
+
+
+def render() -> None:
+    context = page_context()
+    page_header("page.grids", context.scope, context.units, context.is_demo)
+    stop_if_empty(context.has_data)
+    kpis = coverage_kpis(context)
+    kpi_row(kpis[:4])
+    kpi_row(kpis[4:])
+    map_section(context)
+    if context.scope.level == "community":
+        grids_of_community(context)
+    else:
+        units_section(context)
+    lists_section(context)
+
+
+render()

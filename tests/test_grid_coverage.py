@@ -1,0 +1,214 @@
+"""Grid coverage of DESIGN §5.3 on the hand-made square district of tests/grid_city.py."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pandas as pd
+import pytest
+
+from data_access.coverage import EARTH_RADIUS_M, analyse_coverage
+from data_access.queries.grids import (
+    community_spatial_coverage,
+    grid_counts_by_unit,
+    grid_counts_total,
+    grid_coverage,
+    grid_coverage_by_unit,
+    grid_service_reach,
+    size_outliers,
+)
+from data_access.scope import Scope
+from tests.grid_city import AS_OF, A, B, C, square
+from tests.test_cli_export import run_export
+from tests.test_pages import metric_values, run_app
+
+DISTRICT = Scope("990201", AS_OF)
+
+
+def trapezoid_m2(west: float, south: float, east: float, north: float) -> float:
+    """Area of a lon/lat box with straight edges in the sinusoidal projection (worked by hand)."""
+    d_lon, d_lat = math.radians(east - west), math.radians(north - south)
+    mean_cos = (math.cos(math.radians(south)) + math.cos(math.radians(north))) / 2
+    return EARTH_RADIUS_M**2 * d_lon * d_lat * mean_cos
+
+
+AREA_A = trapezoid_m2(114.00, 30.00, 114.02, 30.01)
+AREA_B = trapezoid_m2(114.00, 30.01, 114.02, 30.02)
+
+
+def test_counts_per_street(grid_city, settings):
+    rows = grid_counts_by_unit(grid_city, DISTRICT, settings).set_index("code")
+    north, south = rows.loc["990201001"], rows.loc["990201002"]
+    assert north[["grids", "staffed_grids", "fulltime_staffed_grids"]].tolist() == [6, 4, 2]
+    assert north["staffed_rate"] == pytest.approx(4 / 6)
+    assert north[["general_grids", "general_grids_in_size_range"]].tolist() == [5, 3]
+    assert north[["oversized_grids", "undersized_grids"]].tolist() == [1, 1]
+    assert north[["households", "households_in_grids"]].tolist() == [2200, 2020]
+    assert north["household_coverage"] == pytest.approx(2020 / 2200)
+    assert north["party_branch_rate"] == pytest.approx(3 / 6)
+    assert south[["grids", "staffed_grids", "general_grids_in_size_range"]].tolist() == [1, 0, 1]
+    assert south["staffed_rate"] == 0.0
+    assert pd.isna(south["households"])  # C has no population: coverage unknown, not 0
+    assert pd.isna(south["household_coverage"])
+
+
+def test_totals_leave_households_of_unknown_communities_out_of_the_coverage(grid_city, settings):
+    total = grid_counts_total(grid_city, DISTRICT, settings)
+    assert total["grids"] == 7
+    assert total["households_in_grids"] == 2520  # C's 500 are in grids …
+    assert total["households"] == 2200
+    assert total["household_coverage"] == pytest.approx(2020 / 2200)  # … but not in the ratio
+    assert total["size_range_rate"] == pytest.approx(4 / 6)  # the dedicated grid is not counted
+    assert total["fulltime_staffed_rate"] == pytest.approx(2 / 7)
+
+
+def test_spatial_coverage_per_community(grid_city, settings):
+    table = community_spatial_coverage(grid_city, DISTRICT, settings).set_index("community_code")
+    a, b, c = table.loc[A], table.loc[B], table.loc[C]
+    assert a["area_m2"] == pytest.approx(AREA_A, rel=1e-9)
+    assert a["covered_m2"] == pytest.approx(AREA_A, rel=1e-9)  # A2 is clipped at A's edge
+    assert a["blind_spots"] == 0
+    assert a["overlap_m2"] == 0
+    assert a[["grids", "grids_with_boundary"]].tolist() == [3, 2]
+    assert b["covered_m2"] / b["area_m2"] == pytest.approx(0.5, rel=1e-9)
+    assert b["blind_spots"] == 1
+    assert b["blind_spot_m2"] == pytest.approx(AREA_B / 2, rel=1e-9)
+    assert b["overlap_m2"] == pytest.approx(AREA_B / 4, rel=1e-9)  # B3 inside B1
+    assert pd.isna(c["area_m2"])
+    assert pd.isna(c["covered_m2"])
+
+
+def test_service_reach_by_great_circle_distance(grid_city, settings):
+    reach = grid_service_reach(grid_city, DISTRICT, settings).set_index("code")
+    assert reach["reached"].to_dict() == {
+        A + "001": True,  # 999 m
+        A + "002": False,  # 1,001 m
+        B + "001": True,  # about 555 m from F3, a facility registered in another street
+        B + "003": True,  # 500 m
+    }
+    wider = grid_service_reach(
+        grid_city, DISTRICT, dataclasses.replace(settings, walk_radius_m=1002)
+    )
+    assert wider["reached"].all()
+    narrower = dataclasses.replace(settings, walk_radius_m=998)
+    assert (
+        not grid_service_reach(grid_city, DISTRICT, narrower)
+        .set_index("code")
+        .loc[A + "001", "reached"]
+    )
+
+
+def test_coverage_by_street_is_a_ratio_of_sums(grid_city, settings):
+    rows = grid_coverage_by_unit(grid_city, DISTRICT, settings).set_index("code")
+    north = rows.loc["990201001"]
+    assert north["spatial_coverage"] == pytest.approx(
+        (AREA_A + AREA_B / 2) / (AREA_A + AREA_B), rel=1e-9
+    )
+    assert north["service_reach"] == pytest.approx((400 + 350 + 450) / (400 + 600 + 350 + 450))
+    south = rows.loc["990201002"]
+    assert pd.isna(south["spatial_coverage"])  # no boundary: unknown, not 0
+    assert pd.isna(south["service_reach"])  # no grid with a boundary
+
+
+def test_whole_scope_figures(grid_city, settings):
+    counts = grid_counts_total(grid_city, DISTRICT, settings).to_frame().T
+    spatial = community_spatial_coverage(grid_city, DISTRICT, settings)
+    reach = grid_service_reach(grid_city, DISTRICT, settings)
+    total = grid_coverage(counts, spatial, reach, None).iloc[0]
+    assert total["spatial_coverage"] == pytest.approx(
+        (AREA_A + AREA_B / 2) / (AREA_A + AREA_B), rel=1e-9
+    )
+    assert total["service_reach"] == pytest.approx(2 / 3)
+    assert total["blind_spots"] == 1
+
+
+def test_size_outliers_leave_dedicated_grids_out(grid_city, settings):
+    outliers = size_outliers(grid_city, DISTRICT, settings)
+    assert outliers[["code", "households", "size"]].values.tolist() == [
+        [A + "002", 600, "oversized"],
+        [B + "002", 200, "undersized"],
+    ]  # A3 holds 20 households but is a dedicated grid; C1's 500 is within the range
+
+
+def test_community_without_grids_is_all_gap():
+    communities = pd.DataFrame({"code": ["X"], "boundary": [square(0.0, 0.0, 0.01, 0.01)]})
+    grids = pd.DataFrame({"code": [], "community_code": [], "boundary": []})
+    table = analyse_coverage(communities, grids).table.iloc[0]
+    assert table["covered_m2"] == 0
+    assert table["gap_m2"] == pytest.approx(trapezoid_m2(0.0, 0.0, 0.01, 0.01), rel=1e-9)
+    assert table["blind_spots"] == 1
+
+
+def test_export_grids_by_street(grid_city_url, monkeypatch, capsysbinary):
+    status, rows, _ = run_export(
+        monkeypatch, capsysbinary, grid_city_url,
+        "grids", "--level", "street", "--scope", "990201", "--as-of", AS_OF.isoformat(),
+    )  # fmt: skip
+    assert status == 0
+    assert list(rows[0]) == [
+        "code", "name", "grids", "staffed_grids", "staffed_rate", "fulltime_staffed_grids",
+        "general_grids", "general_grids_in_size_range", "households", "households_in_grids",
+        "household_coverage", "party_branch_grids", "spatial_coverage", "service_reach",
+    ]  # fmt: skip
+    north = dict(rows[0])
+    rates = {k: float(north.pop(k)) for k in ("staffed_rate", "household_coverage")}
+    rates["spatial_coverage"] = float(north.pop("spatial_coverage"))
+    rates["service_reach"] = float(north.pop("service_reach"))
+    assert north == {
+        "code": "990201001",
+        "name": "北街道",
+        "grids": "6",
+        "staffed_grids": "4",
+        "fulltime_staffed_grids": "2",
+        "general_grids": "5",
+        "general_grids_in_size_range": "3",
+        "households": "2200",
+        "households_in_grids": "2020",
+        "party_branch_grids": "3",
+    }
+    assert rates == pytest.approx(
+        {
+            "staffed_rate": 4 / 6,
+            "household_coverage": 2020 / 2200,
+            "spatial_coverage": (AREA_A + AREA_B / 2) / (AREA_A + AREA_B),
+            "service_reach": 2 / 3,
+        },
+        rel=1e-12,
+    )
+    assert rows[1] == {
+        "code": "990201002",
+        "name": "南街道",
+        "grids": "1",
+        "staffed_grids": "0",
+        "staffed_rate": "0.0",
+        "fulltime_staffed_grids": "0",
+        "general_grids": "1",
+        "general_grids_in_size_range": "1",
+        "households": "",
+        "households_in_grids": "500",
+        "household_coverage": "",
+        "party_branch_grids": "0",
+        "spatial_coverage": "",
+        "service_reach": "",
+    }
+
+
+def test_page_shows_the_street_figures(grid_city_url, monkeypatch):
+    at = run_app(
+        grid_city_url, monkeypatch, page="pages/grids.py",
+        lang="zh", month="2025-06", district="990201", street="990201001",
+    )  # fmt: skip
+    assert not at.exception
+    values = metric_values(at)
+    assert values["网格数"] == "6"
+    assert values["网格配员率"] == "66.7%"
+    assert values["户数覆盖率"] == "91.8%"  # 2,020 / 2,200
+    assert values["15分钟生活圈覆盖"] == "66.7%"
+    assert values["空间覆盖率"] == "75.0%"
+    assert [s.value for s in at.main.subheader] == [
+        "网格地图：北街道",
+        "各社区网格覆盖",
+        "需要处理的问题",
+    ]
+    assert len(at.get("deck_gl_json_chart")) == 1

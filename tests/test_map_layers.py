@@ -1,0 +1,238 @@
+"""The grid map without a browser: GCJ-02 shift, layer data handed to pydeck, basemap and view."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import urllib.parse
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from dashboard.coordinates import shift_xy, wgs84_to_gcj02
+from dashboard.grid_map import grid_map
+from dashboard.i18n import translate
+from dashboard.map_data import load_map_data
+from dashboard.map_layers import (
+    MISSING_COLOUR,
+    OUT_OF_RANGE_LINE,
+    RAMP,
+    STATUS_COLOURS,
+    community_features,
+    coordinate_decimals,
+    fit_view,
+    metric_classes,
+    polygon_rows,
+    simplify_tolerance,
+)
+from data_access.scope import Scope
+from data_access.settings import load_settings
+from tests.grid_city import AS_OF, A, B, metres_north
+
+EN = partial(translate, "en")
+ZH = partial(translate, "zh")
+
+
+# Published reference values:
+# - wandergis/coordtransform (JavaScript), test/app.js: wgs84togcj02(116.404, 39.915)
+#   → [116.41024449916938, 39.91640428150164];
+# - hujiulong/gcoord, test/unit/crs/WGS84.spec.ts: WGS84 → GCJ02 of [123, 45]
+#   → [123.00607541, 45.00197815] (to 5 decimals), and [183, 45] outside China unchanged.
+@pytest.mark.parametrize(
+    ("wgs84", "gcj02", "tolerance"),
+    [
+        ((116.404, 39.915), (116.41024449916938, 39.91640428150164), 1e-12),
+        ((123.0, 45.0), (123.00607541, 45.00197815), 1e-8),
+        ((183.0, 45.0), (183.0, 45.0), 0.0),
+    ],
+)
+def test_gcj02_shift_matches_published_points(wgs84, gcj02, tolerance):
+    lon, lat = wgs84_to_gcj02(np.array([wgs84[0]]), np.array([wgs84[1]]))
+    assert float(lon[0]) == pytest.approx(gcj02[0], abs=tolerance)
+    assert float(lat[0]) == pytest.approx(gcj02[1], abs=tolerance)
+
+
+def test_shift_is_identity_for_wgs84_and_refuses_unknown_systems():
+    xy = np.array([[114.3, 30.6]])
+    assert shift_xy(xy, "wgs84") is xy
+    shifted = shift_xy(xy, "gcj02")
+    assert 0.003 < shifted[0, 0] - 114.3 < 0.008  # a few hundred metres east …
+    assert -0.004 < shifted[0, 1] - 30.6 < 0.0  # … and a little south, as in Wuhan
+    with pytest.raises(ValueError, match="bd09"):
+        shift_xy(xy, "bd09")
+
+
+def _layers(deck) -> dict[str, dict]:
+    return {layer["id"]: layer for layer in json.loads(deck.to_json())["layers"]}
+
+
+def _flat(feature: dict) -> bool:
+    """No nested objects: deck.gl tooltips read top-level properties only."""
+    return not any(isinstance(value, dict) for value in feature.values())
+
+
+def test_district_scope_draws_communities_by_metric_and_no_grids(grid_city, settings):
+    data = load_map_data(grid_city, Scope("990201", AS_OF), settings)
+    values = pd.DataFrame(
+        {"code": [A, B], "name": ["甲社区", "乙社区"], "spatial_coverage": [1.0, 0.5]}
+    )
+    drawn = grid_map(data, settings, EN, values.drop(columns=["name"]), "spatial_coverage")
+    layers = _layers(drawn.deck)
+    assert list(layers) == ["communities", "outlines"]
+    communities = {f["code"]: f for f in layers["communities"]["data"]}
+    assert set(communities) == {A, B}  # C has no boundary: nothing to draw
+    assert all(_flat(f) for f in communities.values())
+    assert communities[A]["fill"] == RAMP[4]  # ≥ 99 %
+    assert communities[B]["fill"] == RAMP[0]  # < 80 %
+    assert communities[B]["value_text"] == "50.0%"
+    tooltip = drawn.deck._tooltip  # st.pydeck_chart sends it beside the spec
+    assert tooltip["text"].splitlines() == [
+        "{name} ({code})",
+        "Spatial coverage: {value_text}",
+        "{grids} grids · staffed {staffed}",
+        "households covered {households} · area covered {spatial}",
+    ]  # one template in the UI language; each community carries the flat values it names
+    assert [o["name"] for o in layers["outlines"]["data"]] == ["北街道"]
+    assert "990201001001001" not in drawn.deck.to_json()  # no grid is sent above street scope
+    assert "≥ 99%" in drawn.legend
+
+
+def test_street_scope_draws_grids_by_status_with_gaps_overlaps_and_facilities(grid_city, settings):
+    data = load_map_data(grid_city, Scope("990201001", AS_OF), settings)
+    layers = _layers(grid_map(data, settings, ZH).deck)
+    assert list(layers) == ["grids", "gaps", "overlaps", "outlines", "walk_radius", "facilities"]
+    grids = {f["code"]: f for f in layers["grids"]["data"]}
+    assert set(grids) == {A + "001", A + "002", B + "001", B + "003"}  # A3, B2: no boundary
+    assert all(_flat(f) for f in grids.values())
+    assert grids[A + "001"]["fill"] == STATUS_COLOURS["fulltime"]
+    assert grids[A + "002"]["fill"] == STATUS_COLOURS["parttime"]
+    assert grids[B + "001"]["fill"] == STATUS_COLOURS["unstaffed"]  # the worker's end date is AS_OF
+    assert grids[B + "003"]["fill"] == STATUS_COLOURS["fulltime"]  # starts on AS_OF
+    assert grids[A + "002"]["line"] == OUT_OF_RANGE_LINE  # 600 households
+    assert grids[A + "002"]["out_of_range"] is True
+    assert grids[A + "001"]["out_of_range"] is False
+    assert grids[B + "001"]["tooltip"].splitlines() == [
+        f"网格2001（{B}001）",
+        "综合网格 · 350 户",
+        "无网格员",
+        "网格党支部：是",
+    ]
+    (gap,) = layers["gaps"]["data"]
+    assert gap["community_code"] == B
+    assert _ring_bounds(gap["polygon"]) == pytest.approx((114.01, 30.01, 114.02, 30.02))
+    (overlap,) = layers["overlaps"]["data"]
+    assert _ring_bounds(overlap["polygon"]) == pytest.approx((114.005, 30.01, 114.01, 30.02))
+    # F3 belongs to community C of the other street but serves B's grids, so it is drawn.
+    assert sorted(f["code"] for f in layers["facilities"]["data"]) == ["F1", "F2", "F3"]
+    assert layers["walk_radius"]["getRadius"] == settings.walk_radius_m
+    assert layers["walk_radius"]["radiusUnits"] == "meters"  # a plain string, not an accessor
+    assert layers["facilities"]["pickable"] and layers["grids"]["pickable"]
+
+
+def _ring_bounds(polygon: list) -> tuple[float, float, float, float]:
+    ring = np.array(polygon[0])
+    return ring[:, 0].min(), ring[:, 1].min(), ring[:, 0].max(), ring[:, 1].max()
+
+
+def test_gcj02_setting_shifts_every_coordinate_sent(grid_city, settings):
+    shifted = dataclasses.replace(settings, coordinate_system="gcj02")
+    plain = load_map_data(grid_city, Scope("990201001", AS_OF), settings)
+    moved = load_map_data(grid_city, Scope("990201001", AS_OF), shifted)
+    expected = np.round(shift_xy(np.array([[114.0, 30.0]]), "gcj02"), 6)[0].tolist()
+    first_corner = moved.grids.set_index("code").loc[A + "001", "polygon"][0][0]
+    assert first_corner == expected
+    assert plain.grids.set_index("code").loc[A + "001", "polygon"][0][0] == [114.0, 30.0]
+    facility = moved.facilities.set_index("code").loc["F3"]
+    lon, lat = wgs84_to_gcj02(np.array([114.0075]), np.array([30.015 + metres_north(500)]))
+    assert (facility["lon"], facility["lat"]) == pytest.approx((lon[0], lat[0]))
+
+
+def test_basemap_none_requests_nothing(grid_city, settings):
+    data = load_map_data(grid_city, Scope("990201001", AS_OF), settings)
+    offline = dataclasses.replace(settings, basemap="none")
+    spec = json.loads(grid_map(data, offline, EN).deck.to_json())
+    assert spec["mapStyle"] == "__MAP_STYLE__"  # Streamlit's marker for no basemap at all
+    assert "mapProvider" not in spec
+    assert "TileLayer" not in json.dumps(spec)
+    assert "http" not in json.dumps(spec)
+
+
+def test_online_and_custom_tile_basemaps(grid_city, settings):
+    data = load_map_data(grid_city, Scope("990201001", AS_OF), settings)
+    carto = json.loads(grid_map(data, settings, EN).deck.to_json())
+    assert carto["mapProvider"] == "carto"
+    assert carto["mapStyle"].startswith("https://basemaps.cartocdn.com/")
+    template = "https://tiles.example.internal/{z}/{x}/{y}.png"
+    custom = dataclasses.replace(settings, basemap=template)
+    spec = json.loads(grid_map(data, custom, EN).deck.to_json())
+    assert spec["mapProvider"] == "maplibre"
+    prefix = "data:application/json,"
+    assert spec["mapStyle"].startswith(prefix)
+    style = json.loads(urllib.parse.unquote(spec["mapStyle"][len(prefix) :]))
+    assert style["sources"]["tiles"] == {"type": "raster", "tiles": [template], "tileSize": 256}
+    assert [layer["type"] for layer in style["layers"]] == ["raster"]
+
+
+def test_metric_classes_and_missing_values():
+    rates = metric_classes("household_coverage", 18.0)
+    assert [rates.colour(v) for v in (0.5, 0.8, 0.93, 0.97, 1.0)] == RAMP
+    assert rates.colour(None) == MISSING_COLOUR
+    assert rates.colour(float("nan")) == MISSING_COLOUR
+    assert rates.labels() == ["< 80%", "80%–90%", "90%–95%", "95%–99%", "≥ 99%"]
+    per_10k = metric_classes("per_10k", 18.0)
+    assert per_10k.breaks == (14.4, 18.0, 21.6)
+    assert per_10k.labels() == ["< 14.4", "14.4–18", "18–21.6", "≥ 21.6"]
+    assert per_10k.colour(17.9) == RAMP[1]
+    assert per_10k.colour(18.0) == RAMP[3]
+
+
+def test_community_without_a_value_is_grey_and_says_so():
+    polygons = pd.DataFrame(
+        {"code": ["X"], "name": ["某社区"], "polygon": [[[[0, 0], [1, 0], [1, 1]]]]}
+    )
+    values = pd.DataFrame({"code": ["X"], "per_10k": [None]})
+    (feature,) = community_features(polygons, values, "per_10k", metric_classes("per_10k", 18))
+    assert feature["fill"] == MISSING_COLOUR
+    assert feature["value_text"] == "—"
+    assert feature["grids"] == "—"
+
+
+def test_simplification_follows_the_extent():
+    assert simplify_tolerance((114.0, 30.0, 114.9, 30.5)) == pytest.approx(0.9 / 1800)
+    assert coordinate_decimals(0.0005) == 4  # a fifth of it is 0.0001°
+    assert coordinate_decimals(0.0002) == 5
+    assert coordinate_decimals(0.5) == 4
+    assert coordinate_decimals(1e-9) == 6
+    # A square with a wobble of 0.0001° on one edge loses it at a tolerance of 0.001°.
+    wobbly = shapely.Polygon([(0, 0), (0.5, 0.0001), (1, 0), (1, 1), (0, 1)])
+    rows = polygon_rows(pd.DataFrame({"code": ["X"], "geometry": [wobbly]}), 0.001, "wgs84", 4)
+    assert len(rows.loc[0, "polygon"][0]) == 5  # four corners, closed
+
+
+def test_view_fits_the_box():
+    bounds = (114.0, 30.0, 114.4, 30.2)
+    view = fit_view(bounds, 900, 560)
+    assert view.longitude == pytest.approx(114.2)
+    world_px = 512 * 2**view.zoom
+    width_px = world_px * 0.4 / 360
+    assert width_px == pytest.approx(900 * 0.84, rel=0.01)  # the width binds, 8 % padding each side
+    y = [math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) for lat in (30.0, 30.2)]
+    assert world_px * (y[1] - y[0]) / (2 * math.pi) < 560 * 0.84
+
+
+def test_map_settings_are_checked():
+    no_file = Path("/nonexistent/secrets.toml")
+    template = "https://t0.example.internal/{z}/{x}/{y}.png"
+    accepted = load_settings(environ={"DASHBOARD_BASEMAP": template}, secrets_file=no_file)
+    assert accepted.basemap == template
+    with pytest.raises(ValueError, match="basemap"):
+        load_settings(
+            environ={"DASHBOARD_BASEMAP": "https://t0.example/tile.png"}, secrets_file=no_file
+        )
+    with pytest.raises(ValueError, match="coordinate_system"):
+        load_settings(environ={"DASHBOARD_COORDINATE_SYSTEM": "bd09"}, secrets_file=no_file)
