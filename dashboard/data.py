@@ -73,3 +73,8 @@ def community_rebounds(url: str, scope: Scope, settings: Settings) -> pd.DataFra
 @st.cache_data(ttl=TTL, show_spinner=False)
 def grid_list(url: str, scope: Scope) -> pd.DataFrame:
     return grids.grid_list(get_engine(url), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def burden_unit_series(url: str, scope: Scope, level: str) -> pd.DataFrame:
+    return burden.unit_series(get_engine(url), scope, level)

@@ -15,4 +15,5 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
+    PageSpec("pages/burden.py", "page.burden", ":material/trending_down:", "burden"),
 )
