@@ -18,9 +18,10 @@ from data_access.models import BURDEN_CATEGORIES
 from data_access.queries.burden import reductions, total_of
 
 BASELINE_KEY = "burden_baseline"
+# Reduction and rebound first: tables are wide and these are what a leader reads first.
 FIGURE_COLUMNS = [
-    "baseline_period", "baseline", "current_period", "current", "reduction_pct", "window_min",
-    "rebound",
+    "reduction_pct", "rebound", "baseline_period", "baseline", "current_period", "current",
+    "window_min",
 ]  # fmt: skip
 
 
@@ -86,7 +87,7 @@ def kpi_section(context: PageContext, scope_rows: pd.DataFrame, year_before: pd.
                 help=help_text,
             )
         )
-    kpi_row(kpis, columns=5)
+    kpi_row(kpis)
 
 
 def _month_text(period: object) -> str:
@@ -129,8 +130,11 @@ def category_section(context: PageContext, scope_rows: pd.DataFrame) -> None:
         reference_label=t("burden.baseline_level"),
     )
     st.plotly_chart(figure, key="burden_category_chart")
+    in_order = scope_rows.set_index("category").reindex(
+        [c for c in BURDEN_CATEGORIES if c in set(scope_rows["category"])]
+    )
     table_with_downloads(
-        _for_table(scope_rows[["category", *FIGURE_COLUMNS]]),
+        _for_table(in_order.reset_index()[["category", *FIGURE_COLUMNS]]),
         key="burden_category_table",
         sheet_title=t("burden.category_sheet"),
         file_stem=context.file_stem("burden_by_category"),
@@ -163,7 +167,13 @@ def ranking_section(context: PageContext, unit_rows: pd.DataFrame, level: str) -
         reference_label=t("burden.baseline_level"),
     )
     st.plotly_chart(figure, key="burden_ranking_chart")
-    st.caption(t("burden.ranking_hint", n=int(one["reduction_pct"].isna().sum())))
+    not_ranked = len(context.units[_inside(context, level)]) - int(
+        one["reduction_pct"].notna().sum()
+    )
+    hint = t("burden.ranking_hint")
+    if not_ranked:
+        hint += " " + t("burden.not_ranked", n=not_ranked)
+    st.caption(hint)
 
 
 def rebounds_section(context: PageContext, unit_rows: pd.DataFrame, level: str) -> None:
@@ -215,9 +225,7 @@ def _rebound_table(context: PageContext, frame: pd.DataFrame, level: str) -> Non
 def units_table(context: PageContext, unit_rows: pd.DataFrame, level: str) -> None:
     """Every unit of the level × every category, units without records included (as in the export)."""
     st.subheader(t("burden.table"))
-    units = context.units
-    inside = (units["level"] == level) & units["code"].str.startswith(context.scope.code or "")
-    grid = units.loc[inside, ["code", "name"]].merge(
+    grid = context.units.loc[_inside(context, level), ["code", "name"]].merge(
         pd.DataFrame({"category": BURDEN_CATEGORIES}), how="cross"
     )
     table = grid.merge(unit_rows.drop(columns="name"), on=["code", "category"], how="left")
@@ -228,6 +236,12 @@ def units_table(context: PageContext, unit_rows: pd.DataFrame, level: str) -> No
         file_stem=context.file_stem("burden_by_unit"),
         filters=context.filters_used(),
     )
+
+
+def _inside(context: PageContext, level: str) -> pd.Series:
+    """Which rows of the unit list are units at `level` inside the scope."""
+    units = context.units
+    return (units["level"] == level) & units["code"].str.startswith(context.scope.code or "")
 
 
 def _for_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -276,7 +290,8 @@ def render() -> None:
     if scope.level != "community":
         ranking_section(context, unit_rows, level)
     rebounds_section(context, unit_rows, level)
-    units_table(context, unit_rows, level)
+    if scope.level != "community":  # a community's own table is the one by category above
+        units_table(context, unit_rows, level)
 
 
 render()

@@ -26,6 +26,7 @@ from data_access.queries.burden import (
 from data_access.schema import upgrade
 from data_access.scope import Scope
 from tests.burden_city import AS_OF, A, B, C, build_burden_city, month
+from tests.test_pages import run_app
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +252,35 @@ def test_export_of_communities_across_the_city(burden_city_url, monkeypatch, cap
     assert work["990102001001"]["current"] == ""  # D reports nothing
     meetings = next(r for r in rows if r["code"] == B and r["category"] == "meetings")
     assert float(meetings["reduction_pct"]) == 800 / 30  # unrounded
+
+
+def test_page_at_district_scope(burden_city_url, monkeypatch):
+    at = run_app(
+        burden_city_url, monkeypatch, page="pages/burden.py", month="2025-06", district="990101"
+    )
+    assert not at.exception
+    values = {metric.label: metric.value for metric in at.metric}
+    assert values["工作事项精简率"] == "39.2%"
+    assert values["报表精简率"] == "—"  # baseline 0
+    # Streets: 二街道's work items (C alone) and 一街道's meetings (B alone), not 一街道's work items.
+    assert [tab.label for tab in at.tabs] == ["街道层面（2）", "社区层面（3）"]
+    streets = at.dataframe[-1].value  # every street × category
+    assert len(streets) == 20
+    work = streets[(streets["代码"] == "990101001") & (streets["类别"] == "工作事项")].iloc[0]
+    assert (work["基期值"], work["当前值"], work["精简率 (%)"], work["反弹"]) == (
+        100,
+        76,
+        24.0,
+        "否",
+    )
+
+
+def test_page_with_a_chosen_baseline_month(burden_city_url, monkeypatch):
+    at = run_app(
+        burden_city_url, monkeypatch, page="pages/burden.py", lang="en", month="2025-06",
+        district="990101", street="990101001", burden_baseline=month(2024, 2),
+    )  # fmt: skip
+    assert not at.exception
+    values = {metric.label: metric.value for metric in at.metric}
+    assert values["Work items reduced"] == "15.6%"  # 90 → 76
+    assert [tab.label for tab in at.tabs] == ["By community (2)"]  # A's work items, B's meetings
