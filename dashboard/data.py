@@ -150,3 +150,8 @@ def staffing_by_level(url: str, scope: Scope, settings: Settings, level: str) ->
 @st.cache_data(ttl=TTL, show_spinner=False)
 def grid_map_data(url: str, scope: Scope, settings: Settings) -> MapData:
     return load_map_data(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def burden_unit_series(url: str, scope: Scope, level: str) -> pd.DataFrame:
+    return burden.unit_series(get_engine(url), scope, level)

@@ -18,4 +18,5 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/staffing.py", "page.staffing", ":material/groups:", "staffing"),
     PageSpec("pages/data.py", "page.data", ":material/upload_file:", "data"),
     PageSpec("pages/grids.py", "page.grids", ":material/map:", "grids"),
+    PageSpec("pages/burden.py", "page.burden", ":material/trending_down:", "burden"),
 )

@@ -106,7 +106,8 @@ def read_frame(
     """Runs a read statement and returns its rows as a DataFrame with the statement's column names."""
     with engine.connect() as connection:
         result = connection.execute(statement, dict(params or {}))
-        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        # Plain tuples: pandas probes every Row for namedtuple fields, which is slow on large reads.
+        frame = pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
     return _decimals_to_numbers(frame)
 
 

@@ -158,7 +158,14 @@ class BurdenRecord(Base):
 
     __tablename__ = "burden_record"
     __table_args__ = (
-        Index("ix_burden_record_category_period", "category", "period"),
+        # Covering and led by the month: a sum per category and month reads it in order, not the table.
+        Index(
+            "ix_burden_record_period_category_code_count",
+            "period",
+            "category",
+            "community_code",
+            "count",
+        ),
         MYSQL_OPTIONS,
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Date,
     Float,
     Integer,
     Table,
@@ -67,6 +68,33 @@ def _to_float_sqlite(element: to_float, compiler: Any, **kw: Any) -> str:
 def _to_float_mysql(element: to_float, compiler: Any, **kw: Any) -> str:
     # A literal with an exponent is a DOUBLE in MySQL, which CAST cannot produce everywhere.
     return f"(({compiler.process(element.clauses, **kw)}) * 1.0E0)"
+
+
+class add_months_(FunctionElement[Any]):
+    """add_months_(day, n): a first-of-month date moved by n months (n may be negative)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(add_months_)
+def _add_months_default(element: add_months_, compiler: Any, **kw: Any) -> str:
+    day, months = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST({day} + {months} * INTERVAL '1 month' AS DATE)"
+
+
+@compiles(add_months_, "sqlite")
+def _add_months_sqlite(element: add_months_, compiler: Any, **kw: Any) -> str:
+    day, months = (compiler.process(clause, **kw) for clause in element.clauses)
+    # Dates are 'YYYY-MM-DD' text in SQLite; DATE() gives the same form back.
+    return f"DATE({day}, {months} || ' months')"
+
+
+@compiles(add_months_, "mysql")
+@compiles(add_months_, "mariadb")
+def _add_months_mysql(element: add_months_, compiler: Any, **kw: Any) -> str:
+    day, months = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"DATE_ADD({day}, INTERVAL {months} MONTH)"
 
 
 def in_scope(code_column: Any, scope: Scope) -> ColumnElement[bool]:

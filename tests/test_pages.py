@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import navigation
 from dashboard.i18n import load_catalog
 from dashboard.navigation import PAGES
 
@@ -16,18 +17,20 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 def run_app(
     url: str, monkeypatch: pytest.MonkeyPatch, page: str | None = None, **state: object
 ) -> AppTest:
-    """One AppTest per scenario: filters go into session state before the first run (DESIGN §12)."""
+    """One AppTest and one run per scenario: filters go into session state before it (DESIGN §12).
+
+    AppTest drops what app.py draws (sidebar, demo label) from every run after the first, so a
+    page other than the first is made the default page for the test instead of switched to.
+    """
     monkeypatch.setenv("DATABASE_URL", url)
+    if page is not None:
+        chosen = next(spec for spec in PAGES if spec.path == page)
+        reordered = (chosen, *(spec for spec in PAGES if spec is not chosen))
+        monkeypatch.setattr(navigation, "PAGES", reordered)
     at = AppTest.from_file(APP, default_timeout=120)
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
-    if page is not None and page != PAGES[0].path:
-        # A page other than the default is reached after a first run; the state is set again.
-        at.switch_page(page)
-        for key, value in state.items():
-            at.session_state[key] = value
-        at.run()
     return at
 
 

@@ -67,7 +67,7 @@ def test_migration_matches_models_and_is_repeatable(new_database):
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
     indexes = {ix["name"] for ix in inspect(engine).get_indexes("burden_record")}
-    assert "ix_burden_record_category_period" in indexes
+    assert "ix_burden_record_period_category_code_count" in indexes
     engine.dispose()
 
 

@@ -4,36 +4,163 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
+from sqlalchemy.orm import aliased
 
 from data_access.db import read_frame
 from data_access.models import BurdenRecord, Community
-from data_access.scope import Scope, add_months, month_start
+from data_access.queries.hierarchy import units
+from data_access.scope import CODE_LENGTH, Scope, month_start
 from data_access.settings import Settings
-from data_access.sql import in_scope
+from data_access.sql import add_months_, code_prefix, in_scope
 
 
 def monthly_series(
     engine: Engine, scope: Scope, categories: tuple[str, ...] | None = None
 ) -> pd.DataFrame:
     """category, period, value: each category summed over the scope's communities, up to the as-of date."""
+    # Grouping by the scope's own code as well keeps a district or street on its code range
+    # instead of a walk through every month of the whole city.
+    unit = None if scope.code is None else code_prefix(BurdenRecord.community_code, len(scope.code))
+    frame = read_frame(engine, _monthly_sums(scope, unit, categories))
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    return frame[["category", "period", "value"]].sort_values(
+        ["category", "period"], ignore_index=True
+    )
+
+
+def _monthly_sums(
+    scope: Scope, unit: ColumnElement[str] | None, categories: tuple[str, ...] | None = None
+) -> Select[Any]:
+    """SUM(count) per category and month (and unit, when given) inside the scope, up to the as-of date."""
+    keys: list[Any] = [BurdenRecord.category, BurdenRecord.period]
+    columns = list(keys)
+    if unit is not None:
+        keys.append(unit)
+        columns.append(unit.label("code"))
     statement = (
-        select(
-            BurdenRecord.category,
-            BurdenRecord.period,
-            func.sum(BurdenRecord.count).label("value"),
-        )
+        select(*columns, func.sum(BurdenRecord.count).label("value"))
         .where(in_scope(BurdenRecord.community_code, scope), BurdenRecord.period <= scope.as_of)
-        .group_by(BurdenRecord.category, BurdenRecord.period)
-        .order_by(BurdenRecord.category, BurdenRecord.period)
+        .group_by(*keys)
     )
     if categories:
         statement = statement.where(BurdenRecord.category.in_(categories))
-    frame = read_frame(engine, statement)
+    return statement
+
+
+REDUCTION_COLUMNS = [
+    "baseline_period",
+    "baseline",
+    "current_period",
+    "current",
+    "reduction_pct",
+    "window_min",
+    "rebound",
+]
+
+
+def unit_series(engine: Engine, scope: Scope, level: str) -> pd.DataFrame:
+    """code, category, period, value: each unit at `level` in the scope, summed per category and month up to the as-of date."""
+    unit = code_prefix(BurdenRecord.community_code, CODE_LENGTH[level])
+    frame = read_frame(engine, _monthly_sums(scope, unit))
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
-    return frame
+    return frame[["code", "category", "period", "value"]].sort_values(
+        ["code", "category", "period"], ignore_index=True
+    )
+
+
+def unit_reductions(
+    engine: Engine,
+    scope: Scope,
+    level: str,
+    settings: Settings,
+    baseline_month: dt.date | None = None,
+) -> pd.DataFrame:
+    """reductions() of every unit at `level` in the scope; deep levels are read one child of the scope at a time."""
+    parts = [scope]
+    if level not in (scope.level, scope.child_level):
+        # Communities of a whole city are the whole table: reading a child at a time bounds memory.
+        table = units(engine)
+        inside = (table["level"] == scope.child_level) & table["code"].str.startswith(
+            scope.code or ""
+        )
+        parts = [Scope(code, scope.as_of) for code in table.loc[inside, "code"]] or parts
+    frames = [
+        reductions(unit_series(engine, part, level), scope.as_of, settings, baseline_month)
+        for part in parts
+    ]
+    found = [frame for frame in frames if len(frame)]
+    return pd.concat(found, ignore_index=True) if found else frames[0]
+
+
+def total_of(series: pd.DataFrame) -> pd.DataFrame:
+    """category, period, value: the units' series summed, i.e. the series of the area they make up."""
+    return series.groupby(["category", "period"], as_index=False, sort=True)["value"].sum()
+
+
+def _month_number(periods: pd.Series) -> pd.Series:
+    stamps = pd.to_datetime(periods)
+    return stamps.dt.year * 12 + stamps.dt.month
+
+
+def reductions(
+    series: pd.DataFrame,
+    as_of: dt.date,
+    settings: Settings,
+    baseline_month: dt.date | None = None,
+    keys: tuple[str, ...] = ("code", "category"),
+) -> pd.DataFrame:
+    """Baseline, current, reduction % and rebound of every series in `series` (keys, period, value).
+
+    Current is each series' latest month up to as_of; the baseline is baseline_month, by default
+    each series' earliest month; reduction_pct is NaN when the baseline is 0 or missing; the
+    rebound compares current with the lowest of the rebound_window_months months before it.
+    """
+    by = list(keys)
+    upto = series.loc[series["period"] <= as_of, [*by, "period", "value"]]
+    upto = upto.assign(month=_month_number(upto["period"]))
+    grouped = upto.groupby(by, sort=False)["month"]
+    current_month = grouped.transform("max")
+    if baseline_month is None:
+        is_baseline = upto["month"] == grouped.transform("min")
+    else:
+        is_baseline = upto["period"] == month_start(baseline_month)
+    window = (upto["month"] < current_month) & (
+        upto["month"] >= current_month - settings.rebound_window_months
+    )
+    current = upto.loc[upto["month"] == current_month, [*by, "period", "value"]]
+    baseline = upto.loc[is_baseline, [*by, "period", "value"]]
+    lowest = upto.loc[window].groupby(by, sort=False)["value"].min().rename("window_min")
+    result = (
+        current.rename(columns={"period": "current_period", "value": "current"})
+        .merge(
+            baseline.rename(columns={"period": "baseline_period", "value": "baseline"}),
+            on=by,
+            how="left",
+        )
+        .merge(lowest.reset_index(), on=by, how="left")
+    )
+    for column in ("current", "baseline", "window_min"):
+        result[column] = result[column].astype(float)
+    # Times 100 before dividing, so that whole percentages come out exact.
+    result["reduction_pct"] = (
+        (result["baseline"] - result["current"])
+        * 100.0
+        / result["baseline"].where(result["baseline"] != 0)
+    )
+    result["rebound"] = rebounds(result["current"], result["window_min"], settings)
+    return result[[*by, *REDUCTION_COLUMNS]].sort_values(by, ignore_index=True)
+
+
+def rebounds(current: pd.Series, window_min: pd.Series, settings: Settings) -> pd.Series:
+    """Current at least rebound_min_pct % and rebound_min_abs above the window's lowest (False without a window)."""
+    rise = current - window_min
+    return (rise >= settings.rebound_min_abs) & (
+        rise * 100.0 >= window_min * settings.rebound_min_pct
+    )
 
 
 @dataclass(frozen=True)
@@ -56,66 +183,60 @@ def reduction_of(
     baseline_month: dt.date | None = None,
 ) -> Reduction:
     """Baseline, current, reduction % and rebound of one series (period, value), as of a date."""
-    upto = series[series["period"] <= as_of].sort_values("period")
-    if upto.empty:
+    one = series[["period", "value"]].assign(series="")
+    rows = reductions(one, as_of, settings, baseline_month, keys=("series",))
+    if rows.empty:
         return Reduction(None, None, None, None, None, None, False)
-    if baseline_month is None:
-        base_rows = upto.iloc[:1]
-    else:
-        base_rows = upto[upto["period"] == month_start(baseline_month)]
-    current_row = upto.iloc[-1]
-    baseline = float(base_rows["value"].iloc[0]) if len(base_rows) else None
-    baseline_period = base_rows["period"].iloc[0] if len(base_rows) else None
-    current = float(current_row["value"])
-    reduction = None if not baseline else (baseline - current) / baseline * 100.0
-    window_start = add_months(current_row["period"], -settings.rebound_window_months)
-    window = upto[(upto["period"] >= window_start) & (upto["period"] < current_row["period"])]
-    window_min = float(window["value"].min()) if len(window) else None
+    row = rows.iloc[0]
     return Reduction(
-        baseline_period=baseline_period,
-        baseline=baseline,
-        current_period=current_row["period"],
-        current=current,
-        reduction_pct=reduction,
-        window_min=window_min,
-        rebound=is_rebound(current, window_min, settings),
+        baseline_period=_or_none(row["baseline_period"]),
+        baseline=_float_or_none(row["baseline"]),
+        current_period=row["current_period"],
+        current=float(row["current"]),
+        reduction_pct=_float_or_none(row["reduction_pct"]),
+        window_min=_float_or_none(row["window_min"]),
+        rebound=bool(row["rebound"]),
     )
 
 
-def is_rebound(current: float, window_min: float | None, settings: Settings) -> bool:
-    """Current at least rebound_min_pct % and rebound_min_abs above the window's lowest value."""
-    if window_min is None:
-        return False
-    rise = current - window_min
-    return rise >= settings.rebound_min_abs and rise >= window_min * settings.rebound_min_pct / 100
+def _or_none(value: object) -> object:
+    return None if value is None or pd.isna(value) else value
+
+
+def _float_or_none(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
 def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
-    """Community-level rebounds in the scope's latest month ≤ as-of, largest rise first."""
-    latest = read_frame(
-        engine,
-        select(func.max(BurdenRecord.period)).where(
-            in_scope(BurdenRecord.community_code, scope), BurdenRecord.period <= scope.as_of
-        ),
-    ).iloc[0, 0]
-    if latest is None or pd.isna(latest):
-        return pd.DataFrame(
-            columns=["community_code", "name", "category", "period", "current", "window_min"]
-        )
-    current_period = pd.Timestamp(latest).date()
-    window_start = add_months(current_period, -settings.rebound_window_months)
-    lowest = (
+    """Communities and categories whose latest month ≤ as-of is a rebound (DESIGN §5.2), largest rise first."""
+    latest = (
         select(
             BurdenRecord.community_code,
             BurdenRecord.category,
-            func.min(BurdenRecord.count).label("window_min"),
+            func.max(BurdenRecord.period).label("period"),
         )
-        .where(
-            in_scope(BurdenRecord.community_code, scope),
-            BurdenRecord.period >= window_start,
-            BurdenRecord.period < current_period,
-        )
+        .where(in_scope(BurdenRecord.community_code, scope), BurdenRecord.period <= scope.as_of)
         .group_by(BurdenRecord.community_code, BurdenRecord.category)
+        .subquery("latest")
+    )
+    earlier = aliased(BurdenRecord, name="earlier")
+    lowest = (
+        select(
+            latest.c.community_code,
+            latest.c.category,
+            latest.c.period,
+            func.min(earlier.count).label("window_min"),
+        )
+        .join(
+            earlier,
+            and_(
+                earlier.community_code == latest.c.community_code,
+                earlier.category == latest.c.category,
+                earlier.period < latest.c.period,
+                earlier.period >= add_months_(latest.c.period, -settings.rebound_window_months),
+            ),
+        )
+        .group_by(latest.c.community_code, latest.c.category, latest.c.period)
         .subquery("lowest")
     )
     statement = (
@@ -132,14 +253,14 @@ def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.D
             and_(
                 lowest.c.community_code == BurdenRecord.community_code,
                 lowest.c.category == BurdenRecord.category,
+                lowest.c.period == BurdenRecord.period,
             ),
         )
         .join(Community, Community.code == BurdenRecord.community_code)
         .where(
-            in_scope(BurdenRecord.community_code, scope),
-            BurdenRecord.period == current_period,
             BurdenRecord.count - lowest.c.window_min >= settings.rebound_min_abs,
-            BurdenRecord.count * 100.0 >= lowest.c.window_min * (100.0 + settings.rebound_min_pct),
+            (BurdenRecord.count - lowest.c.window_min) * 100.0
+            >= lowest.c.window_min * settings.rebound_min_pct,
         )
     )
     frame = read_frame(engine, statement)

@@ -1,0 +1,110 @@
+"""Figures of the Burden-reduction page: pure functions of DataFrames."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+import dashboard.charts  # noqa: F401  (registers the template with the CJK font)
+
+LINE_COLOUR = "#2e86de"
+BASELINE_COLOUR = "#7f8c8d"
+CURRENT_COLOUR = "#c0392b"
+FACET_COLUMNS = 5
+
+
+def trend_facets(
+    total: pd.DataFrame,
+    marks: pd.DataFrame,
+    categories: Sequence[str],
+    names: Mapping[str, str],
+    title: str,
+    baseline_label: str,
+    current_label: str,
+) -> go.Figure:
+    """One small line chart per category (category, period, value) with its baseline and current month marked.
+
+    marks holds one row per category: baseline_period, baseline, current_period, current.
+    """
+    rows = -(-len(categories) // FACET_COLUMNS)
+    figure = make_subplots(
+        rows=rows,
+        cols=FACET_COLUMNS,
+        subplot_titles=[names[c] for c in categories],
+        horizontal_spacing=0.045,
+        vertical_spacing=0.16,
+    )
+    marked = marks.set_index("category")
+    in_legend: set[str] = set()
+    for index, category in enumerate(categories):
+        row, col = index // FACET_COLUMNS + 1, index % FACET_COLUMNS + 1
+        one = total[total["category"] == category].sort_values("period")
+        figure.add_trace(
+            go.Scatter(
+                x=one["period"],
+                y=one["value"],
+                mode="lines",
+                line={"color": LINE_COLOUR, "width": 2},
+                name=names[category],
+                showlegend=False,
+                hovertemplate="%{x|%Y-%m}: %{y:,}<extra>" + names[category] + "</extra>",
+            ),
+            row=row,
+            col=col,
+        )
+        if category in marked.index:
+            _mark(figure, marked.loc[category], row, col, in_legend, baseline_label, current_label)
+        figure.update_yaxes(rangemode="tozero", row=row, col=col)
+    figure.update_xaxes(tickformat="%Y", dtick="M24", showgrid=False)
+    figure.update_layout(
+        title=title,
+        height=260 * rows + 120,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "x": 1, "xanchor": "right"},
+        margin={"t": 110},
+    )
+    return figure
+
+
+def _mark(
+    figure: go.Figure,
+    mark: pd.Series,
+    row: int,
+    col: int,
+    in_legend: set[str],
+    baseline_label: str,
+    current_label: str,
+) -> None:
+    """The baseline (grey diamond and dotted line) and the current month (red dot) of one facet."""
+    points = (
+        ("baseline_period", "baseline", baseline_label, BASELINE_COLOUR, "diamond"),
+        ("current_period", "current", current_label, CURRENT_COLOUR, "circle"),
+    )
+    for period_column, value_column, label, colour, symbol in points:
+        if pd.isna(mark[period_column]) or pd.isna(mark[value_column]):
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=[mark[period_column]],
+                y=[mark[value_column]],
+                mode="markers",
+                marker={"color": colour, "size": 9, "symbol": symbol},
+                name=label,
+                legendgroup=label,
+                showlegend=label not in in_legend,
+                hovertemplate=label + " %{x|%Y-%m}: %{y:,}<extra></extra>",
+            ),
+            row=row,
+            col=col,
+        )
+        in_legend.add(label)
+    if not pd.isna(mark["baseline_period"]):
+        figure.add_vline(
+            x=pd.Timestamp(mark["baseline_period"]).timestamp() * 1000,
+            line_dash="dot",
+            line_color=BASELINE_COLOUR,
+            row=row,
+            col=col,
+        )

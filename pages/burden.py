@@ -1,0 +1,298 @@
+"""减负增效 Burden reduction: trend per category, baseline vs current, ranking, rebounds (DESIGN §6.3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.burden_charts import trend_facets
+from dashboard.charts import ranking_bar
+from dashboard.components import Kpi, kpi_row, page_header, stop_if_empty
+from dashboard.context import PageContext, page_context
+from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, labeller, t
+from dashboard.tables import table_with_downloads
+from data_access.models import BURDEN_CATEGORIES
+from data_access.queries.burden import reductions, total_of
+
+BASELINE_KEY = "burden_baseline"
+# Reduction and rebound first: tables are wide and these are what a leader reads first.
+FIGURE_COLUMNS = [
+    "reduction_pct", "rebound", "baseline_period", "baseline", "current_period", "current",
+    "window_min",
+]  # fmt: skip
+
+
+def unit_level(context: PageContext) -> str:
+    """The level of the units the page lists: the scope's children, or the community itself."""
+    scope = context.scope
+    return "community" if scope.level == "community" else scope.child_level
+
+
+def baseline_picker(total: pd.DataFrame) -> dt.date | None:
+    """The baseline month chosen on the page; None = each series' earliest month with data."""
+    months: list[dt.date | None] = [None, *sorted(total["period"].unique())]
+    if st.session_state.get(BASELINE_KEY) not in months:
+        st.session_state[BASELINE_KEY] = None  # a month of another scope or as-of date
+    column, _ = st.columns([1, 2])
+    earliest, language = t("burden.baseline_earliest"), current_language()
+    return column.selectbox(
+        t("burden.baseline_month"),
+        months,
+        format_func=lambda m: earliest if m is None else fmt_month(m, language),
+        key=BASELINE_KEY,
+        help=t("burden.baseline_help"),
+    )
+
+
+def _signed_points(change: float) -> str:
+    return t("kpi.points", value=f"{change * 100:+.1f}")
+
+
+def _fraction(percent: object) -> float | None:
+    return None if percent is None or pd.isna(percent) else float(percent) / 100  # type: ignore[arg-type]
+
+
+def kpi_section(context: PageContext, scope_rows: pd.DataFrame, year_before: pd.DataFrame) -> None:
+    st.subheader(t("burden.kpis"))
+    now = scope_rows.set_index("category")
+    before = year_before.set_index("category")
+    kpis = []
+    for category in [c for c in BURDEN_CATEGORIES if c in now.index]:
+        row = now.loc[category]
+        help_text = t(
+            "kpi.reduction_help",
+            baseline=fmt_int(row["baseline"]),
+            baseline_month=_month_text(row["baseline_period"]),
+            current=fmt_int(row["current"]),
+            current_month=_month_text(row["current_period"]),
+        )
+        if row["rebound"]:
+            help_text += " " + t(
+                "burden.kpi_rebound",
+                months=context.settings.rebound_window_months,
+                low=fmt_int(row["window_min"]),
+                rise=fmt_int(row["current"] - row["window_min"]),
+            )
+        earlier = before.loc[category, "reduction_pct"] if category in before.index else None
+        kpis.append(
+            Kpi(
+                f"burden_{category}",
+                t("kpi.reduction", category=t(f"category.{category}")),
+                _fraction(row["reduction_pct"]),
+                _fraction(earlier),
+                fmt_pct,
+                _signed_points,
+                help=help_text,
+            )
+        )
+    kpi_row(kpis)
+
+
+def _month_text(period: object) -> str:
+    return "—" if period is None or pd.isna(period) else period.strftime("%Y-%m")  # type: ignore[union-attr]
+
+
+def trend_section(context: PageContext, total: pd.DataFrame, scope_rows: pd.DataFrame) -> None:
+    st.subheader(t("burden.trend"))
+    figure = trend_facets(
+        total,
+        scope_rows,
+        categories=BURDEN_CATEGORIES,
+        names={c: t(f"category.{c}") for c in BURDEN_CATEGORIES},
+        title=t(
+            "burden.trend_title",
+            scope=context.unit_name(context.scope.code),
+            month=fmt_month(context.scope.as_of),
+        ),
+        baseline_label=t("burden.baseline_marker"),
+        current_label=t("burden.current_marker"),
+    )
+    st.plotly_chart(figure, key="burden_trend_chart")
+
+
+def category_section(context: PageContext, scope_rows: pd.DataFrame) -> None:
+    st.subheader(t("burden.by_category"))
+    shown = scope_rows.assign(
+        code=scope_rows["category"], name=scope_rows["category"].map(lambda c: t(f"category.{c}"))
+    )
+    figure = ranking_bar(
+        shown,
+        "reduction_pct",
+        title=t(
+            "burden.category_title",
+            scope=context.unit_name(context.scope.code),
+            month=fmt_month(context.scope.as_of),
+        ),
+        value_label=t("col.reduction_pct"),
+        reference=0.0,
+        reference_label=t("burden.baseline_level"),
+    )
+    st.plotly_chart(figure, key="burden_category_chart")
+    in_order = scope_rows.set_index("category").reindex(
+        [c for c in BURDEN_CATEGORIES if c in set(scope_rows["category"])]
+    )
+    table_with_downloads(
+        _for_table(in_order.reset_index()[["category", *FIGURE_COLUMNS]]),
+        key="burden_category_table",
+        sheet_title=t("burden.category_sheet"),
+        file_stem=context.file_stem("burden_by_category"),
+        filters=context.filters_used(),
+    )
+
+
+def ranking_section(context: PageContext, unit_rows: pd.DataFrame, level: str) -> None:
+    st.subheader(t("burden.ranking", level=t(f"level.{level}")))
+    column, _ = st.columns([1, 2])
+    category = column.selectbox(
+        t("burden.ranking_category"),
+        BURDEN_CATEGORIES,
+        format_func=labeller("category"),
+        key="burden_ranking_category",
+    )
+    one = unit_rows[unit_rows["category"] == category]
+    figure = ranking_bar(
+        one,
+        "reduction_pct",
+        title=t(
+            "burden.ranking_title",
+            scope=context.unit_name(context.scope.code),
+            level=t(f"level.{level}"),
+            category=t(f"category.{category}"),
+            month=fmt_month(context.scope.as_of),
+        ),
+        value_label=t("col.reduction_pct"),
+        reference=0.0,
+        reference_label=t("burden.baseline_level"),
+    )
+    st.plotly_chart(figure, key="burden_ranking_chart")
+    not_ranked = len(context.units[_inside(context, level)]) - int(
+        one["reduction_pct"].notna().sum()
+    )
+    hint = t("burden.ranking_hint")
+    if not_ranked:
+        hint += " " + t("burden.not_ranked", n=not_ranked)
+    st.caption(hint)
+
+
+def rebounds_section(context: PageContext, unit_rows: pd.DataFrame, level: str) -> None:
+    settings = context.settings
+    st.subheader(t("burden.rebounds"))
+    st.caption(
+        t(
+            "burden.rebounds_help",
+            months=settings.rebound_window_months,
+            pct=fmt_decimal(settings.rebound_min_pct, 0),
+            minimum=settings.rebound_min_abs,
+        )
+    )
+    units = unit_rows[unit_rows["rebound"].eq(True)]
+    lists = {level: units.assign(rise=units["current"] - units["window_min"])}
+    if level != "community":
+        communities = data.community_rebounds(context.url, context.scope, settings)
+        lists["community"] = communities.rename(
+            columns={"community_code": "code", "period": "current_period"}
+        )
+    labels = [
+        t(
+            "burden.rebounds_communities" if name == "community" else "burden.rebounds_units",
+            level=t(f"level.{name}"),
+            n=len(frame),
+        )
+        for name, frame in lists.items()
+    ]
+    for tab, (name, frame) in zip(st.tabs(labels), lists.items(), strict=True):
+        with tab:
+            _rebound_table(context, frame, name)
+
+
+def _rebound_table(context: PageContext, frame: pd.DataFrame, level: str) -> None:
+    if frame.empty:
+        st.success(t("alert.none"))
+        return
+    ordered = frame.sort_values(["rise", "code"], ascending=[False, True])
+    columns = ["code", "name", "category", "current_period", "window_min", "current"]
+    table_with_downloads(
+        _for_table(ordered[columns]),
+        key=f"burden_rebounds_{level}",
+        sheet_title=t("burden.rebounds_sheet"),
+        file_stem=context.file_stem(f"burden_rebounds_{level}"),
+        filters=context.filters_used(),
+    )
+
+
+def units_table(context: PageContext, unit_rows: pd.DataFrame, level: str) -> None:
+    """Every unit of the level × every category, units without records included (as in the export)."""
+    st.subheader(t("burden.table"))
+    grid = context.units.loc[_inside(context, level), ["code", "name"]].merge(
+        pd.DataFrame({"category": BURDEN_CATEGORIES}), how="cross"
+    )
+    table = grid.merge(unit_rows.drop(columns="name"), on=["code", "category"], how="left")
+    table_with_downloads(
+        _for_table(table[["code", "name", "category", *FIGURE_COLUMNS]]),
+        key=f"burden_units_table_{context.scope.code or 'city'}",
+        sheet_title=t("burden.table_sheet"),
+        file_stem=context.file_stem("burden_by_unit"),
+        filters=context.filters_used(),
+    )
+
+
+def _inside(context: PageContext, level: str) -> pd.Series:
+    """Which rows of the unit list are units at `level` inside the scope."""
+    units = context.units
+    return (units["level"] == level) & units["code"].str.startswith(context.scope.code or "")
+
+
+def _for_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categories by name, months as YYYY-MM, the reduction to 0.1 and rebound as yes/no."""
+    shown = frame.copy()
+    shown["category"] = shown["category"].map(lambda c: t(f"category.{c}"))
+    for column in ("baseline_period", "current_period"):
+        if column in shown:
+            shown[column] = shown[column].map(lambda p: None if pd.isna(p) else f"{p:%Y-%m}")
+    for column in ("baseline", "current", "window_min"):
+        if column in shown:
+            shown[column] = pd.to_numeric(shown[column]).round().astype("Int64")
+    if "reduction_pct" in shown:
+        shown["reduction_pct"] = shown["reduction_pct"].astype(float).round(1)
+    if "rebound" in shown:
+        shown["rebound"] = shown["rebound"].map(
+            lambda r: t("yes") if pd.notna(r) and r else t("no")
+        )
+    return shown
+
+
+def render() -> None:
+    context = page_context()
+    scope, settings = context.scope, context.settings
+    page_header("page.burden", scope, context.units, context.is_demo)
+    stop_if_empty(context.has_data)
+    level = unit_level(context)
+    series = data.burden_unit_series(context.url, scope, level)
+    if series.empty:
+        st.info(
+            t("burden.no_data", scope=context.unit_name(scope.code), month=fmt_month(scope.as_of))
+        )
+        st.stop()
+    if scope.level == "community":
+        st.info(t("burden.community_only"), icon=":material/info:")
+    total = total_of(series)
+    baseline = baseline_picker(total)
+    keys = ("category",)
+    scope_rows = reductions(total, scope.as_of, settings, baseline, keys=keys)
+    year_before = reductions(total, scope.year_earlier().as_of, settings, baseline, keys=keys)
+    kpi_section(context, scope_rows, year_before)
+    trend_section(context, total, scope_rows)
+    category_section(context, scope_rows)
+    names = context.units[["code", "name"]]
+    unit_rows = reductions(series, scope.as_of, settings, baseline).merge(names, on="code")
+    if scope.level != "community":
+        ranking_section(context, unit_rows, level)
+    rebounds_section(context, unit_rows, level)
+    if scope.level != "community":  # a community's own table is the one by category above
+        units_table(context, unit_rows, level)
+
+
+render()

@@ -1,0 +1,286 @@
+"""Burden reduction (DESIGN §5.2) on the hand-checked city of tests/burden_city.py: queries, export, page."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+
+from data_access.__main__ import main
+from data_access.db import make_engine
+from data_access.queries.burden import (
+    community_rebounds,
+    monthly_series,
+    reductions,
+    total_of,
+    unit_reductions,
+    unit_series,
+)
+from data_access.schema import upgrade
+from data_access.scope import Scope
+from tests.burden_city import AS_OF, A, B, C, build_burden_city, month
+from tests.test_pages import run_app
+
+
+@pytest.fixture(scope="module")
+def burden_city_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('burden') / 'burden.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_burden_city(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def burden_city(burden_city_url: str) -> Iterator[Engine]:
+    engine = make_engine(burden_city_url)
+    yield engine
+    engine.dispose()
+
+
+def figures(frame: pd.DataFrame, code: str, category: str) -> dict[str, object]:
+    """One row of reductions() as plain values, NaN as None, for exact comparison."""
+    row = frame[(frame["code"] == code) & (frame["category"] == category)].iloc[0]
+    plain = {
+        key: value.item() if isinstance(value, np.generic) else value
+        for key, value in row.drop(["code", "category"]).items()
+    }
+    return {
+        key: None if isinstance(value, float) and math.isnan(value) else value
+        for key, value in plain.items()
+    }
+
+
+def test_street_series_is_the_sum_of_what_its_communities_reported(burden_city):
+    series = unit_series(burden_city, Scope("990101", AS_OF), "street")
+    work = series[(series["code"] == "990101001") & (series["category"] == "work_items")]
+    by_month = dict(zip(work["period"], work["value"], strict=True))
+    assert by_month[month(2024, 1)] == 100
+    assert by_month[month(2024, 3)] == 50  # A did not report in March
+    assert by_month[month(2025, 6)] == 76
+    assert month(2025, 7) not in by_month  # after the as-of date
+    assert len(by_month) == 18
+    assert set(series["code"]) == {"990101001", "990101002"}
+
+
+def test_community_rebounds_while_its_street_does_not(burden_city, settings):
+    scope = Scope("990101001", AS_OF)
+    communities = reductions(unit_series(burden_city, scope, "community"), AS_OF, settings)
+    assert figures(communities, A, "work_items") == {
+        "baseline_period": month(2024, 1),
+        "baseline": 50.0,
+        "current_period": month(2025, 6),
+        "current": 36.0,
+        "reduction_pct": 28.0,
+        "window_min": 30.0,
+        "rebound": True,
+    }
+    assert figures(communities, B, "work_items") == {
+        "baseline_period": month(2024, 1),
+        "baseline": 50.0,
+        "current_period": month(2025, 6),
+        "current": 40.0,
+        "reduction_pct": 20.0,
+        "window_min": 50.0,
+        "rebound": False,
+    }
+    streets = reductions(unit_series(burden_city, scope, "street"), AS_OF, settings)
+    assert figures(streets, "990101001", "work_items") == {
+        "baseline_period": month(2024, 1),
+        "baseline": 100.0,
+        "current_period": month(2025, 6),
+        "current": 76.0,
+        "reduction_pct": 24.0,
+        "window_min": 80.0,
+        "rebound": False,
+    }
+
+
+def test_current_is_each_series_own_latest_month_up_to_the_as_of_date(burden_city, settings):
+    scope = Scope("990101", AS_OF)
+    communities = unit_reductions(burden_city, scope, "community", settings)
+    assert figures(communities, C, "work_items") == {
+        "baseline_period": month(2024, 1),
+        "baseline": 25.0,
+        "current_period": month(2025, 4),  # its July figure of 99 is after the as-of date
+        "current": 12.0,
+        "reduction_pct": 52.0,
+        "window_min": 8.0,  # lowest of 2024-04 … 2025-03
+        "rebound": True,
+    }
+    districts = unit_reductions(burden_city, Scope(None, AS_OF), "district", settings)
+    assert figures(districts, "990101", "work_items") == {
+        "baseline_period": month(2024, 1),
+        "baseline": 125.0,
+        "current_period": month(2025, 6),
+        "current": 76.0,
+        "reduction_pct": 39.2,
+        "window_min": 80.0,
+        "rebound": False,
+    }
+    assert "990102" not in set(districts["code"])  # a district that reports nothing has no series
+
+
+def test_zero_baseline_leaves_the_reduction_empty(burden_city, settings):
+    streets = unit_reductions(burden_city, Scope("990101", AS_OF), "street", settings)
+    assert figures(streets, "990101001", "forms") == {
+        "baseline_period": month(2024, 1),
+        "baseline": 0.0,
+        "current_period": month(2025, 6),
+        "current": 3.0,
+        "reduction_pct": None,
+        "window_min": None,
+        "rebound": False,
+    }
+
+
+def test_rebound_at_exactly_ten_percent(burden_city, settings):
+    communities = unit_reductions(burden_city, Scope("990101001", AS_OF), "community", settings)
+    meetings = figures(communities, B, "meetings")
+    assert (meetings["window_min"], meetings["current"], meetings["rebound"]) == (20.0, 22.0, True)
+    assert meetings["reduction_pct"] == 800 / 30
+    stricter = dataclasses.replace(settings, rebound_min_pct=10.5)
+    again = unit_reductions(burden_city, Scope("990101001", AS_OF), "community", stricter)
+    assert figures(again, B, "meetings")["rebound"] is False
+
+
+def test_chosen_baseline_month(burden_city, settings):
+    scope = Scope("990101", AS_OF)
+    february = unit_reductions(burden_city, scope, "street", settings, month(2024, 2))
+    assert figures(february, "990101001", "work_items")["baseline"] == 90.0
+    assert figures(february, "990101001", "work_items")["reduction_pct"] == 1400 / 90
+    assert figures(february, "990101002", "work_items")["baseline"] is None  # C skipped February
+    assert figures(february, "990101002", "work_items")["reduction_pct"] is None
+    march = unit_reductions(burden_city, scope, "street", settings, month(2024, 3))
+    assert figures(march, "990101001", "work_items")["baseline"] == 50.0  # A did not report
+    assert figures(march, "990101001", "work_items")["reduction_pct"] == -52.0
+
+
+def test_scope_total_equals_the_sum_of_its_units(burden_city):
+    scope = Scope("990101", AS_OF)
+    from_units = total_of(unit_series(burden_city, scope, "street"))
+    assert from_units.equals(monthly_series(burden_city, scope))
+    work = from_units[from_units["category"] == "work_items"]
+    assert list(work["value"])[:4] == [125, 90, 68, 90]
+
+
+def test_community_rebounds_use_each_communitys_latest_month(burden_city, settings):
+    rebounds = community_rebounds(burden_city, Scope(None, AS_OF), settings)
+    assert list(
+        zip(rebounds["community_code"], rebounds["category"], rebounds["period"], strict=True)
+    ) == [
+        (A, "work_items", month(2025, 6)),
+        (C, "work_items", month(2025, 4)),
+        (B, "meetings", month(2025, 6)),
+    ]
+    assert list(rebounds["window_min"]) == [30, 8, 20]
+    assert list(rebounds["current"]) == [36, 12, 22]
+
+
+def test_reductions_as_of_an_earlier_month(burden_city, settings):
+    earlier = Scope("990101", month(2025, 5))
+    streets = unit_reductions(burden_city, earlier, "street", settings)
+    assert figures(streets, "990101001", "work_items")["current"] == 80.0
+    assert figures(streets, "990101001", "work_items")["reduction_pct"] == 20.0
+    assert figures(streets, "990101001", "forms")["current_period"] == month(2024, 1)
+
+
+def run_export(monkeypatch, capsysbinary, url: str, *args: str) -> list[dict[str, str]]:
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["export", "burden", *args]) == 0
+    text = capsysbinary.readouterr().out.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_export_by_street(burden_city_url, monkeypatch, capsysbinary):
+    rows = run_export(
+        monkeypatch, capsysbinary, burden_city_url,
+        "--level", "street", "--scope", "990101", "--as-of", AS_OF.isoformat(),
+    )  # fmt: skip
+    assert list(rows[0]) == [
+        "code", "name", "category", "baseline_period", "baseline", "current_period", "current",
+        "reduction_pct", "rebound",
+    ]  # fmt: skip
+    assert len(rows) == 20  # two streets × ten categories
+    assert [row["category"] for row in rows[:3]] == ["work_items", "certificates", "forms"]
+    by_key = {(row["code"], row["category"]): row for row in rows}
+    assert by_key["990101001", "work_items"] == {
+        "code": "990101001",
+        "name": "一街道",
+        "category": "work_items",
+        "baseline_period": "2024-01",
+        "baseline": "100",
+        "current_period": "2025-06",
+        "current": "76",
+        "reduction_pct": "24.0",
+        "rebound": "false",
+    }
+    assert by_key["990101001", "forms"]["baseline"] == "0"
+    assert by_key["990101001", "forms"]["reduction_pct"] == ""  # empty, not 0
+    assert by_key["990101002", "work_items"]["current_period"] == "2025-04"
+    assert by_key["990101002", "work_items"]["rebound"] == "true"
+    assert by_key["990101002", "signboards"] == {
+        "code": "990101002",
+        "name": "二街道",
+        "category": "signboards",
+        "baseline_period": "",
+        "baseline": "",
+        "current_period": "",
+        "current": "",
+        "reduction_pct": "",
+        "rebound": "false",
+    }
+
+
+def test_export_of_communities_across_the_city(burden_city_url, monkeypatch, capsysbinary):
+    rows = run_export(
+        monkeypatch, capsysbinary, burden_city_url,
+        "--level", "community", "--as-of", AS_OF.isoformat(),
+    )  # fmt: skip
+    assert len(rows) == 40
+    work = {row["code"]: row for row in rows if row["category"] == "work_items"}
+    assert [work[code]["rebound"] for code in (A, B, C)] == ["true", "false", "true"]
+    assert float(work[A]["reduction_pct"]) == 28.0
+    assert work["990102001001"]["current"] == ""  # D reports nothing
+    meetings = next(r for r in rows if r["code"] == B and r["category"] == "meetings")
+    assert float(meetings["reduction_pct"]) == 800 / 30  # unrounded
+
+
+def test_page_at_district_scope(burden_city_url, monkeypatch):
+    at = run_app(
+        burden_city_url, monkeypatch, page="pages/burden.py", month="2025-06", district="990101"
+    )
+    assert not at.exception
+    values = {metric.label: metric.value for metric in at.metric}
+    assert values["工作事项精简率"] == "39.2%"
+    assert values["报表精简率"] == "—"  # baseline 0
+    # Streets: 二街道's work items (C alone) and 一街道's meetings (B alone), not 一街道's work items.
+    assert [tab.label for tab in at.tabs] == ["街道层面（2）", "社区层面（3）"]
+    streets = at.dataframe[-1].value  # every street × category
+    assert len(streets) == 20
+    work = streets[(streets["代码"] == "990101001") & (streets["类别"] == "工作事项")].iloc[0]
+    assert (work["基期值"], work["当前值"], work["精简率 (%)"], work["反弹"]) == (
+        100,
+        76,
+        24.0,
+        "否",
+    )
+
+
+def test_page_with_a_chosen_baseline_month(burden_city_url, monkeypatch):
+    at = run_app(
+        burden_city_url, monkeypatch, page="pages/burden.py", lang="en", month="2025-06",
+        district="990101", street="990101001", burden_baseline=month(2024, 2),
+    )  # fmt: skip
+    assert not at.exception
+    values = {metric.label: metric.value for metric in at.metric}
+    assert values["Work items reduced"] == "15.6%"  # 90 → 76
+    assert [tab.label for tab in at.tabs] == ["By community (2)"]  # A's work items, B's meetings
