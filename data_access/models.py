@@ -8,7 +8,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    Float,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -90,9 +90,9 @@ class Community(Base):
     name: Mapped[str] = mapped_column(String(64))
     street_code: Mapped[str] = mapped_column(ForeignKey("street.code"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="urban")
-    area_km2: Mapped[float | None] = mapped_column(Float)
-    lon: Mapped[float | None] = mapped_column(Float)
-    lat: Mapped[float | None] = mapped_column(Float)
+    area_km2: Mapped[float | None] = mapped_column(Double)
+    lon: Mapped[float | None] = mapped_column(Double)
+    lat: Mapped[float | None] = mapped_column(Double)
     boundary: Mapped[str | None] = mapped_column(GeoJSONText)
 
 
@@ -148,9 +148,9 @@ class Facility(Base):
     name: Mapped[str] = mapped_column(String(64))
     community_code: Mapped[str] = mapped_column(ForeignKey("community.code"), index=True)
     kind: Mapped[str] = mapped_column(String(24))
-    lon: Mapped[float] = mapped_column(Float)
-    lat: Mapped[float] = mapped_column(Float)
-    floor_area_m2: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Double)
+    lat: Mapped[float] = mapped_column(Double)
+    floor_area_m2: Mapped[float | None] = mapped_column(Double)
 
 
 class BurdenRecord(Base):
