@@ -12,6 +12,21 @@ from dashboard.i18n import fmt_month, is_missing, t
 from data_access.scope import Scope
 
 
+def signed_int(change: float) -> str:
+    """A change in a count, e.g. +1,234."""
+    return f"{change:+,.0f}"
+
+
+def signed_decimal(change: float) -> str:
+    """A change in a ratio shown with one decimal, e.g. +0.3."""
+    return f"{change:+.1f}"
+
+
+def signed_points(change: float) -> str:
+    """A change in a 0–1 rate, in percentage points."""
+    return t("kpi.points", value=f"{change * 100:+.1f}")
+
+
 @dataclass(frozen=True)
 class Kpi:
     """One KPI card: label, current value, value a year earlier and how to format them."""

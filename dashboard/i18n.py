@@ -3,39 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Callable
-from functools import lru_cache
-from pathlib import Path
 
 import streamlit as st
 
+from data_access.catalog import LANGUAGES, load_catalog, translate
 from data_access.settings import get_settings
 
-CATALOG_DIR = Path(__file__).resolve().parent.parent / "assets" / "i18n"
-LANGUAGES = ("zh", "en")
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
-
-
-@lru_cache(maxsize=len(LANGUAGES))
-def load_catalog(language: str) -> dict[str, str]:
-    """The catalog of one language; ValueError for a language the app does not speak."""
-    if language not in LANGUAGES:
-        raise ValueError(f"unsupported language: {language!r}")
-    with (CATALOG_DIR / f"{language}.json").open(encoding="utf-8") as handle:
-        return json.load(handle)
+__all__ = ["LANGUAGES", "load_catalog", "translate"]
 
 
 def current_language() -> str:
     language = st.session_state.get("lang", get_settings().default_language)
     return language if language in LANGUAGES else "zh"
-
-
-def translate(language: str, key: str, **values: object) -> str:
-    """The text of key in language, with {placeholders} filled; the key itself if missing."""
-    text = load_catalog(language).get(key, key)
-    return text.format(**values) if values else text
 
 
 def t(key: str, **values: object) -> str:

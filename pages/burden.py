@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.burden_charts import trend_facets
 from dashboard.charts import ranking_bar
-from dashboard.components import Kpi, kpi_row, page_header, stop_if_empty
+from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, labeller, t
 from dashboard.tables import table_with_downloads
@@ -47,10 +47,6 @@ def baseline_picker(total: pd.DataFrame) -> dt.date | None:
     )
 
 
-def _signed_points(change: float) -> str:
-    return t("kpi.points", value=f"{change * 100:+.1f}")
-
-
 def _fraction(percent: object) -> float | None:
     return None if percent is None or pd.isna(percent) else float(percent) / 100  # type: ignore[arg-type]
 
@@ -84,7 +80,7 @@ def kpi_section(context: PageContext, scope_rows: pd.DataFrame, year_before: pd.
                 _fraction(row["reduction_pct"]),
                 _fraction(earlier),
                 fmt_pct,
-                _signed_points,
+                signed_points,
                 help=help_text,
             )
         )

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import Kpi, kpi_row, page_header, stop_if_empty
+from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_down
 from dashboard.grid_map import community_values, grid_map
@@ -14,10 +14,6 @@ from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, labeller, t
 from dashboard.map_data import DETAIL_LEVELS
 from dashboard.map_layers import MAP_HEIGHT_PX, MAP_METRICS, grid_status
 from dashboard.tables import table_with_downloads
-
-
-def _points(change: float) -> str:
-    return t("kpi.points", value=f"{change * 100:+.1f}")
 
 
 def coverage_kpis(context: PageContext) -> list[Kpi]:
@@ -28,10 +24,10 @@ def coverage_kpis(context: PageContext) -> list[Kpi]:
     gap_km2 = now["blind_spot_m2"] / 1e6 if "blind_spot_m2" in now else None
     return [
         Kpi("grids", t("kpi.grids"), now["grids"], fmt=fmt_int),
-        Kpi("staffed_rate", t("kpi.staffed_rate"), now["staffed_rate"], before["staffed_rate"], fmt_pct, _points, help=t("kpi.staffed_rate_help", unstaffed=fmt_int(unstaffed))),
-        Kpi("fulltime_staffed_rate", t("grids.kpi.fulltime_rate"), now["fulltime_staffed_rate"], before["fulltime_staffed_rate"], fmt_pct, _points, help=t("grids.kpi.fulltime_rate_help", n=fmt_int(now["fulltime_staffed_grids"]))),
+        Kpi("staffed_rate", t("kpi.staffed_rate"), now["staffed_rate"], before["staffed_rate"], fmt_pct, signed_points, help=t("kpi.staffed_rate_help", unstaffed=fmt_int(unstaffed))),
+        Kpi("fulltime_staffed_rate", t("grids.kpi.fulltime_rate"), now["fulltime_staffed_rate"], before["fulltime_staffed_rate"], fmt_pct, signed_points, help=t("grids.kpi.fulltime_rate_help", n=fmt_int(now["fulltime_staffed_grids"]))),
         Kpi("size_range_rate", t("grids.kpi.size_rate"), now["size_range_rate"], fmt=fmt_pct, help=t("grids.kpi.size_rate_help", low=settings.grid_households_min, high=settings.grid_households_max, over=fmt_int(now["oversized_grids"]), under=fmt_int(now["undersized_grids"]))),
-        Kpi("household_coverage", t("grids.kpi.household_coverage"), now["household_coverage"], before["household_coverage"], fmt_pct, _points, help=t("grids.kpi.household_coverage_help", in_grids=fmt_int(now["households_in_grids"]), households=fmt_int(now["households"]))),
+        Kpi("household_coverage", t("grids.kpi.household_coverage"), now["household_coverage"], before["household_coverage"], fmt_pct, signed_points, help=t("grids.kpi.household_coverage_help", in_grids=fmt_int(now["households_in_grids"]), households=fmt_int(now["households"]))),
         Kpi("spatial_coverage", t("grids.kpi.spatial_coverage"), now.get("spatial_coverage"), fmt=fmt_pct, help=t("grids.kpi.spatial_coverage_help", gaps=fmt_int(now.get("blind_spots")), area=fmt_decimal(gap_km2, 2))),
         Kpi("party_branch_rate", t("grids.kpi.party_branch_rate"), now["party_branch_rate"], fmt=fmt_pct, help=t("grids.kpi.party_branch_rate_help", n=fmt_int(now["party_branch_grids"]))),
         Kpi("service_reach", t("grids.kpi.service_reach"), now.get("service_reach"), fmt=fmt_pct, help=t("grids.kpi.service_reach_help", radius=fmt_int(settings.walk_radius_m))),

@@ -7,7 +7,15 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.charts import ranking_bar
-from dashboard.components import Kpi, kpi_row, page_header, stop_if_empty
+from dashboard.components import (
+    Kpi,
+    kpi_row,
+    page_header,
+    signed_decimal,
+    signed_int,
+    signed_points,
+    stop_if_empty,
+)
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_down
 from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, labeller, t
@@ -24,18 +32,6 @@ RANKING_METRICS = {
 }
 
 
-def _signed_int(change: float) -> str:
-    return f"{change:+,.0f}"
-
-
-def _signed_decimal(change: float) -> str:
-    return f"{change:+.1f}"
-
-
-def _signed_points(change: float) -> str:
-    return t("kpi.points", value=f"{change * 100:+.1f}")
-
-
 def staffing_kpis(context: PageContext) -> list[Kpi]:
     scope, settings = context.scope, context.settings
     now = data.staffing_total(context.url, scope, settings)
@@ -44,14 +40,14 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
     grids_before = data.grid_staffing_total(context.url, scope.year_earlier())
     standard = fmt_decimal(settings.standard_per_10k, 0)
     return [
-        Kpi("residents", t("kpi.residents"), now["resident_population"], before["resident_population"], fmt_int, _signed_int),
+        Kpi("residents", t("kpi.residents"), now["resident_population"], before["resident_population"], fmt_int, signed_int),
         Kpi("communities", t("kpi.communities"), now["communities"], fmt=fmt_int),
         Kpi("grids", t("kpi.grids"), grids_now["grids"], fmt=fmt_int),
-        Kpi("workers", t("kpi.workers"), now["counted_workers"], before["counted_workers"], fmt_int, _signed_int, help=t("kpi.workers_help", roles=_roles(settings))),
-        Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, _signed_decimal, help=t("kpi.per_10k_help", standard=standard)),
-        Kpi("share_meeting", t("kpi.share_meeting"), now["share_meeting"], before["share_meeting"], fmt_pct, _signed_points, help=t("kpi.share_meeting_help", minimum=settings.minimum_workers)),
-        Kpi("gap", t("kpi.gap"), now["gap"], before["gap"], fmt_int, _signed_int, higher_is_better=False, help=t("kpi.gap_help", net=fmt_int(now["net_gap"]))),
-        Kpi("staffed_rate", t("kpi.staffed_rate"), grids_now["staffed_rate"], grids_before["staffed_rate"], fmt_pct, _signed_points, help=t("kpi.staffed_rate_help", unstaffed=fmt_int(grids_now["unstaffed_grids"]))),
+        Kpi("workers", t("kpi.workers"), now["counted_workers"], before["counted_workers"], fmt_int, signed_int, help=t("kpi.workers_help", roles=_roles(settings))),
+        Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, signed_decimal, help=t("kpi.per_10k_help", standard=standard)),
+        Kpi("share_meeting", t("kpi.share_meeting"), now["share_meeting"], before["share_meeting"], fmt_pct, signed_points, help=t("kpi.share_meeting_help", minimum=settings.minimum_workers)),
+        Kpi("gap", t("kpi.gap"), now["gap"], before["gap"], fmt_int, signed_int, higher_is_better=False, help=t("kpi.gap_help", net=fmt_int(now["net_gap"]))),
+        Kpi("staffed_rate", t("kpi.staffed_rate"), grids_now["staffed_rate"], grids_before["staffed_rate"], fmt_pct, signed_points, help=t("kpi.staffed_rate_help", unstaffed=fmt_int(grids_now["unstaffed_grids"]))),
     ]  # fmt: skip
 
 
@@ -86,7 +82,7 @@ def burden_kpis(context: PageContext) -> list[Kpi]:
                 None if now.reduction_pct is None else now.reduction_pct / 100,
                 None if before.reduction_pct is None else before.reduction_pct / 100,
                 fmt_pct,
-                _signed_points,
+                signed_points,
                 help=help_text,
             )
         )

@@ -7,7 +7,15 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.charts import ranking_bar
-from dashboard.components import Kpi, kpi_row, page_header, stop_if_empty
+from dashboard.components import (
+    Kpi,
+    kpi_row,
+    page_header,
+    signed_decimal,
+    signed_int,
+    signed_points,
+    stop_if_empty,
+)
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
 from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, t
@@ -61,20 +69,16 @@ def kpis(context: PageContext) -> None:
     young_before = data.uncertified_under_40(context.url, scope.year_earlier(), settings)
     kpi_row(
         [
-            Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, lambda c: f"{c:+.1f}", help=t("kpi.per_10k_help", standard=fmt_decimal(settings.standard_per_10k, 0))),
-            Kpi("workers", t("kpi.workers"), now["counted_workers"], before["counted_workers"], fmt_int, lambda c: f"{c:+,.0f}"),
-            Kpi("required", t("staffing.kpi.required"), now["required"], before["required"], fmt_int, lambda c: f"{c:+,.0f}", higher_is_better=None),
-            Kpi("gap", t("kpi.gap"), now["gap"], before["gap"], fmt_int, lambda c: f"{c:+,.0f}", higher_is_better=False, help=t("kpi.gap_help", net=fmt_int(now["net_gap"]))),
-            Kpi("share_meeting", t("kpi.share_meeting"), now["share_meeting"], before["share_meeting"], fmt_pct, _points, help=t("kpi.share_meeting_help", minimum=settings.minimum_workers)),
-            Kpi("licensed_rate", t("staffing.kpi.licensed_rate"), now["licensed_rate"], before["licensed_rate"], fmt_pct, _points, help=t("staffing.kpi.licensed_help", licensed=fmt_int(now["licensed_workers"]))),
-            Kpi("young_uncertified", t("staffing.kpi.young_uncertified"), young, young_before, fmt_int, lambda c: f"{c:+,.0f}", higher_is_better=False, help=t("staffing.kpi.young_uncertified_help")),
-            Kpi("communities_meeting", t("staffing.kpi.communities_meeting"), now["communities_meeting"], before["communities_meeting"], lambda v: f"{fmt_int(v)} / {fmt_int(now['communities_assessed'])}", lambda c: f"{c:+,.0f}"),
+            Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, signed_decimal, help=t("kpi.per_10k_help", standard=fmt_decimal(settings.standard_per_10k, 0))),
+            Kpi("workers", t("kpi.workers"), now["counted_workers"], before["counted_workers"], fmt_int, signed_int),
+            Kpi("required", t("staffing.kpi.required"), now["required"], before["required"], fmt_int, signed_int, higher_is_better=None),
+            Kpi("gap", t("kpi.gap"), now["gap"], before["gap"], fmt_int, signed_int, higher_is_better=False, help=t("kpi.gap_help", net=fmt_int(now["net_gap"]))),
+            Kpi("share_meeting", t("kpi.share_meeting"), now["share_meeting"], before["share_meeting"], fmt_pct, signed_points, help=t("kpi.share_meeting_help", minimum=settings.minimum_workers)),
+            Kpi("licensed_rate", t("staffing.kpi.licensed_rate"), now["licensed_rate"], before["licensed_rate"], fmt_pct, signed_points, help=t("staffing.kpi.licensed_help", licensed=fmt_int(now["licensed_workers"]))),
+            Kpi("young_uncertified", t("staffing.kpi.young_uncertified"), young, young_before, fmt_int, signed_int, higher_is_better=False, help=t("staffing.kpi.young_uncertified_help")),
+            Kpi("communities_meeting", t("staffing.kpi.communities_meeting"), now["communities_meeting"], before["communities_meeting"], lambda v: f"{fmt_int(v)} / {fmt_int(now['communities_assessed'])}", signed_int),
         ]
     )  # fmt: skip
-
-
-def _points(change: float) -> str:
-    return t("kpi.points", value=f"{change * 100:+.1f}")
 
 
 def unit_charts(context: PageContext, units: pd.DataFrame) -> None:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from data_access.settings import PROJECT_ROOT
-
-CATALOG_DIR = PROJECT_ROOT / "assets" / "i18n"
-LANGUAGES = ("zh", "en")
+from data_access.catalog import translate
 
 
 @dataclass(frozen=True)
@@ -28,18 +23,9 @@ class Problem:
         return (self.file, self.row or 0, self.column or "")
 
 
-@lru_cache(maxsize=len(LANGUAGES))
-def _catalog(language: str) -> dict[str, str]:
-    if language not in LANGUAGES:
-        raise ValueError(f"unsupported language: {language!r}")
-    with (CATALOG_DIR / f"{language}.json").open(encoding="utf-8") as handle:
-        return json.load(handle)
-
-
 def text(language: str, key: str, **values: object) -> str:
     """The catalog text of key in language, placeholders filled; the key itself when missing."""
-    template = _catalog(language).get(key, key)
-    return template.format(**values) if values else template
+    return translate(language, key, **values)
 
 
 def message(problem: Problem, language: str) -> str:
