@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard.context import PageContext
 from dashboard.filters import URL_KEYS
-from dashboard.i18n import t
+from dashboard.i18n import current_language, t
 from dashboard.snapshot import chromium_path, render, view_url
 
 _REPORT = "_report_mode"
@@ -33,7 +33,8 @@ def is_report() -> bool:
 def report_header(context: PageContext) -> None:
     """Hides the controls and prints the filters and the time of the report on it."""
     st.markdown(REPORT_CSS, unsafe_allow_html=True)
-    filters = "　·　".join(f"{name}：{value}" for name, value in context.filters_used().items())
+    colon = "：" if current_language() == "zh" else ": "
+    filters = " · ".join(f"{name}{colon}{value}" for name, value in context.filters_used().items())
     st.caption(
         t("report.header", filters=filters, time=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
     )
