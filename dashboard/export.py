@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 
 import pandas as pd
@@ -10,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.i18n import t
+from dashboard.snapshot import chromium_path
 from data_access.files import csv_bytes, excel_bytes
 
 
@@ -49,7 +49,7 @@ def download_table(
 
 def chromium_available() -> bool:
     """Server-side images need a Chromium on the server (Debian's `chromium` package)."""
-    return any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome"))
+    return chromium_path() is not None
 
 
 def figure_png(figure: go.Figure) -> bytes:

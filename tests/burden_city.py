@@ -42,8 +42,9 @@ import datetime as dt
 
 from sqlalchemy import Engine, insert
 
-from data_access.models import BurdenRecord, Community, District, Street
+from data_access.models import BurdenRecord
 from data_access.scope import add_months
+from tests.small_city import insert_units
 
 AS_OF = dt.date(2025, 6, 30)
 FIRST = dt.date(2024, 1, 1)
@@ -103,12 +104,5 @@ def build_burden_city(engine: Engine) -> None:
         for period, count in values.items()
     ]
     with engine.begin() as connection:
-        connection.execute(insert(District), [{"code": c, "name": n} for c, n in DISTRICTS])
-        connection.execute(
-            insert(Street), [{"code": c, "name": n, "district_code": d} for c, n, d in STREETS]
-        )
-        connection.execute(
-            insert(Community),
-            [{"code": c, "name": n, "street_code": s, "kind": "urban"} for c, n, s in COMMUNITIES],
-        )
+        insert_units(connection, DISTRICTS, STREETS, COMMUNITIES)
         connection.execute(insert(BurdenRecord), rows)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from itertools import count
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from data_access.models import (
     BurdenRecord,
@@ -87,14 +87,7 @@ def build_small_city(engine: Engine) -> None:
     codes = (f"T{n:07d}" for n in count(1))
     staff = _counted_staff(codes) + _edge_staff(codes)
     with engine.begin() as connection:
-        connection.execute(insert(District), [{"code": c, "name": n} for c, n in DISTRICTS])
-        connection.execute(
-            insert(Street), [{"code": c, "name": n, "district_code": d} for c, n, d in STREETS]
-        )
-        connection.execute(
-            insert(Community),
-            [{"code": c, "name": n, "street_code": s, "kind": "urban"} for c, n, s in COMMUNITIES],
-        )
+        insert_units(connection, DISTRICTS, STREETS, COMMUNITIES)
         connection.execute(
             insert(CommunityPopulation),
             [
@@ -118,6 +111,23 @@ def build_small_city(engine: Engine) -> None:
         )
         connection.execute(insert(StaffMember), staff)
         connection.execute(insert(BurdenRecord), _burden())
+
+
+def insert_units(
+    connection: Connection,
+    districts: list[tuple[str, str]],
+    streets: list[tuple[str, str, str]],
+    communities: list[tuple[str, str, str]],
+) -> None:
+    """Writes districts (code, name), streets and urban communities (code, name, parent)."""
+    connection.execute(insert(District), [{"code": c, "name": n} for c, n in districts])
+    connection.execute(
+        insert(Street), [{"code": c, "name": n, "district_code": d} for c, n, d in streets]
+    )
+    connection.execute(
+        insert(Community),
+        [{"code": c, "name": n, "street_code": s, "kind": "urban"} for c, n, s in communities],
+    )
 
 
 def _person(code: str, community: str, role: str, **extra: object) -> dict[str, object]:

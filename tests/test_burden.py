@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import math
 from collections.abc import Iterator
 
@@ -13,7 +11,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from data_access.__main__ import main
 from data_access.db import make_engine
 from data_access.queries.burden import (
     community_rebounds,
@@ -26,6 +23,7 @@ from data_access.queries.burden import (
 from data_access.schema import upgrade
 from data_access.scope import Scope
 from tests.burden_city import AS_OF, A, B, C, build_burden_city, month
+from tests.test_cli_export import run_export as run_cli_export
 from tests.test_pages import run_app
 
 
@@ -194,10 +192,9 @@ def test_reductions_as_of_an_earlier_month(burden_city, settings):
 
 
 def run_export(monkeypatch, capsysbinary, url: str, *args: str) -> list[dict[str, str]]:
-    monkeypatch.setenv("DATABASE_URL", url)
-    assert main(["export", "burden", *args]) == 0
-    text = capsysbinary.readouterr().out.decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text)))
+    status, rows, _ = run_cli_export(monkeypatch, capsysbinary, url, "burden", *args)
+    assert status == 0
+    return rows
 
 
 def test_export_by_street(burden_city_url, monkeypatch, capsysbinary):
