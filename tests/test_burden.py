@@ -28,8 +28,9 @@ from tests.test_pages import run_app
 
 
 @pytest.fixture(scope="module")
-def burden_city_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('burden') / 'burden.sqlite3'}"
+def burden_city_url(databases) -> str:
+    """The hand-checked burden city, once per backend (SQLite, PostgreSQL, MariaDB)."""
+    url = databases.new("burden_city")
     engine = make_engine(url)
     upgrade(engine)
     build_burden_city(engine)
