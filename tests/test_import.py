@@ -447,7 +447,7 @@ def test_dry_run_writes_nothing_and_is_not_audited(city):
 # Export all, and the round trip
 
 
-def test_export_then_import_into_a_fresh_database_then_export_is_identical(fresh, tmp_path):
+def test_export_then_import_into_a_fresh_database_then_export_is_identical(fresh, new_database):
     import_paths(fresh, CORPUS / "good")
     scope = Scope(None, TODAY)
     exported = export_all(fresh, scope)
@@ -458,7 +458,7 @@ def test_export_then_import_into_a_fresh_database_then_export_is_identical(fresh
     assert [code for code, _ in exported.boundaries] == ["990103001001", "990103001001001"]
     data = export_zip(exported)
     for name, payload in (("all.zip", data), ("all.xlsx", export_workbook(exported))):
-        engine = make_engine(f"sqlite:///{tmp_path / (name + '.sqlite3')}")
+        engine = make_engine(new_database("round_trip"))
         upgrade(engine)
         report = run_import(engine, [Upload.of(name, payload)], max_bytes=MAX_BYTES)
         assert report.status == "accepted", [line(p, "en") for p in report.problems]
