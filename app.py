@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import data
+from dashboard import cached
 from dashboard.context import PageContext, set_page_context
 from dashboard.database import database_failed, open_database
 from dashboard.filters import (
@@ -48,8 +48,8 @@ page = st.navigation(
 
 try:
     database = open_database()
-    units = data.units(database.url)
-    months = month_options(*data.data_months(database.url))
+    units = cached.units(database.url)
+    months = month_options(*cached.data_months(database.url))
     read_url_once(units, months)
 
     st.sidebar.header(t("filter.title"))

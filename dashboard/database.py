@@ -45,12 +45,12 @@ def _prepare_embedded(url: str) -> None:
         return
     bar = st.progress(0.0, text=t("demo.creating"))
 
-    def report(fraction: float, phase: str) -> None:
+    def show_progress(fraction: float, phase: str) -> None:
         bar.progress(
             min(max(fraction, 0.0), 1.0), text=t("demo.creating") + " · " + t(f"demo.phase.{phase}")
         )
 
-    build_demo(engine, progress=report)
+    build_demo(engine, progress=show_progress)
     bar.empty()
 
 

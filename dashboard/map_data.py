@@ -37,7 +37,9 @@ class MapData:
     bounds: tuple[float, float, float, float] | None
     communities: pd.DataFrame  # code, name, street_code, polygon
     outlines: pd.DataFrame  # code, name, polygon: child units, or the communities below district
-    grids: pd.DataFrame  # grid_status columns and polygon (street and community scope only)
+    grids: (
+        pd.DataFrame
+    )  # grid_staffing_subquery columns and polygon (street and community scope only)
     gaps: pd.DataFrame  # community_code, area_m2, polygon
     overlaps: pd.DataFrame  # community_code, area_m2, polygon
     facilities: pd.DataFrame  # code, name, community_code, kind, lon, lat

@@ -20,11 +20,11 @@ import shapely
 from shapely import affinity
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Engine, func, insert, inspect, select
+from sqlalchemy import Connection, Engine, insert, inspect, select
 
 from data_access.models import BURDEN_CATEGORIES, Base
+from data_access.queries.hierarchy import DEMO_KIND
 
-DEMO_KIND = "demo"
 DEMO_CITY_NAME = "示范市"
 DEMO_FIRST_MONTH = dt.date(2019, 1, 1)
 DEMO_LAST_MONTH = dt.date(2026, 10, 1)
@@ -718,7 +718,7 @@ def _plan_grids(
     plan: CityPlan,
     population: Population,
     rng: np.random.Generator,
-    report: Callable[[float], None],
+    on_progress: Callable[[float], None],
 ) -> GridPlan:
     numbered: dict[str, int] = {}
     grids = []
@@ -726,7 +726,7 @@ def _plan_grids(
     for c in range(total):
         grids.append(_community_grids(plan, c, int(population.latest_households[c]), rng, numbered))
         if c % 200 == 0:
-            report(0.5 * c / total)
+            on_progress(0.5 * c / total)
     missing = _apply_defects(plan, grids, rng)
     general = [[g.codes[i] for i, k in enumerate(g.kinds) if k == "general"] for g in grids]
     dedicated = [[g.codes[i] for i, k in enumerate(g.kinds) if k == "dedicated"] for g in grids]
@@ -1406,7 +1406,7 @@ def _insert(
     table_name: str,
     rows: Iterable[dict],
     total: int,
-    report: Callable[[float], None] | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> int:
     """Inserts rows in chunks of CHUNK_ROWS; returns how many were written."""
     table = Base.metadata.tables[table_name]
@@ -1414,8 +1414,8 @@ def _insert(
     for chunk in _chunks(rows, CHUNK_ROWS):
         conn.execute(insert(table), chunk)
         written += len(chunk)
-        if report is not None:
-            report(written / max(total, 1))
+        if on_progress is not None:
+            on_progress(written / max(total, 1))
     return written
 
 
@@ -1514,17 +1514,3 @@ def build_demo(
         burden_records=written["burden_record"],
         seconds=time.perf_counter() - started,
     )
-
-
-def is_demo(engine: Engine) -> bool:
-    """True when the database holds the demo city (an accepted import_batch row of kind 'demo')."""
-    with engine.connect() as conn:
-        if not inspect(conn).has_table("import_batch"):
-            return False
-        table = Base.metadata.tables["import_batch"]
-        query = (
-            select(func.count())
-            .select_from(table)
-            .where(table.c.kind == DEMO_KIND, table.c.status == "accepted")
-        )
-        return bool(conn.execute(query).scalar_one())

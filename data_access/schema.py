@@ -37,9 +37,5 @@ def head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
-def is_up_to_date(engine: Engine) -> bool:
-    return current_revision(engine) == head_revision()
-
-
 def has_schema(engine: Engine) -> bool:
     return inspect(engine).has_table("community")

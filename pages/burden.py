@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import cached
 from dashboard.burden_charts import trend_facets
 from dashboard.charts import ranking_bar
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
@@ -187,7 +187,7 @@ def rebounds_section(context: PageContext, unit_rows: pd.DataFrame, level: str) 
     units = unit_rows[unit_rows["rebound"].eq(True)]
     lists = {level: units.assign(rise=units["current"] - units["window_min"])}
     if level != "community":
-        communities = data.community_rebounds(context.url, context.scope, settings)
+        communities = cached.community_rebounds(context.url, context.scope, settings)
         lists["community"] = communities.rename(
             columns={"community_code": "code", "period": "current_period"}
         )
@@ -266,7 +266,7 @@ def render() -> None:
     page_header("page.burden", scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
     level = unit_level(context)
-    series = data.burden_unit_series(context.url, scope, level)
+    series = cached.burden_unit_series(context.url, scope, level)
     if series.empty:
         st.info(
             t("burden.no_data", scope=context.unit_name(scope.code), month=fmt_month(scope.as_of))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import cached
 from dashboard.components import page_header
 from dashboard.context import PageContext, page_context
 from dashboard.database import writer_url
@@ -136,7 +136,7 @@ def upload_section(context: PageContext) -> None:
     if files and (check or load):
         report = _run(context, files, dry_run=check)
         st.session_state[_REPORT] = report
-        data.import_history.clear()
+        cached.import_history.clear()
         if report.accepted:
             st.cache_data.clear()  # every page shows the new numbers at once
             st.session_state[_UPLOADER_ROUND] = round_ + 1
@@ -217,7 +217,7 @@ def parts_frame(report: ImportReport) -> pd.DataFrame:
 def history_section(context: PageContext) -> None:
     st.subheader(t("data.history"))
     st.caption(t("data.history_help", n=HISTORY_ROWS))
-    history = data.import_history(context.url, HISTORY_ROWS)
+    history = cached.import_history(context.url, HISTORY_ROWS)
     if history.empty:
         st.info(t("data.history_empty"))
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import cached
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_down
@@ -18,8 +18,8 @@ from dashboard.tables import table_with_downloads
 
 def coverage_kpis(context: PageContext) -> list[Kpi]:
     scope, settings = context.scope, context.settings
-    now = data.grid_coverage_total(context.url, scope, settings)
-    before = data.grid_counts_total(context.url, scope.year_earlier(), settings)
+    now = cached.grid_coverage_total(context.url, scope, settings)
+    before = cached.grid_counts_total(context.url, scope.year_earlier(), settings)
     unstaffed = now["grids"] - now["staffed_grids"] if now["grids"] else 0
     gap_km2 = now["blind_spot_m2"] / 1e6 if "blind_spot_m2" in now else None
     return [
@@ -40,7 +40,7 @@ def coverage_kpis(context: PageContext) -> list[Kpi]:
 def map_section(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     st.subheader(t("grids.map_title", scope=context.unit_name(scope.code)))
-    map_data = data.grid_map_data(context.url, scope, settings)
+    map_data = cached.grid_map_data(context.url, scope, settings)
     if map_data.bounds is None:
         st.info(t("grids.no_boundaries"), icon=":material/map:")
         return
@@ -55,8 +55,8 @@ def map_section(context: PageContext) -> None:
             key="grids_map_metric",
         )
         values = community_values(
-            data.grid_coverage_by_level(context.url, scope, settings, "community"),
-            data.staffing_by_level(context.url, scope, settings, "community"),
+            cached.grid_coverage_by_level(context.url, scope, settings, "community"),
+            cached.staffing_by_level(context.url, scope, settings, "community"),
         )
         drawn = grid_map(map_data, settings, t, values, metric)
     key = f"grids_map_{scope.code or 'city'}"
@@ -101,7 +101,7 @@ def units_section(context: PageContext) -> None:
     scope = context.scope
     child = "community" if scope.level == "community" else scope.child_level
     st.subheader(t("grids.units_title", level=t(f"level.{child}")))
-    frame = data.grid_coverage_by_level(context.url, scope, context.settings, child)
+    frame = cached.grid_coverage_by_level(context.url, scope, context.settings, child)
     columns = [c for c in UNIT_COLUMNS if child != "community" or c != "communities"]
     table_key = f"grids_units_{scope.code or 'city'}"
     codes = list(frame["code"])
@@ -127,8 +127,8 @@ def grids_of_community(context: PageContext) -> None:
     """At community scope: every grid with its status, size, branch, boundary and reach."""
     scope, settings = context.scope, context.settings
     st.subheader(t("grids.grid_table_title"))
-    grids = data.grid_list(context.url, scope)
-    reach = data.grid_service_reach(context.url, scope, settings).set_index("code")["reached"]
+    grids = cached.grid_list(context.url, scope)
+    reach = cached.grid_service_reach(context.url, scope, settings).set_index("code")["reached"]
     table = grids[["code", "name", "kind", "households"]].copy()
     table["status"] = [
         t(f"grids.status.{grid_status(s, f)}")
@@ -146,8 +146,8 @@ def grids_of_community(context: PageContext) -> None:
 def lists_section(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     st.subheader(t("grids.lists"))
-    unstaffed = data.unstaffed_grids(context.url, scope)
-    outliers = data.size_outliers(context.url, scope, settings)
+    unstaffed = cached.unstaffed_grids(context.url, scope)
+    outliers = cached.size_outliers(context.url, scope, settings)
     problems = communities_with_gaps(context)
     tabs = st.tabs(
         [
@@ -179,7 +179,7 @@ def lists_section(context: PageContext) -> None:
 
 def communities_with_gaps(context: PageContext) -> pd.DataFrame:
     """Communities with a blind spot, an overlap or a grid without boundary, largest gap first."""
-    spatial = data.community_spatial_coverage(context.url, context.scope, context.settings)
+    spatial = cached.community_spatial_coverage(context.url, context.scope, context.settings)
     missing = spatial["grids"] - spatial["grids_with_boundary"]
     flagged = spatial[
         (spatial["blind_spots"] > 0) | (spatial["overlap_pieces"] > 0) | (missing > 0)

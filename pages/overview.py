@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import cached
 from dashboard.charts import ranking_bar
 from dashboard.components import (
     Kpi,
@@ -34,10 +34,10 @@ RANKING_METRICS = {
 
 def staffing_kpis(context: PageContext) -> list[Kpi]:
     scope, settings = context.scope, context.settings
-    now = data.staffing_total(context.url, scope, settings)
-    before = data.staffing_total(context.url, scope.year_earlier(), settings)
-    grids_now = data.grid_staffing_total(context.url, scope)
-    grids_before = data.grid_staffing_total(context.url, scope.year_earlier())
+    now = cached.staffing_total(context.url, scope, settings)
+    before = cached.staffing_total(context.url, scope.year_earlier(), settings)
+    grids_now = cached.grid_staffing_total(context.url, scope)
+    grids_before = cached.grid_staffing_total(context.url, scope.year_earlier())
     standard = fmt_decimal(settings.standard_per_10k, 0)
     return [
         Kpi("residents", t("kpi.residents"), now["resident_population"], before["resident_population"], fmt_int, signed_int),
@@ -58,7 +58,7 @@ def _roles(settings) -> str:
 def burden_kpis(context: PageContext) -> list[Kpi]:
     scope, settings = context.scope, context.settings
     categories = settings.main_categories
-    series = data.burden_series(context.url, scope, categories)
+    series = cached.burden_series(context.url, scope, categories)
     kpis = []
     for category in categories:
         one = series[series["category"] == category]
@@ -90,8 +90,8 @@ def burden_kpis(context: PageContext) -> list[Kpi]:
 
 
 def ranking_frame(context: PageContext) -> pd.DataFrame:
-    staffing = data.staffing_by_unit(context.url, context.scope, context.settings)
-    grids = data.grid_staffing_by_unit(context.url, context.scope)
+    staffing = cached.staffing_by_unit(context.url, context.scope, context.settings)
+    grids = cached.grid_staffing_by_unit(context.url, context.scope)
     merged = staffing.merge(grids.drop(columns=["name"]), on="code", how="left")
     merged["grids"] = merged["grids"].fillna(0).astype(int)  # a unit without grids has none
     return merged
@@ -159,9 +159,9 @@ RANKING_COLUMNS = [
 def alerts_section(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     st.subheader(t("overview.alerts"))
-    far = data.communities_far_below(context.url, scope, settings)
-    rebounds = data.community_rebounds(context.url, scope, settings)
-    unstaffed = data.unstaffed_grids(context.url, scope)
+    far = cached.communities_far_below(context.url, scope, settings)
+    rebounds = cached.community_rebounds(context.url, scope, settings)
+    unstaffed = cached.unstaffed_grids(context.url, scope)
     threshold = fmt_decimal(settings.far_below_ratio * settings.standard_per_10k)
     tabs = st.tabs(
         [
@@ -212,7 +212,7 @@ def _alert_table(context: PageContext, table: pd.DataFrame, name: str) -> None:
 
 def grids_of_community(context: PageContext) -> None:
     st.subheader(t("overview.grids_of_community"))
-    grids = data.grid_list(context.url, context.scope)
+    grids = cached.grid_list(context.url, context.scope)
     table = grids[["code", "name", "kind", "households", "staffed", "fulltime_staffed"]].copy()
     table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
     for column in ("staffed", "fulltime_staffed"):

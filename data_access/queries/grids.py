@@ -34,7 +34,7 @@ def grid_workers(scope: Scope) -> Subquery:
     )
 
 
-def grid_status(scope: Scope) -> Subquery:
+def grid_staffing_subquery(scope: Scope) -> Subquery:
     """One row per grid in scope with staffed (1/0) and fulltime_staffed (1/0) on the as-of date."""
     workers = grid_workers(scope)
     return (
@@ -69,14 +69,14 @@ def _staffed_columns(status: Subquery) -> list:
 
 def grid_staffing_total(engine: Engine, scope: Scope) -> pd.Series:
     """Grids, staffed grids and staffed rates of the whole scope (rates of sums; empty if no grid)."""
-    status = grid_status(scope)
+    status = grid_staffing_subquery(scope)
     return read_frame(engine, select(*_staffed_columns(status))).iloc[0]
 
 
 def grid_staffing_by_unit(engine: Engine, scope: Scope, level: str | None = None) -> pd.DataFrame:
     """Grid staffing of each unit at `level` (default: the scope's children, communities at most)."""
     level = level or ("community" if scope.level == "community" else scope.child_level)
-    status = grid_status(scope)
+    status = grid_staffing_subquery(scope)
     key = code_prefix(status.c.community_code, CODE_LENGTH[level])
     totals = select(key.label("code"), *_staffed_columns(status)).group_by(key).subquery("totals")
     unit = UNIT_TABLES[level]
@@ -88,7 +88,7 @@ def grid_staffing_by_unit(engine: Engine, scope: Scope, level: str | None = None
 
 def unstaffed_grids(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Grids without any active grid worker on the as-of date, largest households first."""
-    status = grid_status(scope)
+    status = grid_staffing_subquery(scope)
     statement = (
         select(
             status.c.code,
@@ -110,7 +110,7 @@ def unstaffed_grids(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 def grid_list(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Every grid in scope with its kind, households and staffing on the as-of date."""
-    status = grid_status(scope)
+    status = grid_staffing_subquery(scope)
     return read_frame(engine, select(status).order_by(status.c.code))
 
 
@@ -127,7 +127,7 @@ def _size_conditions(status: Subquery, settings: Settings) -> tuple:
 
 def community_grid_counts(scope: Scope, settings: Settings) -> Subquery:
     """One row per community in scope: its households of the year in force and its grid counts."""
-    status = grid_status(scope)
+    status = grid_staffing_subquery(scope)
     in_range, above, below = _size_conditions(status, settings)
     per_community = (
         select(
@@ -236,7 +236,7 @@ def community_boundaries(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 def grid_boundaries(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Every grid in scope with its staffing on the as-of date and its boundary."""
-    status = grid_status(scope)
+    status = grid_staffing_subquery(scope)
     statement = (
         select(status, Grid.boundary).join(Grid, Grid.code == status.c.code).order_by(status.c.code)
     )
@@ -263,7 +263,7 @@ def facilities_within(engine: Engine, bounds: tuple[float, float, float, float])
 
 def size_outliers(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """General grids above or below the household range (size: oversized | undersized)."""
-    status = grid_status(scope)
+    status = grid_staffing_subquery(scope)
     _, above, below = _size_conditions(status, settings)
     statement = (
         select(

@@ -12,13 +12,10 @@ from data_access.models import (
     BurdenRecord,
     Community,
     District,
-    Grid,
     ImportBatch,
     StaffMember,
     Street,
 )
-from data_access.scope import Scope
-from data_access.sql import in_scope
 
 
 def units(engine: Engine) -> pd.DataFrame:
@@ -56,12 +53,6 @@ def data_months(engine: Engine) -> tuple[dt.date | None, dt.date | None]:
     if first is None or pd.isna(first):
         return None, None
     return _as_date(first), _as_date(last)
-
-
-def grid_count(engine: Engine, scope: Scope) -> int:
-    """Grids inside the scope."""
-    statement = select(func.count()).select_from(Grid).where(in_scope(Grid.community_code, scope))
-    return int(read_frame(engine, statement).iloc[0, 0])
 
 
 def _as_date(value: object) -> dt.date:

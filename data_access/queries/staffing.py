@@ -78,7 +78,7 @@ def _counted_workers(scope: Scope, settings: Settings) -> Subquery:
     )
 
 
-def community_staffing(scope: Scope, settings: Settings) -> Subquery:
+def community_staffing_subquery(scope: Scope, settings: Settings) -> Subquery:
     """One row per community in scope: population, counted and licensed workers, required, gap."""
     population = population_in_force(scope)
     workers = _counted_workers(scope, settings)
@@ -140,7 +140,7 @@ def staffing_by_unit(
 ) -> pd.DataFrame:
     """Staffing of each unit at `level` (default: the scope's children; communities at the bottom)."""
     level = level or ("community" if scope.level == "community" else scope.child_level)
-    per_community = community_staffing(scope, settings)
+    per_community = community_staffing_subquery(scope, settings)
     key = code_prefix(per_community.c.community_code, CODE_LENGTH[level])
     totals = _aggregate(per_community, key).subquery("totals")
     unit = UNIT_TABLES[level]
@@ -153,7 +153,7 @@ def staffing_by_unit(
 
 def staffing_total(engine: Engine, scope: Scope, settings: Settings) -> pd.Series:
     """The scope's staffing as one row: every ratio a ratio of sums, the gap a sum of positive gaps."""
-    frame = read_frame(engine, _aggregate(community_staffing(scope, settings), None))
+    frame = read_frame(engine, _aggregate(community_staffing_subquery(scope, settings), None))
     return _with_share(frame)[STAFFING_COLUMNS].iloc[0]
 
 

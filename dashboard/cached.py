@@ -27,11 +27,6 @@ def data_months(url: str) -> tuple[dt.date | None, dt.date | None]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def grid_count(url: str, scope: Scope) -> int:
-    return hierarchy.grid_count(get_engine(url), scope)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
 def staffing_total(url: str, scope: Scope, settings: Settings) -> pd.Series:
     return staffing.staffing_total(get_engine(url), scope, settings)
 
@@ -74,11 +69,6 @@ def community_rebounds(url: str, scope: Scope, settings: Settings) -> pd.DataFra
 @st.cache_data(ttl=TTL, show_spinner=False)
 def grid_list(url: str, scope: Scope) -> pd.DataFrame:
     return grids.grid_list(get_engine(url), scope)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def community_staffing(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
-    return staffing.staffing_by_unit(get_engine(url), scope, settings, level="community")
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
