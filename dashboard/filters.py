@@ -9,9 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, fmt_month, t
-from data_access.scope import Scope, add_months, level_of_code, month_end
+from data_access.scope import (
+    AREA_LEVELS,
+    PARENT_LEVEL,
+    Scope,
+    add_months,
+    ancestors,
+    consistent_area,
+    month_end,
+)
 
-AREA_KEYS = ("district", "street", "community")
+AREA_KEYS = AREA_LEVELS
 URL_KEYS = (*AREA_KEYS, "month", "lang")
 _URL_READ = "_url_read"
 _URL_NOTICES = "_url_notices"
@@ -28,38 +36,29 @@ def month_options(first: dt.date | None, last: dt.date | None) -> list[str]:
     return months
 
 
+def _unit_levels(units: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(units["code"], units["level"], strict=True))
+
+
 def filter_state_for(code: str | None, units: pd.DataFrame) -> dict[str, str | None]:
-    """The district, street and community selection that shows the unit `code`."""
+    """The district, street and community selection that shows the unit `code` (a grid shows
+    its community)."""
     state: dict[str, str | None] = dict.fromkeys(AREA_KEYS)
     if code is None:
         return state
-    level = level_of_code(code)
-    if level == "grid":
-        code, level = code[:12], "community"
-    if code not in set(units["code"]):
+    chain = ancestors(code)
+    if chain[list(chain)[-1]] not in set(units["code"]):
         raise ValueError(f"unknown unit: {code}")
-    for key, length in (("district", 6), ("street", 9), ("community", 12)):
-        if len(code) >= length:
-            state[key] = code[:length]
+    state.update(chain)
     return state
 
 
 def validated_url_state(
     params: dict[str, str], units: pd.DataFrame, months: list[str]
 ) -> tuple[dict[str, str], list[str]]:
-    """The filter values of a URL that name real units in a consistent chain, and notices for the rest."""
-    known = dict(zip(units["code"], units["level"], strict=True))
-    state: dict[str, str] = {}
-    rejected: list[str] = []
-    parent = ""
-    for key in AREA_KEYS:
-        value = params.get(key)
-        if not value:
-            continue
-        if known.get(value) == key and value.startswith(parent):
-            state[key] = parent = value
-        else:
-            rejected.append(f"{key}={value}")
+    """The filter values of a URL that name real units in a consistent chain (a street or
+    community without its parents brings them), and notices for the rest."""
+    state, rejected = consistent_area(params, _unit_levels(units))
     for key, allowed in (("month", months), ("lang", LANGUAGES)):
         value = params.get(key)
         if value and value in allowed:
@@ -112,27 +111,26 @@ def _unset(key: str) -> None:
 
 
 def _drop_inconsistent(units: pd.DataFrame) -> None:
-    """A street that is not in the chosen district (or a community not in the street) is dropped."""
-    known = dict(zip(units["code"], units["level"], strict=True))
-    parent = ""
+    """A street that is not in the chosen district (or a community not in the street) is dropped;
+    a street or community chosen without its parents gets them."""
+    chain, _ = consistent_area(
+        {key: st.session_state.get(key) for key in AREA_KEYS}, _unit_levels(units)
+    )
     for key in AREA_KEYS:
-        value = st.session_state.get(key)
-        if value is None:
-            continue
-        if known.get(value) != key or not value.startswith(parent):
-            _unset(key)
+        if key in chain:
+            if st.session_state.get(key) != chain[key]:
+                st.session_state[key] = chain[key]
         else:
-            parent = value
+            _unset(key)
 
 
 def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
     """Draws the cascading filters in the sidebar and returns the chosen scope."""
     names = dict(zip(units["code"], units["name"], strict=True))
     _drop_inconsistent(units)
-    parent_of = {"street": "district", "community": "street"}
     everything = {key: t(f"filter.all.{key}") for key in AREA_KEYS}
     for key in AREA_KEYS:
-        parent_key = parent_of.get(key)
+        parent_key = PARENT_LEVEL[key] if key != AREA_KEYS[0] else None
         parent = st.session_state.get(parent_key) if parent_key else None
         if parent_key and parent is None:
             continue

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 
+from data_access.scope import ancestors
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -185,9 +187,7 @@ def scope_params(scope: str | None, month: str | None, language: str) -> dict[st
     if month:
         params["month"] = month
     if scope:
-        for key, length in (("district", 6), ("street", 9), ("community", 12)):
-            if len(scope) >= length:
-                params[key] = scope[:length]
+        params.update(ancestors(scope))
     return params
 
 

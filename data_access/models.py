@@ -58,8 +58,6 @@ FACILITY_KINDS = ("service_centre", "social_work_station", "elderly_care", "clin
 # Chinese names need four-byte UTF-8 on MySQL/MariaDB whatever the server default.
 MYSQL_OPTIONS = {"mysql_charset": "utf8mb4"}
 
-CODE_LENGTHS = {"district": 6, "street": 9, "community": 12, "grid": 15}
-
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from data_access.scope import Scope
+from data_access.scope import CODE_LENGTH, Scope
 
 
 class ceil_(FunctionElement[int]):
@@ -107,7 +107,7 @@ def in_scope(code_column: Any, scope: Scope) -> ColumnElement[bool]:
 
 def code_prefix(code_column: Any, length: int) -> ColumnElement[str]:
     """The first `length` characters of a code: the code of its ancestor at that level."""
-    if length not in (6, 9, 12, 15):
+    if length not in CODE_LENGTH.values():
         raise ValueError(f"not a code length: {length}")
     # A literal length keeps GROUP BY and SELECT textually identical on PostgreSQL.
     return func.substr(code_column, 1, literal_column(str(length)))

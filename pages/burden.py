@@ -28,7 +28,7 @@ FIGURE_COLUMNS = [
 def unit_level(context: PageContext) -> str:
     """The level of the units the page lists: the scope's children, or the community itself."""
     scope = context.scope
-    return "community" if scope.level == "community" else scope.child_level
+    return scope.breakdown_level
 
 
 def baseline_picker(total: pd.DataFrame) -> dt.date | None:

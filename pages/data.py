@@ -16,7 +16,7 @@ from data_access.importing import SPECS, ImportReport, Upload, message, run_impo
 from data_access.importing.export_all import export_all, export_workbook, export_zip
 from data_access.importing.specs import KIND_ORDER, Column
 from data_access.importing.templates import template_workbook, template_zip
-from data_access.models import CODE_LENGTHS
+from data_access.scope import CODE_LENGTH
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HISTORY_ROWS = 200
@@ -30,7 +30,7 @@ def kind_label(kind: str) -> str:
 
 def format_label(column: Column) -> str:
     if column.kind == "code":
-        return t("data.format.code", length=CODE_LENGTHS[column.level or "grid"])
+        return t("data.format.code", length=CODE_LENGTH[column.level or "grid"])
     if column.kind == "choice" and column.labels:
         return t("data.format.choice", allowed="、".join(column.labels.values()))
     return t(f"data.format.{column.kind}")

@@ -99,7 +99,7 @@ UNIT_COLUMNS = [
 
 def units_section(context: PageContext) -> None:
     scope = context.scope
-    child = "community" if scope.level == "community" else scope.child_level
+    child = scope.breakdown_level
     st.subheader(t("grids.units_title", level=t(f"level.{child}")))
     frame = cached.grid_coverage_by_level(context.url, scope, context.settings, child)
     columns = [c for c in UNIT_COLUMNS if child != "community" or c != "communities"]

@@ -99,7 +99,7 @@ def ranking_frame(context: PageContext) -> pd.DataFrame:
 
 def ranking_section(context: PageContext) -> None:
     scope = context.scope
-    child = "community" if scope.level == "community" else scope.child_level
+    child = scope.breakdown_level
     st.subheader(t("overview.ranking", level=t(f"level.{child}")))
     frame = ranking_frame(context)
     # Labels fixed at run time: AppTest formats the value again outside the script run.

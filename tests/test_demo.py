@@ -22,9 +22,10 @@ from data_access.demo import (
     area_km2,
     build_demo,
 )
-from data_access.models import BURDEN_CATEGORIES, CODE_LENGTHS
+from data_access.models import BURDEN_CATEGORIES
 from data_access.queries.hierarchy import DEMO_KIND, holds_demo
 from data_access.schema import upgrade
+from data_access.scope import CODE_LENGTH
 
 COUNTED_ROLES = ("secretary", "committee", "staff", "grid_fulltime")
 SEED = 2024
@@ -131,7 +132,7 @@ def test_codes_nest_in_their_parents(tables: dict[str, pd.DataFrame]) -> None:
     )
     for level, parent in levels:
         codes = tables[level].code
-        assert (codes.str.len() == CODE_LENGTHS[level]).all(), level
+        assert (codes.str.len() == CODE_LENGTH[level]).all(), level
         assert codes.str.fullmatch(r"9901\d+").all(), level
         assert codes.is_unique, level
         if parent is not None:

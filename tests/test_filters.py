@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboard.filters import filter_state_for, month_options, validated_url_state
+from data_access.scope import Scope, ancestors, level_of_code
 
 UNITS = pd.DataFrame(
     {
@@ -75,3 +76,31 @@ def test_month_options_newest_first():
         "2024-11",
     ]
     assert month_options(None, None) == []
+
+
+def test_a_street_or_community_without_its_parents_brings_them():
+    state, rejected = validated_url_state({"street": "990101001"}, UNITS, MONTHS)
+    assert state == {"district": "990101", "street": "990101001"}
+    assert rejected == []
+    state, rejected = validated_url_state({"community": "990101001001"}, UNITS, MONTHS)
+    assert state == {"district": "990101", "street": "990101001", "community": "990101001001"}
+    state, rejected = validated_url_state(
+        {"district": "990102", "community": "990101001001"}, UNITS, MONTHS
+    )
+    assert state == {"district": "990102"}
+    assert rejected == ["community=990101001001"]
+
+
+def test_hierarchy_model():
+    assert ancestors("990101001001") == {
+        "district": "990101",
+        "street": "990101001",
+        "community": "990101001001",
+    }
+    assert ancestors("990101001001007") == ancestors("990101001001")
+    assert ancestors("990102") == {"district": "990102"}
+    assert level_of_code("990101001") == "street"
+    assert Scope("990101001001", dt.date(2025, 6, 30)).breakdown_level == "community"
+    assert Scope("990101001", dt.date(2025, 6, 30)).breakdown_level == "community"
+    assert Scope(None, dt.date(2025, 6, 30)).breakdown_level == "district"
+    assert filter_state_for("990101001001007", UNITS)["community"] == "990101001001"

@@ -55,7 +55,7 @@ def prepared_engine(path: Path, scale: int, revision: str) -> Engine:
 def page_queries(engine: Engine, scope: Scope) -> dict[str, Callable[[], pd.DataFrame]]:
     """What the page asks the database for at this scope (and the Overview's scope series)."""
     settings = load_settings(environ={}, secrets_file=Path("/nonexistent"))
-    level = "community" if scope.level == "community" else scope.child_level
+    level = scope.breakdown_level
     series = burden.unit_series(engine, scope, level)
     return {
         f"unit_series ({level})": lambda: burden.unit_series(engine, scope, level),

@@ -17,6 +17,7 @@ from data_access.importing.specs import BOOLEAN_LABELS, KIND_ORDER, SPECS, Colum
 from data_access.importing.templates import ZIP_TIME
 from data_access.models import Base
 from data_access.scope import Scope
+from data_access.scope import ancestors as scope_ancestors
 from data_access.sql import in_scope
 
 # Excel keeps at most this many characters in a cell; longer boundaries go in the zip only.
@@ -52,8 +53,7 @@ class FullExport:
 
 def _scope_filter(column: object, scope: Scope) -> object:
     """Rows inside the scope, and the scope's own ancestors, so that a fresh database accepts them."""
-    code = scope.code or ""
-    ancestors = [code[:length] for length in (6, 9, 12) if length <= len(code)]
+    ancestors = list(scope_ancestors(scope.code).values()) if scope.code else []
     return (
         or_(in_scope(column, scope), column.in_(ancestors))
         if ancestors

@@ -16,7 +16,8 @@ from data_access.importing.messages import Problem
 from data_access.importing.readers import RawTable, Upload, read_uploads
 from data_access.importing.specs import KIND_ORDER, kind_of_name
 from data_access.importing.validate import CheckedTable, Known, Progress, validate
-from data_access.models import CODE_LENGTHS, Base
+from data_access.models import Base
+from data_access.scope import CODE_LENGTH
 from data_access.sql import upsert
 
 WRITE_CHUNK = 2000
@@ -106,7 +107,7 @@ def _read_parts(tables: Iterable[RawTable]) -> list[PartSummary]:
 
 def _known_codes(connection: Connection) -> Known:
     known = Known()
-    for level in CODE_LENGTHS:  # the unit tables are named after their level
+    for level in CODE_LENGTH:  # the unit tables are named after their level
         table = Base.metadata.tables[level]
         known.codes[level] = set(connection.execute(select(table.c.code)).scalars())
     return known

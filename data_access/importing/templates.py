@@ -17,7 +17,7 @@ from data_access.importing.specs import (
     Column,
     TableSpec,
 )
-from data_access.models import CODE_LENGTHS
+from data_access.scope import CODE_LENGTH
 
 # Fixed timestamps inside zips, so that the same content gives the same bytes.
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
@@ -67,7 +67,7 @@ _FORMATS = {
 def format_of(column: Column) -> str:
     """How a column is filled in, in the words of the template."""
     if column.kind == "code":
-        return f"{CODE_LENGTHS[column.level or '']} 位代码"
+        return f"{CODE_LENGTH[column.level or '']} 位代码"
     text = _FORMATS[column.kind]
     if column.max_length:
         text += f"，≤{column.max_length} 字"

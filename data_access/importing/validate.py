@@ -26,7 +26,7 @@ from data_access.importing.specs import (
     header_map,
     normalise_header,
 )
-from data_access.models import CODE_LENGTHS
+from data_access.scope import CODE_LENGTH
 
 Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 5000
@@ -66,7 +66,7 @@ class Known:
     """Unit codes by level, in the database or in this import: the parents a row may name."""
 
     codes: dict[str, set[str]] = field(
-        default_factory=lambda: {level: set() for level in CODE_LENGTHS}
+        default_factory=lambda: {level: set() for level in CODE_LENGTH}
     )
 
 
@@ -89,7 +89,7 @@ def _is_empty(value: object) -> bool:
 
 def to_code(value: object, column: Column) -> str:
     text = _text_of(value).strip()
-    length = CODE_LENGTHS[column.level or ""]
+    length = CODE_LENGTH[column.level or ""]
     if not (text.isascii() and text.isdigit() and len(text) == length):
         raise CellError("code_length", length=length)
     return text
@@ -387,7 +387,7 @@ def check_links(tables: list[CheckedTable], known: Known) -> list[Problem]:
                     )
             if spec.kind == "boundaries" and record.get("code"):
                 code = str(record["code"])
-                level = "community" if len(code) == 12 else "grid"
+                level = "community" if len(code) == CODE_LENGTH["community"] else "grid"
                 if code not in known.codes[level]:
                     problems.append(
                         Problem(

@@ -75,7 +75,7 @@ def grid_staffing_total(engine: Engine, scope: Scope) -> pd.Series:
 
 def grid_staffing_by_unit(engine: Engine, scope: Scope, level: str | None = None) -> pd.DataFrame:
     """Grid staffing of each unit at `level` (default: the scope's children, communities at most)."""
-    level = level or ("community" if scope.level == "community" else scope.child_level)
+    level = level or scope.breakdown_level
     status = grid_staffing_subquery(scope)
     key = code_prefix(status.c.community_code, CODE_LENGTH[level])
     totals = select(key.label("code"), *_staffed_columns(status)).group_by(key).subquery("totals")
@@ -204,7 +204,7 @@ def grid_counts_by_unit(
     engine: Engine, scope: Scope, settings: Settings, level: str | None = None
 ) -> pd.DataFrame:
     """Grid counts and SQL-computed rates of each unit at `level` (default: the scope's children)."""
-    level = level or ("community" if scope.level == "community" else scope.child_level)
+    level = level or scope.breakdown_level
     per_community = community_grid_counts(scope, settings)
     key = code_prefix(per_community.c.community_code, CODE_LENGTH[level])
     totals: Select = select(key.label("code"), *_coverage_columns(per_community)).group_by(key)
@@ -329,7 +329,7 @@ def grid_coverage_by_unit(
     engine: Engine, scope: Scope, settings: Settings, level: str | None = None
 ) -> pd.DataFrame:
     """Every grid-coverage figure of DESIGN §5.3 for each unit at `level` inside the scope."""
-    level = level or ("community" if scope.level == "community" else scope.child_level)
+    level = level or scope.breakdown_level
     counts = grid_counts_by_unit(engine, scope, settings, level)
     spatial = community_spatial_coverage(engine, scope, settings)
     reach = grid_service_reach(engine, scope, settings)

@@ -139,7 +139,7 @@ def staffing_by_unit(
     engine: Engine, scope: Scope, settings: Settings, level: str | None = None
 ) -> pd.DataFrame:
     """Staffing of each unit at `level` (default: the scope's children; communities at the bottom)."""
-    level = level or ("community" if scope.level == "community" else scope.child_level)
+    level = level or scope.breakdown_level
     per_community = community_staffing_subquery(scope, settings)
     key = code_prefix(per_community.c.community_code, CODE_LENGTH[level])
     totals = _aggregate(per_community, key).subquery("totals")
