@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 import streamlit as st
@@ -24,11 +25,15 @@ class PageContext:
     is_demo: bool
     has_data: bool
 
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        # Built once per run: pages look names up once per listed unit.
+        return dict(zip(self.units["code"], self.units["name"], strict=True))
+
     def unit_name(self, code: str | None) -> str:
         if code is None:
             return t("scope.city")
-        names = dict(zip(self.units["code"], self.units["name"], strict=True))
-        return names.get(code, code)
+        return self._names.get(code, code)
 
     def filters_used(self) -> dict[str, str]:
         """The filters of the view, for the filters sheet of an export."""

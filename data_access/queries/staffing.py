@@ -277,21 +277,30 @@ def monthly_trend(
     """
     ends = [month_end(add_months(scope.as_of, -back)) for back in range(months - 1, -1, -1)]
     ends[-1] = scope.as_of
+    stamps = np.array([np.datetime64(day, "ns") for day in ends])
     pairs = tenure_pairs(engine, scope, settings)
+    community, codes = pd.factorize(pairs["community_code"])
+    # Each group of workers counts from the first month end on or after its start until the
+    # first month end on or after its end: one +/- step per group, summed along the months.
     starts = pd.to_datetime(pairs["start_date"]).to_numpy()
     finishes = pd.to_datetime(pairs["end_date"]).to_numpy()
+    first = np.searchsorted(stamps, starts, side="left")
+    last = np.where(np.isnat(finishes), len(ends), np.searchsorted(stamps, finishes, side="left"))
+    steps = np.zeros((len(codes), len(ends) + 1), dtype=np.int64)
+    workers = pairs["workers"].to_numpy(dtype=np.int64)
+    np.add.at(steps, (community, first), workers)
+    np.add.at(steps, (community, last), -workers)
+    active = steps.cumsum(axis=1)[:, :-1]  # communities × month ends
     population = _population_table(population_by_year(engine, scope))
+    residents = population.reindex([day.year for day in ends])  # month ends × communities
+    totals = residents.sum(axis=1, min_count=1).to_numpy() if len(residents.columns) else None
+    known = residents.reindex(columns=codes).notna().to_numpy().T if totals is not None else None
     rows = []
-    for day in ends:
-        stamp = np.datetime64(day, "ns")
-        active = (starts <= stamp) & (pd.isna(finishes) | (finishes > stamp))
-        workers = pairs.loc[active].groupby("community_code")["workers"].sum()
-        residents = population.loc[day.year] if day.year in population.index else pd.Series()
-        residents = residents.dropna()
-        known = workers.reindex(residents.index, fill_value=0).sum()
-        total = int(residents.sum()) if len(residents) else None
-        per_10k = known / total * 10000 if total else None
-        rows.append((day, int(workers.sum()), total, per_10k))
+    for i, day in enumerate(ends):
+        total = None if totals is None or np.isnan(totals[i]) else int(totals[i])
+        counted = active[known[:, i], i].sum() if known is not None and len(codes) else 0
+        per_10k = counted / total * 10000 if total else None
+        rows.append((day, int(active[:, i].sum()), total, per_10k))
     columns = ["month_end", "counted_workers", "resident_population", "per_10k"]
     return pd.DataFrame(rows, columns=columns)
 
