@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from dashboard import formatting
+
 # Named so that server-side PNG export finds a CJK font instead of drawing boxes.
 FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 pio.templates["dashboard"] = go.layout.Template(
@@ -13,6 +15,9 @@ pio.templates["dashboard"] = go.layout.Template(
         font={"family": FONT_FAMILY, "size": 13},
         colorway=["#c0392b", "#2e86de", "#27ae60", "#f39c12", "#8e44ad", "#16a085"],
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        separators=formatting.SEPARATORS,
+        xaxis=formatting.AXIS_STYLE,
+        yaxis=formatting.AXIS_STYLE,
     )
 )
 pio.templates.default = "plotly_white+dashboard"
@@ -33,6 +38,7 @@ def ranking_bar(
     low_is_worse: bool = True,
     scope_value: float | None = None,
     scope_label: str | None = None,
+    language: str = "zh",
 ) -> go.Figure:
     """Horizontal bars of units by one value, worst at the top, with an optional reference line."""
     data = frame.dropna(subset=[value_column]).sort_values(value_column, ascending=low_is_worse)
@@ -48,7 +54,7 @@ def ranking_bar(
             y=data["name"],
             orientation="h",
             marker_color=colours,
-            text=[f"{v:.1f}{'%' if percent else ''}" for v in values],
+            text=[formatting.metric(value_column, v, language) for v in data[value_column]],
             textposition="outside",
             customdata=data["code"],
             hovertemplate="%{y}<br>" + value_label + ": %{x:.1f}<extra></extra>",

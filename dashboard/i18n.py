@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 
 import streamlit as st
 
+from dashboard import formatting
 from data_access.catalog import LANGUAGES, load_catalog, translate
 from data_access.settings import get_settings
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
-__all__ = ["LANGUAGES", "load_catalog", "translate"]
+__all__ = ["LANGUAGES", "is_missing", "load_catalog", "translate"]
+is_missing = formatting.is_missing
 
 
 def current_language() -> str:
@@ -34,25 +35,29 @@ def labeller(prefix: str) -> Callable[[object], str]:
     return lambda value: translate(language, f"{prefix}.{value}")
 
 
-def is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def fmt_int(value: object) -> str:
-    return "—" if is_missing(value) else f"{round(float(value)):,}"  # type: ignore[arg-type]
+    """A count in this session's language: 384.9万 in Chinese (see dashboard.formatting)."""
+    return formatting.count(value, current_language())
+
+
+def fmt_exact(value: object) -> str:
+    """A count in full, for help texts beside a count written in 万: 3,849,008."""
+    return formatting.integer(value)
 
 
 def fmt_decimal(value: object, digits: int = 1) -> str:
-    return "—" if is_missing(value) else f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
+    return formatting.decimal(value, digits)
 
 
 def fmt_pct(fraction: object, digits: int = 1) -> str:
     """A 0–1 fraction as a percentage."""
-    return "—" if is_missing(fraction) else f"{float(fraction) * 100:.{digits}f}%"  # type: ignore[arg-type]
+    return formatting.percent(fraction, digits)
 
 
 def fmt_month(month: dt.date, language: str | None = None) -> str:
-    language = language or current_language()
-    if language == "zh":
-        return f"{month.year}年{month.month}月"
-    return month.strftime("%b %Y")
+    return formatting.month(month, language or current_language())
+
+
+def fmt_time(moment: dt.datetime) -> str:
+    """A moment in the configured time zone, in this session's language."""
+    return formatting.timestamp(moment, current_language(), get_settings().time_zone)

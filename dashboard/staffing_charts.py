@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.charts import ABOVE_COLOUR, BELOW_COLOUR, SCOPE_COLOUR
+from dashboard.formatting import month_tickformat
 
 CERTIFICATE_COLOURS = {
     "none": "#bdc3c7",
@@ -111,7 +112,11 @@ def age_bars(frame: pd.DataFrame, title: str, labels: Mapping[str, str]) -> go.F
 
 
 def staffing_trend(
-    frame: pd.DataFrame, standard: float, title: str, labels: Mapping[str, str]
+    frame: pd.DataFrame,
+    standard: float,
+    title: str,
+    labels: Mapping[str, str],
+    language: str = "zh",
 ) -> go.Figure:
     """Per 10,000 against the standard (top) and counted workers (bottom) by month."""
     figure = make_subplots(
@@ -158,6 +163,7 @@ def staffing_trend(
     low = min(float(per_10k.min()) if len(per_10k) else standard, standard)
     high = max(float(per_10k.max()) if len(per_10k) else standard, standard)
     figure.update_yaxes(range=[np.floor(low - 1), np.ceil(high + 1)], row=1, col=1)
+    figure.update_xaxes(tickformat=month_tickformat(language))
     figure.update_layout(title=title, height=520, showlegend=False)
     return figure
 

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
+from dashboard import formatting
 from dashboard.export import download_table
 from dashboard.i18n import t
 
-RATE_COLUMNS = {"share_meeting", "licensed_rate", "staffed_rate", "fulltime_staffed_rate"}
-RATE_COLUMNS |= {
-    "size_range_rate",
-    "household_coverage",
-    "party_branch_rate",
-    "spatial_coverage",
-    "service_reach",
-}
-DECIMAL_COLUMNS = {"per_10k": 2, "area_km2": 3}
+RATE_COLUMNS = formatting.RATE_METRICS
+DECIMAL_COLUMNS = {**formatting.METRIC_DECIMALS, "reduction_pct": 1}
 TEXT_COLUMNS = {"code", "community_code", "name", "community_name"}
 
 
@@ -27,26 +23,48 @@ def for_people(frame: pd.DataFrame) -> pd.DataFrame:
     shown = frame.copy()
     for column in shown.columns:
         if column in RATE_COLUMNS:
-            shown[column] = (shown[column].astype(float) * 100).round(1)
+            shown[column] = (shown[column].astype(float) * 100).round(formatting.RATE_DECIMALS)
         elif column in DECIMAL_COLUMNS:
             shown[column] = shown[column].astype(float).round(DECIMAL_COLUMNS[column])
     return shown.rename(columns={c: t(f"col.{c}") for c in shown.columns})
+
+
+def cell_formatters(frame: pd.DataFrame) -> dict[str, Callable[[object], str]]:
+    """How each column of for_people(frame) is written: fixed decimals, "—" for missing."""
+    formatters: dict[str, Callable[[object], str]] = {}
+    for column in frame.columns:
+        label = t(f"col.{column}")
+        if column in RATE_COLUMNS:
+            formatters[label] = _points
+        elif column in DECIMAL_COLUMNS:
+            formatters[label] = partial(formatting.decimal, digits=DECIMAL_COLUMNS[column])
+        elif column in TEXT_COLUMNS or not pd.api.types.is_numeric_dtype(frame[column]):
+            formatters[label] = _text
+        else:
+            formatters[label] = formatting.integer
+    return formatters
+
+
+def _points(value: object) -> str:
+    """A rate already multiplied by 100: 64.5%."""
+    return formatting.percent(None if formatting.is_missing(value) else float(value) / 100)  # type: ignore[arg-type]
+
+
+def _text(value: object) -> str:
+    return formatting.MISSING if formatting.is_missing(value) else str(value)
+
+
+def styled(frame: pd.DataFrame) -> Styler:
+    """for_people(frame) with each cell written as the reader expects, numbers kept sortable."""
+    return for_people(frame).style.format(cell_formatters(frame), na_rep=formatting.MISSING)
 
 
 def _column_config(frame: pd.DataFrame) -> dict[str, object]:
     config: dict[str, object] = {}
     for column in frame.columns:
         label = t(f"col.{column}")
-        if column in TEXT_COLUMNS or not pd.api.types.is_numeric_dtype(frame[column]):
-            config[label] = st.column_config.TextColumn(
-                label, width="medium" if column in TEXT_COLUMNS else None
-            )
-        elif column in RATE_COLUMNS:
-            config[label] = st.column_config.NumberColumn(label, format="%.1f%%")
-        elif column in DECIMAL_COLUMNS:
-            config[label] = st.column_config.NumberColumn(label, format="%.2f")
-        else:
-            config[label] = st.column_config.NumberColumn(label, format="localized")
+        if column in TEXT_COLUMNS:
+            config[label] = st.column_config.Column(label, width="medium")
     return config
 
 
@@ -65,5 +83,7 @@ def table_with_downloads(
     options: dict[str, object] = {}
     if selectable:
         options = {"on_select": on_select, "selection_mode": "single-row"}
-    st.dataframe(shown, hide_index=True, key=key, column_config=_column_config(frame), **options)
+    st.dataframe(
+        styled(frame), hide_index=True, key=key, column_config=_column_config(frame), **options
+    )
     download_table(shown, sheet_title, file_stem, filters, key)

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
@@ -120,6 +121,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Simplified Chinese by default; English on the switch.",
     ),
     Setting(
+        "time_zone",
+        "Asia/Shanghai",
+        "Times in reports and on pages are shown in this IANA time zone (the database keeps UTC).",
+    ),
+    Setting(
         "main_burden_categories",
         "work_items,forms,certificates",
         "The burden categories whose reduction the Overview shows as KPI cards.",
@@ -178,6 +184,7 @@ class Settings:
     pool_size: int
     pool_max_overflow: int
     default_language: str
+    time_zone: str
     main_burden_categories: str
     import_max_mb: int
 
@@ -212,10 +219,21 @@ def load_settings(
     if unknown:
         raise ValueError(f"unknown settings in {secrets_file.name}: {', '.join(sorted(unknown))}")
     _check_map_settings(str(values["basemap"]), str(values["coordinate_system"]))
+    _check_time_zone(str(values["time_zone"]))
     return Settings(**values)  # type: ignore[arg-type]
 
 
 COORDINATE_SYSTEMS = ("wgs84", "gcj02")
+
+
+def _check_time_zone(name: str) -> None:
+    """ValueError for a name that is not an IANA time zone of this system."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"setting time_zone: {name!r} is not a time zone such as Asia/Shanghai"
+        ) from exc
 
 
 def _check_map_settings(basemap: str, coordinate_system: str) -> None:

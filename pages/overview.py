@@ -18,7 +18,7 @@ from dashboard.components import (
 )
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_down
-from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, labeller, t
+from dashboard.i18n import fmt_decimal, fmt_exact, fmt_int, fmt_pct, labeller, t
 from dashboard.tables import table_with_downloads
 from data_access.queries.burden import reduction_of
 
@@ -40,7 +40,7 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
     grids_before = cached.grid_staffing_total(context.url, scope.year_earlier())
     standard = fmt_decimal(settings.standard_per_10k, 0)
     return [
-        Kpi("residents", t("kpi.residents"), now["resident_population"], before["resident_population"], fmt_int, signed_int),
+        Kpi("residents", t("kpi.residents"), now["resident_population"], before["resident_population"], fmt_int, signed_int, higher_is_better=None, help=t("kpi.exact", value=fmt_exact(now["resident_population"]))),
         Kpi("communities", t("kpi.communities"), now["communities"], fmt=fmt_int),
         Kpi("grids", t("kpi.grids"), grids_now["grids"], fmt=fmt_int),
         Kpi("workers", t("kpi.workers"), now["counted_workers"], before["counted_workers"], fmt_int, signed_int, help=t("kpi.workers_help", roles=_roles(settings))),

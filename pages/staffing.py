@@ -18,7 +18,7 @@ from dashboard.components import (
 )
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
-from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, t
+from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, t
 from dashboard.staffing_charts import (
     age_bars,
     certificate_split,
@@ -182,6 +182,7 @@ def trend_chart(context: PageContext) -> None:
                     standard=fmt_decimal(context.settings.standard_per_10k, 0),
                 ),
             },
+            current_language(),
         ),
         context.file_stem("staffing_trend"),
         "staffing_chart_trend",

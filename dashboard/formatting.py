@@ -1,0 +1,146 @@
+"""How numbers, months and times are written, in every page, chart, export and report.
+
+Pure functions, no Streamlit: the language ("zh" or "en") and the time zone are arguments.
+Chinese readers get large counts in 万 and 亿 (384.9万), everyone gets a fixed number of
+decimals per metric, "—" for a missing value and no "k"/"M" on chart axes (docs/formatting.md)..
+
+The API is small on purpose and other modules depend on it; keep these names stable:
+is_missing, count, integer, decimal, percent, metric, signed, month, timestamp, now,
+month_tickformat, month_file_label, AXIS_STYLE, SEPARATORS, MISSING.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+MISSING = "—"
+# Counts from 10万 up are written in 万 (and from 1亿 in 亿) for Chinese readers; below that,
+# a count is short enough to read in full.
+LARGE_COUNT_FROM = 100_000
+WAN, YI = 10_000, 100_000_000
+
+# Decimals of each metric wherever it is shown; counts have none, rates are percentages.
+METRIC_DECIMALS: dict[str, int] = {
+    "per_10k": 1,
+    "reduction_pct": 1,
+    "area_km2": 2,
+    "gap_km2": 2,
+}
+RATE_METRICS = frozenset(
+    {
+        "share_meeting",
+        "licensed_rate",
+        "staffed_rate",
+        "fulltime_staffed_rate",
+        "size_range_rate",
+        "household_coverage",
+        "party_branch_rate",
+        "spatial_coverage",
+        "service_reach",
+    }
+)
+RATE_DECIMALS = 1
+
+# Plotly: "." for decimals and "," for thousands, and full numbers on axes instead of 2k / 50k.
+SEPARATORS = ".,"
+AXIS_STYLE: dict[str, object] = {"exponentformat": "none", "separatethousands": True}
+
+
+def is_missing(value: object) -> bool:
+    """None, NaN and pandas' NA/NaT are missing."""
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+def integer(value: object) -> str:
+    """The exact whole number with thousands separators: 3,849,008."""
+    if is_missing(value):
+        return MISSING
+    return f"{round(float(value)):,}"  # type: ignore[arg-type]
+
+
+def count(value: object, language: str) -> str:
+    """A count as a reader of the language expects it: 384.9万 and 1.2亿 in Chinese, else in full."""
+    if is_missing(value):
+        return MISSING
+    number = float(value)  # type: ignore[arg-type]
+    if language != "zh" or abs(number) < LARGE_COUNT_FROM:
+        return integer(number)
+    if abs(round(number / WAN, 1)) < WAN:
+        return f"{number / WAN:,.1f}万"
+    return f"{number / YI:,.1f}亿"
+
+
+def decimal(value: object, digits: int = 1) -> str:
+    """A ratio with a fixed number of decimals: 18.2."""
+    if is_missing(value):
+        return MISSING
+    return f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
+
+
+def percent(fraction: object, digits: int = RATE_DECIMALS) -> str:
+    """A 0–1 fraction as a percentage: 0.645 → 64.5%."""
+    if is_missing(fraction):
+        return MISSING
+    return f"{float(fraction) * 100:.{digits}f}%"  # type: ignore[arg-type]
+
+
+def metric(name: str, value: object, language: str) -> str:
+    """A value of a named metric (a column key of the queries) in its fixed format."""
+    if name in RATE_METRICS:
+        return percent(value)
+    if name in METRIC_DECIMALS:
+        return decimal(value, METRIC_DECIMALS[name])
+    return count(value, language)
+
+
+def signed(change: object, digits: int = 0) -> str:
+    """A change with its sign: +1,234 or -0.3."""
+    if is_missing(change):
+        return MISSING
+    return f"{float(change):+,.{digits}f}"  # type: ignore[arg-type]
+
+
+def month(day: dt.date, language: str) -> str:
+    """The month of a date: 2024年1月 in Chinese, Jan 2024 in English."""
+    if is_missing(day):
+        return MISSING
+    if language == "zh":
+        return f"{day.year}年{day.month}月"
+    return day.strftime("%b %Y")
+
+
+def now(time_zone: str) -> dt.datetime:
+    """The present moment in the configured time zone."""
+    return dt.datetime.now(ZoneInfo(time_zone))
+
+
+def timestamp(moment: dt.datetime, language: str, time_zone: str) -> str:
+    """A moment in the configured zone, to the minute, with the zone's UTC offset.
+
+    A naive datetime is taken as UTC (the database stores UTC).
+    """
+    if is_missing(moment):
+        return MISSING
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(ZoneInfo(time_zone))
+    offset = local.utcoffset() or dt.timedelta(0)
+    hours, rest = divmod(int(offset.total_seconds()) // 60, 60)
+    zone = f"UTC{'+' if offset >= dt.timedelta(0) else '-'}{abs(hours)}"
+    zone += f":{rest:02d}" if rest else ""
+    if language == "zh":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（{zone}）"
+    return f"{local.day} {local:%b %Y %H:%M} ({zone})"
+
+
+def month_tickformat(language: str) -> str:
+    """Plotly tick format of a monthly date axis: 2024年1月 or Jan 2024."""
+    return "%Y年%-m月" if language == "zh" else "%b %Y"
+
+
+def month_file_label(day: dt.date, language: str) -> str:
+    """A month inside a file name: 2026年10月 or 2026-10."""
+    return f"{day.year}年{day.month}月" if language == "zh" else f"{day:%Y-%m}"

@@ -1,0 +1,104 @@
+"""How numbers, months and times are written, in both languages (dashboard/formatting.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from dashboard import formatting as f
+from data_access.settings import load_settings
+
+
+@pytest.mark.parametrize(
+    ("value", "zh", "en"),
+    [
+        (0, "0", "0"),
+        (9_999, "9,999", "9,999"),
+        (10_000, "10,000", "10,000"),
+        (99_999, "99,999", "99,999"),
+        (100_000, "10.0万", "100,000"),
+        (3_849_008, "384.9万", "3,849,008"),
+        (99_999_999, "1.0亿", "99,999,999"),
+        (120_000_000, "1.2亿", "120,000,000"),
+        (-250_000, "-25.0万", "-250,000"),
+        (None, "—", "—"),
+        (math.nan, "—", "—"),
+        (pd.NA, "—", "—"),
+    ],
+)
+def test_counts_in_wan_and_yi_for_chinese_readers(value, zh, en):
+    assert f.count(value, "zh") == zh
+    assert f.count(value, "en") == en
+
+
+def test_the_exact_count_stays_available():
+    assert f.integer(3_849_008) == "3,849,008"
+    assert f.integer(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "zh", "en"),
+    [
+        ("per_10k", 18.25, "18.2", "18.2"),  # banker's rounding of a binary float: 18.25 → 18.2
+        ("per_10k", 65, "65.0", "65.0"),  # never "65" beside "64.5"
+        ("share_meeting", 0.645, "64.5%", "64.5%"),
+        ("share_meeting", 1, "100.0%", "100.0%"),
+        ("reduction_pct", 39.18, "39.2", "39.2"),
+        ("area_km2", 1.5, "1.50", "1.50"),
+        ("resident_population", 3_849_008, "384.9万", "3,849,008"),
+        ("gap", 12, "12", "12"),
+        ("per_10k", None, "—", "—"),
+        ("staffed_rate", math.nan, "—", "—"),
+    ],
+)
+def test_each_metric_has_fixed_decimals(name, value, zh, en):
+    assert f.metric(name, value, "zh") == zh
+    assert f.metric(name, value, "en") == en
+
+
+def test_signed_changes():
+    assert f.signed(1234) == "+1,234"
+    assert f.signed(-0.34, 1) == "-0.3"
+    assert f.signed(None) == "—"
+
+
+def test_months_in_each_language():
+    assert f.month(dt.date(2024, 1, 31), "zh") == "2024年1月"
+    assert f.month(dt.date(2024, 1, 31), "en") == "Jan 2024"
+    assert f.month(None, "zh") == "—"
+    assert f.month_file_label(dt.date(2026, 10, 31), "zh") == "2026年10月"
+    assert f.month_file_label(dt.date(2026, 10, 31), "en") == "2026-10"
+    assert f.month_tickformat("zh") == "%Y年%-m月"
+    assert f.month_tickformat("en") == "%b %Y"
+
+
+def test_timestamps_in_the_configured_time_zone():
+    utc = dt.datetime(2026, 11, 29, 17, 5, tzinfo=dt.UTC)
+    assert f.timestamp(utc, "zh", "Asia/Shanghai") == "2026年11月30日 01:05（UTC+8）"
+    assert f.timestamp(utc, "en", "Asia/Shanghai") == "30 Nov 2026 01:05 (UTC+8)"
+    assert f.timestamp(utc, "en", "Asia/Kolkata") == "29 Nov 2026 22:35 (UTC+5:30)"
+    naive = dt.datetime(2026, 11, 29, 17, 5)  # the database keeps UTC without a zone
+    assert f.timestamp(naive, "zh", "Asia/Shanghai") == "2026年11月30日 01:05（UTC+8）"
+    assert f.now("Asia/Shanghai").utcoffset() == dt.timedelta(hours=8)
+
+
+def test_time_zone_setting_defaults_to_shanghai_and_is_checked(tmp_path):
+    missing = tmp_path / "none.toml"
+    assert load_settings({}, missing).time_zone == "Asia/Shanghai"
+    assert load_settings({"DASHBOARD_TIME_ZONE": "Asia/Urumqi"}, missing).time_zone == "Asia/Urumqi"
+    with pytest.raises(ValueError, match="time_zone"):
+        load_settings({"DASHBOARD_TIME_ZONE": "Mars/Olympus"}, missing)
+
+
+def test_chart_axes_carry_no_si_suffix():
+    from dashboard.charts import ranking_bar
+
+    frame = pd.DataFrame({"code": ["a", "b"], "name": ["甲", "乙"], "gap": [2_000, 50_000]})
+    figure = ranking_bar(frame, "gap", title="t", value_label="缺额")
+    template = figure.layout.template.layout
+    assert template.xaxis.exponentformat == "none" and template.xaxis.separatethousands
+    assert template.separators == ".,"
+    assert list(figure.data[0].text) == ["2,000", "50,000"]  # low is worse: first
