@@ -1,0 +1,344 @@
+"""Page benchmark: every page's first run, warm rerun and warm filter changes, at several scales.
+
+    .venv/bin/python tools/bench.py                                  # scales 1 and 4, SQLite and PostgreSQL
+    .venv/bin/python tools/bench.py --scale 1 --backend sqlite --runs 3
+    .venv/bin/python tools/bench.py --out docs/benchmarks.md         # also write the figures there
+
+Each backend and scale is measured in a child process of its own (so that its peak memory is its
+own): the demo city is built once into a SQLite file under --folder or a PostgreSQL database
+`dashboard_bench_s<scale>` (reused afterwards), then every page runs under Streamlit's AppTest:
+
+- first run: city scope, every cache empty (what the first viewer after a start pays);
+- warm rerun: the same view again (what every later viewer pays);
+- district / street change: a district (then a street) not seen before, caches warm otherwise;
+- SQL: the time the database spent on the first run's statements (cursor execute to result);
+- map: the bytes of the pydeck JSON the page sends at city scope, where it has a map.
+
+It also times the Overview's headline figures computed by the project's queries against a naive
+baseline that reads the whole tables with pandas and adds up in Python (both must agree).
+Figures, not a test: the machine is shared, so compare ratios from one run, not absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+POSTGRES_ADMIN = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def prepare(backend: str, scale: int, folder: Path) -> str:
+    """The URL of a database holding the demo city at `scale`, built on first use."""
+    from data_access.admin import create_database
+    from data_access.db import make_engine
+    from data_access.demo import build_demo
+    from data_access.queries.hierarchy import community_count
+    from data_access.schema import has_schema, upgrade
+
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / f'bench-s{scale}.sqlite3'}"
+    else:
+        name = f"dashboard_bench_s{scale}"
+        url = _existing_postgres(name) or create_database(POSTGRES_ADMIN, name)
+    engine = make_engine(url)
+    if not has_schema(engine) or community_count(engine) == 0:
+        upgrade(engine)
+        print(f"building the demo city at scale {scale} on {backend} …", file=sys.stderr)
+        summary = build_demo(engine, scale=scale)
+        print(f"built in {summary.seconds:.0f} s", file=sys.stderr)
+        if backend == "postgresql":
+            with engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE")
+    else:
+        upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def _existing_postgres(name: str) -> str | None:
+    from sqlalchemy import text
+
+    from data_access.admin import admin_engine
+
+    engine = admin_engine(POSTGRES_ADMIN)
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+    url = engine.url.set(database=name).render_as_string(hide_password=False)
+    engine.dispose()
+    return url if found else None
+
+
+class SqlClock:
+    """Adds up the time the database spends on each statement of an engine."""
+
+    def __init__(self, engine) -> None:
+        from sqlalchemy import event
+
+        self.seconds = 0.0
+        self.statements = 0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, _cursor, _statement, _parameters, _context, _many) -> None:
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def _after(self, conn, _cursor, _statement, _parameters, _context, _many) -> None:
+        self.seconds += time.perf_counter() - conn.info["bench_started"].pop()
+        self.statements += 1
+
+    def reset(self) -> None:
+        self.seconds, self.statements = 0.0, 0
+
+
+def run_page(url: str, page_path: str, state: dict[str, str]):
+    """One AppTest run of one page (made the default page) with the filters in `state`."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import navigation
+
+    os.environ["DATABASE_URL"] = url
+    pages = getattr(navigation, "_ORIGINAL_PAGES", navigation.PAGES)
+    navigation._ORIGINAL_PAGES = pages  # type: ignore[attr-defined]
+    chosen = next(spec for spec in pages if spec.path == page_path)
+    navigation.PAGES = (chosen, *(spec for spec in pages if spec is not chosen))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    return at
+
+
+def timed(run: Callable[[], object]) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = run()
+    return time.perf_counter() - started, result
+
+
+def map_bytes(at) -> int | None:
+    charts = at.get("deck_gl_json_chart")
+    if not charts:
+        return None
+    return sum(len(chart.proto.json.encode()) for chart in charts)
+
+
+def measure_backend(backend: str, scale: int, runs: int, folder: Path) -> dict[str, object]:
+    import streamlit as st
+
+    from dashboard.navigation import PAGES
+    from data_access.db import get_engine
+    from data_access.queries.hierarchy import units
+
+    url = prepare(backend, scale, folder)
+    engine = get_engine(url)
+    clock = SqlClock(engine)
+    table = units(engine)
+    districts = table.loc[table["level"] == "district", "code"].tolist()
+    streets = table.loc[table["level"] == "street", "code"].tolist()
+    figures: dict[str, object] = {
+        "backend": backend,
+        "scale": scale,
+        "communities": int((table["level"] == "community").sum()),
+        "pages": {},
+    }
+    for spec in PAGES:
+        st.cache_data.clear()
+        clock.reset()
+        first, at = timed(lambda spec=spec: run_page(url, spec.path, {}))
+        sql = clock.seconds
+        errors = [str(e.value)[:200] for e in at.exception]
+        warm = statistics.median(
+            timed(lambda spec=spec: run_page(url, spec.path, {}))[0] for _ in range(runs)
+        )
+        district_runs, street_runs = [], []
+        for i in range(runs):
+            district = districts[(i + 1) % len(districts)]
+            district_runs.append(
+                timed(lambda spec=spec, d=district: run_page(url, spec.path, {"district": d}))[0]
+            )
+            street = next(s for s in streets[i + 1 :] if s.startswith(district)) if i else None
+            street = street or next(s for s in streets if s.startswith(district))
+            street_runs.append(
+                timed(
+                    lambda spec=spec, d=district, s=street: run_page(
+                        url, spec.path, {"district": d, "street": s}
+                    )
+                )[0]
+            )
+        figures["pages"][spec.url_path] = {  # type: ignore[index]
+            "first_s": first,
+            "sql_s": sql,
+            "warm_s": warm,
+            "district_s": statistics.median(district_runs),
+            "street_s": statistics.median(street_runs),
+            "map_bytes": map_bytes(at),
+            "errors": errors,
+        }
+        print(f"  {backend} s{scale} {spec.url_path}: {first:.2f} s first", file=sys.stderr)
+    figures["baseline"] = overview_baseline(engine, runs)
+    figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def overview_baseline(engine, runs: int) -> dict[str, float]:
+    """The Overview's headline figures by the project's queries and by a naive pandas pass."""
+    from data_access.queries import burden, grids, staffing
+    from data_access.queries.hierarchy import data_months
+    from data_access.scope import Scope, month_end
+    from data_access.settings import get_settings
+
+    settings = get_settings()
+    scope = Scope(None, month_end(data_months(engine)[1]))
+
+    def ours() -> tuple[int, int, int, int]:
+        total = staffing.staffing_total(engine, scope, settings)
+        staffing.staffing_by_unit(engine, scope, settings, level="district")
+        grid_total = grids.grid_staffing_total(engine, scope)
+        series = burden.monthly_series(engine, scope)
+        return (
+            int(total["counted_workers"]),
+            int(total["resident_population"]),
+            int(grid_total["staffed_grids"]),
+            int(series.loc[series["period"] == series["period"].max(), "value"].sum()),
+        )
+
+    def naive() -> tuple[int, int, int, int]:
+        return naive_overview(engine, scope, settings)
+
+    ours_s = statistics.median(timed(ours)[0] for _ in range(runs))
+    naive_s = statistics.median(timed(naive)[0] for _ in range(runs))
+    agree = ours() == naive()
+    return {"ours_s": ours_s, "naive_s": naive_s, "ratio": naive_s / ours_s, "agree": agree}
+
+
+def naive_overview(engine, scope, settings) -> tuple[int, int, int, int]:
+    """Counted workers, residents, staffed grids and the latest month's burden, from whole tables."""
+    import pandas as pd
+
+    with engine.connect() as connection:
+        staff = pd.read_sql_table("staff_member", connection)
+        population = pd.read_sql_table("community_population", connection)
+        burden_rows = pd.read_sql_table("burden_record", connection)
+    as_of = pd.Timestamp(scope.as_of)
+    starts = pd.to_datetime(staff["start_date"])
+    ends = pd.to_datetime(staff["end_date"])
+    active = (starts <= as_of) & (ends.isna() | (ends > as_of))
+    counted_roles = set(settings.counted_roles)
+    counted = staff[active & staff["role"].isin(counted_roles)]
+    latest = population[population["year"] <= scope.as_of.year].sort_values("year")
+    latest = latest.groupby("community_code").tail(1)
+    grid_workers = staff[active & staff["role"].isin({"grid_fulltime", "grid_parttime"})]
+    periods = pd.to_datetime(burden_rows["period"])
+    until = burden_rows[periods <= as_of]
+    last = pd.to_datetime(until["period"]).max()
+    return (
+        len(counted),
+        int(latest["resident_population"].sum()),
+        int(grid_workers["grid_code"].dropna().nunique()),
+        int(until.loc[pd.to_datetime(until["period"]) == last, "count"].sum()),
+    )
+
+
+def markdown(results: list[dict[str, object]], runs: int) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {dt.date.today():%Y-%m-%d} by `tools/bench.py` (median of {runs} runs) on "
+        f"{os.cpu_count()} cores, {_memory_gib():.0f} GiB, {platform.python_implementation()} "
+        f"{platform.python_version()}, under Streamlit's AppTest (server-side time only; the "
+        "browser's drawing is not included). The machine is shared: read ratios, not seconds.",
+        "",
+        "| backend | scale | communities | page | first run s | SQL s | warm rerun s | "
+        "district change s | street change s | map bytes | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        for page, f in result["pages"].items():  # type: ignore[union-attr]
+            lines.append(
+                f"| {result['backend']} | {result['scale']} | {result['communities']:,} | {page} | "
+                f"{f['first_s']:.2f} | {f['sql_s']:.2f} | {f['warm_s']:.2f} | "
+                f"{f['district_s']:.2f} | {f['street_s']:.2f} | "
+                f"{_count(f['map_bytes'])} | {len(f['errors'])} |"
+            )
+    lines += [
+        "",
+        "Overview headline figures (workers, residents, staffed grids, latest burden), the",
+        "project's queries against reading whole tables into pandas:",
+        "",
+        "| backend | scale | queries s | naive s | naive ÷ queries | same figures | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        b = result["baseline"]
+        lines.append(
+            f"| {result['backend']} | {result['scale']} | {b['ours_s']:.3f} | "  # type: ignore[index]
+            f"{b['naive_s']:.3f} | {b['ratio']:.1f}× | {'yes' if b['agree'] else 'NO'} | "  # type: ignore[index]
+            f"{result['peak_rss_mib']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def _memory_gib() -> float:
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        return int(handle.readline().split()[1]) / 2**20
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, action="append", help="demo scale (repeatable)")
+    parser.add_argument(
+        "--backend", action="append", choices=["sqlite", "postgresql"], help="(repeatable)"
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure; medians are shown")
+    parser.add_argument("--folder", type=Path, default=Path("/tmp"), help="for the SQLite files")
+    parser.add_argument("--out", type=Path, help="write the Markdown tables to this file")
+    parser.add_argument("--one", nargs=2, metavar=("BACKEND", "SCALE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        result = measure_backend(args.one[0], int(args.one[1]), args.runs, args.folder)
+        print(json.dumps(result))
+        return 0
+    results = []
+    for backend in args.backend or ["sqlite", "postgresql"]:
+        for scale in args.scale or [1, 4]:
+            child = subprocess.run(
+                [sys.executable, __file__, "--one", backend, str(scale), "--runs", str(args.runs)]
+                + ["--folder", str(args.folder)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            sys.stderr.write(child.stderr[-3000:] if child.returncode else "")
+            if child.returncode:
+                print(f"{backend} scale {scale} failed (exit {child.returncode})", file=sys.stderr)
+                continue
+            results.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    report = markdown(results, args.runs)
+    print(report)
+    if args.out:
+        args.out.write_text(report, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
