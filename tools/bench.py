@@ -321,9 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for backend in args.backend or ["sqlite", "postgresql"]:
         for scale in args.scale or [1, 4]:
+            command = [sys.executable, __file__, "--one", backend, str(scale)]
             child = subprocess.run(
-                [sys.executable, __file__, "--one", backend, str(scale), "--runs", str(args.runs)]
-                + ["--folder", str(args.folder)],
+                [*command, "--runs", str(args.runs), "--folder", str(args.folder)],
                 capture_output=True,
                 text=True,
                 check=False,
