@@ -8,6 +8,8 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy import Engine
 
+from data_access.admission import UNIT_COLUMNS as ADMISSION_COLUMNS
+from data_access.admission import unit_table as admission_unit_table
 from data_access.models import BURDEN_CATEGORIES
 from data_access.queries.burden import unit_reductions
 from data_access.queries.grids import grid_coverage_by_unit
@@ -134,11 +136,17 @@ def units_at(engine: Engine, scope: Scope, level: str) -> pd.DataFrame:
     return table.loc[inside, ["code", "name"]].reset_index(drop=True)
 
 
+def export_admission(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
+    """Items found but not admitted and the district's applications, per unit (docs/admission.md)."""
+    return admission_unit_table(engine, scope, level, settings)[ADMISSION_COLUMNS]
+
+
 Exporter = Callable[[Engine, Scope, str, Settings], pd.DataFrame]
 EXPORTERS: dict[str, Exporter] = {
     "staffing": export_staffing,
     "grids": export_grids,
     "burden": export_burden,
+    "admission": export_admission,
 }
 
 

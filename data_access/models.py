@@ -54,6 +54,12 @@ BURDEN_CATEGORIES = (
 COMMUNITY_KINDS = ("urban", "village")
 GRID_KINDS = ("general", "dedicated")
 FACILITY_KINDS = ("service_centre", "social_work_station", "elderly_care", "clinic", "other")
+# The admission list (docs/admission.md): which list a work item is on, and what is known of it.
+WORK_ITEM_LISTS = ("self_governance", "assisting", "certificate_abolished", "none")
+ADMITTED_LISTS = ("self_governance", "assisting")
+FUNDED_VALUES = ("yes", "no", "unknown")
+DECISIONS = ("admitted", "refused", "pending")
+FOUND_SOURCES = ("inspection", "self_report")
 
 # Chinese names need four-byte UTF-8 on MySQL/MariaDB whatever the server default.
 MYSQL_OPTIONS = {"mysql_charset": "utf8mb4"}
@@ -187,3 +193,52 @@ class ImportBatch(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16))
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkItem(Base):
+    """A community work item and the list it is on (docs/admission.md)."""
+
+    __tablename__ = "work_item"
+    __table_args__ = MYSQL_OPTIONS
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    # `list` in the database, as the import and the docs call it; not a Python built-in here.
+    list_name: Mapped[str] = mapped_column("list", String(24), index=True)
+    department: Mapped[str] = mapped_column(String(64))
+    basis: Mapped[str | None] = mapped_column(String(255))
+    admitted_on: Mapped[dt.date | None] = mapped_column(Date)
+    withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
+    funded: Mapped[str] = mapped_column(String(8), default="unknown")
+
+
+class AdmissionApplication(Base):
+    """A department's application to put a work item on communities (准入审批)."""
+
+    __tablename__ = "admission_application"
+    __table_args__ = (
+        Index("ix_admission_application_scope_submitted_on", "scope", "submitted_on"),
+        MYSQL_OPTIONS,
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    item_name: Mapped[str] = mapped_column(String(128))
+    department: Mapped[str] = mapped_column(String(64))
+    # A district code, or NULL for an application to the city.
+    scope: Mapped[str | None] = mapped_column(ForeignKey("district.code"))
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ItemFound(Base):
+    """A work item found in a community in a month: a work_item code, or its name when on no list."""
+
+    __tablename__ = "item_found"
+    __table_args__ = (Index("ix_item_found_period", "period"), MYSQL_OPTIONS)
+
+    community_code: Mapped[str] = mapped_column(ForeignKey("community.code"), primary_key=True)
+    period: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    item: Mapped[str] = mapped_column(String(128), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))

@@ -135,6 +135,16 @@ SETTINGS: tuple[Setting, ...] = (
         50,
         "An import file (or a file inside a zip) larger than this many MiB is refused unread.",
     ),
+    Setting(
+        "admission_limit_working_days",
+        15,
+        "An admission application is answered within 15 working days in principle (准入审批).",
+    ),
+    Setting(
+        "admission_found_months",
+        12,
+        "Items found in communities are counted over this many months up to the as-of month.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -187,6 +197,8 @@ class Settings:
     time_zone: str
     main_burden_categories: str
     import_max_mb: int
+    admission_limit_working_days: int
+    admission_found_months: int
 
     @property
     def counted_roles(self) -> tuple[str, ...]:

@@ -95,6 +95,9 @@ def audit_rows(engine: Engine) -> list[dict[str, object]]:
 
 DEFECTS = [
     # folder, message key, row, column as written in the file
+    ("applications_decided_before_submitted", "decided_before_submitted", 2, "审批日期"),
+    ("applications_pending_with_date", "pending_with_date", 2, "审批日期"),
+    ("applications_unknown_scope", "missing_district", 2, "scope"),
     ("boundaries_broken_json", "geojson_parse", None, None),
     ("boundaries_not_a_collection", "geojson_not_collection", None, None),
     ("boundaries_outside_china", "geometry_outside_china", 1, "geometry"),
@@ -120,6 +123,7 @@ DEFECTS = [
     ("facilities_area_in_words", "not_number", 2, "建筑面积（平方米）"),
     ("facilities_no_longitude", "required", 2, "经度"),
     ("grids_code_not_under_community", "code_parent", 2, "网格代码"),
+    ("items_found_unknown_community", "missing_community", 2, "社区代码"),
     ("grids_negative_households", "negative", 2, "户数"),
     ("grids_not_boolean", "not_boolean", 2, "有网格党支部"),
     ("not_a_workbook", "unreadable", None, None),
@@ -138,6 +142,7 @@ DEFECTS = [
     ("streets_code_not_under_district", "code_parent", 2, "街道代码"),
     ("streets_unknown_district", "missing_district", 2, "所属区代码"),
     ("unknown_file_name", "unknown_kind", None, None),
+    ("work_items_unknown_list", "not_allowed", 2, "所属清单"),
 ]
 
 
@@ -235,6 +240,9 @@ GOOD_ROWS = {
     "staff_member": 6,
     "facility": 2,
     "burden_record": 12,
+    "work_item": 3,
+    "admission_application": 2,
+    "item_found": 2,
 }
 
 
@@ -244,19 +252,19 @@ def test_good_folder_is_written_once_and_a_second_import_changes_nothing(city):
     assert first.status == "accepted"
     assert [p.kind for p in first.parts] == [
         "districts", "streets", "communities", "population", "grids", "staff", "facilities",
-        "burden", "boundaries",
+        "burden", "work_items", "applications", "items_found", "boundaries",
     ]  # fmt: skip
     assert [(p.inserted, p.updated, p.unchanged) for p in first.parts][-1] == (0, 2, 0)
     after = row_counts(city)
     for table, added in GOOD_ROWS.items():
         assert after[table] == before[table] + added, table
-    assert after["import_batch"] == before["import_batch"] + 9
+    assert after["import_batch"] == before["import_batch"] + 12
 
     second = import_paths(city, CORPUS / "good")
     assert second.status == "accepted"
     assert all(p.inserted == p.updated == 0 and p.unchanged == p.rows for p in second.parts)
     again = row_counts(city)
-    assert again.pop("import_batch") == after.pop("import_batch") + 9
+    assert again.pop("import_batch") == after.pop("import_batch") + 12
     assert again == after
     assert audit_rows(city)[-1]["message"] == "已导入：新增 0 行，更新 0 行，未变 2 行。"
 
@@ -425,7 +433,7 @@ def test_zip_with_a_folder_and_gbk_names_is_imported(city):
     report = run_import(city, [Upload.of("六月.zip", data)], max_bytes=MAX_BYTES)
     assert report.status == "accepted"
     assert report.skipped == ["六月.zip/六月/说明.txt"]
-    assert len(report.parts) == 9
+    assert len(report.parts) == 12
 
 
 def test_progress_is_reported_for_each_phase(city):
@@ -433,7 +441,7 @@ def test_progress_is_reported_for_each_phase(city):
     import_paths(city, CORPUS / "good", progress=lambda *args: seen.append(args))
     phases = [phase for phase, *_ in seen]
     assert phases[0] == "read" and "validate" in phases and phases[-1] == "write"
-    assert seen[-1] == ("write", 32, 32)
+    assert seen[-1] == ("write", 39, 39)
 
 
 def test_dry_run_writes_nothing_and_is_not_audited(city):
@@ -453,7 +461,7 @@ def test_export_then_import_into_a_fresh_database_then_export_is_identical(fresh
     exported = export_all(fresh, scope)
     assert {k: len(v) for k, v in exported.tables.items()} == {
         "districts": 1, "streets": 1, "communities": 2, "population": 3, "grids": 3, "staff": 6,
-        "facilities": 2, "burden": 12,
+        "facilities": 2, "burden": 12, "work_items": 3, "applications": 2, "items_found": 2,
     }  # fmt: skip
     assert [code for code, _ in exported.boundaries] == ["990103001001", "990103001001001"]
     data = export_zip(exported)
@@ -466,7 +474,7 @@ def test_export_then_import_into_a_fresh_database_then_export_is_identical(fresh
         assert again == exported, name
         assert export_zip(again) == data, name  # byte for byte
         counts, expected = row_counts(engine), row_counts(fresh)
-        assert counts.pop("import_batch") == 9  # eight tables and the boundaries
+        assert counts.pop("import_batch") == 12  # eleven tables and the boundaries
         expected.pop("import_batch")
         assert counts == expected
         engine.dispose()
@@ -538,12 +546,12 @@ def test_cli_import_exit_codes_and_messages(city_url, monkeypatch, capsys):
     assert "mixed/streets.csv, row 2, column “街道代码”, value “990105001”" in err
 
     assert main(["import", "--check", str(CORPUS / "good")]) == 0
-    assert "检查通过：9 个文件，32 行（未写入）。" in capsys.readouterr().out
+    assert "检查通过：12 个文件，39 行（未写入）。" in capsys.readouterr().out
 
     assert main(["import", str(CORPUS / "good")]) == 0
     out = capsys.readouterr().out
     assert "good/burden.csv [burden] 12: 已导入：新增 12 行，更新 0 行，未变 0 行。" in out
-    assert "导入成功：9 个文件，32 行。" in out
+    assert "导入成功：12 个文件，39 行。" in out
 
     assert main(["import", str(CORPUS / "no-such-folder")]) == 2
     assert "找不到文件或文件夹" in capsys.readouterr().err

@@ -33,6 +33,9 @@ SCOPE_COLUMN = {
     "staff": "community_code",
     "facilities": "community_code",
     "burden": "community_code",
+    "work_items": None,  # one list for the whole city
+    "applications": "scope",  # a district, or NULL for the city: shown in every scope
+    "items_found": "community_code",
 }
 
 
@@ -65,9 +68,13 @@ def table_rows(engine: Engine, spec: TableSpec, scope: Scope) -> list[list[objec
     """One kind's rows inside the scope, in template column order and format, sorted by key."""
     table = Base.metadata.tables[spec.table]
     columns = spec.template_columns
-    statement = select(*(table.c[c.name] for c in columns)).where(
-        _scope_filter(table.c[SCOPE_COLUMN[spec.kind]], scope)
-    )
+    statement = select(*(table.c[c.name] for c in columns))
+    scope_column = SCOPE_COLUMN[spec.kind]
+    if scope_column is not None and scope.code is not None:
+        where = _scope_filter(table.c[scope_column], scope)
+        if scope_column == "scope":
+            where = or_(where, table.c.scope.is_(None))
+        statement = statement.where(where)
     frame = read_frame(engine, statement)
     records = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
     keys = [columns.index(spec.by_name[k]) for k in spec.key]

@@ -10,9 +10,13 @@ from data_access.models import (
     BURDEN_CATEGORIES,
     CERTIFICATES,
     COMMUNITY_KINDS,
+    DECISIONS,
     FACILITY_KINDS,
+    FOUND_SOURCES,
+    FUNDED_VALUES,
     GRID_KINDS,
     ROLES,
+    WORK_ITEM_LISTS,
 )
 
 # The Chinese label of every allowed value, as the templates list them; either form is accepted.
@@ -48,6 +52,17 @@ FACILITY_KIND_LABELS = {
     "other": "其他",
 }
 BOOLEAN_LABELS = {True: "是", False: "否"}
+WORK_ITEM_LIST_LABELS = {
+    "self_governance": "依法自治事项",
+    "assisting": "协助政府事项",
+    "certificate_abolished": "取消的证明事项",
+    "none": "未列入清单",
+}
+FUNDED_LABELS = {"yes": "已配套", "no": "未配套", "unknown": "不详"}
+DECISION_LABELS = {"admitted": "准入", "refused": "不予准入", "pending": "审批中"}
+FOUND_SOURCE_LABELS = {"inspection": "督查发现", "self_report": "社区自报"}
+# An application to the whole city leaves 申请范围 empty or writes one of these.
+CITY_SCOPE_WORDS = ("city", "全市", "市级", "市")
 
 assert tuple(ROLE_LABELS) == ROLES
 assert tuple(CERTIFICATE_LABELS) == CERTIFICATES
@@ -55,6 +70,10 @@ assert tuple(CATEGORY_LABELS) == BURDEN_CATEGORIES
 assert tuple(COMMUNITY_KIND_LABELS) == COMMUNITY_KINDS
 assert tuple(GRID_KIND_LABELS) == GRID_KINDS
 assert tuple(FACILITY_KIND_LABELS) == FACILITY_KINDS
+assert tuple(WORK_ITEM_LIST_LABELS) == WORK_ITEM_LISTS
+assert tuple(FUNDED_LABELS) == FUNDED_VALUES
+assert tuple(DECISION_LABELS) == DECISIONS
+assert tuple(FOUND_SOURCE_LABELS) == FOUND_SOURCES
 
 # The first cell of a template's example row starts with this; such rows are never imported.
 EXAMPLE_MARKERS = ("例：", "例:")
@@ -74,7 +93,8 @@ PERSONAL_HEADERS = frozenset(
 class Column:
     """One column: English name (DESIGN §3), Chinese template header, type and constraints.
 
-    kind is one of code, text, int, float, date, period, bool, choice, geometry.
+    kind is one of code, unit_code, scope, key, text, int, float, date, period, bool, choice,
+    geometry.
     """
 
     name: str
@@ -106,6 +126,8 @@ class TableSpec:
     parents: tuple[tuple[str, str], ...] = ()
     # (child column, parent column): the child's code starts with the parent's code.
     prefixes: tuple[tuple[str, str], ...] = ()
+    # (earlier column, later column, message key): the later date may not come first.
+    date_orders: tuple[tuple[str, str, str], ...] = ()
     by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -256,6 +278,7 @@ SPECS: dict[str, TableSpec] = {
             key=("staff_code",),
             parents=(("community_code", "community"), ("grid_code", "grid")),
             prefixes=(("grid_code", "community_code"),),
+            date_orders=(("start_date", "end_date", "end_before_start"),),
         ),
         TableSpec(
             "facilities",
@@ -301,6 +324,113 @@ SPECS: dict[str, TableSpec] = {
             parents=(("community_code", "community"),),
         ),
         TableSpec(
+            "work_items",
+            "work_item",
+            "工作事项清单",
+            (
+                Column("code", "事项编号", "key", required=True, max_length=32, example="XZ-01"),
+                Column(
+                    "name",
+                    "事项名称",
+                    "text",
+                    required=True,
+                    max_length=128,
+                    example="协助开展城乡居民基本医疗保险参保登记",
+                ),
+                Column(
+                    "list",
+                    "所属清单",
+                    "choice",
+                    required=True,
+                    labels=WORK_ITEM_LIST_LABELS,
+                    example="协助政府事项",
+                ),
+                Column(
+                    "department", "主管部门", "text", required=True, max_length=64, example="医保局"
+                ),
+                Column(
+                    "basis",
+                    "依据",
+                    "text",
+                    max_length=255,
+                    example="《中华人民共和国社会保险法》",
+                ),
+                Column("admitted_on", "列入日期", "date", example="2019-11-20"),
+                Column("withdrawn_on", "移出日期", "date", example=""),
+                Column(
+                    "funded",
+                    "经费配套",
+                    "choice",
+                    labels=FUNDED_LABELS,
+                    default="unknown",
+                    example="已配套",
+                ),
+            ),
+            key=("code",),
+            date_orders=(("admitted_on", "withdrawn_on", "withdrawn_before_admitted"),),
+        ),
+        TableSpec(
+            "applications",
+            "admission_application",
+            "准入申请",
+            (
+                Column("id", "申请编号", "key", required=True, max_length=32, example="SQ2025-014"),
+                Column(
+                    "item_name",
+                    "申请事项",
+                    "text",
+                    required=True,
+                    max_length=128,
+                    example="协助开展燃气安全入户宣传",
+                ),
+                Column(
+                    "department", "申请部门", "text", required=True, max_length=64, example="城管局"
+                ),
+                Column("scope", "申请范围", "scope", level="district", example="110101"),
+                Column("submitted_on", "申请日期", "date", required=True, example="2025-03-03"),
+                Column("decided_on", "审批日期", "date", example="2025-03-20"),
+                Column(
+                    "decision",
+                    "审批结果",
+                    "choice",
+                    required=True,
+                    labels=DECISION_LABELS,
+                    example="准入",
+                ),
+                Column("reason", "理由", "text", max_length=2000, example="有法律依据，经费随事转"),
+            ),
+            key=("id",),
+            parents=(("scope", "district"),),
+            date_orders=(("submitted_on", "decided_on", "decided_before_submitted"),),
+        ),
+        TableSpec(
+            "items_found",
+            "item_found",
+            "事项发现",
+            (
+                _code("community_code", "社区代码", "community", example="110101001001"),
+                Column("period", "月份", "period", required=True, example="2025-06"),
+                Column(
+                    "item",
+                    "事项编号或名称",
+                    "text",
+                    required=True,
+                    max_length=128,
+                    example="创建文明养犬示范小区",
+                ),
+                Column(
+                    "source",
+                    "来源",
+                    "choice",
+                    required=True,
+                    labels=FOUND_SOURCE_LABELS,
+                    example="督查发现",
+                ),
+            ),
+            key=("community_code", "period", "item"),
+            parents=(("community_code", "community"),),
+        ),
+        TableSpec(
             "boundaries",
             "",  # a boundary updates the community or grid of its code
             "边界",
@@ -337,6 +467,9 @@ KIND_ORDER: tuple[str, ...] = (
     "staff",
     "facilities",
     "burden",
+    "work_items",
+    "applications",
+    "items_found",
     "boundaries",
 )
 assert set(KIND_ORDER) == set(SPECS)

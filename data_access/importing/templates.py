@@ -48,6 +48,9 @@ GUIDE = (
     "8. 边界可填在“边界”工作表（GeoJSON 几何文本），或另存为 boundaries.geojson："
     "FeatureCollection，每个要素的 properties.code 为社区或网格代码，坐标为 WGS-84 [经度, 纬度]。",
     "9. CSV 文件请用 UTF-8 或 GB18030（GBK）编码；Excel 请保存为 .xlsx。",
+    "10. 社区工作事项准入：“工作事项清单”列出每个事项及所属清单（已列入清单的须填列入日期）；"
+    "“准入申请”的审批日期不得早于申请日期，审批中的申请不填审批日期；"
+    "“事项发现”填清单中的事项编号，清单外的事项填其名称。",
 )
 
 _FORMATS = {
@@ -61,6 +64,7 @@ _FORMATS = {
     "choice": "见“可选值”",
     "geometry": "GeoJSON 多边形（WGS-84）",
     "unit_code": "12 位社区代码或 15 位网格代码",
+    "scope": "6 位区代码；全市留空或填“全市”",
 }
 
 
@@ -145,7 +149,7 @@ def template_workbook() -> bytes:
         for index, column in enumerate(columns):
             sheet.write_string(0, index, column.header, required if column.required else header)
             sheet.write_comment(0, index, f"{column.name} · {format_of(column)}")
-            textual = column.kind in ("code", "key", "date", "period", "unit_code", "text")
+            textual = column.kind in ("code", "key", "date", "period", "unit_code", "scope", "text")
             sheet.set_column(
                 index, index, 60 if column.kind == "geometry" else 18, text if textual else None
             )

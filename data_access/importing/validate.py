@@ -16,6 +16,7 @@ from shapely.validation import explain_validity
 from data_access.importing.messages import Problem
 from data_access.importing.readers import RawTable
 from data_access.importing.specs import (
+    CITY_SCOPE_WORDS,
     LAT_RANGE,
     LON_RANGE,
     PERSONAL_HEADERS,
@@ -99,6 +100,16 @@ def to_unit_code(value: object, column: Column) -> str:
     text = _text_of(value).strip()
     if not (text.isascii() and text.isdigit() and len(text) in (12, 15)):
         raise CellError("unit_code")
+    return text
+
+
+def to_scope(value: object, column: Column) -> str | None:
+    """A district code, or None for the whole city (written as a word or left empty)."""
+    text = _text_of(value).strip()
+    if text.lower() in CITY_SCOPE_WORDS:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) == CODE_LENGTH["district"]):
+        raise CellError("not_scope", words="、".join(CITY_SCOPE_WORDS))
     return text
 
 
@@ -240,6 +251,7 @@ def to_geometry(value: object, column: Column) -> str:
 CONVERTERS: dict[str, Callable[[object, Column], object]] = {
     "code": to_code,
     "unit_code": to_unit_code,
+    "scope": to_scope,
     "key": to_key,
     "text": to_text,
     "int": to_int,
@@ -352,17 +364,26 @@ def _row_checks(
             problems.append(
                 Problem(file, key, number, headers[child], str(code), {"parent": parent_code})
             )
-    start, end = record.get("start_date"), record.get("end_date")
-    if isinstance(start, dt.date) and isinstance(end, dt.date) and end <= start:
-        problems.append(
-            Problem(
-                file,
-                "end_before_start",
-                number,
-                headers["end_date"],
-                end.isoformat(),
-                {"start": start.isoformat()},
+    for earlier, later, key in spec.date_orders:
+        start, end = record.get(earlier), record.get(later)
+        if not (isinstance(start, dt.date) and isinstance(end, dt.date)):
+            continue
+        # An answer may come the day it was asked for; a leaving or a withdrawal may not.
+        if end < start or (end == start and key != "decided_before_submitted"):
+            problems.append(
+                Problem(
+                    file, key, number, headers[later], end.isoformat(), {"start": start.isoformat()}
+                )
             )
+    decision, decided_on = record.get("decision"), record.get("decided_on")
+    if spec.kind == "applications" and (decision == "pending") != (decided_on is None):
+        key = "pending_with_date" if decision == "pending" else "decision_without_date"
+        problems.append(
+            Problem(file, key, number, headers.get("decided_on") or headers["decision"], None)
+        )
+    if spec.kind == "work_items" and record.get("list") != "none" and not record.get("admitted_on"):
+        problems.append(
+            Problem(file, "listed_without_date", number, headers["list"], str(record["list"]))
         )
     return problems
 

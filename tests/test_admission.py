@@ -1,0 +1,247 @@
+"""The admission list (docs/admission.md): working days, the list, applications, items found, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+
+from data_access.admission import (
+    by_department,
+    by_unit,
+    list_changes,
+    list_counts,
+    list_history,
+    load,
+    not_admitted,
+    timing_summary,
+    unfunded,
+)
+from data_access.db import make_engine
+from data_access.exports import export_table
+from data_access.queries.hierarchy import units
+from data_access.schema import upgrade
+from data_access.scope import Scope
+from data_access.workdays import (
+    is_working_day,
+    known_years,
+    nth_working_day_after,
+    working_days_between,
+)
+from tests.admission_city import build_admission
+from tests.small_city import AS_OF, build_small_city
+
+D = dt.date
+CITY = Scope(None, AS_OF)
+
+# ---------------------------------------------------------------------------------------------
+# Working days (chinese-calendar): holidays off, adjusted Saturdays and Sundays (调休) worked
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        # Spring Festival 2025: 28 Jan – 4 Feb off; Sun 26 Jan and Sat 8 Feb worked.
+        (D(2025, 1, 24), D(2025, 2, 10), 7),
+        (D(2025, 1, 27), D(2025, 2, 5), 1),
+        # National Day 2025: 1–8 Oct off; Sun 28 Sep and Sat 11 Oct worked.
+        (D(2025, 9, 26), D(2025, 10, 13), 7),
+        # Spring Festival 2024: 10–17 Feb off; Sun 4 Feb and Sun 18 Feb worked.
+        (D(2024, 2, 2), D(2024, 2, 19), 8),
+        # National Day 2024: 1–7 Oct off; Sun 29 Sep and Sat 12 Oct worked.
+        (D(2024, 9, 27), D(2024, 10, 14), 8),
+        # Spring Festival 2026: 15–23 Feb off; Sat 14 Feb and Sat 28 Feb worked.
+        (D(2026, 2, 13), D(2026, 3, 2), 7),
+        # An ordinary fortnight, and an answer on the day of the application.
+        (D(2025, 3, 3), D(2025, 3, 17), 10),
+        (D(2025, 3, 3), D(2025, 3, 3), 0),
+    ],
+)
+def test_working_days_across_holidays_and_adjusted_days(start, end, expected):
+    assert working_days_between(start, end) == expected
+
+
+@pytest.mark.parametrize(
+    "day", [D(2025, 2, 8), D(2025, 10, 11), D(2024, 10, 12), D(2026, 2, 14), D(2026, 2, 28)]
+)
+def test_adjusted_saturdays_are_working_days(day):
+    assert day.weekday() == 5 and is_working_day(day) is True
+
+
+def test_holidays_on_weekdays_are_not_working_days():
+    assert is_working_day(D(2025, 10, 1)) is False and is_working_day(D(2025, 1, 29)) is False
+
+
+def test_a_year_the_calendar_does_not_know_is_unknown_not_guessed():
+    first, last = known_years()
+    assert (first, last) == (2004, 2026)  # chinese-calendar 1.11
+    assert is_working_day(D(last + 1, 1, 5)) is None
+    assert working_days_between(D(last, 12, 20), D(last + 1, 1, 10)) is None
+    assert nth_working_day_after(D(last, 12, 20), 15) is None
+    assert working_days_between(D(first - 1, 12, 20), D(first, 1, 10)) is None
+
+
+def test_deadline_of_fifteen_working_days():
+    # 23–26 Sep, Sun 28 Sep, 29–30 Sep, 9–11 Oct (Sat 11 worked), 13–17 Oct.
+    assert nth_working_day_after(D(2025, 9, 22), 15) == D(2025, 10, 17)
+    assert working_days_between(D(2025, 9, 22), D(2025, 10, 17)) == 15
+
+
+def test_end_before_start_is_an_error():
+    with pytest.raises(ValueError):
+        working_days_between(D(2025, 3, 3), D(2025, 3, 2))
+
+
+# ---------------------------------------------------------------------------------------------
+# The fixture: tests/admission_city.py on the small city, once per backend
+
+
+@pytest.fixture(scope="session")
+def admission_url(databases) -> str:
+    url = databases.new("admission")
+    engine = make_engine(url)
+    upgrade(engine)
+    build_small_city(engine)
+    build_admission(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def admission_db(admission_url: str) -> Iterator[Engine]:
+    engine = make_engine(admission_url)
+    yield engine
+    engine.dispose()
+
+
+def test_list_by_category_and_over_time(admission_db, settings):
+    data = load(admission_db, CITY, settings)
+    assert list_counts(data.items, AS_OF).to_dict() == {
+        "self_governance": 2,
+        "assisting": 2,
+        "certificate_abolished": 1,
+    }
+    history = list_history(data.items, AS_OF).pivot(index="day", columns="list", values="items")
+    assert list(history.index) == [*(D(y, 12, 31) for y in range(2019, 2025)), AS_OF]
+    assert history["assisting"].tolist() == [2, 2, 2, 2, 2, 1, 2]
+    assert history["certificate_abolished"].tolist() == [0, 1, 1, 1, 1, 1, 1]
+    changes = list_changes(data.items, AS_OF)
+    assert changes.to_dict("records") == [
+        {"year": 2019, "list": "assisting", "added": 2, "withdrawn": 0},
+        {"year": 2019, "list": "self_governance", "added": 2, "withdrawn": 0},
+        {"year": 2020, "list": "certificate_abolished", "added": 1, "withdrawn": 0},
+        {"year": 2024, "list": "assisting", "added": 0, "withdrawn": 1},
+        {"year": 2025, "list": "assisting", "added": 1, "withdrawn": 0},
+    ]
+    assert unfunded(data.items, AS_OF)["code"].tolist() == ["XZ-01", "XZ-03"]
+
+
+def test_application_timing_at_city_scope(admission_db, settings):
+    data = load(admission_db, CITY, settings)
+    timing = data.applications.set_index("id")
+    assert timing["working_days"].to_dict() == {
+        "A1": 7, "A2": 13, "A3": 16, "A4": 38, "A5": 6, "A6": 14, "A8": 20,
+    }  # fmt: skip
+    assert timing["timing"].to_dict() == {
+        "A1": "on_time", "A2": "on_time", "A3": "late", "A4": "overdue", "A5": "pending",
+        "A6": "pending", "A8": "late",
+    }  # fmt: skip
+    assert timing.loc["A6", "state"] == "pending"  # decided only after the as-of date
+    assert timing.loc["A4", "deadline"] == D(2025, 5, 27)  # 7–9, 12–16, 19–23, 26–27 May
+
+
+def test_on_time_share_median_and_worst_by_department(admission_db, settings):
+    data = load(admission_db, CITY, settings)
+    table = by_department(data.applications).set_index("department")
+    assert list(table.index) == ["公安局", "住建局", "卫健委", "城管局"]  # most behind first
+    assert table.loc[
+        "城管局", ["decided_on_time", "on_time_share", "median_working_days"]
+    ].tolist() == [2, 1.0, 10.0]
+    assert table.loc[
+        "公安局", ["applications", "overdue", "decided_late", "on_time_share"]
+    ].tolist() == [2, 1, 1, 0.0]
+    assert table.loc["公安局", ["median_working_days", "worst_working_days"]].tolist() == [
+        16.0,
+        38.0,
+    ]
+    assert table.loc["卫健委", ["pending", "decided", "worst_working_days"]].tolist() == [
+        2,
+        0,
+        14.0,
+    ]
+    assert math.isnan(table.loc["卫健委", "on_time_share"])
+    assert math.isnan(table.loc["卫健委", "median_working_days"])
+    total = timing_summary(data.applications)
+    assert total[
+        ["applications", "pending", "overdue", "decided_on_time", "decided_late"]
+    ].tolist() == [7, 3, 1, 2, 2]
+    assert total["on_time_share"] == 0.5 and total["median_working_days"] == 14.5
+
+
+def test_a_district_sees_its_own_and_the_citys_applications(admission_db, settings):
+    data = load(admission_db, Scope("990101002", AS_OF), settings)
+    assert sorted(data.applications["id"]) == ["A1", "A2", "A3", "A6", "A8"]
+
+
+@pytest.mark.parametrize(
+    ("scope", "level", "expected"),
+    [
+        (None, "district", {"990101": (7, 5, 4, 4), "990102": (1, 1, 1, 1)}),
+        (
+            None,
+            "street",
+            {"990101001": (4, 3, 2, 2), "990101002": (3, 2, 2, 2), "990102001": (1, 1, 1, 1)},
+        ),
+        ("990101001", "community", {"990101001001": (3, 2, 1, 1), "990101001002": (1, 1, 1, 1)}),
+        ("990101002002", "community", {"990101002002": (2, 1, 1, 1)}),
+    ],
+)
+def test_items_found_but_not_admitted_at_each_level(admission_db, settings, scope, level, expected):
+    table = by_unit(
+        load(admission_db, Scope(scope, AS_OF), settings),
+        units(admission_db),
+        level,
+        Scope(scope, AS_OF),
+    )
+    columns = ["found_items", "not_admitted", "not_admitted_items", "communities_with_not_admitted"]
+    assert {row.code: tuple(row[columns]) for _, row in table.iterrows()} == expected
+
+
+def test_not_admitted_list_names_the_items(admission_db, settings):
+    found = not_admitted(load(admission_db, CITY, settings).found)
+    assert list(zip(found["community_code"], found["item_name"], found["list"], strict=True)) == [
+        ("990101001001", "创建文明养犬示范小区", None),
+        ("990101001002", "电动车权属证明", "certificate_abolished"),
+        ("990101002001", "协助就业失业登记", "assisting"),
+        ("990101001001", "创建文明养犬示范小区", None),
+        ("990102001001", "创建达标评比", "none"),
+        ("990101002002", "协助燃气安全入户宣传", "assisting"),
+    ]
+
+
+def test_unit_table_counts_each_districts_own_applications(admission_db, settings):
+    table = by_unit(load(admission_db, CITY, settings), units(admission_db), "district", CITY)
+    first, second = table.iloc[0], table.iloc[1]
+    assert first[["communities", "applications", "pending", "overdue"]].tolist() == [4, 3, 1, 0]
+    assert first[["decided_on_time", "decided_late", "on_time_share"]].tolist() == [1, 1, 0.5]
+    assert first[["median_working_days", "worst_working_days"]].tolist() == [11.5, 16]
+    assert second[["applications", "pending", "overdue", "worst_working_days"]].tolist() == [
+        2,
+        2,
+        1,
+        38,
+    ]
+    assert pd.isna(second["on_time_share"])
+
+
+def test_export_admission_matches_the_unit_table(admission_db, settings):
+    exported = export_table(admission_db, "admission", "street", "990101", AS_OF, settings)
+    scope = Scope("990101", AS_OF)
+    table = by_unit(load(admission_db, scope, settings), units(admission_db), "street", scope)
+    pd.testing.assert_frame_equal(exported, table)
+    assert exported["code"].tolist() == ["990101001", "990101002"]
+    assert exported["applications"].tolist() == [3, 3]  # the district's, on each of its streets
