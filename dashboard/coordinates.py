@@ -1,4 +1,4 @@
-"""WGS-84 → GCJ-02, the offset coordinates that AMap and Tencent tiles are drawn in (DESIGN §7).
+"""WGS-84 → GCJ-02, the offset coordinates that AMap and Tencent tiles are drawn in (docs/architecture.md §5).
 
 The published GCJ-02 algorithm on the Krasovsky 1940 ellipsoid; points outside China's
 bounding box are left as they are, as the Chinese providers do.

@@ -1,4 +1,4 @@
-"""Sidebar filters of DESIGN §7: district → street → community and as-of month, kept in the URL."""
+"""Sidebar filters of docs/architecture.md §6: district → street → community and as-of month, kept in the URL."""
 
 from __future__ import annotations
 

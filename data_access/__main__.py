@@ -1,4 +1,4 @@
-"""Command line: python -m data_access init | demo | import | export | users (DESIGN §10)."""
+"""Command line: python -m data_access init | demo | import | export | users (docs/architecture.md §3, §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where the shared database is (DESIGN §8): DATABASE_URL, else secrets.toml, else the embedded file."""
+"""Where the shared database is (docs/architecture.md §5): DATABASE_URL, else secrets.toml, else the embedded file."""
 
 from __future__ import annotations
 

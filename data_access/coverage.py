@@ -1,4 +1,4 @@
-"""Spatial coverage and service reach of grids (DESIGN §5.3): shapely on WGS-84 GeoJSON, no database.
+"""Spatial coverage and service reach of grids (docs/metrics.md §5): shapely on WGS-84 GeoJSON, no database.
 
 Geometry operations run on longitude/latitude; areas are measured after a sinusoidal
 projection about each geometry's own centre, which is equal-area on the sphere (no pyproj).

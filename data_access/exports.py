@@ -1,4 +1,4 @@
-"""Tables of `python -m data_access export` (DESIGN §10): one function per table, same columns everywhere."""
+"""Tables of `python -m data_access export` (docs/metrics.md §7): one function per table, same columns everywhere."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ GRIDS_INTEGER_COLUMNS = {
 
 
 def export_grids(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
-    """Grid coverage per unit at `level` inside the scope (DESIGN §5.3), rates as fractions."""
+    """Grid coverage per unit at `level` inside the scope (docs/metrics.md §5), rates as fractions."""
     frame = grid_coverage_by_unit(engine, scope, settings, level=level)
     return with_integers(frame[GRIDS_COLUMNS].copy(), GRIDS_INTEGER_COLUMNS)
 

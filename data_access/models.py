@@ -1,4 +1,4 @@
-"""The shared database (DESIGN §3) as typed SQLAlchemy ORM models."""
+"""The shared database (docs/metrics.md §1) as typed SQLAlchemy ORM models."""
 
 from __future__ import annotations
 

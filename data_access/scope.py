@@ -1,4 +1,4 @@
-"""A scope: the area chosen (city, district, street or community) and the as-of date (DESIGN §4)."""
+"""A scope: the area chosen (city, district, street or community) and the as-of date (docs/metrics.md §2)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ Level = Literal["city", "district", "street", "community"]
 LEVELS: tuple[Level, ...] = ("city", "district", "street", "community")
 # The areas a scope can name, from the top: the sidebar filters and URL keys use these names.
 AREA_LEVELS: tuple[str, ...] = ("district", "street", "community")
-# Codes nest: a unit's code starts with its parent's (统计用区划代码, DESIGN §4).
+# Codes nest: a unit's code starts with its parent's (统计用区划代码, docs/metrics.md §1).
 CODE_LENGTH: dict[str, int] = {"district": 6, "street": 9, "community": 12, "grid": 15}
 CHILD_LEVEL: dict[str, str] = {
     "city": "district",

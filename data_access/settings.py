@@ -202,7 +202,7 @@ class Settings:
 
     @property
     def counted_roles(self) -> tuple[str, ...]:
-        """Roles counted as community workers (DESIGN §5.1)."""
+        """Roles counted as community workers (docs/metrics.md §3)."""
         roles = ("secretary", "committee", "staff")
         return (*roles, "grid_fulltime") if self.count_grid_fulltime else roles
 

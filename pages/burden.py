@@ -1,4 +1,4 @@
-"""减负增效 Burden reduction: trend per category, baseline vs current, ranking, rebounds (DESIGN §6.3)."""
+"""减负增效 Burden reduction: trend per category, baseline vs current, ranking, rebounds (docs/metrics.md §4)."""
 
 from __future__ import annotations
 

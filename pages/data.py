@@ -1,4 +1,4 @@
-"""数据管理 Data: templates, upload with a validation report, import history, full export (DESIGN §6.6)."""
+"""数据管理 Data: templates, upload with a validation report, import history, full export (docs/architecture.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""网格覆盖 Grid map: coverage KPIs, the map, and the lists that need action (DESIGN §6.4)."""
+"""网格覆盖 Grid map: coverage KPIs, the map, and the lists that need action (docs/metrics.md §5)."""
 
 from __future__ import annotations
 

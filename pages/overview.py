@@ -1,4 +1,4 @@
-"""总览 Overview: the leader's first screen (DESIGN §6.1)."""
+"""总览 Overview: the leader's first screen (docs/architecture.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""队伍配备 Staffing: workers per 10,000 against the standard, gaps, certificates, age, trend (§6.2)."""
+"""队伍配备 Staffing: workers per 10,000 against the standard, gaps, certificates, age, trend (docs/metrics.md §3)."""
 
 from __future__ import annotations
 

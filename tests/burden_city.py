@@ -1,4 +1,4 @@
-"""A hand-checked city for the burden-reduction figures (DESIGN §5.2); AS_OF = 2025-06-30.
+"""A hand-checked city for the burden-reduction figures (docs/metrics.md §4); AS_OF = 2025-06-30.
 
 District 990101 东区: street 990101001 一街道 with A 甲社区 and B 乙社区, street 990101002 二街道
 with C 丙社区. District 990102 西区: street 990102001 三街道 with D 丁社区, which reports nothing.

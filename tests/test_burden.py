@@ -1,4 +1,4 @@
-"""Burden reduction (DESIGN §5.2) on the hand-checked city of tests/burden_city.py: queries, export, page."""
+"""Burden reduction (docs/metrics.md §4) on the hand-checked city of tests/burden_city.py: queries, export, page."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`python -m data_access export`: columns, semantics and refusals of DESIGN §10."""
+"""`python -m data_access export`: columns, semantics and refusals of docs/metrics.md §7."""
 
 from __future__ import annotations
 

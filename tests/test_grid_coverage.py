@@ -1,4 +1,4 @@
-"""Grid coverage of DESIGN §5.3 on the hand-made square district of tests/grid_city.py."""
+"""Grid coverage of docs/metrics.md §5 on the hand-made square district of tests/grid_city.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Import (DESIGN §9, §10): the defect corpus, all-or-nothing writes, re-imports, encodings, round trip."""
+"""Import (docs/metrics.md §6): the defect corpus, all-or-nothing writes, re-imports, encodings, round trip."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 def run_app(
     url: str, monkeypatch: pytest.MonkeyPatch, page: str | None = None, **state: object
 ) -> AppTest:
-    """One AppTest and one run per scenario: filters go into session state before it (DESIGN §12).
+    """One AppTest and one run per scenario: filters go into session state before it (docs/architecture.md §10).
 
     AppTest drops what app.py draws (sidebar, demo label) from every run after the first, so a
     page other than the first is made the default page for the test instead of switched to.

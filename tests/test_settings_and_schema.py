@@ -1,4 +1,4 @@
-"""Settings overrides, the database choice of DESIGN §8, and the Alembic schema."""
+"""Settings overrides, the database choice of docs/architecture.md §5, and the Alembic schema."""
 
 from __future__ import annotations
 

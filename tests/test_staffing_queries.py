@@ -1,4 +1,4 @@
-"""Staffing metrics of DESIGN §5.1 on the small hand-checked city (see tests/small_city.py)."""
+"""Staffing metrics of docs/metrics.md §3 on the small hand-checked city (see tests/small_city.py)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Every number is drawn from ``numpy.random.default_rng(seed)``, so one seed and scale give the
 same rows every time, and the data end at DEMO_LAST_MONTH, never at today's date. The figures
-are calibrated to the seed documents (DESIGN §5): 18 workers per 10,000 residents, 300–500
+are calibrated to the seed documents (docs/metrics.md §3–§5): 18 workers per 10,000 residents, 300–500
 households per grid, work items 165 → 56, forms 181 → 35 and so on.
 
 One module per thing made: names and boundaries (places), population, grids, staff,

@@ -16,7 +16,7 @@ from data_access.models import BURDEN_CATEGORIES
 
 @dataclass(frozen=True)
 class BurdenProfile:
-    """How one category starts in 2019 and falls at policy dates (seed figures of DESIGN §5.2)."""
+    """How one category starts in 2019 and falls at policy dates (seed figures of docs/metrics.md §4)."""
 
     baseline: tuple[float, float]
     end_ratio: tuple[float, float]

@@ -1,4 +1,4 @@
-"""Import of the monthly data files (DESIGN §9): templates, validation, all-or-nothing writes, audit.
+"""Import of the monthly data files (docs/metrics.md §6, docs/architecture.md §4): templates, validation, all-or-nothing writes, audit.
 
 No Streamlit here: the Data page and `python -m data_access import` both call run_import.
 """

@@ -1,4 +1,4 @@
-"""What each import file holds (DESIGN §3, §9): columns, Chinese template headers, types and keys."""
+"""What each import file holds (docs/metrics.md §1, §6): columns, Chinese template headers, types and keys."""
 
 from __future__ import annotations
 
@@ -78,11 +78,11 @@ assert tuple(FOUND_SOURCE_LABELS) == FOUND_SOURCES
 # The first cell of a template's example row starts with this; such rows are never imported.
 EXAMPLE_MARKERS = ("例：", "例:")
 
-# China's bounding box (DESIGN §9): coordinates outside it are a typo or a swapped lon/lat.
+# China's bounding box (docs/metrics.md §6): coordinates outside it are a typo or a swapped lon/lat.
 LON_RANGE = (73.0, 136.0)
 LAT_RANGE = (3.0, 54.0)
 
-# Headers that would carry personal data, which the database never stores (DESIGN §3).
+# Headers that would carry personal data, which the database never stores (docs/metrics.md §1).
 PERSONAL_HEADERS = frozenset(
     {"姓名", "身份证", "身份证号", "身份证号码", "手机", "手机号", "手机号码", "电话", "联系电话"}
     | {"name_of_person", "person_name", "id_number", "id_card", "phone", "mobile", "telephone"}
@@ -91,7 +91,7 @@ PERSONAL_HEADERS = frozenset(
 
 @dataclass(frozen=True)
 class Column:
-    """One column: English name (DESIGN §3), Chinese template header, type and constraints.
+    """One column: English name (docs/metrics.md §1), Chinese template header, type and constraints.
 
     kind is one of code, unit_code, scope, key, text, int, float, date, period, bool, choice,
     geometry.
@@ -457,7 +457,7 @@ SPECS: dict[str, TableSpec] = {
     )
 }
 
-# Dependency order of the writes (DESIGN §10): parents before children, boundaries last.
+# Dependency order of the writes (docs/metrics.md §6): parents before children, boundaries last.
 KIND_ORDER: tuple[str, ...] = (
     "districts",
     "streets",

@@ -1,4 +1,4 @@
-"""Every check of DESIGN §9, run before anything is written; each failure becomes a Problem."""
+"""Every check of docs/metrics.md §6, run before anything is written; each failure becomes a Problem."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Burden reduction (DESIGN §5.2): summed monthly series, baseline vs current, rebounds."""
+"""Burden reduction (docs/metrics.md §4): summed monthly series, baseline vs current, rebounds."""
 
 from __future__ import annotations
 
@@ -208,7 +208,7 @@ def _float_or_none(value: object) -> float | None:
 
 
 def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
-    """Communities and categories whose latest month ≤ as-of is a rebound (DESIGN §5.2), largest rise first."""
+    """Communities and categories whose latest month ≤ as-of is a rebound (docs/metrics.md §4), largest rise first."""
     latest = (
         select(
             BurdenRecord.community_code,

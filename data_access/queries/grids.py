@@ -1,4 +1,4 @@
-"""Grid coverage (DESIGN §5.3): staffing, size, households, party branches, space and reach."""
+"""Grid coverage (docs/metrics.md §5): staffing, size, households, party branches, space and reach."""
 
 from __future__ import annotations
 
@@ -328,7 +328,7 @@ def grid_coverage(
 def grid_coverage_by_unit(
     engine: Engine, scope: Scope, settings: Settings, level: str | None = None
 ) -> pd.DataFrame:
-    """Every grid-coverage figure of DESIGN §5.3 for each unit at `level` inside the scope."""
+    """Every grid-coverage figure of docs/metrics.md §5 for each unit at `level` inside the scope."""
     level = level or scope.breakdown_level
     counts = grid_counts_by_unit(engine, scope, settings, level)
     spatial = community_spatial_coverage(engine, scope, settings)

@@ -1,4 +1,4 @@
-"""Staffing metrics of DESIGN §5.1, computed in SQL per community and summed per unit."""
+"""Staffing metrics of docs/metrics.md §3, computed in SQL per community and summed per unit."""
 
 from __future__ import annotations
 
