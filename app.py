@@ -10,10 +10,12 @@ from dashboard.context import PageContext, set_page_context
 from dashboard.database import database_failed, open_database
 from dashboard.filters import (
     area_filters,
+    breadcrumb,
+    go_to_pending_page,
     language_switch,
     month_options,
     read_language_from_url,
-    read_url_once,
+    read_url,
     show_url_notices,
     write_url,
 )
@@ -33,8 +35,9 @@ report = is_report()  # read before the filters rewrite the URL
 read_language_from_url()
 language_switch(settings.default_language)
 # Navigation first, so that a first start building the demo shows the right menu meanwhile.
-page = st.navigation(
-    [
+sections: dict[str, list] = {}
+for index, spec in enumerate(PAGES):
+    sections.setdefault(t(f"section.{spec.section}") if spec.section else "", []).append(
         st.Page(
             spec.path,
             title=t(spec.title_key),
@@ -42,15 +45,17 @@ page = st.navigation(
             url_path=spec.url_path,
             default=index == 0,
         )
-        for index, spec in enumerate(PAGES)
-    ]
+    )
+page = st.navigation(sections)
+go_to_pending_page(
+    {each.url_path: each for pages in sections.values() for each in pages}, page.url_path
 )
 
 try:
     database = open_database()
     units = cached.units(database.url)
     months = month_options(*cached.data_months(database.url))
-    read_url_once(units, months)
+    read_url(units, months)
 
     st.sidebar.header(t("filter.title"))
     scope = area_filters(units, months)
@@ -70,6 +75,8 @@ try:
     else:
         report_buttons(page.url_path, context.file_stem(page.url_path or PAGES[0].url_path))
     show_url_notices()
+    if not report:
+        breadcrumb(context, page.url_path or PAGES[0].url_path)
     try:
         page.run()
     finally:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.context import PageContext
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, fmt_month, t
 from data_access.scope import (
     AREA_LEVELS,
@@ -16,6 +18,7 @@ from data_access.scope import (
     add_months,
     ancestors,
     consistent_area,
+    level_of_code,
     month_end,
 )
 
@@ -23,6 +26,8 @@ AREA_KEYS = AREA_LEVELS
 URL_KEYS = (*AREA_KEYS, "month", "lang")
 _URL_READ = "_url_read"
 _URL_NOTICES = "_url_notices"
+_URL_WRITTEN = "_url_written"
+_PENDING_PAGE = "_pending_page"
 
 
 def month_options(first: dt.date | None, last: dt.date | None) -> list[str]:
@@ -68,14 +73,28 @@ def validated_url_state(
     return state, rejected
 
 
-def read_url_once(units: pd.DataFrame, months: list[str]) -> None:
-    """On a session's first run, takes the filters from the URL; unknown values become a notice."""
-    if st.session_state.get(_URL_READ):
+def _url_changed_outside() -> bool:
+    """True when the URL holds filters this session did not write: a first visit by link, the
+    browser's back or forward button, or an edited address. A switch between pages in the menu
+    arrives with no filters at all and keeps the session's."""
+    params = st.query_params.to_dict()
+    return bool(params) and params != st.session_state.get(_URL_WRITTEN)
+
+
+def read_url(units: pd.DataFrame, months: list[str]) -> None:
+    """Takes the filters from the URL on a session's first run and whenever the URL changed
+    outside the app (browser back, a pasted link); unknown values become a notice."""
+    first = not st.session_state.get(_URL_READ)
+    if not first and not _url_changed_outside():
         return
     st.session_state[_URL_READ] = True
     params = {key: st.query_params.get(key, "") for key in URL_KEYS}
     state, rejected = validated_url_state(params, units, months)
     state.pop("lang", None)  # taken earlier by read_language_from_url, before the switch is drawn
+    if not first:  # going back to a wider scope forgets the narrower filters
+        for key in AREA_KEYS:
+            if key not in state:
+                _unset(key)
     for key, value in state.items():
         st.session_state[key] = value
     st.session_state[_URL_NOTICES] = rejected
@@ -83,7 +102,8 @@ def read_url_once(units: pd.DataFrame, months: list[str]) -> None:
 
 def read_language_from_url() -> None:
     """The language must be known before anything is drawn, so it is read from the URL first."""
-    if "lang" not in st.session_state and st.query_params.get("lang") in LANGUAGES:
+    wanted = st.query_params.get("lang")
+    if wanted in LANGUAGES and ("lang" not in st.session_state or _url_changed_outside()):
         st.session_state["lang"] = st.query_params["lang"]
 
 
@@ -179,14 +199,55 @@ def write_url() -> None:
     }
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
+    st.session_state[_URL_WRITTEN] = wanted
 
 
-def drill_down(code: str) -> None:
-    """Sets the filters to the unit `code` (called from a widget callback, before the rerun)."""
-    from dashboard.context import page_context
+def drill_to(code: str | None, page: str | None = None) -> None:
+    """Makes the unit `code` the scope (None: the whole city), from a widget callback before
+    the rerun. A community, or a grid, opens the community's profile unless `page` names another
+    page (a url_path); the URL follows on the rerun, so the browser's back button returns.
 
-    for key, value in filter_state_for(code, page_context().units).items():
+    Every drill-down of the app goes through here: ranking rows, chart bars, alert rows, map
+    features and the breadcrumb.
+    """
+    # No page context here: callbacks run before app.py, and the sidebar checks the codes.
+    chain = ancestors(code) if code else {}
+    for key in AREA_KEYS:
+        value = chain.get(key)
         if value is None:
             _unset(key)
         else:
             st.session_state[key] = value
+    if page is None and code is not None and level_of_code(code) in ("community", "grid"):
+        page = "profile"
+    if page is not None:
+        st.session_state[_PENDING_PAGE] = page
+
+
+def go_to_pending_page(pages: Mapping[str, object], current: str) -> None:
+    """Switches to the page a drill-down asked for (st.switch_page does not work in callbacks)."""
+    wanted = st.session_state.pop(_PENDING_PAGE, None)
+    if wanted in pages and wanted != current:
+        st.switch_page(pages[wanted])  # type: ignore[arg-type]
+
+
+def breadcrumb(context: PageContext, url_path: str) -> None:
+    """全市 › 东湖区 › 晨新街道 › 紫薇坊社区: each step up is one click on this page; on the
+    profile, every step leads to the Overview at that scope."""
+    scope = context.scope
+    chain = [None, *ancestors(scope.code).values()] if scope.code else [None]
+    on_profile = url_path == "profile"
+    target = "overview" if on_profile else None
+    row = st.container(horizontal=True, gap="small", key="breadcrumb")
+    for index, code in enumerate(chain):
+        last = index == len(chain) - 1 and not on_profile
+        if index:
+            row.text("›")
+        row.button(
+            context.unit_name(code),
+            key=f"breadcrumb_{index}",
+            type="tertiary",
+            disabled=last,
+            on_click=drill_to,
+            args=(code, target or url_path),
+        )

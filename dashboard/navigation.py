@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The section of the menu a page is in: the leader's pages first, without a heading, then 管理.
+MAIN_SECTION = ""
+ADMIN_SECTION = "admin"
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -11,12 +15,13 @@ class PageSpec:
     title_key: str
     icon: str
     url_path: str
+    section: str = MAIN_SECTION
 
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
     PageSpec("pages/staffing.py", "page.staffing", ":material/groups:", "staffing"),
-    PageSpec("pages/data.py", "page.data", ":material/upload_file:", "data"),
-    PageSpec("pages/grids.py", "page.grids", ":material/map:", "grids"),
     PageSpec("pages/burden.py", "page.burden", ":material/trending_down:", "burden"),
+    PageSpec("pages/grids.py", "page.grids", ":material/map:", "grids"),
+    PageSpec("pages/data.py", "page.data", ":material/upload_file:", "data", ADMIN_SECTION),
 )

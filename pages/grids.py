@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import cached
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
-from dashboard.filters import drill_down
+from dashboard.filters import drill_to
 from dashboard.grid_map import community_values, grid_map
 from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, labeller, t
 from dashboard.map_data import DETAIL_LEVELS
@@ -84,7 +84,7 @@ def _drill_from_map(key: str) -> None:
             # A grid, gap or facility names its community; a community is its own code.
             target = item.get("drill") or item.get("code")
             if target:
-                drill_down(str(target))
+                drill_to(str(target))
                 return
 
 
@@ -120,7 +120,7 @@ def units_section(context: PageContext) -> None:
 def _drill_to_selected(table_key: str, codes: list[str]) -> None:
     rows = st.session_state[table_key].selection.rows
     if rows and rows[0] < len(codes):
-        drill_down(codes[rows[0]])
+        drill_to(codes[rows[0]])
 
 
 def grids_of_community(context: PageContext) -> None:

@@ -17,7 +17,7 @@ from dashboard.components import (
     stop_if_empty,
 )
 from dashboard.context import PageContext, page_context
-from dashboard.filters import drill_down
+from dashboard.filters import drill_to
 from dashboard.i18n import fmt_decimal, fmt_exact, fmt_int, fmt_pct, labeller, t
 from dashboard.tables import table_with_downloads
 from data_access.queries.burden import reduction_of
@@ -147,7 +147,7 @@ def _drill_to_selected(table_key: str, codes: list[str]) -> None:
     """Callback of the ranking table: the selected unit becomes the scope."""
     rows = st.session_state[table_key].selection.rows
     if rows and rows[0] < len(codes):
-        drill_down(codes[rows[0]])
+        drill_to(codes[rows[0]])
 
 
 RANKING_COLUMNS = [
