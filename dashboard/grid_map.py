@@ -56,6 +56,7 @@ def grid_map(
     text: Text,
     values: pd.DataFrame | None = None,
     metric: str = "staffed_rate",
+    language: str = "zh",
 ) -> GridMap:
     """The deck and legend of the scope; values and metric colour communities above street scope."""
     tooltip = None
@@ -65,7 +66,7 @@ def grid_map(
         layers, legend = _choropleth(map_data, settings, text, values, metric)
         tooltip = community_tooltip(metric, text)
     view = fit_view(map_data.bounds)
-    return GridMap(build_deck(layers, view, settings.basemap, tooltip), legend)
+    return GridMap(build_deck(layers, view, settings, tooltip, language), legend)
 
 
 def _choropleth(

@@ -21,6 +21,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from dashboard.coordinates import shift_xy
+from data_access.settings import Settings
 
 Text = Callable[..., str]  # t(key, **values) of dashboard.i18n, or translate bound to a language
 Colour = list[int]
@@ -495,36 +496,60 @@ def grid_layers(
     ]
 
 
-def xyz_style_url(template: str) -> str:
-    """A MapLibre style with one raster source of XYZ tiles, as a data: URL (no style server needed)."""
-    style = {
-        "version": 8,
-        "sources": {"tiles": {"type": "raster", "tiles": [template], "tileSize": 256}},
-        "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}],
-    }
+TIANDITU_TILES = (
+    "https://t{server}.tianditu.gov.cn/DataServer?T={layer}_w&x={{x}}&y={{y}}&l={{z}}&tk={key}"
+)
+# 天地图's vector map, and its labels in the UI language (cva Chinese, eva English).
+TIANDITU_LAYERS = {"zh": ("vec", "cva"), "en": ("vec", "eva")}
+
+
+def xyz_style_url(*templates: str | list[str]) -> str:
+    """A MapLibre style of raster XYZ sources drawn in order, as a data: URL (no style server needed).
+
+    Each source is one URL template or a list of the same tiles on several servers.
+    """
+    sources, layers = {}, []
+    for index, template in enumerate(templates):
+        tiles = template if isinstance(template, list) else [template]
+        sources[f"tiles{index}"] = {"type": "raster", "tiles": tiles, "tileSize": 256}
+        layers.append({"id": f"tiles{index}", "type": "raster", "source": f"tiles{index}"})
+    style = {"version": 8, "sources": sources, "layers": layers}
     return "data:application/json," + urllib.parse.quote(json.dumps(style, separators=(",", ":")))
 
 
-def basemap_options(basemap: str) -> dict[str, object]:
-    """pydeck Deck arguments for the basemap setting: carto, none, or an XYZ tile URL template."""
+def tianditu_tiles(layer: str, key: str) -> list[str]:
+    """The XYZ templates of one 天地图 layer on its eight servers t0–t7."""
+    quoted = urllib.parse.quote(key.strip(), safe="")
+    return [TIANDITU_TILES.format(server=n, layer=layer, key=quoted) for n in range(8)]
+
+
+def basemap_options(
+    basemap: str, tianditu_key: str = "", language: str = "zh"
+) -> dict[str, object]:
+    """pydeck Deck arguments for the basemap setting: none, carto, tianditu or an XYZ URL template."""
     if basemap == "none":
         # No provider and pydeck's default style placeholder: Streamlit draws no basemap at all.
         return {"map_provider": None}
     if basemap == "carto":
         return {"map_provider": "carto", "map_style": "light"}
+    if basemap == "tianditu":
+        layers = TIANDITU_LAYERS.get(language, TIANDITU_LAYERS["zh"])
+        style = xyz_style_url(*(tianditu_tiles(layer, tianditu_key) for layer in layers))
+        return {"map_provider": "maplibre", "map_style": style}
     return {"map_provider": "maplibre", "map_style": xyz_style_url(basemap)}
 
 
 def build_deck(
     layers: list[pdk.Layer],
     view: pdk.ViewState,
-    basemap: str,
+    settings: Settings,
     tooltip: dict[str, object] | None = None,
+    language: str = "zh",
 ) -> CompactDeck:
     """The deck; the default tooltip shows each object's own `tooltip` text."""
     return CompactDeck(
         layers=layers,
         initial_view_state=view,
         tooltip=tooltip or TOOLTIP,
-        **basemap_options(basemap),  # type: ignore[arg-type]
+        **basemap_options(settings.basemap, settings.tianditu_key, language),  # type: ignore[arg-type]
     )

@@ -82,8 +82,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "basemap",
-        "carto",
-        "Map background: carto (online), an XYZ tile URL with {z} {x} {y}, or none (intranet: no request).",
+        "none",
+        "Map background: none (outlines on a plain background: no request leaves the server), an "
+        "internal XYZ tile URL with {z} {x} {y}, tianditu (天地图, needs tianditu_key) or carto (online).",
+    ),
+    Setting(
+        "tianditu_key",
+        "",
+        "The 天地图 API key (tk) of this deployment, used when basemap is tianditu.",
     ),
     Setting(
         "coordinate_system",
@@ -187,6 +193,7 @@ class Settings:
     walk_radius_m: float
     sliver_width_m: float
     basemap: str
+    tianditu_key: str
     coordinate_system: str
     cache_ttl_seconds: int
     statement_timeout_seconds: int
@@ -230,7 +237,9 @@ def load_settings(
     unknown = set(from_file) - set(_BY_NAME)
     if unknown:
         raise ValueError(f"unknown settings in {secrets_file.name}: {', '.join(sorted(unknown))}")
-    _check_map_settings(str(values["basemap"]), str(values["coordinate_system"]))
+    _check_map_settings(
+        str(values["basemap"]), str(values["coordinate_system"]), str(values["tianditu_key"])
+    )
     _check_time_zone(str(values["time_zone"]))
     return Settings(**values)  # type: ignore[arg-type]
 
@@ -248,10 +257,19 @@ def _check_time_zone(name: str) -> None:
         ) from exc
 
 
-def _check_map_settings(basemap: str, coordinate_system: str) -> None:
-    """ValueError for a basemap that is neither carto, none nor an XYZ URL, or an unknown system."""
+def _check_map_settings(basemap: str, coordinate_system: str, tianditu_key: str) -> None:
+    """ValueError for an unknown basemap or coordinate system, or 天地图 without its key."""
     if coordinate_system not in COORDINATE_SYSTEMS:
         raise ValueError(f"setting coordinate_system: {coordinate_system!r} is not wgs84 or gcj02")
+    if basemap == "tianditu":
+        if not tianditu_key.strip():
+            raise ValueError("setting basemap: tianditu needs the key in setting tianditu_key")
+        if coordinate_system != "wgs84":
+            # 天地图 draws in CGCS2000, which agrees with WGS-84 to well under a metre.
+            raise ValueError(
+                "setting coordinate_system: 天地图 tiles are wgs84 (CGCS2000), not gcj02"
+            )
+        return
     if basemap in ("carto", "none"):
         return
     is_xyz = basemap.startswith(("http://", "https://")) and all(
@@ -259,7 +277,8 @@ def _check_map_settings(basemap: str, coordinate_system: str) -> None:
     )
     if not is_xyz:
         raise ValueError(
-            f"setting basemap: {basemap!r} is not carto, none or a tile URL with {{z}} {{x}} {{y}}"
+            f"setting basemap: {basemap!r} is not none, carto, tianditu "
+            "or a tile URL with {z} {x} {y}"
         )
 
 

@@ -10,7 +10,7 @@ from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_to
 from dashboard.grid_map import community_values, grid_map
-from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, labeller, t
+from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, labeller, t
 from dashboard.map_data import DETAIL_LEVELS
 from dashboard.map_layers import MAP_HEIGHT_PX, MAP_METRICS, grid_status
 from dashboard.tables import table_with_downloads
@@ -46,7 +46,7 @@ def map_section(context: PageContext) -> None:
         return
     detail = scope.level in DETAIL_LEVELS
     if detail:
-        drawn = grid_map(map_data, settings, t)
+        drawn = grid_map(map_data, settings, t, language=current_language())
     else:
         metric = st.selectbox(
             t("grids.map_metric"),
@@ -58,7 +58,7 @@ def map_section(context: PageContext) -> None:
             cached.grid_coverage_by_level(context.url, scope, settings, "community"),
             cached.staffing_by_level(context.url, scope, settings, "community"),
         )
-        drawn = grid_map(map_data, settings, t, values, metric)
+        drawn = grid_map(map_data, settings, t, values, metric, current_language())
     key = f"grids_map_{scope.code or 'city'}"
     st.pydeck_chart(
         drawn.deck,
@@ -69,7 +69,7 @@ def map_section(context: PageContext) -> None:
     )
     st.html(drawn.legend)
     notes = [t("grids.map_hint.detail" if detail else "grids.map_hint.choropleth")]
-    basemap = settings.basemap if settings.basemap in ("carto", "none") else "xyz"
+    basemap = settings.basemap if settings.basemap in ("carto", "none", "tianditu") else "xyz"
     notes.append(t(f"grids.basemap.{basemap}"))
     if settings.coordinate_system == "gcj02":
         notes.append(t("grids.coordinates.gcj02"))

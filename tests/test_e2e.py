@@ -31,6 +31,7 @@ from data_access.scope import Scope, month_end
 from data_access.settings import get_settings
 
 READY = ".st-key-page_ready"
+MAP_VARIABLES = ("DASHBOARD_BASEMAP", "DASHBOARD_TIANDITU_KEY", "DASHBOARD_COORDINATE_SYSTEM")
 SCOPES = {
     "city": {},
     "district": {"district": "990102"},
@@ -62,7 +63,9 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> str:
 def app_url(demo_file: str) -> Iterator[str]:
     if chromium_path() is None:
         _no_browser()
-    with running_app(dict(os.environ, DATABASE_URL=demo_file)) as base:
+    # Default map settings: the tests below check that no request leaves the app.
+    environ = {k: v for k, v in os.environ.items() if k not in MAP_VARIABLES}
+    with running_app(dict(environ, DATABASE_URL=demo_file)) as base:
         yield base
 
 
@@ -87,10 +90,22 @@ def page(browser):
 def open_view(page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector(READY, state="attached", timeout=120_000)
-    # The default online basemap cannot load here, so the network never goes idle on the map.
+    # An online basemap (not the default) cannot load here, so the network would never go idle.
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_load_state("networkidle", timeout=5000)
     page.wait_for_timeout(500)
+
+
+def record_outside_requests(page, base: str) -> list[str]:
+    """A list that fills with every URL the page asks for from a host other than the app."""
+    outside: list[str] = []
+
+    def note(request) -> None:
+        if not request.url.startswith((base + "/", "data:", "blob:")):
+            outside.append(request.url)
+
+    page.on("request", note)
+    return outside
 
 
 def query(params: dict[str, str]) -> str:
@@ -100,9 +115,11 @@ def query(params: dict[str, str]) -> str:
 @pytest.mark.parametrize("level", SCOPES)
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
-def test_every_page_draws_without_errors(spec, lang, level, app_url, page):
+def test_every_page_draws_without_errors_or_outside_requests(spec, lang, level, app_url, page):
+    outside = record_outside_requests(page, app_url)
     open_view(page, f"{app_url}/{spec.url_path}?{query({'lang': lang, **SCOPES[level]})}")
     assert page.locator('[data-testid="stException"]').count() == 0
+    assert outside == [], "an intranet server would wait for these"
     title = load_catalog(lang)[spec.title_key]
     assert page.locator("h1").first.inner_text().strip() == title
     charts = page.evaluate(

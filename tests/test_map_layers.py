@@ -152,30 +152,50 @@ def test_gcj02_setting_shifts_every_coordinate_sent(grid_city, settings):
     assert (facility["lon"], facility["lat"]) == pytest.approx((lon[0], lat[0]))
 
 
-def test_basemap_none_requests_nothing(grid_city, settings):
+def test_basemap_none_is_the_default_and_requests_nothing(grid_city, settings):
+    assert settings.basemap == "none"
     data = load_map_data(grid_city, Scope("990201001", AS_OF), settings)
-    offline = dataclasses.replace(settings, basemap="none")
-    spec = json.loads(grid_map(data, offline, EN).deck.to_json())
+    spec = json.loads(grid_map(data, settings, EN).deck.to_json())
     assert spec["mapStyle"] == "__MAP_STYLE__"  # Streamlit's marker for no basemap at all
     assert "mapProvider" not in spec
     assert "TileLayer" not in json.dumps(spec)
     assert "http" not in json.dumps(spec)
 
 
+def _style(spec: dict) -> dict:
+    prefix = "data:application/json,"
+    assert spec["mapStyle"].startswith(prefix)
+    return json.loads(urllib.parse.unquote(spec["mapStyle"][len(prefix) :]))
+
+
 def test_online_and_custom_tile_basemaps(grid_city, settings):
     data = load_map_data(grid_city, Scope("990201001", AS_OF), settings)
-    carto = json.loads(grid_map(data, settings, EN).deck.to_json())
+    online = dataclasses.replace(settings, basemap="carto")
+    carto = json.loads(grid_map(data, online, EN).deck.to_json())
     assert carto["mapProvider"] == "carto"
     assert carto["mapStyle"].startswith("https://basemaps.cartocdn.com/")
     template = "https://tiles.example.internal/{z}/{x}/{y}.png"
     custom = dataclasses.replace(settings, basemap=template)
     spec = json.loads(grid_map(data, custom, EN).deck.to_json())
     assert spec["mapProvider"] == "maplibre"
-    prefix = "data:application/json,"
-    assert spec["mapStyle"].startswith(prefix)
-    style = json.loads(urllib.parse.unquote(spec["mapStyle"][len(prefix) :]))
-    assert style["sources"]["tiles"] == {"type": "raster", "tiles": [template], "tileSize": 256}
+    style = _style(spec)
+    assert style["sources"]["tiles0"] == {"type": "raster", "tiles": [template], "tileSize": 256}
     assert [layer["type"] for layer in style["layers"]] == ["raster"]
+
+
+def test_tianditu_basemap_with_labels_in_the_ui_language(grid_city, settings):
+    data = load_map_data(grid_city, Scope("990201001", AS_OF), settings)
+    tianditu = dataclasses.replace(settings, basemap="tianditu", tianditu_key="abc 123")
+    for language, labels in (("zh", "cva_w"), ("en", "eva_w")):
+        spec = json.loads(grid_map(data, tianditu, EN, language=language).deck.to_json())
+        style = _style(spec)
+        vector, names = style["sources"]["tiles0"]["tiles"], style["sources"]["tiles1"]["tiles"]
+        assert vector[0] == (
+            "https://t0.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk=abc%20123"
+        )
+        assert [url[:10] for url in vector] == [f"https://t{n}" for n in range(8)]
+        assert all(f"T={labels}&" in url for url in names)
+        assert [layer["source"] for layer in style["layers"]] == ["tiles0", "tiles1"]
 
 
 def test_metric_classes_and_missing_values():
@@ -236,3 +256,11 @@ def test_map_settings_are_checked():
         )
     with pytest.raises(ValueError, match="coordinate_system"):
         load_settings(environ={"DASHBOARD_COORDINATE_SYSTEM": "bd09"}, secrets_file=no_file)
+    with pytest.raises(ValueError, match="tianditu_key"):
+        load_settings(environ={"DASHBOARD_BASEMAP": "tianditu"}, secrets_file=no_file)
+    keyed = {"DASHBOARD_BASEMAP": "tianditu", "DASHBOARD_TIANDITU_KEY": "k"}
+    assert load_settings(environ=keyed, secrets_file=no_file).tianditu_key == "k"
+    with pytest.raises(ValueError, match="gcj02"):
+        load_settings(
+            environ={**keyed, "DASHBOARD_COORDINATE_SYSTEM": "gcj02"}, secrets_file=no_file
+        )
