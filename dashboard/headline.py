@@ -145,7 +145,7 @@ def headline_sentences(facts: HeadlineFacts, language: str) -> list[str]:
     if facts.unstaffed_grids:
         parts.append(say("unstaffed", n=formatting.integer(facts.unstaffed_grids)))
     sentences.append(say("join").join(parts) + say("end"))
-    return sentences
+    return [sentence[:1].upper() + sentence[1:] for sentence in sentences]
 
 
 def facts_for(engine: Engine, scope: Scope, scope_name: str, settings: Settings) -> HeadlineFacts:
