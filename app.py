@@ -53,6 +53,7 @@ go_to_pending_page(
 
 try:
     database = open_database()
+    cached.follow_data_version(database.url, settings)
     units = cached.units(database.url)
     months = month_options(*cached.data_months(database.url))
     read_url(units, months)

@@ -1,8 +1,15 @@
-"""Cached reads for the pages: each wrapper takes the database URL and plain values, never globals."""
+"""Cached reads for the pages: each wrapper takes the database URL and plain values, never globals.
+
+Results are kept until the data change: every run asks (at most every `data_check_seconds`) for
+the latest accepted import, and a new one empties the cache of this process and warms the main
+views again in the background (docs/architecture.md, caching).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 
 import pandas as pd
 import streamlit as st
@@ -10,108 +17,110 @@ import streamlit as st
 from dashboard.map_data import MapData, load_map_data
 from data_access.db import get_engine
 from data_access.queries import burden, grids, hierarchy, imports, staffing
-from data_access.scope import CODE_LENGTH, Scope
+from data_access.scope import CODE_LENGTH, Scope, month_end
 from data_access.settings import Settings, get_settings
 
-TTL = get_settings().cache_ttl_seconds
+CHECK_SECONDS = get_settings().data_check_seconds
+KEPT = 256  # results per function; the oldest go first
+_log = logging.getLogger(__name__)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def units(url: str) -> pd.DataFrame:
     return hierarchy.units(get_engine(url))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def data_months(url: str) -> tuple[dt.date | None, dt.date | None]:
     return hierarchy.data_months(get_engine(url))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def staffing_total(url: str, scope: Scope, settings: Settings) -> pd.Series:
     return staffing.staffing_total(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def staffing_by_unit(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return staffing.staffing_by_unit(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def communities_far_below(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return staffing.communities_far_below(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def grid_staffing_total(url: str, scope: Scope) -> pd.Series:
     return grids.grid_staffing_total(get_engine(url), scope)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def grid_staffing_by_unit(url: str, scope: Scope) -> pd.DataFrame:
     return grids.grid_staffing_by_unit(get_engine(url), scope)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def unstaffed_grids(url: str, scope: Scope) -> pd.DataFrame:
     return grids.unstaffed_grids(get_engine(url), scope)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def burden_series(url: str, scope: Scope, categories: tuple[str, ...]) -> pd.DataFrame:
     return burden.monthly_series(get_engine(url), scope, categories)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def community_rebounds(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return burden.community_rebounds(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def grid_list(url: str, scope: Scope) -> pd.DataFrame:
     return grids.grid_list(get_engine(url), scope)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def certificate_counts(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return staffing.certificate_counts(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def age_structure(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return staffing.age_structure(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def uncertified_under_40(url: str, scope: Scope, settings: Settings) -> int:
     return staffing.uncertified_under_40(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def staffing_trend(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return staffing.monthly_trend(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def import_history(url: str, limit: int) -> pd.DataFrame:
     return imports.import_history(get_engine(url), limit)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def grid_counts_total(url: str, scope: Scope, settings: Settings) -> pd.Series:
     return grids.grid_counts_total(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def community_spatial_coverage(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return grids.community_spatial_coverage(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def grid_service_reach(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return grids.grid_service_reach(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def grid_coverage_by_level(url: str, scope: Scope, settings: Settings, level: str) -> pd.DataFrame:
     counts = grids.grid_counts_by_unit(get_engine(url), scope, settings, level)
     spatial = community_spatial_coverage(url, scope, settings)
@@ -119,7 +128,7 @@ def grid_coverage_by_level(url: str, scope: Scope, settings: Settings, level: st
     return grids.grid_coverage(counts, spatial, reach, CODE_LENGTH[level])
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def grid_coverage_total(url: str, scope: Scope, settings: Settings) -> pd.Series:
     counts = grid_counts_total(url, scope, settings).to_frame().T
     spatial = community_spatial_coverage(url, scope, settings)
@@ -127,21 +136,67 @@ def grid_coverage_total(url: str, scope: Scope, settings: Settings) -> pd.Series
     return grids.grid_coverage(counts, spatial, reach, None).iloc[0]
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def size_outliers(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return grids.size_outliers(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def staffing_by_level(url: str, scope: Scope, settings: Settings, level: str) -> pd.DataFrame:
     return staffing.staffing_by_unit(get_engine(url), scope, settings, level=level)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def grid_map_data(url: str, scope: Scope, settings: Settings) -> MapData:
     return load_map_data(get_engine(url), scope, settings)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=KEPT, show_spinner=False)
 def burden_unit_series(url: str, scope: Scope, level: str) -> pd.DataFrame:
     return burden.unit_series(get_engine(url), scope, level)
+
+
+@st.cache_data(ttl=CHECK_SECONDS, show_spinner=False)
+def data_version(url: str) -> int:
+    return imports.data_version(get_engine(url))
+
+
+_seen_versions: dict[str, int] = {}
+_seen_lock = threading.Lock()
+
+
+def follow_data_version(url: str, settings: Settings) -> None:
+    """Empties the cache when an import, in any process, changed the data; then warms it."""
+    version = data_version(url)
+    with _seen_lock:
+        previous = _seen_versions.get(url)
+        _seen_versions[url] = version
+    if previous == version:
+        return
+    if previous is not None:
+        st.cache_data.clear()
+    if settings.cache_warm:
+        threading.Thread(target=warm, args=(url, settings), name="cache-warm", daemon=True).start()
+
+
+def warm(url: str, settings: Settings) -> None:
+    """Computes the views a leader opens first: the city and each district, latest month."""
+    try:
+        _first, last = data_months(url)
+        if last is None:
+            return
+        table = units(url)
+        codes = [None, *table.loc[table["level"] == "district", "code"]]
+        for code in codes:
+            scope = Scope(code, month_end(last))
+            for at in (scope, scope.year_earlier()):
+                staffing_total(url, at, settings)
+                grid_staffing_total(url, at)
+            staffing_by_unit(url, scope, settings)
+            grid_staffing_by_unit(url, scope)
+            burden_series(url, scope, settings.main_categories)
+            communities_far_below(url, scope, settings)
+            community_rebounds(url, scope, settings)
+            unstaffed_grids(url, scope)
+    except Exception:  # a warm-up must never take the app down; the page computes it anyway
+        _log.exception("warming the cache failed")

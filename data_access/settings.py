@@ -97,9 +97,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Coordinates of the basemap tiles: wgs84, or gcj02 for AMap/Tencent tiles (geometry is shifted).",
     ),
     Setting(
-        "cache_ttl_seconds",
-        300,
-        "How long query results are cached in the app before the database is asked again.",
+        "data_check_seconds",
+        10,
+        "How often each app process asks for the latest accepted import; when it changed, the "
+        "process drops its cached results (they are kept until then, however old).",
+    ),
+    Setting(
+        "cache_warm",
+        True,
+        "After a start and after every import, compute the city's and each district's views of "
+        "the latest month in the background, so that no leader waits for a first run.",
     ),
     Setting(
         "statement_timeout_seconds",
@@ -195,7 +202,8 @@ class Settings:
     basemap: str
     tianditu_key: str
     coordinate_system: str
-    cache_ttl_seconds: int
+    data_check_seconds: int
+    cache_warm: bool
     statement_timeout_seconds: int
     connect_timeout_seconds: int
     pool_size: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
@@ -15,6 +16,10 @@ from data_access.settings import Settings, load_settings
 from tests.backends import BACKENDS, Databases, require
 from tests.grid_city import build_grid_city
 from tests.small_city import build_small_city
+
+# No background warm-up threads in tests: they would hold connections to databases the
+# fixtures drop. tests/test_cache.py turns it on where it is tested.
+os.environ.setdefault("DASHBOARD_CACHE_WARM", "0")
 
 _labels = count(1)
 

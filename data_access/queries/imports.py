@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from data_access.db import read_frame
 from data_access.models import ImportBatch
@@ -26,3 +26,11 @@ def import_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
         .limit(limit)
     )
     return read_frame(engine, statement)
+
+
+def data_version(engine: Engine) -> int:
+    """The id of the latest accepted import (0 for none): it changes whenever the data do."""
+    statement = select(func.coalesce(func.max(ImportBatch.id), 0)).where(
+        ImportBatch.status == "accepted"
+    )
+    return int(read_frame(engine, statement).iloc[0, 0])
