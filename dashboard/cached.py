@@ -156,6 +156,11 @@ def burden_unit_series(url: str, scope: Scope, level: str) -> pd.DataFrame:
     return burden.unit_series(get_engine(url), scope, level)
 
 
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def population_history(url: str, scope: Scope) -> pd.DataFrame:
+    return staffing.population_by_year(get_engine(url), scope)
+
+
 @st.cache_data(ttl=CHECK_SECONDS, show_spinner=False)
 def data_version(url: str) -> int:
     return imports.data_version(get_engine(url))

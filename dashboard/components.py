@@ -39,6 +39,7 @@ class Kpi:
     delta_fmt: Callable[[float], str] | None = None
     higher_is_better: bool | None = True  # None: a change is neither good nor bad
     help: str | None = None
+    compared_with: str | None = None  # what the change is against; default a year earlier
 
     def change(self) -> float | None:
         """Value minus the value a year earlier, when both are known and a change is shown."""
@@ -95,7 +96,9 @@ def kpi_row(kpis: list[Kpi], columns: int = 4) -> None:
                 kpi.label,
                 kpi.fmt(kpi.value),
                 delta=delta,
-                delta_description=None if change is None else t("kpi.vs_year_earlier"),
+                delta_description=None
+                if change is None
+                else kpi.compared_with or t("kpi.vs_year_earlier"),
                 delta_color=_delta_colour(kpi, unchanged),
                 delta_arrow="off" if unchanged else "auto",
                 help=kpi.help,

@@ -24,7 +24,10 @@ from data_access.scope import (
 
 AREA_KEYS = AREA_LEVELS
 URL_KEYS = (*AREA_KEYS, "month", "lang")
+# Inputs of a page that its printed report repeats in the URL; the page checks them itself.
+PAGE_INPUT_KEYS = ("plan_posts", "plan_rule", "plan_departures", "plan_growth", "plan_surplus")
 _URL_READ = "_url_read"
+_URL_INPUTS = "_url_inputs"
 _URL_NOTICES = "_url_notices"
 _URL_WRITTEN = "_url_written"
 _PENDING_PAGE = "_pending_page"
@@ -98,6 +101,21 @@ def read_url(units: pd.DataFrame, months: list[str]) -> None:
     for key, value in state.items():
         st.session_state[key] = value
     st.session_state[_URL_NOTICES] = rejected
+    st.session_state[_URL_INPUTS] = {
+        key: st.query_params[key] for key in PAGE_INPUT_KEYS if st.query_params.get(key)
+    }
+
+
+def url_inputs() -> dict[str, str]:
+    """The page inputs the session's first URL held (unchecked text), given out once."""
+    return st.session_state.pop(_URL_INPUTS, None) or {}
+
+
+def url_value(value: object) -> str:
+    """A page input as URL text: booleans as 1 or 0."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 def read_language_from_url() -> None:

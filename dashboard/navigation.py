@@ -21,6 +21,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
     PageSpec("pages/staffing.py", "page.staffing", ":material/groups:", "staffing"),
+    PageSpec("pages/planner.py", "page.planner", ":material/calculate:", "planner"),
     PageSpec("pages/burden.py", "page.burden", ":material/trending_down:", "burden"),
     PageSpec("pages/grids.py", "page.grids", ":material/map:", "grids"),
     PageSpec("pages/data.py", "page.data", ":material/upload_file:", "data", ADMIN_SECTION),

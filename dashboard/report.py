@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard.context import PageContext
-from dashboard.filters import URL_KEYS
+from dashboard.filters import PAGE_INPUT_KEYS, URL_KEYS, url_value
 from dashboard.i18n import current_language, t
 from dashboard.snapshot import chromium_path, render, view_url
 
@@ -60,6 +60,13 @@ def report_buttons(url_path: str, file_stem: str) -> None:
         st.sidebar.caption(t("report.no_chromium"))
         return
     params = {key: str(st.session_state[key]) for key in URL_KEYS if st.session_state.get(key)}
+    params.update(
+        {
+            key: url_value(st.session_state[key])
+            for key in PAGE_INPUT_KEYS
+            if key in st.session_state
+        }
+    )
     url = view_url(_own_base_url(), url_path, params)
     row = st.sidebar.container(horizontal=True)
     for fmt, mime, icon in (

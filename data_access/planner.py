@@ -293,3 +293,21 @@ def make_plan(
             projected, counted_start, required_headcount(projected, settings), settings
         ),
     )
+
+
+def plan_by_unit(communities: pd.DataFrame, code_length: int) -> pd.DataFrame:
+    """The plan summed per unit (code prefix): gap before, posts, the gap they close, what is left.
+
+    `closed` is the part of the gap the posts fill; `beyond` the posts above the gaps (surplus
+    spread by population). Units in code order.
+    """
+    frame = communities.assign(code=communities["code"].str[:code_length])
+    sums = (
+        frame.groupby("code")[["gap_before", "added", "gap_after"]]
+        .sum(min_count=0)
+        .astype("int64")
+        .reset_index()
+    )
+    sums["closed"] = sums["gap_before"] - sums["gap_after"]
+    sums["beyond"] = sums["added"] - sums["closed"]
+    return sums.sort_values("code", ignore_index=True)

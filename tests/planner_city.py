@@ -29,7 +29,7 @@ from itertools import count
 
 from sqlalchemy import Engine, insert
 
-from data_access.models import CommunityPopulation, StaffMember
+from data_access.models import BurdenRecord, CommunityPopulation, StaffMember
 from tests.small_city import insert_units
 
 AS_OF = dt.date(2025, 6, 30)
@@ -89,6 +89,19 @@ def build_planner_city(engine: Engine) -> None:
         # A temporary worker is not counted, and must not take a post's place.
         staff.append(staff_row(next(codes), A, "temporary", LONG_AGO))
         connection.execute(insert(StaffMember), staff)
+        # Burden months make 2025-01 … 2025-06 the months the filters offer.
+        connection.execute(
+            insert(BurdenRecord),
+            [
+                {
+                    "community_code": A,
+                    "category": "forms",
+                    "period": dt.date(2025, m, 1),
+                    "count": 5,
+                }
+                for m in (1, 6)
+            ],
+        )
 
 
 def staff_row(code: str, community: str, role: str, start: dt.date) -> dict[str, object]:

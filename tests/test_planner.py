@@ -318,3 +318,31 @@ def test_plan_figures_equal_the_staffing_queries_on_the_planned_roster(
         assert plan.allocated == options.posts - plan.unallocated
     finally:
         engine.dispose()
+
+
+def test_plan_by_street_and_its_chart(settings):
+    from dashboard.planner_charts import gap_closure_bars
+    from data_access.planner import plan_by_unit
+
+    plan = plan_for(settings, posts=40, rule="largest_gap", surplus="population")
+    streets = plan_by_unit(plan.communities, 9)
+    # Street 980101001: A 8 + B 8 + C 1 closed, 1 + 1 + 1 beyond; 980101002: D 12 + F 3, 3 + 1 + 1.
+    assert streets.to_dict("list") == {
+        "code": ["980101001", "980101002", "980102001"],
+        "gap_before": [17, 15, 0],
+        "added": [20, 20, 0],
+        "gap_after": [0, 0, 0],
+        "closed": [17, 15, 0],
+        "beyond": [3, 5, 0],
+    }
+    labels = {"closed": "补上", "gap_after": "仍缺", "beyond": "超出", "headcount": "人数"}
+    figure = gap_closure_bars(streets.assign(name=["东", "西", "南"]), "标题", labels)
+    assert [bar.name for bar in figure.data] == ["补上", "仍缺", "超出"]
+    assert list(figure.data[0].y) == ["东", "西", "南"]  # largest gap first
+    assert list(figure.data[2].x) == [3, 5, 0]
+    without_beyond = gap_closure_bars(
+        plan_by_unit(plan_for(settings, posts=3).communities, 6).assign(name=["北", "南"]),
+        "标题",
+        labels,
+    )
+    assert [bar.name for bar in without_beyond.data] == ["补上", "仍缺"]
