@@ -245,3 +245,30 @@ def test_export_admission_matches_the_unit_table(admission_db, settings):
     pd.testing.assert_frame_equal(exported, table)
     assert exported["code"].tolist() == ["990101001", "990101002"]
     assert exported["applications"].tolist() == [3, 3]  # the district's, on each of its streets
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo city's list (data_access/demo/admission.py)
+
+
+def test_demo_city_has_the_jiangxia_list_and_applications_over_the_years(demo_url, settings):
+    engine = make_engine(demo_url)
+    scope = Scope(None, D(2026, 10, 31))
+    data = load(engine, scope, settings)
+    assert list_counts(data.items, scope.as_of).to_dict() == {
+        "self_governance": 16,
+        "assisting": 40,
+        "certificate_abolished": 23,
+    }
+    assert list_counts(data.items, D(2019, 12, 31)).to_dict()["assisting"] == 38
+    timing = data.applications
+    assert set(timing["submitted_on"].map(lambda d: d.year)) == set(range(2020, 2027))
+    counted = timing["timing"].value_counts()
+    assert counted["late"] >= 3 and counted["overdue"] >= 1 and counted["pending"] >= 1
+    assert (timing["state"] == "refused").sum() >= 10
+    assert timing["department"].nunique() >= 10
+    found = data.found
+    assert 0 < (~found["admitted"]).sum() < len(found) / 4
+    assert (found["list"].isna() & ~found["admitted"]).any()  # items on no list at all
+    assert len(unfunded(data.items, scope.as_of)) >= 5
+    engine.dispose()

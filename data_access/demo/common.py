@@ -54,6 +54,9 @@ DATA_TABLES = (
     "staff_member",
     "facility",
     "burden_record",
+    "work_item",
+    "admission_application",
+    "item_found",
 )
 
 # Share of the whole build each phase covers on the progress bar (burden rows dominate).
@@ -63,7 +66,8 @@ PHASE_SPANS = {
     "grids": (0.14, 0.24),
     "staff": (0.24, 0.31),
     "facilities": (0.31, 0.34),
-    "burden": (0.34, 0.99),
+    "burden": (0.34, 0.98),
+    "admission": (0.98, 0.99),
     "done": (1.0, 1.0),
 }
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import numpy as np
 from sqlalchemy import Connection, Engine, insert, inspect, select
 
+from data_access.demo.admission import plan_admission
 from data_access.demo.burden import burden_rows, plan_burden
 from data_access.demo.common import (
     CHUNK_ROWS,
@@ -105,7 +106,8 @@ def _record_batch(conn: Connection, scale: int, seed: int, written: dict[str, in
 def _write_city(
     conn: Connection, scale: int, streams: Sequence[np.random.Generator], notify: _Progress
 ) -> dict[str, int]:
-    geometry_rng, population_rng, grid_rng, staff_rng, facility_rng, burden_rng = streams
+    geometry_rng, population_rng, grid_rng, staff_rng, facility_rng, burden_rng = streams[:6]
+    admission_rng = streams[6]
     written: dict[str, int] = {}
     notify("geometry")
     plan = plan_city(scale, geometry_rng)
@@ -135,6 +137,9 @@ def _write_city(
     written["burden_record"] = _insert(
         conn, "burden_record", rows_iter, total, notify.within("burden", 0.05)
     )
+    notify("admission")
+    for name, rows in plan_admission(plan, admission_rng).items():
+        written[name] = _insert(conn, name, rows, len(rows))
     return written
 
 
@@ -150,7 +155,7 @@ def build_demo(
     started = time.perf_counter()
     notify = _Progress(progress)
     # One independent stream per phase, so each phase's draws do not shift the others.
-    streams = np.random.default_rng(seed).spawn(6)
+    streams = np.random.default_rng(seed).spawn(7)
     with engine.begin() as conn:
         _require_empty(conn)
         written = _write_city(conn, scale, streams, notify)
