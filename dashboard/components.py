@@ -40,6 +40,7 @@ class Kpi:
     higher_is_better: bool | None = True  # None: a change is neither good nor bad
     help: str | None = None
     compared_with: str | None = None  # what the change is against; default a year earlier
+    status: str | None = None  # meets, close or below its standard or target; None: not judged
 
     def change(self) -> float | None:
         """Value minus the value a year earlier, when both are known and a change is shown."""
@@ -85,7 +86,9 @@ def stop_if_empty(has_data: bool) -> None:
 def kpi_row(kpis: list[Kpi], columns: int = 4) -> None:
     for start in range(0, len(kpis), columns):
         cells = st.columns(columns)
-        for cell, kpi in zip(cells, kpis[start : start + columns], strict=False):
+        for column, kpi in zip(cells, kpis[start : start + columns], strict=False):
+            # A keyed container gets the CSS class st-key-<key>, which STATUS_CSS colours.
+            cell = column.container(key=f"kpi-{kpi.status or 'plain'}-{kpi.key}")
             change = kpi.change()
             delta = None if change is None or kpi.delta_fmt is None else kpi.delta_fmt(change)
             # A change that rounds to zero at the shown precision is shown as no change.
@@ -110,3 +113,30 @@ def _delta_colour(kpi: Kpi, unchanged: bool) -> str:
     if unchanged or kpi.higher_is_better is None:
         return "off"
     return "normal" if kpi.higher_is_better else "inverse"
+
+
+STATUS_COLOURS = {"meets": "#2e7d32", "close": "#ef8f00", "below": "#c62828"}
+STATUS_CSS = (
+    "<style>"
+    + "".join(
+        f'div[class*="st-key-kpi-{status}-"] [data-testid="stMetric"] '
+        f"{{border-left: 6px solid {colour};}}"
+        f'div[class*="st-key-legend-{status}"] p::before '
+        f'{{content: "■ "; color: {colour};}}'
+        for status, colour in STATUS_COLOURS.items()
+    )
+    + '.st-key-headline [data-testid="stText"] {font-size: 1.15rem; font-weight: 600;}</style>'
+)
+
+
+def status_style() -> None:
+    """The colours of the KPI cards' status and of the headline (fixed CSS, no data in it)."""
+    st.html(STATUS_CSS)
+
+
+def status_legend(close_ratio: float) -> None:
+    """What the colours of the cards mean, with the threshold of "close" from the settings."""
+    row = st.container(horizontal=True, gap="medium")
+    for status in STATUS_COLOURS:
+        with row.container(key=f"legend-{status}", width="content"):
+            st.caption(t(f"status.{status}", pct=f"{close_ratio * 100:.0f}"))

@@ -14,7 +14,12 @@ from dashboard.export import download_table
 from dashboard.i18n import t
 
 RATE_COLUMNS = formatting.RATE_METRICS
-DECIMAL_COLUMNS = {**formatting.METRIC_DECIMALS, "reduction_pct": 1}
+DECIMAL_COLUMNS = {
+    **formatting.METRIC_DECIMALS,
+    "reduction_pct": 1,
+    "per_10k_yoy": 1,
+    "per_10k_mom": 1,
+}
 TEXT_COLUMNS = {"code", "community_code", "name", "community_name"}
 
 

@@ -46,6 +46,26 @@ SETTINGS: tuple[Setting, ...] = (
         "A community below 80 % of the standard per 10,000 is flagged as far below it on the Overview.",
     ),
     Setting(
+        "close_ratio",
+        0.9,
+        "A KPI card is green at or above its standard or target, amber from 90 % of it, red below.",
+    ),
+    Setting(
+        "target_share_meeting",
+        1.0,
+        "Every community should have its required headcount (share of communities meeting it).",
+    ),
+    Setting(
+        "target_staffed_rate",
+        1.0,
+        "Every grid should have at least one grid worker (网格配员率).",
+    ),
+    Setting(
+        "target_reduction_pct",
+        50.0,
+        "Burden reduction target against the baseline; 江夏 cut work items 66 % and forms 81 %.",
+    ),
+    Setting(
         "rebound_min_pct",
         10.0,
         "A burden rebound is a rise of at least 10 % over the lowest value of the previous 12 months.",
@@ -192,6 +212,10 @@ class Settings:
     minimum_workers: int
     count_grid_fulltime: bool
     far_below_ratio: float
+    close_ratio: float
+    target_share_meeting: float
+    target_staffed_rate: float
+    target_reduction_pct: float
     rebound_min_pct: float
     rebound_min_abs: int
     rebound_window_months: int

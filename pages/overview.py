@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -14,13 +16,26 @@ from dashboard.components import (
     signed_decimal,
     signed_int,
     signed_points,
+    status_legend,
+    status_style,
     stop_if_empty,
 )
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_to
-from dashboard.i18n import fmt_decimal, fmt_exact, fmt_int, fmt_pct, labeller, t
+from dashboard.headline import headline_facts, headline_sentences, status_of
+from dashboard.i18n import (
+    current_language,
+    fmt_decimal,
+    fmt_exact,
+    fmt_int,
+    fmt_pct,
+    is_missing,
+    labeller,
+    t,
+)
 from dashboard.tables import table_with_downloads
 from data_access.queries.burden import reduction_of
+from data_access.scope import CODE_LENGTH, Scope, add_months, month_end
 
 RANKING_METRICS = {
     # metric: (percent, low is worse, show the standard)
@@ -39,16 +54,93 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
     grids_now = cached.grid_staffing_total(context.url, scope)
     grids_before = cached.grid_staffing_total(context.url, scope.year_earlier())
     standard = fmt_decimal(settings.standard_per_10k, 0)
-    return [
-        Kpi("residents", t("kpi.residents"), now["resident_population"], before["resident_population"], fmt_int, signed_int, higher_is_better=None, help=t("kpi.exact", value=fmt_exact(now["resident_population"]))),
-        Kpi("communities", t("kpi.communities"), now["communities"], fmt=fmt_int),
-        Kpi("grids", t("kpi.grids"), grids_now["grids"], fmt=fmt_int),
-        Kpi("workers", t("kpi.workers"), now["counted_workers"], before["counted_workers"], fmt_int, signed_int, help=t("kpi.workers_help", roles=_roles(settings))),
-        Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, signed_decimal, help=t("kpi.per_10k_help", standard=standard)),
-        Kpi("share_meeting", t("kpi.share_meeting"), now["share_meeting"], before["share_meeting"], fmt_pct, signed_points, help=t("kpi.share_meeting_help", minimum=settings.minimum_workers)),
-        Kpi("gap", t("kpi.gap"), now["gap"], before["gap"], fmt_int, signed_int, higher_is_better=False, help=t("kpi.gap_help", net=fmt_int(now["net_gap"]))),
-        Kpi("staffed_rate", t("kpi.staffed_rate"), grids_now["staffed_rate"], grids_before["staffed_rate"], fmt_pct, signed_points, help=t("kpi.staffed_rate_help", unstaffed=fmt_int(grids_now["unstaffed_grids"]))),
-    ]  # fmt: skip
+    close = settings.close_ratio
+    required = now["required"]
+    filled = None if is_missing(required) or not required else 1 - now["gap"] / required
+    residents = Kpi(
+        "residents",
+        t("kpi.residents"),
+        now["resident_population"],
+        before["resident_population"],
+        fmt_int,
+        signed_int,
+        higher_is_better=None,
+        help=t("kpi.exact", value=fmt_exact(now["resident_population"])),
+    )
+    workers = Kpi(
+        "workers",
+        t("kpi.workers"),
+        now["counted_workers"],
+        before["counted_workers"],
+        fmt_int,
+        signed_int,
+        help=t("kpi.workers_help", roles=_roles(settings)),
+    )
+    per_10k = Kpi(
+        "per_10k",
+        t("kpi.per_10k"),
+        now["per_10k"],
+        before["per_10k"],
+        fmt_decimal,
+        signed_decimal,
+        help=t("kpi.per_10k_help", standard=standard),
+        status=status_of(now["per_10k"], settings.standard_per_10k, close),
+    )
+    gap = Kpi(
+        "gap",
+        t("kpi.gap"),
+        now["gap"],
+        before["gap"],
+        fmt_int,
+        signed_int,
+        higher_is_better=False,
+        help=t("kpi.gap_help", net=fmt_int(now["net_gap"])),
+        status=status_of(filled, 1.0, close),
+    )
+    staffed = Kpi(
+        "staffed_rate",
+        t("kpi.staffed_rate"),
+        grids_now["staffed_rate"],
+        grids_before["staffed_rate"],
+        fmt_pct,
+        signed_points,
+        help=t("kpi.staffed_rate_help", unstaffed=fmt_int(grids_now["unstaffed_grids"])),
+        status=status_of(grids_now["staffed_rate"], settings.target_staffed_rate, close),
+    )
+    grids = Kpi("grids", t("kpi.grids"), grids_now["grids"], fmt=fmt_int)
+    if scope.level == "community":  # the community's own figures, not a count of one community
+        households = Kpi(
+            "households",
+            t("kpi.households"),
+            now["households"],
+            before["households"],
+            fmt_int,
+            signed_int,
+            higher_is_better=None,
+        )
+        needed = Kpi(
+            "required",
+            t("kpi.required"),
+            required,
+            before["required"],
+            fmt_int,
+            signed_int,
+            higher_is_better=None,
+            help=t("kpi.required_help", minimum=settings.minimum_workers, standard=standard),
+        )
+        return [residents, households, grids, workers, per_10k, needed, gap, staffed]
+    communities = Kpi("communities", t("kpi.communities"), now["communities"], fmt=fmt_int)
+    share = Kpi(
+        "share_meeting",
+        t("kpi.share_meeting"),
+        now["share_meeting"],
+        before["share_meeting"],
+        fmt_pct,
+        signed_points,
+        help=t("kpi.share_meeting_help", minimum=settings.minimum_workers),
+        status=status_of(now["share_meeting"], settings.target_share_meeting, close),
+    )
+    return [residents, communities, grids, workers, per_10k, share, gap, staffed]  # fmt: skip
 
 
 def _roles(settings) -> str:
@@ -84,17 +176,34 @@ def burden_kpis(context: PageContext) -> list[Kpi]:
                 fmt_pct,
                 signed_points,
                 help=help_text,
+                status=None
+                if now.reduction_pct is None
+                else status_of(
+                    now.reduction_pct, settings.target_reduction_pct, settings.close_ratio
+                ),
             )
         )
     return kpis
 
 
 def ranking_frame(context: PageContext) -> pd.DataFrame:
-    staffing = cached.staffing_by_unit(context.url, context.scope, context.settings)
-    grids = cached.grid_staffing_by_unit(context.url, context.scope)
+    """The child units' staffing and grids, with the change of per 10,000 and of workers on the
+    same month a year earlier (同比) and on the month before (环比)."""
+    scope, settings = context.scope, context.settings
+    staffing = cached.staffing_by_unit(context.url, scope, settings)
+    grids = cached.grid_staffing_by_unit(context.url, scope)
     merged = staffing.merge(grids.drop(columns=["name"]), on="code", how="left")
     merged["grids"] = merged["grids"].fillna(0).astype(int)  # a unit without grids has none
+    for suffix, earlier in (("yoy", scope.year_earlier()), ("mom", month_earlier(scope))):
+        then = cached.staffing_by_unit(context.url, earlier, settings).set_index("code")
+        for column in ("per_10k", "counted_workers"):
+            merged[f"{column}_{suffix}"] = merged[column] - merged["code"].map(then[column])
     return merged
+
+
+def month_earlier(scope: Scope) -> Scope:
+    """The same area at the end of the month before."""
+    return replace(scope, as_of=month_end(add_months(scope.as_of, -1)))
 
 
 def ranking_section(context: PageContext) -> None:
@@ -151,9 +260,19 @@ def _drill_to_selected(table_key: str, codes: list[str]) -> None:
 
 
 RANKING_COLUMNS = [
-    "code", "name", "communities", "resident_population", "counted_workers", "per_10k",
+    "code", "name", "communities", "resident_population", "counted_workers",
+    "counted_workers_yoy", "counted_workers_mom", "per_10k", "per_10k_yoy", "per_10k_mom",
     "required", "gap", "net_gap", "share_meeting", "licensed_rate", "grids", "staffed_rate",
 ]  # fmt: skip
+
+
+def with_places(context: PageContext, frame: pd.DataFrame, code_column: str) -> pd.DataFrame:
+    """The frame with the district and street of each row's unit in front of it."""
+    codes = frame[code_column].astype(str)
+    placed = frame.copy()
+    placed.insert(0, "street_name", codes.str[: CODE_LENGTH["street"]].map(context.unit_name))
+    placed.insert(0, "district_name", codes.str[: CODE_LENGTH["district"]].map(context.unit_name))
+    return placed
 
 
 def alerts_section(context: PageContext) -> None:
@@ -176,7 +295,7 @@ def alerts_section(context: PageContext) -> None:
             ["code", "name", "resident_population", "counted_workers", "per_10k", "required", "gap"]
         ].copy()
         table["per_10k"] = table["per_10k"].round(2)
-        _alert_table(context, table, "far_below")
+        _alert_table(context, with_places(context, table, "code"), "far_below", "code")
     with tabs[1]:
         st.caption(
             t(
@@ -190,24 +309,59 @@ def alerts_section(context: PageContext) -> None:
         ].copy()
         table["category"] = table["category"].map(lambda c: t(f"category.{c}"))
         table["period"] = table["period"].map(lambda p: p.strftime("%Y-%m"))
-        _alert_table(context, table, "rebounds")
+        table = with_places(context, table, "community_code")
+        _alert_table(context, table, "rebounds", "community_code")
     with tabs[2]:
         table = unstaffed[["code", "name", "community_name", "kind", "households"]].copy()
         table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
-        _alert_table(context, table, "unstaffed")
+        _alert_table(context, with_places(context, table, "code"), "unstaffed", "code")
 
 
-def _alert_table(context: PageContext, table: pd.DataFrame, name: str) -> None:
+def _alert_table(
+    context: PageContext, table: pd.DataFrame, name: str, code_column: str | None = None
+) -> None:
+    """An alert list; with a code column, choosing a row drills to that unit."""
     if table.empty:
         st.success(t("alert.none"))
         return
+    # One table per scope, so that a drill-down does not carry the old selection along.
+    key = f"overview_{name}_{context.scope.code or 'city'}"
+    codes = [] if code_column is None else list(table[code_column].astype(str))
     table_with_downloads(
         table,
-        key=f"overview_{name}",
+        key=key,
         sheet_title=t(f"alert.sheet.{name}"),
         file_stem=context.file_stem(name),
         filters=context.filters_used(),
+        selectable=code_column is not None,
+        on_select=lambda: _drill_to_selected(key, codes) if codes else None,
     )
+    if code_column is not None:
+        st.caption(t("overview.alert_drill_hint"))
+
+
+def headline_section(context: PageContext) -> None:
+    """One or two sentences on what matters here, from the same results as the cards."""
+    scope, settings = context.scope, context.settings
+    categories = settings.main_categories
+    reduction_pct = None
+    if categories:
+        series = cached.burden_series(context.url, scope, categories)
+        first = series[series["category"] == categories[0]]
+        reduction_pct = reduction_of(first, scope.as_of, settings).reduction_pct
+    facts = headline_facts(
+        scope,
+        context.unit_name(scope.code),
+        settings,
+        cached.staffing_total(context.url, scope, settings),
+        None if scope.level == "community" else ranking_frame(context),
+        reduction_pct,
+        cached.community_rebounds(context.url, scope, settings),
+        cached.grid_staffing_total(context.url, scope),
+    )
+    with st.container(key="headline", border=True):
+        for sentence in headline_sentences(facts, current_language()):
+            st.text(sentence)
 
 
 def grids_of_community(context: PageContext) -> None:
@@ -224,13 +378,16 @@ def render() -> None:
     context = page_context()
     page_header("page.overview", context.scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
+    status_style()
+    headline_section(context)
     kpi_row(staffing_kpis(context))
     kpi_row(burden_kpis(context))
+    status_legend(context.settings.close_ratio)
+    alerts_section(context)
     if context.scope.level == "community":
         grids_of_community(context)
     else:
         ranking_section(context)
-    alerts_section(context)
 
 
 render()

@@ -117,8 +117,13 @@ def test_community_scope_lists_its_grids(small_city_url, monkeypatch):
         community="990101001001",
     )
     assert not at.exception
-    assert metric_values(at)["社区工作者"] == "15"
-    assert [s.value for s in at.main.subheader] == ["本社区网格", "预警"]
+    values = metric_values(at)
+    assert values["社区工作者"] == "15"
+    # The community's own figures, not counts of one community: 18 required, 3 short.
+    assert values["应配人数"] == "18"
+    assert values["缺额人数"] == "3"
+    assert "社区数" not in values and "达标社区占比" not in values
+    assert [s.value for s in at.main.subheader] == ["预警", "本社区网格"]
 
 
 def test_unknown_url_code_is_ignored_with_a_notice(small_city_url, monkeypatch):
