@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard.context import PageContext
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, fmt_month, t
+from dashboard.map_style import MAP_METRICS
 from data_access.scope import (
     AREA_LEVELS,
     PARENT_LEVEL,
@@ -23,7 +24,9 @@ from data_access.scope import (
 )
 
 AREA_KEYS = AREA_LEVELS
-URL_KEYS = (*AREA_KEYS, "month", "lang")
+# Choices of a page's view that a link keeps too: the map's metric, the wall screen's rotation.
+VIEW_KEYS: dict[str, tuple[str, ...]] = {"metric": MAP_METRICS, "rotate": ("0", "1")}
+URL_KEYS = (*AREA_KEYS, "month", "lang", *VIEW_KEYS)
 # Inputs of a page that its printed report repeats in the URL; the page checks them itself.
 PAGE_INPUT_KEYS = ("plan_posts", "plan_rule", "plan_departures", "plan_growth", "plan_surplus")
 _URL_READ = "_url_read"
@@ -67,7 +70,7 @@ def validated_url_state(
     """The filter values of a URL that name real units in a consistent chain (a street or
     community without its parents brings them), and notices for the rest."""
     state, rejected = consistent_area(params, _unit_levels(units))
-    for key, allowed in (("month", months), ("lang", LANGUAGES)):
+    for key, allowed in (("month", months), ("lang", LANGUAGES), *VIEW_KEYS.items()):
         value = params.get(key)
         if value and value in allowed:
             state[key] = value

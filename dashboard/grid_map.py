@@ -1,7 +1,8 @@
-"""The grid map of one scope: its layers, view and legend from prepared data (pure, no Streamlit).
+"""The grid map of one scope: its layers, view, names and legend from prepared data (pure, no Streamlit).
 
-City and district scope: communities coloured by a metric, child units outlined. Street and
-community scope: grids by staffing status, blind spots, overlaps, facilities and their reach.
+City and district scope: communities coloured by a metric, child units outlined and named.
+Street and community scope: grids by staffing status, blind spots, overlaps, facilities and,
+on request, their walking circles.
 """
 
 from __future__ import annotations
@@ -10,30 +11,39 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard import formatting
 from dashboard.map_data import DETAIL_LEVELS, MapData
+from dashboard.map_geometry import MAP_HEIGHT_PX, MAP_WIDTH_PX, fit_view
 from dashboard.map_layers import (
-    FACILITY_COLOUR,
-    GAP_COLOUR,
-    MISSING_COLOUR,
-    OUT_OF_RANGE_LINE,
-    OVERLAP_COLOUR,
-    STATUS_COLOURS,
     CompactDeck,
-    LegendItem,
     Text,
     build_deck,
     choropleth_layers,
     community_features,
     community_tooltip,
     facility_features,
-    fit_view,
     grid_features,
     grid_layers,
-    legend_html,
-    metric_classes,
+    label_features,
+    label_layer,
     outline_features,
     piece_features,
 )
+from dashboard.map_style import (
+    FACILITY_COLOUR,
+    GAP_COLOUR,
+    LIGHT,
+    MISSING_COLOUR,
+    OUT_OF_RANGE_LINE,
+    OVERLAP_COLOUR,
+    REACH_LINE,
+    STATUS_COLOURS,
+    LegendItem,
+    MapTheme,
+    legend_html,
+    metric_classes,
+)
+from data_access.scope import CHILD_LEVEL, CODE_LENGTH
 from data_access.settings import Settings
 
 
@@ -41,6 +51,17 @@ from data_access.settings import Settings
 class GridMap:
     deck: CompactDeck
     legend: str  # HTML drawn by the page under the map
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How the page wants the map: its size in pixels, colours, and the walking circles."""
+
+    width_px: int = MAP_WIDTH_PX
+    height_px: int = MAP_HEIGHT_PX
+    theme: MapTheme = LIGHT
+    walk_circles: bool = False
+    label_scale: float = 1.0
 
 
 def community_values(coverage: pd.DataFrame, staffing: pd.DataFrame) -> pd.DataFrame:
@@ -57,16 +78,30 @@ def grid_map(
     values: pd.DataFrame | None = None,
     metric: str = "staffed_rate",
     language: str = "zh",
+    options: MapOptions = MapOptions(),  # frozen: one shared default is safe
 ) -> GridMap:
     """The deck and legend of the scope; values and metric colour communities above street scope."""
     tooltip = None
     if map_data.level in DETAIL_LEVELS:
-        layers, legend = _detail(map_data, settings, text)
+        layers, legend = _detail(map_data, settings, text, options)
     else:
-        layers, legend = _choropleth(map_data, settings, text, values, metric)
+        layers, legend = _choropleth(map_data, settings, text, values, metric, language, options)
         tooltip = community_tooltip(metric, text)
-    view = fit_view(map_data.bounds)
+    view = fit_view(map_data.bounds, options.width_px, options.height_px)
+    labels = label_features(
+        map_data.labels, view, text, options.width_px, options.height_px, options.label_scale
+    )
+    layers.append(label_layer(labels, options.theme))
     return GridMap(build_deck(layers, view, settings, tooltip, language), legend)
+
+
+def drill_target(code: str, level: str) -> str | None:
+    """The unit one level below `level` that contains the unit or grid `code` (None at the bottom)."""
+    child = CHILD_LEVEL.get(level)
+    if child is None or child == "grid":
+        return None
+    length = CODE_LENGTH[child]
+    return code[:length] if len(code) >= length else None
 
 
 def _choropleth(
@@ -75,32 +110,41 @@ def _choropleth(
     text: Text,
     values: pd.DataFrame | None,
     metric: str,
+    language: str,
+    options: MapOptions,
 ) -> tuple[list, str]:
     classes = metric_classes(metric, settings.standard_per_10k)
     if values is None:
         values = pd.DataFrame({"code": pd.Series(dtype=object)})
-    communities = community_features(map_data.communities, values, metric, classes)
-    layers = choropleth_layers(communities, outline_features(map_data.outlines))
+    communities = community_features(map_data.communities, values, metric, classes, language)
+    layers = choropleth_layers(communities, outline_features(map_data.outlines), options.theme)
     items = [
         LegendItem(label, fill=colour)
         for colour, label in zip(classes.colours, classes.labels(), strict=True)
     ]
     items.append(LegendItem(text("grids.legend.missing"), fill=MISSING_COLOUR))
+    child = CHILD_LEVEL[map_data.level]
+    items.append(
+        LegendItem(text("map.legend.outline", level=text(f"level.{child}")), outline=LIGHT.outline)
+    )
     return layers, legend_html(text(f"grids.metric.{metric}"), items)
 
 
-def _detail(map_data: MapData, settings: Settings, text: Text) -> tuple[list, str]:
+def _detail(
+    map_data: MapData, settings: Settings, text: Text, options: MapOptions
+) -> tuple[list, str]:
     low, high = settings.grid_households_min, settings.grid_households_max
     names = dict(zip(map_data.communities["code"], map_data.communities["name"], strict=False))
+    radius_m = settings.walk_radius_m if options.walk_circles else None
     layers = grid_layers(
         grid_features(map_data.grids, low, high, text),
         outline_features(map_data.outlines),
         piece_features(map_data.gaps, names, "gap", text),
         piece_features(map_data.overlaps, names, "overlap", text),
         facility_features(map_data.facilities, text),
-        settings.walk_radius_m,
+        radius_m,
+        options.theme,
     )
-    radius = f"{settings.walk_radius_m:,.0f}"
     items = [LegendItem(text(f"grids.status.{s}"), fill=c) for s, c in STATUS_COLOURS.items()]
     items += [
         LegendItem(
@@ -108,6 +152,12 @@ def _detail(map_data: MapData, settings: Settings, text: Text) -> tuple[list, st
         ),
         LegendItem(text("grids.legend.gap"), fill=GAP_COLOUR),
         LegendItem(text("grids.legend.overlap"), fill=OVERLAP_COLOUR),
-        LegendItem(text("grids.legend.facility", radius=radius), fill=FACILITY_COLOUR),
+        LegendItem(
+            text("map.legend.outline", level=text("level.community")), outline=LIGHT.outline
+        ),
+        LegendItem(text("map.legend.facility"), fill=FACILITY_COLOUR),
     ]
+    if radius_m is not None:
+        radius = formatting.integer(radius_m)
+        items.append(LegendItem(text("map.legend.walk_circle", radius=radius), outline=REACH_LINE))
     return layers, legend_html(text("grids.legend.status"), items)

@@ -14,8 +14,9 @@ import shapely
 from sqlalchemy import Engine
 
 from dashboard.coordinates import shift_xy
-from dashboard.map_layers import (
+from dashboard.map_geometry import (
     coordinate_decimals,
+    label_points,
     polygon_rows,
     shifted_bounds,
     simplify_tolerance,
@@ -43,6 +44,9 @@ class MapData:
     gaps: pd.DataFrame  # community_code, area_m2, polygon
     overlaps: pd.DataFrame  # community_code, area_m2, polygon
     facilities: pd.DataFrame  # code, name, community_code, kind, lon, lat
+    # code, name, level, rank, lon, lat, area: where to name the scope's units ("primary")
+    # and the level below them ("secondary"; none at city scope, which stays light).
+    labels: pd.DataFrame
 
 
 def load_map_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
@@ -62,7 +66,11 @@ def load_map_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
     community_polygons = rows(community_frame)
     empty = pd.DataFrame(columns=["community_code", "area_m2", "polygon"])
     if scope.level not in DETAIL_LEVELS:
-        outlines = rows(_child_outlines(engine, scope, community_frame))
+        child_shapes = _child_outlines(engine, scope, community_frame)
+        outlines = rows(child_shapes)
+        named = [(child_shapes, scope.child_level, "primary")]
+        if scope.level != "city":
+            named.append((community_frame, "community", "secondary"))
         return MapData(
             scope.level,
             shifted_bounds(bounds, system),  # type: ignore[arg-type]
@@ -72,6 +80,7 @@ def load_map_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
             empty,
             empty,
             pd.DataFrame(columns=["code", "name", "community_code", "kind", "lon", "lat"]),
+            _labels(named, system),
         )
     grid_rows = grid_queries.grid_boundaries(engine, scope)
     analysis = coverage.analyse_coverage(communities, grid_rows, settings.sliver_width_m)
@@ -93,7 +102,21 @@ def load_map_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
         rows(analysis.gaps),
         rows(analysis.overlaps),
         _shift_points(facilities, system),
+        _labels(
+            [(community_frame, "community", "primary"), (grid_frame, "grid", "secondary")], system
+        ),
     )
+
+
+def _labels(named: list[tuple[pd.DataFrame, str, str]], coordinate_system: str) -> pd.DataFrame:
+    """A label place per unit of each frame (code, name, geometry), with its level and rank."""
+    frames = [
+        label_points(frame[["code", "name", "geometry"]], coordinate_system).assign(
+            level=level, rank=rank
+        )
+        for frame, level, rank in named
+    ]
+    return pd.concat(frames, ignore_index=True)
 
 
 def _child_outlines(engine: Engine, scope: Scope, communities: pd.DataFrame) -> pd.DataFrame:

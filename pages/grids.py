@@ -9,10 +9,11 @@ from dashboard import cached
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_to
-from dashboard.grid_map import community_values, grid_map
+from dashboard.grid_map import MapOptions, community_values, drill_target, grid_map
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, labeller, t
 from dashboard.map_data import DETAIL_LEVELS
-from dashboard.map_layers import MAP_HEIGHT_PX, MAP_METRICS, grid_status
+from dashboard.map_geometry import MAP_HEIGHT_PX
+from dashboard.map_style import MAP_METRICS, grid_status
 from dashboard.tables import table_with_downloads
 
 
@@ -44,26 +45,25 @@ def map_section(context: PageContext) -> None:
     if map_data.bounds is None:
         st.info(t("grids.no_boundaries"), icon=":material/map:")
         return
+    language = current_language()
     detail = scope.level in DETAIL_LEVELS
     if detail:
-        drawn = grid_map(map_data, settings, t, language=current_language())
-    else:
-        metric = st.selectbox(
-            t("grids.map_metric"),
-            MAP_METRICS,
-            format_func=labeller("grids.metric"),
-            key="grids_map_metric",
+        walk = st.toggle(t("map.walk_circles"), key="grids_walk_circles")
+        drawn = grid_map(
+            map_data, settings, t, language=language, options=MapOptions(walk_circles=walk)
         )
+    else:
+        metric = metric_selectbox()
         values = community_values(
             cached.grid_coverage_by_level(context.url, scope, settings, "community"),
             cached.staffing_by_level(context.url, scope, settings, "community"),
         )
-        drawn = grid_map(map_data, settings, t, values, metric, current_language())
+        drawn = grid_map(map_data, settings, t, values, metric, language)
     key = f"grids_map_{scope.code or 'city'}"
     st.pydeck_chart(
         drawn.deck,
         height=MAP_HEIGHT_PX,
-        on_select=lambda: _drill_from_map(key),
+        on_select=lambda: drill_from_map(key, scope.level),
         selection_mode="single-object",
         key=key,
     )
@@ -76,15 +76,23 @@ def map_section(context: PageContext) -> None:
     st.caption(" ".join(notes))
 
 
-def _drill_from_map(key: str) -> None:
-    """Callback of the map: the community of the chosen object becomes the scope."""
+def metric_selectbox() -> str:
+    """The metric that colours the map; kept in the URL (metric=…) so that a link shows it."""
+    return st.selectbox(
+        t("grids.map_metric"), MAP_METRICS, format_func=labeller("grids.metric"), key="metric"
+    )
+
+
+def drill_from_map(key: str, level: str, page: str = "grids") -> None:
+    """Callback of a map: one level down from `level`, to the unit holding the chosen object."""
     objects = st.session_state[key].selection.objects
     for chosen in objects.values():
         for item in chosen:
             # A grid, gap or facility names its community; a community is its own code.
-            target = item.get("drill") or item.get("code")
+            code = item.get("drill") or item.get("code")
+            target = drill_target(str(code), level) if code else None
             if target:
-                drill_to(str(target))
+                drill_to(target, page)
                 return
 
 

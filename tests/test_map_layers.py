@@ -15,20 +15,24 @@ import pytest
 import shapely
 
 from dashboard.coordinates import shift_xy, wgs84_to_gcj02
-from dashboard.grid_map import grid_map
+from dashboard.grid_map import MapOptions, drill_target, grid_map
 from dashboard.i18n import translate
 from dashboard.map_data import load_map_data
-from dashboard.map_layers import (
+from dashboard.map_geometry import (
+    coordinate_decimals,
+    fit_view,
+    polygon_rows,
+    screen_xy,
+    simplify_tolerance,
+    uncluttered,
+)
+from dashboard.map_layers import community_features, label_features
+from dashboard.map_style import (
     MISSING_COLOUR,
     OUT_OF_RANGE_LINE,
     RAMP,
     STATUS_COLOURS,
-    community_features,
-    coordinate_decimals,
-    fit_view,
     metric_classes,
-    polygon_rows,
-    simplify_tolerance,
 )
 from data_access.scope import Scope
 from data_access.settings import load_settings
@@ -83,7 +87,7 @@ def test_district_scope_draws_communities_by_metric_and_no_grids(grid_city, sett
     )
     drawn = grid_map(data, settings, EN, values.drop(columns=["name"]), "spatial_coverage")
     layers = _layers(drawn.deck)
-    assert list(layers) == ["communities", "outlines"]
+    assert list(layers) == ["communities", "outlines", "labels"]
     communities = {f["code"]: f for f in layers["communities"]["data"]}
     assert set(communities) == {A, B}  # C has no boundary: nothing to draw
     assert all(_flat(f) for f in communities.values())
@@ -105,7 +109,12 @@ def test_district_scope_draws_communities_by_metric_and_no_grids(grid_city, sett
 def test_street_scope_draws_grids_by_status_with_gaps_overlaps_and_facilities(grid_city, settings):
     data = load_map_data(grid_city, Scope("990201001", AS_OF), settings)
     layers = _layers(grid_map(data, settings, ZH).deck)
-    assert list(layers) == ["grids", "gaps", "overlaps", "outlines", "walk_radius", "facilities"]
+    assert list(layers) == ["grids", "gaps", "overlaps", "outlines", "facilities", "labels"]
+    circles = MapOptions(walk_circles=True)
+    layers = _layers(grid_map(data, settings, ZH, options=circles).deck)
+    assert list(layers) == [
+        "grids", "gaps", "overlaps", "outlines", "walk_radius", "facilities", "labels",
+    ]  # fmt: skip
     grids = {f["code"]: f for f in layers["grids"]["data"]}
     assert set(grids) == {A + "001", A + "002", B + "001", B + "003"}  # A3, B2: no boundary
     assert all(_flat(f) for f in grids.values())
@@ -206,7 +215,7 @@ def test_metric_classes_and_missing_values():
     assert rates.labels() == ["< 80%", "80%–90%", "90%–95%", "95%–99%", "≥ 99%"]
     per_10k = metric_classes("per_10k", 18.0)
     assert per_10k.breaks == (14.4, 18.0, 21.6)
-    assert per_10k.labels() == ["< 14.4", "14.4–18", "18–21.6", "≥ 21.6"]
+    assert per_10k.labels() == ["< 14.4", "14.4–18.0", "18.0–21.6", "≥ 21.6"]
     assert per_10k.colour(17.9) == RAMP[1]
     assert per_10k.colour(18.0) == RAMP[3]
 
@@ -264,3 +273,72 @@ def test_map_settings_are_checked():
         load_settings(
             environ={**keyed, "DASHBOARD_COORDINATE_SYSTEM": "gcj02"}, secrets_file=no_file
         )
+
+
+def _labels(drawn) -> list[dict]:
+    return _layers(drawn.deck)["labels"]["data"]
+
+
+def test_labels_name_the_units_of_each_scope_with_every_glyph_in_the_character_set(
+    grid_city, settings
+):
+    city = load_map_data(grid_city, Scope(None, AS_OF), settings)
+    city_labels = _labels(grid_map(city, settings, ZH))
+    assert [(lab["text"], lab["rank"]) for lab in city_labels] == [("方格区", "primary")]
+    district = load_map_data(grid_city, Scope("990201", AS_OF), settings)
+    drawn = grid_map(district, settings, ZH)
+    assert [(lab["text"], lab["rank"]) for lab in _labels(drawn)] == [
+        ("北街道", "primary"),  # 南街道's only community has no boundary: nothing to name
+        ("乙社区", "secondary"),  # 甲社区's place (114.01, 30.005) is under the street's name
+    ]
+    layer = _layers(drawn.deck)["labels"]
+    assert layer["characterSet"] == "乙北区社街道"  # sorted by code point, a plain string
+    assert layer["fontFamily"].startswith('"Noto Sans CJK SC"')
+    assert layer["sizeUnits"] == "pixels"
+    street = load_map_data(grid_city, Scope("990201001", AS_OF), settings)
+    texts = {lab["code"]: lab["text"] for lab in _labels(grid_map(street, settings, EN))}
+    assert texts == {
+        A: "甲社区",
+        B: "乙社区",
+        A + "001": "Grid 1",
+        A + "002": "Grid 2",
+        B + "001": "Grid 1",
+    }  # B3's name would touch B1's, 51 px to its left: grids are named where they fit
+    zh_texts = {lab["code"]: lab["text"] for lab in _labels(grid_map(street, settings, ZH))}
+    assert zh_texts[A + "002"] == "2号网格"
+    wide = MapOptions(width_px=1800, height_px=1120)
+    assert B + "003" in {
+        lab["code"] for lab in _labels(grid_map(street, settings, EN, options=wide))
+    }
+
+
+def test_labels_that_would_overlap_are_left_out_smaller_ones_first():
+    view = fit_view((114.0, 30.0, 114.02, 30.01))
+    labels = pd.DataFrame(
+        {
+            "code": ["S", "C1", "C2", "C3"],
+            "name": ["大街道", "一社区", "二社区", "三社区"],
+            "level": ["street", "community", "community", "community"],
+            "rank": ["secondary", "primary", "primary", "secondary"],
+            "lon": [114.01, 114.005, 114.0051, 114.015],
+            "lat": [30.005, 30.005, 30.005, 30.005],
+            "area": [9.0, 2.0, 1.0, 1.0],
+        }
+    )
+    kept = label_features(labels, view, EN)
+    # C1 first (primary, larger); C2 sits on it; S is secondary and overlaps nobody placed.
+    assert [lab["code"] for lab in kept] == ["C1", "S", "C3"]
+    assert [lab["size"] for lab in kept] == [16, 12, 12]
+    assert uncluttered(np.array([[0.0, 0.0], [30.0, 0.0]]), [(40, 10), (40, 10)]) == [True, False]
+    assert uncluttered(np.array([[0.0, 0.0], [50.0, 0.0]]), [(40, 10), (40, 10)]) == [True, True]
+    x, y = screen_xy(np.array([view.longitude]), np.array([view.latitude]), view)[0]
+    assert (x, y) == pytest.approx((0.0, 0.0))
+
+
+def test_a_map_click_drills_one_level_down():
+    community = "990201001001"
+    assert drill_target(community, "city") == "990201"
+    assert drill_target(community, "district") == "990201001"
+    assert drill_target(community, "street") == community
+    assert drill_target(community + "003", "street") == community  # a grid leads to its community
+    assert drill_target(community + "003", "community") is None  # the bottom of the map

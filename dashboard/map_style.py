@@ -1,0 +1,162 @@
+"""How the map looks: colours, metric classes, label sizes, tooltip style and legends (no pydeck).
+
+Every colour is RGBA as deck.gl takes it; numbers are written by dashboard/formatting.py.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dashboard import formatting
+
+Colour = list[int]
+
+MISSING_COLOUR: Colour = [189, 195, 199, 200]
+STATUS_COLOURS: dict[str, Colour] = {
+    "fulltime": [39, 174, 96, 190],
+    "parttime": [243, 156, 18, 190],
+    "unstaffed": [192, 57, 43, 200],
+}
+OUT_OF_RANGE_LINE: Colour = [108, 52, 131, 255]
+GRID_LINE: Colour = [255, 255, 255, 230]
+GAP_COLOUR: Colour = [52, 73, 94, 210]
+OVERLAP_COLOUR: Colour = [232, 67, 147, 210]
+FACILITY_COLOUR: Colour = [41, 128, 185, 255]
+REACH_LINE: Colour = [41, 128, 185, 110]
+# Five classes from poor to good, red to green (ColorBrewer RdYlGn).
+RAMP: list[Colour] = [
+    [215, 48, 39, 210],
+    [252, 141, 89, 210],
+    [254, 224, 139, 210],
+    [145, 207, 96, 210],
+    [26, 152, 80, 210],
+]
+RATE_BREAKS = (0.8, 0.9, 0.95, 0.99)
+PER_10K_FACTORS = (0.8, 1.0, 1.2)  # of the standard
+MAP_METRICS = ("staffed_rate", "household_coverage", "per_10k", "spatial_coverage", "service_reach")
+# Names on the map: the units of the scope larger, the level below smaller.
+LABEL_SIZES_PX = {"primary": 16, "secondary": 12}
+# System fonts with CJK glyphs (nothing is downloaded): Linux, Windows, macOS.
+LABEL_FONT = (
+    '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+)
+
+
+@dataclass(frozen=True)
+class MapTheme:
+    """The colours that depend on the page's background: lines and names."""
+
+    outline: tuple[int, ...]
+    community_line: tuple[int, ...]
+    label: tuple[int, ...]
+    label_background: tuple[int, ...]
+    label_font: str = LABEL_FONT
+
+
+LIGHT = MapTheme(
+    outline=(44, 62, 80, 255),
+    community_line=(255, 255, 255, 200),
+    label=(20, 30, 45, 255),
+    label_background=(255, 255, 255, 190),
+)
+# The wall screen: light lines and names on a dark background.
+DARK = MapTheme(
+    outline=(230, 238, 245, 255),
+    community_line=(11, 23, 38, 220),
+    label=(245, 248, 250, 255),
+    label_background=(11, 23, 38, 180),
+)
+TOOLTIP = {
+    "text": "{tooltip}",
+    "style": {
+        "backgroundColor": "rgba(33, 47, 61, 0.92)",
+        "color": "white",
+        "fontSize": "13px",
+        "lineHeight": "1.5",
+        "whiteSpace": "pre-line",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Class breaks of a metric, low to high, and the colour of each class."""
+
+    breaks: tuple[float, ...]
+    colours: tuple[tuple[int, ...], ...]
+    percent: bool
+
+    def colour(self, value: object) -> Colour:
+        if formatting.is_missing(value):
+            return list(MISSING_COLOUR)
+        return list(self.colours[int(np.searchsorted(self.breaks, float(value), side="right"))])
+
+    def labels(self) -> list[str]:
+        """< a, a–b, …, ≥ z in the metric's unit."""
+        shown = [self._number(b) for b in self.breaks]
+        return (
+            [f"< {shown[0]}"]
+            + [f"{low}–{high}" for low, high in itertools.pairwise(shown)]
+            + [f"≥ {shown[-1]}"]
+        )
+
+    def _number(self, value: float) -> str:
+        if self.percent:
+            whole = abs(value * 100 - round(value * 100)) < 1e-9
+            return formatting.percent(value, 0 if whole else 1)
+        return formatting.decimal(value, formatting.METRIC_DECIMALS["per_10k"])
+
+
+def metric_classes(metric: str, standard_per_10k: float) -> Classes:
+    """Rates in five classes (< 80 % … ≥ 99 %); per 10,000 in four around the standard."""
+    if metric == "per_10k":
+        breaks = tuple(round(f * standard_per_10k, 2) for f in PER_10K_FACTORS)
+        colours = (RAMP[0], RAMP[1], RAMP[3], RAMP[4])
+        return Classes(breaks, tuple(tuple(c) for c in colours), percent=False)
+    return Classes(RATE_BREAKS, tuple(tuple(c) for c in RAMP), percent=True)
+
+
+def grid_status(staffed: object, fulltime_staffed: object) -> str:
+    """fulltime (a full-time grid worker), parttime (part-time only) or unstaffed."""
+    if fulltime_staffed:
+        return "fulltime"
+    return "parttime" if staffed else "unstaffed"
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    label: str
+    fill: Sequence[int] | None = None  # RGBA; None: no fill
+    outline: Sequence[int] | None = None  # RGB(A) of a thick border; None: a thin grey one
+
+
+def legend_html(title: str, items: Sequence[LegendItem]) -> str:
+    """A legend line drawn by the page: a swatch per item and HTML-escaped labels."""
+    cells = []
+    for item in items:
+        fill = "transparent" if item.fill is None else _css(item.fill)
+        border = (
+            "1px solid rgba(0,0,0,0.35)"
+            if item.outline is None
+            else f"3px solid {_css(item.outline)}"
+        )
+        cells.append(
+            '<span style="display:inline-flex;align-items:center;margin-right:14px;white-space:nowrap">'
+            f'<span style="display:inline-block;width:14px;height:14px;box-sizing:border-box;'
+            f'background:{fill};border:{border};margin-right:5px;border-radius:2px"></span>'
+            f"{html.escape(item.label)}</span>"
+        )
+    return (
+        '<div style="font-size:0.9rem;line-height:1.9;margin:0.2rem 0">'
+        f'<b style="margin-right:10px">{html.escape(title)}</b>{"".join(cells)}</div>'
+    )
+
+
+def _css(colour: Sequence[int]) -> str:
+    alpha = colour[3] / 255 if len(colour) > 3 else 1.0
+    return f"rgba({colour[0]},{colour[1]},{colour[2]},{alpha:.2f})"
