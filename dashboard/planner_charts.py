@@ -45,6 +45,6 @@ def gap_closure_bars(units: pd.DataFrame, title: str, labels: Mapping[str, str])
         height=max(280, 26 * len(data) + 140),
         yaxis={"autorange": "reversed", "title": None},
         xaxis_title=labels["headcount"],
-        legend={"orientation": "h", "y": -0.12},
+        legend={"orientation": "h", "y": -0.12, "traceorder": "normal"},
     )
     return figure

@@ -82,13 +82,22 @@ def table_with_downloads(
     filters: Mapping[str, str],
     selectable: bool = False,
     on_select: object = "ignore",
+    height: int | str = "auto",
 ) -> None:
-    """One table with its CSV and Excel downloads; optionally a single row can be selected."""
+    """One table with its CSV and Excel downloads; optionally a single row can be selected.
+
+    height="content" shows every row (a printed report), instead of a scrolling window.
+    """
     shown = for_people(frame)
     options: dict[str, object] = {}
     if selectable:
         options = {"on_select": on_select, "selection_mode": "single-row"}
     st.dataframe(
-        styled(frame), hide_index=True, key=key, column_config=_column_config(frame), **options
+        styled(frame),
+        hide_index=True,
+        key=key,
+        column_config=_column_config(frame),
+        height=height,
+        **options,
     )
     download_table(shown, sheet_title, file_stem, filters, key)

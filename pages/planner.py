@@ -19,6 +19,7 @@ from dashboard.export import show_chart
 from dashboard.filters import url_inputs
 from dashboard.i18n import fmt_decimal, fmt_int, labeller, t
 from dashboard.planner_charts import gap_closure_bars
+from dashboard.report import is_report
 from dashboard.tables import table_with_downloads
 from data_access.planner import (
     RULES,
@@ -122,6 +123,7 @@ def summary(plan: Plan, minimum: int, standard: float) -> None:
         t(
             "planner.summary",
             posts=fmt_int(plan.posts),
+            allocated=fmt_int(plan.allocated),
             communities=fmt_int(receiving),
             per_10k_now=fmt_decimal(now.per_10k),
             per_10k_after=fmt_decimal(after.per_10k),
@@ -235,10 +237,11 @@ def allocation_table(context: PageContext, plan: Plan, options: PlanOptions) -> 
     rows = plan.communities.rename(columns={"counted_workers": "counted_before"})
     rows.insert(2, "district_name", rows["code"].str[:6].map(context.unit_name))
     rows.insert(3, "street_name", rows["code"].str[:9].map(context.unit_name))
+    # Where the posts go first; the code last, for whoever matches the table to other lists.
     columns = [
-        "code", "name", "district_name", "street_name", "resident_population", "population_plan",
-        "counted_before", "departures", "added", "counted_after", "required", "gap_before",
-        "gap_after",
+        "name", "district_name", "street_name", "added", "counted_before", "departures",
+        "counted_after", "required", "gap_before", "gap_after", "resident_population",
+        "population_plan", "code",
     ]  # fmt: skip
     if not options.growth:
         columns.remove("population_plan")
@@ -252,6 +255,7 @@ def allocation_table(context: PageContext, plan: Plan, options: PlanOptions) -> 
         sheet_title=t("planner.sheet"),
         file_stem=context.file_stem("planner"),
         filters=options_used(context, options),
+        height="content" if is_report() else "auto",
     )
 
 

@@ -52,6 +52,10 @@ def test_city_plan_shows_the_largest_gaps_levelled(planner_url, monkeypatch):
     assert list(needed["按现行人口"]) == ["32", "25"]
     assert list(needed["按人口趋势（明年）"]) == ["35", "27"]
     assert "1 个社区没有人口数据" in " ".join(c.value for c in at.caption)
+    assert any(
+        i.value.startswith("10 个新增岗位中 10 个分到 3 个社区：每万人社区工作者由 13.8 到 15.5")
+        for i in at.info
+    )
 
 
 def test_district_plan_with_departures_and_growth(planner_url, monkeypatch):
@@ -118,6 +122,7 @@ def test_a_report_url_carries_the_plan(planner_url, monkeypatch):
     assert at.session_state["plan_departures"] == 0  # not a number: the default
     warnings = " ".join(w.value for w in at.warning)
     assert "8 posts were left once every gap was closed" in warnings
+    assert any(i.value.startswith("40 of 40 new posts go to 6 communities") for i in at.info)
 
 
 def test_community_scope_says_what_it_means(planner_url, monkeypatch):
@@ -136,4 +141,4 @@ def test_community_scope_says_what_it_means(planner_url, monkeypatch):
     assert "One community is chosen" in " ".join(c.value for c in at.caption)
     values = metric_values(at)
     assert values["Posts allocated"] == "3 / 5"  # F's gap is 3
-    assert values["Under 9 workers after"] == "0"
+    assert values["Under 9 after"] == "0"
