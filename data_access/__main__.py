@@ -1,4 +1,4 @@
-"""Command line: python -m data_access init | demo | import | export | users (docs/architecture.md §3, §4)."""
+"""Command line: python -m data_access init | demo | import | export | plan | users (docs/architecture.md §3, §4)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from data_access.config import resolve_database, resolve_writer
 from data_access.db import make_engine
+from data_access.planner import RULES, SURPLUS_USES
 from data_access.queries.hierarchy import community_count
 from data_access.schema import has_schema, upgrade
 from data_access.settings import get_settings
@@ -65,6 +66,54 @@ def cmd_export(args: argparse.Namespace) -> int:
         Path(args.out).write_bytes(data)
         print(f"{len(frame)} rows written to {args.out}", file=sys.stderr)
     return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from data_access.files import csv_bytes
+    from data_access.planner import PlanOptions, make_plan
+    from data_access.queries.staffing import population_by_year, staffing_by_unit
+    from data_access.scope import Scope
+
+    settings = get_settings()
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+        scope = Scope(args.scope, as_of)
+        options = PlanOptions(
+            posts=args.posts,
+            rule=args.rule,
+            departures=args.departures,
+            growth=args.growth,
+            surplus=args.surplus,
+        )
+        engine = make_engine(resolve_database().url)
+        communities = staffing_by_unit(engine, scope, settings, level="community")
+        if communities.empty:
+            raise ValueError(f"no communities in scope {args.scope}")
+        history = population_by_year(engine, scope)
+        plan = make_plan(communities, options, settings, history, as_of.year)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    data = csv_bytes(plan.communities)
+    if args.out in (None, "-"):
+        sys.stdout.buffer.write(data)
+    else:
+        Path(args.out).write_bytes(data)
+    now, after = plan.now, plan.after
+    print(
+        f"{plan.allocated} of {plan.posts} posts to "
+        f"{int((plan.communities['added'] > 0).sum())} communities "
+        f"({plan.unallocated} unallocated); per 10,000 {_one(now.per_10k)} -> "
+        f"{_one(after.per_10k)}; gap {now.gap} -> {after.gap}; meeting the standard "
+        f"{now.communities_meeting} -> {after.communities_meeting} of {after.communities_assessed}"
+        f"; under {settings.minimum_workers} workers {now.below_minimum} -> {after.below_minimum}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _one(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -169,6 +218,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
     export.add_argument("--out", help="output file (default: standard output)")
     export.set_defaults(func=cmd_export)
+    plan = commands.add_parser(
+        "plan", help="allocate new community worker posts and write the allocation as CSV"
+    )
+    plan.add_argument("--posts", type=int, required=True, help="new posts to allocate")
+    plan.add_argument("--rule", default="largest_gap", choices=RULES)
+    plan.add_argument("--departures", type=int, default=0, help="departures expected (default 0)")
+    plan.add_argument("--growth", action="store_true", help="next year's population from the trend")
+    plan.add_argument("--surplus", default="unallocated", choices=SURPLUS_USES)
+    plan.add_argument("--scope", help="a district, street or community code (default: all)")
+    plan.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
+    plan.add_argument("--out", help="output file (default: standard output)")
+    plan.set_defaults(func=cmd_plan)
     users = commands.add_parser(
         "users", help="create a SELECT-only reader and a writer on PostgreSQL or MySQL/MariaDB"
     )

@@ -1,4 +1,4 @@
-"""配备测算: where new community worker posts go, and what they buy (issue 19, docs/metrics.md §3).
+"""配备测算: where new community worker posts go, and what they buy (docs/metrics.md §3, staffing plan).
 
 Pure functions on the per-community staffing figures that data_access.queries.staffing
 already produces (staffing_by_unit at community level): no SQL, no Streamlit. Every count is

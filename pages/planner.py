@@ -1,4 +1,4 @@
-"""配备测算 Staffing planner: where new posts go and what they buy (issue 19, DESIGN §5.1)."""
+"""配备测算 Staffing planner: where new posts go and what they buy (docs/metrics.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A small city for the staffing planner (issue 19); every expected number is worked out below.
+"""A small city for the staffing planner; every expected number is worked out below.
 
 As-of date AS_OF = 2025-06-30; standard 18 per 10,000, minimum 9.
 

@@ -1,4 +1,4 @@
-"""The staffing planner (issue 19) on the planner city of tests/planner_city.py."""
+"""The staffing planner on the planner city of tests/planner_city.py."""
 
 from __future__ import annotations
 
@@ -346,3 +346,31 @@ def test_plan_by_street_and_its_chart(settings):
         labels,
     )
     assert [bar.name for bar in without_beyond.data] == ["补上", "仍缺"]
+
+
+def test_plan_command_writes_the_allocation(tmp_path, monkeypatch, capsysbinary):
+    import csv
+    import io
+
+    from data_access.__main__ import main
+
+    url = f"sqlite:///{tmp_path / 'planner.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_planner_city(engine)
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    status = main(["plan", "--posts", "10", "--rule", "proportional", "--as-of", AS_OF.isoformat()])
+    captured = capsysbinary.readouterr()
+    assert status == 0
+    rows = list(csv.DictReader(io.StringIO(captured.out.decode("utf-8-sig"))))
+    assert {row["code"]: row["added"] for row in rows if row["added"] != "0"} == {
+        A: "3", B: "2", D: "4", F: "1",
+    }  # fmt: skip
+    assert rows[-1]["required"] == ""  # H: no population, no required headcount
+    assert captured.err.decode().strip() == (
+        "10 of 10 posts to 4 communities (0 unallocated); per 10,000 13.8 -> 15.5; "
+        "gap 32 -> 22; meeting the standard 2 -> 2 of 7; under 9 workers 2 -> 2"
+    )
+    assert main(["plan", "--posts", "1", "--scope", "99x"]) == 2
+    assert main(["plan", "--posts", "1", "--scope", "990199"]) == 2  # no such district

@@ -1,4 +1,4 @@
-"""The 配备测算 page (issue 19) under AppTest on the planner city (tests/planner_city.py)."""
+"""The 配备测算 page under AppTest on the planner city (tests/planner_city.py)."""
 
 from __future__ import annotations
 
