@@ -72,7 +72,7 @@ try:
     )
     set_page_context(context)
     if report:
-        report_header(context)
+        report_header(context, page.title)
     else:
         report_buttons(page.url_path, context.file_stem(page.url_path or PAGES[0].url_path))
     show_url_notices()

@@ -3,24 +3,64 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+from collections.abc import Callable, Mapping
 
+import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.context import PageContext
 from dashboard.filters import PAGE_INPUT_KEYS, URL_KEYS, url_value
-from dashboard.i18n import current_language, t
+from dashboard.i18n import current_language, fmt_time, t
 from dashboard.snapshot import chromium_path, render, view_url
 
 _REPORT = "_report_mode"
-REPORT_CSS = """
+# Rows of a static report table beyond which the rest is left to the export (setting in pages).
+ROWS_PER_PAGE = 30
+_CONTROLS = (
+    "stDownloadButton", "stSelectbox", "stMultiSelect", "stCheckbox", "stRadio", "stButton",
+    "stSlider", "stDateInput", "stTextInput", "stNumberInput", "stFileUploader",
+    "stSegmentedControl", "stElementToolbar",
+)  # fmt: skip
+# Controls are hidden with the container around them, so that no empty gap stays behind.
+_HIDDEN = ",\n".join(
+    f'[data-testid="{name}"], [data-testid="stElementContainer"]:has(> [data-testid="{name}"])'
+    for name in _CONTROLS
+)
+REPORT_CSS = (
+    """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
-[data-testid="stToolbar"], [data-testid="stDownloadButton"], [data-testid="stElementToolbar"],
-.stDownloadButton { display: none !important; }
+[data-testid="stToolbar"], .stDownloadButton, .modebar-container, .st-key-page_ready,
+[data-testid="stExpander"]:has(details:not([open])),
+"""
+    + _HIDDEN
+    + """
+{ display: none !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; max-width: 100%; }
-@media print { [data-testid="stMain"] { overflow: visible !important; } }
+.report-header { font-size: 0.85rem; color: #555; }
+table.report-table { border-collapse: collapse; width: 100%; font-size: 0.8rem; }
+table.report-table th, table.report-table td { border-bottom: 1px solid #ddd; padding: 2px 6px; }
+table.report-table th { background: #f2f4f6; text-align: left; font-weight: 600; }
+table.report-table td { white-space: nowrap; }
+table.report-table td.number { text-align: right; font-variant-numeric: tabular-nums; }
+.report-note { font-size: 0.8rem; color: #555; margin: 0.2rem 0 0.6rem; }
+@media print {
+  html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
+    height: auto !important; overflow: visible !important; position: static !important;
+  }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; }
+  .report-header { display: none; }
+  table.report-table thead { display: table-header-group; }
+  table.report-table tr, [data-testid="stPlotlyChart"], [data-testid="stMetric"],
+  [data-testid="stDeckGlJsonChart"], [data-testid="stAlert"], [data-testid="stHorizontalBlock"],
+  [data-testid="stImage"] { break-inside: avoid; }
+  [data-testid="stElementContainer"]:has(h2, h3, h4) { break-after: avoid; }
+}
 </style>
 """
+)
 
 
 def is_report() -> bool:
@@ -30,13 +70,77 @@ def is_report() -> bool:
     return bool(st.session_state[_REPORT])
 
 
-def report_header(context: PageContext) -> None:
-    """Hides the controls and prints the filters and the time of the report on it."""
-    st.markdown(REPORT_CSS, unsafe_allow_html=True)
+def header_text(context: PageContext, page_title: str, moment: dt.datetime) -> str:
+    """What every page of a report says about itself: page, scope, filters, data and time."""
     colon = "：" if current_language() == "zh" else ": "
     filters = " · ".join(f"{name}{colon}{value}" for name, value in context.filters_used().items())
-    st.caption(
-        t("report.header", filters=filters, time=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    return t("report.header", page=page_title, filters=filters, time=fmt_time(moment))
+
+
+def report_header(context: PageContext, page_title: str) -> None:
+    """Hides the controls and prints the filters and the time of the report on it.
+
+    The same text heads every page of a PDF: the renderer reads it from .report-header.
+    """
+    st.html(REPORT_CSS)
+    text = header_text(context, page_title, dt.datetime.now(dt.UTC))
+    st.html(f'<div class="report-header">{html.escape(text)}</div>')
+
+
+def hint(text: str) -> None:
+    """A hint about using the screen (select, click, hover): not printed in a report."""
+    if not is_report():
+        st.caption(text)
+
+
+def sections(labels: list[str]) -> list[DeltaGenerator]:
+    """Tabs on screen; in a report, one section after another under its own heading."""
+    if not is_report():
+        return list(st.tabs(labels))
+    containers = []
+    for label in labels:
+        container = st.container()
+        container.html(f"<h4>{html.escape(label)}</h4>")
+        containers.append(container)
+    return containers
+
+
+def static_table(
+    shown: pd.DataFrame,
+    formatters: Mapping[str, Callable[[object], str]],
+    numeric: set[str],
+    export_name: str,
+    max_pages: int,
+) -> None:
+    """Every row of a table as a static HTML table (a report prints no scrolling grid).
+
+    Past max_pages pages of rows, the rest is left out and a note says how many rows follow
+    in the export of the same name.
+    """
+    limit = max(max_pages, 1) * ROWS_PER_PAGE
+    st.html(table_html(shown.head(limit), formatters, numeric))
+    if len(shown) > limit:
+        note = t("report.rows_follow", n=len(shown) - limit, shown=limit, file=export_name)
+        st.html(f'<p class="report-note">{html.escape(note)}</p>')
+
+
+def table_html(
+    shown: pd.DataFrame, formatters: Mapping[str, Callable[[object], str]], numeric: set[str]
+) -> str:
+    """A table with a header row repeated on every printed page; every value escaped."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    kinds = [' class="number"' if c in numeric else "" for c in shown.columns]
+    writers = [formatters.get(c, str) for c in shown.columns]
+    rows = []
+    for values in shown.itertuples(index=False):
+        cells = "".join(
+            f"<td{kind}>{html.escape(write(value))}</td>"
+            for kind, write, value in zip(kinds, writers, values, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return (
+        f'<table class="report-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import html
 import os
 import shutil
 import socket
@@ -19,9 +20,9 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from itertools import pairwise
 from pathlib import Path
 
+from dashboard.navigation import PAGES
 from data_access.scope import ancestors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,12 @@ def chromium_path() -> str | None:
 
 
 def view_url(base: str, url_path: str, params: Mapping[str, str]) -> str:
-    """The URL of a page in report mode with the given filters."""
+    """The URL of a page in report mode with the given filters.
+
+    The first page of the menu is the app's default page, served at the root, not at its name.
+    """
+    if url_path.strip("/") == PAGES[0].url_path:
+        url_path = ""
     query = urllib.parse.urlencode({**{k: v for k, v in params.items() if v}, "report": "1"})
     return f"{base.rstrip('/')}/{url_path.strip('/')}?{query}"
 
@@ -63,7 +69,7 @@ def _wait_until_drawn(page: object, timeout_ms: int) -> None:
 
 
 def render(url: str, fmt: str, timeout_s: float = 120) -> bytes:
-    """The page at url as PNG (the whole page, not just the window) or PDF (A4 pages) bytes."""
+    """The page at url as PNG (the whole page, not just the window) or PDF (A4, real text) bytes."""
     if fmt not in ("png", "pdf"):
         raise ValueError(f"format must be png or pdf, not {fmt!r}")
     executable = chromium_path()
@@ -78,63 +84,74 @@ def render(url: str, fmt: str, timeout_s: float = 120) -> bytes:
             page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
             page.goto(url, timeout=timeout_ms)
             _wait_until_drawn(page, timeout_ms)
-            # Streamlit scrolls inside stMain, so the window is made as tall as the content.
-            height = page.evaluate(
-                "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
-            )
-            page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, MAX_HEIGHT)})
-            page.wait_for_timeout(800)
-            image = page.screenshot(full_page=True, type="png")
-            breaks = page.evaluate(_BLOCK_TOPS) if fmt == "pdf" else []
+            return screenshot(page) if fmt == "png" else print_pdf(page)
         finally:
             browser.close()
-    return image if fmt == "png" else png_to_pdf(image, breaks)
 
 
 MAX_HEIGHT = 16000
-# Tops of the page's top-level blocks: the places where a PDF page may end without cutting a chart.
-_BLOCK_TOPS = """() => {
-  const block = document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"]');
-  if (!block) return [];
-  const children = Array.from(block.children);
-  // Never right after a heading, which belongs with what follows it.
-  return children
-    .filter((c, i) => i === 0 || !children[i - 1].querySelector('h1, h2, h3'))
-    .map(c => c.getBoundingClientRect().top + window.scrollY);
+
+
+def screenshot(page: object) -> bytes:
+    """The whole page as one picture, its report header on top."""
+    # Streamlit scrolls inside stMain, so the window is made as tall as the content.
+    height = page.evaluate(  # type: ignore[attr-defined]
+        "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
+    )
+    page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, MAX_HEIGHT)})  # type: ignore[attr-defined]
+    page.wait_for_timeout(800)  # type: ignore[attr-defined]
+    return page.screenshot(full_page=True, type="png")  # type: ignore[attr-defined]
+
+
+# A4 at 96 px per inch, less the side margins: the window is made as wide as the paper so
+# that the page is laid out (charts included) at print size, neither shrunk nor cut.
+PRINT_MARGIN_MM = {"top": 16, "bottom": 14, "left": 10, "right": 10}
+PRINT_WIDTH_PX = {False: round((210 - 20) / 25.4 * 96), True: round((297 - 20) / 25.4 * 96)}
+# A table with more columns than this is printed on landscape pages, drawn a little smaller so
+# that a chart as tall as a screen still fits below its heading on the shorter page.
+PORTRAIT_MAX_COLUMNS = 8
+PRINT_SCALE = {False: 1.0, True: 0.85}
+_REPORT_LAYOUT = """() => {
+  const header = document.querySelector('.report-header');
+  const widths = Array.from(document.querySelectorAll('table.report-table thead tr'))
+    .map(row => row.children.length);
+  return {header: header ? header.innerText : '', columns: Math.max(0, ...widths)};
 }"""
 
 
-def page_breaks(height: int, page_height: int, block_tops: list[float]) -> list[int]:
-    """Where to cut a tall picture into pages: at a block's top when one lies in the lower half."""
-    cuts, start = [0], 0
-    tops = sorted(int(top) for top in block_tops)
-    while start + page_height < height:
-        limit = start + page_height
-        fitting = [top for top in tops if start + page_height // 2 < top <= limit]
-        start = fitting[-1] if fitting else limit
-        cuts.append(start)
-    return [*cuts, height]
+def print_pdf(page: object) -> bytes:
+    """Chromium's own print of the report layout: selectable text, vector charts, A4 pages.
+
+    Landscape when a table is wide; the report header and page numbers on every page.
+    """
+    layout = page.evaluate(_REPORT_LAYOUT)  # type: ignore[attr-defined]
+    landscape = int(layout["columns"]) > PORTRAIT_MAX_COLUMNS
+    page.emulate_media(media="print")  # type: ignore[attr-defined]
+    width = round(PRINT_WIDTH_PX[landscape] / PRINT_SCALE[landscape])
+    page.set_viewport_size({"width": width, "height": 1000})  # type: ignore[attr-defined]
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]  # charts redraw at the new width
+    return page.pdf(  # type: ignore[attr-defined]
+        format="A4",
+        landscape=landscape,
+        scale=PRINT_SCALE[landscape],
+        print_background=True,
+        display_header_footer=True,
+        header_template=page_header_html(str(layout["header"])),
+        footer_template=PAGE_NUMBER_HTML,
+        margin={side: f"{mm}mm" for side, mm in PRINT_MARGIN_MM.items()},
+    )
 
 
-def png_to_pdf(image: bytes, block_tops: list[float]) -> bytes:
-    """A4 portrait pages cut from a full-page picture, each as wide as the page."""
-    import io
+_MARGIN_STYLE = "font-size:7.5px;color:#555;width:100%;padding:0 10mm;font-family:'Noto Sans CJK SC',sans-serif;"
+PAGE_NUMBER_HTML = (
+    f'<div style="{_MARGIN_STYLE}text-align:center;">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
 
-    from PIL import Image
 
-    picture = Image.open(io.BytesIO(image)).convert("RGB")
-    width, height = picture.size
-    page_height = int(width * 297 / 210)
-    cuts = page_breaks(height, page_height, block_tops)
-    pages = []
-    for top, bottom in pairwise(cuts):
-        sheet = Image.new("RGB", (width, page_height), "white")
-        sheet.paste(picture.crop((0, top, width, bottom)), (0, 0))
-        pages.append(sheet)
-    buffer = io.BytesIO()
-    # 1400 px across 210 mm is about 170 dpi.
-    pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:], resolution=width / 8.27)
-    return buffer.getvalue()
+def page_header_html(text: str) -> str:
+    """The header of every printed page: the report header of the page, escaped."""
+    return f'<div style="{_MARGIN_STYLE}">{html.escape(text)}</div>'
 
 
 def free_port() -> int:
@@ -197,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Save a page of the dashboard as PNG or PDF, e.g. for a scheduled briefing.",
     )
     parser.add_argument(
-        "--page", default="overview", help="overview, staffing, burden, grids, data"
+        "--page",
+        default=PAGES[0].url_path,
+        help=f"one of {', '.join(spec.url_path for spec in PAGES)} (default: the first)",
     )
     parser.add_argument("--scope", help="district, street or community code (default: whole city)")
     parser.add_argument("--as-of", dest="month", help="month YYYY-MM (default: the latest)")

@@ -12,6 +12,8 @@ from pandas.io.formats.style import Styler
 from dashboard import formatting
 from dashboard.export import download_table
 from dashboard.i18n import t
+from dashboard.report import is_report, static_table
+from data_access.settings import get_settings
 
 RATE_COLUMNS = formatting.RATE_METRICS
 DECIMAL_COLUMNS = {
@@ -43,11 +45,15 @@ def cell_formatters(frame: pd.DataFrame) -> dict[str, Callable[[object], str]]:
             formatters[label] = _points
         elif column in DECIMAL_COLUMNS:
             formatters[label] = partial(formatting.decimal, digits=DECIMAL_COLUMNS[column])
-        elif column in TEXT_COLUMNS or not pd.api.types.is_numeric_dtype(frame[column]):
+        elif not _is_number(frame, column):
             formatters[label] = _text
         else:
             formatters[label] = formatting.integer
     return formatters
+
+
+def _is_number(frame: pd.DataFrame, column: str) -> bool:
+    return column not in TEXT_COLUMNS and pd.api.types.is_numeric_dtype(frame[column])
 
 
 def _points(value: object) -> str:
@@ -89,6 +95,11 @@ def table_with_downloads(
     height="content" shows every row (a printed report), instead of a scrolling window.
     """
     shown = for_people(frame)
+    if is_report():
+        numeric = {t(f"col.{c}") for c in frame.columns if _is_number(frame, c)}
+        max_pages = get_settings().report_table_max_pages
+        static_table(shown, cell_formatters(frame), numeric, f"{file_stem}.xlsx", max_pages)
+        return
     options: dict[str, object] = {}
     if selectable:
         options = {"on_select": on_select, "selection_mode": "single-row"}

@@ -159,6 +159,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Times in reports and on pages are shown in this IANA time zone (the database keeps UTC).",
     ),
     Setting(
+        "report_table_max_pages",
+        10,
+        "A table in a PDF report is printed whole up to about this many pages; the rest is left to its export.",
+    ),
+    Setting(
         "main_burden_categories",
         "work_items,forms,certificates",
         "The burden categories whose reduction the Overview shows as KPI cards.",
@@ -234,6 +239,7 @@ class Settings:
     pool_max_overflow: int
     default_language: str
     time_zone: str
+    report_table_max_pages: int
     main_burden_categories: str
     import_max_mb: int
     admission_limit_working_days: int

@@ -13,6 +13,7 @@ from dashboard.charts import ranking_bar
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, labeller, t
+from dashboard.report import sections
 from dashboard.tables import table_with_downloads
 from data_access.models import BURDEN_CATEGORIES
 from data_access.queries.burden import reductions, total_of
@@ -167,10 +168,10 @@ def ranking_section(context: PageContext, unit_rows: pd.DataFrame, level: str) -
     not_ranked = len(context.units[_inside(context, level)]) - int(
         one["reduction_pct"].notna().sum()
     )
-    hint = t("burden.ranking_hint")
+    note = t("burden.ranking_hint")
     if not_ranked:
-        hint += " " + t("burden.not_ranked", n=not_ranked)
-    st.caption(hint)
+        note += " " + t("burden.not_ranked", n=not_ranked)
+    st.caption(note)
 
 
 def rebounds_section(context: PageContext, unit_rows: pd.DataFrame, level: str) -> None:
@@ -199,7 +200,7 @@ def rebounds_section(context: PageContext, unit_rows: pd.DataFrame, level: str) 
         )
         for name, frame in lists.items()
     ]
-    for tab, (name, frame) in zip(st.tabs(labels), lists.items(), strict=True):
+    for tab, (name, frame) in zip(sections(labels), lists.items(), strict=True):
         with tab:
             _rebound_table(context, frame, name)
 

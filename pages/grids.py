@@ -14,6 +14,7 @@ from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, labe
 from dashboard.map_data import DETAIL_LEVELS
 from dashboard.map_geometry import MAP_HEIGHT_PX
 from dashboard.map_style import MAP_METRICS, grid_status
+from dashboard.report import hint, sections
 from dashboard.tables import table_with_downloads
 
 
@@ -68,7 +69,8 @@ def map_section(context: PageContext) -> None:
         key=key,
     )
     st.html(drawn.legend)
-    notes = [t("grids.map_hint.detail" if detail else "grids.map_hint.choropleth")]
+    hint(t("grids.map_hint.detail" if detail else "grids.map_hint.choropleth"))
+    notes = []
     basemap = settings.basemap if settings.basemap in ("carto", "none", "tianditu") else "xyz"
     notes.append(t(f"grids.basemap.{basemap}"))
     if settings.coordinate_system == "gcj02":
@@ -122,7 +124,7 @@ def units_section(context: PageContext) -> None:
         selectable=True,
         on_select=lambda: _drill_to_selected(table_key, codes),
     )
-    st.caption(t("overview.drill_hint"))
+    hint(t("overview.drill_hint"))
 
 
 def _drill_to_selected(table_key: str, codes: list[str]) -> None:
@@ -157,7 +159,7 @@ def lists_section(context: PageContext) -> None:
     unstaffed = cached.unstaffed_grids(context.url, scope)
     outliers = cached.size_outliers(context.url, scope, settings)
     problems = communities_with_gaps(context)
-    tabs = st.tabs(
+    tabs = sections(
         [
             t("alert.unstaffed", n=len(unstaffed)),
             t("grids.list.size", n=len(outliers)),

@@ -33,6 +33,7 @@ from dashboard.i18n import (
     labeller,
     t,
 )
+from dashboard.report import hint, sections
 from dashboard.tables import table_with_downloads
 from data_access.queries.burden import reduction_of
 from data_access.scope import CODE_LENGTH, Scope, add_months, month_end
@@ -238,7 +239,7 @@ def ranking_section(context: PageContext) -> None:
         low_is_worse=low_is_worse,
     )
     st.plotly_chart(figure, key="overview_ranking_chart")
-    st.caption(t("overview.drill_hint"))
+    hint(t("overview.drill_hint"))
     # One table per scope, so that a drill-down does not carry the old selection along.
     table_key = f"overview_ranking_table_{scope.code or 'city'}"
     table_with_downloads(
@@ -282,7 +283,7 @@ def alerts_section(context: PageContext) -> None:
     rebounds = cached.community_rebounds(context.url, scope, settings)
     unstaffed = cached.unstaffed_grids(context.url, scope)
     threshold = fmt_decimal(settings.far_below_ratio * settings.standard_per_10k)
-    tabs = st.tabs(
+    tabs = sections(
         [
             t("alert.far_below", n=len(far)),
             t("alert.rebounds", n=len(rebounds)),
@@ -337,7 +338,7 @@ def _alert_table(
         on_select=lambda: _drill_to_selected(key, codes) if codes else None,
     )
     if code_column is not None:
-        st.caption(t("overview.alert_drill_hint"))
+        hint(t("overview.alert_drill_hint"))
 
 
 def headline_section(context: PageContext) -> None:

@@ -19,6 +19,7 @@ from dashboard.components import (
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, t
+from dashboard.report import is_report
 from dashboard.staffing_charts import (
     age_bars,
     certificate_split,
@@ -225,7 +226,7 @@ def render() -> None:
     if scope.level != "community":
         st.subheader(t("staffing.section.communities"))
         communities = community_scatter(context)
-        with st.expander(t("staffing.community_table"), expanded=False):
+        with st.expander(t("staffing.community_table"), expanded=is_report()):
             table_with_downloads(
                 communities.sort_values(["gap", "code"], ascending=[False, True])[
                     COMMUNITY_COLUMNS

@@ -1,12 +1,9 @@
-"""Report pictures without a browser: URLs, page breaks and the PDF made from a picture."""
+"""Report pictures without a browser: URLs, the first page, the printed header and paper width."""
 
 from __future__ import annotations
 
-import io
-
-from PIL import Image
-
-from dashboard.snapshot import page_breaks, png_to_pdf, scope_params, view_url
+from dashboard.navigation import PAGES
+from dashboard.snapshot import PRINT_WIDTH_PX, page_header_html, scope_params, view_url
 
 
 def test_view_url_keeps_filters_and_asks_for_report_mode():
@@ -25,20 +22,18 @@ def test_scope_params_split_a_code_into_the_filter_chain():
     assert scope_params(None, None, "zh") == {"lang": "zh"}
 
 
-def test_page_breaks_fall_on_block_tops_in_the_lower_half():
-    # A page holds 1,000 px; blocks start at 0, 300, 900, 1,200 and 2,100. From 0 the last top
-    # in (500, 1000] is 900; from 900 none lies in (1400, 1900], so the page is cut at 1900.
-    assert page_breaks(2500, 1000, [0, 300, 900, 1200, 2100]) == [0, 900, 1900, 2500]
-    # No block top in the lower half: the cut falls at the page end.
-    assert page_breaks(2500, 1000, [0, 100]) == [0, 1000, 2000, 2500]
-    assert page_breaks(800, 1000, [0]) == [0, 800]
+def test_the_first_menu_page_is_asked_for_at_the_root():
+    # The default page of st.navigation lives at "/", and "/overview" would find no page.
+    assert (
+        view_url("http://h:1", PAGES[0].url_path, {"lang": "zh"}) == "http://h:1/?lang=zh&report=1"
+    )
+    assert view_url("http://h:1", "burden", {}) == "http://h:1/burden?report=1"
 
 
-def test_png_to_pdf_makes_a4_pages():
-    picture = Image.new("RGB", (700, 2500), "white")
-    buffer = io.BytesIO()
-    picture.save(buffer, "PNG")
-    pdf = png_to_pdf(buffer.getvalue(), [0, 600, 1200, 1900])
-    assert pdf.startswith(b"%PDF")
-    # 700 px wide makes pages 990 px tall: cuts at 600, 1,200 and 1,900, so four pages.
-    assert b"/Count 4" in pdf
+def test_page_header_of_a_pdf_is_escaped_text():
+    assert page_header_html("东湖区 <b> & 1").endswith(">东湖区 &lt;b&gt; &amp; 1</div>")
+
+
+def test_wide_tables_print_on_landscape_pages_at_print_width():
+    # 277 mm of landscape paper between the margins at 96 px per inch.
+    assert PRINT_WIDTH_PX == {False: 718, True: 1047}

@@ -1,0 +1,136 @@
+"""PDF reports of the demo city read as text (pdftotext): every row, a header on every page,
+no controls. Needs Debian's chromium and poppler-utils; without them these tests skip."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dashboard import formatting
+from dashboard.snapshot import chromium_path, main, render, running_app, view_url
+from data_access.catalog import translate
+from data_access.db import make_engine
+from data_access.models import BURDEN_CATEGORIES
+from data_access.queries.burden import reductions, unit_series
+from data_access.queries.hierarchy import data_months
+from data_access.queries.staffing import staffing_by_unit
+from data_access.schema import upgrade
+from data_access.scope import Scope, month_end
+from data_access.settings import get_settings
+
+DISTRICT, DISTRICT_NAME = "990101", "东湖区"
+WIDGET_TEXTS = (
+    "排名指标",
+    "在表格中选中一行即可下钻",
+    "下载 CSV",
+    "下载 Excel",
+    "截图 PNG",
+    "排名类别",
+)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Scope]:
+    if chromium_path() is None or shutil.which("pdftotext") is None:
+        pytest.skip("needs chromium and poppler-utils (apt-get install chromium poppler-utils)")
+    from data_access.demo import build_demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'demo.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_demo(engine)
+    last = data_months(engine)[1]
+    engine.dispose()
+    return url, Scope(DISTRICT, month_end(last))
+
+
+@pytest.fixture(scope="module")
+def app_url(demo: tuple[str, Scope]) -> Iterator[str]:
+    with running_app(dict(os.environ, DATABASE_URL=demo[0])) as base:
+        yield base
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def district_report(app_url: str, page: str, scope: Scope, tmp_path: Path) -> str:
+    params = {"lang": "zh", "district": DISTRICT, "month": f"{scope.as_of:%Y-%m}"}
+    return pdf_text(render(view_url(app_url, page, params), "pdf"), tmp_path)
+
+
+def assert_reads_as_a_report(text: str, scope: Scope, pages_title: str) -> None:
+    pages = text.split("\f")[:-1]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        head = page.strip().splitlines()[0]
+        assert f"{pages_title} · 范围：{DISTRICT_NAME}" in head
+        assert f"截至日期：{scope.as_of.isoformat()}" in head and "演示数据" in head
+        assert "生成时间" in head and "（UTC+8）" in head
+        assert re.search(rf"\b{number} ?/ ?{len(pages)}\b", page)
+    for widget in WIDGET_TEXTS:
+        assert widget not in text
+
+
+def line_of(text: str, *parts: str) -> str:
+    """The one printed line that holds every part (a table row)."""
+    found = [line for line in text.splitlines() if all(part in line for part in parts)]
+    assert len(found) == 1, (parts, found)
+    return found[0]
+
+
+def test_overview_pdf_holds_every_street_of_the_district(demo, app_url, tmp_path):
+    url, scope = demo
+    text = district_report(app_url, "overview", scope, tmp_path)
+    assert_reads_as_a_report(text, scope, "总览")
+    streets = staffing_by_unit(make_engine(url), scope, get_settings())
+    assert len(streets) == 12
+    for street in streets.itertuples():
+        row = line_of(text, street.code + " ", f" {street.name} ")
+        cells = row.split()
+        expected = [
+            formatting.integer(street.communities),
+            formatting.integer(street.resident_population),
+            formatting.integer(street.counted_workers),
+            formatting.decimal(street.per_10k, 1),
+            formatting.integer(street.required),
+            formatting.integer(street.gap),
+            formatting.percent(street.share_meeting),
+            formatting.percent(street.licensed_rate),
+        ]
+        assert cells[2:8] == expected[:6], row
+        assert expected[6] in cells and expected[7] in cells, row
+
+
+def test_burden_pdf_holds_every_street_and_category(demo, app_url, tmp_path):
+    url, scope = demo
+    text = district_report(app_url, "burden", scope, tmp_path)
+    assert_reads_as_a_report(text, scope, "减负增效")
+    series = unit_series(make_engine(url), scope, "street")
+    rows = reductions(series, scope.as_of, get_settings())
+    assert len(rows) == 12 * len(BURDEN_CATEGORIES)
+    for row in rows.itertuples():
+        category = translate("zh", f"category.{row.category}")
+        line = line_of(text, row.code + " ", f" {category} ")
+        reduction = formatting.decimal(row.reduction_pct, 1)
+        assert re.search(rf" {re.escape(category)} +{re.escape(reduction)} ", line), line
+        assert f" {formatting.integer(row.current)}" in line
+
+
+def test_snapshot_without_a_page_prints_the_first_page(app_url, tmp_path):
+    out = tmp_path / "first.pdf"
+    assert main(["--url", app_url, "--out", str(out)]) == 0
+    text = pdf_text(out.read_bytes(), tmp_path)
+    assert "社区治理领导驾驶舱 · 总览 · 范围：全市" in text
+    assert "Page not found" not in text and "找不到" not in text
