@@ -83,6 +83,12 @@ def assert_reads_as_a_report(text: str, scope: Scope, pages_title: str) -> None:
         assert widget not in text
 
 
+def is_subsequence(wanted: list[str], cells: list[str]) -> bool:
+    """Every wanted cell appears, in this order (other columns may lie between them)."""
+    remaining = iter(cells)
+    return all(cell in remaining for cell in wanted)
+
+
 def line_of(text: str, *parts: str) -> str:
     """The one printed line that holds every part (a table row)."""
     found = [line for line in text.splitlines() if all(part in line for part in parts)]
@@ -109,8 +115,7 @@ def test_overview_pdf_holds_every_street_of_the_district(demo, app_url, tmp_path
             formatting.percent(street.share_meeting),
             formatting.percent(street.licensed_rate),
         ]
-        assert cells[2:8] == expected[:6], row
-        assert expected[6] in cells and expected[7] in cells, row
+        assert is_subsequence(expected, cells[2:]), row
 
 
 def test_burden_pdf_holds_every_street_and_category(demo, app_url, tmp_path):
