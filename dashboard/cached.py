@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard.map_data import MapData, load_map_data
 from data_access.db import get_engine
-from data_access.queries import burden, grids, hierarchy, imports, staffing
+from data_access.queries import burden, grids, hierarchy, imports, profile, staffing
 from data_access.scope import CODE_LENGTH, Scope, month_end
 from data_access.settings import Settings, get_settings
 
@@ -159,6 +159,36 @@ def burden_unit_series(url: str, scope: Scope, level: str) -> pd.DataFrame:
 @st.cache_data(max_entries=KEPT, show_spinner=False)
 def population_history(url: str, scope: Scope) -> pd.DataFrame:
     return staffing.population_by_year(get_engine(url), scope)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def unit_reductions(url: str, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
+    return burden.unit_reductions(get_engine(url), scope, level, settings)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def community_population(url: str, code: str) -> pd.DataFrame:
+    return profile.population_history(get_engine(url), code)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def role_counts(url: str, scope: Scope) -> pd.DataFrame:
+    return profile.role_counts(get_engine(url), scope)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def hires_and_departures(url: str, scope: Scope, settings: Settings) -> tuple[int, int]:
+    return profile.hires_and_departures(get_engine(url), scope, settings)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def community_facilities(url: str, code: str) -> pd.DataFrame:
+    return profile.facilities(get_engine(url), code)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def community_ranks(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return profile.rank_table(get_engine(url), scope, settings)
 
 
 @st.cache_data(ttl=CHECK_SECONDS, show_spinner=False)

@@ -24,5 +24,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/planner.py", "page.planner", ":material/calculate:", "planner"),
     PageSpec("pages/burden.py", "page.burden", ":material/trending_down:", "burden"),
     PageSpec("pages/grids.py", "page.grids", ":material/map:", "grids"),
+    PageSpec("pages/profile.py", "page.profile", ":material/home_work:", "profile"),
     PageSpec("pages/data.py", "page.data", ":material/upload_file:", "data", ADMIN_SECTION),
 )

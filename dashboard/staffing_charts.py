@@ -11,6 +11,8 @@ from plotly.subplots import make_subplots
 
 from dashboard.charts import ABOVE_COLOUR, BELOW_COLOUR, SCOPE_COLOUR
 from dashboard.formatting import month_tickformat
+from dashboard.i18n import t
+from data_access.queries.staffing import AGE_BANDS
 
 CERTIFICATE_COLOURS = {
     "none": "#bdc3c7",
@@ -224,3 +226,26 @@ def population_scatter(
         legend={"orientation": "h", "y": -0.18},
     )
     return figure
+
+
+def chart_labels() -> dict[str, str]:
+    """Labels the figure builders need, in the UI language."""
+    labels = {
+        key: t(f"col.{key}")
+        for key in ("required", "counted_workers", "gap", "per_10k", "resident_population")
+    }
+    labels.update(
+        {
+            "headcount": t("staffing.headcount"),
+            "workers": t("staffing.workers"),
+            "certified": t("staffing.certified"),
+            "uncertified": t("staffing.uncertified"),
+            "standard": t("overview.standard_line", standard=""),
+            "meets": t("staffing.meets"),
+            "below": t("staffing.below"),
+            "required_line": t("staffing.required_line"),
+        }
+    )
+    labels.update({c: t(f"certificate.{c}") for c in ("none", "junior", "intermediate", "senior")})
+    labels.update({f"age.{band}": t(f"staffing.age.{band}") for band in AGE_BANDS})
+    return labels

@@ -23,12 +23,12 @@ from dashboard.report import is_report
 from dashboard.staffing_charts import (
     age_bars,
     certificate_split,
+    chart_labels,
     population_scatter,
     required_vs_counted,
     staffing_trend,
 )
 from dashboard.tables import table_with_downloads
-from data_access.queries.staffing import AGE_BANDS
 
 UNIT_COLUMNS = [
     "code", "name", "communities", "resident_population", "households", "counted_workers",
@@ -103,33 +103,10 @@ def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
         "staffing_chart_per_10k",
     )
     show_chart(
-        required_vs_counted(units, chart_title(context, "staffing.chart.required"), _labels()),
+        required_vs_counted(units, chart_title(context, "staffing.chart.required"), chart_labels()),
         stem("staffing_required"),
         "staffing_chart_required",
     )
-
-
-def _labels() -> dict[str, str]:
-    """Labels the figure builders need, in the UI language."""
-    labels = {
-        key: t(f"col.{key}")
-        for key in ("required", "counted_workers", "gap", "per_10k", "resident_population")
-    }
-    labels.update(
-        {
-            "headcount": t("staffing.headcount"),
-            "workers": t("staffing.workers"),
-            "certified": t("staffing.certified"),
-            "uncertified": t("staffing.uncertified"),
-            "standard": t("overview.standard_line", standard=""),
-            "meets": t("staffing.meets"),
-            "below": t("staffing.below"),
-            "required_line": t("staffing.required_line"),
-        }
-    )
-    labels.update({c: t(f"certificate.{c}") for c in ("none", "junior", "intermediate", "senior")})
-    labels.update({f"age.{band}": t(f"staffing.age.{band}") for band in AGE_BANDS})
-    return labels
 
 
 def people_charts(context: PageContext) -> None:
@@ -141,7 +118,9 @@ def people_charts(context: PageContext) -> None:
         if certificates["workers"].sum():
             show_chart(
                 certificate_split(
-                    certificates, chart_title(context, "staffing.chart.certificates"), _labels()
+                    certificates,
+                    chart_title(context, "staffing.chart.certificates"),
+                    chart_labels(),
                 ),
                 context.file_stem("staffing_certificates"),
                 "staffing_chart_certificates",
@@ -161,7 +140,7 @@ def people_charts(context: PageContext) -> None:
     with right:
         if ages["workers"].sum():
             show_chart(
-                age_bars(ages, chart_title(context, "staffing.chart.age"), _labels()),
+                age_bars(ages, chart_title(context, "staffing.chart.age"), chart_labels()),
                 context.file_stem("staffing_age"),
                 "staffing_chart_age",
             )
@@ -177,7 +156,7 @@ def trend_chart(context: PageContext) -> None:
             context.settings.standard_per_10k,
             chart_title(context, "staffing.chart.trend"),
             {
-                **_labels(),
+                **chart_labels(),
                 "standard": t(
                     "overview.standard_line",
                     standard=fmt_decimal(context.settings.standard_per_10k, 0),
@@ -200,7 +179,7 @@ def community_scatter(context: PageContext) -> pd.DataFrame:
             context.settings.standard_per_10k,
             context.settings.minimum_workers,
             chart_title(context, "staffing.chart.scatter"),
-            _labels(),
+            chart_labels(),
         ),
         context.file_stem("staffing_scatter"),
         "staffing_chart_scatter",

@@ -1,0 +1,445 @@
+"""社区画像 Community profile: one community on one page (docs/metrics.md for every figure).
+
+Computation lives in data_access/queries/profile.py and the pages' own queries, so each figure
+here equals the same community's figure on the other pages and in the command-line export.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import cached, formatting
+from dashboard.burden_charts import trend_facets
+from dashboard.components import (
+    Kpi,
+    kpi_row,
+    page_header,
+    signed_decimal,
+    signed_int,
+    signed_points,
+    status_legend,
+    status_style,
+    stop_if_empty,
+)
+from dashboard.context import PageContext, page_context
+from dashboard.export import show_chart
+from dashboard.filters import drill_to
+from dashboard.grid_map import grid_map
+from dashboard.headline import status_of
+from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, t
+from dashboard.map_layers import MAP_HEIGHT_PX, grid_status
+from dashboard.staffing_charts import age_bars, certificate_split, chart_labels, staffing_trend
+from dashboard.tables import table_with_downloads
+from data_access.models import BURDEN_CATEGORIES
+from data_access.queries.burden import total_of
+from data_access.queries.profile import hiring_projection, problems
+
+PROFILE_PAGE = "profile"
+
+
+def chooser(context: PageContext) -> None:
+    """Above community scope: the communities of the scope, the farthest below standard first."""
+    st.info(t("profile.choose"), icon=":material/home_work:")
+    frame = cached.staffing_by_level(context.url, context.scope, context.settings, "community")
+    frame = frame.sort_values(["per_10k", "code"], na_position="first", ignore_index=True)
+    columns = ["code", "name", "resident_population", "counted_workers", "per_10k", "gap"]
+    key = f"profile_chooser_{context.scope.code or 'city'}"
+    codes = list(frame["code"])
+    table_with_downloads(
+        frame[columns],
+        key=key,
+        sheet_title=t("profile.chooser_sheet"),
+        file_stem=context.file_stem("communities"),
+        filters=context.filters_used(),
+        selectable=True,
+        on_select=lambda: _drill_to_selected(key, codes),
+    )
+
+
+def _drill_to_selected(key: str, codes: list[str]) -> None:
+    rows = st.session_state[key].selection.rows
+    if rows and rows[0] < len(codes):
+        drill_to(codes[rows[0]], PROFILE_PAGE)
+
+
+class Figures:
+    """Everything the profile shows of one community, read once per run."""
+
+    def __init__(self, context: PageContext) -> None:
+        url, scope, settings = context.url, context.scope, context.settings
+        code = scope.code or ""
+        staffing = cached.staffing_by_level(url, scope, settings, "community")
+        self.staffing = None if staffing.empty else staffing.iloc[0]
+        before = cached.staffing_by_level(url, scope.year_earlier(), settings, "community")
+        self.staffing_before = None if before.empty else before.iloc[0]
+        self.grids = cached.grid_staffing_total(url, scope)
+        self.grids_before = cached.grid_staffing_total(url, scope.year_earlier())
+        self.grid_list = cached.grid_list(url, scope)
+        self.burden = cached.unit_reductions(url, scope, "community", settings)
+        self.burden_before = cached.unit_reductions(
+            url, scope.year_earlier(), "community", settings
+        )
+        self.series = cached.burden_unit_series(url, scope, "community")
+        self.rebounds = cached.community_rebounds(url, scope, settings)
+        self.population = cached.community_population(url, code)
+        self.roles = cached.role_counts(url, scope)
+        hires, departures = cached.hires_and_departures(url, scope, settings)
+        gap = None if self.staffing is None else self.staffing["gap"]
+        self.projection = hiring_projection(gap, hires, departures, scope.as_of)
+        self.facilities = cached.community_facilities(url, code)
+
+    def rebound_rise(self) -> dict[str, float]:
+        """category → rise in % of the current month over the window's low, for rebounds now."""
+        rise = {}
+        for row in self.rebounds.itertuples():
+            low = float(row.window_min)
+            rise[str(row.category)] = (float(row.current) - low) / low * 100 if low else 100.0
+        return rise
+
+
+def problem_section(context: PageContext, figures: Figures) -> None:
+    """What is wrong here, in plain sentences, and when the team is complete at its pace."""
+    found = problems(figures.staffing, figures.burden, figures.grids, figures.rebound_rise())
+    lines = []
+    for problem in found:
+        values = dict(problem.values)
+        if "category" in values:
+            values["category"] = t(f"category.{values['category']}")
+        if "pct" in values:
+            values["pct"] = fmt_decimal(values["pct"], 0)
+        if "n" in values:
+            values["n"] = fmt_int(values["n"])
+        lines.append(t(f"profile.problem.{problem.key}", **values))
+    projection = figures.projection
+    if figures.staffing is not None:
+        lines.append(
+            t(
+                f"profile.projection.{projection.status}",
+                hires=fmt_int(projection.hires),
+                departures=fmt_int(projection.departures),
+                gap=fmt_int(projection.gap),
+                months=fmt_int(projection.months),
+                month=fmt_month(projection.reached) if projection.reached else "",
+            )
+        )
+    with st.container(key="headline", border=True):
+        st.text(t("profile.problems_title"))
+        if not found:
+            st.text(t("profile.no_problems"))
+        for line in lines:
+            st.text("· " + line)
+
+
+def kpi_section(context: PageContext, figures: Figures) -> None:
+    settings, close = context.settings, context.settings.close_ratio
+    now, before = figures.staffing, figures.staffing_before
+    if now is None:
+        return
+
+    def old(column: str) -> object:
+        return None if before is None else before[column]
+
+    required = now["required"]
+    filled = None if formatting.is_missing(required) or not required else 1 - now["gap"] / required
+    kpis = [
+        Kpi("residents", t("kpi.residents"), now["resident_population"], old("resident_population"), fmt_int, signed_int, higher_is_better=None),
+        Kpi("households", t("kpi.households"), now["households"], old("households"), fmt_int, signed_int, higher_is_better=None),
+        Kpi("workers", t("kpi.workers"), now["counted_workers"], old("counted_workers"), fmt_int, signed_int),
+        Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], old("per_10k"), fmt_decimal, signed_decimal, status=status_of(now["per_10k"], settings.standard_per_10k, close)),
+        Kpi("required", t("kpi.required"), required, old("required"), fmt_int, signed_int, higher_is_better=None),
+        Kpi("gap", t("kpi.gap"), now["gap"], old("gap"), fmt_int, signed_int, higher_is_better=False, status=status_of(filled, 1.0, close)),
+        Kpi("grids", t("kpi.grids"), figures.grids["grids"], fmt=fmt_int),
+        Kpi("staffed_rate", t("kpi.staffed_rate"), figures.grids["staffed_rate"], figures.grids_before["staffed_rate"], fmt_pct, signed_points, status=status_of(figures.grids["staffed_rate"], settings.target_staffed_rate, close)),
+    ]  # fmt: skip
+    kpi_row(kpis)
+    now_burden = figures.burden.set_index("category")
+    then_burden = figures.burden_before.set_index("category")
+    burden_kpis = []
+    for category in settings.main_categories:
+        if category not in now_burden.index:
+            continue
+        pct = now_burden.loc[category, "reduction_pct"]
+        earlier = then_burden["reduction_pct"].get(category)
+        burden_kpis.append(
+            Kpi(
+                f"reduction_{category}",
+                t("kpi.reduction", category=t(f"category.{category}")),
+                _fraction(pct),
+                _fraction(earlier),
+                fmt_pct,
+                signed_points,
+                status=None
+                if formatting.is_missing(pct)
+                else status_of(pct, settings.target_reduction_pct, close),
+            )
+        )
+    if burden_kpis:
+        kpi_row(burden_kpis)
+    status_legend(close)
+
+
+def _fraction(percent: object) -> float | None:
+    return None if formatting.is_missing(percent) else float(percent) / 100  # type: ignore[arg-type]
+
+
+def population_section(context: PageContext, figures: Figures) -> None:
+    st.subheader(t("profile.population"))
+    frame = figures.population
+    if frame.empty:
+        st.info(t("profile.no_population"))
+        return
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=frame["year"],
+                y=frame[column],
+                name=t(f"col.{column}"),
+                mode="lines+markers",
+                yaxis=axis,
+            )
+            for column, axis in (("resident_population", "y"), ("households", "y2"))
+        ]
+    )
+    figure.update_layout(
+        title=t("profile.population_title", scope=context.unit_name(context.scope.code)),
+        yaxis={"title": t("col.resident_population"), **formatting.AXIS_STYLE},
+        yaxis2={
+            "title": t("col.households"),
+            "overlaying": "y",
+            "side": "right",
+            **formatting.AXIS_STYLE,
+        },
+        xaxis={"dtick": 1},
+        legend={"orientation": "h", "y": -0.2},
+        separators=formatting.SEPARATORS,
+        height=340,
+        margin={"t": 60, "b": 40},
+    )
+    show_chart(figure, context.file_stem("profile_population"), "profile_population")
+
+
+def staff_section(context: PageContext, figures: Figures) -> None:
+    st.subheader(t("profile.staff"))
+    scope, settings, labels = context.scope, context.settings, chart_labels()
+    if figures.roles.empty:
+        st.info(t("profile.no_staff"))
+        return
+    title = context.unit_name(scope.code)
+    show_chart(
+        staffing_trend(
+            cached.staffing_trend(context.url, scope, settings),
+            settings.standard_per_10k,
+            t("profile.staff_trend_title", scope=title),
+            {**labels, "standard": t("overview.standard_line", standard=fmt_decimal(settings.standard_per_10k, 0))},
+            current_language(),
+        ),
+        context.file_stem("profile_staff_trend"),
+        "profile_staff_trend",
+    )  # fmt: skip
+    roles, certificates, ages = st.columns(3)
+    with roles:
+        table = figures.roles.assign(role=figures.roles["role"].map(lambda r: t(f"role.{r}")))
+        st.dataframe(
+            table.rename(columns={"role": t("col.role"), "workers": t("col.workers")}),
+            hide_index=True,
+            key="profile_roles",
+        )
+    with certificates:
+        counts = cached.certificate_counts(context.url, scope, settings)
+        if counts["workers"].sum():
+            show_chart(
+                certificate_split(counts, t("profile.certificates_title", scope=title), labels),
+                context.file_stem("profile_certificates"),
+                "profile_certificates",
+            )
+    with ages:
+        bands = cached.age_structure(context.url, scope, settings)
+        if bands["workers"].sum():
+            show_chart(
+                age_bars(bands, t("profile.ages_title", scope=title), labels),
+                context.file_stem("profile_ages"),
+                "profile_ages",
+            )
+
+
+def burden_section(context: PageContext, figures: Figures) -> None:
+    st.subheader(t("profile.burden"))
+    if figures.series.empty:
+        st.info(t("profile.no_burden"))
+        return
+    total = total_of(figures.series)
+    marks = figures.burden
+    figure = trend_facets(
+        total,
+        marks,
+        categories=BURDEN_CATEGORIES,
+        names={c: t(f"category.{c}") for c in BURDEN_CATEGORIES},
+        title=t(
+            "burden.trend_title",
+            scope=context.unit_name(context.scope.code),
+            month=fmt_month(context.scope.as_of),
+        ),
+        baseline_label=t("burden.baseline_marker"),
+        current_label=t("burden.current_marker"),
+    )
+    st.plotly_chart(figure, key="profile_burden_chart")
+    table = marks[
+        ["category", "reduction_pct", "rebound", "baseline_period", "baseline", "current_period", "current", "window_min"]
+    ].copy()  # fmt: skip
+    table["category"] = table["category"].map(lambda c: t(f"category.{c}"))
+    table["rebound"] = table["rebound"].map(lambda r: t("yes") if r else t("no"))
+    for column in ("baseline_period", "current_period"):
+        table[column] = table[column].map(
+            lambda p: formatting.MISSING if formatting.is_missing(p) else p.strftime("%Y-%m")
+        )
+    table_with_downloads(
+        table,
+        key="profile_burden_table",
+        sheet_title=t("profile.burden"),
+        file_stem=context.file_stem("profile_burden"),
+        filters=context.filters_used(),
+    )
+
+
+def grid_section(context: PageContext, figures: Figures) -> None:
+    st.subheader(t("profile.grids"))
+    if figures.grid_list.empty:
+        st.info(t("profile.no_grids"))
+        return
+    map_column, list_column = st.columns([3, 2])
+    with map_column:
+        map_data = cached.grid_map_data(context.url, context.scope, context.settings)
+        if map_data.bounds is None:
+            st.info(t("grids.no_boundaries"), icon=":material/map:")
+        else:
+            drawn = grid_map(map_data, context.settings, t, language=current_language())
+            st.pydeck_chart(drawn.deck, height=MAP_HEIGHT_PX * 2 // 3, key="profile_map")
+            st.html(drawn.legend)
+    with list_column:
+        grids = figures.grid_list
+        table = grids[["code", "name", "kind", "households"]].copy()
+        table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
+        table["status"] = [
+            t(f"grids.status.{grid_status(s, f)}")
+            for s, f in zip(grids["staffed"], grids["fulltime_staffed"], strict=True)
+        ]
+        table_with_downloads(
+            table,
+            key="profile_grid_table",
+            sheet_title=t("profile.grids"),
+            file_stem=context.file_stem("profile_grids"),
+            filters=context.filters_used(),
+        )
+
+
+def facility_section(context: PageContext, figures: Figures) -> None:
+    st.subheader(t("profile.facilities"))
+    if figures.facilities.empty:
+        st.info(t("profile.no_facilities"))
+        return
+    table = figures.facilities.copy()
+    table["kind"] = table["kind"].map(lambda k: t(f"facility.{k}"))
+    table_with_downloads(
+        table,
+        key="profile_facilities",
+        sheet_title=t("profile.facilities"),
+        file_stem=context.file_stem("profile_facilities"),
+        filters=context.filters_used(),
+    )
+
+
+def rank_section(context: PageContext) -> None:
+    st.subheader(t("profile.ranks"))
+    ranks = cached.community_ranks(context.url, context.scope, context.settings)
+    language = current_language()
+
+    def place(rank: object, units: object) -> str:
+        if formatting.is_missing(rank):
+            return formatting.MISSING
+        return t("profile.rank_of", rank=int(rank), units=int(units))  # type: ignore[arg-type]
+
+    def value(metric: str, number: object) -> str:
+        if metric == "reduction_pct":
+            return (
+                formatting.MISSING
+                if formatting.is_missing(number)
+                else f"{formatting.decimal(number)}%"
+            )
+        return formatting.metric(metric, number, language)
+
+    pairs = list(zip(ranks["metric"], ranks["value"], strict=True))
+    street = zip(ranks["street_rank"], ranks["street_units"], strict=True)
+    district = zip(ranks["district_rank"], ranks["district_units"], strict=True)
+    shown = pd.DataFrame(
+        {
+            t("profile.metric"): [_metric_label(context, m) for m, _ in pairs],
+            t("profile.value"): [value(m, v) for m, v in pairs],
+            t("profile.in_street"): [place(r, u) for r, u in street],
+            t("profile.in_district"): [place(r, u) for r, u in district],
+        }
+    )
+    st.dataframe(shown, hide_index=True, key="profile_ranks")
+    st.caption(t("profile.rank_note"))
+
+
+def _metric_label(context: PageContext, metric: str) -> str:
+    if metric == "reduction_pct":
+        category = context.settings.main_categories[0]
+        return t("kpi.reduction", category=t(f"category.{category}"))
+    return t(f"metric.{metric}")
+
+
+def summary_frame(context: PageContext, figures: Figures) -> pd.DataFrame:
+    """The profile's figures as one table (metric, value) for the download."""
+    rows: list[tuple[str, object]] = []
+    if figures.staffing is not None:
+        for column in (
+            "resident_population",
+            "households",
+            "counted_workers",
+            "per_10k",
+            "required",
+            "gap",
+            "licensed_rate",
+        ):
+            rows.append((t(f"col.{column}"), figures.staffing[column]))
+    for column in ("grids", "staffed_grids", "staffed_rate"):
+        rows.append((t(f"col.{column}"), figures.grids[column]))
+    for row in figures.burden.itertuples():
+        rows.append((t("kpi.reduction", category=t(f"category.{row.category}")), row.reduction_pct))
+    rows.append((t("profile.hires_12m"), figures.projection.hires))
+    rows.append((t("profile.departures_12m"), figures.projection.departures))
+    return pd.DataFrame(rows, columns=["metric", "value"])  # fmt: skip
+
+
+def render() -> None:
+    context = page_context()
+    scope = context.scope
+    page_header("page.profile", scope, context.units, context.is_demo)
+    stop_if_empty(context.has_data)
+    if scope.level != "community":
+        chooser(context)
+        return
+    status_style()
+    figures = Figures(context)
+    problem_section(context, figures)
+    kpi_section(context, figures)
+    population_section(context, figures)
+    staff_section(context, figures)
+    burden_section(context, figures)
+    grid_section(context, figures)
+    facility_section(context, figures)
+    rank_section(context)
+    st.subheader(t("profile.download"))
+    table_with_downloads(
+        summary_frame(context, figures),
+        key="profile_summary",
+        sheet_title=t("page.profile"),
+        file_stem=context.file_stem("profile"),
+        filters=context.filters_used(),
+    )
+
+
+render()
