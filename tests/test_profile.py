@@ -1,0 +1,211 @@
+"""社区画像: its figures equal the export and the other pages; projection, ranks, empty states,
+and the way down to a profile and back up by the breadcrumb."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import insert
+
+from dashboard import formatting
+from data_access.db import make_engine
+from data_access.models import CommunityPopulation
+from data_access.queries.profile import Problem, hiring_projection, problems, rank_table, ranks
+from data_access.schema import upgrade
+from data_access.scope import Scope
+from tests.small_city import AS_OF, insert_units
+from tests.test_cli_export import run_export
+from tests.test_pages import metric_values, run_app
+
+C1 = {"district": "990101", "street": "990101001", "community": "990101001001"}
+C5 = {"district": "990102", "street": "990102001", "community": "990102001001"}
+MONTH = AS_OF.strftime("%Y-%m")
+
+
+def _row(rows: list[dict[str, str]], code: str, category: str | None = None) -> dict[str, str]:
+    return next(r for r in rows if r["code"] == code and r.get("category", category) == category)
+
+
+def test_profile_figures_equal_the_export(small_city_url, monkeypatch, capsysbinary):
+    args = ("--level", "community", "--scope", "990101001", "--as-of", AS_OF.isoformat())
+    exports = {}
+    for table in ("staffing", "grids", "burden"):
+        status, rows, _ = run_export(monkeypatch, capsysbinary, small_city_url, table, *args)
+        assert status == 0
+        exports[table] = rows
+    staffing = _row(exports["staffing"], "990101001001")
+    grids = _row(exports["grids"], "990101001001")
+    work_items = _row(exports["burden"], "990101001001", "work_items")
+    at = run_app(small_city_url, monkeypatch, page="pages/profile.py", month=MONTH, **C1)
+    assert not at.exception
+    shown = metric_values(at)
+    assert shown["常住人口"] == formatting.count(int(staffing["resident_population"]), "zh")
+    assert shown["社区工作者"] == staffing["counted_workers"] == "15"
+    assert shown["每万人社区工作者"] == formatting.decimal(float(staffing["per_10k"])) == "15.0"
+    assert shown["应配人数"] == staffing["required"] == "18"
+    assert shown["缺额人数"] == staffing["gap"] == "3"
+    assert shown["网格数"] == grids["grids"] == "3"
+    assert shown["网格配员率"] == formatting.percent(float(grids["staffed_rate"])) == "66.7%"
+    assert shown["工作事项精简率"] == formatting.percent(float(work_items["reduction_pct"]) / 100)
+    assert shown["工作事项精简率"] == "40.0%"
+    lines = [text.value for text in at.text]
+    assert "· 社区工作者缺3人" in lines
+    assert "· 工作事项较前12个月最低值回升50%" in lines  # 60 over the low of 40
+    assert "· 1个网格无网格员" in lines
+
+
+def test_profile_equals_the_overview_at_community_scope(demo_url, monkeypatch):
+    community = {"district": "990101", "street": "990101001", "community": "990101001001"}
+    profile = metric_values(run_app(demo_url, monkeypatch, page="pages/profile.py", **community))
+    overview = metric_values(run_app(demo_url, monkeypatch, **community))
+    shared = set(profile) & set(overview)
+    assert {"社区工作者", "每万人社区工作者", "应配人数", "缺额人数", "网格配员率"} <= shared
+    assert {label: profile[label] for label in shared} == {
+        label: overview[label] for label in shared
+    }
+
+
+def test_community_without_grids_or_burden_says_so(small_city_url, monkeypatch):
+    at = run_app(small_city_url, monkeypatch, page="pages/profile.py", month=MONTH, **C5)
+    assert not at.exception
+    infos = [info.value for info in at.info]
+    assert "本社区没有登记网格。" in infos
+    assert "本社区没有减负台账记录。" in infos
+    assert "本社区没有登记服务设施。" in infos
+
+
+def test_community_without_staff_says_so(new_database, monkeypatch):
+    url = new_database("lonely")
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        insert_units(
+            connection,
+            [("990101", "甲区")],
+            [("990101001", "东街道", "990101")],
+            [("990101001001", "一社区", "990101001")],
+        )
+        connection.execute(
+            insert(CommunityPopulation),
+            [
+                {
+                    "community_code": "990101001001",
+                    "year": 2025,
+                    "resident_population": 3000,
+                    "households": 1000,
+                }
+            ],
+        )
+    engine.dispose()
+    at = run_app(url, monkeypatch, page="pages/profile.py", **C1)
+    assert not at.exception
+    infos = [info.value for info in at.info]
+    assert "本社区截至当日没有在岗人员。" in infos
+    assert "本社区没有登记网格。" in infos
+    # Nobody in post: all 9 of the minimum are missing, and no hires mean it never closes.
+    lines = [text.value for text in at.text]
+    assert "· 社区工作者缺9人" in lines
+    assert "· 按近12个月的节奏（新进0人、减员0人），缺额9人不会补齐。" in lines
+
+
+def test_above_community_scope_the_profile_offers_the_communities(small_city_url, monkeypatch):
+    at = run_app(
+        small_city_url,
+        monkeypatch,
+        page="pages/profile.py",
+        month=MONTH,
+        street="990101001",
+        district="990101",
+    )
+    assert not at.exception
+    assert at.info[-1].value.startswith("社区画像展示一个社区")
+    assert list(at.dataframe[0].value["代码"]) == ["990101001001", "990101001002"]  # 15.0, 20.0
+
+
+def test_breadcrumb_leads_from_the_profile_back_up(small_city_url, monkeypatch):
+    at = run_app(small_city_url, monkeypatch, page="pages/profile.py", month=MONTH, **C1)
+    labels = [button.label for button in at.button if button.key.startswith("breadcrumb_")]
+    assert labels == ["全市", "甲区", "东街道", "一社区"]
+    at.button(key="breadcrumb_2").click().run()  # 东街道
+    assert not at.exception
+    # The scope and the URL are the street's now, on the Overview.
+    assert at.session_state["_url_written"] == {
+        "district": "990101",
+        "street": "990101001",
+        "month": MONTH,
+        "lang": "zh",
+    }
+    assert at.title[0].value == "总览"
+    assert [b.label for b in at.button if b.key.startswith("breadcrumb_")] == [
+        "全市",
+        "甲区",
+        "东街道",
+    ]
+
+
+def test_hiring_projection():
+    as_of = dt.date(2025, 6, 30)
+    assert hiring_projection(3, 4, 1, as_of).months == 12  # 3 net a year: a year for 3
+    assert hiring_projection(3, 4, 1, as_of).reached == dt.date(2026, 6, 1)
+    assert hiring_projection(5, 3, 1, as_of).months == 30  # 2 net a year: 30 months for 5
+    assert hiring_projection(3, 2, 2, as_of).status == "never"
+    assert hiring_projection(0, 0, 3, as_of).status == "met"
+    assert hiring_projection(-4, 0, 0, as_of).status == "met"
+
+
+def test_ranks_put_the_best_first():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "code": ["a", "b", "c"],
+            "per_10k": [18.0, 12.0, None],
+            "gap": [0, 4, 2],
+            "licensed_rate": [0.5, 0.5, 0.1],
+            "staffed_rate": [1.0, 0.5, 0.75],
+            "reduction_pct": [60.0, 40.0, 50.0],
+        }
+    )
+    assert ranks(frame, "b") == {
+        "per_10k": (2, 2),
+        "gap": (3, 3),
+        "licensed_rate": (1, 3),
+        "staffed_rate": (3, 3),
+        "reduction_pct": (3, 3),
+    }
+    assert ranks(frame, "c")["per_10k"] == (None, 2)
+
+
+def test_rank_table_of_the_small_city(small_city, settings):
+    table = rank_table(small_city, Scope("990101001001", AS_OF), settings).set_index("metric")
+    # Street 东街道: C1 15.0 and C2 20.0 per 10,000; district 甲区 adds C3 10.0 and C4 33.3.
+    assert table.loc["per_10k", ["street_rank", "street_units"]].tolist() == [2, 2]
+    assert table.loc["per_10k", ["district_rank", "district_units"]].tolist() == [3, 4]
+    # Gaps: C1 3, C2 1, C3 24, C4 0 (positive gaps only).
+    assert table.loc["gap", ["district_rank", "district_units"]].tolist() == [3, 4]
+
+
+def test_problems_in_plain_terms():
+    import pandas as pd
+
+    staffing = pd.Series({"gap": 3, "resident_population": 10000})
+    burden = pd.DataFrame({"category": ["forms", "work_items"], "reduction_pct": [-5.0, 40.0]})
+    grids = pd.Series({"unstaffed_grids": 2})
+    assert problems(staffing, burden, grids, {"work_items": 20.0}) == [
+        Problem("short", {"n": 3}),
+        Problem("rebound", {"category": "work_items", "pct": 20.0}),
+        Problem("above_baseline", {"category": "forms"}),
+        Problem("unstaffed_grids", {"n": 2}),
+    ]
+    assert problems(None, burden.iloc[0:0], None, {}) == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_profile_runs_in_both_languages_on_the_demo_city(lang, demo_url, monkeypatch):
+    at = run_app(
+        demo_url, monkeypatch, page="pages/profile.py", lang=lang, community="990101001001"
+    )
+    assert not at.exception
+    assert at.session_state["district"] == "990101"  # a community alone brings its parents
+    assert at.title[0].value == ("社区画像" if lang == "zh" else "Community profile")
