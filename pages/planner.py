@@ -282,7 +282,8 @@ def render() -> None:
     kpis(plan, minimum)
     effect_table(plan, options, minimum)
     needed_table(plan, options, settings.standard_per_10k)
-    chart(context, plan)
+    if scope.level != "community":  # one community: the table says it all
+        chart(context, plan)
     allocation_table(context, plan, options)
 
 

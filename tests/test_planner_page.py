@@ -37,7 +37,7 @@ def test_city_plan_shows_the_largest_gaps_levelled(planner_url, monkeypatch):
     assert values["方案后每万人"] == "15.5"  # 90 / 58,000
     assert values["方案后达标社区"] == "2 / 7"
     assert values["方案后缺额"] == "22"  # 32 − 10
-    assert values["方案后不足 9 人社区"] == "2"
+    assert values["方案后不足9人"] == "2"
     assert values["已分配岗位"] == "10 / 10"
     deltas = {metric.label: metric.delta for metric in at.metric}
     assert deltas["方案后每万人"] == "+1.7"  # from 13.79
@@ -48,6 +48,7 @@ def test_city_plan_shows_the_largest_gaps_levelled(planner_url, monkeypatch):
         "庚社区": 0, "辛社区": 0,
     }  # fmt: skip
     assert list(rows["所属街道"][:3]) == ["绿水街道", "青山街道", "青山街道"]
+    assert len(at.get("plotly_chart")) == 1
     needed = table(at, "planner_needed")
     assert list(needed["按现行人口"]) == ["32", "25"]
     assert list(needed["按人口趋势（明年）"]) == ["35", "27"]
@@ -77,7 +78,7 @@ def test_district_plan_with_departures_and_growth(planner_url, monkeypatch):
     assert values["方案后每万人"] == "14.1"  # 79 / 55,900
     assert values["方案后达标社区"] == "3 / 6"  # C, E, F
     assert values["方案后缺额"] == "26"  # A 10, B 1, D 15
-    assert values["方案后不足 9 人社区"] == "0"
+    assert values["方案后不足9人"] == "0"
     rows = table(at, "planner_table").set_index("名称")
     assert rows["新增岗位"].to_dict() == {
         "乙社区": 8,
@@ -139,6 +140,7 @@ def test_community_scope_says_what_it_means(planner_url, monkeypatch):
     )
     assert not at.exception
     assert "One community is chosen" in " ".join(c.value for c in at.caption)
+    assert not at.get("plotly_chart")  # one community: no chart of one bar
     values = metric_values(at)
     assert values["Posts allocated"] == "3 / 5"  # F's gap is 3
     assert values["Under 9 after"] == "0"
