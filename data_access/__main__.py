@@ -1,4 +1,4 @@
-"""Command line: python -m data_access init | demo | import | export | plan | users (docs/architecture.md §3, §4)."""
+"""Command line: python -m data_access init | demo | refresh | import | export | plan | users (docs/architecture.md §3, §4)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import time
 from pathlib import Path
 
 from data_access.config import resolve_database, resolve_writer
@@ -44,6 +45,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{summary.streets} streets, {summary.communities} communities, {summary.grids} grids, "
         f"{summary.staff} staff, {summary.facilities} facilities, "
         f"{summary.burden_records} burden records"
+    )
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from data_access.summaries import refresh_burden_summary
+
+    engine = make_engine(resolve_writer().url)
+    upgrade(engine)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        rows = refresh_burden_summary(connection, get_settings())
+    print(
+        f"summaries rebuilt from the raw tables in {time.perf_counter() - started:.1f} s: {rows} rows"
     )
     return 0
 
@@ -204,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", type=int, default=1, help="1 ≈ 400 communities; 10 ≈ 4,000")
     demo.add_argument("--seed", type=int, default=2024)
     demo.set_defaults(func=cmd_demo)
+    commands.add_parser("refresh", help="rebuild every summary from the raw tables").set_defaults(
+        func=cmd_refresh
+    )
     load = commands.add_parser("import", help="import data files (all or nothing)")
     load.add_argument(
         "paths", nargs="+", metavar="PATH", help=".csv, .xlsx, .geojson, .zip or a folder"

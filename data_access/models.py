@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -177,6 +178,35 @@ class BurdenRecord(Base):
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
     period: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class BurdenSummary(Base):
+    """Burden per unit, category and month, kept at write time (data_access/summaries.py)."""
+
+    __tablename__ = "burden_summary"
+    __table_args__ = (
+        # The months a unit's series is current in: period <= as-of < next_period.
+        Index("ix_burden_summary_level_next_code", "level", "next_period", "code"),
+        MYSQL_OPTIONS,
+    )
+
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    period: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    window_min: Mapped[int | None] = mapped_column(BigInteger)
+    next_period: Mapped[dt.date] = mapped_column(Date)
+
+
+class SummaryState(Base):
+    """With which settings each summary was last computed."""
+
+    __tablename__ = "summary_state"
+    __table_args__ = (MYSQL_OPTIONS,)
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    window_months: Mapped[int] = mapped_column(Integer)
 
 
 class ImportBatch(Base):

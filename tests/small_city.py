@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import count
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert
 
@@ -37,6 +38,8 @@ from data_access.models import (
     StaffMember,
     Street,
 )
+from data_access.settings import load_settings
+from data_access.summaries import refresh_burden_summary
 
 AS_OF = dt.date(2025, 6, 30)
 BIRTH_YEARS = (1995, 1985, 1975, 1965)
@@ -111,6 +114,9 @@ def build_small_city(engine: Engine) -> None:
         )
         connection.execute(insert(StaffMember), staff)
         connection.execute(insert(BurdenRecord), _burden())
+        refresh_burden_summary(
+            connection, load_settings(environ={}, secrets_file=Path("/nonexistent"))
+        )
 
 
 def insert_units(

@@ -18,7 +18,9 @@ from data_access.importing.specs import KIND_ORDER, kind_of_name
 from data_access.importing.validate import CheckedTable, Known, Progress, validate
 from data_access.models import Base
 from data_access.scope import CODE_LENGTH
+from data_access.settings import get_settings
 from data_access.sql import upsert
+from data_access.summaries import affected_districts, refresh_burden_summary
 
 WRITE_CHUNK = 2000
 LOOKUP_CHUNK = 500
@@ -75,6 +77,7 @@ def run_import(
                 transaction.rollback()
             else:
                 parts = _write_all(connection, checked, progress)
+                refresh_after_import(connection, checked)
                 _audit(connection, _accepted_entries(tables, parts, language))
     except SQLAlchemyError as exc:
         problems.append(Problem("—", "database_error", params={"error": _short(exc)}))
@@ -91,6 +94,18 @@ def run_import(
             pass  # the database itself failed; the problems are still reported to the caller
         return ImportReport("refused", problems, _read_parts(tables), read.skipped)
     return ImportReport("accepted", [], parts, read.skipped)
+
+
+def refresh_after_import(connection: Connection, tables: Iterable[CheckedTable]) -> None:
+    """Brings the summaries of the districts whose burden rows were written up to date."""
+    codes = {
+        str(record["community_code"])
+        for table in tables
+        if table.spec.kind == "burden"
+        for record in table.records
+    }
+    if codes:
+        refresh_burden_summary(connection, get_settings(), affected_districts(codes))
 
 
 def _short(exc: SQLAlchemyError) -> str:

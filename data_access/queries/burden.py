@@ -11,25 +11,56 @@ from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
 from sqlalchemy.orm import aliased
 
 from data_access.db import read_frame
-from data_access.models import BurdenRecord, Community
+from data_access.models import BurdenRecord, BurdenSummary, Community, SummaryState
 from data_access.queries.hierarchy import units
 from data_access.scope import CODE_LENGTH, Scope, month_start
 from data_access.settings import Settings
 from data_access.sql import add_months_, code_prefix, in_scope
+from data_access.summaries import BURDEN, CITY
 
 
 def monthly_series(
     engine: Engine, scope: Scope, categories: tuple[str, ...] | None = None
 ) -> pd.DataFrame:
     """category, period, value: each category summed over the scope's communities, up to the as-of date."""
-    # Grouping by the scope's own code as well keeps a district or street on its code range
-    # instead of a walk through every month of the whole city.
-    unit = None if scope.code is None else code_prefix(BurdenRecord.community_code, len(scope.code))
-    frame = read_frame(engine, _monthly_sums(scope, unit, categories))
+    if summary_window(engine) is not None:
+        statement = _summary_rows(scope, scope.level, categories, own=True)
+    else:
+        statement = raw_monthly_sums(scope, categories)
+    frame = read_frame(engine, statement)
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
     return frame[["category", "period", "value"]].sort_values(
         ["category", "period"], ignore_index=True
     )
+
+
+def raw_monthly_sums(scope: Scope, categories: tuple[str, ...] | None = None) -> Select[Any]:
+    """The scope's series summed from burden_record itself (the summary's source of truth)."""
+    # Grouping by the scope's own code as well keeps a district or street on its code range
+    # instead of a walk through every month of the whole city.
+    unit = None if scope.code is None else code_prefix(BurdenRecord.community_code, len(scope.code))
+    return _monthly_sums(scope, unit, categories)
+
+
+def summary_window(engine: Engine) -> int | None:
+    """The rebound window the burden summary was computed with; None when it was never filled."""
+    statement = select(SummaryState.window_months).where(SummaryState.name == BURDEN)
+    frame = read_frame(engine, statement)
+    return None if frame.empty else int(frame.iloc[0, 0])
+
+
+def _summary_rows(
+    scope: Scope, level: str, categories: tuple[str, ...] | None = None, own: bool = False
+) -> Select[Any]:
+    """Rows of burden_summary at `level` inside the scope (or the scope's own, `own`), up to as-of."""
+    summary = BurdenSummary
+    where = summary.code == (scope.code or CITY) if own else in_scope(summary.code, scope)
+    statement = select(
+        summary.code, summary.category, summary.period, summary.value.label("value")
+    ).where(summary.level == level, where, summary.period <= scope.as_of)
+    if categories:
+        statement = statement.where(summary.category.in_(categories))
+    return statement
 
 
 def _monthly_sums(
@@ -64,9 +95,14 @@ REDUCTION_COLUMNS = [
 
 def unit_series(engine: Engine, scope: Scope, level: str) -> pd.DataFrame:
     """code, category, period, value: each unit at `level` in the scope, summed per category and month up to the as-of date."""
-    unit = code_prefix(BurdenRecord.community_code, CODE_LENGTH[level])
-    frame = read_frame(engine, _monthly_sums(scope, unit))
+    if summary_window(engine) is not None:
+        statement = _summary_rows(scope, level)
+    else:
+        unit = code_prefix(BurdenRecord.community_code, CODE_LENGTH[level])
+        statement = _monthly_sums(scope, unit)
+    frame = read_frame(engine, statement)
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    frame["value"] = frame["value"].astype("int64")
     return frame[["code", "category", "period", "value"]].sort_values(
         ["code", "category", "period"], ignore_index=True
     )
@@ -209,6 +245,47 @@ def _float_or_none(value: object) -> float | None:
 
 def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Communities and categories whose latest month ≤ as-of is a rebound (docs/metrics.md §4), largest rise first."""
+    if summary_window(engine) == settings.rebound_window_months:
+        statement = _summary_rebounds(scope, settings)
+    else:
+        statement = raw_rebounds(scope, settings)
+    frame = read_frame(engine, statement)
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    for column in ("current", "window_min"):
+        frame[column] = frame[column].astype("int64")
+    frame["rise"] = frame["current"] - frame["window_min"]
+    return frame.sort_values(["rise", "community_code"], ascending=[False, True], ignore_index=True)
+
+
+def _summary_rebounds(scope: Scope, settings: Settings) -> Select[Any]:
+    """The rebounds read from burden_summary: the row current at as-of is the one with
+    period <= as-of < next_period, and its window minimum is stored beside it."""
+    summary = BurdenSummary
+    rise = summary.value - summary.window_min
+    return (
+        select(
+            summary.code.label("community_code"),
+            Community.name,
+            summary.category,
+            summary.period,
+            summary.value.label("current"),
+            summary.window_min,
+        )
+        .join(Community, Community.code == summary.code)
+        .where(
+            summary.level == "community",
+            summary.next_period > scope.as_of,
+            summary.period <= scope.as_of,
+            in_scope(summary.code, scope),
+            summary.window_min.is_not(None),
+            rise >= settings.rebound_min_abs,
+            rise * 100.0 >= summary.window_min * settings.rebound_min_pct,
+        )
+    )
+
+
+def raw_rebounds(scope: Scope, settings: Settings) -> Select[Any]:
+    """The rebounds computed from burden_record itself (the summary's source of truth)."""
     latest = (
         select(
             BurdenRecord.community_code,
@@ -263,7 +340,4 @@ def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.D
             >= lowest.c.window_min * settings.rebound_min_pct,
         )
     )
-    frame = read_frame(engine, statement)
-    frame["period"] = pd.to_datetime(frame["period"]).dt.date
-    frame["rise"] = frame["current"] - frame["window_min"]
-    return frame.sort_values(["rise", "community_code"], ascending=[False, True], ignore_index=True)
+    return statement

@@ -1,0 +1,138 @@
+"""The burden summary equals the raw computation: after the demo build, and after imports that add,
+change and re-import rows, on every backend (data_access/summaries.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, select
+
+from data_access.db import make_engine, read_frame
+from data_access.importing.readers import Upload
+from data_access.importing.runner import run_import
+from data_access.models import BurdenSummary
+from data_access.queries import burden
+from data_access.queries.hierarchy import data_months, units
+from data_access.schema import upgrade
+from data_access.scope import CODE_LENGTH, Scope, month_end
+from data_access.summaries import refresh_burden_summary
+from tests.burden_city import AS_OF, A, B, C, build_burden_city
+
+CHECKED_SCOPES = (None, "990101", "990101001", "990101002", "990102", A)
+
+
+def _both(engine: Engine, compute, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    """compute() read from the summary, then from burden_record itself."""
+    from_summary = compute()
+    with monkeypatch.context() as raw:
+        raw.setattr(burden, "summary_window", lambda _engine: None)
+        from_raw = compute()
+    return from_summary, from_raw
+
+
+def _assert_same(engine: Engine, scope: Scope, settings, monkeypatch) -> None:
+    pairs = {
+        "monthly_series": lambda: burden.monthly_series(engine, scope),
+        "rebounds": lambda: burden.community_rebounds(engine, scope, settings),
+    }
+    for level in ("district", "street", "community"):
+        if CODE_LENGTH[level] >= len(scope.code or ""):  # a page asks only at or below its scope
+            pairs[f"unit_series {level}"] = lambda level=level: burden.unit_series(
+                engine, scope, level
+            )
+    for name, compute in pairs.items():
+        summary, raw = _both(engine, compute, monkeypatch)
+        assert isinstance(summary, pd.DataFrame) and isinstance(raw, pd.DataFrame)
+        pd.testing.assert_frame_equal(
+            summary.reset_index(drop=True),
+            raw.reset_index(drop=True),
+            check_dtype=False,
+            obj=f"{name} at {scope.code or 'city'} as of {scope.as_of}",
+        )
+
+
+@pytest.fixture
+def burden_city(new_database) -> Iterator[Engine]:
+    engine = make_engine(new_database("summary_city"))
+    upgrade(engine)
+    build_burden_city(engine)
+    yield engine
+    engine.dispose()
+
+
+def _summary_table(engine: Engine) -> pd.DataFrame:
+    frame = read_frame(engine, select(BurdenSummary))
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    frame["next_period"] = pd.to_datetime(frame["next_period"]).dt.date
+    return frame.sort_values(["level", "code", "category", "period"], ignore_index=True)
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, dt.date(2025, 4, 30), dt.date(2024, 2, 29)])
+def test_summary_equals_the_raw_computation_on_the_burden_city(
+    burden_city, settings, monkeypatch, as_of
+):
+    for code in CHECKED_SCOPES:
+        _assert_same(burden_city, Scope(code, as_of), settings, monkeypatch)
+
+
+def test_the_summary_holds_the_hand_checked_figures(burden_city, settings):
+    rebounds = burden.community_rebounds(burden_city, Scope(None, AS_OF), settings)
+    found = set(zip(rebounds["community_code"], rebounds["category"], strict=True))
+    assert found == {(A, "work_items"), (C, "work_items"), (B, "meetings")}
+    summary = _summary_table(burden_city).set_index(["level", "code", "category", "period"])
+    street = summary.loc[("street", "990101001", "work_items", dt.date(2025, 6, 1))]
+    assert (street["value"], street["window_min"]) == (76, 80)
+    city = summary.loc[("city", "city", "work_items", dt.date(2024, 1, 1))]
+    assert (city["value"], pd.isna(city["window_min"])) == (125, True)
+    last_c = summary.loc[("community", C, "work_items", dt.date(2025, 4, 1))]
+    assert last_c["next_period"] == dt.date(2025, 7, 1)  # C's July figure follows April
+
+
+def _burden_csv(rows: list[tuple[str, str, str, int]]) -> Upload:
+    lines = ["community_code,category,period,count"]
+    lines += [f"{code},{category},{period},{count}" for code, category, period, count in rows]
+    return Upload.of("burden.csv", ("\n".join(lines) + "\n").encode())
+
+
+def test_imports_that_add_change_and_repeat_rows_keep_the_summary_exact(
+    burden_city, settings, monkeypatch
+):
+    changes = [
+        (A, "work_items", "2025-06", 90),  # changed: A's rebound grows
+        (B, "work_items", "2025-06", 55),  # changed: B now rises above its window
+        ("990102001001", "work_items", "2025-05", 7),  # new: D reports for the first time
+        ("990102001001", "work_items", "2025-06", 9),
+        (C, "forms", "2025-06", 4),  # new category for C
+    ]
+    for attempt in range(2):  # the second import repeats the first and changes nothing
+        report = run_import(burden_city, [_burden_csv(changes)], max_bytes=10**6)
+        assert report.status == "accepted", report.problems
+        after_import = _summary_table(burden_city)
+        for code in CHECKED_SCOPES:
+            for as_of in (AS_OF, dt.date(2025, 5, 31)):
+                _assert_same(burden_city, Scope(code, as_of), settings, monkeypatch)
+        with burden_city.begin() as connection:
+            refresh_burden_summary(connection, settings)
+        pd.testing.assert_frame_equal(after_import, _summary_table(burden_city), obj=f"{attempt}")
+    district = burden.monthly_series(burden_city, Scope("990102", AS_OF))
+    assert district.set_index(["category", "period"])["value"].to_dict() == {
+        ("work_items", dt.date(2025, 5, 1)): 7,
+        ("work_items", dt.date(2025, 6, 1)): 9,
+    }
+
+
+def test_summary_equals_the_raw_computation_on_the_demo_city(demo_url, settings, monkeypatch):
+    engine = make_engine(demo_url)
+    _first, last = data_months(engine)
+    table = units(engine)
+    district = table.loc[table["level"] == "district", "code"].iloc[1]
+    street = table.loc[table["parent_code"] == district, "code"].iloc[0]
+    for as_of in (month_end(last), dt.date(2023, 3, 31)):
+        for code in (None, district, street):
+            _assert_same(engine, Scope(code, as_of), settings, monkeypatch)
+    rebounds = burden.community_rebounds(engine, Scope(None, month_end(last)), settings)
+    assert len(rebounds) > 0  # the demo city has rebounds to compare
+    engine.dispose()
