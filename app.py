@@ -74,7 +74,11 @@ try:
     if report:
         report_header(context, page.title)
     else:
-        report_buttons(page.url_path, context.file_stem(page.url_path or PAGES[0].url_path))
+        report_buttons(
+            page.url_path,
+            context.file_stem(page.url_path or PAGES[0].url_path),
+            context.file_stem("briefing"),
+        )
     show_url_notices()
     if not report:
         breadcrumb(context, page.url_path or PAGES[0].url_path)

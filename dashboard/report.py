@@ -11,13 +11,21 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.context import PageContext
-from dashboard.filters import PAGE_INPUT_KEYS, URL_KEYS, url_value
+from dashboard.filters import AREA_KEYS, PAGE_INPUT_KEYS, URL_KEYS, url_value
 from dashboard.i18n import current_language, fmt_time, t
 from dashboard.snapshot import chromium_path, render, view_url
 
 _REPORT = "_report_mode"
+BRIEFING_PATH = "briefing"
 # Rows of a static report table beyond which the rest is left to the export (setting in pages).
 ROWS_PER_PAGE = 30
+TABLE_RULES = """
+table.report-table { border-collapse: collapse; width: 100%; font-size: 0.8rem; }
+table.report-table th, table.report-table td { border-bottom: 1px solid #ddd; padding: 2px 6px; }
+table.report-table th { background: #f2f4f6; text-align: left; font-weight: 600; }
+table.report-table td { white-space: nowrap; }
+table.report-table .number { text-align: right; font-variant-numeric: tabular-nums; }
+"""
 _CONTROLS = (
     "stDownloadButton", "stSelectbox", "stMultiSelect", "stCheckbox", "stRadio", "stButton",
     "stSlider", "stDateInput", "stTextInput", "stNumberInput", "stFileUploader",
@@ -40,12 +48,9 @@ REPORT_CSS = (
 { display: none !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; max-width: 100%; }
 .report-header { font-size: 0.85rem; color: #555; }
-table.report-table { border-collapse: collapse; width: 100%; font-size: 0.8rem; }
-table.report-table th, table.report-table td { border-bottom: 1px solid #ddd; padding: 2px 6px; }
-table.report-table th { background: #f2f4f6; text-align: left; font-weight: 600; }
-table.report-table td { white-space: nowrap; }
-table.report-table td.number { text-align: right; font-variant-numeric: tabular-nums; }
-.report-note { font-size: 0.8rem; color: #555; margin: 0.2rem 0 0.6rem; }
+"""
+    + TABLE_RULES
+    + """.report-note { font-size: 0.8rem; color: #555; margin: 0.2rem 0 0.6rem; }
 @media print {
   html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
     height: auto !important; overflow: visible !important; position: static !important;
@@ -128,8 +133,11 @@ def table_html(
     shown: pd.DataFrame, formatters: Mapping[str, Callable[[object], str]], numeric: set[str]
 ) -> str:
     """A table with a header row repeated on every printed page; every value escaped."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
     kinds = [' class="number"' if c in numeric else "" for c in shown.columns]
+    head = "".join(
+        f"<th{kind}>{html.escape(str(c))}</th>"
+        for kind, c in zip(kinds, shown.columns, strict=True)
+    )
     writers = [formatters.get(c, str) for c in shown.columns]
     rows = []
     for values in shown.itertuples(index=False):
@@ -157,8 +165,9 @@ def _own_base_url() -> str:
     return f"http://127.0.0.1:{port}" + (f"/{base_path}" if base_path else "")
 
 
-def report_buttons(url_path: str, file_stem: str) -> None:
-    """Sidebar buttons that return this view (page, filters, language) as a PNG and a PDF."""
+def report_buttons(url_path: str, file_stem: str, briefing_stem: str) -> None:
+    """Sidebar buttons that return this view (page, filters, language) as a PNG and a PDF,
+    and the one-page briefing of its scope."""
     st.sidebar.subheader(t("report.title"))
     if chromium_path() is None:
         st.sidebar.caption(t("report.no_chromium"))
@@ -187,3 +196,16 @@ def report_buttons(url_path: str, file_stem: str) -> None:
             on_click="ignore",
             help=t("report.help"),
         )
+    # The one-page briefing of the same scope, from whichever page the reader is on.
+    area = {key: value for key, value in params.items() if key in (*AREA_KEYS, "month", "lang")}
+    briefing_url = view_url(_own_base_url(), BRIEFING_PATH, area)
+    st.sidebar.download_button(
+        t("report.briefing"),
+        data=lambda: render(briefing_url, "pdf"),
+        file_name=f"{briefing_stem}.pdf",
+        mime="application/pdf",
+        key="report_briefing",
+        icon=":material/summarize:",
+        on_click="ignore",
+        help=t("report.briefing_help"),
+    )

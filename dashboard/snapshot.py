@@ -111,12 +111,30 @@ PRINT_WIDTH_PX = {False: round((210 - 20) / 25.4 * 96), True: round((297 - 20) /
 # that a chart as tall as a screen still fits below its heading on the shorter page.
 PORTRAIT_MAX_COLUMNS = 8
 PRINT_SCALE = {False: 1.0, True: 0.85}
+PRINT_HEIGHT_PX = {
+    False: (297 - PRINT_MARGIN_MM["top"] - PRINT_MARGIN_MM["bottom"]) / 25.4 * 96,
+    True: (210 - PRINT_MARGIN_MM["top"] - PRINT_MARGIN_MM["bottom"]) / 25.4 * 96,
+}
+# A page that marks itself .report-one-page (the briefing) is drawn smaller until it fits one sheet.
 _REPORT_LAYOUT = """() => {
   const header = document.querySelector('.report-header');
   const widths = Array.from(document.querySelectorAll('table.report-table thead tr'))
     .map(row => row.children.length);
-  return {header: header ? header.innerText : '', columns: Math.max(0, ...widths)};
+  return {
+    header: header ? header.innerText : '',
+    columns: Math.max(0, ...widths),
+    onePage: document.querySelector('.report-one-page') !== null,
+  };
 }"""
+_CONTENT_HEIGHT = (
+    "() => document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight"
+)
+
+
+def one_page_scale(content_height: float, landscape: bool, scale: float) -> float:
+    """The print scale at which content of this height (in px at that scale) fills one sheet."""
+    fitting = PRINT_HEIGHT_PX[landscape] / max(content_height, 1.0) * 0.97
+    return max(0.3, min(scale, scale * fitting))
 
 
 def print_pdf(page: object) -> bytes:
@@ -127,19 +145,33 @@ def print_pdf(page: object) -> bytes:
     layout = page.evaluate(_REPORT_LAYOUT)  # type: ignore[attr-defined]
     landscape = int(layout["columns"]) > PORTRAIT_MAX_COLUMNS
     page.emulate_media(media="print")  # type: ignore[attr-defined]
-    width = round(PRINT_WIDTH_PX[landscape] / PRINT_SCALE[landscape])
-    page.set_viewport_size({"width": width, "height": 1000})  # type: ignore[attr-defined]
-    page.wait_for_timeout(1500)  # type: ignore[attr-defined]  # charts redraw at the new width
+    scale = PRINT_SCALE[landscape]
+    _print_width(page, landscape, scale)
+    if layout["onePage"]:
+        for _ in range(2):  # a smaller scale is a wider window, and the height changes a little
+            height = float(page.evaluate(_CONTENT_HEIGHT))  # type: ignore[attr-defined]
+            fitted = one_page_scale(height * scale, landscape, scale)
+            if fitted >= scale:
+                break
+            scale = fitted
+            _print_width(page, landscape, scale)
     return page.pdf(  # type: ignore[attr-defined]
         format="A4",
         landscape=landscape,
-        scale=PRINT_SCALE[landscape],
+        scale=scale,
         print_background=True,
         display_header_footer=True,
         header_template=page_header_html(str(layout["header"])),
         footer_template=PAGE_NUMBER_HTML,
         margin={side: f"{mm}mm" for side, mm in PRINT_MARGIN_MM.items()},
     )
+
+
+def _print_width(page: object, landscape: bool, scale: float) -> None:
+    """Lays the page out as wide as the paper at this scale; charts redraw at the new width."""
+    width = round(PRINT_WIDTH_PX[landscape] / scale)
+    page.set_viewport_size({"width": width, "height": 1000})  # type: ignore[attr-defined]
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
 
 
 _MARGIN_STYLE = "font-size:7.5px;color:#555;width:100%;padding:0 10mm;font-family:'Noto Sans CJK SC',sans-serif;"

@@ -139,3 +139,20 @@ def test_snapshot_without_a_page_prints_the_first_page(app_url, tmp_path):
     text = pdf_text(out.read_bytes(), tmp_path)
     assert "社区治理领导驾驶舱 · 总览 · 范围：全市" in text
     assert "Page not found" not in text and "找不到" not in text
+
+
+@pytest.mark.parametrize("scope_code", ["990101001", "990101001001"])
+def test_briefing_is_one_page_with_headline_kpis_alerts_and_chart(app_url, tmp_path, scope_code):
+    out = tmp_path / "briefing.pdf"
+    argv = ["--url", app_url, "--page", "briefing", "--scope", scope_code, "--out", str(out)]
+    assert main(argv) == 0
+    text = pdf_text(out.read_bytes(), tmp_path)
+    assert text.count("\f") == 1  # one A4 page
+    name = next(
+        line.split("范围：")[1].split(" · ")[0] for line in text.splitlines() if "范围：" in line
+    )
+    assert f"{name}每万人社区工作者" in text  # the headline sentence
+    for label in ("每万人社区工作者", "达标社区占比", "缺额人数", "网格配员率", "工作事项精简率"):
+        assert label in text
+    assert "标准 18" in text and text.count("目标 ") == 5  # every card names its standard
+    assert "需要关注" in text and "无网格员的网格" in text

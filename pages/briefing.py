@@ -1,0 +1,262 @@
+"""简报 Briefing: one A4 page per unit — headline, six KPIs against their standard, top alerts,
+one chart (DESIGN §6.8). Printed from the sidebar or `python -m dashboard.snapshot --page briefing`."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cached, formatting
+from dashboard.charts import ranking_bar
+from dashboard.components import STATUS_COLOURS, page_header, stop_if_empty
+from dashboard.context import PageContext, page_context
+from dashboard.headline import headline_facts, headline_sentences, status_of
+from dashboard.i18n import current_language, fmt_decimal, fmt_pct, t
+from dashboard.report import TABLE_RULES, table_html
+from data_access.models import BURDEN_CATEGORIES
+from data_access.queries.burden import reduction_of, reductions, total_of
+
+TOP_ALERTS = 5
+CHART_UNITS = 12  # the chart shows the weakest units only, so that the page stays one page
+
+
+@dataclass(frozen=True)
+class Card:
+    """A KPI of the briefing: its value, its standard or target and how it stands against it."""
+
+    label: str
+    value: str
+    standard: str
+    change: str
+    status: str | None
+
+
+BRIEFING_CSS = (
+    "<style>"
+    + TABLE_RULES
+    + """
+.briefing-cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
+.briefing-card { border: 1px solid #ddd; border-left: 6px solid #90a4ae; border-radius: 6px;
+  padding: 6px 10px; break-inside: avoid; }
+.briefing-card .label { font-size: 0.85rem; color: #444; }
+.briefing-card .value { font-size: 1.6rem; font-weight: 600; line-height: 1.2; }
+.briefing-card .standard, .briefing-card .change { font-size: 0.75rem; color: #555; }
+.briefing-headline p { font-size: 1.05rem; font-weight: 600; margin: 0 0 4px; }
+"""
+)
+BRIEFING_CSS += "".join(
+    f".briefing-card.{status} {{ border-left-color: {colour}; }}"
+    for status, colour in STATUS_COLOURS.items()
+)
+BRIEFING_CSS += "</style>"
+
+
+def cards(context: PageContext) -> list[Card]:
+    """Six KPIs, each with its standard or target: staffing, grids and the main burden categories."""
+    scope, settings = context.scope, context.settings
+    close = settings.close_ratio
+    now = cached.staffing_total(context.url, scope, settings)
+    before = cached.staffing_total(context.url, scope.year_earlier(), settings)
+    grids_now = cached.grid_staffing_total(context.url, scope)
+    grids_before = cached.grid_staffing_total(context.url, scope.year_earlier())
+    required = now["required"]
+    filled = None if formatting.is_missing(required) or not required else 1 - now["gap"] / required
+
+    def change(value: object, earlier: object, write) -> str:
+        if formatting.is_missing(value) or formatting.is_missing(earlier):
+            return ""
+        text = write(float(value) - float(earlier))  # type: ignore[arg-type]
+        if not any(digit in text for digit in "123456789"):
+            text = write(0.0)  # a change that rounds to zero is no change, not "-0.0"
+        return t("briefing.change", change=text)
+
+    def points(change_value: float) -> str:
+        return t("kpi.points", value=f"{change_value * 100:+.1f}")
+
+    result = [
+        Card(
+            t("kpi.per_10k"),
+            fmt_decimal(now["per_10k"]),
+            t("briefing.standard", value=fmt_decimal(settings.standard_per_10k, 0)),
+            change(now["per_10k"], before["per_10k"], lambda c: f"{c:+.1f}"),
+            status_of(now["per_10k"], settings.standard_per_10k, close),
+        ),
+        Card(
+            t("kpi.share_meeting"),
+            fmt_pct(now["share_meeting"]),
+            t("briefing.target", value=fmt_pct(settings.target_share_meeting, 0)),
+            change(now["share_meeting"], before["share_meeting"], points),
+            status_of(now["share_meeting"], settings.target_share_meeting, close),
+        ),
+        Card(
+            t("kpi.gap"),
+            formatting.count(now["gap"], current_language()),
+            t("briefing.target", value="0"),
+            change(now["gap"], before["gap"], lambda c: formatting.signed(c)),
+            status_of(filled, 1.0, close),
+        ),
+        Card(
+            t("kpi.staffed_rate"),
+            fmt_pct(grids_now["staffed_rate"]),
+            t("briefing.target", value=fmt_pct(settings.target_staffed_rate, 0)),
+            change(grids_now["staffed_rate"], grids_before["staffed_rate"], points),
+            status_of(grids_now["staffed_rate"], settings.target_staffed_rate, close),
+        ),
+    ]
+    # The main burden categories first, then the others, until six cards are shown.
+    categories = tuple(dict.fromkeys([*settings.main_categories, *BURDEN_CATEGORIES]))[:2]
+    series = cached.burden_series(context.url, scope, categories)
+    for category in categories:
+        one = series[series["category"] == category]
+        now_r = reduction_of(one, scope.as_of, settings).reduction_pct
+        before_r = reduction_of(one, scope.year_earlier().as_of, settings).reduction_pct
+        result.append(
+            Card(
+                t("kpi.reduction", category=t(f"category.{category}")),
+                formatting.MISSING if now_r is None else fmt_pct(now_r / 100),
+                t("briefing.target", value=fmt_pct(settings.target_reduction_pct / 100, 0)),
+                ""
+                if now_r is None or before_r is None
+                else change(now_r / 100, before_r / 100, points),
+                None if now_r is None else status_of(now_r, settings.target_reduction_pct, close),
+            )
+        )
+    return result
+
+
+def cards_html(shown: list[Card]) -> str:
+    """The KPI cards as static HTML, every text escaped."""
+    cells = []
+    for card in shown:
+        status = card.status or "plain"
+        cells.append(
+            f'<div class="briefing-card {status}">'
+            f'<div class="label">{html.escape(card.label)}</div>'
+            f'<div class="value">{html.escape(card.value)}</div>'
+            f'<div class="standard">{html.escape(card.standard)}</div>'
+            f'<div class="change">{html.escape(card.change)}</div></div>'
+        )
+    return f'<div class="briefing-cards">{"".join(cells)}</div>'
+
+
+def headline(context: PageContext) -> list[str]:
+    """The Overview's headline sentences for the scope."""
+    scope, settings = context.scope, context.settings
+    categories = settings.main_categories
+    reduction_pct = None
+    if categories:
+        series = cached.burden_series(context.url, scope, categories)
+        first = series[series["category"] == categories[0]]
+        reduction_pct = reduction_of(first, scope.as_of, settings).reduction_pct
+    children = (
+        None
+        if scope.level == "community"
+        else cached.staffing_by_unit(context.url, scope, settings)
+    )
+    facts = headline_facts(
+        scope,
+        context.unit_name(scope.code),
+        settings,
+        cached.staffing_total(context.url, scope, settings),
+        children,
+        reduction_pct,
+        cached.community_rebounds(context.url, scope, settings),
+        cached.grid_staffing_total(context.url, scope),
+    )
+    return headline_sentences(facts, current_language())
+
+
+def alerts(context: PageContext) -> None:
+    """The communities furthest below the standard, then the counts of the other alerts."""
+    scope, settings = context.scope, context.settings
+    far = cached.communities_far_below(context.url, scope, settings)
+    rebounds = cached.community_rebounds(context.url, scope, settings)
+    unstaffed = cached.unstaffed_grids(context.url, scope)
+    st.subheader(t("briefing.alerts"))
+    counts = t(
+        "briefing.alert_counts",
+        far=formatting.integer(len(far)),
+        threshold=fmt_decimal(settings.far_below_ratio * settings.standard_per_10k),
+        rebounds=formatting.integer(rebounds["community_code"].nunique() if len(rebounds) else 0),
+        unstaffed=formatting.integer(len(unstaffed)),
+    )
+    st.html(f"<p>{html.escape(counts)}</p>")
+    if far.empty:
+        return
+    top = far.sort_values(["per_10k", "code"]).head(TOP_ALERTS)
+    shown = pd.DataFrame(
+        {
+            t("col.name"): top["name"],
+            t("briefing.street"): top["code"].str[:9].map(context.unit_name),
+            t("col.per_10k"): top["per_10k"].map(lambda v: fmt_decimal(v)),
+            t("col.counted_workers"): top["counted_workers"].map(formatting.integer),
+            t("col.required"): top["required"].map(formatting.integer),
+            t("col.gap"): top["gap"].map(formatting.integer),
+        }
+    )
+    numeric = set(shown.columns[2:])
+    st.caption(t("briefing.top_far_below", n=len(top)))
+    st.html(table_html(shown, {}, numeric))
+
+
+def chart(context: PageContext) -> None:
+    """The weakest child units per 10,000 against the standard; a community's burden by category."""
+    scope, settings = context.scope, context.settings
+    language = current_language()
+    if scope.level == "community":
+        series = cached.burden_unit_series(context.url, scope, "community")
+        if series.empty:
+            return
+        rows = reductions(total_of(series), scope.as_of, settings, None, keys=("category",))
+        shown = rows.assign(code=rows["category"], name=rows["category"].map(_category_name))
+        figure = ranking_bar(
+            shown,
+            "reduction_pct",
+            title=t("briefing.chart_burden", scope=context.unit_name(scope.code)),
+            value_label=t("col.reduction_pct"),
+            language=language,
+        )
+    else:
+        units = cached.staffing_by_unit(context.url, scope, settings)
+        weakest = units.dropna(subset=["per_10k"]).nsmallest(CHART_UNITS, "per_10k")
+        figure = ranking_bar(
+            weakest,
+            "per_10k",
+            title=t(
+                "briefing.chart_per_10k",
+                scope=context.unit_name(scope.code),
+                level=t(f"level.{scope.child_level}"),
+                n=len(weakest),
+            ),
+            value_label=t("metric.per_10k"),
+            reference=settings.standard_per_10k,
+            reference_label=t(
+                "overview.standard_line", standard=fmt_decimal(settings.standard_per_10k, 0)
+            ),
+            language=language,
+        )
+    figure.update_layout(height=min(figure.layout.height or 300, 380), margin={"t": 40})
+    st.plotly_chart(figure, key="briefing_chart")
+
+
+def _category_name(category: str) -> str:
+    return t(f"category.{category}")
+
+
+def render() -> None:
+    context = page_context()
+    page_header("page.briefing", context.scope, context.units, context.is_demo)
+    stop_if_empty(context.has_data)
+    st.html(BRIEFING_CSS)
+    st.html('<div class="report-one-page"></div>')  # the renderer fits this page on one sheet
+    sentences = "".join(f"<p>{html.escape(s)}</p>" for s in headline(context))
+    st.html(f'<div class="briefing-headline">{sentences}</div>')
+    st.html(cards_html(cards(context)))
+    alerts(context)
+    chart(context)
+
+
+render()
