@@ -80,7 +80,7 @@ try:
             context.file_stem("briefing"),
         )
     show_url_notices()
-    if not report:
+    if not report and page.url_path != "screen":  # the wall screen has no room to spare
         breadcrumb(context, page.url_path or PAGES[0].url_path)
     try:
         page.run()

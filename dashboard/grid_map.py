@@ -125,7 +125,9 @@ def _choropleth(
     items.append(LegendItem(text("grids.legend.missing"), fill=MISSING_COLOUR))
     child = CHILD_LEVEL[map_data.level]
     items.append(
-        LegendItem(text("map.legend.outline", level=text(f"level.{child}")), outline=LIGHT.outline)
+        LegendItem(
+            text("map.legend.outline", level=text(f"level.{child}")), outline=options.theme.outline
+        )
     )
     return layers, legend_html(text(f"grids.metric.{metric}"), items)
 
@@ -153,7 +155,7 @@ def _detail(
         LegendItem(text("grids.legend.gap"), fill=GAP_COLOUR),
         LegendItem(text("grids.legend.overlap"), fill=OVERLAP_COLOUR),
         LegendItem(
-            text("map.legend.outline", level=text("level.community")), outline=LIGHT.outline
+            text("map.legend.outline", level=text("level.community")), outline=options.theme.outline
         ),
         LegendItem(text("map.legend.facility"), fill=FACILITY_COLOUR),
     ]

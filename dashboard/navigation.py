@@ -7,6 +7,7 @@ from dataclasses import dataclass
 # The section of the menu a page is in: the leader's pages first, without a heading, then 管理.
 MAIN_SECTION = ""
 ADMIN_SECTION = "admin"
+SCREEN_SECTION = "screen"  # the wall screen, apart from the pages read at a desk
 
 
 @dataclass(frozen=True)
@@ -27,4 +28,5 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/profile.py", "page.profile", ":material/home_work:", "profile"),
     PageSpec("pages/briefing.py", "page.briefing", ":material/summarize:", "briefing"),
     PageSpec("pages/data.py", "page.data", ":material/upload_file:", "data", ADMIN_SECTION),
+    PageSpec("pages/screen.py", "page.screen", ":material/tv:", "screen", SCREEN_SECTION),
 )

@@ -35,6 +35,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WIDTH = 1400
+# Pages made for one fixed display are pictured at its size, not as a long page.
+FIXED_VIEWPORTS = {"screen": (1920, 1080)}
 READY = ".st-key-page_ready"
 
 
@@ -56,6 +58,12 @@ def view_url(base: str, url_path: str, params: Mapping[str, str]) -> str:
         url_path = ""
     query = urllib.parse.urlencode({**{k: v for k, v in params.items() if v}, "report": "1"})
     return f"{base.rstrip('/')}/{url_path.strip('/')}?{query}"
+
+
+def fixed_viewport(url: str) -> tuple[int, int] | None:
+    """The window size of a page made for one display (the wall screen), else None."""
+    page = urllib.parse.urlparse(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return FIXED_VIEWPORTS.get(page)
 
 
 def _wait_until_drawn(page: object, timeout_ms: int) -> None:
@@ -81,10 +89,15 @@ def render(url: str, fmt: str, timeout_s: float = 120) -> bytes:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
+            fixed = fixed_viewport(url)
+            width, height = fixed or (WIDTH, 1000)
+            page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(url, timeout=timeout_ms)
             _wait_until_drawn(page, timeout_ms)
-            return screenshot(page) if fmt == "png" else print_pdf(page)
+            if fmt == "pdf":
+                return print_pdf(page)
+            # The wall screen is pictured as the display shows it; other pages whole.
+            return page.screenshot(type="png") if fixed else screenshot(page)
         finally:
             browser.close()
 

@@ -129,6 +129,26 @@ SETTINGS: tuple[Setting, ...] = (
         "the latest month in the background, so that no leader waits for a first run.",
     ),
     Setting(
+        "screen_refresh_seconds",
+        300,
+        "The wall screen (大屏) reloads its figures this often, keeping its scope and metric.",
+    ),
+    Setting(
+        "screen_rotate",
+        False,
+        "Whether the wall screen shows the city and each district in turn (URL rotate=1 or 0 wins).",
+    ),
+    Setting(
+        "screen_rotate_seconds",
+        60,
+        "How long the rotating wall screen shows one district (or the city) before the next.",
+    ),
+    Setting(
+        "screen_cycle_seconds",
+        10,
+        "How long the wall screen shows one page of its alert list before the next.",
+    ),
+    Setting(
         "statement_timeout_seconds",
         30,
         "One slow query is cancelled after this long, so that it cannot hang a page.",
@@ -233,6 +253,10 @@ class Settings:
     coordinate_system: str
     data_check_seconds: int
     cache_warm: bool
+    screen_refresh_seconds: int
+    screen_rotate: bool
+    screen_rotate_seconds: int
+    screen_cycle_seconds: int
     statement_timeout_seconds: int
     connect_timeout_seconds: int
     pool_size: int

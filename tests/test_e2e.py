@@ -205,3 +205,45 @@ def test_snapshot_command_writes_a_pdf_for_briefings(app_url, tmp_path):
     pdf = out.read_bytes()
     assert pdf.startswith(b"%PDF")
     assert int(re.search(rb"/Count (\d+)", pdf).group(1)) >= 2
+
+
+SCREEN_SCOPES = {"city": {}, "district": {"district": "990102"}}
+
+
+@pytest.mark.parametrize("level", SCREEN_SCOPES)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_wall_screen_fits_1920_by_1080_without_scrolling(lang, level, app_url, browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    outside = record_outside_requests(page, app_url)
+    try:
+        open_view(page, f"{app_url}/screen?{query({'lang': lang, **SCREEN_SCOPES[level]})}")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        main = page.evaluate(
+            """() => { const m = document.querySelector('[data-testid="stMain"]');
+                       return [m.scrollHeight, m.clientHeight]; }"""
+        )
+        assert main[0] <= main[1], f"the screen scrolls: {main}"
+        assert page.locator(".screen-tile").count() == 6
+        catalog = load_catalog(lang)
+        scope = page.locator(".screen-scope").inner_text()
+        assert scope == (catalog["scope.city"] if level == "city" else "滨江区")
+        page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
+        assert outside == []
+    finally:
+        context.close()
+
+
+def test_a_click_on_the_map_drills_one_level_down(app_url, page):
+    open_view(page, f"{app_url}/grids?lang=zh&district=990102")
+    chart = page.locator("[data-testid=stDeckGlJsonChart]").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    box = chart.bounding_box()
+    # The middle of 滨江区 lies inside one of its communities.
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => window.location.search.includes('street=990102')")
+    page.wait_for_selector(READY, state="attached")
+    search = page.evaluate("() => window.location.search")
+    assert "community=" not in search  # one level: district → street, not to a community
+    assert page.url.split("?")[0].endswith("/grids")

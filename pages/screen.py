@@ -1,0 +1,233 @@
+"""大屏 Wall screen: the city or a district at a glance on a 1920×1080 display, refreshing itself.
+
+The scope comes from the URL (district=…), the map's metric from metric=…, rotation through the
+districts from rotate=1 or the setting screen_rotate. Figures reload every
+screen_refresh_seconds without losing the place; the alert list turns a page every
+screen_cycle_seconds.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cached, formatting
+from dashboard.components import demo_label, stop_if_empty
+from dashboard.context import PageContext, page_context
+from dashboard.grid_map import MapOptions, community_values, grid_map
+from dashboard.headline import status_of
+from dashboard.i18n import current_language, labeller, t
+from dashboard.map_style import DARK, MAP_METRICS, metric_classes
+from dashboard.screen import (
+    MAP_HEIGHT_PX,
+    MAP_WIDTH_PX,
+    PANEL_HEIGHT_PX,
+    SCREEN_CSS,
+    Alert,
+    Tile,
+    alert_page,
+    alerts_html,
+    header_html,
+    panel_title_html,
+    ranking_figure,
+    rotation_code,
+    sparklines_figure,
+    tiles_html,
+)
+from data_access.queries.burden import reduction_of
+from data_access.scope import CODE_LENGTH, Scope
+
+CHART_CONFIG = {"displayModeBar": False, "staticPlot": True}
+
+
+def screen_code(context: PageContext, rotate: bool) -> str | None:
+    """The city (None) or the district on show: the URL's, or the turn of the rotation."""
+    if rotate:
+        units = context.units
+        districts = list(units.loc[units["level"] == "district", "code"])
+        return rotation_code(
+            [None, *districts], time.time(), context.settings.screen_rotate_seconds
+        )
+    code = context.scope.code
+    return None if code is None else code[: CODE_LENGTH["district"]]
+
+
+def rotating(context: PageContext) -> bool:
+    wanted = st.session_state.get("rotate")
+    return wanted == "1" if wanted in ("0", "1") else context.settings.screen_rotate
+
+
+def tiles(context: PageContext, scope: Scope) -> list[Tile]:
+    settings, language = context.settings, current_language()
+    close = settings.close_ratio
+    now = cached.staffing_total(context.url, scope, settings)
+    grids = cached.grid_staffing_total(context.url, scope)
+    required = now["required"]
+    filled = None if formatting.is_missing(required) or not required else 1 - now["gap"] / required
+    standard = formatting.decimal(settings.standard_per_10k)
+    result = [
+        Tile("per_10k", t("kpi.per_10k"), formatting.decimal(now["per_10k"]), t("screen.standard", value=standard), status_of(now["per_10k"], settings.standard_per_10k, close)),
+        Tile("share_meeting", t("kpi.share_meeting"), formatting.percent(now["share_meeting"]), t("screen.target", value=formatting.percent(settings.target_share_meeting, 0)), status_of(now["share_meeting"], settings.target_share_meeting, close)),
+        Tile("gap", t("kpi.gap"), formatting.count(now["gap"], language), t("screen.required", value=formatting.count(required, language)), status_of(filled, 1.0, close)),
+        Tile("staffed_rate", t("kpi.staffed_rate"), formatting.percent(grids["staffed_rate"]), t("screen.target", value=formatting.percent(settings.target_staffed_rate, 0)), status_of(grids["staffed_rate"], settings.target_staffed_rate, close)),
+    ]  # fmt: skip
+    series = cached.burden_series(context.url, scope, settings.main_categories)
+    target = t("screen.target", value=formatting.percent(settings.target_reduction_pct / 100, 0))
+    for category in settings.main_categories[:2]:
+        pct = reduction_of(series[series["category"] == category], scope.as_of, settings)
+        value = None if pct.reduction_pct is None else pct.reduction_pct / 100
+        status = None if value is None else status_of(pct.reduction_pct, settings.target_reduction_pct, close)  # fmt: skip
+        label = t("kpi.reduction", category=t(f"category.{category}"))
+        result.append(
+            Tile(f"reduction_{category}", label, formatting.percent(value), target, status)
+        )
+    return result
+
+
+def alerts(context: PageContext, scope: Scope) -> list[Alert]:
+    """Far-below communities, burden rebounds and grids without a worker, in that order."""
+    settings = context.settings
+    far = cached.communities_far_below(context.url, scope, settings)
+    rebounds = cached.community_rebounds(context.url, scope, settings)
+    unstaffed = cached.unstaffed_grids(context.url, scope)
+    found = [
+        Alert("far_below", row["name"], t("screen.alert.per_10k", value=formatting.decimal(row["per_10k"])))
+        for row in far.to_dict("records")
+    ]  # fmt: skip
+    found += [
+        Alert("rebound", row["name"], t("screen.alert.rebound", category=t(f"category.{row['category']}"), low=formatting.integer(row["window_min"]), now=formatting.integer(row["current"])))
+        for row in rebounds.to_dict("records")
+    ]  # fmt: skip
+    found += [
+        Alert("unstaffed", row["name"], t("screen.alert.no_worker"))
+        for row in unstaffed.to_dict("records")
+    ]
+    return found
+
+
+def child_values(context: PageContext, scope: Scope) -> pd.DataFrame:
+    """Each child unit's name and the metrics the map can be coloured by."""
+    child = scope.child_level
+    coverage = cached.grid_coverage_by_level(context.url, scope, context.settings, child)
+    staffing = cached.staffing_by_level(context.url, scope, context.settings, child)
+    return coverage.merge(staffing[["code", "per_10k"]], on="code", how="outer")
+
+
+def ranking(context: PageContext, scope: Scope, metric: str) -> None:
+    level = t(f"level.{scope.child_level}")
+    st.html(panel_title_html(t("screen.ranking", level=level, metric=t(f"grids.metric.{metric}"))))
+    classes = metric_classes(metric, context.settings.standard_per_10k)
+    frame = child_values(context, scope)
+    figure = ranking_figure(frame, metric, classes, current_language(), PANEL_HEIGHT_PX - 40)
+    st.plotly_chart(figure, config=CHART_CONFIG, key="screen_ranking")
+
+
+def centre_map(context: PageContext, scope: Scope, metric: str) -> None:
+    settings = context.settings
+    map_data = cached.grid_map_data(context.url, scope, settings)
+    if map_data.bounds is None:
+        st.info(t("grids.no_boundaries"))
+        return
+    values = community_values(
+        cached.grid_coverage_by_level(context.url, scope, settings, "community"),
+        cached.staffing_by_level(context.url, scope, settings, "community"),
+    )
+    options = MapOptions(MAP_WIDTH_PX, MAP_HEIGHT_PX, DARK, label_scale=1.3)
+    drawn = grid_map(map_data, settings, t, values, metric, current_language(), options)
+    st.pydeck_chart(drawn.deck, height=MAP_HEIGHT_PX, key="screen_map")
+    st.html(f'<div class="screen-legend">{drawn.legend}</div>')
+
+
+def burden_trend(context: PageContext, scope: Scope) -> None:
+    settings = context.settings
+    st.html(panel_title_html(t("screen.burden_trend")))
+    categories = settings.main_categories
+    series = cached.burden_series(context.url, scope, categories)
+    titles = {}
+    for category in categories:
+        pct = reduction_of(series[series["category"] == category], scope.as_of, settings)
+        value = None if pct.reduction_pct is None else pct.reduction_pct / 100
+        titles[category] = t(
+            "screen.spark", category=t(f"category.{category}"), pct=formatting.percent(value)
+        )
+    st.plotly_chart(sparklines_figure(series, titles, 360), config=CHART_CONFIG, key="screen_spark")
+
+
+def alert_list(found: list[Alert]) -> None:
+    seconds = page_context().settings.screen_cycle_seconds
+    shown, number, pages = alert_page(found, time.time(), seconds)
+    kinds = {kind: t(f"screen.alert.kind.{kind}") for kind in ("far_below", "rebound", "unstaffed")}
+    title = t("screen.alerts", n=formatting.integer(len(found)))
+    page = t("screen.alert_page", page=number, pages=pages) if pages > 1 else ""
+    if not found:
+        st.html(panel_title_html(title))
+        st.success(t("alert.none"))
+        return
+    st.html(alerts_html(title, shown, kinds, page))
+
+
+def top_row(context: PageContext, code: str | None, as_of) -> str:
+    """Title, scope, data date, refresh time, the metric and the demo label, in one line."""
+    language = current_language()
+    refreshed = formatting.now(context.settings.time_zone).strftime("%H:%M")
+    title, scope, chooser, label = st.columns([1, 3.2, 1.1, 1.6], vertical_alignment="center")
+    with title:
+        st.title(t("page.screen"))
+    with scope:
+        st.html(
+            header_html(
+                context.unit_name(code),
+                t("screen.data_date", month=formatting.month(as_of, language)),
+                t("screen.refreshed", time=refreshed),
+            )
+        )
+    with chooser:
+        metric = st.selectbox(
+            t("grids.map_metric"),
+            MAP_METRICS,
+            format_func=labeller("grids.metric"),
+            key="metric",
+            label_visibility="collapsed",
+        )
+    with label:
+        if context.is_demo:
+            demo_label()
+    return metric
+
+
+def body() -> None:
+    """The whole screen; run again every refresh (and every turn of the rotation)."""
+    context = page_context()
+    cached.follow_data_version(context.url, context.settings)
+    code = screen_code(context, rotating(context))
+    scope = Scope(code, context.scope.as_of)
+    metric = top_row(context, code, scope.as_of)
+    stop_if_empty(context.has_data)
+    words = {status: t(f"screen.status.{status}") for status in ("meets", "close", "below")}
+    st.html(tiles_html(tiles(context, scope), words))
+    left, centre, right = st.columns([1.1, 2.1, 1.25], gap="medium")
+    with left:
+        ranking(context, scope, metric)
+    with centre:
+        centre_map(context, scope, metric)
+    with right:
+        found = alerts(context, scope)
+        seconds = context.settings.screen_cycle_seconds
+        st.fragment(alert_list, run_every=seconds)(found)
+        burden_trend(context, scope)
+
+
+def render() -> None:
+    context = page_context()
+    st.set_page_config(initial_sidebar_state="collapsed")
+    st.html(SCREEN_CSS)
+    settings = context.settings
+    seconds = settings.screen_refresh_seconds
+    if rotating(context):
+        seconds = min(seconds, settings.screen_rotate_seconds)
+    st.fragment(body, run_every=seconds)()
+
+
+render()
