@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -159,11 +161,24 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from data_access.importing import line, run_import, uploads_from_paths
     from data_access.importing.messages import text
 
     settings = get_settings()
     language = args.lang or settings.default_language
+    try:
+        return _import(args, language)
+    except Exception:  # whatever it was: one sentence here, the traceback in the log
+        incident = secrets.token_hex(4)
+        logging.getLogger("data_access.import").exception("import failed: incident %s", incident)
+        print(text(language, "import.unexpected", incident=incident), file=sys.stderr)
+        return 1
+
+
+def _import(args: argparse.Namespace, language: str) -> int:
+    from data_access.importing import line, run_import, uploads_from_paths
+    from data_access.importing.messages import text
+
+    settings = get_settings()
     uploads, missing = uploads_from_paths([Path(p) for p in args.paths], settings.import_max_bytes)
     if missing:
         print(text(language, "import.cli.missing", paths=", ".join(missing)), file=sys.stderr)
@@ -187,8 +202,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(
             text(language, "import.cli.skipped", files=", ".join(report.skipped)), file=sys.stderr
         )
+    if report.status == "failed":
+        print(line(report.problems[0], language), file=sys.stderr)
+        return 1
     if report.problems:
-        print(text(language, "import.cli.refused", n=len(report.problems)), file=sys.stderr)
+        n = report.total_problems or len(report.problems)
+        print(text(language, "import.cli.refused", n=n), file=sys.stderr)
         for problem in report.problems:
             print(line(problem, language), file=sys.stderr)
         return 1

@@ -203,6 +203,36 @@ SETTINGS: tuple[Setting, ...] = (
         12,
         "Items found in communities are counted over this many months up to the as-of month.",
     ),
+    Setting(
+        "import_max_unzipped_mb",
+        150,
+        "A zip or workbook may inflate to at most this many MiB in all; more is a zip bomb.",
+    ),
+    Setting(
+        "import_max_rows",
+        2_000_000,
+        "An import of more data rows than this is refused as soon as it passes the count.",
+    ),
+    Setting(
+        "import_max_problems",
+        1000,
+        "Problems listed one by one; beyond this many, only a count per kind of problem.",
+    ),
+    Setting(
+        "report_max_renders",
+        2,
+        "Report renders (headless Chromium) running at once per app process; others wait in line.",
+    ),
+    Setting(
+        "report_deadline_seconds",
+        90,
+        "A report that has not rendered within this long ends with a message instead.",
+    ),
+    Setting(
+        "db_read_timeout_seconds",
+        15,
+        "A database that stops answering mid-query (a dead network) is given up after this long.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -268,6 +298,12 @@ class Settings:
     import_max_mb: int
     admission_limit_working_days: int
     admission_found_months: int
+    import_max_unzipped_mb: int
+    import_max_rows: int
+    import_max_problems: int
+    report_max_renders: int
+    report_deadline_seconds: int
+    db_read_timeout_seconds: int
 
     @property
     def counted_roles(self) -> tuple[str, ...]:
@@ -278,6 +314,10 @@ class Settings:
     @property
     def import_max_bytes(self) -> int:
         return self.import_max_mb * 2**20
+
+    @property
+    def import_max_unzipped_bytes(self) -> int:
+        return self.import_max_unzipped_mb * 2**20
 
     @property
     def main_categories(self) -> tuple[str, ...]:

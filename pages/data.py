@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 import pandas as pd
 import streamlit as st
 
@@ -10,14 +13,16 @@ from dashboard.components import page_header
 from dashboard.context import PageContext, page_context
 from dashboard.database import writer_url
 from dashboard.i18n import current_language, t
+from dashboard.plain import escape_markdown, t_plain
 from dashboard.tables import table_with_downloads
 from data_access.db import get_engine
-from data_access.importing import SPECS, ImportReport, Upload, message, run_import
+from data_access.importing import SPECS, ImportReport, Problem, Upload, message, run_import
 from data_access.importing.export_all import export_all, export_workbook, export_zip
 from data_access.importing.specs import KIND_ORDER, Column
 from data_access.importing.templates import template_workbook, template_zip
 from data_access.scope import CODE_LENGTH
 
+logger = logging.getLogger(__name__)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HISTORY_ROWS = 200
 _REPORT = "data_report"
@@ -97,7 +102,13 @@ def _progress_reporter(bar: object) -> object:
 
 
 def _run(context: PageContext, files: list, dry_run: bool) -> ImportReport:
-    uploads = [Upload.of(f.name, f.getvalue()) for f in files]
+    try:
+        uploads = [Upload.of(f.name, f.getvalue()) for f in files]
+    except Exception:  # the upload itself broke: logged with an incident id, like a failed import
+        incident = secrets.token_hex(4)
+        logger.exception("upload failed: incident %s", incident)
+        problem = Problem("—", "unexpected", params={"incident": incident})
+        return ImportReport("failed", [problem], incident=incident)
     bar = st.progress(0.0, text=t("data.phase.read"))
     report = run_import(
         get_engine(writer_url()),
@@ -148,9 +159,16 @@ def upload_section(context: PageContext) -> None:
 
 def report_section(context: PageContext, report: ImportReport) -> None:
     rows = sum(part.rows for part in report.parts)
+    if report.status == "failed":  # one sentence with the incident id; the server log has the rest
+        st.error(
+            "\n\n".join(escape_markdown(message(p, current_language())) for p in report.problems),
+            icon=":material/error:",
+        )
+        return
     if report.problems:
         key = "data.refused" if report.status == "refused" else "data.problems_found"
-        st.error(t(key, n=len(report.problems)), icon=":material/error:")
+        count = report.total_problems or len(report.problems)
+        st.error(t(key, n=f"{count:,}"), icon=":material/error:")
         table_with_downloads(
             problem_frame(report),
             key="data_problems",
@@ -171,7 +189,7 @@ def report_section(context: PageContext, report: ImportReport) -> None:
             filters=context.filters_used(),
         )
     if report.skipped:
-        st.caption(t("data.skipped", files=", ".join(report.skipped)))
+        st.caption(t_plain("data.skipped", files=", ".join(report.skipped)))
 
 
 def problem_frame(report: ImportReport) -> pd.DataFrame:
@@ -240,7 +258,7 @@ def history_section(context: PageContext) -> None:
 def export_section(context: PageContext) -> None:
     st.subheader(t("data.export"))
     scope = context.scope
-    st.caption(t("data.export_help", scope=context.unit_name(scope.code)))
+    st.caption(t_plain("data.export_help", scope=context.unit_name(scope.code)))
     engine = get_engine(context.url)
     stem = f"all_data_{scope.code or 'city'}"
     row = st.container(horizontal=True)

@@ -29,7 +29,15 @@ def text(language: str, key: str, **values: object) -> str:
 
 
 def message(problem: Problem, language: str) -> str:
-    """What is wrong, in words."""
+    """What is wrong, in words; the count of a kind left out names that kind's message."""
+    if problem.key == "more":
+        first = problem.params.get("first")
+        what = text(
+            language,
+            f"import.{problem.params.get('key')}",
+            **(first if isinstance(first, dict) else {}),
+        )
+        return text(language, "import.more", n=problem.params.get("n"), what=what)
     return text(language, f"import.{problem.key}", **problem.params)
 
 

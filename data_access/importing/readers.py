@@ -1,4 +1,9 @@
-"""Reading import files into rows of cells: CSV (UTF-8, BOM or GB18030), XLSX values, GeoJSON, zip."""
+"""Reading import files into rows of cells, as streams: CSV, XLSX, GeoJSON, zip (README, Security).
+
+Nothing here holds all rows of a file: a table knows its header and how to walk its rows again
+(the import reads each table twice, once to check and once to write). Every cap is counted on
+what is actually read, never on what a header or a zip directory declares.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,15 @@ import csv
 import hashlib
 import io
 import json
-import zipfile
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from openpyxl import load_workbook
-
 from data_access.importing.messages import Problem
+from data_access.importing.safezip import SafeZip, ZipRefused
 from data_access.importing.specs import EXAMPLE_MARKERS, SPECS, kind_of_name
+from data_access.importing.xlsx import MAX_COLUMNS, SheetError, Workbook, open_workbook
 
 # A boundary's GeoJSON can be longer than the csv module's default field limit of 128 KiB.
 csv.field_size_limit(2**31 - 1)
@@ -23,6 +28,33 @@ csv.field_size_limit(2**31 - 1)
 TABLE_SUFFIXES = (".csv", ".xlsx")
 GEOJSON_SUFFIXES = (".geojson", ".json")
 SUFFIXES = (*TABLE_SUFFIXES, *GEOJSON_SUFFIXES, ".zip")
+# A line longer than this is checked for a flood of separators before the csv module splits it.
+LONG_LINE = 1 << 16
+_QUOTED = re.compile(r'"[^"]*"')
+# A Chinese character in UTF-8: three bytes that no GB18030 text forms line after line.
+_UTF8_WIDE = re.compile(rb"[\xe0-\xef][\x80-\xbf]{2}")
+
+Rows = Iterator[tuple[int, list[object]]]
+
+
+class ReadProblem(Exception):
+    """Raised while walking a table's rows: the file cannot be read further."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.key)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps of one import: bytes per file, bytes inflated from one zip or workbook."""
+
+    max_bytes: int
+    max_unzipped: int
+
+    @classmethod
+    def of(cls, max_bytes: int, max_unzipped: int | None = None) -> Limits:
+        return cls(max_bytes, max_unzipped if max_unzipped is not None else 3 * max_bytes)
 
 
 @dataclass(frozen=True)
@@ -40,14 +72,24 @@ class Upload:
 
 @dataclass
 class RawTable:
-    """The rows of one kind from one file (or one sheet): cells as read, nothing checked yet."""
+    """The rows of one kind from one file (or sheet): a header, and a way to walk the rows."""
 
     file: str  # shown in problems: the file name, with the sheet for a workbook
     source: str  # the file as uploaded, for the audit trail
     sha256: str
     kind: str
     header: list[str]
-    rows: list[tuple[int, list[object]]] = field(default_factory=list)  # (row number, cells)
+    walk: Callable[[], Rows] = field(repr=False)  # every row after the header, numbered
+    estimate: int = 0  # rows expected, for progress only
+    count: int = 0  # data rows, known once the rows were walked
+
+    def rows(self) -> Rows:
+        """Data rows: empty rows and template example rows left out."""
+        for number, cells in self.walk():
+            first = cells[0] if cells else None
+            if isinstance(first, str) and first.strip().startswith(EXAMPLE_MARKERS):
+                continue
+            yield number, cells
 
 
 @dataclass
@@ -83,35 +125,43 @@ def _ignored(name: str) -> bool:
     return base.startswith((".", "~$", "__MACOSX")) or not base
 
 
-def read_uploads(uploads: Iterable[Upload], max_bytes: int, explicit: bool = True) -> ReadResult:
+def read_uploads(
+    uploads: Iterable[Upload], max_bytes: int | Limits, explicit: bool = True
+) -> ReadResult:
     """Every table in the uploads; a named file of unknown kind is a problem, one in a folder is skipped."""
+    limits = max_bytes if isinstance(max_bytes, Limits) else Limits.of(max_bytes)
     result = ReadResult()
     for upload in uploads:
         # Files from a folder carry the folder in their name: they are not named one by one.
-        _read_one(upload, max_bytes, explicit and "/" not in upload.name, result)
+        _read_one(upload, limits, explicit and "/" not in upload.name, result, in_zip=False)
     return result
 
 
-def _read_one(upload: Upload, max_bytes: int, explicit: bool, result: ReadResult) -> None:
+def _read_one(
+    upload: Upload, limits: Limits, explicit: bool, result: ReadResult, in_zip: bool
+) -> None:
     name = upload.name
     suffix = PurePosixPath(name).suffix.lower()
-    stem = PurePosixPath(name).stem
     if suffix not in SUFFIXES or _ignored(name):
         _unknown(name, explicit, result, "unsupported_type")
         return
-    if upload.data is None or upload.size > max_bytes:
-        result.problems.append(
-            Problem(
-                name,
-                "file_too_large",
-                params={"size_mb": f"{upload.size / 2**20:.1f}", "limit_mb": max_bytes // 2**20},
-            )
-        )
+    if upload.data is None or upload.size > limits.max_bytes:
+        result.problems.append(_too_large(name, upload.size, limits.max_bytes))
         return
-    data = upload.data
     if suffix == ".zip":
-        _read_zip(upload, max_bytes, result)
+        if in_zip:  # one level only: a zip in a zip is how bombs are nested
+            result.problems.append(Problem(name, "zip_nested"))
+        else:
+            _read_zip(upload, limits, result)
         return
+    _read_member(name, upload.data, limits, explicit, result)
+
+
+def _read_member(
+    name: str, data: bytes, limits: Limits, explicit: bool, result: ReadResult
+) -> None:
+    suffix = PurePosixPath(name).suffix.lower()
+    stem = PurePosixPath(name).stem
     if suffix in GEOJSON_SUFFIXES:
         if kind_of_name(stem) != "boundaries":
             _unknown(name, explicit, result, "unknown_kind")
@@ -129,7 +179,15 @@ def _read_one(upload: Upload, max_bytes: int, explicit: bool, result: ReadResult
         if table is not None:
             result.tables.append(table)
         return
-    _read_xlsx(name, data, kind_of_name(stem), explicit, result)
+    _read_xlsx(name, data, kind_of_name(stem), explicit, limits, result)
+
+
+def _too_large(name: str, size: int, limit: int) -> Problem:
+    return Problem(
+        name,
+        "file_too_large",
+        params={"size_mb": f"{size / 2**20:.1f}", "limit_mb": limit // 2**20},
+    )
 
 
 def _unknown(name: str, explicit: bool, result: ReadResult, key: str) -> None:
@@ -144,76 +202,145 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _member_name(info: zipfile.ZipInfo) -> str:
-    """Zip tools on Chinese Windows write GBK names without the UTF-8 flag."""
-    if info.flag_bits & 0x800:
-        return info.filename
-    raw = info.filename.encode("cp437")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
+def _wanted(inner: str) -> bool:
+    """Members the import reads: only these are inflated."""
+    path = PurePosixPath(inner)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".zip"):
+        return True
+    if suffix in GEOJSON_SUFFIXES:
+        return kind_of_name(path.stem) == "boundaries"
+    return suffix == ".csv" and kind_of_name(path.stem) is not None
 
 
-def _read_zip(upload: Upload, max_bytes: int, result: ReadResult) -> None:
+def _read_zip(upload: Upload, limits: Limits, result: ReadResult) -> None:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(upload.data or b""))
-    except zipfile.BadZipFile as exc:
-        result.problems.append(Problem(upload.name, "unreadable", params={"error": str(exc)}))
+        archive = SafeZip(upload.data or b"", limits.max_unzipped)
+    except ZipRefused as refused:
+        result.problems.append(_zip_problem(upload.name, refused, limits))
         return
     with archive:
-        for info in archive.infolist():
-            inner = _member_name(info)
+        for inner, info in archive.members():
             if info.is_dir() or _ignored(inner):
                 continue
             shown = f"{upload.name}/{inner}"
-            if info.file_size > max_bytes:  # checked before inflating: no zip bombs
-                member = Upload(shown, None, info.file_size)
-            else:
-                member = Upload.of(shown, archive.read(info))
-            _read_one(member, max_bytes, False, result)
+            if not _wanted(inner):
+                result.skipped.append(shown)
+                continue
+            if PurePosixPath(inner).suffix.lower() == ".zip":
+                result.problems.append(Problem(shown, "zip_nested"))
+                continue
+            if info.file_size > limits.max_bytes:  # declared too large: refused unread
+                result.problems.append(_too_large(shown, info.file_size, limits.max_bytes))
+                continue
+            try:
+                data = archive.read(info, limits.max_bytes)
+            except ZipRefused as refused:
+                result.problems.append(_zip_problem(shown, refused, limits))
+                if refused.key == "zip_bomb":
+                    return  # the archive's budget is spent: nothing after it is read
+                continue
+            _read_member(shown, data, limits, False, result)
 
 
-def decode_text(data: bytes) -> str | None:
-    """UTF-8 with or without a BOM, else GB18030; None when it is neither."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-        encodings: tuple[str, ...] = ("utf-8",)
-    else:
-        encodings = ("utf-8", "gb18030")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
+def _zip_problem(shown: str, refused: ZipRefused, limits: Limits) -> Problem:
+    if refused.key == "file_too_large":
+        return _too_large(shown, int(refused.params.get("size", 0)), limits.max_bytes)  # type: ignore[call-overload]
+    params = dict(refused.params)
+    if refused.key == "zip_bomb":
+        params["limit_mb"] = limits.max_unzipped // 2**20
+    return Problem(shown, refused.key, params=params)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+
+
+def choose_encoding(data: bytes) -> tuple[str | None, int | None]:
+    """The one encoding of a file: (codec, None), or (None, first bad line) when it mixes them.
+
+    Strict UTF-8 (with or without a BOM) first; a file that has lines of UTF-8 Chinese and
+    still fails UTF-8 elsewhere mixes encodings and is refused at its first bad line, rather
+    than read as GB18030, which would turn its UTF-8 lines into mojibake without an error.
+    """
+    bom = data.startswith(codecs.BOM_UTF8)
+    first_bad: int | None = None
+    wide_utf8 = bom
+    for number, line in enumerate(io.BytesIO(data), start=1):
+        if line.isascii():
             continue
-    return None
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            if first_bad is None:
+                first_bad = number
+            continue
+        if not wide_utf8 and _UTF8_WIDE.search(line):
+            wide_utf8 = True
+        if first_bad is not None and wide_utf8:
+            break
+    if first_bad is None:
+        return ("utf-8-sig" if bom else "utf-8"), None
+    if wide_utf8:
+        return None, first_bad
+    decoder = codecs.getincrementaldecoder("gb18030")("strict")
+    try:
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(data[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None, None
+    return "gb18030", None
 
 
-def _delimiter(text: str) -> str:
+def _delimiter(first_line: str) -> str:
     """Comma, unless the header line has no comma but tabs or semicolons."""
-    first = text.split("\n", 1)[0]
-    if "," in first:
+    if "," in first_line:
         return ","
     for candidate in ("\t", ";"):
-        if candidate in first:
+        if candidate in first_line:
             return candidate
     return ","
 
 
 def _read_csv(name: str, data: bytes, kind: str, problems: list[Problem]) -> RawTable | None:
-    text = decode_text(data)
-    if text is None:
-        problems.append(Problem(name, "encoding"))
+    encoding, bad_line = choose_encoding(data)
+    if encoding is None:
+        if bad_line is not None:
+            problems.append(Problem(name, "mixed_encoding", row=bad_line))
+        else:
+            problems.append(Problem(name, "encoding"))
         return None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        problems.append(Problem(name, "unreadable", params={"error": str(exc)}))
-        return None
-    return _table(name, name, _sha256(data), kind, enumerate(records, start=1), problems)
+    first_line = io.BytesIO(data).readline(LONG_LINE).decode(encoding, errors="replace")
+    delimiter = _delimiter(first_line)
+
+    def records() -> Rows:
+        text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+        reader = csv.reader(_guarded(text, delimiter, name), delimiter=delimiter)
+        number = 0
+        try:
+            for number, cells in enumerate(reader, start=1):
+                values = _trimmed(cells)
+                if values:
+                    yield number, values
+        except csv.Error as exc:
+            raise ReadProblem(
+                Problem(name, "unreadable", row=number + 1, params={"error": str(exc)})
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise ReadProblem(Problem(name, "encoding")) from exc
+
+    return _table(name, name, _sha256(data), kind, records, data.count(b"\n"), problems)
+
+
+def _guarded(lines: Iterable[str], delimiter: str, name: str) -> Iterator[str]:
+    """Lines for the csv module; a long one that would split into a flood of cells is refused."""
+    for number, line in enumerate(lines, start=1):
+        if len(line) > LONG_LINE and _QUOTED.sub("", line).count(delimiter) > MAX_COLUMNS:
+            raise ReadProblem(
+                Problem(name, "too_many_columns", row=number, params={"limit": MAX_COLUMNS})
+            )
+        yield line
 
 
 def _table(
@@ -221,87 +348,135 @@ def _table(
     source: str,
     sha256: str,
     kind: str,
-    numbered: Iterable[tuple[int, Iterable[object]]],
+    walk: Callable[[], Rows],
+    estimate: int,
     problems: list[Problem],
 ) -> RawTable | None:
-    """Header = the first non-empty row; empty rows and template example rows are left out."""
-    table: RawTable | None = None
-    for number, cells in numbered:
-        values = _trimmed(cells)
-        if not values:
-            continue
-        if table is None:
-            header = ["" if v is None else str(v) for v in values]
-            table = RawTable(file, source, sha256, kind, header)
-            continue
-        first = values[0]
-        if isinstance(first, str) and first.strip().startswith(EXAMPLE_MARKERS):
-            continue
-        table.rows.append((number, values))
-    if table is None:
+    """Header = the first non-empty row; the rows after it are walked later, as often as needed."""
+    try:
+        first = next(walk(), None)
+    except ReadProblem as error:
+        problems.append(error.problem)
+        return None
+    if first is None:
         problems.append(Problem(file, "empty_file"))
-    return table
+        return None
+    header_number, header_cells = first
+    header = ["" if v is None else str(v) for v in header_cells]
+
+    def after_header() -> Rows:
+        for number, cells in walk():
+            if number > header_number:
+                yield number, cells
+
+    return RawTable(file, source, sha256, kind, header, after_header, estimate)
 
 
-def _trimmed(cells: Iterable[object]) -> list[object]:
+def _trimmed(cells: list[object]) -> list[object]:
     """The cells without trailing empties; [] for an empty row."""
-    values = list(cells)
-    while values and (
-        values[-1] is None or (isinstance(values[-1], str) and not values[-1].strip())
+    end = len(cells)
+    while end and (
+        cells[end - 1] is None
+        or (isinstance(cells[end - 1], str) and not str(cells[end - 1]).strip())
     ):
-        values.pop()
-    return values
+        end -= 1
+    return cells[:end] if end < len(cells) else cells
 
 
-def _numbered_rows(sheet: object) -> Iterator[tuple[int, tuple[object, ...]]]:
-    for row in sheet.iter_rows():  # type: ignore[attr-defined]
-        numbers = [cell.row for cell in row if getattr(cell, "row", None)]
-        if numbers:
-            yield numbers[0], tuple(cell.value for cell in row)
+# ---------------------------------------------------------------------------------------------
+# XLSX
 
 
 def _read_xlsx(
-    name: str, data: bytes, stem_kind: str | None, explicit: bool, result: ReadResult
+    name: str,
+    data: bytes,
+    stem_kind: str | None,
+    explicit: bool,
+    limits: Limits,
+    result: ReadResult,
 ) -> None:
     try:
-        # Values as last calculated by the spreadsheet, never formulas; streamed, not loaded whole.
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        result.problems.append(Problem(name, "unreadable", params={"error": type(exc).__name__}))
+        workbook = open_workbook(data, limits.max_unzipped, limits.max_unzipped)
+    except ZipRefused as refused:
+        key = "unreadable" if refused.key == "unreadable" else refused.key
+        params = dict(refused.params)
+        if key == "unreadable":
+            params.setdefault("error", "not a workbook")
+        shown = f"{name}/{refused.member}" if refused.member else name
+        result.problems.append(_zip_problem(shown, ZipRefused(key, **params), limits))
         return
+    except SheetError as error:
+        result.problems.append(Problem(name, error.key, error.row, params=error.params))
+        return
+    sheets = [(title, kind_of_name(title), path) for title, path in workbook.sheets]
+    named = [(title, kind, path) for title, kind, path in sheets if kind is not None]
+    if not named and stem_kind is not None and sheets:
+        title, _, path = sheets[0]
+        named = [(title, stem_kind, path)]
+    if not named:
+        _unknown(name, explicit, result, "unknown_kind")
+        return
+    digest = _sha256(data)
+    several = len(named) > 1 or stem_kind is None
+    for title, kind, path in named:
+        file = f"{name} › {title}" if several else name
+        problems: list[Problem] = []
+        table = _table(
+            file, name, digest, kind, _sheet_walk(workbook, path, file, limits), 0, problems
+        )
+        # An unused sheet of a multi-table workbook (the template's, say) is not an error.
+        if table is not None and (not several or _has_rows(table, problems)):
+            result.tables.append(table)
+        elif not several:
+            result.problems += problems
+        else:
+            result.problems += [p for p in problems if p.key != "empty_file"]
+
+
+def _has_rows(table: RawTable, problems: list[Problem]) -> bool:
     try:
-        sheets = [(sheet.title, kind_of_name(sheet.title), sheet) for sheet in workbook.worksheets]
-        named = [(title, kind, sheet) for title, kind, sheet in sheets if kind is not None]
-        if not named and stem_kind is not None and sheets:
-            title, _, sheet = sheets[0]
-            named = [(title, stem_kind, sheet)]
-        if not named:
-            _unknown(name, explicit, result, "unknown_kind")
-            return
-        digest = _sha256(data)
-        several = len(named) > 1 or stem_kind is None
-        for title, kind, sheet in named:
-            file = f"{name} › {title}" if several else name
-            problems: list[Problem] = []
-            table = _table(file, name, digest, kind, _numbered_rows(sheet), problems)
-            # An unused sheet of a multi-table workbook (the template's, say) is not an error.
-            if table is not None and (table.rows or not several):
-                result.tables.append(table)
-            elif not several:
-                result.problems += problems
-    finally:
-        workbook.close()
+        return next(table.rows(), None) is not None
+    except ReadProblem as error:
+        problems.append(error.problem)
+        return False
+
+
+def _sheet_walk(workbook: Workbook, path: str, file: str, limits: Limits) -> Callable[[], Rows]:
+    def walk() -> Rows:
+        try:
+            yield from workbook.rows(path)
+        except SheetError as error:
+            raise ReadProblem(Problem(file, error.key, error.row, params=error.params)) from error
+        except ZipRefused as refused:
+            raise ReadProblem(_zip_problem(file, refused, limits)) from refused
+
+    return walk
+
+
+# ---------------------------------------------------------------------------------------------
+# GeoJSON
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a number")
 
 
 def _read_geojson(name: str, data: bytes, problems: list[Problem]) -> RawTable | None:
     """A FeatureCollection as rows of (code, geometry); row n is the n-th feature."""
-    text = decode_text(data)
+    encoding, _ = choose_encoding(data)
+    if encoding is None:
+        problems.append(Problem(name, "encoding"))
+        return None
     try:
-        document = json.loads(text) if text is not None else None
+        document = json.loads(data.decode(encoding), parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         problems.append(
             Problem(name, "geojson_parse", params={"line": exc.lineno, "error": exc.msg})
         )
+        return None
+    except (ValueError, RecursionError) as exc:  # NaN, a 5,000-digit number, deep nesting
+        error = "nesting too deep" if isinstance(exc, RecursionError) else str(exc)[:100]
+        problems.append(Problem(name, "geojson_parse", params={"line": "—", "error": error}))
         return None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         problems.append(Problem(name, "geojson_not_collection"))
@@ -310,12 +485,29 @@ def _read_geojson(name: str, data: bytes, problems: list[Problem]) -> RawTable |
     if not isinstance(features, list):
         problems.append(Problem(name, "geojson_not_collection"))
         return None
-    table = RawTable(name, name, _sha256(data), "boundaries", ["properties.code", "geometry"])
-    for number, feature in enumerate(features, start=1):
-        if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            problems.append(Problem(name, "geojson_not_feature", row=number))
-            continue
-        properties = feature.get("properties") or {}
-        code = properties.get("code") if isinstance(properties, dict) else None
-        table.rows.append((number, [code, feature.get("geometry")]))
-    return table
+
+    def walk() -> Rows:
+        for number, feature in enumerate(features, start=1):
+            if not isinstance(feature, dict) or feature.get("type") != "Feature":
+                yield number, [NOT_A_FEATURE, None]
+                continue
+            properties = feature.get("properties") or {}
+            code = properties.get("code") if isinstance(properties, dict) else None
+            yield number, [code, feature.get("geometry")]
+
+    return RawTable(
+        name,
+        name,
+        _sha256(data),
+        "boundaries",
+        ["properties.code", "geometry"],
+        walk,
+        len(features),
+    )
+
+
+class _NotAFeature:
+    """Stands in a row for an item of `features` that is not a Feature: a problem when checked."""
+
+
+NOT_A_FEATURE = _NotAFeature()

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.importing import messages
 from data_access.importing.messages import Problem
-from data_access.importing.readers import RawTable, Upload, read_uploads
+from data_access.importing.readers import Limits, RawTable, Upload, read_uploads
 from data_access.importing.specs import KIND_ORDER, kind_of_name
-from data_access.importing.validate import CheckedTable, Known, Progress, validate
+from data_access.importing.validate import CheckedTable, Known, Problems, Progress, validate
 from data_access.models import Base
 from data_access.scope import CODE_LENGTH
 from data_access.settings import get_settings
 from data_access.sql import upsert
 from data_access.summaries import affected_districts, refresh_burden_summary
+
+logger = logging.getLogger(__name__)
 
 WRITE_CHUNK = 2000
 LOOKUP_CHUNK = 500
@@ -41,10 +46,12 @@ class PartSummary:
 
 @dataclass
 class ImportReport:
-    status: str  # accepted, refused or checked (validated only, nothing written)
+    status: str  # accepted, refused, failed or checked (validated only, nothing written)
     problems: list[Problem] = field(default_factory=list)
     parts: list[PartSummary] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    total_problems: int = 0  # all problems found; those beyond the cap are counted per kind
+    incident: str | None = None  # of an unexpected failure, as logged on the server
 
     @property
     def accepted(self) -> bool:
@@ -59,53 +66,178 @@ def run_import(
     language: str = "zh",
     dry_run: bool = False,
     progress: Progress | None = None,
+    max_rows: int | None = None,
+    max_problems: int | None = None,
+    max_unzipped: int | None = None,
 ) -> ImportReport:
-    """Reads, validates and (unless dry_run or refused) writes the uploads; every attempt is audited."""
-    read = read_uploads(uploads, max_bytes)
+    """Reads, validates and (unless dry_run or refused) writes the uploads; every attempt is audited.
+
+    Limits left out come from the settings. Whatever goes wrong, this returns a report: an
+    unexpected error is logged here with its traceback and an incident id, audited as failed,
+    and reported as one sentence naming the incident.
+    """
+    settings = get_settings()
+    limits = Limits.of(
+        max_bytes, max_unzipped if max_unzipped is not None else settings.import_max_unzipped_bytes
+    )
+    try:
+        return _run(
+            engine,
+            uploads,
+            limits,
+            language,
+            dry_run,
+            progress,
+            max_rows if max_rows is not None else settings.import_max_rows,
+            max_problems if max_problems is not None else settings.import_max_problems,
+        )
+    except Exception:
+        incident = secrets.token_hex(4)
+        logger.exception(
+            "import failed: incident %s, files %s", incident, [u.name for u in uploads]
+        )
+        if not dry_run:
+            _audit_failure(engine, uploads, incident, language)
+        problem = Problem("—", "unexpected", params={"incident": incident})
+        return ImportReport("failed", [problem], incident=incident)
+
+
+def _run(
+    engine: Engine,
+    uploads: Sequence[Upload],
+    limits: Limits,
+    language: str,
+    dry_run: bool,
+    progress: Progress | None,
+    max_rows: int,
+    max_problems: int,
+) -> ImportReport:
+    read = read_uploads(uploads, limits)
     if progress:
         progress("read", len(uploads), len(uploads))
     tables = sorted(read.tables, key=lambda t: KIND_ORDER.index(t.kind))
-    problems = list(read.problems)
-    if not problems and not any(table.rows for table in tables):
-        problems.append(Problem(", ".join(u.name for u in uploads) or "—", "nothing_to_import"))
+    problems = Problems(max_problems)
+    problems.extend(read.problems)
     parts: list[PartSummary] = []
+    checked: list[CheckedTable] = []
     try:
-        with engine.connect() as connection, connection.begin() as transaction:
-            checked, found = validate(tables, _known_codes(connection), progress)
-            problems += found
-            if problems or dry_run:
-                transaction.rollback()
-            else:
-                parts = _write_all(connection, checked, progress)
-                refresh_after_import(connection, checked)
-                _audit(connection, _accepted_entries(tables, parts, language))
+        with engine.connect() as connection:
+            try:
+                with connection.begin() as transaction:
+                    if not dry_run:
+                        serialise_imports(connection)
+                    checked, _ = validate(
+                        tables,
+                        _known_codes(connection),
+                        progress,
+                        problems=problems,
+                        max_rows=max_rows,
+                    )
+                    if not problems and not any(table.count for table in tables):
+                        names = ", ".join(u.name for u in uploads) or "—"
+                        problems.add(Problem(names, "nothing_to_import"))
+                    if problems or dry_run:
+                        transaction.rollback()
+                    else:
+                        burden_codes: set[str] = set()
+                        parts = _write_all(connection, checked, progress, burden_codes)
+                        refresh_after_import(connection, burden_codes)
+                        _audit(connection, _accepted_entries(checked, parts, language))
+            finally:
+                release_import_lock(connection)
+    except ImportBusy:
+        problems.add(Problem("—", "import_busy"))
+    except WriteFailed as failure:
+        problems.add(failure.problem)
     except SQLAlchemyError as exc:
-        problems.append(Problem("—", "database_error", params={"error": _short(exc)}))
-    problems.sort(key=Problem.sort_key)
+        logger.warning("import refused by the database: %s", _short(exc))
+        problems.add(Problem("—", "database_error", params={"error": _short(exc)}))
+    listed = problems.listed()
     if dry_run:
-        return ImportReport("checked", problems, _read_parts(tables), read.skipped)
+        return ImportReport("checked", listed, _read_parts(tables), read.skipped)
     if problems:
         # Written after the rollback, in a transaction of its own, so that the refusal is on record.
-        entries = _refused_entries(uploads, tables, problems, language)
+        entries = _refused_entries(uploads, tables, listed, problems.total, language)
         try:
             with engine.begin() as connection:
                 _audit(connection, entries)
-        except SQLAlchemyError:
-            pass  # the database itself failed; the problems are still reported to the caller
-        return ImportReport("refused", problems, _read_parts(tables), read.skipped)
+        except SQLAlchemyError as exc:
+            logger.warning("refused import not audited: %s", _short(exc))
+        return ImportReport("refused", listed, _read_parts(tables), read.skipped, problems.total)
     return ImportReport("accepted", [], parts, read.skipped)
 
 
-def refresh_after_import(connection: Connection, tables: Iterable[CheckedTable]) -> None:
+def refresh_after_import(connection: Connection, burden_codes: set[str]) -> None:
     """Brings the summaries of the districts whose burden rows were written up to date."""
-    codes = {
-        str(record["community_code"])
-        for table in tables
-        if table.spec.kind == "burden"
-        for record in table.records
-    }
-    if codes:
-        refresh_burden_summary(connection, get_settings(), affected_districts(codes))
+    if burden_codes:
+        refresh_burden_summary(connection, get_settings(), affected_districts(burden_codes))
+
+
+class ImportBusy(Exception):
+    """Another import held the database for longer than an import waits."""
+
+
+class WriteFailed(Exception):
+    """The database refused rows that passed every check: the file and rows it refused."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.key)
+        self.problem = problem
+
+
+IMPORT_LOCK_KEY = 7_263_514  # any constant: the one advisory lock the dashboard's imports take
+IMPORT_LOCK_NAME = "community_dashboard_import"
+IMPORT_LOCK_WAIT = 300.0
+
+
+def serialise_imports(connection: Connection, wait: float = IMPORT_LOCK_WAIT) -> None:
+    """One import at a time per database, so that what each counts as new or changed is true.
+
+    PostgreSQL's advisory lock ends with the transaction; MySQL's named lock with the session,
+    so it is released before the connection goes back to the pool (release_import_lock).
+    Polled rather than waited on, so that no statement outlives the statement timeout.
+    """
+    backend = connection.dialect.name
+    if backend == "postgresql":
+        statement = text("SELECT pg_try_advisory_xact_lock(:key)").bindparams(key=IMPORT_LOCK_KEY)
+    elif backend in ("mysql", "mariadb"):
+        statement = text("SELECT GET_LOCK(:name, 0)").bindparams(name=IMPORT_LOCK_NAME)
+    else:
+        return  # SQLite: one writer at a time by design; the busy timeout waits for it
+    deadline = time.monotonic() + wait
+    while not connection.execute(statement).scalar():
+        if time.monotonic() > deadline:
+            raise ImportBusy
+        time.sleep(0.2)
+    if backend != "postgresql":
+        connection.info["import_lock"] = True
+
+
+def release_import_lock(connection: Connection) -> None:
+    """MySQL's named lock outlives the transaction: released before the connection is pooled."""
+    if connection.info.pop("import_lock", False) and not connection.closed:
+        with connection.begin():
+            connection.execute(text("SELECT RELEASE_LOCK(:name)").bindparams(name=IMPORT_LOCK_NAME))
+
+
+def _audit_failure(engine: Engine, uploads: Sequence[Upload], incident: str, language: str) -> None:
+    message = messages.text(language, "import.audit.failed", incident=incident)
+    entries = [
+        AuditEntry(
+            kind_of_name(PurePosixPath(u.name).stem) or "unknown",
+            u.name,
+            None,
+            0,
+            "failed",
+            message,
+        )
+        for u in uploads
+    ] or [AuditEntry("unknown", "—", None, 0, "failed", message)]
+    try:
+        with engine.begin() as connection:
+            _audit(connection, entries)
+    except Exception:  # the database may be what failed; the log has the incident
+        logger.exception("failed import not audited: incident %s", incident)
 
 
 def _short(exc: SQLAlchemyError) -> str:
@@ -113,7 +245,7 @@ def _short(exc: SQLAlchemyError) -> str:
 
 
 def _read_parts(tables: Iterable[RawTable]) -> list[PartSummary]:
-    return [PartSummary(t.file, t.kind, len(t.rows)) for t in tables]
+    return [PartSummary(t.file, t.kind, t.count) for t in tables]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,16 +267,19 @@ def _lookup_column(table: CheckedTable) -> str:
 
 
 def _existing_rows(
-    connection: Connection, table_name: str, table: CheckedTable, columns: list[str]
+    connection: Connection,
+    table: CheckedTable,
+    records: list[dict[str, object]],
+    columns: list[str],
 ) -> dict[tuple[object, ...], dict[str, object]]:
-    """The stored rows with the keys of the file: key → {column: value}."""
-    db_table = Base.metadata.tables[table_name]
+    """The stored rows with the keys of a chunk of records: key → {column: value}."""
+    db_table = Base.metadata.tables[table.spec.table]
     lookup = _lookup_column(table)
-    wanted = sorted({str(r[lookup]) for r in table.records})
-    # Narrowed by the other key columns too (the file's months, say), when they take few values.
+    wanted = sorted({str(r[lookup]) for r in records})
+    # Narrowed by the other key columns too (the chunk's months, say), when they take few values.
     narrowing = []
     for column in table.spec.key:
-        values = {r[column] for r in table.records}
+        values = {r[column] for r in records}
         if column != lookup and len(values) <= LOOKUP_CHUNK:
             narrowing.append(db_table.c[column].in_(sorted(values, key=str)))
     found: dict[tuple[object, ...], dict[str, object]] = {}
@@ -168,85 +303,142 @@ def _same(stored: object, given: object) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Writing
+# Writing, chunk by chunk: rows are converted again as they are written, never all held at once
+
+
+def _chunks(
+    records: Iterator[tuple[int, dict[str, object]]], size: int
+) -> Iterator[tuple[list[int], list[dict[str, object]]]]:
+    numbers: list[int] = []
+    chunk: list[dict[str, object]] = []
+    for number, record in records:
+        numbers.append(number)
+        chunk.append(record)
+        if len(chunk) == size:
+            yield numbers, chunk
+            numbers, chunk = [], []
+    if chunk:
+        yield numbers, chunk
 
 
 def _write_all(
-    connection: Connection, tables: list[CheckedTable], progress: Progress | None
+    connection: Connection,
+    tables: list[CheckedTable],
+    progress: Progress | None,
+    burden_codes: set[str],
 ) -> list[PartSummary]:
     """Every table in dependency order, upserting only the rows that are new or changed."""
-    total = sum(len(t.records) for t in tables)
+    total = sum(t.raw.count for t in tables)
     done = 0
+
+    def advance(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if progress:
+            progress("write", done, total)
+
     parts = []
     for table in tables:
         if table.spec.kind == "boundaries":
-            part = _write_boundaries(connection, table)
+            parts.append(_write_boundaries(connection, table, advance))
         else:
-            part = _write_table(connection, table)
-        parts.append(part)
-        done += len(table.records)
-        if progress:
-            progress("write", done, total)
+            parts.append(_write_table(connection, table, advance, burden_codes))
+    if progress and not tables:
+        progress("write", 0, 0)
     return parts
 
 
-def _write_table(connection: Connection, table: CheckedTable) -> PartSummary:
-    spec = table.spec
-    columns = list(dict.fromkeys([*spec.key, *table.columns]))
-    existing = _existing_rows(connection, spec.table, table, columns)
-    inserted, updated, unchanged = [], [], 0
-    for record in table.records:
-        stored = existing.get(tuple(record[k] for k in spec.key))
-        if stored is None:
-            inserted.append(record)
-        elif all(_same(stored[c], record[c]) for c in table.columns):
-            unchanged += 1
-        else:
-            updated.append(record)
-    rows = inserted + updated
-    updates = [c for c in columns if c not in spec.key]
-    db_table = Base.metadata.tables[spec.table]
-    for start in range(0, len(rows), WRITE_CHUNK):
-        upsert(connection, db_table, rows[start : start + WRITE_CHUNK], spec.key, updates)
-    return PartSummary(
-        table.raw.file, spec.kind, len(table.records), len(inserted), len(updated), unchanged
+def _refused_by_database(
+    table: CheckedTable, numbers: list[int], exc: SQLAlchemyError
+) -> WriteFailed:
+    logger.warning("import of %s refused by the database: %s", table.raw.file, _short(exc))
+    return WriteFailed(
+        Problem(
+            table.raw.file,
+            "database_error_rows",
+            params={"first": numbers[0], "last": numbers[-1], "error": _short(exc)},
+        )
     )
 
 
-def _write_boundaries(connection: Connection, table: CheckedTable) -> PartSummary:
-    """A boundary replaces the boundary of the community (12 digits) or grid (15 digits) of its code."""
-    updated, unchanged = 0, 0
-    for level, length in (("community", 12), ("grid", 15)):
-        records = [r for r in table.records if len(str(r["code"])) == length]
-        if not records:
-            continue
-        db_table = Base.metadata.tables[level]
-        codes = sorted({str(r["code"]) for r in records})
-        stored: dict[str, object] = {}
-        for start in range(0, len(codes), LOOKUP_CHUNK):
-            statement = select(db_table.c.code, db_table.c.boundary).where(
-                db_table.c.code.in_(codes[start : start + LOOKUP_CHUNK])
-            )
-            stored.update({code: text for code, text in connection.execute(statement)})
-        changed = [
-            {"unit_code": r["code"], "new_boundary": r["boundary"]}
-            for r in records
-            if stored.get(str(r["code"])) != r["boundary"]
-        ]
+def _write_table(
+    connection: Connection,
+    table: CheckedTable,
+    advance: Callable[[int], None],
+    burden_codes: set[str],
+) -> PartSummary:
+    """Chunk by chunk: new and changed rows upserted; the burden's communities noted for the
+    summaries (docs/architecture.md)."""
+    spec = table.spec
+    columns = list(dict.fromkeys([*spec.key, *table.columns]))
+    updates = [c for c in columns if c not in spec.key]
+    db_table = Base.metadata.tables[spec.table]
+    rows = inserted = updated = unchanged = 0
+    for numbers, records in _chunks(table.records(), WRITE_CHUNK):
+        if spec.kind == "burden":
+            burden_codes.update(str(r["community_code"]) for r in records)
+        existing = _existing_rows(connection, table, records, columns)
+        changed = []
+        for record in records:
+            stored = existing.get(tuple(record[k] for k in spec.key))
+            if stored is None:
+                inserted += 1
+                changed.append(record)
+            elif all(_same(stored[c], record[c]) for c in table.columns):
+                unchanged += 1
+            else:
+                updated += 1
+                changed.append(record)
         if changed:
-            statement = (
-                update(db_table)
-                .where(db_table.c.code == bindparam("unit_code"))
-                .values(boundary=bindparam("new_boundary"))
+            try:
+                upsert(connection, db_table, changed, spec.key, updates)
+            except SQLAlchemyError as exc:
+                raise _refused_by_database(table, numbers, exc) from exc
+        rows += len(records)
+        advance(len(records))
+    return PartSummary(table.raw.file, spec.kind, rows, inserted, updated, unchanged)
+
+
+def _write_boundaries(
+    connection: Connection, table: CheckedTable, advance: Callable[[int], None]
+) -> PartSummary:
+    """A boundary replaces the boundary of the community (12 digits) or grid (15 digits) of its code."""
+    updated = unchanged = rows = 0
+    for numbers, records in _chunks(table.records(), LOOKUP_CHUNK):
+        for level, length in (("community", 12), ("grid", 15)):
+            mine = [r for r in records if len(str(r["code"])) == length]
+            if not mine:
+                continue
+            db_table = Base.metadata.tables[level]
+            codes = sorted({str(r["code"]) for r in mine})
+            statement = select(db_table.c.code, db_table.c.boundary).where(
+                db_table.c.code.in_(codes)
             )
-            connection.execute(statement, changed)
-        updated += len(changed)
-        unchanged += len(records) - len(changed)
-    return PartSummary(table.raw.file, "boundaries", len(table.records), 0, updated, unchanged)
+            stored = {code: boundary for code, boundary in connection.execute(statement)}
+            changed = [
+                {"unit_code": r["code"], "new_boundary": r["boundary"]}
+                for r in mine
+                if stored.get(str(r["code"])) != r["boundary"]
+            ]
+            if changed:
+                statement = (
+                    update(db_table)
+                    .where(db_table.c.code == bindparam("unit_code"))
+                    .values(boundary=bindparam("new_boundary"))
+                )
+                try:
+                    connection.execute(statement, changed)
+                except SQLAlchemyError as exc:
+                    raise _refused_by_database(table, numbers, exc) from exc
+            updated += len(changed)
+            unchanged += len(mine) - len(changed)
+        rows += len(records)
+        advance(len(records))
+    return PartSummary(table.raw.file, "boundaries", rows, 0, updated, unchanged)
 
 
 # ---------------------------------------------------------------------------------------------
-# The audit trail: one import_batch row per file (or sheet), accepted or refused
+# The audit trail: one import_batch row per file (or sheet), accepted, refused or failed
 
 
 @dataclass(frozen=True)
@@ -281,13 +473,13 @@ def _audit(connection: Connection, entries: list[AuditEntry]) -> None:
 
 
 def _accepted_entries(
-    tables: list[RawTable], parts: list[PartSummary], language: str
+    tables: list[CheckedTable], parts: list[PartSummary], language: str
 ) -> list[AuditEntry]:
     return [
         AuditEntry(
-            table.kind,
-            table.file,
-            table.sha256,
+            table.raw.kind,
+            table.raw.file,
+            table.raw.sha256,
             part.rows,
             "accepted",
             messages.text(
@@ -303,7 +495,11 @@ def _accepted_entries(
 
 
 def _refused_entries(
-    uploads: Sequence[Upload], tables: list[RawTable], problems: list[Problem], language: str
+    uploads: Sequence[Upload],
+    tables: list[RawTable],
+    problems: list[Problem],
+    total: int,
+    language: str,
 ) -> list[AuditEntry]:
     """One refused row per file: its own problems, or a note that other files had some."""
     by_file: dict[str, list[Problem]] = {}
@@ -316,7 +512,7 @@ def _refused_entries(
                 table.kind,
                 table.file,
                 table.sha256,
-                len(table.rows),
+                table.count,
                 by_file.pop(table.file, []),
                 language,
             )
@@ -332,7 +528,8 @@ def _refused(
     kind: str, file: str, sha256: str | None, rows: int, problems: list[Problem], language: str
 ) -> AuditEntry:
     if problems:
-        lines = [messages.text(language, "import.audit.refused", n=len(problems))]
+        count = sum(int(p.params.get("n", 1)) if p.key == "more" else 1 for p in problems)  # type: ignore[call-overload]
+        lines = [messages.text(language, "import.audit.refused", n=count)]
         lines += [messages.line(p, language) for p in problems[:50]]
         message = "\n".join(lines)
     else:

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import shapely
@@ -14,7 +14,7 @@ from shapely.geometry import shape
 from shapely.validation import explain_validity
 
 from data_access.importing.messages import Problem
-from data_access.importing.readers import RawTable
+from data_access.importing.readers import NOT_A_FEATURE, RawTable, ReadProblem
 from data_access.importing.specs import (
     CITY_SCOPE_WORDS,
     LAT_RANGE,
@@ -39,6 +39,12 @@ _PERIOD = re.compile(r"^(\d{4})[-/.](\d{1,2})([-/.]0?1)?$")
 # A pseudonymous staff code must not be an ID card number or a mobile phone number.
 _PERSONAL_ID = re.compile(r"^(\d{17}[\dXx]|\d{15}|1[3-9]\d{9})$")
 _TRUE = {"true", "1", "是", "yes", "y"}
+# What every backend stores: 32-bit integers; floats far beyond any area or coordinate are typos.
+INT_RANGE = (-(2**31), 2**31 - 1)
+FLOAT_LIMIT = 1e12
+# Dates and months the dashboard deals in; MySQL DATE starts at year 1000, PostgreSQL's much earlier.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
 _FALSE = {"false", "0", "否", "no", "n"}
 
 
@@ -53,13 +59,24 @@ class CellError(ValueError):
 
 @dataclass
 class CheckedTable:
-    """A table whose rows passed their own checks, as database values, for the write."""
+    """A table whose header passed: how to turn its rows into database values, for the write."""
 
     raw: RawTable
     spec: TableSpec
     columns: list[str]  # the English names of the columns the file has
-    records: list[dict[str, object]] = field(default_factory=list)
-    row_numbers: list[int] = field(default_factory=list)
+    positions: list[Column | None]  # the column of each cell of a row
+    headers: dict[str, str]  # English name → header as written in the file
+    # Per position, cell text → converted value or CellError: codes, categories and months
+    # repeat row after row, and converting each once halves the time of a large file.
+    cache: list[dict[object, object]] = field(default_factory=list)
+
+    def records(self) -> Iterator[tuple[int, dict[str, object]]]:
+        """(row number, values) of every row, for the write once every check has passed."""
+        for number, cells in self.raw.rows():
+            record, problems = convert_row(self, number, cells)
+            if problems:  # the file changed between the check and the write
+                raise RuntimeError(f"{self.raw.file} row {number} changed after its check")
+            yield number, record
 
 
 @dataclass
@@ -135,13 +152,22 @@ def to_int(value: object, column: Column) -> int:
     if isinstance(value, int):
         number = value
     elif isinstance(value, float) and value.is_integer():
+        if abs(value) > 2**53:
+            _out_of_range()
         number = int(value)
     elif isinstance(value, str) and _INTEGER.match(value.strip()):
+        digits = value.strip().lstrip("+-").lstrip("0")
+        if len(digits) > 12:  # before int(): a 5,000-digit number must not reach it
+            _out_of_range()
         number = int(value.strip())
     elif isinstance(value, str) and _DECIMAL.match(value.strip()) and float(value).is_integer():
+        if abs(float(value)) > 2**53:
+            _out_of_range()
         number = int(float(value))
     else:
         raise CellError("not_integer")
+    if not INT_RANGE[0] <= number <= INT_RANGE[1]:
+        _out_of_range()
     _check_number(number, column)
     return number
 
@@ -157,8 +183,20 @@ def to_float(value: object, column: Column) -> float:
         raise CellError("not_number")
     if not math.isfinite(number):
         raise CellError("not_number")
+    if abs(number) > FLOAT_LIMIT:
+        raise CellError("out_of_range", low=f"{-FLOAT_LIMIT:g}", high=f"{FLOAT_LIMIT:g}")
     _check_number(number, column)
     return number
+
+
+def _out_of_range() -> None:
+    raise CellError("out_of_range", low=INT_RANGE[0], high=INT_RANGE[1])
+
+
+def _check_date(day: dt.date) -> dt.date:
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise CellError("date_out_of_range", low=FIRST_DATE.isoformat(), high=LAST_DATE.isoformat())
+    return day
 
 
 def _check_number(number: float, column: Column) -> None:
@@ -178,14 +216,17 @@ def _check_number(number: float, column: Column) -> None:
 
 def to_date(value: object, column: Column) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
+        return _check_date(value.date())
     if isinstance(value, dt.date):
-        return value
+        return _check_date(value)
     match = _DATE.match(_text_of(value).strip())
     if not match:
         raise CellError("not_date")
+    year = int(match.group(1))
+    if not FIRST_DATE.year <= year <= LAST_DATE.year:
+        _check_date(dt.date(max(year, 1), 1, 1))
     try:
-        return dt.date(*(int(part) for part in match.groups()))
+        return dt.date(year, int(match.group(2)), int(match.group(3)))
     except ValueError as exc:
         raise CellError("no_such_date") from exc
 
@@ -196,11 +237,14 @@ def to_period(value: object, column: Column) -> dt.date:
         day = value.date() if isinstance(value, dt.datetime) else value
         if day.day != 1:
             raise CellError("not_period")
-        return day
+        return _check_date(day)
     match = _PERIOD.match(_text_of(value).strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise CellError("not_period")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    year = int(match.group(1))
+    if not FIRST_DATE.year <= year <= LAST_DATE.year:  # 0000-07 is no month at all
+        _check_date(dt.date(max(year, 1), 1, 1))
+    return dt.date(year, int(match.group(2)), 1)
 
 
 def to_bool(value: object, column: Column) -> bool:
@@ -230,22 +274,41 @@ def to_geometry(value: object, column: Column) -> str:
     geometry = value
     if isinstance(value, str):
         try:
-            geometry = json.loads(value)
+            geometry = json.loads(value, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise CellError("geometry_parse", error=exc.msg) from exc
+        except (ValueError, RecursionError) as exc:  # NaN, a 5,000-digit number, deep nesting
+            raise CellError("geometry_parse", error=type(exc).__name__) from exc
     kind = geometry.get("type") if isinstance(geometry, dict) else None
     if kind not in ("Polygon", "MultiPolygon"):
         raise CellError("geometry_type", type=kind or "—")
     try:
         polygon = shape(geometry)
-    except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        RecursionError,
+        shapely.errors.ShapelyError,
+    ) as exc:
         raise CellError("geometry_parse", error=str(exc)[:200]) from exc
     if polygon.is_empty or not polygon.is_valid:
         raise CellError("geometry_invalid", reason=explain_validity(polygon))
     west, south, east, north = polygon.bounds
     if west < LON_RANGE[0] or east > LON_RANGE[1] or south < LAT_RANGE[0] or north > LAT_RANGE[1]:
         raise CellError("geometry_outside_china")
-    return json.dumps(geometry, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return json.dumps(
+            geometry, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str
+        )
+    except ValueError as exc:
+        raise CellError("geometry_parse", error="NaN") from exc
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a number")
 
 
 CONVERTERS: dict[str, Callable[[object, Column], object]] = {
@@ -274,6 +337,45 @@ def shown(value: object) -> str:
 # Tables
 
 
+class Problems:
+    """The problems of one import: the first `cap` kept whole, beyond that a count per kind."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.kept: list[Problem] = []
+        self.beyond: dict[str, tuple[int, Problem]] = {}
+        self.total = 0
+
+    def add(self, problem: Problem, always: bool = False) -> None:
+        """Kept whole while under the cap, or always (a problem that ends a file's reading)."""
+        self.total += 1
+        if always or len(self.kept) < self.cap:
+            self.kept.append(problem)
+            return
+        count, first = self.beyond.get(problem.key, (0, problem))
+        self.beyond[problem.key] = (count + 1, first)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.add(problem)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def listed(self) -> list[Problem]:
+        """The kept problems in file order, then one line per kind left out, with its count."""
+        kept = sorted(self.kept, key=Problem.sort_key)
+        more = [
+            Problem(
+                first.file,
+                "more",
+                params={"n": count, "key": key, "first": dict(first.params)},
+            )
+            for key, (count, first) in sorted(self.beyond.items())
+        ]
+        return kept + more
+
+
 def check_header(raw: RawTable, spec: TableSpec) -> tuple[list[Column | None], list[Problem]]:
     """The column of each header cell; unknown, repeated, personal or missing columns are problems."""
     accepted = header_map(spec)
@@ -294,6 +396,7 @@ def check_header(raw: RawTable, spec: TableSpec) -> tuple[list[Column | None], l
             )
         elif column.name in seen:
             problems.append(Problem(raw.file, "duplicate_column", row=1, column=header))
+            column = None
         else:
             seen.add(column.name)
         columns.append(column)
@@ -305,51 +408,74 @@ def check_header(raw: RawTable, spec: TableSpec) -> tuple[list[Column | None], l
     return columns, problems
 
 
-def check_rows(
-    raw: RawTable, progress: Progress | None = None, done: int = 0, total: int = 0
-) -> tuple[CheckedTable | None, list[Problem]]:
-    """Types, allowed values and the checks within a row; parents and duplicates come later."""
+def prepare(raw: RawTable) -> tuple[CheckedTable | None, list[Problem]]:
+    """The table's columns from its header, or the header's problems."""
     spec = SPECS[raw.kind]
     columns, problems = check_header(raw, spec)
     if problems:
         return None, problems
     present = [c for c in columns if c is not None]
-    checked = CheckedTable(raw, spec, [c.name for c in present])
     headers = {c.name: h for c, h in zip(columns, raw.header, strict=True) if c is not None}
-    for index, (number, cells) in enumerate(raw.rows, start=1):
-        record: dict[str, object] = {}
-        row_problems: list[Problem] = []
-        for position, column in enumerate(columns):
-            if column is None:
-                continue
-            value = cells[position] if position < len(cells) else None
-            if _is_empty(value):
-                if column.required:
-                    row_problems.append(Problem(raw.file, "required", number, headers[column.name]))
-                record[column.name] = column.default
-                continue
-            try:
-                record[column.name] = CONVERTERS[column.kind](value, column)
-            except CellError as error:
-                row_problems.append(
-                    Problem(
-                        raw.file,
-                        error.key,
-                        number,
-                        headers[column.name],
-                        shown(value),
-                        error.params,
-                    )
-                )
-                record[column.name] = None
-        if not row_problems:
-            row_problems = _row_checks(raw.file, number, record, spec, headers)
-        problems += row_problems
-        checked.records.append(record)
-        checked.row_numbers.append(number)
-        if progress and (done + index) % PROGRESS_EVERY == 0:
-            progress("validate", done + index, total)
-    return checked, problems
+    return CheckedTable(raw, spec, [c.name for c in present], columns, headers), []
+
+
+def convert_row(
+    table: CheckedTable, number: int, cells: list[object]
+) -> tuple[dict[str, object], list[Problem]]:
+    """Types, allowed values and the checks within a row; parents and duplicates come later."""
+    file = table.raw.file
+    headers = table.headers
+    record: dict[str, object] = {}
+    problems: list[Problem] = []
+    if cells and cells[0] is NOT_A_FEATURE:
+        return {name: None for name in table.columns}, [
+            Problem(file, "geojson_not_feature", row=number)
+        ]
+    if not table.cache:
+        table.cache = [{} for _ in table.positions]
+    for position, column in enumerate(table.positions):
+        if column is None:
+            continue
+        value = cells[position] if position < len(cells) else None
+        if _is_empty(value):
+            if column.required:
+                problems.append(Problem(file, "required", number, headers[column.name]))
+            record[column.name] = column.default
+            continue
+        cache = table.cache[position]
+        cacheable = type(value) is str and len(value) <= CACHED_LENGTH
+        converted = cache.get(value, _MISSING) if cacheable else _MISSING
+        try:
+            if converted is _MISSING:
+                converted = _convert(value, column)
+                if cacheable:
+                    if len(cache) >= CACHE_SIZE:
+                        cache.clear()
+                    cache[value] = converted
+            elif isinstance(converted, CellError):
+                raise converted
+            record[column.name] = converted
+        except CellError as error:
+            if cacheable:
+                cache[value] = error
+            problems.append(
+                Problem(file, error.key, number, headers[column.name], shown(value), error.params)
+            )
+            record[column.name] = None
+    if not problems:
+        problems = _row_checks(file, number, record, table.spec, headers)
+    return record, problems
+
+
+CACHE_SIZE = 4096
+CACHED_LENGTH = 40
+_MISSING = object()
+
+
+def _convert(value: object, column: Column) -> object:
+    if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in text
+        raise CellError("nul_character")
+    return CONVERTERS[column.kind](value, column)
 
 
 def _row_checks(
@@ -388,51 +514,6 @@ def _row_checks(
     return problems
 
 
-def check_links(tables: list[CheckedTable], known: Known) -> list[Problem]:
-    """Parents that exist (in the database or this import) and keys that occur once in the import."""
-    for table in tables:
-        level = _own_level(table.spec)
-        if level:
-            known.codes[level].update(str(r["code"]) for r in table.records if r.get("code"))
-    problems: list[Problem] = []
-    first_seen: dict[tuple[str, tuple[object, ...]], tuple[str, int]] = {}
-    for table in tables:
-        spec = table.spec
-        headers = _headers_of(table)
-        for number, record in zip(table.row_numbers, table.records, strict=True):
-            for column, level in spec.parents:
-                code = record.get(column)
-                if code and str(code) not in known.codes[level]:
-                    problems.append(
-                        Problem(table.raw.file, f"missing_{level}", number, headers[column], code)
-                    )
-            if spec.kind == "boundaries" and record.get("code"):
-                code = str(record["code"])
-                level = "community" if len(code) == CODE_LENGTH["community"] else "grid"
-                if code not in known.codes[level]:
-                    problems.append(
-                        Problem(
-                            table.raw.file, "boundary_code_missing", number, headers["code"], code
-                        )
-                    )
-            key = tuple(record.get(name) for name in spec.key)
-            if any(part is None for part in key):
-                continue
-            previous = first_seen.setdefault((spec.kind, key), (table.raw.file, number))
-            if previous != (table.raw.file, number):
-                problems.append(
-                    Problem(
-                        table.raw.file,
-                        "duplicate_key",
-                        number,
-                        headers[spec.key[0]],
-                        " / ".join(_text_of(_plain(part)) for part in key),
-                        {"file": previous[0], "row": previous[1]},
-                    )
-                )
-    return problems
-
-
 def _plain(value: object) -> object:
     return value.strftime("%Y-%m") if isinstance(value, dt.date) else value
 
@@ -443,31 +524,100 @@ def _own_level(spec: TableSpec) -> str | None:
     return code.level if code is not None and code.kind == "code" else None
 
 
-def _headers_of(table: CheckedTable) -> dict[str, str]:
-    accepted = header_map(table.spec)
-    headers = {}
-    for header in table.raw.header:
-        column = accepted.get(normalise_header(header))
-        if column is not None:
-            headers.setdefault(column.name, header)
-    return headers
+class Links:
+    """Parents that exist (in the database or earlier in this import) and keys seen once.
+
+    Tables come in dependency order (KIND_ORDER), so a parent is known before its children.
+    Keys are remembered by their hash with the place they were first seen: a 64-bit hash over
+    at most a few million keys collides with odds below one in ten million, and it keeps the
+    memory of 1.6 M burden rows near 100 MB instead of a gigabyte of tuples.
+    """
+
+    def __init__(self, known: Known) -> None:
+        self.known = known
+        self.first_seen: dict[int, int] = {}
+        self.places: list[str] = []  # files, by index in the packed place
+
+    def check(self, table: CheckedTable, number: int, record: dict[str, object]) -> list[Problem]:
+        spec, file, headers = table.spec, table.raw.file, table.headers
+        problems: list[Problem] = []
+        level = _own_level(spec)
+        if level and record.get("code"):
+            self.known.codes[level].add(str(record["code"]))
+        for column, parent_level in spec.parents:
+            code = record.get(column)
+            if code and str(code) not in self.known.codes[parent_level]:
+                problems.append(
+                    Problem(file, f"missing_{parent_level}", number, headers[column], str(code))
+                )
+        if spec.kind == "boundaries" and record.get("code"):
+            code = str(record["code"])
+            unit_level = "community" if len(code) == CODE_LENGTH["community"] else "grid"
+            if code not in self.known.codes[unit_level]:
+                problems.append(
+                    Problem(file, "boundary_code_missing", number, headers["code"], code)
+                )
+        key = tuple(record.get(name) for name in spec.key)
+        if any(part is None for part in key):
+            return problems
+        if not self.places or self.places[-1] != file:
+            self.places.append(file)
+        place = (len(self.places) - 1) << 32 | number
+        previous = self.first_seen.setdefault(hash((spec.kind, key)), place)
+        if previous != place:
+            problems.append(
+                Problem(
+                    file,
+                    "duplicate_key",
+                    number,
+                    headers[spec.key[0]],
+                    " / ".join(_text_of(_plain(part)) for part in key),
+                    {"file": self.places[previous >> 32], "row": previous & 0xFFFFFFFF},
+                )
+            )
+        return problems
 
 
 def validate(
-    raws: list[RawTable], known: Known, progress: Progress | None = None
-) -> tuple[list[CheckedTable], list[Problem]]:
-    """All checks of all tables; the import may go ahead only when the problem list is empty."""
-    total = sum(len(raw.rows) for raw in raws)
+    raws: list[RawTable],
+    known: Known,
+    progress: Progress | None = None,
+    *,
+    problems: Problems | None = None,
+    max_rows: int | None = None,
+) -> tuple[list[CheckedTable], Problems]:
+    """Every check of every row, streaming; the import may go ahead only when no problem is found.
+
+    Tables must come in KIND_ORDER. Each table's `count` is set to the rows it holds.
+    """
+    problems = problems if problems is not None else Problems(10**9)
+    links = Links(known)
+    total = sum(raw.estimate for raw in raws)
     checked: list[CheckedTable] = []
-    problems: list[Problem] = []
     done = 0
     for raw in raws:
-        table, table_problems = check_rows(raw, progress, done, total)
-        done += len(raw.rows)
-        problems += table_problems
-        if table is not None:
-            checked.append(table)
-    problems += check_links(checked, known)
+        table, header_problems = prepare(raw)
+        if table is None:
+            problems.extend(header_problems)
+            continue
+        checked.append(table)
+        try:
+            for number, cells in raw.rows():
+                raw.count += 1
+                done += 1
+                if max_rows is not None and done > max_rows:
+                    problems.add(
+                        Problem(raw.file, "too_many_rows", number, params={"limit": max_rows}),
+                        always=True,
+                    )
+                    return checked, problems
+                record, row_problems = convert_row(table, number, cells)
+                problems.extend(row_problems)
+                problems.extend(links.check(table, number, record))
+                if progress and done % PROGRESS_EVERY == 0:
+                    progress("validate", done, max(total, done))
+        except ReadProblem as error:
+            problems.add(error.problem, always=True)
     if progress:
-        progress("validate", total, total)
+        progress("validate", done, done)
     return checked, problems

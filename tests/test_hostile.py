@@ -1,0 +1,227 @@
+"""Hostile input (issue 11): the corpus of tests/hostile_corpus.py, each case refused with its
+message in a memory-capped subprocess, nothing written and the attempt audited; the checks
+below the import that need no database; failures that become one sentence and an incident id."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
+
+from data_access.db import make_engine
+from data_access.importing import Upload, message, run_import
+from data_access.importing import runner as runner_module
+from data_access.importing.readers import choose_encoding, read_uploads
+from data_access.importing.runner import ImportBusy, serialise_imports
+from data_access.importing.validate import Known, Problems, validate
+from data_access.models import Base
+from data_access.schema import upgrade
+from tests.hostile_corpus import CASES, COMMUNITY, _row, _sheet_xml, burden_csv, xlsx
+from tests.small_city import build_small_city
+
+ROOT = Path(__file__).resolve().parent.parent
+MEMORY_MB = 1024
+
+
+@pytest.fixture
+def city_url(backend: str, small_city_url: str, new_database, tmp_path: Path) -> str:
+    """A private copy of the small city: the cases import into it."""
+    if backend == "sqlite":
+        target = tmp_path / "city.sqlite3"
+        shutil.copy(make_url(small_city_url).database or "", target)
+        return f"sqlite:///{target}"
+    url = new_database("hostile")
+    engine = make_engine(url)
+    upgrade(engine)
+    build_small_city(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def city(city_url: str) -> Iterator[Engine]:
+    engine = make_engine(city_url)
+    yield engine
+    engine.dispose()
+
+
+def data_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in Base.metadata.tables.items()
+            if name != "import_batch"
+        }
+
+
+def audit_statuses(engine: Engine) -> list[str]:
+    table = Base.metadata.tables["import_batch"]
+    with engine.connect() as connection:
+        return list(connection.execute(select(table.c.status).order_by(table.c.id)).scalars())
+
+
+# ---------------------------------------------------------------------------------------------
+# The corpus, in a subprocess whose address space is capped at 1 GB
+
+
+def test_every_case_is_refused_within_a_gigabyte_and_nothing_changes(backend, city_url, city):
+    cases = [c for c in CASES if backend == "sqlite" or c.database]
+    before = data_counts(city)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.hostile_corpus", city_url, *(c.name for c in cases)],
+        cwd=ROOT,
+        env={**os.environ, "HOSTILE_MEMORY_MB": str(MEMORY_MB), "OPENBLAS_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = {r["case"]: r for r in json.loads(done.stdout)}
+    for case in cases:
+        result = results[case.name]
+        assert result["status"] == "refused", result
+        assert case.key in result["keys"], result
+        assert result["audit"] and set(result["audit"]) == {"refused"}, result
+        assert result["seconds"] < 60, result
+    assert data_counts(city) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# Below the database: encodings, caps, workbooks
+
+
+def test_one_encoding_per_file():
+    utf8 = "区代码,区名称\n990101,东城区甲\n".encode()
+    gbk = "区代码,区名称\n990101,东城区甲\n".encode("gbk")
+    assert choose_encoding(utf8) == ("utf-8", None)
+    assert choose_encoding(codecs.BOM_UTF8 + utf8) == ("utf-8-sig", None)
+    assert choose_encoding(gbk) == ("gb18030", None)
+    # UTF-8 lines, then a GBK line: refused at its line, not read as GB18030 mojibake.
+    assert choose_encoding(utf8 + "990102,西城区\n".encode("gbk")) == (None, 3)
+    assert choose_encoding("区代码\n".encode("utf-16")) == (None, None)
+
+
+def test_problems_beyond_the_cap_are_counted_per_kind():
+    lines = [f"{COMMUNITY},forms,{2020 + n // 12}-{n % 12 + 1:02d},-1\n" for n in range(30)]
+    data = ("社区代码,类别,月份,数量\n" + "".join(lines)).encode()
+    read = read_uploads([Upload.of("burden.csv", data)], 2**20)
+    known = Known()
+    known.codes["community"].add(COMMUNITY)
+    _, problems = validate(read.tables, known, problems=Problems(5))
+    listed = problems.listed()
+    assert problems.total == 30
+    assert [(p.key, p.row) for p in listed] == [("negative", n) for n in range(2, 7)] + [
+        ("more", None)
+    ]
+    assert listed[-1].params["n"] == 25
+    assert message(listed[-1], "en") == "25 more problems of this kind: " + message(listed[0], "en")
+
+
+def test_workbook_is_read_by_its_cells_not_its_declared_range(city):
+    rows = _row(1, ("A1", "社区代码"), ("B1", "类别"), ("C1", "月份"), ("D1", "数量"))
+    rows += _row(2, ("A2", COMMUNITY), ("B2", "报表"), ("C2", "2025-07"), ("D2", "4"))
+    rows += _row(900_000, ("A900000", COMMUNITY), ("B900000", "会议"), ("C900000", "2025-07"))
+    rows = rows.replace('<c r="D2" t="inlineStr"><is><t>4</t></is></c>', '<c r="D2"><v>4</v></c>')
+    data = xlsx(_sheet_xml(rows, "A1:XFD1048576"))
+    started = time.perf_counter()
+    report = run_import(city, [Upload.of("burden.xlsx", data)], max_bytes=2**20)
+    assert time.perf_counter() - started < 10
+    assert [(p.key, p.row, p.column) for p in report.problems] == [("required", 900_000, "数量")]
+    good = xlsx(_sheet_xml(rows.split('<row r="900000">')[0], "A1:XFD1048576"))
+    report = run_import(city, [Upload.of("burden.xlsx", good)], max_bytes=2**20)
+    assert report.accepted, report.problems
+    assert [(p.rows, p.inserted) for p in report.parts] == [(1, 1)]
+
+
+def test_row_limit_stops_reading_early(city):
+    report = run_import(
+        city, [Upload.of("burden.csv", burden_csv(5_000))], max_bytes=2**20, max_rows=1000
+    )
+    assert report.status == "refused"
+    assert ("too_many_rows", 1002) in [(p.key, p.row) for p in report.problems]
+
+
+# ---------------------------------------------------------------------------------------------
+# Failures: audited, logged with an incident id, one sentence without paths
+
+
+def test_unexpected_failure_is_audited_logged_and_told_in_one_sentence(city, monkeypatch, caplog):
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"boom in {ROOT}")
+
+    monkeypatch.setattr(runner_module, "validate", broken)
+    before = data_counts(city)
+    with caplog.at_level(logging.ERROR, logger="data_access.importing.runner"):
+        report = run_import(
+            city, [Upload.of("burden.csv", burden_csv(3))], max_bytes=2**20, language="en"
+        )
+    assert report.status == "failed" and report.incident
+    [problem] = report.problems
+    sentence = message(problem, "en")
+    assert report.incident in sentence and str(ROOT) not in sentence and "boom" not in sentence
+    assert report.incident in caplog.text and "RuntimeError: boom" in caplog.text
+    assert audit_statuses(city)[-1] == "failed"
+    assert data_counts(city) == before
+
+
+def test_cli_import_failure_is_one_sentence(city_url, monkeypatch, capsys, tmp_path):
+    from data_access.__main__ import main
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError(f"disk trouble at {tmp_path}")
+
+    monkeypatch.setenv("DATABASE_URL", city_url)
+    monkeypatch.setattr("data_access.importing.uploads_from_paths", broken)
+    path = tmp_path / "burden.csv"
+    path.write_bytes(burden_csv(2))
+    assert main(["import", str(path), "--lang", "en"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("The import failed unexpectedly") and str(tmp_path) not in err
+
+
+# ---------------------------------------------------------------------------------------------
+# Concurrent imports: one at a time per database
+
+
+def test_imports_are_serialised_per_database(backend, city_url):
+    if backend == "sqlite":
+        pytest.skip("SQLite has one writer by design")
+    first, second = make_engine(city_url), make_engine(city_url)
+    try:
+        with first.connect() as holder:
+            with holder.begin():
+                serialise_imports(holder)
+                with second.connect() as waiter, waiter.begin(), pytest.raises(ImportBusy):
+                    serialise_imports(waiter, wait=0.5)
+            runner_module.release_import_lock(holder)
+        # Released: two imports at once now count their rows truly (one inserts, one finds them).
+        results = []
+
+        def one() -> None:
+            results.append(
+                run_import(second, [Upload.of("burden.csv", burden_csv(300))], max_bytes=2**20)
+            )
+
+        threads = [threading.Thread(target=one) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        parts = sorted((r.parts[0].inserted, r.parts[0].unchanged) for r in results)
+        assert parts == [(0, 300), (300, 0)]
+    finally:
+        first.dispose()
+        second.dispose()
