@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import fmt_month, is_missing, t
+from dashboard.plain import t_plain
 from data_access.scope import Scope
 
 
@@ -63,7 +64,7 @@ def page_header(title_key: str, scope: Scope, units: pd.DataFrame, is_demo: bool
         demo_label()
     st.title(t(title_key))
     st.caption(
-        t(
+        t_plain(
             "header.scope",
             scope=scope_name(scope, units),
             level=t(f"level.{scope.level}"),

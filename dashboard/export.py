@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.i18n import t
+from dashboard.plain import plain_figure
 from dashboard.snapshot import chromium_path
 from data_access.files import csv_bytes, excel_bytes
 
@@ -61,7 +62,7 @@ def figure_png(figure: go.Figure) -> bytes:
 def show_chart(figure: go.Figure, file_stem: str, key: str) -> None:
     """A chart with a PNG download (the chart toolbar's camera saves the same view client-side)."""
     st.plotly_chart(
-        figure,
+        plain_figure(figure),
         key=key,
         config={"toImageButtonOptions": {"format": "png", "filename": file_stem, "scale": 2}},
     )

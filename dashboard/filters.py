@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard.context import PageContext
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, fmt_month, t
 from dashboard.map_style import MAP_METRICS
+from dashboard.plain import t_plain
 from data_access.scope import (
     AREA_LEVELS,
     PARENT_LEVEL,
@@ -210,7 +211,7 @@ def show_url_notices() -> None:
     """Tells once that some values of the URL were unknown and ignored."""
     rejected = st.session_state.pop(_URL_NOTICES, None)
     if rejected:
-        st.warning(t("filter.url_ignored", values=", ".join(rejected)), icon="⚠️")
+        st.warning(t_plain("filter.url_ignored", values=", ".join(rejected)), icon="⚠️")
 
 
 def write_url() -> None:

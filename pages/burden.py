@@ -13,6 +13,7 @@ from dashboard.charts import ranking_bar
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, labeller, t
+from dashboard.plain import plain_figure
 from dashboard.report import sections
 from dashboard.tables import table_with_downloads
 from data_access.models import BURDEN_CATEGORIES
@@ -107,7 +108,7 @@ def trend_section(context: PageContext, total: pd.DataFrame, scope_rows: pd.Data
         baseline_label=t("burden.baseline_marker"),
         current_label=t("burden.current_marker"),
     )
-    st.plotly_chart(figure, key="burden_trend_chart")
+    st.plotly_chart(plain_figure(figure), key="burden_trend_chart")
 
 
 def category_section(context: PageContext, scope_rows: pd.DataFrame) -> None:
@@ -127,7 +128,7 @@ def category_section(context: PageContext, scope_rows: pd.DataFrame) -> None:
         reference=0.0,
         reference_label=t("burden.baseline_level"),
     )
-    st.plotly_chart(figure, key="burden_category_chart")
+    st.plotly_chart(plain_figure(figure), key="burden_category_chart")
     in_order = scope_rows.set_index("category").reindex(
         [c for c in BURDEN_CATEGORIES if c in set(scope_rows["category"])]
     )
@@ -164,7 +165,7 @@ def ranking_section(context: PageContext, unit_rows: pd.DataFrame, level: str) -
         reference=0.0,
         reference_label=t("burden.baseline_level"),
     )
-    st.plotly_chart(figure, key="burden_ranking_chart")
+    st.plotly_chart(plain_figure(figure), key="burden_ranking_chart")
     not_ranked = len(context.units[_inside(context, level)]) - int(
         one["reduction_pct"].notna().sum()
     )

@@ -14,6 +14,7 @@ from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, labe
 from dashboard.map_data import DETAIL_LEVELS
 from dashboard.map_geometry import MAP_HEIGHT_PX
 from dashboard.map_style import MAP_METRICS, grid_status
+from dashboard.plain import t_plain
 from dashboard.report import hint, sections
 from dashboard.tables import table_with_downloads
 
@@ -41,7 +42,7 @@ def coverage_kpis(context: PageContext) -> list[Kpi]:
 
 def map_section(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
-    st.subheader(t("grids.map_title", scope=context.unit_name(scope.code)))
+    st.subheader(t_plain("grids.map_title", scope=context.unit_name(scope.code)))
     map_data = cached.grid_map_data(context.url, scope, settings)
     if map_data.bounds is None:
         st.info(t("grids.no_boundaries"), icon=":material/map:")

@@ -33,6 +33,7 @@ from dashboard.i18n import (
     labeller,
     t,
 )
+from dashboard.plain import plain_figure
 from dashboard.report import hint, sections
 from dashboard.tables import table_with_downloads
 from data_access.queries.burden import reduction_of
@@ -238,7 +239,7 @@ def ranking_section(context: PageContext) -> None:
         percent=percent,
         low_is_worse=low_is_worse,
     )
-    st.plotly_chart(figure, key="overview_ranking_chart")
+    st.plotly_chart(plain_figure(figure), key="overview_ranking_chart")
     hint(t("overview.drill_hint"))
     # One table per scope, so that a drill-down does not carry the old selection along.
     table_key = f"overview_ranking_table_{scope.code or 'city'}"
