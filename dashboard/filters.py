@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard.context import PageContext
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, fmt_month, t
 from dashboard.map_style import MAP_METRICS
-from dashboard.plain import t_plain
+from dashboard.plain import escape_markdown, t_plain
 from data_access.scope import (
     AREA_LEVELS,
     PARENT_LEVEL,
@@ -266,7 +266,7 @@ def breadcrumb(context: PageContext, url_path: str) -> None:
         if index:
             row.text("›")
         row.button(
-            context.unit_name(code),
+            escape_markdown(context.unit_name(code)),  # a button label renders Markdown
             key=f"breadcrumb_{index}",
             type="tertiary",
             disabled=last,

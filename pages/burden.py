@@ -13,7 +13,7 @@ from dashboard.charts import ranking_bar
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, labeller, t
-from dashboard.plain import plain_figure
+from dashboard.plain import plain_figure, t_plain
 from dashboard.report import sections
 from dashboard.tables import table_with_downloads
 from data_access.models import BURDEN_CATEGORIES
@@ -271,7 +271,9 @@ def render() -> None:
     series = cached.burden_unit_series(context.url, scope, level)
     if series.empty:
         st.info(
-            t("burden.no_data", scope=context.unit_name(scope.code), month=fmt_month(scope.as_of))
+            t_plain(
+                "burden.no_data", scope=context.unit_name(scope.code), month=fmt_month(scope.as_of)
+            )
         )
         st.stop()
     if scope.level == "community":
