@@ -78,17 +78,25 @@ def short_error(exc: SQLAlchemyError) -> str:
 
 
 def database_failed(exc: SQLAlchemyError) -> None:
-    """Explains a database failure in the UI language and waits for the database to return."""
+    """Explains a database failure in the UI language and waits for the database to return.
+
+    Viewers read that the database cannot be reached or did not answer; the driver's words,
+    with the host and port they name, go to the server log only.
+    """
     target = app_target()
-    _log.warning("database error on %s: %s", target.source, short_error(exc))
-    if ping(get_engine(target.url)):
+    engine = get_engine(target.url)
+    _log.warning(
+        "database error on %s (%s): %s",
+        engine.url.render_as_string(hide_password=True),
+        target.source,
+        short_error(exc),
+    )
+    if ping(engine):
         st.error(t("db.query_failed"), icon=":material/hourglass_disabled:")
-        st.caption(short_error(exc))
         return
     st.error(
         t("db.unreachable", source=t(f"db.source.{target.source}")), icon=":material/cloud_off:"
     )
-    st.caption(short_error(exc))
     _wait_for_database(target.url)
 
 

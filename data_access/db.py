@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
 
 from data_access.settings import Settings, get_settings
+from data_access.watchdog import watch
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -41,6 +42,22 @@ def _mysql_statement_timeout(seconds: int) -> Any:
     return on_connect
 
 
+def _mysql_read_timeout(settings: Settings) -> Any:
+    """Once connected, socket reads wait past the statement timeout: never cutting a query that
+    the server still runs, yet ending one that a dead network left without an answer."""
+    beyond = (
+        settings.statement_timeout_seconds
+        + settings.db_read_timeout_seconds
+        + settings.connect_timeout_seconds
+    )
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection._read_timeout = beyond  # PyMySQL reads these before every socket call
+        dbapi_connection._write_timeout = beyond
+
+    return on_connect
+
+
 def engine_options(url: str, settings: Settings) -> tuple[URL, dict[str, Any]]:
     """The URL and create_engine options for one backend: the one place they differ."""
     parsed = make_url(url)
@@ -57,15 +74,28 @@ def engine_options(url: str, settings: Settings) -> tuple[URL, dict[str, Any]]:
         "max_overflow": settings.pool_max_overflow,
         "pool_timeout": settings.connect_timeout_seconds * 2,
     }
+    # A network that drops packets is noticed by the kernel: keepalive probes on an idle
+    # connection, and unacknowledged data on a busy one, end the connection within these.
+    silent = settings.db_read_timeout_seconds + settings.connect_timeout_seconds
     if backend == "postgresql":
         options["connect_args"] = {
             "connect_timeout": settings.connect_timeout_seconds,
             "options": f"-c statement_timeout={settings.statement_timeout_seconds * 1000}",
+            "keepalives": 1,
+            "keepalives_idle": settings.db_read_timeout_seconds,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": silent * 1000,
         }
     elif backend in ("mysql", "mariadb"):
         if "charset" not in parsed.query:
             parsed = parsed.update_query_dict({"charset": "utf8mb4"})
-        options["connect_args"] = {"connect_timeout": settings.connect_timeout_seconds}
+        # The handshake reads within the connect timeout; later reads get _mysql_read_timeout's.
+        options["connect_args"] = {
+            "connect_timeout": settings.connect_timeout_seconds,
+            "read_timeout": settings.connect_timeout_seconds,
+            "write_timeout": settings.connect_timeout_seconds,
+        }
     return parsed, options
 
 
@@ -81,6 +111,9 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
         event.listen(
             engine, "connect", _mysql_statement_timeout(settings.statement_timeout_seconds)
         )
+        event.listen(engine, "connect", _mysql_read_timeout(settings))
+    if backend != "sqlite":
+        watch(engine, settings.db_read_timeout_seconds, options.get("connect_args", {}))
     return engine
 
 

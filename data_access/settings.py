@@ -230,8 +230,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "db_read_timeout_seconds",
-        15,
-        "A database that stops answering mid-query (a dead network) is given up after this long.",
+        5,
+        "A statement waiting this long makes the app check that the database still answers; "
+        "when it does not (a dead network), the page says so instead of waiting for minutes.",
     ),
 )
 

@@ -18,6 +18,7 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._holding = threading.Event()
 
     def start(self) -> None:
         listener = socket.socket()
@@ -42,12 +43,24 @@ class TcpProxy:
                 connection.close()
             self._connections.clear()
 
+    def hold(self) -> None:
+        """Black-holes the traffic: connections stay open and bytes are taken, none delivered."""
+        self._holding.set()
+
+    def release(self) -> None:
+        self._holding.clear()
+
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self._holding.is_set():  # accepted, then never answered
+                with self._lock:
+                    self._connections.append(client)
+                threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
+                continue
             try:
                 server = socket.create_connection(self.upstream, timeout=5)
             except OSError:
@@ -60,10 +73,16 @@ class TcpProxy:
                 threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
 
     @staticmethod
-    def _pump(source: socket.socket, target: socket.socket) -> None:
+    def _swallow(client: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while client.recv(65536):
+                pass
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                target.sendall(data)
+                if not self._holding.is_set():
+                    target.sendall(data)
         except OSError:
             pass
         finally:

@@ -225,3 +225,38 @@ def test_imports_are_serialised_per_database(backend, city_url):
     finally:
         first.dispose()
         second.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# A database behind a black-holed network: the outage message within seconds, no address shown
+
+
+def test_black_holed_database_gives_the_outage_message_within_seconds(
+    backend, small_city_url, monkeypatch, caplog
+):
+    if backend == "sqlite":
+        pytest.skip("an embedded SQLite file has no network to lose")
+    from tests.tcp_proxy import TcpProxy
+    from tests.test_pages import metric_values, run_app
+
+    url = make_url(small_city_url)
+    proxy = TcpProxy((url.host, url.port))
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    proxy.start()
+    try:
+        first = run_app(proxied, monkeypatch, month="2025-06", lang="en")
+        assert metric_values(first)["Residents"] == "55,001"
+        proxy.hold()
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING):
+            lost = run_app(proxied, monkeypatch, month="2025-05", lang="en", district="990102")
+        elapsed = time.monotonic() - started
+        assert not lost.exception
+        assert "cannot be reached" in lost.error[0].value
+        assert elapsed < 40, elapsed
+        shown = " ".join(e.value for e in (*lost.error, *lost.caption, *lost.markdown))
+        assert str(proxy.port) not in shown and "127.0.0.1" not in shown
+        assert f"127.0.0.1:{proxy.port}" in caplog.text  # the administrator finds it in the log
+    finally:
+        proxy.release()
+        proxy.stop()
