@@ -30,6 +30,7 @@ from dashboard.grid_map import grid_map
 from dashboard.headline import status_of
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, t
 from dashboard.map_layers import MAP_HEIGHT_PX, grid_status
+from dashboard.plain import plain_figure
 from dashboard.staffing_charts import age_bars, certificate_split, chart_labels, staffing_trend
 from dashboard.tables import table_with_downloads
 from data_access.models import BURDEN_CATEGORIES
@@ -284,7 +285,7 @@ def burden_section(context: PageContext, figures: Figures) -> None:
         baseline_label=t("burden.baseline_marker"),
         current_label=t("burden.current_marker"),
     )
-    st.plotly_chart(figure, key="profile_burden_chart")
+    st.plotly_chart(plain_figure(figure), key="profile_burden_chart")
     table = marks[
         ["category", "reduction_pct", "rebound", "baseline_period", "baseline", "current_period", "current", "window_min"]
     ].copy()  # fmt: skip
