@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from dashboard.i18n import fmt_month, t
+from dashboard.formatting import month_file_label
+from dashboard.i18n import current_language, fmt_month, load_catalog, t, translate
+from data_access.files import safe_file_stem
 from data_access.scope import Scope
 from data_access.settings import Settings
 
@@ -47,7 +49,18 @@ class PageContext:
         return filters
 
     def file_stem(self, name: str) -> str:
-        return f"{name}_{self.scope.code or 'city'}_{self.scope.as_of:%Y-%m}"
+        """A file name in the UI language: what, area and month, e.g. 队伍配备_东湖区_2026年10月."""
+        language = current_language()
+        what = next(
+            (
+                translate(language, key)
+                for key in (f"file.{name}", f"page.{name}")
+                if key in load_catalog(language)
+            ),
+            name,
+        )
+        area = self.unit_name(self.scope.code)
+        return safe_file_stem(f"{what}_{area}_{month_file_label(self.scope.as_of, language)}")
 
 
 def set_page_context(context: PageContext) -> None:

@@ -2,43 +2,196 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+import xlsxwriter
 
+from dashboard import formatting
 from dashboard.i18n import t
 from dashboard.plain import plain_figure
 from dashboard.snapshot import chromium_path
-from data_access.files import csv_bytes, excel_bytes
+from data_access.files import csv_bytes, neutralise, sheet_name
+
+# A total row: these columns add up; these rates are the ratio of two summed columns
+# (numerator, denominator, factor), never the mean of the units' rates (DESIGN §5).
+SUM_COLUMNS = frozenset(
+    {
+        "communities", "resident_population", "households", "counted_workers", "required",
+        "gap", "net_gap", "communities_meeting", "communities_assessed", "licensed_workers",
+        "grids", "staffed_grids", "fulltime_staffed_grids", "general_grids",
+        "general_grids_in_size_range", "households_in_grids", "party_branch_grids",
+    }
+)  # fmt: skip
+RATIO_TOTALS: dict[str, tuple[str, str, float]] = {
+    "per_10k": ("counted_workers", "resident_population", 10_000),
+    "share_meeting": ("communities_meeting", "communities_assessed", 1),
+    "licensed_rate": ("licensed_workers", "counted_workers", 1),
+    "staffed_rate": ("staffed_grids", "grids", 1),
+    "fulltime_staffed_rate": ("fulltime_staffed_grids", "grids", 1),
+    "size_range_rate": ("general_grids_in_size_range", "general_grids", 1),
+    "household_coverage": ("households_in_grids", "households", 1),
+    "party_branch_rate": ("party_branch_grids", "grids", 1),
+}
+TEXT_KEYS = frozenset({"code", "community_code", "name", "community_name"})
+
+
+@dataclass(frozen=True)
+class SheetTable:
+    """One table of a workbook for people: English column keys and unrounded values inside,
+    headers in the UI language; rates are 0–1 fractions shown as percentages."""
+
+    name: str
+    title: str  # the title row: what, scope and data date
+    frame: pd.DataFrame
+    headers: Mapping[str, str]
+    total_label: str | None = None  # a 合计 row, for tables of units that add up to the scope
+
+
+def number_format(key: str, values: pd.Series) -> str | None:
+    """The Excel number format of a column; None for text."""
+    if key in TEXT_KEYS or not pd.api.types.is_numeric_dtype(values):
+        return None
+    if key in formatting.RATE_METRICS:
+        return "0." + "0" * formatting.RATE_DECIMALS + "%"
+    if key in formatting.METRIC_DECIMALS:
+        return "#,##0." + "0" * formatting.METRIC_DECIMALS[key]
+    whole = values.dropna()
+    if whole.empty or (whole == whole.round()).all():
+        return "#,##0"
+    return "#,##0.0"
+
+
+def total_row(frame: pd.DataFrame) -> dict[str, float | None]:
+    """The totals of a table of units: sums, and rates as ratios of sums (None when undefined)."""
+    totals: dict[str, float | None] = {}
+    for key in frame.columns:
+        if key in SUM_COLUMNS and pd.api.types.is_numeric_dtype(frame[key]):
+            totals[key] = float(frame[key].sum())
+    for key, (top, bottom, factor) in RATIO_TOTALS.items():
+        if key in frame.columns and top in frame.columns and bottom in frame.columns:
+            denominator = float(frame[bottom].sum())
+            totals[key] = float(frame[top].sum()) / denominator * factor if denominator else None
+    return totals
+
+
+def _display_width(text: str) -> int:
+    """Characters as wide as Excel draws them: a Chinese character takes two columns."""
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+def workbook_bytes(
+    tables: list[SheetTable],
+    filters: Mapping[str, str],
+    filters_title: str,
+    filter_headers: tuple[str, str],
+) -> bytes:
+    """A workbook to read and print: a title row, a frozen header, column widths, number formats
+    per column, a total row where one means something, and the sheet of the filters used."""
+    buffer = io.BytesIO()
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
+    book = xlsxwriter.Workbook(buffer, options)
+    title_format = book.add_format({"bold": True, "font_size": 13})
+    header_format = book.add_format(
+        {"bold": True, "bg_color": "#F2F4F6", "text_wrap": True, "valign": "top", "border": 1}
+    )
+    total_text = book.add_format({"bold": True, "top": 1})
+    taken: set[str] = set()
+    for table in tables:
+        sheet = book.add_worksheet(sheet_name(table.name, taken))
+        keys = list(table.frame.columns)
+        sheet.write_string(0, 0, table.title, title_format)
+        formats = {key: number_format(key, table.frame[key]) for key in keys}
+        cell_formats = {
+            key: book.add_format({"num_format": f}) if f else None for key, f in formats.items()
+        }
+        bold_formats = {
+            key: book.add_format({"num_format": f, "bold": True, "top": 1}) if f else total_text
+            for key, f in formats.items()
+        }
+        for col, key in enumerate(keys):
+            header = str(table.headers.get(key, key))
+            sheet.write_string(2, col, str(neutralise(header)), header_format)
+            values = table.frame[key]
+            for row, value in enumerate(values, start=3):
+                _write(sheet, row, col, value, cell_formats[key])
+            texts = [header, *(str(v) for v in values.head(200) if not formatting.is_missing(v))]
+            width = max(_display_width(text) for text in texts) + 2
+            sheet.set_column(col, col, min(max(width, 8), 40))
+        last = 3 + len(table.frame)
+        if table.total_label is not None and len(table.frame):
+            totals = total_row(table.frame)
+            label_col = keys.index("name") if "name" in keys else 0
+            for col, key in enumerate(keys):
+                if col == label_col:
+                    sheet.write_string(last, col, table.total_label, total_text)
+                else:
+                    _write(sheet, last, col, totals.get(key), bold_formats[key])
+        sheet.freeze_panes(3, 0)
+        sheet.repeat_rows(2)  # the header row on every printed page
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+    filter_sheet = book.add_worksheet(sheet_name(filters_title, taken))
+    for col, header in enumerate(filter_headers):
+        filter_sheet.write_string(0, col, header, header_format)
+    for row, (name, value) in enumerate(filters.items(), start=1):
+        filter_sheet.write_string(row, 0, str(neutralise(name)))
+        filter_sheet.write_string(row, 1, str(neutralise(value)))
+    filter_sheet.set_column(0, 1, 28)
+    book.close()
+    return buffer.getvalue()
+
+
+def _write(sheet: object, row: int, col: int, value: object, cell_format: object) -> None:
+    if formatting.is_missing(value):
+        sheet.write_blank(row, col, None, cell_format)  # type: ignore[attr-defined]
+    elif isinstance(value, bool | np.bool_):
+        sheet.write_boolean(row, col, bool(value), cell_format)  # type: ignore[attr-defined]
+    elif isinstance(value, int | float | np.integer | np.floating):
+        sheet.write_number(row, col, float(value), cell_format)  # type: ignore[attr-defined]
+    else:
+        sheet.write_string(row, col, str(neutralise(str(value))), cell_format)  # type: ignore[attr-defined]
 
 
 def download_table(
     frame: pd.DataFrame,
+    shown: pd.DataFrame,
     title: str,
     file_stem: str,
     filters: Mapping[str, str],
     key: str,
+    *,
+    title_line: str | None = None,
+    total: bool = False,
 ) -> None:
-    """CSV and Excel download buttons for one table; the files are built only when clicked."""
+    """CSV (of the table as shown) and Excel (for people) download buttons for one table;
+    the files are built only when clicked. frame has the English column keys."""
     row = st.container(horizontal=True)
     row.download_button(
         t("export.csv"),
-        data=lambda: csv_bytes(frame),
+        data=lambda: csv_bytes(shown),
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         key=f"{key}_csv",
         icon=":material/download:",
         on_click="ignore",
     )
+    table = SheetTable(
+        title,
+        title_line or title,
+        frame,
+        {column: t(f"col.{column}") for column in frame.columns},
+        t("export.total") if total else None,
+    )
     row.download_button(
         t("export.xlsx"),
-        data=lambda: excel_bytes(
-            {title: frame},
-            filters,
-            t("export.filters_sheet"),
-            (t("export.filter"), t("export.value")),
+        data=lambda: workbook_bytes(
+            [table], filters, t("export.filters_sheet"), (t("export.filter"), t("export.value"))
         ),
         file_name=f"{file_stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

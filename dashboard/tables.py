@@ -10,6 +10,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from dashboard import formatting
+from dashboard.context import page_context
 from dashboard.export import download_table
 from dashboard.i18n import t
 from dashboard.report import is_report, static_table
@@ -89,6 +90,7 @@ def table_with_downloads(
     selectable: bool = False,
     on_select: object = "ignore",
     height: int | str = "auto",
+    total: bool = False,
 ) -> None:
     """One table with its CSV and Excel downloads; optionally a single row can be selected.
 
@@ -111,4 +113,25 @@ def table_with_downloads(
         height=height,
         **options,
     )
-    download_table(shown, sheet_title, file_stem, filters, key)
+    download_table(
+        frame,
+        shown,
+        sheet_title,
+        file_stem,
+        filters,
+        key,
+        title_line=export_title(sheet_title),
+        total=total,
+    )
+
+
+def export_title(what: str) -> str:
+    """The title row of an exported table: what, for which area, on which date."""
+    context = page_context()
+    title = t(
+        "export.title",
+        what=what,
+        scope=context.unit_name(context.scope.code),
+        date=context.scope.as_of.isoformat(),
+    )
+    return title + (" · " + t("demo.short") if context.is_demo else "")

@@ -16,6 +16,22 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
+_FILE_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
+_WINDOWS_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\..*)?$", re.IGNORECASE)
+
+
+def safe_file_stem(text: str, max_length: int = 80) -> str:
+    """A file name without extension that Windows, macOS and Linux all accept.
+
+    Characters Windows forbids become "_", trailing dots and spaces go, reserved device
+    names (CON, NUL, COM1 …) get a leading "_", and the name is cut to max_length.
+    """
+    stem = _FILE_FORBIDDEN.sub("_", text).strip().rstrip(". ")[:max_length].rstrip(". ")
+    if not stem:
+        return "export"
+    return "_" + stem if _WINDOWS_RESERVED.match(stem) else stem
+
+
 def neutralise(value: object) -> object:
     """Text that a spreadsheet would read as a formula gets a leading apostrophe; other values pass."""
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):

@@ -122,6 +122,7 @@ def units_section(context: PageContext) -> None:
         sheet_title=t("grids.units_sheet"),
         file_stem=context.file_stem("grid_coverage"),
         filters=context.filters_used(),
+        total=True,
         selectable=True,
         on_select=lambda: _drill_to_selected(table_key, codes),
     )

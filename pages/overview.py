@@ -249,6 +249,7 @@ def ranking_section(context: PageContext) -> None:
         sheet_title=t("overview.ranking_sheet"),
         file_stem=context.file_stem("ranking"),
         filters=context.filters_used(),
+        total=True,
         selectable=True,
         on_select=lambda: _drill_to_selected(table_key, list(frame["code"])),
     )

@@ -214,6 +214,7 @@ def render() -> None:
                 sheet_title=t("staffing.sheet.communities"),
                 file_stem=context.file_stem("staffing_communities"),
                 filters=context.filters_used(),
+                total=True,
             )
     st.subheader(t("staffing.section.table"))
     table_with_downloads(
@@ -222,6 +223,7 @@ def render() -> None:
         sheet_title=t("staffing.sheet.units"),
         file_stem=context.file_stem("staffing_units"),
         filters=context.filters_used(),
+        total=True,
     )
 
 
