@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.map_data import MapData, load_map_data
+from data_access import admission
 from data_access.db import get_engine
 from data_access.queries import burden, grids, hierarchy, imports, profile, staffing
 from data_access.scope import CODE_LENGTH, Scope, month_end
@@ -189,6 +190,11 @@ def community_facilities(url: str, code: str) -> pd.DataFrame:
 @st.cache_data(max_entries=KEPT, show_spinner=False)
 def community_ranks(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return profile.rank_table(get_engine(url), scope, settings)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def admission_data(url: str, scope: Scope, settings: Settings) -> admission.AdmissionData:
+    return admission.load(get_engine(url), scope, settings)
 
 
 @st.cache_data(ttl=CHECK_SECONDS, show_spinner=False)

@@ -28,6 +28,7 @@ METRIC_DECIMALS: dict[str, int] = {
     "reduction_pct": 1,
     "area_km2": 2,
     "gap_km2": 2,
+    "median_working_days": 1,
 }
 RATE_METRICS = frozenset(
     {
@@ -40,6 +41,7 @@ RATE_METRICS = frozenset(
         "party_branch_rate",
         "spatial_coverage",
         "service_reach",
+        "on_time_share",
     }
 )
 RATE_DECIMALS = 1

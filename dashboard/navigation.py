@@ -26,6 +26,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/burden.py", "page.burden", ":material/trending_down:", "burden"),
     PageSpec("pages/grids.py", "page.grids", ":material/map:", "grids"),
     PageSpec("pages/profile.py", "page.profile", ":material/home_work:", "profile"),
+    PageSpec("pages/admission.py", "page.admission", ":material/checklist:", "admission"),
     PageSpec("pages/briefing.py", "page.briefing", ":material/summarize:", "briefing"),
     PageSpec("pages/data.py", "page.data", ":material/upload_file:", "data", ADMIN_SECTION),
     PageSpec("pages/screen.py", "page.screen", ":material/tv:", "screen", SCREEN_SECTION),

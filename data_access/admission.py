@@ -100,19 +100,21 @@ def list_history(items: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 
 def list_changes(items: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """year, list, added, withdrawn: how each list changed each year up to the as-of date."""
+    """year, list, items_added, items_withdrawn: how each list changed each year up to the as-of date."""
     rows = []
     for _, item in items[items["list"] != "none"].iterrows():
         for column, change in (("admitted_on", "added"), ("withdrawn_on", "withdrawn")):
             day = item[column]
             if day is not None and day <= as_of:
                 rows.append({"year": day.year, "list": item["list"], "change": change})
+    columns = ["items_added", "items_withdrawn"]
     if not rows:
-        return pd.DataFrame(columns=["year", "list", "added", "withdrawn"])
+        return pd.DataFrame(columns=["year", "list", *columns])
     counted = pd.DataFrame(rows).pivot_table(
         index=["year", "list"], columns="change", aggfunc="size", fill_value=0
     )
-    counted = counted.reindex(columns=["added", "withdrawn"], fill_value=0).reset_index()
+    counted = counted.reindex(columns=["added", "withdrawn"], fill_value=0)
+    counted = counted.set_axis(columns, axis=1).reset_index()
     counted.columns.name = None
     return counted.sort_values(["year", "list"], ignore_index=True)
 
@@ -218,6 +220,8 @@ def by_department(frame: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(rows).rename_axis("department").reset_index()
     table["behind"] = table["decided_late"] + table["overdue"]
     table = table.sort_values(["behind", "department"], ascending=[False, True], ignore_index=True)
+    counts = [c for c in SUMMARY_COLUMNS if c not in ("on_time_share", "median_working_days")]
+    table[counts] = table[counts].round().astype("Int64")
     return table[["department", *SUMMARY_COLUMNS]]
 
 
@@ -226,30 +230,41 @@ def by_department(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def flag_found(found: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """Adds item_name, list (None when the item is on no list) and admitted (in its month)."""
+    """Adds item_name, list (None for an item on no list), admitted, and why it was not admitted.
+
+    An item counts as admitted when it was on an admitted list at some time in the month found;
+    else why_not is unlisted (no such code), cleared (list none), certificate (abolished),
+    not_yet (admitted only after that month) or withdrawn.
+    """
     frame = found.copy()
-    by_code = items.set_index("code")
-    known = frame["item"].isin(by_code.index)
-    frame["item_name"] = frame["item"].map(by_code["name"]).where(known, frame["item"])
-    lists = by_code["list"].to_dict()
+    by_code = {row["code"]: row for row in items.to_dict("records")}
+    frame["item_name"] = [by_code[i]["name"] if i in by_code else i for i in frame["item"]]
     frame["list"] = pd.Series(
-        [lists.get(item) for item in frame["item"]], index=frame.index, dtype=object
+        [by_code[i]["list"] if i in by_code else None for i in frame["item"]],
+        index=frame.index,
+        dtype=object,
     )
-    admitted = []
-    for item, period in zip(frame["item"], frame["period"], strict=True):
-        if item not in by_code.index:
-            admitted.append(False)
-            continue
-        row = by_code.loc[item]
-        # Admitted at some time in the month it was found.
-        admitted.append(
-            row["list"] in ADMITTED_LISTS
-            and row["admitted_on"] is not None
-            and row["admitted_on"] <= month_end(period)
-            and (row["withdrawn_on"] is None or row["withdrawn_on"] > period)
-        )
-    frame["admitted"] = pd.Series(admitted, index=frame.index, dtype=bool)
+    why = [
+        _why_not(by_code.get(item), period)
+        for item, period in zip(frame["item"], frame["period"], strict=True)
+    ]
+    frame["why_not"] = pd.Series(why, index=frame.index, dtype=object)
+    frame["admitted"] = frame["why_not"].isna().astype(bool)
     return frame
+
+
+def _why_not(item: dict | None, period: dt.date) -> str | None:
+    if item is None:
+        return "unlisted"
+    if item["list"] == "none":
+        return "cleared"
+    if item["list"] == "certificate_abolished":
+        return "certificate"
+    if item["admitted_on"] is None or item["admitted_on"] > month_end(period):
+        return "not_yet"
+    if item["withdrawn_on"] is not None and item["withdrawn_on"] <= period:
+        return "withdrawn"
+    return None
 
 
 def not_admitted(found: pd.DataFrame) -> pd.DataFrame:

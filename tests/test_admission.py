@@ -131,11 +131,11 @@ def test_list_by_category_and_over_time(admission_db, settings):
     assert history["certificate_abolished"].tolist() == [0, 1, 1, 1, 1, 1, 1]
     changes = list_changes(data.items, AS_OF)
     assert changes.to_dict("records") == [
-        {"year": 2019, "list": "assisting", "added": 2, "withdrawn": 0},
-        {"year": 2019, "list": "self_governance", "added": 2, "withdrawn": 0},
-        {"year": 2020, "list": "certificate_abolished", "added": 1, "withdrawn": 0},
-        {"year": 2024, "list": "assisting", "added": 0, "withdrawn": 1},
-        {"year": 2025, "list": "assisting", "added": 1, "withdrawn": 0},
+        {"year": 2019, "list": "assisting", "items_added": 2, "items_withdrawn": 0},
+        {"year": 2019, "list": "self_governance", "items_added": 2, "items_withdrawn": 0},
+        {"year": 2020, "list": "certificate_abolished", "items_added": 1, "items_withdrawn": 0},
+        {"year": 2024, "list": "assisting", "items_added": 0, "items_withdrawn": 1},
+        {"year": 2025, "list": "assisting", "items_added": 1, "items_withdrawn": 0},
     ]
     assert unfunded(data.items, AS_OF)["code"].tolist() == ["XZ-01", "XZ-03"]
 
@@ -221,6 +221,9 @@ def test_not_admitted_list_names_the_items(admission_db, settings):
         ("990102001001", "创建达标评比", "none"),
         ("990101002002", "协助燃气安全入户宣传", "assisting"),
     ]
+    assert found["why_not"].tolist() == [
+        "unlisted", "certificate", "withdrawn", "unlisted", "cleared", "not_yet",
+    ]  # fmt: skip
 
 
 def test_unit_table_counts_each_districts_own_applications(admission_db, settings):
@@ -272,3 +275,78 @@ def test_demo_city_has_the_jiangxia_list_and_applications_over_the_years(demo_ur
     assert (found["list"].isna() & ~found["admitted"]).any()  # items on no list at all
     assert len(unfunded(data.items, scope.as_of)) >= 5
     engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# The page under AppTest (SQLite): its figures are the export's
+
+
+def _page(url: str, monkeypatch, lang: str = "zh", **state: object):
+    from tests.test_pages import run_app
+
+    return run_app(url, monkeypatch, page="pages/admission.py", lang=lang, month="2025-06", **state)
+
+
+def _table(at, key: str | None = None, first_column: str | None = None) -> pd.DataFrame:
+    """The one table of the page with this key (selectable tables) or this first column."""
+    (frame,) = [
+        element.value
+        for element in at.dataframe
+        if (key and element.key == key)
+        or (first_column and element.value.columns[0] == first_column)
+    ]
+    return frame
+
+
+@pytest.fixture
+def admission_sqlite(admission_url: str, backend: str) -> str:
+    if backend != "sqlite":
+        pytest.skip("the page is tested on SQLite")
+    return admission_url
+
+
+def test_page_figures_equal_the_export_at_city_scope(admission_sqlite, monkeypatch, settings):
+    at = _page(admission_sqlite, monkeypatch)
+    assert not at.exception and not at.error
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["依法自治事项"] == "2" and metrics["协助政府事项"] == "2"
+    assert metrics["按时答复率"] == "50.0%"
+    assert metrics["审批用时中位数（工作日）"] == "14.5"
+    assert metrics["审批中的申请"] == "3"
+    assert metrics["未经准入进入社区的事项"] == "6"
+    assert metrics["经费未配套的准入事项"] == "2"
+    shown = _table(at, "admission_units_city")
+    exported = export_table(
+        make_engine(admission_sqlite), "admission", "district", None, AS_OF, settings
+    )
+    assert shown["代码"].tolist() == exported["code"].tolist() == ["990101", "990102"]
+    assert shown["未经准入记录"].tolist() == exported["not_admitted"].tolist() == [5, 1]
+    assert shown["申请数"].tolist() == exported["applications"].tolist() == [3, 2]
+    assert shown["按时答复率（%）"].iloc[0] == exported["on_time_share"].iloc[0] * 100 == 50.0
+    departments = _table(at, first_column="部门")
+    assert departments["部门"].tolist() == ["公安局", "住建局", "卫健委", "城管局"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_at_street_scope_lists_communities_and_what_was_not_admitted(
+    admission_sqlite, monkeypatch, settings, lang
+):
+    at = _page(admission_sqlite, monkeypatch, lang, district="990101", street="990101001")
+    assert not at.exception and not at.error
+    shown = _table(at, "admission_units_990101001")
+    assert shown.iloc[:, 0].tolist() == ["990101001001", "990101001002"]
+    exported = export_table(
+        make_engine(admission_sqlite), "admission", "community", "990101001", AS_OF, settings
+    )
+    assert shown.iloc[:, 4].tolist() == exported["not_admitted"].tolist() == [2, 1]
+    missing = _table(at, first_column="社区代码" if lang == "zh" else "Community code")
+    assert len(missing) == 3
+    assert "电动车权属证明" in missing.iloc[:, 4].tolist()
+
+
+def test_page_without_admission_data_says_so(small_city_url, backend, monkeypatch):
+    if backend != "sqlite":
+        pytest.skip("the page is tested on SQLite")
+    at = _page(small_city_url, monkeypatch)
+    assert not at.exception
+    assert any("还没有导入工作事项清单" in info.value for info in at.info)

@@ -292,18 +292,25 @@ def _application(
 
 def found_rows(plan: CityPlan, items: Sequence[dict], rng: np.random.Generator) -> list[dict]:
     """Each month from 2024, inspections of about one community in twelve, and a few self-reports."""
-    admitted = [r["code"] for r in items if r["list"] in ("self_governance", "assisting")]
     not_admitted = [r["code"] for r in items if r["list"] in ("none", "certificate_abolished")]
+    withdrawn = [r["code"] for r in items if r["withdrawn_on"] is not None]
     lax = _rebound_district(plan)
     district = plan.community_district
     rows = []
     for period in (p for p in PERIODS if p >= FOUND_FROM):
+        admitted = [
+            r["code"]
+            for r in items
+            if r["list"] in ("self_governance", "assisting")
+            and r["admitted_on"] <= period
+            and (r["withdrawn_on"] is None or r["withdrawn_on"] > period)
+        ]
         inspected = np.flatnonzero(rng.random(len(plan.community_codes)) < 1 / 12)
         for c in inspected:
             chance = 0.45 if district[c] == lax else 0.05
             found = set(rng.choice(admitted, size=int(rng.integers(2, 5)), replace=False))
             if rng.random() < chance:
-                pool = UNLISTED if rng.random() < 0.5 else not_admitted
+                pool = UNLISTED if rng.random() < 0.5 else not_admitted + withdrawn
                 found.add(pool[int(rng.integers(len(pool)))])
             source = "self_report" if rng.random() < 0.2 else "inspection"
             rows += [

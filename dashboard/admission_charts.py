@@ -1,0 +1,72 @@
+"""Figures of the admission page (docs/admission.md): pure functions of DataFrames."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+
+LIST_COLOURS = {
+    "self_governance": "#27ae60",
+    "assisting": "#2e86de",
+    "certificate_abolished": "#95a5a6",
+}
+TIMING_COLOURS = {
+    "decided_on_time": "#27ae60",
+    "decided_late": "#c0392b",
+    "waiting": "#f39c12",
+    "overdue": "#8e44ad",
+}
+
+
+def list_history_chart(
+    history: pd.DataFrame, names: Mapping[str, str], day_labels: Mapping[object, str], title: str
+) -> go.Figure:
+    """Items on each list at every year end and on the as-of date, as grouped bars."""
+    figure = go.Figure()
+    for list_name, colour in LIST_COLOURS.items():
+        rows = history[history["list"] == list_name]
+        figure.add_trace(
+            go.Bar(
+                x=[day_labels[d] for d in rows["day"]],
+                y=rows["items"],
+                name=names[list_name],
+                marker_color=colour,
+                text=rows["items"],
+                textposition="outside",
+                cliponaxis=False,
+            )
+        )
+    figure.update_layout(
+        title=title, barmode="group", height=380, legend={"orientation": "h", "y": -0.15}
+    )
+    figure.update_yaxes(range=[0, max(history["items"].max(), 1) * 1.15])
+    figure.update_xaxes(type="category")
+    return figure
+
+
+def department_timing_chart(
+    departments: pd.DataFrame, names: Mapping[str, str], title: str
+) -> go.Figure:
+    """Per department: decided on time, decided late, waiting within the limit and overdue."""
+    data = departments.assign(waiting=departments["pending"] - departments["overdue"]).iloc[::-1]
+    figure = go.Figure()
+    for column, colour in TIMING_COLOURS.items():
+        figure.add_trace(
+            go.Bar(
+                x=data[column],
+                y=data["department"],
+                orientation="h",
+                name=names[column],
+                marker_color=colour,
+                hovertemplate="%{y}: %{x}<extra>" + names[column] + "</extra>",
+            )
+        )
+    figure.update_layout(
+        title=title,
+        barmode="stack",
+        height=max(320, 28 * len(data) + 140),
+        legend={"orientation": "h", "y": -0.12, "traceorder": "normal"},
+    )
+    return figure
