@@ -52,13 +52,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from data_access.summaries import refresh_burden_summary
+    from data_access.summaries import refresh_summaries
 
     engine = make_engine(resolve_writer().url)
     upgrade(engine)
     started = time.perf_counter()
     with engine.begin() as connection:
-        rows = refresh_burden_summary(connection, get_settings())
+        rows = refresh_summaries(connection, get_settings())
     print(
         f"summaries rebuilt from the raw tables in {time.perf_counter() - started:.1f} s: {rows} rows"
     )

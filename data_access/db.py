@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
@@ -134,13 +134,25 @@ def ping(engine: Engine) -> bool:
 
 
 def read_frame(
-    engine: Engine, statement: Executable, params: Mapping[str, Any] | None = None
+    engine: Engine | Connection, statement: Executable, params: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
-    """Runs a read statement and returns its rows as a DataFrame with the statement's column names."""
+    """Runs a read statement and returns its rows as a DataFrame with the statement's column names.
+
+    Given a Connection, it reads inside that connection's transaction (a writer refreshing the
+    summaries sees its own rows); given an Engine, on a connection of its own.
+    """
+    if isinstance(engine, Connection):
+        return _frame_of(engine, statement, params)
     with engine.connect() as connection:
-        result = connection.execute(statement, dict(params or {}))
-        # Plain tuples: pandas probes every Row for namedtuple fields, which is slow on large reads.
-        frame = pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
+        return _frame_of(connection, statement, params)
+
+
+def _frame_of(
+    connection: Connection, statement: Executable, params: Mapping[str, Any] | None
+) -> pd.DataFrame:
+    result = connection.execute(statement, dict(params or {}))
+    # Plain tuples: pandas probes every Row for namedtuple fields, which is slow on large reads.
+    frame = pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
     return _decimals_to_numbers(frame)
 
 

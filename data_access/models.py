@@ -207,6 +207,40 @@ class SummaryState(Base):
 
     name: Mapped[str] = mapped_column(String(20), primary_key=True)
     window_months: Mapped[int] = mapped_column(Integer)
+    params: Mapped[str | None] = mapped_column(String(255))
+
+
+class CommunityCoverage(Base):
+    """Spatial coverage of each community by its grids, kept at write time (coverage.py)."""
+
+    __tablename__ = "community_coverage"
+    __table_args__ = (MYSQL_OPTIONS,)
+
+    community_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    area_m2: Mapped[float | None] = mapped_column(Double)
+    covered_m2: Mapped[float | None] = mapped_column(Double)
+    gap_m2: Mapped[float | None] = mapped_column(Double)
+    overlap_m2: Mapped[float | None] = mapped_column(Double)
+    blind_spots: Mapped[int] = mapped_column(Integer)
+    blind_spot_m2: Mapped[float] = mapped_column(Double)
+    overlap_pieces: Mapped[int] = mapped_column(Integer)
+    overlap_piece_m2: Mapped[float] = mapped_column(Double)
+    grids: Mapped[int] = mapped_column(Integer)
+    grids_with_boundary: Mapped[int] = mapped_column(Integer)
+
+
+class GridReach(Base):
+    """Each grid with a boundary: its centre and whether a facility is within walking reach."""
+
+    __tablename__ = "grid_reach"
+    __table_args__ = (MYSQL_OPTIONS,)
+
+    grid_code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    community_code: Mapped[str] = mapped_column(String(12), index=True)
+    households: Mapped[int | None] = mapped_column(Integer)
+    lon: Mapped[float] = mapped_column(Double)
+    lat: Mapped[float] = mapped_column(Double)
+    reached: Mapped[bool] = mapped_column(Boolean)
 
 
 class ImportBatch(Base):

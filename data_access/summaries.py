@@ -1,4 +1,5 @@
-"""Summaries kept at write time: burden per unit, category and month (docs/architecture.md).
+"""Summaries kept at write time: burden per unit, category and month, and grid coverage and
+service reach per community and grid (docs/architecture.md, summaries).
 
 `burden_summary` holds, for every community, street, district and the city, each category's
 value per month (the sum over its communities, as docs/metrics.md defines the series of a unit),
@@ -17,7 +18,19 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, update
 
-from data_access.models import BurdenRecord, BurdenSummary, District, SummaryState
+from data_access import coverage
+from data_access.db import read_frame
+from data_access.models import (
+    BurdenRecord,
+    BurdenSummary,
+    Community,
+    CommunityCoverage,
+    District,
+    Facility,
+    Grid,
+    GridReach,
+    SummaryState,
+)
 from data_access.scope import CODE_LENGTH
 from data_access.settings import Settings
 from data_access.sql import in_scope
@@ -25,8 +38,16 @@ from data_access.sql import in_scope
 CITY = "city"  # the code of the whole city's rows
 NEXT_NONE = dt.date(9999, 12, 1)  # next_period of a series' last month: compares after any date
 BURDEN = "burden"
+COVERAGE = "coverage"
 _BATCH = 5_000
 _LEVELS = ("community", "street", "district")
+
+
+def refresh_summaries(connection: Connection, settings: Settings) -> int:
+    """Rebuilds every summary from the raw tables; rows written."""
+    return refresh_burden_summary(connection, settings) + refresh_grid_summaries(
+        connection, settings
+    )
 
 
 def refresh_burden_summary(
@@ -142,21 +163,93 @@ def _with_window(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
 
 def _write(connection: Connection, frames: Iterable[pd.DataFrame]) -> int:
-    written = 0
-    columns = ["level", "code", "category", "period", "value", "window_min", "next_period"]
-    for frame in frames:
-        rows = frame[columns].astype(object).where(frame[columns].notna(), None)
-        records = rows.to_dict("records")
-        for start in range(0, len(records), _BATCH):
-            connection.execute(insert(BurdenSummary), records[start : start + _BATCH])
-        written += len(records)
-    return written
+    return sum(_insert_frame(connection, BurdenSummary, frame) for frame in frames)
 
 
 def _record_state(connection: Connection, settings: Settings) -> None:
-    values = {"window_months": settings.rebound_window_months}
+    _set_state(connection, BURDEN, {"window_months": settings.rebound_window_months})
+
+
+def _set_state(connection: Connection, name: str, values: dict[str, object]) -> None:
     done = connection.execute(
-        update(SummaryState).where(SummaryState.name == BURDEN).values(**values)
+        update(SummaryState).where(SummaryState.name == name).values(**values)
     )
     if not done.rowcount:
-        connection.execute(insert(SummaryState).values(name=BURDEN, **values))
+        connection.execute(insert(SummaryState).values(name=name, **values))
+
+
+def coverage_params(settings: Settings) -> str:
+    """The settings the coverage summaries depend on, as stored beside them."""
+    return f"sliver_width_m={settings.sliver_width_m:g};walk_radius_m={settings.walk_radius_m:g}"
+
+
+def refresh_grid_summaries(
+    connection: Connection, settings: Settings, districts: Iterable[str] | None = None
+) -> int:
+    """Recomputes spatial coverage and service reach of the given districts (all when None)."""
+    from data_access.scope import Scope
+
+    chosen = sorted(set(districts)) if districts is not None else _all_districts(connection)
+    written = 0
+    for district in chosen:
+        scope = Scope(district, dt.date.max)
+        connection.execute(
+            delete(CommunityCoverage).where(in_scope(CommunityCoverage.community_code, scope))
+        )
+        connection.execute(delete(GridReach).where(in_scope(GridReach.community_code, scope)))
+        communities = read_frame(
+            connection,
+            select(Community.code, Community.boundary)
+            .where(in_scope(Community.code, scope))
+            .order_by(Community.code),
+        )
+        grids = read_frame(
+            connection,
+            select(Grid.code, Grid.community_code, Grid.households, Grid.boundary)
+            .where(in_scope(Grid.community_code, scope))
+            .order_by(Grid.code),
+        )
+        spatial = coverage.analyse_coverage(communities, grids, settings.sliver_width_m).table
+        written += _insert_frame(connection, CommunityCoverage, spatial)
+        reach = coverage.service_reach(
+            grids, _facilities_near(connection, grids, settings), settings.walk_radius_m
+        )
+        written += _insert_frame(connection, GridReach, reach.rename(columns={"code": "grid_code"}))
+    _set_state(connection, COVERAGE, {"window_months": 0, "params": coverage_params(settings)})
+    return written
+
+
+def _facilities_near(
+    connection: Connection, grids: pd.DataFrame, settings: Settings
+) -> pd.DataFrame:
+    bounds = coverage.bounds_of(grids["boundary"])
+    if bounds is None:
+        return pd.DataFrame(columns=["lon", "lat"])
+    margin = coverage.reach_margin_deg(settings.walk_radius_m, max(abs(bounds[1]), abs(bounds[3])))
+    statement = select(Facility.lon, Facility.lat).where(
+        Facility.lon.between(bounds[0] - margin, bounds[2] + margin),
+        Facility.lat.between(bounds[1] - margin, bounds[3] + margin),
+    )
+    return read_frame(connection, statement)
+
+
+def _insert_frame(connection: Connection, table: type, frame: pd.DataFrame) -> int:
+    columns = [column.name for column in table.__table__.columns]  # type: ignore[attr-defined]
+    rows = frame[columns].astype(object).where(frame[columns].notna(), None)
+    records = rows.to_dict("records")
+    for start in range(0, len(records), _BATCH):
+        connection.execute(insert(table), records[start : start + _BATCH])
+    return len(records)
+
+
+def affected_by_import(
+    kinds_and_codes: dict[str, set[str]],
+) -> tuple[set[str] | None, set[str] | None]:
+    """The districts whose burden and grid summaries an import changes (None: every district)."""
+    burden_districts = affected_districts(kinds_and_codes.get("burden", set()))
+    grid_kinds = ("communities", "grids", "boundaries")
+    grid_codes = set().union(*(kinds_and_codes.get(kind, set()) for kind in grid_kinds))
+    grid_districts: set[str] | None = affected_districts(grid_codes)
+    if kinds_and_codes.get("facilities"):
+        grid_districts = None  # a facility reaches grids across district borders
+    return burden_districts, grid_districts

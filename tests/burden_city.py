@@ -39,15 +39,12 @@ to 2025-05 and 22 in 2025-06: reduction 800/30 %, a rise of exactly 10 % and 2 â
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from sqlalchemy import Engine, insert
 
 from data_access.models import BurdenRecord
 from data_access.scope import add_months
-from data_access.settings import load_settings
-from data_access.summaries import refresh_burden_summary
-from tests.small_city import insert_units
+from tests.small_city import insert_units, refresh_all_summaries
 
 AS_OF = dt.date(2025, 6, 30)
 FIRST = dt.date(2024, 1, 1)
@@ -109,6 +106,4 @@ def build_burden_city(engine: Engine) -> None:
     with engine.begin() as connection:
         insert_units(connection, DISTRICTS, STREETS, COMMUNITIES)
         connection.execute(insert(BurdenRecord), rows)
-        refresh_burden_summary(
-            connection, load_settings(environ={}, secrets_file=Path("/nonexistent"))
-        )
+        refresh_all_summaries(connection)

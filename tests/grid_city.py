@@ -44,6 +44,7 @@ from data_access.models import (
     StaffMember,
     Street,
 )
+from tests.small_city import refresh_all_summaries
 
 AS_OF = dt.date(2025, 6, 30)
 LONG_AGO = dt.date(2020, 1, 1)
@@ -176,3 +177,4 @@ def build_grid_city(engine: Engine) -> None:
                 for code, name, community, lon, lat in FACILITIES
             ],
         )
+        refresh_all_summaries(connection)

@@ -30,7 +30,7 @@ from itertools import count
 from sqlalchemy import Engine, insert
 
 from data_access.models import BurdenRecord, CommunityPopulation, StaffMember
-from tests.small_city import insert_units
+from tests.small_city import insert_units, refresh_all_summaries
 
 AS_OF = dt.date(2025, 6, 30)
 LONG_AGO = dt.date(2020, 1, 1)
@@ -102,6 +102,7 @@ def build_planner_city(engine: Engine) -> None:
                 for m in (1, 6)
             ],
         )
+        refresh_all_summaries(connection)
 
 
 def staff_row(code: str, community: str, role: str, start: dt.date) -> dict[str, object]:

@@ -39,7 +39,7 @@ from data_access.models import (
     Street,
 )
 from data_access.settings import load_settings
-from data_access.summaries import refresh_burden_summary
+from data_access.summaries import refresh_summaries
 
 AS_OF = dt.date(2025, 6, 30)
 BIRTH_YEARS = (1995, 1985, 1975, 1965)
@@ -114,9 +114,12 @@ def build_small_city(engine: Engine) -> None:
         )
         connection.execute(insert(StaffMember), staff)
         connection.execute(insert(BurdenRecord), _burden())
-        refresh_burden_summary(
-            connection, load_settings(environ={}, secrets_file=Path("/nonexistent"))
-        )
+        refresh_all_summaries(connection)
+
+
+def refresh_all_summaries(connection: Connection) -> None:
+    """Brings the summaries up to date, as the import and the demo do after their writes."""
+    refresh_summaries(connection, load_settings(environ={}, secrets_file=Path("/nonexistent")))
 
 
 def insert_units(

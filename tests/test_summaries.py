@@ -4,6 +4,7 @@ change and re-import rows, on every backend (data_access/summaries.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pandas as pd
@@ -13,13 +14,17 @@ from sqlalchemy import Engine, select
 from data_access.db import make_engine, read_frame
 from data_access.importing.readers import Upload
 from data_access.importing.runner import run_import
-from data_access.models import BurdenSummary
-from data_access.queries import burden
+from data_access.models import BurdenSummary, CommunityCoverage, GridReach
+from data_access.queries import burden, grids
 from data_access.queries.hierarchy import data_months, units
 from data_access.schema import upgrade
 from data_access.scope import CODE_LENGTH, Scope, month_end
-from data_access.summaries import refresh_burden_summary
+from data_access.summaries import refresh_burden_summary, refresh_summaries
 from tests.burden_city import AS_OF, A, B, C, build_burden_city
+from tests.grid_city import AS_OF as GRID_AS_OF
+from tests.grid_city import A as GRID_A
+from tests.grid_city import B as GRID_B
+from tests.grid_city import build_grid_city, metres_north, square
 
 CHECKED_SCOPES = (None, "990101", "990101001", "990101002", "990102", A)
 
@@ -135,4 +140,108 @@ def test_summary_equals_the_raw_computation_on_the_demo_city(demo_url, settings,
             _assert_same(engine, Scope(code, as_of), settings, monkeypatch)
     rebounds = burden.community_rebounds(engine, Scope(None, month_end(last)), settings)
     assert len(rebounds) > 0  # the demo city has rebounds to compare
+    engine.dispose()
+
+
+def _assert_same_coverage(engine: Engine, scope: Scope, settings) -> None:
+    for name, summary, raw in (
+        (
+            "spatial coverage",
+            grids.community_spatial_coverage(engine, scope, settings),
+            grids.raw_spatial_coverage(engine, scope, settings),
+        ),
+        (
+            "service reach",
+            grids.grid_service_reach(engine, scope, settings),
+            grids.raw_service_reach(engine, scope, settings),
+        ),
+    ):
+        pd.testing.assert_frame_equal(
+            summary.reset_index(drop=True),
+            raw.reset_index(drop=True),
+            check_dtype=False,
+            obj=f"{name} at {scope.code or 'city'}",
+        )
+
+
+def _grid_tables(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    coverage_rows = read_frame(engine, select(CommunityCoverage)).sort_values("community_code")
+    reach_rows = read_frame(engine, select(GridReach)).sort_values("grid_code")
+    return coverage_rows.reset_index(drop=True), reach_rows.reset_index(drop=True)
+
+
+def test_grid_summaries_hold_the_hand_checked_figures(grid_city, settings):
+    scope = Scope("990201", GRID_AS_OF)
+    reach = grids.grid_service_reach(grid_city, scope, settings).set_index("code")["reached"]
+    assert reach.to_dict() == {
+        GRID_A + "001": True,
+        GRID_A + "002": False,
+        GRID_B + "001": True,
+        GRID_B + "003": True,
+    }
+    spatial = grids.community_spatial_coverage(grid_city, scope, settings)
+    covered = (spatial["covered_m2"] / spatial["area_m2"]).round(6).tolist()
+    assert covered[:2] == [1.0, 0.5] and pd.isna(covered[2])  # A full, B west half, C unknown
+    for code in (None, "990201", "990201001", GRID_A):
+        _assert_same_coverage(grid_city, Scope(code, GRID_AS_OF), settings)
+
+
+def test_imports_of_grids_boundaries_and_facilities_keep_the_grid_summaries_exact(
+    new_database, settings
+):
+    engine = make_engine(new_database("grid_summary"))
+    upgrade(engine)
+    build_grid_city(engine)
+    uploads = [
+        # F2 moves 2 m north: now within 1,000 m of A2's centre.
+        Upload.of(
+            "facilities.csv",
+            (
+                "code,name,community_code,kind,lon,lat,floor_area_m2\n"
+                f"F2,甲社区养老服务站,{GRID_A},elderly_care,114.0175,"
+                f"{30.005 - metres_north(998):.9f},300\n"
+            ).encode(),
+        ),
+        # B2 gets a boundary on B's east half: B becomes fully covered.
+        Upload.of(
+            "boundaries.geojson",
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {"code": GRID_B + "002"},
+                            "geometry": json.loads(square(114.01, 30.01, 114.02, 30.02)),
+                        }
+                    ],
+                }
+            ).encode(),
+        ),
+    ]
+    report = run_import(engine, uploads, max_bytes=10**6)
+    assert report.status == "accepted", report.problems
+    scope = Scope("990201", GRID_AS_OF)
+    reach = grids.grid_service_reach(engine, scope, settings).set_index("code")["reached"]
+    assert reach[GRID_A + "002"]  # F2 is now 998 m away
+    assert reach[GRID_B + "002"]  # B2's new centre is about 880 m from F3
+    spatial = grids.community_spatial_coverage(engine, scope, settings).set_index("community_code")
+    assert spatial.loc[GRID_B, "covered_m2"] == pytest.approx(spatial.loc[GRID_B, "area_m2"])
+    for code in (None, "990201", "990201001"):
+        _assert_same_coverage(engine, Scope(code, GRID_AS_OF), settings)
+    after_import = _grid_tables(engine)
+    with engine.begin() as connection:
+        refresh_summaries(connection, settings)
+    for incremental, full in zip(after_import, _grid_tables(engine), strict=True):
+        pd.testing.assert_frame_equal(incremental, full)
+    engine.dispose()
+
+
+def test_grid_summaries_equal_the_raw_computation_on_the_demo_city(demo_url, settings):
+    engine = make_engine(demo_url)
+    table = units(engine)
+    district = table.loc[table["level"] == "district", "code"].iloc[0]
+    street = table.loc[table["parent_code"] == district, "code"].iloc[0]
+    for code in (None, district, street):
+        _assert_same_coverage(engine, Scope(code, GRID_AS_OF), settings)
     engine.dispose()

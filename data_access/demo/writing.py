@@ -27,7 +27,7 @@ from data_access.demo.staff import plan_staff
 from data_access.models import BURDEN_CATEGORIES, Base
 from data_access.queries.hierarchy import DEMO_KIND
 from data_access.settings import get_settings
-from data_access.summaries import refresh_burden_summary
+from data_access.summaries import refresh_summaries
 
 
 class _Progress:
@@ -161,7 +161,7 @@ def build_demo(
     with engine.begin() as conn:
         _require_empty(conn)
         written = _write_city(conn, scale, streams, notify)
-        refresh_burden_summary(conn, get_settings())
+        refresh_summaries(conn, get_settings())
         _record_batch(conn, scale, seed, written)
     notify("done", 1.0)
     return DemoSummary(

@@ -23,7 +23,11 @@ from data_access.models import Base
 from data_access.scope import CODE_LENGTH
 from data_access.settings import get_settings
 from data_access.sql import upsert
-from data_access.summaries import affected_districts, refresh_burden_summary
+from data_access.summaries import (
+    affected_by_import,
+    refresh_burden_summary,
+    refresh_grid_summaries,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -139,9 +143,9 @@ def _run(
                     if problems or dry_run:
                         transaction.rollback()
                     else:
-                        burden_codes: set[str] = set()
-                        parts = _write_all(connection, checked, progress, burden_codes)
-                        refresh_after_import(connection, burden_codes)
+                        written: dict[str, set[str]] = {}
+                        parts = _write_all(connection, checked, progress, written)
+                        refresh_after_import(connection, written)
                         _audit(connection, _accepted_entries(checked, parts, language))
             finally:
                 release_import_lock(connection)
@@ -167,10 +171,17 @@ def _run(
     return ImportReport("accepted", [], parts, read.skipped)
 
 
-def refresh_after_import(connection: Connection, burden_codes: set[str]) -> None:
-    """Brings the summaries of the districts whose burden rows were written up to date."""
-    if burden_codes:
-        refresh_burden_summary(connection, get_settings(), affected_districts(burden_codes))
+def refresh_after_import(connection: Connection, written: dict[str, set[str]]) -> None:
+    """Brings the summaries of the districts whose rows were written up to date.
+
+    written: the codes of the rows written, by kind (communities for burden rows).
+    """
+    burden_districts, grid_districts = affected_by_import(written)
+    settings = get_settings()
+    if burden_districts:
+        refresh_burden_summary(connection, settings, burden_districts)
+    if grid_districts is None or grid_districts:
+        refresh_grid_summaries(connection, settings, grid_districts)
 
 
 class ImportBusy(Exception):
@@ -325,7 +336,7 @@ def _write_all(
     connection: Connection,
     tables: list[CheckedTable],
     progress: Progress | None,
-    burden_codes: set[str],
+    written: dict[str, set[str]],
 ) -> list[PartSummary]:
     """Every table in dependency order, upserting only the rows that are new or changed."""
     total = sum(t.raw.count for t in tables)
@@ -340,9 +351,9 @@ def _write_all(
     parts = []
     for table in tables:
         if table.spec.kind == "boundaries":
-            parts.append(_write_boundaries(connection, table, advance))
+            parts.append(_write_boundaries(connection, table, advance, written))
         else:
-            parts.append(_write_table(connection, table, advance, burden_codes))
+            parts.append(_write_table(connection, table, advance, written))
     if progress and not tables:
         progress("write", 0, 0)
     return parts
@@ -365,18 +376,18 @@ def _write_table(
     connection: Connection,
     table: CheckedTable,
     advance: Callable[[int], None],
-    burden_codes: set[str],
+    written: dict[str, set[str]],
 ) -> PartSummary:
-    """Chunk by chunk: new and changed rows upserted; the burden's communities noted for the
-    summaries (docs/architecture.md)."""
+    """Chunk by chunk: new and changed rows upserted; the codes written noted for the summaries
+    (docs/architecture.md)."""
     spec = table.spec
     columns = list(dict.fromkeys([*spec.key, *table.columns]))
     updates = [c for c in columns if c not in spec.key]
     db_table = Base.metadata.tables[spec.table]
     rows = inserted = updated = unchanged = 0
     for numbers, records in _chunks(table.records(), WRITE_CHUNK):
-        if spec.kind == "burden":
-            burden_codes.update(str(r["community_code"]) for r in records)
+        code_column = "community_code" if spec.kind == "burden" else "code"
+        written.setdefault(spec.kind, set()).update(str(r.get(code_column) or "") for r in records)
         existing = _existing_rows(connection, table, records, columns)
         changed = []
         for record in records:
@@ -400,11 +411,15 @@ def _write_table(
 
 
 def _write_boundaries(
-    connection: Connection, table: CheckedTable, advance: Callable[[int], None]
+    connection: Connection,
+    table: CheckedTable,
+    advance: Callable[[int], None],
+    written: dict[str, set[str]],
 ) -> PartSummary:
     """A boundary replaces the boundary of the community (12 digits) or grid (15 digits) of its code."""
     updated = unchanged = rows = 0
     for numbers, records in _chunks(table.records(), LOOKUP_CHUNK):
+        written.setdefault("boundaries", set()).update(str(r["code"]) for r in records)
         for level, length in (("community", 12), ("grid", 15)):
             mine = [r for r in records if len(str(r["code"])) == length]
             if not mine:

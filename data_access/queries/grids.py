@@ -7,11 +7,20 @@ from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, sele
 
 from data_access import coverage
 from data_access.db import read_frame
-from data_access.models import Community, Facility, Grid, StaffMember
+from data_access.models import (
+    Community,
+    CommunityCoverage,
+    Facility,
+    Grid,
+    GridReach,
+    StaffMember,
+    SummaryState,
+)
 from data_access.queries.staffing import UNIT_TABLES, active_on, population_in_force
 from data_access.scope import CODE_LENGTH, Scope
 from data_access.settings import Settings
 from data_access.sql import code_prefix, count_if, in_scope, safe_ratio
+from data_access.summaries import COVERAGE, coverage_params
 
 GRID_WORKER_ROLES = ("grid_fulltime", "grid_parttime")
 
@@ -288,10 +297,30 @@ def size_outliers(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFr
 
 
 def community_spatial_coverage(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
-    """Per community in scope: area, area covered by its grids, gaps and overlaps in m² (shapely)."""
+    """Per community in scope: area, area covered by its grids, gaps and overlaps in m²."""
+    if _coverage_summary_ready(engine, settings):
+        columns = [getattr(CommunityCoverage, name) for name in coverage.COVERAGE_COLUMNS]
+        statement = (
+            select(*columns)
+            .where(in_scope(CommunityCoverage.community_code, scope))
+            .order_by(CommunityCoverage.community_code)
+        )
+        return read_frame(engine, statement)
+    return raw_spatial_coverage(engine, scope, settings)
+
+
+def raw_spatial_coverage(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """community_spatial_coverage computed with shapely from the boundaries themselves."""
     communities = community_boundaries(engine, scope)
     grids = grid_boundaries(engine, scope)
     return coverage.analyse_coverage(communities, grids, settings.sliver_width_m).table
+
+
+def _coverage_summary_ready(engine: Engine, settings: Settings) -> bool:
+    """True when the coverage summaries were computed with today's sliver width and walk radius."""
+    statement = select(SummaryState.params).where(SummaryState.name == COVERAGE)
+    frame = read_frame(engine, statement)
+    return not frame.empty and frame.iloc[0, 0] == coverage_params(settings)
 
 
 def facilities_near_grids(engine: Engine, grids: pd.DataFrame, radius_m: float) -> pd.DataFrame:
@@ -306,6 +335,27 @@ def facilities_near_grids(engine: Engine, grids: pd.DataFrame, radius_m: float) 
 
 def grid_service_reach(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Grids in scope with a boundary: households, centre and whether a facility is within reach."""
+    if _coverage_summary_ready(engine, settings):
+        statement = (
+            select(
+                GridReach.grid_code.label("code"),
+                GridReach.community_code,
+                GridReach.households,
+                GridReach.lon,
+                GridReach.lat,
+                GridReach.reached,
+            )
+            .where(in_scope(GridReach.community_code, scope))
+            .order_by(GridReach.grid_code)
+        )
+        frame = read_frame(engine, statement)
+        frame["reached"] = frame["reached"].astype(bool)
+        return frame
+    return raw_service_reach(engine, scope, settings)
+
+
+def raw_service_reach(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """grid_service_reach computed with shapely from the boundaries and facilities themselves."""
     grids = grid_boundaries(engine, scope)
     facilities = facilities_near_grids(engine, grids, settings.walk_radius_m)
     return coverage.service_reach(grids, facilities, settings.walk_radius_m)
