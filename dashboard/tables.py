@@ -89,13 +89,9 @@ def table_with_downloads(
     filters: Mapping[str, str],
     selectable: bool = False,
     on_select: object = "ignore",
-    height: int | str = "auto",
     total: bool = False,
 ) -> None:
-    """One table with its CSV and Excel downloads; optionally a single row can be selected.
-
-    height="content" shows every row (a printed report), instead of a scrolling window.
-    """
+    """One table with its CSV and Excel downloads; optionally a single row can be selected."""
     shown = for_people(frame)
     if is_report():
         numeric = {t(f"col.{c}") for c in frame.columns if _is_number(frame, c)}
@@ -110,7 +106,6 @@ def table_with_downloads(
         hide_index=True,
         key=key,
         column_config=_column_config(frame),
-        height=height,
         **options,
     )
     download_table(

@@ -19,7 +19,7 @@ from dashboard.export import show_chart
 from dashboard.filters import url_inputs
 from dashboard.i18n import fmt_decimal, fmt_int, labeller, t
 from dashboard.planner_charts import gap_closure_bars
-from dashboard.report import is_report
+from dashboard.report import is_report, table_html
 from dashboard.tables import table_with_downloads
 from data_access.planner import (
     RULES,
@@ -67,8 +67,26 @@ def seed_inputs(workers: int) -> None:
     st.session_state["plan_departures"] = min(int(st.session_state["plan_departures"]), workers)
 
 
+def current_options() -> PlanOptions:
+    return PlanOptions(
+        posts=int(st.session_state["plan_posts"]),
+        rule=st.session_state["plan_rule"],
+        departures=int(st.session_state["plan_departures"]),
+        growth=bool(st.session_state["plan_growth"]),
+        surplus=st.session_state["plan_surplus"],
+    )
+
+
 def inputs(workers: int) -> PlanOptions:
     seed_inputs(workers)
+    if is_report():  # a printout shows the assumptions as text: widgets do not print
+        options = current_options()
+        st.subheader(t("planner.inputs"))
+        shown = pd.DataFrame(list(assumptions(options).items()), columns=["a", "b"])
+        shown.columns = [t("export.filter"), t("export.value")]
+        st.html(table_html(shown, {}, set()))
+        st.caption(t(f"planner.rule.{options.rule}.explain"))
+        return options
     with st.container(border=True):
         st.subheader(t("planner.inputs"))
         left, middle, right = st.columns([1, 2, 1.4])
@@ -95,19 +113,16 @@ def inputs(workers: int) -> PlanOptions:
             key="plan_surplus",
             help=t("planner.surplus_help"),
         )
-    return PlanOptions(
-        posts=int(st.session_state["plan_posts"]),
-        rule=st.session_state["plan_rule"],
-        departures=int(st.session_state["plan_departures"]),
-        growth=bool(st.session_state["plan_growth"]),
-        surplus=st.session_state["plan_surplus"],
-    )
+    return current_options()
 
 
 def options_used(context: PageContext, options: PlanOptions) -> dict[str, str]:
     """The filters and the plan's assumptions, for the filters sheet of the export."""
+    return {**context.filters_used(), **assumptions(options)}
+
+
+def assumptions(options: PlanOptions) -> dict[str, str]:
     return {
-        **context.filters_used(),
         t("planner.posts"): fmt_int(options.posts),
         t("planner.rule"): t(f"planner.rule.{options.rule}"),
         t("planner.departures"): fmt_int(options.departures),
@@ -190,7 +205,15 @@ def effect_table(plan: Plan, options: PlanOptions, minimum: int) -> None:
             **{name: [shown(figures) for _, shown in rows] for name, figures in states},  # type: ignore[operator]
         }
     )
-    st.dataframe(frame, hide_index=True, key="planner_effect")
+    small_table(frame, "planner_effect")
+
+
+def small_table(frame: pd.DataFrame, key: str) -> None:
+    """A few rows of text already written for people; a printed report gets a static table."""
+    if is_report():
+        st.html(table_html(frame, {}, set()))
+    else:
+        st.dataframe(frame, hide_index=True, key=key)
 
 
 def needed_table(plan: Plan, options: PlanOptions, standard: float) -> None:
@@ -210,7 +233,7 @@ def needed_table(plan: Plan, options: PlanOptions, standard: float) -> None:
             },
         }
     )
-    st.dataframe(frame, hide_index=True, key="planner_needed")
+    small_table(frame, "planner_needed")
     st.caption(t("planner.needed.note", departures=fmt_int(options.departures)))
 
 
@@ -255,7 +278,6 @@ def allocation_table(context: PageContext, plan: Plan, options: PlanOptions) -> 
         sheet_title=t("planner.sheet"),
         file_stem=context.file_stem("planner"),
         filters=options_used(context, options),
-        height="content" if is_report() else "auto",
     )
 
 

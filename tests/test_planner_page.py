@@ -144,3 +144,31 @@ def test_community_scope_says_what_it_means(planner_url, monkeypatch):
     values = metric_values(at)
     assert values["Posts allocated"] == "3 / 5"  # F's gap is 3
     assert values["Under 9 after"] == "0"
+
+
+def test_a_printed_report_states_the_assumptions_as_text(planner_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", planner_url)
+    from dashboard import navigation
+
+    chosen = next(spec for spec in navigation.PAGES if spec.path == PAGE)
+    monkeypatch.setattr(
+        navigation, "PAGES", (chosen, *(s for s in navigation.PAGES if s is not chosen))
+    )
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in {
+        "month": "2025-06", "plan_posts": "13", "plan_rule": "most_communities",
+        "plan_departures": "5", "plan_growth": "1", "district": "980101", "report": "1",
+    }.items():  # fmt: skip
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert not at.number_input  # widgets do not print
+    pages = " ".join(element.proto.body for element in at.get("html"))
+    for text in (
+        "<td>新增岗位数</td><td>13</td>",
+        "<td>达标社区最多</td>",
+        "<td>预计减员</td><td>5</td>",
+    ):
+        assert text in pages
+    assert metric_values(at)["方案后每万人"] == "14.1"  # the district plan of the test above
+    assert "<td>乙社区</td>" in pages  # the allocation table, printed in full
