@@ -278,6 +278,7 @@ def allocation_table(context: PageContext, plan: Plan, options: PlanOptions) -> 
         sheet_title=t("planner.sheet"),
         file_stem=context.file_stem("planner"),
         filters=options_used(context, options),
+        total=True,
     )
 
 

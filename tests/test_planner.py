@@ -374,3 +374,15 @@ def test_plan_command_writes_the_allocation(tmp_path, monkeypatch, capsysbinary)
     )
     assert main(["plan", "--posts", "1", "--scope", "99x"]) == 2
     assert main(["plan", "--posts", "1", "--scope", "990199"]) == 2  # no such district
+
+
+def test_the_exported_table_adds_up_in_its_total_row(settings):
+    from dashboard.export import total_row
+
+    plan = plan_for(settings, posts=10, rule="largest_gap", departures=5)
+    totals = total_row(plan.communities.rename(columns={"counted_workers": "counted_before"}))
+    assert {key: totals[key] for key in ("added", "departures", "gap_before", "gap_after")} == {
+        "added": 10, "departures": 5, "gap_before": 36, "gap_after": 26,
+    }  # fmt: skip
+    assert (totals["counted_before"], totals["counted_after"]) == (85, 90)
+    assert totals["resident_population"] == 58000
