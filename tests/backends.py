@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.admin import admin_engine, create_database, drop_database
+from data_access.demo import DemoSummary
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
 ADMIN_URLS = {
@@ -77,3 +79,12 @@ class Databases:
     def drop_all(self) -> None:
         for name in self.created:
             drop_database(ADMIN_URLS[self.backend], name)
+
+
+@dataclass(frozen=True)
+class DemoBuild:
+    """A demo city built by this session: where it is, what build_demo said, its progress calls."""
+
+    url: str
+    summary: DemoSummary
+    progress: list[tuple[float, str]]

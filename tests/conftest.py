@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Iterator
 from itertools import count
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 from data_access.db import make_engine
 from data_access.schema import upgrade
 from data_access.settings import Settings, load_settings
-from tests.backends import BACKENDS, Databases, require
+from tests.backends import BACKENDS, Databases, DemoBuild, require
 from tests.grid_city import build_grid_city
 from tests.small_city import build_small_city
 
@@ -22,6 +23,58 @@ from tests.small_city import build_small_city
 os.environ.setdefault("DASHBOARD_CACHE_WARM", "0")
 
 _labels = count(1)
+
+
+# Fixtures that build a demo city or start the app: a test using one is slow (pytest -m "not slow"),
+# and so is a test that runs the app under AppTest.
+SLOW_FIXTURES = {"demo_url", "sqlite_demo", "app_url"}
+SLOW_CALLS = ("run_app(", "AppTest.")
+
+
+def _runs_the_app(item: pytest.Item) -> bool:
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        return False
+    return any(call in source for call in SLOW_CALLS)
+
+
+def _params(item: pytest.Item) -> dict[str, object]:
+    callspec = getattr(item, "callspec", None)
+    return dict(callspec.params) if callspec is not None else {}
+
+
+def _listed(params: dict[str, object], cases: tuple[dict[str, object], ...]) -> bool:
+    return any(all(params.get(name) == value for name, value in case.items()) for case in cases)
+
+
+def _left_out(item: pytest.Item) -> bool:
+    """True for a case a `servers` or `sample` marker leaves out of this run."""
+    params = _params(item)
+    servers = item.get_closest_marker("servers")
+    on_server = params.get("backend", "sqlite") != "sqlite"
+    if servers and on_server and not _listed(params, servers.args):
+        return True
+    sample = item.get_closest_marker("sample")
+    return bool(sample) and not full_run() and not _listed(params, sample.args)
+
+
+def full_run() -> bool:
+    """DASHBOARD_TEST_FULL=1 (set by .ci/run) runs every case of the browser matrix too."""
+    return os.environ.get("DASHBOARD_TEST_FULL") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks tests on slow fixtures as slow; leaves out the cases `servers` and `sample` exclude."""
+    kept, left_out = [], []
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or _runs_the_app(item):
+            item.add_marker(pytest.mark.slow)
+        (left_out if _left_out(item) else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.fixture
@@ -77,16 +130,30 @@ def empty_url(databases: Databases) -> str:
     return _migrated(databases.new("empty"))
 
 
-@pytest.fixture(scope="session")
-def demo_url(databases: Databases) -> str:
-    """The default demo city, built once per backend and test session."""
+def _build_demo(url: str) -> DemoBuild:
     from data_access.demo import build_demo
 
-    url = _migrated(databases.new("demo"))
-    engine = make_engine(url)
-    build_demo(engine)
+    engine = make_engine(_migrated(url))
+    progress: list[tuple[float, str]] = []
+    summary = build_demo(
+        engine, progress=lambda fraction, phase: progress.append((fraction, phase))
+    )
     engine.dispose()
-    return url
+    return DemoBuild(url, summary, progress)
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+    """The default demo city on SQLite, built once per session for every test that needs one."""
+    return _build_demo(f"sqlite:///{tmp_path_factory.mktemp('sqlite_demo') / 'demo.sqlite3'}")
+
+
+@pytest.fixture(scope="session")
+def demo_url(request: pytest.FixtureRequest, databases: Databases) -> str:
+    """The default demo city, built once per backend and test session (tests only read it)."""
+    if databases.backend == "sqlite":
+        return request.getfixturevalue("sqlite_demo").url
+    return _build_demo(databases.new("demo")).url
 
 
 @pytest.fixture(scope="session")

@@ -252,6 +252,7 @@ def test_export_of_communities_across_the_city(burden_city_url, monkeypatch, cap
     assert float(meetings["reduction_pct"]) == 800 / 30  # unrounded
 
 
+@pytest.mark.slow
 def test_page_at_district_scope(burden_city_url, monkeypatch):
     at = run_app(
         burden_city_url, monkeypatch, page="pages/burden.py", month="2025-06", district="990101"
@@ -273,6 +274,7 @@ def test_page_at_district_scope(burden_city_url, monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_page_with_a_chosen_baseline_month(burden_city_url, monkeypatch):
     at = run_app(
         burden_city_url, monkeypatch, page="pages/burden.py", lang="en", month="2025-06",

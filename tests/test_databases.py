@@ -35,6 +35,7 @@ def reader_url(backend, small_city_url) -> str:
     return _user_url(small_city_url, "dashboard_test_reader", "reader-pw")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
 def test_read_only_user_runs_every_page(spec, reader_url, monkeypatch):
     at = run_app(reader_url, monkeypatch, page=spec.path, month="2025-06", district="990101")
@@ -65,6 +66,7 @@ def proxied_url(backend, small_city_url):
     proxy.stop()
 
 
+@pytest.mark.slow
 def test_database_down_at_start_then_back(proxied_url, monkeypatch):
     proxy, url = proxied_url
     down = run_app(url, monkeypatch, month="2025-06")
@@ -77,6 +79,7 @@ def test_database_down_at_start_then_back(proxied_url, monkeypatch):
     assert metric_values(back)["常住人口"] == "55,001"
 
 
+@pytest.mark.slow
 def test_database_lost_mid_session_gives_a_message(proxied_url, monkeypatch):
     proxy, url = proxied_url
     proxy.start()

@@ -26,6 +26,7 @@ from data_access.models import BURDEN_CATEGORIES
 from data_access.queries.hierarchy import DEMO_KIND, holds_demo
 from data_access.schema import upgrade
 from data_access.scope import CODE_LENGTH
+from tests.backends import DemoBuild
 
 COUNTED_ROLES = ("secretary", "committee", "staff", "grid_fulltime")
 SEED = 2024
@@ -52,8 +53,9 @@ def _build(path: Path) -> Built:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    built = _build(tmp_path_factory.mktemp("demo") / "demo.sqlite3")
+def demo(sqlite_demo: DemoBuild) -> Iterator[Built]:
+    """The session's SQLite demo city (tests/conftest.py), built with the default seed."""
+    built = Built(make_engine(sqlite_demo.url), sqlite_demo.summary, sqlite_demo.progress)
     yield built
     built.engine.dispose()
 
@@ -93,6 +95,7 @@ def _active(staff: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     return staff[(staff.start_date <= when) & (staff.end_date.isna() | (staff.end_date > when))]
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_rows(demo: Built, twin: Built) -> None:
     for table, key in (
         ("district", "code"),

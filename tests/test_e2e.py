@@ -26,9 +26,11 @@ from dashboard.snapshot import CHROMIUM_ARGS, ROOT, chromium_path, running_app
 from data_access.db import make_engine
 from data_access.queries.hierarchy import data_months
 from data_access.queries.staffing import staffing_total
-from data_access.schema import upgrade
 from data_access.scope import Scope, month_end
 from data_access.settings import get_settings
+from tests.backends import DemoBuild
+
+pytestmark = pytest.mark.slow  # the app in a real browser
 
 READY = ".st-key-page_ready"
 MAP_VARIABLES = ("DASHBOARD_BASEMAP", "DASHBOARD_TIANDITU_KEY", "DASHBOARD_COORDINATE_SYSTEM")
@@ -48,15 +50,9 @@ def _no_browser() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from data_access.demo import build_demo
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'demo.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    build_demo(engine)
-    engine.dispose()
-    return url
+def demo_file(sqlite_demo: DemoBuild) -> str:
+    """The session's demo city on SQLite (tests/conftest.py); the app only reads it."""
+    return sqlite_demo.url
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +108,8 @@ def query(params: dict[str, str]) -> str:
     return "&".join(f"{key}={value}" for key, value in params.items())
 
 
+# Every page in both languages at a top and a bottom scope; all scopes with DASHBOARD_TEST_FULL=1.
+@pytest.mark.sample({"lang": "zh", "level": "city"}, {"lang": "en", "level": "community"})
 @pytest.mark.parametrize("level", SCOPES)
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)

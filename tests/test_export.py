@@ -70,6 +70,7 @@ def test_sheet_names_are_valid_and_unique():
     assert sheet_name("[a]?", set()) == "_a__"
 
 
+@pytest.mark.slow  # starts Chromium
 @pytest.mark.skipif(not chromium_available(), reason="no Chromium on this machine to draw images")
 def test_chart_png_is_drawn_on_the_server():
     figure = ranking_bar(

@@ -194,6 +194,7 @@ def test_export_grids_by_street(grid_city_url, monkeypatch, capsysbinary):
     }
 
 
+@pytest.mark.slow
 def test_page_shows_the_street_figures(grid_city_url, monkeypatch):
     at = run_app(
         grid_city_url, monkeypatch, page="pages/grids.py",

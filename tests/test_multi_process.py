@@ -15,6 +15,9 @@ from tests.backends import Databases, require
 from tests.small_city import build_small_city
 from tests.test_e2e import READY, _no_browser, kpi_value
 
+# Two app processes and a browser: CI runs it (DASHBOARD_TEST_FULL=1), the README command does not.
+pytestmark = [pytest.mark.slow, pytest.mark.sample()]
+
 CHECK_SECONDS = 3
 
 

@@ -20,9 +20,9 @@ from data_access.models import BURDEN_CATEGORIES
 from data_access.queries.burden import reductions, unit_series
 from data_access.queries.hierarchy import data_months
 from data_access.queries.staffing import staffing_by_unit
-from data_access.schema import upgrade
 from data_access.scope import Scope, month_end
 from data_access.settings import get_settings
+from tests.backends import DemoBuild
 
 DISTRICT, DISTRICT_NAME = "990101", "东湖区"
 WIDGET_TEXTS = (
@@ -36,15 +36,12 @@ WIDGET_TEXTS = (
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Scope]:
+def demo(sqlite_demo: DemoBuild) -> tuple[str, Scope]:
+    """The session's demo city on SQLite (tests/conftest.py), which the app only reads."""
     if chromium_path() is None or shutil.which("pdftotext") is None:
         pytest.skip("needs chromium and poppler-utils (apt-get install chromium poppler-utils)")
-    from data_access.demo import build_demo
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'demo.sqlite3'}"
+    url = sqlite_demo.url
     engine = make_engine(url)
-    upgrade(engine)
-    build_demo(engine)
     last = data_months(engine)[1]
     engine.dispose()
     return url, Scope(DISTRICT, month_end(last))

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.importing import messages
 from data_access.importing.messages import Problem
-from data_access.importing.readers import Limits, RawTable, Upload, read_uploads
+from data_access.importing.readers import Limits, RawTable, ReadResult, Upload, read_uploads
 from data_access.importing.specs import KIND_ORDER, kind_of_name
 from data_access.importing.validate import CheckedTable, Known, Problems, Progress, validate
 from data_access.models import Base
@@ -116,12 +116,7 @@ def _run(
     max_rows: int,
     max_problems: int,
 ) -> ImportReport:
-    read = read_uploads(uploads, limits)
-    if progress:
-        progress("read", len(uploads), len(uploads))
-    tables = sorted(read.tables, key=lambda t: KIND_ORDER.index(t.kind))
-    problems = Problems(max_problems)
-    problems.extend(read.problems)
+    read, tables, problems = _read(uploads, limits, progress, max_problems)
     parts: list[PartSummary] = []
     checked: list[CheckedTable] = []
     try:
@@ -130,16 +125,8 @@ def _run(
                 with connection.begin() as transaction:
                     if not dry_run:
                         serialise_imports(connection)
-                    checked, _ = validate(
-                        tables,
-                        _known_codes(connection),
-                        progress,
-                        problems=problems,
-                        max_rows=max_rows,
-                    )
-                    if not problems and not any(table.count for table in tables):
-                        names = ", ".join(u.name for u in uploads) or "—"
-                        problems.add(Problem(names, "nothing_to_import"))
+                    known = _known_codes(connection)
+                    checked = _check(uploads, tables, known, problems, progress, max_rows)
                     if problems or dry_run:
                         transaction.rollback()
                     else:
@@ -169,6 +156,45 @@ def _run(
             logger.warning("refused import not audited: %s", _short(exc))
         return ImportReport("refused", listed, _read_parts(tables), read.skipped, problems.total)
     return ImportReport("accepted", [], parts, read.skipped)
+
+
+def _read(
+    uploads: Sequence[Upload], limits: Limits, progress: Progress | None, max_problems: int
+) -> tuple[ReadResult, list[RawTable], Problems]:
+    """The uploads read into tables in write order, and the problems found while reading."""
+    read = read_uploads(uploads, limits)
+    if progress:
+        progress("read", len(uploads), len(uploads))
+    tables = sorted(read.tables, key=lambda t: KIND_ORDER.index(t.kind))
+    problems = Problems(max_problems)
+    problems.extend(read.problems)
+    return read, tables, problems
+
+
+def _check(
+    uploads: Sequence[Upload],
+    tables: list[RawTable],
+    known: Known,
+    problems: Problems,
+    progress: Progress | None,
+    max_rows: int,
+) -> list[CheckedTable]:
+    """Every check of every table against the unit codes known; problems go into `problems`."""
+    checked, _ = validate(tables, known, progress, problems=problems, max_rows=max_rows)
+    if not problems and not any(table.count for table in tables):
+        names = ", ".join(u.name for u in uploads) or "—"
+        problems.add(Problem(names, "nothing_to_import"))
+    return checked
+
+
+def check_uploads(uploads: Sequence[Upload], known: Known, *, max_bytes: int) -> list[Problem]:
+    """The problems run_import would list for the uploads, given the unit codes the database
+    holds: every check, without a database."""
+    settings = get_settings()
+    limits = Limits.of(max_bytes, settings.import_max_unzipped_bytes)
+    _, tables, problems = _read(uploads, limits, None, settings.import_max_problems)
+    _check(uploads, tables, known, problems, None, settings.import_max_rows)
+    return problems.listed()
 
 
 def refresh_after_import(connection: Connection, written: dict[str, set[str]]) -> None:
