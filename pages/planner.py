@@ -183,7 +183,7 @@ def effect_table(plan: Plan, options: PlanOptions, minimum: int) -> None:
         )
     )
     rows: list[tuple[str, object]] = [
-        (t("planner.effect.per_10k"), lambda f: fmt_decimal(f.per_10k, 2)),
+        (t("planner.effect.per_10k"), lambda f: fmt_decimal(f.per_10k)),
         (t("planner.effect.counted"), lambda f: fmt_int(f.counted_workers)),
         (t("planner.effect.required"), lambda f: fmt_int(f.required)),
         (t("planner.effect.gap"), lambda f: fmt_int(f.gap)),
