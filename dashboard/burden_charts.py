@@ -9,10 +9,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import dashboard.charts  # noqa: F401  (registers the template with the CJK font)
+from dashboard import palette
 
-LINE_COLOUR = "#2e86de"
-BASELINE_COLOUR = "#7f8c8d"
-CURRENT_COLOUR = "#c0392b"
+LINE_COLOUR = palette.NEUTRAL
+BASELINE_COLOUR = palette.MUTED
+CURRENT_COLOUR = palette.REFERENCE  # the current month is a point in time, not a verdict
 FACET_COLUMNS = 5
 
 

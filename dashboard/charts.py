@@ -6,14 +6,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from dashboard import formatting
+from dashboard import formatting, palette
 
 # Named so that server-side PNG export finds a CJK font instead of drawing boxes.
 FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 pio.templates["dashboard"] = go.layout.Template(
     layout=go.Layout(
         font={"family": FONT_FAMILY, "size": 13},
-        colorway=["#c0392b", "#2e86de", "#27ae60", "#f39c12", "#8e44ad", "#16a085"],
+        colorway=palette.SERIES,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         separators=formatting.SEPARATORS,
         xaxis=formatting.AXIS_STYLE,
@@ -22,9 +22,10 @@ pio.templates["dashboard"] = go.layout.Template(
 )
 pio.templates.default = "plotly_white+dashboard"
 
-BELOW_COLOUR = "#c0392b"
-ABOVE_COLOUR = "#2e86de"
-SCOPE_COLOUR = "#7f8c8d"
+BELOW_COLOUR = palette.BELOW
+ABOVE_COLOUR = palette.MEETS  # meets the reference
+VALUE_COLOUR = palette.NEUTRAL  # no reference to judge by
+SCOPE_COLOUR = palette.MUTED
 
 
 def ranking_bar(
@@ -46,7 +47,7 @@ def ranking_bar(
     colours = (
         [BELOW_COLOUR if v < reference else ABOVE_COLOUR for v in data[value_column]]
         if reference is not None
-        else ABOVE_COLOUR
+        else VALUE_COLOUR
     )
     figure = go.Figure(
         go.Bar(
@@ -58,30 +59,44 @@ def ranking_bar(
             textposition="outside",
             customdata=data["code"],
             hovertemplate="%{y}<br>" + value_label + ": %{x:.1f}<extra></extra>",
+            showlegend=False,
         )
     )
-    if reference is not None:
-        figure.add_vline(
-            x=reference * (100 if percent else 1),
-            line_dash="dash",
-            line_color="#555",
-            annotation_text=reference_label,
-            annotation_position="top right",
-        )
-    if scope_value is not None:
-        figure.add_vline(
-            x=scope_value * (100 if percent else 1),
-            line_dash="dot",
-            line_color=SCOPE_COLOUR,
-            annotation_text=scope_label,
-            annotation_position="top left",
-            annotation_font_color=SCOPE_COLOUR,
-        )
+    lines = [
+        (reference, reference_label, "dash", palette.REFERENCE),
+        (scope_value, scope_label, "dot", palette.MUTED),
+    ]
+    for value, label, dash, colour in lines:
+        if value is not None:
+            reference_line(figure, value * (100 if percent else 1), label, dash, colour)
     figure.update_layout(
         title=title,
         height=max(260, 26 * len(data) + 110),
         xaxis_title=value_label,
         yaxis={"autorange": "reversed", "title": None},
-        showlegend=False,
+        showlegend=any(value is not None for value, *_ in lines),
+        legend=LINE_LEGEND,
+        margin={"t": 90},  # the title, then the legend of the lines under it
     )
     return figure
+
+
+# Reference lines are named in a legend above the plot, never by a label on the line, so
+# that two close lines (本级 18.2 and 标准 18) or a line beside a bar never print over each other.
+LINE_LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"}
+
+
+def reference_line(figure: go.Figure, x: float, label: str | None, dash: str, colour: str) -> None:
+    """A vertical line at x, named in the legend."""
+    figure.add_vline(x=x, line_dash=dash, line_color=colour, line_width=1.5)
+    figure.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            line={"dash": dash, "color": colour, "width": 1.5},
+            name=label or "",
+            showlegend=bool(label),
+            hoverinfo="skip",
+        )
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from dashboard import palette
 from dashboard.i18n import fmt_month, is_missing, t
 from dashboard.plain import t_plain
 from data_access.scope import Scope
@@ -116,7 +117,7 @@ def _delta_colour(kpi: Kpi, unchanged: bool) -> str:
     return "normal" if kpi.higher_is_better else "inverse"
 
 
-STATUS_COLOURS = {"meets": "#2e7d32", "close": "#ef8f00", "below": "#c62828"}
+STATUS_COLOURS = palette.STATUS
 STATUS_CSS = (
     "<style>"
     + "".join(

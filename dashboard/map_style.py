@@ -12,15 +12,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dashboard import formatting
+from dashboard import formatting, palette
 
 Colour = list[int]
 
 MISSING_COLOUR: Colour = [189, 195, 199, 200]
+# The colours of the pages (dashboard/palette.py): green meets, amber close, red worse.
 STATUS_COLOURS: dict[str, Colour] = {
-    "fulltime": [39, 174, 96, 190],
-    "parttime": [243, 156, 18, 190],
-    "unstaffed": [192, 57, 43, 200],
+    "fulltime": palette.rgba(palette.MEETS, 190),
+    "parttime": palette.rgba(palette.CLOSE, 190),
+    "unstaffed": palette.rgba(palette.BELOW, 200),
 }
 OUT_OF_RANGE_LINE: Colour = [108, 52, 131, 255]
 GRID_LINE: Colour = [255, 255, 255, 230]
@@ -28,13 +29,13 @@ GAP_COLOUR: Colour = [52, 73, 94, 210]
 OVERLAP_COLOUR: Colour = [232, 67, 147, 210]
 FACILITY_COLOUR: Colour = [41, 128, 185, 255]
 REACH_LINE: Colour = [41, 128, 185, 110]
-# Five classes from poor to good, red to green (ColorBrewer RdYlGn).
+# Five classes from poor to good, red to green (ColorBrewer RdYlGn), its ends the pages' red and green.
 RAMP: list[Colour] = [
-    [215, 48, 39, 210],
+    palette.rgba(palette.BELOW, 210),
     [252, 141, 89, 210],
     [254, 224, 139, 210],
     [145, 207, 96, 210],
-    [26, 152, 80, 210],
+    palette.rgba(palette.MEETS, 210),
 ]
 RATE_BREAKS = (0.8, 0.9, 0.95, 0.99)
 PER_10K_FACTORS = (0.8, 1.0, 1.2)  # of the standard

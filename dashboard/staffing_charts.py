@@ -9,16 +9,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.charts import ABOVE_COLOUR, BELOW_COLOUR, SCOPE_COLOUR
+from dashboard import palette
+from dashboard.charts import ABOVE_COLOUR, BELOW_COLOUR, LINE_LEGEND, SCOPE_COLOUR
 from dashboard.formatting import month_tickformat
 from dashboard.i18n import t
 from data_access.queries.staffing import AGE_BANDS
 
 CERTIFICATE_COLOURS = {
-    "none": "#bdc3c7",
-    "junior": "#85c1e9",
-    "intermediate": "#2e86de",
-    "senior": "#1b4f72",
+    "none": palette.LIGHT,
+    "junior": "#9ecae1",
+    "intermediate": palette.NEUTRAL,
+    "senior": "#08306b",
 }
 
 
@@ -32,16 +33,18 @@ def required_vs_counted(frame: pd.DataFrame, title: str, labels: Mapping[str, st
                 y=data["name"],
                 x=data["required"],
                 orientation="h",
-                marker_color="#d5d8dc",
+                marker_color=palette.LIGHT,
             ),
             go.Bar(
                 name=labels["counted_workers"],
                 y=data["name"],
                 x=data["counted_workers"],
                 orientation="h",
-                marker_color=[BELOW_COLOUR if gap > 0 else ABOVE_COLOUR for gap in data["gap"]],
+                # Counted workers carry no verdict; the shortfall is what is written in red.
+                marker_color=palette.NEUTRAL,
                 text=[f"{labels['gap']} {gap:,.0f}" if gap > 0 else "" for gap in data["gap"]],
                 textposition="outside",
+                textfont={"color": BELOW_COLOUR},
             ),
         ]
     )
@@ -93,13 +96,13 @@ def age_bars(frame: pd.DataFrame, title: str, labels: Mapping[str, str]) -> go.F
                 name=labels["certified"],
                 x=bands,
                 y=data["workers"] - data["uncertified"],
-                marker_color=ABOVE_COLOUR,
+                marker_color=palette.NEUTRAL,
             ),
             go.Bar(
                 name=labels["uncertified"],
                 x=bands,
                 y=data["uncertified"],
-                marker_color="#bdc3c7",
+                marker_color=palette.LIGHT,
             ),
         ]
     )
@@ -135,18 +138,24 @@ def staffing_trend(
             x=frame["month_end"],
             y=frame["per_10k"],
             mode="lines",
-            line={"color": BELOW_COLOUR, "width": 3},
+            line={"color": palette.NEUTRAL, "width": 3},
             hovertemplate="%{x|%Y-%m}: %{y:.2f}<extra></extra>",
+            showlegend=False,
         ),
         row=1,
         col=1,
     )
-    figure.add_hline(
-        y=standard,
-        line_dash="dash",
-        line_color="#555",
-        annotation_text=labels["standard"],
-        annotation_position="top left",
+    # The standard is named in the legend, not on its line, where the series may cross it.
+    figure.add_hline(y=standard, line_dash="dash", line_color=palette.REFERENCE, row=1, col=1)
+    figure.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            name=labels["standard"],
+            line={"dash": "dash", "color": palette.REFERENCE},
+            hoverinfo="skip",
+        ),
         row=1,
         col=1,
     )
@@ -157,6 +166,7 @@ def staffing_trend(
             y=frame["counted_workers"],
             marker_color=SCOPE_COLOUR,
             hovertemplate="%{x|%Y-%m}: %{y:,}<extra></extra>",
+            showlegend=False,
         ),
         row=2,
         col=1,
@@ -166,7 +176,7 @@ def staffing_trend(
     high = max(float(per_10k.max()) if len(per_10k) else standard, standard)
     figure.update_yaxes(range=[np.floor(low - 1), np.ceil(high + 1)], row=1, col=1)
     figure.update_xaxes(tickformat=month_tickformat(language))
-    figure.update_layout(title=title, height=520, showlegend=False)
+    figure.update_layout(title=title, height=520, legend=LINE_LEGEND, margin={"t": 90})
     return figure
 
 

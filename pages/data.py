@@ -133,6 +133,10 @@ def upload_section(context: PageContext) -> None:
         help=t("data.upload_help"),
         max_upload_size=context.settings.import_max_mb,
     )
+    # Streamlit draws the uploader's own texts in English; say what they mean in Chinese.
+    explanation = t("data.uploader_english", mb=context.settings.import_max_mb)
+    if explanation:
+        st.caption(explanation)
     row = st.container(horizontal=True)
     check = row.button(
         t("data.check"), key="data_check", disabled=not files, icon=":material/rule:"

@@ -94,11 +94,34 @@ def test_time_zone_setting_defaults_to_shanghai_and_is_checked(tmp_path):
 
 
 def test_chart_axes_carry_no_si_suffix():
+    import plotly.io as pio
+
     from dashboard.charts import ranking_bar
 
     frame = pd.DataFrame({"code": ["a", "b"], "name": ["甲", "乙"], "gap": [2_000, 50_000]})
     figure = ranking_bar(frame, "gap", title="t", value_label="缺额")
-    template = figure.layout.template.layout
+    template = pio.templates["dashboard"].layout
     assert template.xaxis.exponentformat == "none" and template.xaxis.separatethousands
     assert template.separators == ".,"
     assert list(figure.data[0].text) == ["2,000", "50,000"]  # low is worse: first
+
+
+def test_reference_lines_are_named_in_the_legend_not_over_bars_or_each_other():
+    """At the demo city's extremes the scope's value (18.2) lies next to the standard (18) and a
+    reduction ranking starts at the baseline line: no label may be drawn on a line."""
+    from dashboard import palette
+    from dashboard.charts import ranking_bar
+
+    frame = pd.DataFrame({"code": ["a", "b"], "name": ["甲", "乙"], "per_10k": [17.9, 18.3]})
+    figure = ranking_bar(
+        frame, "per_10k", "t", "每万人", reference=18.0, reference_label="标准 18",
+        scope_value=18.2, scope_label="本级 18.2",
+    )  # fmt: skip
+    assert not figure.layout.annotations
+    assert [t.name for t in figure.data if t.showlegend] == ["标准 18", "本级 18.2"]
+    assert [s.x0 for s in figure.layout.shapes] == [18.0, 18.2]
+    assert list(figure.data[0].marker.color) == [palette.BELOW, palette.MEETS]
+    reductions = pd.DataFrame({"code": ["x"], "name": ["会议"], "reduction_pct": [-5.0]})
+    figure = ranking_bar(reductions, "reduction_pct", "t", "%", 0.0, "与基期持平")
+    assert not figure.layout.annotations
+    assert list(figure.data[0].marker.color) == [palette.BELOW]

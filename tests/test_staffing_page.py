@@ -104,6 +104,12 @@ def test_trend_figure_marks_the_standard(small_city, settings):
     trend = monthly_trend(small_city, Scope(None, AS_OF), settings, months=3)
     figure = staffing_trend(trend, 18.0, "title", LABELS)
     assert [(shape.y0, shape.yref) for shape in figure.layout.shapes] == [(18.0, "y")]
-    per_10k, workers = figure.data
+    per_10k, standard, workers = figure.data
+    assert (standard.name, standard.showlegend is not False) == (LABELS["standard"], True)
+    # Named in the legend, never on its line where the series may cross it.
+    assert [a.text for a in figure.layout.annotations] == [
+        LABELS["per_10k"],
+        LABELS["counted_workers"],
+    ]
     assert list(workers.y) == [83, 83, 83]
     assert per_10k.y[-1] == pytest.approx(83 / 55001 * 10000)
