@@ -127,7 +127,8 @@ def applications_section(context: PageContext, data: AdmissionData) -> None:
         },
         t(
             "admission.department_chart_title",
-            scope=context.unit_name(scope.code),
+            # Applications go to a district or the city, never to a street or community.
+            scope=context.unit_name(scope.code[:6] if scope.code else None),
             month=fmt_month(scope.as_of),
         ),
     )
