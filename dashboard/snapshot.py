@@ -187,7 +187,7 @@ def _print_width(page: object, landscape: bool, scale: float) -> None:
     page.wait_for_timeout(1500)  # type: ignore[attr-defined]
 
 
-_MARGIN_STYLE = "font-size:7.5px;color:#555;width:100%;padding:0 10mm;font-family:'Noto Sans CJK SC',sans-serif;"
+_MARGIN_STYLE = "font-size:8.5px;color:#555;width:100%;padding:0 10mm;font-family:'Noto Sans CJK SC',sans-serif;"
 PAGE_NUMBER_HTML = (
     f'<div style="{_MARGIN_STYLE}text-align:center;">'
     '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
