@@ -36,20 +36,20 @@ read_language_from_url()
 language_switch(settings.default_language)
 # Navigation first, so that a first start building the demo shows the right menu meanwhile.
 sections: dict[str, list] = {}
+by_path = {}  # url_path → page; the default page's own url_path is empty
 for index, spec in enumerate(PAGES):
-    sections.setdefault(t(f"section.{spec.section}") if spec.section else "", []).append(
-        st.Page(
-            spec.path,
-            title=t(spec.title_key),
-            icon=spec.icon,
-            url_path=spec.url_path,
-            default=index == 0,
-        )
+    by_path[spec.url_path] = st.Page(
+        spec.path,
+        title=t(spec.title_key),
+        icon=spec.icon,
+        url_path=spec.url_path,
+        default=index == 0,
     )
+    section = t(f"section.{spec.section}") if spec.section else ""
+    sections.setdefault(section, []).append(by_path[spec.url_path])
 page = st.navigation(sections)
-go_to_pending_page(
-    {each.url_path: each for pages in sections.values() for each in pages}, page.url_path
-)
+current_path = page.url_path or PAGES[0].url_path
+go_to_pending_page(by_path, current_path)
 
 try:
     database = open_database()
@@ -80,8 +80,8 @@ try:
             context.file_stem("briefing"),
         )
     show_url_notices()
-    if not report and page.url_path != "screen":  # the wall screen has no room to spare
-        breadcrumb(context, page.url_path or PAGES[0].url_path)
+    if not report and current_path != "screen":  # the wall screen has no room to spare
+        breadcrumb(context, current_path)
     try:
         page.run()
     finally:

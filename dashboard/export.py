@@ -214,12 +214,16 @@ def figure_png(figure: go.Figure) -> bytes:
     return figure.to_image(format="png", width=1200, height=int(height), scale=2)
 
 
-def show_chart(figure: go.Figure, file_stem: str, key: str) -> None:
-    """A chart with a PNG download (the chart toolbar's camera saves the same view client-side)."""
+def show_chart(
+    figure: go.Figure, file_stem: str, key: str, options: Mapping[str, object] | None = None
+) -> None:
+    """A chart with a PNG download (the chart toolbar's camera saves the same view client-side);
+    options go to st.plotly_chart, e.g. dashboard.filters.drill_from_chart(key)."""
     st.plotly_chart(
         plain_figure(figure),
         key=key,
         config={"toImageButtonOptions": {"format": "png", "filename": file_stem, "scale": 2}},
+        **(options or {}),
     )
     if not chromium_available():
         st.caption(t("export.png_unavailable"))

@@ -214,11 +214,15 @@ def show_url_notices() -> None:
         st.warning(t_plain("filter.url_ignored", values=", ".join(rejected)), icon="⚠️")
 
 
-def write_url() -> None:
-    """Puts the current filters into the URL so that a link reproduces the view."""
-    wanted = {
+def _url_state() -> dict[str, str]:
+    return {
         key: str(st.session_state[key]) for key in URL_KEYS if st.session_state.get(key) is not None
     }
+
+
+def write_url() -> None:
+    """Puts the current filters into the URL so that a link reproduces the view."""
+    wanted = _url_state()
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
     st.session_state[_URL_WRITTEN] = wanted
@@ -250,7 +254,11 @@ def go_to_pending_page(pages: Mapping[str, object], current: str) -> None:
     """Switches to the page a drill-down asked for (st.switch_page does not work in callbacks)."""
     wanted = st.session_state.pop(_PENDING_PAGE, None)
     if wanted in pages and wanted != current:
-        st.switch_page(pages[wanted])  # type: ignore[arg-type]
+        # The new page's URL carries the new filters at once, so that the browser's history
+        # holds no step with the new page and the old filters.
+        params = _url_state()
+        st.session_state[_URL_WRITTEN] = params
+        st.switch_page(pages[wanted], query_params=params)  # type: ignore[arg-type]
 
 
 def breadcrumb(context: PageContext, url_path: str) -> None:
@@ -273,3 +281,26 @@ def breadcrumb(context: PageContext, url_path: str) -> None:
             on_click=drill_to,
             args=(code, target or url_path),
         )
+
+
+def drill_from_chart(key: str) -> dict[str, object]:
+    """st.plotly_chart options that drill to the unit of a clicked bar (its customdata code)."""
+    return {"on_select": partial(_drill_to_point, key), "selection_mode": "points"}
+
+
+def _drill_to_point(key: str) -> None:
+    points = st.session_state[key].selection.get("points", [])
+    if not points:
+        return
+    code = points[0].get("customdata")
+    if isinstance(code, list | tuple):
+        code = code[0] if code else None
+    if code:
+        drill_to(str(code))
+
+
+def drill_to_row(key: str, codes: list[str]) -> None:
+    """Callback of a table: the unit of the chosen row becomes the scope (see drill_to)."""
+    rows = st.session_state[key].selection.rows
+    if rows and rows[0] < len(codes):
+        drill_to(codes[rows[0]])

@@ -12,6 +12,7 @@ from pandas.io.formats.style import Styler
 from dashboard import formatting
 from dashboard.context import page_context
 from dashboard.export import download_table
+from dashboard.filters import drill_to_row
 from dashboard.i18n import t
 from dashboard.report import is_report, static_table
 from data_access.settings import get_settings
@@ -90,8 +91,15 @@ def table_with_downloads(
     selectable: bool = False,
     on_select: object = "ignore",
     total: bool = False,
+    drill_column: str | None = None,
 ) -> None:
-    """One table with its CSV and Excel downloads; optionally a single row can be selected."""
+    """One table with its CSV and Excel downloads; optionally a single row can be selected.
+
+    With drill_column, choosing a row drills to the unit code in that column (filters.drill_to).
+    """
+    if drill_column is not None:
+        selectable = True
+        on_select = partial(drill_to_row, key, list(frame[drill_column].astype(str)))
     shown = for_people(frame)
     if is_report():
         numeric = {t(f"col.{c}") for c in frame.columns if _is_number(frame, c)}

@@ -12,6 +12,7 @@ from dashboard.burden_charts import trend_facets
 from dashboard.charts import ranking_bar
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
+from dashboard.filters import drill_from_chart
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, labeller, t
 from dashboard.plain import plain_figure, t_plain
 from dashboard.report import sections
@@ -165,7 +166,8 @@ def ranking_section(context: PageContext, unit_rows: pd.DataFrame, level: str) -
         reference=0.0,
         reference_label=t("burden.baseline_level"),
     )
-    st.plotly_chart(plain_figure(figure), key="burden_ranking_chart")
+    chart_key = f"burden_ranking_chart_{context.scope.code or 'city'}"
+    st.plotly_chart(plain_figure(figure), key=chart_key, **drill_from_chart(chart_key))
     not_ranked = len(context.units[_inside(context, level)]) - int(
         one["reduction_pct"].notna().sum()
     )
@@ -214,10 +216,11 @@ def _rebound_table(context: PageContext, frame: pd.DataFrame, level: str) -> Non
     columns = ["code", "name", "category", "current_period", "window_min", "current"]
     table_with_downloads(
         _for_table(ordered[columns]),
-        key=f"burden_rebounds_{level}",
+        key=f"burden_rebounds_{level}_{context.scope.code or 'city'}",
         sheet_title=t("burden.rebounds_sheet"),
         file_stem=context.file_stem(f"burden_rebounds_{level}"),
         filters=context.filters_used(),
+        drill_column="code",
     )
 
 
@@ -234,6 +237,7 @@ def units_table(context: PageContext, unit_rows: pd.DataFrame, level: str) -> No
         sheet_title=t("burden.table_sheet"),
         file_stem=context.file_stem("burden_by_unit"),
         filters=context.filters_used(),
+        drill_column="code",
     )
 
 

@@ -21,7 +21,7 @@ from dashboard.components import (
     stop_if_empty,
 )
 from dashboard.context import PageContext, page_context
-from dashboard.filters import drill_to
+from dashboard.filters import drill_from_chart
 from dashboard.headline import headline_facts, headline_sentences, status_of
 from dashboard.i18n import (
     current_language,
@@ -239,7 +239,8 @@ def ranking_section(context: PageContext) -> None:
         percent=percent,
         low_is_worse=low_is_worse,
     )
-    st.plotly_chart(plain_figure(figure), key="overview_ranking_chart")
+    chart_key = f"overview_ranking_chart_{scope.code or 'city'}"
+    st.plotly_chart(plain_figure(figure), key=chart_key, **drill_from_chart(chart_key))
     hint(t("overview.drill_hint"))
     # One table per scope, so that a drill-down does not carry the old selection along.
     table_key = f"overview_ranking_table_{scope.code or 'city'}"
@@ -250,16 +251,8 @@ def ranking_section(context: PageContext) -> None:
         file_stem=context.file_stem("ranking"),
         filters=context.filters_used(),
         total=True,
-        selectable=True,
-        on_select=lambda: _drill_to_selected(table_key, list(frame["code"])),
+        drill_column="code",
     )
-
-
-def _drill_to_selected(table_key: str, codes: list[str]) -> None:
-    """Callback of the ranking table: the selected unit becomes the scope."""
-    rows = st.session_state[table_key].selection.rows
-    if rows and rows[0] < len(codes):
-        drill_to(codes[rows[0]])
 
 
 RANKING_COLUMNS = [
@@ -329,15 +322,13 @@ def _alert_table(
         return
     # One table per scope, so that a drill-down does not carry the old selection along.
     key = f"overview_{name}_{context.scope.code or 'city'}"
-    codes = [] if code_column is None else list(table[code_column].astype(str))
     table_with_downloads(
         table,
         key=key,
         sheet_title=t(f"alert.sheet.{name}"),
         file_stem=context.file_stem(name),
         filters=context.filters_used(),
-        selectable=code_column is not None,
-        on_select=lambda: _drill_to_selected(key, codes) if codes else None,
+        drill_column=code_column,
     )
     if code_column is not None:
         hint(t("overview.alert_drill_hint"))

@@ -25,7 +25,6 @@ from dashboard.components import (
 )
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
-from dashboard.filters import drill_to
 from dashboard.grid_map import grid_map
 from dashboard.headline import status_of
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, t
@@ -47,22 +46,14 @@ def chooser(context: PageContext) -> None:
     frame = frame.sort_values(["per_10k", "code"], na_position="first", ignore_index=True)
     columns = ["code", "name", "resident_population", "counted_workers", "per_10k", "gap"]
     key = f"profile_chooser_{context.scope.code or 'city'}"
-    codes = list(frame["code"])
     table_with_downloads(
         frame[columns],
         key=key,
         sheet_title=t("profile.chooser_sheet"),
         file_stem=context.file_stem("communities"),
         filters=context.filters_used(),
-        selectable=True,
-        on_select=lambda: _drill_to_selected(key, codes),
+        drill_column="code",
     )
-
-
-def _drill_to_selected(key: str, codes: list[str]) -> None:
-    rows = st.session_state[key].selection.rows
-    if rows and rows[0] < len(codes):
-        drill_to(codes[rows[0]], PROFILE_PAGE)
 
 
 class Figures:

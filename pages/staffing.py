@@ -18,6 +18,7 @@ from dashboard.components import (
 )
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
+from dashboard.filters import drill_from_chart
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, t
 from dashboard.report import is_report
 from dashboard.staffing_charts import (
@@ -100,7 +101,8 @@ def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
             scope_label=t("staffing.scope_line", value=fmt_decimal(total["per_10k"])),
         ),
         stem("staffing_per_10k"),
-        "staffing_chart_per_10k",
+        f"staffing_chart_per_10k_{scope.code or 'city'}",
+        drill_from_chart(f"staffing_chart_per_10k_{scope.code or 'city'}"),
     )
     show_chart(
         required_vs_counted(units, chart_title(context, "staffing.chart.required"), chart_labels()),
@@ -210,20 +212,22 @@ def render() -> None:
                 communities.sort_values(["gap", "code"], ascending=[False, True])[
                     COMMUNITY_COLUMNS
                 ],
-                key="staffing_communities",
+                key=f"staffing_communities_{scope.code or 'city'}",
                 sheet_title=t("staffing.sheet.communities"),
                 file_stem=context.file_stem("staffing_communities"),
                 filters=context.filters_used(),
                 total=True,
+                drill_column="code",
             )
     st.subheader(t("staffing.section.table"))
     table_with_downloads(
         units.sort_values(["gap", "code"], ascending=[False, True])[UNIT_COLUMNS],
-        key="staffing_units",
+        key=f"staffing_units_{scope.code or 'city'}",
         sheet_title=t("staffing.sheet.units"),
         file_stem=context.file_stem("staffing_units"),
         filters=context.filters_used(),
         total=True,
+        drill_column="code" if scope.level != "community" else None,
     )
 
 

@@ -245,3 +245,39 @@ def test_a_click_on_the_map_drills_one_level_down(app_url, page):
     search = page.evaluate("() => window.location.search")
     assert "community=" not in search  # one level: district → street, not to a community
     assert page.url.split("?")[0].endswith("/grids")
+
+
+def test_drill_from_a_bar_to_the_profile_and_back(app_url, page):
+    """Overview at a street → a community's bar → its profile; the breadcrumb goes back up in
+    one click; the browser's back and forward buttons retrace the way."""
+    open_view(page, f"{app_url}/?lang=zh&district=990101&street=990101001")
+    bar = page.locator(".st-key-overview_ranking_chart_990101001 .plotly .bars path").first
+    bar.wait_for(timeout=60_000)
+    bar.scroll_into_view_if_needed()
+    bar.click(force=True)
+    page.wait_for_url(re.compile(r"/profile\?.*community=990101001\d{3}"), timeout=120_000)
+    page.wait_for_selector(READY, state="attached")
+    page.wait_for_function(
+        "() => document.querySelector('h1') && document.querySelector('h1').innerText === '社区画像'"
+    )
+    profile_url = page.url
+    crumbs = page.locator(".st-key-breadcrumb button").all_inner_texts()
+    assert crumbs[:3] == [
+        "全市",
+        "东湖区",
+        page.locator(".st-key-breadcrumb_2 button").inner_text(),
+    ]
+    page.locator(".st-key-breadcrumb_2 button").click()  # the street
+    page.wait_for_function(
+        "() => document.querySelector('h1') && document.querySelector('h1').innerText === '总览'"
+    )
+    assert "community=" not in page.url and "street=990101001" in page.url
+    page.go_back()
+    page.wait_for_url(profile_url, timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('h1') && document.querySelector('h1').innerText === '社区画像'"
+    )
+    page.wait_for_selector(READY, state="attached")
+    page.wait_for_timeout(1500)
+    assert page.url == profile_url
+    assert page.locator(".st-key-breadcrumb button").count() == 4
