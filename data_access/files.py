@@ -11,9 +11,24 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 
 BOM = "\ufeff"
-# OWASP CSV injection: a cell starting with one of these may run as a formula in a spreadsheet.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# OWASP CSV injection: a cell starting with one of these may run as a formula in a spreadsheet,
+# also after leading blanks (spaces, NBSP, U+3000, line breaks) and in their full-width forms,
+# which Excel and WPS read as the ASCII ones.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_LEADING_BLANKS = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+GUARD = "'"
+
+
+def needs_guard(text: str) -> bool:
+    """Whether a spreadsheet could read text as a formula (or text is a guarded value itself)."""
+    if text.startswith(FORMULA_TRIGGERS) or _LEADING_BLANKS.sub("", text).startswith(
+        FORMULA_TRIGGERS
+    ):
+        return True
+    # A value that already starts with the guard before a formula is guarded once more, so that
+    # unguard(neutralise(v)) == v for every v: the full export imports back exactly.
+    return text.startswith(GUARD) and needs_guard(text[1:])
 
 
 _FILE_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
@@ -34,9 +49,16 @@ def safe_file_stem(text: str, max_length: int = 80) -> str:
 
 def neutralise(value: object) -> object:
     """Text that a spreadsheet would read as a formula gets a leading apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
+    if isinstance(value, str) and needs_guard(value):
+        return GUARD + value
     return value
+
+
+def unguard(text: str) -> str:
+    """The value a guarded cell stands for: the import reads back what the export wrote."""
+    if text.startswith(GUARD) and needs_guard(text[1:]):
+        return text[1:]
+    return text
 
 
 def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
@@ -90,12 +112,10 @@ def excel_bytes(
 
 
 def plain_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """UTF-8 with a BOM and CRLF like csv_bytes, but every cell exactly as given (no neutralising).
-
-    For files meant to be imported again: text must come back as it was stored.
-    """
+    """UTF-8 with a BOM and CRLF like csv_bytes, from plain rows, for files meant to be imported
+    again: formulas are guarded as everywhere, and the import removes exactly that guard."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([neutralise(cell) for cell in header])
+    writer.writerows([neutralise(cell) for cell in row] for row in rows)
     return (BOM + buffer.getvalue()).encode("utf-8")

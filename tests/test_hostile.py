@@ -260,3 +260,45 @@ def test_black_holed_database_gives_the_outage_message_within_seconds(
     finally:
         proxy.release()
         proxy.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# One CSV guard for every CSV written
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '=HYPERLINK("http://127.0.0.1:9/")',
+        "@SUM(A1)",
+        "+1",
+        "-1",
+        "\t=1",
+        "  =1",
+        "\u00a0=1",
+        "\u3000=1",
+        "\n=1",
+        "\r\n@x",
+        "＝1+1",
+        "＋1",
+        "－1",
+        "＠SUM(A1)",
+    ],
+)
+def test_every_csv_guards_formulas_and_the_import_reads_them_back(value, tmp_path):
+
+    import pandas as pd
+
+    from data_access.files import csv_bytes, needs_guard, neutralise, plain_csv_bytes, unguard
+
+    assert needs_guard(value) and neutralise(value) == "'" + value
+    assert unguard(str(neutralise(value))) == value
+    for data in (
+        csv_bytes(pd.DataFrame({"name": [value]})),
+        plain_csv_bytes(["name"], [[value]]),
+    ):
+        cell = data.decode("utf-8-sig").split("\r\n", 1)[1]
+        assert cell.lstrip('"').startswith("'"), cell
+    # A value that is itself a guard before a formula is guarded once more: the round trip holds.
+    assert neutralise("'=x") == "''=x" and unguard("''=x") == "'=x"
+    assert neutralise("社区") == "社区" and neutralise("'社区") == "'社区"

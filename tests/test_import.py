@@ -531,7 +531,7 @@ def test_export_of_a_street_brings_its_district_and_imports_alone(city, fresh):
     assert row_counts(fresh)["staff_member"] == len(exported.tables["staff"]) == 50
 
 
-def test_text_is_stored_as_given_and_only_the_download_helper_neutralises(city, fresh):
+def test_text_is_stored_as_given_and_every_csv_guards_formulas(city, fresh):
     name = '=HYPERLINK("x")'
     content = f'区代码,区名称\r\n990109,"{name.replace(chr(34), chr(34) * 2)}"\r\n'
     report = run_import(city, [Upload.of("districts.csv", content.encode())], max_bytes=MAX_BYTES)
@@ -540,7 +540,11 @@ def test_text_is_stored_as_given_and_only_the_download_helper_neutralises(city, 
     assert exported.tables["districts"] == [["990109", name]]
     with zipfile.ZipFile(io.BytesIO(export_zip(exported))) as archive:
         rows = list(csv.reader(io.StringIO(archive.read("districts.csv").decode("utf-8-sig"))))
-    assert rows == [["区代码", "区名称"], ["990109", name]]
+    # The full export guards the formula like every CSV; its import takes the guard off again.
+    assert rows == [["区代码", "区名称"], ["990109", "'" + name]]
+    back = run_import(fresh, [Upload.of("export.zip", export_zip(exported))], max_bytes=MAX_BYTES)
+    assert back.accepted, back.problems
+    assert export_all(fresh, Scope("990109", TODAY)).tables["districts"] == [["990109", name]]
     workbook = openpyxl.load_workbook(io.BytesIO(export_workbook(exported)))
     assert workbook["区"]["B2"].value == name and workbook["区"]["B2"].data_type == "s"
     import pandas as pd

@@ -13,6 +13,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from data_access.files import unguard
 from data_access.importing.messages import Problem
 from data_access.importing.readers import NOT_A_FEATURE, RawTable, ReadProblem
 from data_access.importing.specs import (
@@ -131,7 +132,7 @@ def to_scope(value: object, column: Column) -> str | None:
 
 
 def to_key(value: object, column: Column) -> str:
-    text = _text_of(value).strip()
+    text = unguard(_text_of(value).strip())
     if column.max_length and len(text) > column.max_length:
         raise CellError("too_long", max=column.max_length)
     if column.name == "staff_code" and _PERSONAL_ID.match(text):
@@ -140,7 +141,8 @@ def to_key(value: object, column: Column) -> str:
 
 
 def to_text(value: object, column: Column) -> str:
-    text = _text_of(value)  # stored as given: no trimming, no formula neutralising
+    # Stored as given: no trimming, no neutralising; only the export's own guard is taken off.
+    text = unguard(_text_of(value))
     if column.max_length and len(text) > column.max_length:
         raise CellError("too_long", max=column.max_length)
     return text
