@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from data_access.config import resolve_database, resolve_writer
 from data_access.db import make_engine
 from data_access.planner import RULES, SURPLUS_USES
@@ -156,6 +158,13 @@ def cmd_users(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as exc:
+        # The driver's first line only: SQLAlchemy's own text would repeat the statement.
+        detail = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
+        for password in passwords.values():
+            detail = detail.replace(str(password), "***")
+        print(f"error: {detail[:300]}", file=sys.stderr)
+        return 1
     print(f"users {args.reader} (SELECT only) and {args.writer} ready on {args.database}")
     return 0
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -20,17 +20,12 @@ def _checked(name: str) -> str:
     return name
 
 
-def _quoted_password(password: str) -> str:
-    if "'" in password or "\\" in password:
-        raise ValueError("the password may not contain quotes or backslashes")
-    return f"'{password}'"
-
-
 def admin_engine(admin_url: str, connect_timeout: int = 10) -> Engine:
     return create_engine(
         make_url(admin_url),
         isolation_level="AUTOCOMMIT",
         pool_pre_ping=True,
+        hide_parameters=True,
         connect_args={"connect_timeout": connect_timeout},
     )
 
@@ -74,37 +69,81 @@ def create_users(
     writer: str,
     writer_password: str,
 ) -> list[str]:
-    """Creates (or updates) a SELECT-only reader and a writer for `database`; returns the statements."""
+    """Creates (or updates) a SELECT-only reader and a writer for `database`.
+
+    Passwords may hold any character: they reach the server as quoted literals built by the
+    driver (PostgreSQL) or as bound values (MySQL), never spliced into SQL text, and neither
+    they nor the statements carrying them are printed or logged. Returns the statements with
+    the passwords left out.
+    """
     database, reader, writer = _checked(database), _checked(reader), _checked(writer)
     engine = admin_engine(admin_url)
+    passwords = {reader: reader_password, writer: writer_password}
     if engine.url.get_backend_name() == "postgresql":
-        statements = _postgres_users(database, reader, reader_password, writer, writer_password)
+        statements = _postgres_users(database, reader, writer)
         # Grants on a schema are made inside the database itself.
-        engine = admin_engine(
-            engine.url.set(database=database).render_as_string(hide_password=False)
+        url = engine.url.set(database=database)
+        engine.dispose()
+        engine = create_engine(
+            url,
+            isolation_level="AUTOCOMMIT",
+            hide_parameters=True,
+            connect_args={"connect_timeout": 10},
         )
     else:
-        statements = _mysql_users(database, reader, reader_password, writer, writer_password)
-    with engine.connect() as connection:
-        for statement in statements:
-            connection.execute(text(statement))
-    engine.dispose()
+        statements = _mysql_users(database, reader, writer)
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                _run_with_passwords(connection, statement, passwords)
+    finally:
+        engine.dispose()
     return statements
 
 
-def _postgres_users(
-    database: str, reader: str, reader_password: str, writer: str, writer_password: str
-) -> list[str]:
-    statements = []
-    for user, password in ((reader, reader_password), (writer, writer_password)):
+_PASSWORD_OF = re.compile(r"\{password:([a-z_][a-z0-9_]*)\}")
+
+
+def _run_with_passwords(connection: Connection, statement: str, passwords: dict[str, str]) -> None:
+    """Runs statement, its {password:user} placeholder filled safely for the backend."""
+    match = _PASSWORD_OF.search(statement)
+    if connection.dialect.name == "postgresql":
+        if match is not None:
+            from psycopg import sql
+
+            raw = connection.connection.dbapi_connection
+            literal = sql.Literal(passwords[match.group(1)]).as_string(raw)  # type: ignore[arg-type]
+            statement = statement[: match.start()] + literal + statement[match.end() :]
+        # No parameters: the driver sends the text as it is, % and : included.
+        connection.exec_driver_sql(statement)
+        return
+    # PyMySQL formats the text with the bound values (quoting them itself): % is doubled.
+    if match is None:
+        connection.exec_driver_sql(statement.replace("%", "%%"), ())
+        return
+    text_part = statement[: match.start()].replace("%", "%%") + "%s"
+    text_part += statement[match.end() :].replace("%", "%%")
+    connection.exec_driver_sql(text_part, (passwords[match.group(1)],))
+
+
+def _postgres_users(database: str, reader: str, writer: str) -> list[str]:
+    statements = [
+        # Nobody but the granted users may connect or make TEMP tables; nobody may create in public.
+        f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC',
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+    ]
+    for user in (reader, writer):
         statements.append(
             f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{user}') "
             f"THEN CREATE ROLE {user} LOGIN; END IF; END $$"
         )
-        statements.append(f"ALTER ROLE {user} WITH LOGIN PASSWORD {_quoted_password(password)}")
+        statements.append(f"ALTER ROLE {user} WITH LOGIN PASSWORD {{password:{user}}}")
         statements.append(f'GRANT CONNECT ON DATABASE "{database}" TO {user}')
     return [
         *statements,
+        f'REVOKE TEMPORARY ON DATABASE "{database}" FROM {reader}',
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {reader}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {reader}",
         f"GRANT USAGE ON SCHEMA public TO {reader}",
         f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {writer} IN SCHEMA public GRANT SELECT ON TABLES TO {reader}",
@@ -114,15 +153,13 @@ def _postgres_users(
     ]
 
 
-def _mysql_users(
-    database: str, reader: str, reader_password: str, writer: str, writer_password: str
-) -> list[str]:
+def _mysql_users(database: str, reader: str, writer: str) -> list[str]:
     statements = []
-    for user, password in ((reader, reader_password), (writer, writer_password)):
+    for user in (reader, writer):
         statements.append(
-            f"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY {_quoted_password(password)}"
+            f"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY {{password:{user}}}"
         )
-        statements.append(f"ALTER USER '{user}'@'%' IDENTIFIED BY {_quoted_password(password)}")
+        statements.append(f"ALTER USER '{user}'@'%' IDENTIFIED BY {{password:{user}}}")
     return [
         *statements,
         f"GRANT SELECT ON `{database}`.* TO '{reader}'@'%'",

@@ -302,3 +302,41 @@ def test_every_csv_guards_formulas_and_the_import_reads_them_back(value, tmp_pat
     # A value that is itself a guard before a formula is guarded once more: the round trip holds.
     assert neutralise("'=x") == "''=x" and unguard("''=x") == "'=x"
     assert neutralise("社区") == "社区" and neutralise("'社区") == "'社区"
+
+
+# ---------------------------------------------------------------------------------------------
+# Administration: any password, never echoed; a reader that can only SELECT
+
+
+def test_users_take_any_password_and_the_reader_only_selects(backend, small_city_url, capsys):
+    if backend == "sqlite":
+        pytest.skip("SQLite has no users")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from data_access.__main__ import main
+    from tests.backends import ADMIN_URLS
+
+    password = "p@ss!:word'\"\\%s;-- \t"  # PyMySQL logs in with Latin-1 passwords only
+    database = make_url(small_city_url).database or ""
+    arguments = ["users", "--admin-url", ADMIN_URLS[backend], "--database", database]
+    arguments += ["--reader", "hostile_reader", "--writer", "hostile_writer"]
+    arguments += ["--reader-password", password, "--writer-password", password + "!"]
+    assert main(arguments) == 0
+    printed = capsys.readouterr()
+    assert "p@ss" not in printed.out + printed.err
+    reader = create_engine(
+        make_url(small_city_url).set(username="hostile_reader", password=password)
+    )
+    try:
+        with reader.connect() as connection:
+            assert connection.execute(text("SELECT COUNT(*) FROM district")).scalar() == 2
+        for statement in (
+            "CREATE TEMPORARY TABLE scratch (a INTEGER)",
+            "INSERT INTO district (code, name) VALUES ('990199', 'x')",
+            "CREATE TABLE scratch2 (a INTEGER)",
+        ):
+            with pytest.raises(SQLAlchemyError), reader.begin() as connection:
+                connection.execute(text(statement))
+    finally:
+        reader.dispose()
