@@ -38,7 +38,7 @@ def trend_facets(
         horizontal_spacing=0.045,
         vertical_spacing=0.16,
     )
-    marked = marks.set_index("category")
+    marked = {mark["category"]: mark for _, mark in marks.iterrows()}
     in_legend: set[str] = set()
     for index, category in enumerate(categories):
         row, col = index // FACET_COLUMNS + 1, index % FACET_COLUMNS + 1
@@ -56,8 +56,8 @@ def trend_facets(
             row=row,
             col=col,
         )
-        if category in marked.index:
-            _mark(figure, marked.loc[category], row, col, in_legend, baseline_label, current_label)
+        if category in marked:
+            _mark(figure, marked[category], row, col, in_legend, baseline_label, current_label)
         figure.update_yaxes(rangemode="tozero", row=row, col=col)
     figure.update_xaxes(tickformat="%Y", dtick="M24", showgrid=False)
     figure.update_layout(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, SupportsFloat, cast
 
 import pandas as pd
 import streamlit as st
@@ -48,7 +49,9 @@ class Kpi:
         """Value minus the value a year earlier, when both are known and a change is shown."""
         if self.delta_fmt is None or is_missing(self.value) or is_missing(self.year_earlier):
             return None
-        return float(self.value) - float(self.year_earlier)  # type: ignore[arg-type]
+        return float(cast(SupportsFloat, self.value)) - float(
+            cast(SupportsFloat, self.year_earlier)
+        )
 
 
 def scope_name(scope: Scope, units: pd.DataFrame) -> str:
@@ -111,7 +114,7 @@ def kpi_row(kpis: list[Kpi], columns: int = 4) -> None:
             )
 
 
-def _delta_colour(kpi: Kpi, unchanged: bool) -> str:
+def _delta_colour(kpi: Kpi, unchanged: bool) -> Literal["normal", "inverse", "off"]:
     if unchanged or kpi.higher_is_better is None:
         return "off"
     return "normal" if kpi.higher_is_better else "inverse"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -149,15 +150,16 @@ def workbook_bytes(
     return buffer.getvalue()
 
 
-def _write(sheet: object, row: int, col: int, value: object, cell_format: object) -> None:
+def _write(sheet: Any, row: int, col: int, value: object, cell_format: object) -> None:
+    """One cell of an xlsxwriter sheet (xlsxwriter has no types, hence Any)."""
     if formatting.is_missing(value):
-        sheet.write_blank(row, col, None, cell_format)  # type: ignore[attr-defined]
+        sheet.write_blank(row, col, None, cell_format)
     elif isinstance(value, bool | np.bool_):
-        sheet.write_boolean(row, col, bool(value), cell_format)  # type: ignore[attr-defined]
+        sheet.write_boolean(row, col, bool(value), cell_format)
     elif isinstance(value, int | float | np.integer | np.floating):
-        sheet.write_number(row, col, float(value), cell_format)  # type: ignore[attr-defined]
+        sheet.write_number(row, col, float(value), cell_format)
     else:
-        sheet.write_string(row, col, str(neutralise(str(value))), cell_format)  # type: ignore[attr-defined]
+        sheet.write_string(row, col, str(neutralise(str(value))), cell_format)
 
 
 def download_table(
@@ -215,7 +217,7 @@ def figure_png(figure: go.Figure) -> bytes:
 
 
 def show_chart(
-    figure: go.Figure, file_stem: str, key: str, options: Mapping[str, object] | None = None
+    figure: go.Figure, file_stem: str, key: str, options: Mapping[str, Any] | None = None
 ) -> None:
     """A chart with a PNG download (the chart toolbar's camera saves the same view client-side);
     options go to st.plotly_chart, e.g. dashboard.filters.drill_from_chart(key)."""

@@ -8,6 +8,7 @@ from functools import partial
 
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import Page
 
 from dashboard.context import PageContext
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, fmt_month, t
@@ -180,10 +181,11 @@ def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
         if parent is not None:
             level_units = level_units[level_units["parent_code"] == parent]
         # Labels fixed at run time: AppTest formats a value again outside the script run.
+        codes: list[str | None] = [None, *level_units["code"]]
         st.sidebar.selectbox(
             t(f"filter.{key}"),
-            [None, *level_units["code"]],
-            format_func=lambda code, key=key: everything[key] if code is None else names[code],
+            codes,
+            format_func=partial(_unit_label, everything=everything[key], names=names),
             key=key,
             on_change=_clear_below,
             args=(key,),
@@ -205,6 +207,10 @@ def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
 
 def _month_label(month: str, language: str) -> str:
     return fmt_month(dt.date.fromisoformat(f"{month}-01"), language)
+
+
+def _unit_label(code: str | None, everything: str, names: dict[str, str]) -> str:
+    return everything if code is None else names[code]
 
 
 def show_url_notices() -> None:
@@ -250,7 +256,7 @@ def drill_to(code: str | None, page: str | None = None) -> None:
         st.session_state[_PENDING_PAGE] = page
 
 
-def go_to_pending_page(pages: Mapping[str, object], current: str) -> None:
+def go_to_pending_page(pages: Mapping[str, Page], current: str) -> None:
     """Switches to the page a drill-down asked for (st.switch_page does not work in callbacks)."""
     wanted = st.session_state.pop(_PENDING_PAGE, None)
     if wanted in pages and wanted != current:
@@ -258,7 +264,7 @@ def go_to_pending_page(pages: Mapping[str, object], current: str) -> None:
         # holds no step with the new page and the old filters.
         params = _url_state()
         st.session_state[_URL_WRITTEN] = params
-        st.switch_page(pages[wanted], query_params=params)  # type: ignore[arg-type]
+        st.switch_page(pages[wanted], query_params=params)
 
 
 def breadcrumb(context: PageContext, url_path: str) -> None:

@@ -12,6 +12,7 @@ month_tickformat, month_file_label, AXIS_STYLE, SEPARATORS, MISSING.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, SupportsFloat, cast
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -53,21 +54,27 @@ AXIS_STYLE: dict[str, object] = {"exponentformat": "none", "separatethousands": 
 
 def is_missing(value: object) -> bool:
     """None, NaN and pandas' NA/NaT are missing."""
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+    # pd.isna takes any scalar; its stubs list the scalar types one by one.
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(cast(Any, value))))
+
+
+def _number(value: object) -> float:
+    """A value known not to be missing (a count, ratio or rate of a query frame) as a float."""
+    return float(cast(SupportsFloat, value))
 
 
 def integer(value: object) -> str:
     """The exact whole number with thousands separators: 3,849,008."""
     if is_missing(value):
         return MISSING
-    return f"{round(float(value)):,}"  # type: ignore[arg-type]
+    return f"{round(_number(value)):,}"
 
 
 def count(value: object, language: str) -> str:
     """A count as a reader of the language expects it: 384.9万 and 1.2亿 in Chinese, else in full."""
     if is_missing(value):
         return MISSING
-    number = float(value)  # type: ignore[arg-type]
+    number = _number(value)
     if language != "zh" or abs(number) < LARGE_COUNT_FROM:
         return integer(number)
     if abs(round(number / WAN, 1)) < WAN:
@@ -79,14 +86,14 @@ def decimal(value: object, digits: int = 1) -> str:
     """A ratio with a fixed number of decimals: 18.2."""
     if is_missing(value):
         return MISSING
-    return f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
+    return f"{_number(value):,.{digits}f}"
 
 
 def percent(fraction: object, digits: int = RATE_DECIMALS) -> str:
     """A 0–1 fraction as a percentage: 0.645 → 64.5%."""
     if is_missing(fraction):
         return MISSING
-    return f"{float(fraction) * 100:.{digits}f}%"  # type: ignore[arg-type]
+    return f"{_number(fraction) * 100:.{digits}f}%"
 
 
 def metric(name: str, value: object, language: str) -> str:
@@ -102,7 +109,7 @@ def signed(change: object, digits: int = 0) -> str:
     """A change with its sign: +1,234 or -0.3."""
     if is_missing(change):
         return MISSING
-    return f"{float(change):+,.{digits}f}"  # type: ignore[arg-type]
+    return f"{_number(change):+,.{digits}f}"
 
 
 def month(day: dt.date, language: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, SupportsFloat, cast
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -34,7 +34,7 @@ def status_of(value: object, target: float, close_ratio: float) -> Status | None
     """
     if formatting.is_missing(value):
         return None
-    number = float(value)  # type: ignore[arg-type]
+    number = float(cast(SupportsFloat, value))
     if number >= target:
         return "meets"
     return "close" if number >= close_ratio * target else "below"
@@ -60,18 +60,18 @@ class HeadlineFacts:
 
 
 def _number(value: object) -> float | None:
-    return None if formatting.is_missing(value) else float(value)  # type: ignore[arg-type]
+    return None if formatting.is_missing(value) else float(cast(SupportsFloat, value))
 
 
 def headline_facts(
     scope: Scope,
     scope_name: str,
     settings: Settings,
-    total: Mapping[str, object],
+    total: Mapping[str, object] | pd.Series,
     children: pd.DataFrame | None,
     reduction_pct: float | None,
     rebounds: pd.DataFrame,
-    grid_total: Mapping[str, object],
+    grid_total: Mapping[str, object] | pd.Series,
 ) -> HeadlineFacts:
     """The facts from staffing_total, staffing_by_unit (children; None at community scope), the
     first main category's reduction_of, community_rebounds and grid_staffing_total."""

@@ -7,6 +7,7 @@ above it the map shows communities coloured by a metric and the outlines of the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def load_map_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
             named.append((community_frame, "community", "secondary"))
         return MapData(
             scope.level,
-            shifted_bounds(bounds, system),  # type: ignore[arg-type]
+            shifted_bounds(bounds, system),
             community_polygons,
             outlines,
             pd.DataFrame(columns=["code", "polygon"]),
@@ -95,7 +96,7 @@ def load_map_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
     )
     return MapData(
         scope.level,
-        shifted_bounds(bounds, system),  # type: ignore[arg-type]
+        shifted_bounds(bounds, system),
         community_polygons,
         community_polygons[["code", "name", "polygon"]],
         rows(grid_frame),
@@ -136,7 +137,9 @@ def _without_holes(geometry: shapely.Geometry) -> shapely.Geometry:
     """The outer rings only: joins of adjacent communities leave pinholes that are not boundaries."""
     parts = shapely.get_parts(geometry)
     parts = parts[np.isin(shapely.get_type_id(parts), coverage.POLYGON_TYPES)]
-    return shapely.multipolygons(shapely.polygons(shapely.get_exterior_ring(parts)))
+    rings = cast(np.ndarray, shapely.polygons(shapely.get_exterior_ring(parts)))
+    # An array of polygons makes one MultiPolygon; the stubs only know the array-in, array-out case.
+    return cast(shapely.Geometry, shapely.multipolygons(rings))
 
 
 def _serving(

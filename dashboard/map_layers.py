@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -111,7 +112,7 @@ def grid_features(
     features = []
     for row in polygons.to_dict("records"):
         status = grid_status(row["staffed"], row["fulltime_staffed"])
-        households = row.get("households")
+        households: Any = row.get("households")  # a count, or None/NaN when unknown
         out_of_range = (
             row["kind"] == "general"
             and not formatting.is_missing(households)
@@ -379,5 +380,5 @@ def build_deck(
         layers=layers,
         initial_view_state=view,
         tooltip=tooltip or TOOLTIP,
-        **basemap_options(settings.basemap, settings.tianditu_key, language),  # type: ignore[arg-type]
+        **basemap_options(settings.basemap, settings.tianditu_key, language),
     )

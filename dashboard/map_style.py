@@ -9,6 +9,7 @@ import html
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import SupportsFloat, cast
 
 import numpy as np
 
@@ -95,7 +96,10 @@ class Classes:
     def colour(self, value: object) -> Colour:
         if formatting.is_missing(value):
             return list(MISSING_COLOUR)
-        return list(self.colours[int(np.searchsorted(self.breaks, float(value), side="right"))])
+        number = float(cast(SupportsFloat, value))
+        return list(
+            self.colours[int(np.searchsorted(np.asarray(self.breaks), number, side="right"))]
+        )
 
     def labels(self) -> list[str]:
         """< a, a–b, …, ≥ z in the metric's unit."""

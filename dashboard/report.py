@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable, Mapping
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -188,7 +189,7 @@ def report_buttons(url_path: str, file_stem: str, briefing_stem: str) -> None:
     ):
         row.download_button(
             t(f"report.{fmt}"),
-            data=lambda fmt=fmt: render(url, fmt),
+            data=partial(render, url, fmt),
             file_name=f"{file_stem}.{fmt}",
             mime=mime,
             key=f"report_{fmt}",

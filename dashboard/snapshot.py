@@ -21,6 +21,10 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 from dashboard.navigation import PAGES
 from data_access.scope import ancestors
@@ -66,14 +70,14 @@ def fixed_viewport(url: str) -> tuple[int, int] | None:
     return FIXED_VIEWPORTS.get(page)
 
 
-def _wait_until_drawn(page: object, timeout_ms: int) -> None:
-    page.wait_for_selector(READY, state="attached", timeout=timeout_ms)  # type: ignore[attr-defined]
+def _wait_until_drawn(page: Page, timeout_ms: int) -> None:
+    page.wait_for_selector(READY, state="attached", timeout=timeout_ms)
     # An online basemap that cannot be reached (an intranet) never lets the network go idle,
     # so idleness is waited for briefly, then the map is taken as it is.
     with contextlib.suppress(Exception):
-        page.wait_for_load_state("networkidle", timeout=5000)  # type: ignore[attr-defined]
+        page.wait_for_load_state("networkidle", timeout=5000)
     # Charts draw after their data arrives; give plotly and deck.gl a moment to finish.
-    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    page.wait_for_timeout(1500)
 
 
 def render(url: str, fmt: str, timeout_s: float = 120) -> bytes:
@@ -105,15 +109,13 @@ def render(url: str, fmt: str, timeout_s: float = 120) -> bytes:
 MAX_HEIGHT = 16000
 
 
-def screenshot(page: object) -> bytes:
+def screenshot(page: Page) -> bytes:
     """The whole page as one picture, its report header on top."""
     # Streamlit scrolls inside stMain, so the window is made as tall as the content.
-    height = page.evaluate(  # type: ignore[attr-defined]
-        "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
-    )
-    page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, MAX_HEIGHT)})  # type: ignore[attr-defined]
-    page.wait_for_timeout(800)  # type: ignore[attr-defined]
-    return page.screenshot(full_page=True, type="png")  # type: ignore[attr-defined]
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, MAX_HEIGHT)})
+    page.wait_for_timeout(800)
+    return page.screenshot(full_page=True, type="png")
 
 
 # A4 at 96 px per inch, less the side margins: the window is made as wide as the paper so
@@ -150,25 +152,25 @@ def one_page_scale(content_height: float, landscape: bool, scale: float) -> floa
     return max(0.3, min(scale, scale * fitting))
 
 
-def print_pdf(page: object) -> bytes:
+def print_pdf(page: Page) -> bytes:
     """Chromium's own print of the report layout: selectable text, vector charts, A4 pages.
 
     Landscape when a table is wide; the report header and page numbers on every page.
     """
-    layout = page.evaluate(_REPORT_LAYOUT)  # type: ignore[attr-defined]
+    layout = page.evaluate(_REPORT_LAYOUT)
     landscape = int(layout["columns"]) > PORTRAIT_MAX_COLUMNS
-    page.emulate_media(media="print")  # type: ignore[attr-defined]
+    page.emulate_media(media="print")
     scale = PRINT_SCALE[landscape]
     _print_width(page, landscape, scale)
     if layout["onePage"]:
         for _ in range(2):  # a smaller scale is a wider window, and the height changes a little
-            height = float(page.evaluate(_CONTENT_HEIGHT))  # type: ignore[attr-defined]
+            height = float(page.evaluate(_CONTENT_HEIGHT))
             fitted = one_page_scale(height * scale, landscape, scale)
             if fitted >= scale:
                 break
             scale = fitted
             _print_width(page, landscape, scale)
-    return page.pdf(  # type: ignore[attr-defined]
+    return page.pdf(
         format="A4",
         landscape=landscape,
         scale=scale,
@@ -176,15 +178,20 @@ def print_pdf(page: object) -> bytes:
         display_header_footer=True,
         header_template=page_header_html(str(layout["header"])),
         footer_template=PAGE_NUMBER_HTML,
-        margin={side: f"{mm}mm" for side, mm in PRINT_MARGIN_MM.items()},
+        margin={
+            "top": f"{PRINT_MARGIN_MM['top']}mm",
+            "bottom": f"{PRINT_MARGIN_MM['bottom']}mm",
+            "left": f"{PRINT_MARGIN_MM['left']}mm",
+            "right": f"{PRINT_MARGIN_MM['right']}mm",
+        },
     )
 
 
-def _print_width(page: object, landscape: bool, scale: float) -> None:
+def _print_width(page: Page, landscape: bool, scale: float) -> None:
     """Lays the page out as wide as the paper at this scale; charts redraw at the new width."""
     width = round(PRINT_WIDTH_PX[landscape] / scale)
-    page.set_viewport_size({"width": width, "height": 1000})  # type: ignore[attr-defined]
-    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.wait_for_timeout(1500)
 
 
 _MARGIN_STYLE = "font-size:8.5px;color:#555;width:100%;padding:0 10mm;font-family:'Noto Sans CJK SC',sans-serif;"

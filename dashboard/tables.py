@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -58,9 +59,9 @@ def _is_number(frame: pd.DataFrame, column: str) -> bool:
     return column not in TEXT_COLUMNS and pd.api.types.is_numeric_dtype(frame[column])
 
 
-def _points(value: object) -> str:
-    """A rate already multiplied by 100: 64.5%."""
-    return formatting.percent(None if formatting.is_missing(value) else float(value) / 100)  # type: ignore[arg-type]
+def _points(value: Any) -> str:
+    """A rate already multiplied by 100 (a table cell): 64.5%."""
+    return formatting.percent(None if formatting.is_missing(value) else float(value) / 100)
 
 
 def _text(value: object) -> str:
@@ -69,11 +70,12 @@ def _text(value: object) -> str:
 
 def styled(frame: pd.DataFrame) -> Styler:
     """for_people(frame) with each cell written as the reader expects, numbers kept sortable."""
-    return for_people(frame).style.format(cell_formatters(frame), na_rep=formatting.MISSING)
+    formatters: dict[Any, Any] = dict(cell_formatters(frame))
+    return for_people(frame).style.format(formatters, na_rep=formatting.MISSING)
 
 
-def _column_config(frame: pd.DataFrame) -> dict[str, object]:
-    config: dict[str, object] = {}
+def _column_config(frame: pd.DataFrame) -> dict[str, Any]:
+    config: dict[str, Any] = {}
     for column in frame.columns:
         label = t(f"col.{column}")
         if column in TEXT_COLUMNS:
@@ -106,7 +108,7 @@ def table_with_downloads(
         max_pages = get_settings().report_table_max_pages
         static_table(shown, cell_formatters(frame), numeric, f"{file_stem}.xlsx", max_pages)
         return
-    options: dict[str, object] = {}
+    options: dict[str, Any] = {}
     if selectable:
         options = {"on_select": on_select, "selection_mode": "single-row"}
     st.dataframe(

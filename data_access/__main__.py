@@ -143,7 +143,8 @@ def cmd_users(args: argparse.Namespace) -> int:
         "writer": args.writer_password or os.environ.get("DASHBOARD_WRITER_PASSWORD"),
     }
     missing = [role for role, password in passwords.items() if not password]
-    if missing:
+    reader_password, writer_password = passwords["reader"], passwords["writer"]
+    if missing or not reader_password or not writer_password:
         print(f"error: no password for {', '.join(missing)}", file=sys.stderr)
         return 2
     try:
@@ -151,9 +152,9 @@ def cmd_users(args: argparse.Namespace) -> int:
             args.admin_url,
             args.database,
             args.reader,
-            passwords["reader"],
+            reader_password,
             args.writer,
-            passwords["writer"],
+            writer_password,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -112,6 +112,7 @@ def _run_with_passwords(connection: Connection, statement: str, passwords: dict[
             from psycopg import sql
 
             raw = connection.connection.dbapi_connection
+            # SQLAlchemy types the driver connection as any DB-API one; here it is psycopg's.
             literal = sql.Literal(passwords[match.group(1)]).as_string(raw)  # type: ignore[arg-type]
             statement = statement[: match.start()] + literal + statement[match.end() :]
         # No parameters: the driver sends the text as it is, % and : included.

@@ -245,7 +245,7 @@ def within_reach(
     # then the exact great-circle test.
     highest = min(89.0, float(np.max(np.abs(np.concatenate([lat, facilities["lat"]])))) + 0.5)
     reach_deg = 1.01 * radius_m / METRES_PER_DEGREE / math.cos(math.radians(highest))
-    point_index, site_index = shapely.STRtree(sites).query(
+    point_index, site_index = shapely.STRtree(np.asarray(sites)).query(
         points, predicate="dwithin", distance=reach_deg
     )
     site_lon = facilities["lon"].to_numpy(dtype=float)[site_index]

@@ -63,9 +63,9 @@ def engine_options(url: str, settings: Settings) -> tuple[URL, dict[str, Any]]:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        is_file = parsed.database and parsed.database != ":memory:"
-        if is_file and parsed.query.get("uri") != "true":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        database = parsed.database
+        if database and database != ":memory:" and parsed.query.get("uri") != "true":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         return parsed, {"connect_args": {"timeout": settings.connect_timeout_seconds}}
     options: dict[str, Any] = {
         "pool_pre_ping": True,  # a connection that died while idle is replaced, not reported
@@ -154,6 +154,14 @@ def _frame_of(
     # Plain tuples: pandas probes every Row for namedtuple fields, which is slow on large reads.
     frame = pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
     return _decimals_to_numbers(frame)
+
+
+def read_row(
+    engine: Engine, statement: Executable, params: Mapping[str, Any] | None = None
+) -> tuple[Any, ...]:
+    """The first row of a read statement that returns exactly one (a count, a min and max)."""
+    with engine.connect() as connection:
+        return tuple(connection.execute(statement, dict(params or {})).one())
 
 
 def _decimals_to_numbers(frame: pd.DataFrame) -> pd.DataFrame:

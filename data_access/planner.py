@@ -192,7 +192,7 @@ def spread_departures(counted: pd.Series, departures: int) -> pd.Series:
 def figures(
     population: pd.Series, counted: pd.Series, required: pd.Series, minimum: int
 ) -> Figures:
-    """The §5.1 figures of communities (indexed by code); those without population are not assessed."""
+    """The staffing figures (docs/metrics.md §3) of communities (indexed by code); those without population are not assessed."""
     assessed = population.notna()
     known_counted = counted[assessed]
     gap = (required[assessed] - known_counted).astype("int64")
@@ -237,13 +237,13 @@ def make_plan(
     population = pd.to_numeric(frame["resident_population"]).astype("Int64")
     counted = pd.to_numeric(frame["counted_workers"]).fillna(0).astype("int64")
     required_now = required_headcount(population, settings)
-    projected = None
+    projected: pd.Series | None = None
     if history is not None and year is not None:
         projected = project_population(history, year).reindex(frame.index)
         projected = projected.where(population.notna())  # no history, no assessment
     if options.growth and projected is None:
         raise ValueError("population growth needs the population history and the as-of year")
-    population_plan = projected if options.growth else population
+    population_plan = projected if options.growth and projected is not None else population
     required = required_headcount(population_plan, settings)
 
     departures = spread_departures(counted, options.departures)

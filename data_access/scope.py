@@ -22,6 +22,7 @@ CHILD_LEVEL: dict[str, str] = {
     "community": "grid",
 }
 PARENT_LEVEL: dict[str, str] = {child: parent for parent, child in CHILD_LEVEL.items()}
+_SCOPE_LEVEL_OF_LENGTH: dict[int, Level] = {6: "district", 9: "street", 12: "community"}
 _CODE = re.compile(r"^[0-9]{6}([0-9]{3}){0,3}$")
 
 
@@ -80,7 +81,7 @@ class Scope:
 
     @property
     def level(self) -> Level:
-        return "city" if self.code is None else level_of_code(self.code)  # type: ignore[return-value]
+        return "city" if self.code is None else _SCOPE_LEVEL_OF_LENGTH[len(self.code)]
 
     @property
     def child_level(self) -> str:

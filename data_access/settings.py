@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -248,8 +250,9 @@ def _coerce(raw: object, default: object, name: str) -> object:
         if text in {"0", "false", "no", "off", "否"}:
             return False
         raise ValueError(f"setting {name}: {raw!r} is not a boolean")
+    convert = cast(Callable[[object], object], type(default))  # float, int or str
     try:
-        return type(default)(raw)
+        return convert(raw)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"setting {name}: {raw!r} is not a {type(default).__name__}") from exc
 
@@ -331,7 +334,7 @@ def load_settings(
     """Defaults, overridden by secrets.toml [settings], overridden by DASHBOARD_* variables."""
     environ = dict(os.environ) if environ is None else environ
     from_file = _secrets_table(secrets_file)
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # each of its setting's type, checked by _coerce
     for setting in SETTINGS:
         raw = environ.get(f"DASHBOARD_{setting.name.upper()}", from_file.get(setting.name))
         values[setting.name] = (
@@ -344,7 +347,7 @@ def load_settings(
         str(values["basemap"]), str(values["coordinate_system"]), str(values["tianditu_key"])
     )
     _check_time_zone(str(values["time_zone"]))
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)
 
 
 COORDINATE_SYSTEMS = ("wgs84", "gcj02")

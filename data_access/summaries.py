@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from data_access import coverage
 from data_access.db import read_frame
 from data_access.models import (
+    Base,
     BurdenRecord,
     BurdenSummary,
     Community,
@@ -155,9 +157,11 @@ def _with_window(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         lowest = np.where(ok, np.fmin(lowest, np.where(ok, values[j], np.nan)), lowest)
     following = np.roll(np.arange(len(frame)), -1)
     last = (series[following] != series) | (np.arange(len(frame)) == len(frame) - 1)
-    next_period = np.where(last, NEXT_NONE, frame["period"].to_numpy()[following])
+    next_period = np.where(
+        last, np.array(NEXT_NONE, dtype=object), frame["period"].to_numpy()[following]
+    )
     return frame.assign(
-        window_min=pd.array(np.where(np.isnan(lowest), None, lowest), dtype="Int64"),
+        window_min=pd.array(lowest, dtype="Int64"),  # NaN (no window) becomes NA
         next_period=next_period,
     )
 
@@ -233,10 +237,11 @@ def _facilities_near(
     return read_frame(connection, statement)
 
 
-def _insert_frame(connection: Connection, table: type, frame: pd.DataFrame) -> int:
-    columns = [column.name for column in table.__table__.columns]  # type: ignore[attr-defined]
+def _insert_frame(connection: Connection, table: type[Base], frame: pd.DataFrame) -> int:
+    columns = [column.name for column in table.__table__.columns]
     rows = frame[columns].astype(object).where(frame[columns].notna(), None)
-    records = rows.to_dict("records")
+    # Column names of the table, so string keys (to_dict types its keys as any hashable).
+    records = cast(list[dict[str, Any]], rows.to_dict("records"))
     for start in range(0, len(records), _BATCH):
         connection.execute(insert(table), records[start : start + _BATCH])
     return len(records)

@@ -223,7 +223,7 @@ def _answer_day(submitted: dt.date, working_days: int) -> dt.date:
 
 def application_rows(plan: CityPlan, rng: np.random.Generator) -> list[dict]:
     """About a dozen applications a year from 2020, to the city or a district."""
-    rows = []
+    rows: list[dict] = []
     for name, department, _, submitted in ADDED:
         rows.append(_application(len(rows), name, department, None, submitted, 9, "admitted", ""))
     departments = sorted({d for _, d, _ in ASSISTING} | {d for _, d in DISTRICT_ITEMS})

@@ -177,7 +177,7 @@ def _highest_ahead(sums: np.ndarray) -> np.ndarray:
 
 
 def _one_per_street_month(
-    cells: tuple[np.ndarray, np.ndarray], street: np.ndarray, draw: np.ndarray
+    cells: tuple[np.ndarray, ...], street: np.ndarray, draw: np.ndarray
 ) -> np.ndarray:
     """Indices into cells: per street and month the cell with the lowest draw, lowest first."""
     c, t = cells

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from shapely.geometry import Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from data_access.demo.boundaries import largest_polygon, sample_in, to_lonlat
 from data_access.demo.names import OTHER_FACILITIES
@@ -14,7 +15,7 @@ def _point_in(
     polygon: Polygon, rng: np.random.Generator, near: Point | None = None
 ) -> tuple[float, float]:
     """A random km point inside polygon (within 150 m of near when given), kept off the edge."""
-    area = polygon.buffer(-0.02)
+    area: BaseGeometry = polygon.buffer(-0.02)
     if near is not None:
         area = area.intersection(near.buffer(0.15))
     area = largest_polygon(area) or polygon

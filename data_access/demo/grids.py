@@ -110,7 +110,7 @@ def _community_grids(
         codes=[f"{code}{i + 1:03d}" for i in range(n)],
         names=names,
         kinds=["general"] * len(general_hh) + ["dedicated"] * n_dedicated,
-        households=[int(h) for h in general_hh] + dedicated_hh,
+        households=[*(int(h) for h in general_hh), *dedicated_hh],
         polygons=[cells[i] for i in order.tolist()],
     )
 

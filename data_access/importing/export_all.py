@@ -7,9 +7,10 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
+from typing import SupportsFloat, SupportsInt, cast
 
 import xlsxwriter
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import ColumnElement, Engine, or_, select
 
 from data_access.db import read_frame
 from data_access.files import plain_csv_bytes
@@ -54,14 +55,14 @@ class FullExport:
         return sum(len(text) > EXCEL_CELL_LIMIT for _, text in self.boundaries)
 
 
-def _scope_filter(column: object, scope: Scope) -> object:
+def _scope_filter(column: ColumnElement[str], scope: Scope) -> ColumnElement[bool]:
     """Rows inside the scope, and the scope's own ancestors, so that a fresh database accepts them."""
     ancestors = list(scope_ancestors(scope.code).values()) if scope.code else []
     return (
         or_(in_scope(column, scope), column.in_(ancestors))
         if ancestors
         else in_scope(column, scope)
-    )  # type: ignore[attr-defined]
+    )
 
 
 def table_rows(engine: Engine, spec: TableSpec, scope: Scope) -> list[list[object]]:
@@ -105,9 +106,9 @@ def _formatted(value: object, column: Column) -> object:
     if column.kind == "date" and isinstance(value, dt.date):
         return value.isoformat()
     if column.kind == "int":
-        return int(value)  # type: ignore[call-overload]
+        return int(cast(SupportsInt, value))
     if column.kind == "float":
-        return float(value)  # type: ignore[arg-type]
+        return float(cast(SupportsFloat, value))
     return value
 
 
@@ -172,7 +173,9 @@ def export_workbook(export: FullExport) -> bytes:
     workbook = xlsxwriter.Workbook(buffer, options)
     bold = workbook.add_format({"bold": True})
     sheets = [(SPECS[kind].sheet, _headers(kind), rows) for kind, rows in export.tables.items()]
-    boundaries = [[c, b] for c, b in export.boundaries if len(b) <= EXCEL_CELL_LIMIT]
+    boundaries: list[list[object]] = [
+        [c, b] for c, b in export.boundaries if len(b) <= EXCEL_CELL_LIMIT
+    ]
     sheets.append((SPECS["boundaries"].sheet, _headers("boundaries"), boundaries))
     for name, headers, rows in sheets:
         sheet = workbook.add_worksheet(name)
@@ -183,6 +186,6 @@ def export_workbook(export: FullExport) -> bytes:
                 if isinstance(value, str):
                     sheet.write_string(number, column, value)
                 elif value is not None:
-                    sheet.write_number(number, column, value)  # type: ignore[arg-type]
+                    sheet.write_number(number, column, value)
     workbook.close()
     return buffer.getvalue()

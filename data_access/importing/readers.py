@@ -13,9 +13,10 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any, SupportsInt, cast
 
 from data_access.importing.messages import Problem
 from data_access.importing.safezip import SafeZip, ZipRefused
@@ -245,7 +246,9 @@ def _read_zip(upload: Upload, limits: Limits, result: ReadResult) -> None:
 
 def _zip_problem(shown: str, refused: ZipRefused, limits: Limits) -> Problem:
     if refused.key == "file_too_large":
-        return _too_large(shown, int(refused.params.get("size", 0)), limits.max_bytes)  # type: ignore[call-overload]
+        return _too_large(
+            shown, int(cast(SupportsInt, refused.params.get("size", 0))), limits.max_bytes
+        )
     params = dict(refused.params)
     if refused.key == "zip_bomb":
         params["limit_mb"] = limits.max_unzipped // 2**20
@@ -372,7 +375,7 @@ def _table(
     return RawTable(file, source, sha256, kind, header, after_header, estimate)
 
 
-def _trimmed(cells: list[object]) -> list[object]:
+def _trimmed(cells: Sequence[object]) -> list[object]:
     """The cells without trailing empties; [] for an empty row."""
     end = len(cells)
     while end and (
@@ -380,7 +383,7 @@ def _trimmed(cells: list[object]) -> list[object]:
         or (isinstance(cells[end - 1], str) and not str(cells[end - 1]).strip())
     ):
         end -= 1
-    return cells[:end] if end < len(cells) else cells
+    return list(cells[:end])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,7 +402,7 @@ def _read_xlsx(
         workbook = open_workbook(data, limits.max_unzipped, limits.max_unzipped)
     except ZipRefused as refused:
         key = "unreadable" if refused.key == "unreadable" else refused.key
-        params = dict(refused.params)
+        params: dict[str, Any] = dict(refused.params)
         if key == "unreadable":
             params.setdefault("error", "not a workbook")
         shown = f"{name}/{refused.member}" if refused.member else name

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import SupportsInt, cast
 
 from sqlalchemy import Connection, Engine, bindparam, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -326,8 +327,8 @@ def _existing_rows(
             db_table.c[lookup].in_(chunk), *narrowing
         )
         for row in connection.execute(statement).mappings():
-            values = dict(row)
-            found[tuple(values[k] for k in table.spec.key)] = values
+            stored = dict(row)
+            found[tuple(stored[k] for k in table.spec.key)] = stored
     return found
 
 
@@ -462,13 +463,13 @@ def _write_boundaries(
                 if stored.get(str(r["code"])) != r["boundary"]
             ]
             if changed:
-                statement = (
+                change = (
                     update(db_table)
                     .where(db_table.c.code == bindparam("unit_code"))
                     .values(boundary=bindparam("new_boundary"))
                 )
                 try:
-                    connection.execute(statement, changed)
+                    connection.execute(change, changed)
                 except SQLAlchemyError as exc:
                     raise _refused_by_database(table, numbers, exc) from exc
             updated += len(changed)
@@ -565,11 +566,16 @@ def _refused_entries(
     return entries
 
 
+def _listed_as(problem: Problem) -> int:
+    """How many problems a listed one stands for: a "more" line counts those it leaves out."""
+    return int(cast(SupportsInt, problem.params.get("n", 1))) if problem.key == "more" else 1
+
+
 def _refused(
     kind: str, file: str, sha256: str | None, rows: int, problems: list[Problem], language: str
 ) -> AuditEntry:
     if problems:
-        count = sum(int(p.params.get("n", 1)) if p.key == "more" else 1 for p in problems)  # type: ignore[call-overload]
+        count = sum(_listed_as(p) for p in problems)
         lines = [messages.text(language, "import.audit.refused", n=count)]
         lines += [messages.line(p, language) for p in problems[:50]]
         message = "\n".join(lines)

@@ -61,12 +61,13 @@ class SafeZip:
     def __init__(self, data: bytes, total_cap: int) -> None:
         buffer = io.BytesIO(data)
         try:
-            end = zipfile._EndRecData(buffer)  # the end record: entry count before parsing
+            # The end record gives the entry count before parsing; a private helper, untyped.
+            end = zipfile._EndRecData(buffer)  # type: ignore[attr-defined]
         except (OSError, ValueError) as exc:
             raise ZipRefused("unreadable", error=type(exc).__name__) from exc
         if end is None:
             raise ZipRefused("unreadable", error="not a zip file")
-        if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_MEMBERS:
+        if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_MEMBERS:  # type: ignore[attr-defined]  # private too
             raise ZipRefused("zip_too_many_members", limit=MAX_MEMBERS)
         try:
             self.archive = zipfile.ZipFile(buffer)
@@ -105,7 +106,7 @@ class SafeZip:
         try:
             with self.archive.open(info) as stream:
                 while True:
-                    piece = stream.read1(CHUNK)
+                    piece = stream.read(CHUNK)
                     if not piece:
                         break
                     inflated += len(piece)
@@ -138,6 +139,7 @@ class _ChunkStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    # io.RawIOBase declares a wider buffer type (any writable buffer); only bytearrays reach here.
     def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
         while not self._pending:
             piece = next(self._chunks, None)

@@ -164,8 +164,8 @@ def template_workbook() -> bytes:
     allowed = workbook.add_worksheet(ALLOWED_SHEET)
     allowed.write_row(0, 0, ALLOWED_HEADER, header)
     allowed.set_column(0, 3, 20)
-    for row, values in enumerate(allowed_values(), start=1):
-        allowed.write_row(row, 0, values)
+    for row, allowed_row in enumerate(allowed_values(), start=1):
+        allowed.write_row(row, 0, allowed_row)
     workbook.close()
     return buffer.getvalue()
 

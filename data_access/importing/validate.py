@@ -282,7 +282,7 @@ def to_geometry(value: object, column: Column) -> str:
         except (ValueError, RecursionError) as exc:  # NaN, a 5,000-digit number, deep nesting
             raise CellError("geometry_parse", error=type(exc).__name__) from exc
     kind = geometry.get("type") if isinstance(geometry, dict) else None
-    if kind not in ("Polygon", "MultiPolygon"):
+    if not isinstance(geometry, dict) or kind not in ("Polygon", "MultiPolygon"):
         raise CellError("geometry_type", type=kind or "—")
     try:
         polygon = shape(geometry)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, SupportsInt, cast
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
@@ -46,12 +46,12 @@ def summary_window(engine: Engine) -> int | None:
     """The rebound window the burden summary was computed with; None when it was never filled."""
     statement = select(SummaryState.window_months).where(SummaryState.name == BURDEN)
     frame = read_frame(engine, statement)
-    return None if frame.empty else int(frame.iloc[0, 0])
+    return None if frame.empty else int(cast(SupportsInt, frame.iloc[0, 0]))
 
 
 def _summary_rows(
     scope: Scope, level: str, categories: tuple[str, ...] | None = None, own: bool = False
-) -> Select[Any]:
+) -> Select:
     """Rows of burden_summary at `level` inside the scope (or the scope's own, `own`), up to as-of."""
     summary = BurdenSummary
     where = summary.code == (scope.code or CITY) if own else in_scope(summary.code, scope)
@@ -134,7 +134,7 @@ def unit_reductions(
 
 def total_of(series: pd.DataFrame) -> pd.DataFrame:
     """category, period, value: the units' series summed, i.e. the series of the area they make up."""
-    return series.groupby(["category", "period"], as_index=False, sort=True)["value"].sum()
+    return series.groupby(["category", "period"], sort=True)["value"].sum().reset_index()
 
 
 def _month_number(periods: pd.Series) -> pd.Series:
@@ -225,7 +225,7 @@ def reduction_of(
         return Reduction(None, None, None, None, None, None, False)
     row = rows.iloc[0]
     return Reduction(
-        baseline_period=_or_none(row["baseline_period"]),
+        baseline_period=_date_or_none(row["baseline_period"]),
         baseline=_float_or_none(row["baseline"]),
         current_period=row["current_period"],
         current=float(row["current"]),
@@ -235,12 +235,12 @@ def reduction_of(
     )
 
 
-def _or_none(value: object) -> object:
+def _date_or_none(value: Any) -> dt.date | None:
     return None if value is None or pd.isna(value) else value
 
 
-def _float_or_none(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
@@ -257,7 +257,7 @@ def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.D
     return frame.sort_values(["rise", "community_code"], ascending=[False, True], ignore_index=True)
 
 
-def _summary_rebounds(scope: Scope, settings: Settings) -> Select[Any]:
+def _summary_rebounds(scope: Scope, settings: Settings) -> Select:
     """The rebounds read from burden_summary: the row current at as-of is the one with
     period <= as-of < next_period, and its window minimum is stored beside it."""
     summary = BurdenSummary

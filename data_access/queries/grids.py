@@ -320,7 +320,7 @@ def _coverage_summary_ready(engine: Engine, settings: Settings) -> bool:
     """True when the coverage summaries were computed with today's sliver width and walk radius."""
     statement = select(SummaryState.params).where(SummaryState.name == COVERAGE)
     frame = read_frame(engine, statement)
-    return not frame.empty and frame.iloc[0, 0] == coverage_params(settings)
+    return not frame.empty and bool(frame.iloc[0, 0] == coverage_params(settings))
 
 
 def facilities_near_grids(engine: Engine, grids: pd.DataFrame, radius_m: float) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_access.db import read_frame
+from data_access.db import read_frame, read_row
 from data_access.models import (
     BurdenRecord,
     Community,
@@ -36,21 +36,20 @@ def units(engine: Engine) -> pd.DataFrame:
 
 def community_count(engine: Engine) -> int:
     """How many communities the database holds (0 = nothing to show yet)."""
-    return int(read_frame(engine, select(func.count()).select_from(Community)).iloc[0, 0])
+    (count,) = read_row(engine, select(func.count()).select_from(Community))
+    return int(count)
 
 
 def data_months(engine: Engine) -> tuple[dt.date | None, dt.date | None]:
     """The first and last month with burden data, or with staff starting, whichever exists."""
-    burden = read_frame(
+    first, last = read_row(
         engine, select(func.min(BurdenRecord.period), func.max(BurdenRecord.period))
     )
-    first, last = burden.iloc[0, 0], burden.iloc[0, 1]
-    if first is None or pd.isna(first):
-        staff = read_frame(
+    if first is None:
+        first, last = read_row(
             engine, select(func.min(StaffMember.start_date), func.max(StaffMember.start_date))
         )
-        first, last = staff.iloc[0, 0], staff.iloc[0, 1]
-    if first is None or pd.isna(first):
+    if first is None:
         return None, None
     return _as_date(first), _as_date(last)
 
@@ -71,4 +70,5 @@ def holds_demo(engine: Engine) -> bool:
     statement = select(func.count()).where(
         ImportBatch.kind == DEMO_KIND, ImportBatch.status == "accepted"
     )
-    return int(read_frame(engine, statement).iloc[0, 0]) > 0
+    (count,) = read_row(engine, statement)
+    return int(count) > 0

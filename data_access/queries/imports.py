@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_access.db import read_frame
+from data_access.db import read_frame, read_row
 from data_access.models import ImportBatch
 
 
@@ -33,4 +33,5 @@ def data_version(engine: Engine) -> int:
     statement = select(func.coalesce(func.max(ImportBatch.id), 0)).where(
         ImportBatch.status == "accepted"
     )
-    return int(read_frame(engine, statement).iloc[0, 0])
+    (version,) = read_row(engine, statement)
+    return int(version)

@@ -106,10 +106,14 @@ class Projection:
 
 
 def hiring_projection(
-    gap: object, hires: int, departures: int, as_of: dt.date, window: int = HIRING_WINDOW_MONTHS
+    gap: float | None,
+    hires: int,
+    departures: int,
+    as_of: dt.date,
+    window: int = HIRING_WINDOW_MONTHS,
 ) -> Projection:
     """Net hires per month over the window, and the months until the gap closes at that pace."""
-    short = 0 if gap is None or pd.isna(gap) else max(int(gap), 0)  # type: ignore[arg-type]
+    short = 0 if gap is None or pd.isna(gap) else max(int(gap), 0)
     net = hires - departures
     if short == 0:
         return Projection(0, hires, departures, 0, None)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, or_, select
 
-from data_access.db import read_frame
+from data_access.db import read_frame, read_row
 from data_access.models import Community, CommunityPopulation, District, StaffMember, Street
 from data_access.scope import CODE_LENGTH, Scope, add_months, month_end
 from data_access.settings import Settings
@@ -240,7 +240,8 @@ def uncertified_under_40(engine: Engine, scope: Scope, settings: Settings) -> in
         StaffMember.certificate == "none",
         literal(scope.as_of.year) - StaffMember.birth_year < 40,
     )
-    return int(read_frame(engine, statement).iloc[0, 0])
+    (count,) = read_row(engine, statement)
+    return int(count or 0)
 
 
 def tenure_pairs(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
