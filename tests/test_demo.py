@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -393,3 +394,55 @@ def test_empty_and_unmigrated_databases_are_not_demo(tmp_path: Path) -> None:
         build_demo(empty, scale=0)
     empty.dispose()
     bare.dispose()
+
+
+def test_rebounds_in_every_district_and_in_whole_streets(burden: pd.DataFrame) -> None:
+    """Every district has rebounding communities, and some street's summed series rebounds
+    outside the one district where forms creep back (so every rebound view has something)."""
+    community = burden.pivot_table(
+        index=["community_code", "category"], columns="period", values="count"
+    )
+    flagged = _rebounds(community)
+    districts = {code[:6] for code in flagged[flagged].index.get_level_values("community_code")}
+    assert districts == set(burden.community_code.str[:6])
+    street = (
+        burden.assign(street=burden.community_code.str[:9])
+        .groupby(["street", "category", "period"])["count"]
+        .sum()
+        .unstack()
+    )
+    street_flags = _rebounds(street)
+    rebounding = street_flags[street_flags].index
+    assert any(category != "forms" for category in rebounding.get_level_values("category"))
+
+
+def test_curves_differ_between_categories_and_communities(burden: pd.DataFrame) -> None:
+    city = burden.groupby(["category", "period"])["count"].sum().unstack()
+    shares = city.div(city.iloc[:, 0], axis=0)  # each category against its first month
+    for first, second in itertools.combinations(shares.index, 2):
+        assert (shares.loc[first] - shares.loc[second]).abs().max() > 0.05, (first, second)
+    # Within one category, communities fall in different months: steps, gradual, stalls.
+    work_items = burden[burden.category == "work_items"].pivot_table(
+        index="community_code", columns="period", values="count"
+    )
+    steepest = work_items.diff(axis=1).idxmin(axis=1)
+    assert steepest.nunique() >= 10
+    stalled = work_items.iloc[:, -1] / work_items.iloc[:, 0] > 0.55
+    assert 0.03 <= stalled.mean() <= 0.3
+
+
+def test_burden_is_calibrated_to_the_seeds(burden: pd.DataFrame) -> None:
+    """Per community (docs/metrics.md §4): 江夏 work items 165 → 56, forms 181 → 35, 23
+    certificates abolished; 常州 146 meetings, 26 inspections, 221 ledgers, 14 signboards a year."""
+    first, last = pd.Timestamp(DEMO_FIRST_MONTH), pd.Timestamp(DEMO_LAST_MONTH)
+    mean = burden.groupby(["category", "period"])["count"].mean().unstack()
+    assert 145 <= mean.loc["work_items", first] <= 185
+    assert 45 <= mean.loc["work_items", last] <= 70
+    assert 160 <= mean.loc["forms", first] <= 200
+    assert 25 <= mean.loc["forms", last] <= 50
+    assert 18 <= mean.loc["certificates", first] - mean.loc["certificates", last] <= 28
+    year = [pd.Timestamp(f"2019-{month:02d}-01") for month in range(1, 13)]
+    assert 120 <= mean.loc["meetings", year].sum() <= 175
+    assert 20 <= mean.loc["inspections", year].sum() <= 40
+    assert 195 <= mean.loc["ledgers", first] <= 245
+    assert 11 <= mean.loc["signboards", first] <= 16

@@ -1,4 +1,6 @@
-"""Phase 6: burden records, month by month, falling in steps at policy dates."""
+"""Phase 6: burden records, month by month: falling at policy dates in steps, gradually or
+stalling after the first, with recent rebounds in a few communities of every district, in one
+whole street and in most of one district."""
 
 from __future__ import annotations
 
@@ -22,68 +24,80 @@ class BurdenProfile:
     end_ratio: tuple[float, float]
     steps: tuple[tuple[str, float], ...]  # policy month, share of the whole fall
     monthly_flow: bool  # counts of events that vary month to month, not standing lists
+    # Chances that a community's series falls in steps, gradually, or stalls after the first.
+    shapes: tuple[float, float, float] = (0.5, 0.3, 0.2)
 
 
 BURDEN_PROFILES = {
     "work_items": BurdenProfile(
-        baseline=(100, 170),
+        baseline=(145, 185),
         end_ratio=(0.28, 0.42),
         steps=(("2019-11", 0.6), ("2022-01", 0.25), ("2024-06", 0.15)),
         monthly_flow=False,
+        shapes=(0.6, 0.3, 0.1),
     ),
     "certificates": BurdenProfile(
-        baseline=(20, 30),
-        end_ratio=(0.08, 0.25),
+        baseline=(24, 32),
+        end_ratio=(0.03, 0.15),
         steps=(("2020-12", 0.7), ("2022-01", 0.15), ("2024-06", 0.15)),
         monthly_flow=False,
+        shapes=(0.8, 0.1, 0.1),
     ),
     "forms": BurdenProfile(
-        baseline=(120, 180),
-        end_ratio=(0.07, 0.25),
+        baseline=(160, 200),
+        end_ratio=(0.12, 0.28),
         steps=(("2020-07", 0.65), ("2022-01", 0.15), ("2024-06", 0.2)),
         monthly_flow=False,
+        shapes=(0.5, 0.35, 0.15),
     ),
     "signboards": BurdenProfile(
-        baseline=(6, 14),
+        baseline=(10, 17),
         end_ratio=(0.2, 0.35),
         steps=(("2019-11", 0.3), ("2020-12", 0.4), ("2024-06", 0.3)),
         monthly_flow=False,
+        shapes=(0.4, 0.3, 0.3),
     ),
     "mechanisms": BurdenProfile(
         baseline=(12, 18),
         end_ratio=(0.25, 0.4),
         steps=(("2020-07", 0.4), ("2022-01", 0.3), ("2024-06", 0.3)),
         monthly_flow=False,
+        shapes=(0.3, 0.4, 0.3),
     ),
     "meetings": BurdenProfile(
         baseline=(10, 15),
         end_ratio=(0.35, 0.5),
         steps=(("2019-11", 0.4), ("2022-01", 0.3), ("2024-06", 0.3)),
         monthly_flow=True,
+        shapes=(0.2, 0.6, 0.2),
     ),
     "inspections": BurdenProfile(
         baseline=(2, 3.4),
         end_ratio=(0.3, 0.5),
         steps=(("2020-07", 0.5), ("2022-01", 0.2), ("2024-06", 0.3)),
         monthly_flow=True,
+        shapes=(0.3, 0.5, 0.2),
     ),
     "ledgers": BurdenProfile(
-        baseline=(30, 40),
+        baseline=(190, 250),
         end_ratio=(0.25, 0.35),
         steps=(("2020-12", 0.5), ("2022-01", 0.2), ("2024-06", 0.3)),
         monthly_flow=False,
+        shapes=(0.3, 0.5, 0.2),
     ),
     "apps": BurdenProfile(
         baseline=(10, 12.5),
         end_ratio=(0.28, 0.45),
         steps=(("2022-01", 0.6), ("2024-06", 0.4)),
         monthly_flow=False,
+        shapes=(0.5, 0.2, 0.3),
     ),
     "creation_tasks": BurdenProfile(
         baseline=(5, 8.5),
         end_ratio=(0.25, 0.4),
         steps=(("2019-11", 0.4), ("2022-01", 0.3), ("2024-06", 0.3)),
         monthly_flow=True,
+        shapes=(0.3, 0.4, 0.3),
     ),
 }
 SINGLE_REBOUND_CATEGORIES = (
@@ -97,6 +111,8 @@ SINGLE_REBOUND_CATEGORIES = (
     "work_items",
 )
 REBOUND_DISTRICT_FROM = dt.date(2026, 1, 1)
+STREET_REBOUND_CATEGORY = "ledgers"
+STREET_REBOUND_MONTHS = 3
 GAP_FREE_RECENT_MONTHS = 3  # the latest months are complete, so "current" is whole
 MISSING_SHARE = 0.01
 
@@ -110,12 +126,25 @@ def _burden_levels(profile: BurdenProfile, plan: CityPlan, rng: np.random.Genera
     ratio = rng.uniform(*profile.end_ratio, n) * rng.uniform(0.85, 1.2, districts)[district]
     ratio = np.clip(ratio, 0.02, 0.95)
     months = np.arange(MONTHS)[None, :]
-    fallen = np.zeros((n, MONTHS))
-    for month, share in profile.steps:
+    stepped = np.zeros((n, MONTHS))
+    stalled = np.zeros((n, MONTHS))
+    begins = []
+    for index, (month, share) in enumerate(profile.steps):
         delay = rng.integers(0, 3, districts)[district]  # districts act a little later
         ramp = rng.integers(1, 4, n)
         begin = month_index(month) + delay
-        fallen += share * np.clip((months - begin[:, None] + 1) / ramp[:, None], 0.0, 1.0)
+        begins.append(begin)
+        step = share * np.clip((months - begin[:, None] + 1) / ramp[:, None], 0.0, 1.0)
+        stepped += step
+        if index == 0:  # a stalled series keeps only the first step, and a little of the rest
+            stalled += step
+        else:
+            stalled += 0.15 * step
+    # A gradual series falls evenly from the first policy to half a year after the last.
+    start, end = begins[0], begins[-1] + 6
+    gradual = np.clip((months - start[:, None] + 1) / (end - start + 1)[:, None], 0.0, 1.0)
+    shape = rng.choice(3, size=n, p=profile.shapes)[:, None]
+    fallen = np.choose(shape, [stepped, gradual, stalled])
     return np.rint(base[:, None] * (1.0 - (1.0 - ratio[:, None]) * fallen))
 
 
@@ -144,7 +173,8 @@ def _rebound_district(plan: CityPlan) -> int:
 
 
 def _add_rebounds(counts: np.ndarray, plan: CityPlan, rng: np.random.Generator) -> None:
-    """Forms creep back in most of one district in 2026; a handful of single communities too."""
+    """Recent rebounds: forms in most of one district in 2026, one category in every community
+    of one street of another district, and one category in two communities of every district."""
     forms = BURDEN_CATEGORIES.index("forms")
     district = _rebound_district(plan)
     in_district = np.flatnonzero(plan.community_district == district)
@@ -153,13 +183,30 @@ def _add_rebounds(counts: np.ndarray, plan: CityPlan, rng: np.random.Generator) 
     for c in in_district[rng.random(len(in_district)) < 0.65].tolist():
         low = counts[c, forms, -months - 1]
         _creep(counts[c, forms], months, 0.3 * low + 2)
-    others = np.flatnonzero(plan.community_district != district)
-    n_single = max(4, round(0.01 * len(plan.community_codes)))
-    for c in rng.choice(others, size=min(n_single, len(others)), replace=False).tolist():
-        k = BURDEN_CATEGORIES.index(str(rng.choice(SINGLE_REBOUND_CATEGORIES)))
-        months_up = int(rng.integers(1, 4))
-        low = counts[c, k, -months_up - 1]
-        _creep(counts[c, k], months_up, max(2.0, math.ceil(0.3 * low)))
+    street = _rebound_street(plan, district)
+    if street is not None:
+        k = BURDEN_CATEGORIES.index(STREET_REBOUND_CATEGORY)
+        for c in np.flatnonzero(plan.community_street == street).tolist():
+            low = counts[c, k, -STREET_REBOUND_MONTHS - 1]
+            _creep(counts[c, k], STREET_REBOUND_MONTHS, 0.25 * low + 2)
+    for each in range(len(plan.district_codes)):
+        members = np.flatnonzero(plan.community_district == each)
+        if street is not None:
+            members = members[plan.community_street[members] != street]
+        for c in rng.choice(members, size=min(2, len(members)), replace=False).tolist():
+            k = BURDEN_CATEGORIES.index(str(rng.choice(SINGLE_REBOUND_CATEGORIES)))
+            months_up = int(rng.integers(1, 4))
+            low = counts[c, k, -months_up - 1]
+            _creep(counts[c, k], months_up, max(2.0, math.ceil(0.3 * low)))
+
+
+def _rebound_street(plan: CityPlan, rebound_district: int) -> int | None:
+    """The street with the most communities outside the rebound district (None: only one district)."""
+    outside = plan.community_district != rebound_district
+    if not outside.any():
+        return None
+    sizes = np.bincount(plan.community_street[outside], minlength=plan.community_street.max() + 1)
+    return int(np.argmax(sizes))
 
 
 def _street_sums(counts: np.ndarray, street: np.ndarray) -> np.ndarray:
