@@ -6,13 +6,12 @@ data value that goes into HTML is escaped here.
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard import formatting
 from dashboard.map_style import Classes
@@ -110,84 +109,67 @@ def panel_title_html(title: str) -> str:
     return f'<div class="screen-panel-title">{html.escape(title)}</div>'
 
 
-def _dark(figure: go.Figure, height: int) -> go.Figure:
-    figure.update_layout(
-        height=height,
-        margin={"l": 8, "r": 8, "t": 8, "b": 8},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font={"color": TEXT, "size": 18},
-        showlegend=False,
-        separators=formatting.SEPARATORS,
-    )
-    return figure
-
-
-def ranking_figure(
-    frame: pd.DataFrame, metric: str, classes: Classes, language: str, height: int
-) -> go.Figure:
+def ranking_html(
+    frame: pd.DataFrame, metric: str, classes: Classes, language: str, height_px: int
+) -> str:
     """The child units best first, each bar in its class colour and labelled with its value.
 
-    frame: name and the metric's column.
+    frame: name and the metric's column. Plain HTML, so that a 4K wall's scaling draws it sharp.
     """
-    ranked = frame.dropna(subset=[metric]).sort_values(metric, ascending=True)
-    colours = [_rgba(classes.colour(v)) for v in ranked[metric]]
-    texts = [formatting.metric(metric, v, language) for v in ranked[metric]]
-    values = ranked[metric] * (100 if classes.percent else 1)
-    figure = go.Figure(
-        go.Bar(
-            x=values,
-            y=ranked["name"],
-            orientation="h",
-            marker={"color": colours},
-            text=texts,
-            textposition="inside",
-            insidetextanchor="end",
-            textfont={"size": 20, "color": "#0b1726"},
-            hoverinfo="skip",
+    ranked = frame.dropna(subset=[metric]).sort_values(metric, ascending=False)
+    top = float(ranked[metric].max()) if len(ranked) else 1.0
+    rows = []
+    for name, value in zip(ranked["name"], ranked[metric], strict=True):
+        width = 0.0 if top <= 0 else max(float(value) / top * 100, 2.0)
+        rows.append(
+            '<div class="screen-rank">'
+            f'<span class="screen-rank-name">{html.escape(str(name))}</span>'
+            f'<span class="screen-rank-track"><span class="screen-rank-bar" style="width:{width:.1f}%;'
+            f'background:{_rgba(classes.colour(value))}"></span></span>'
+            f'<span class="screen-rank-value">{html.escape(formatting.metric(metric, value, language))}</span>'
+            "</div>"
         )
+    return f'<div class="screen-ranking" style="height:{height_px}px">{"".join(rows)}</div>'
+
+
+def sparkline_svg(values: Sequence[float]) -> str:
+    """A line and the area under it, stretched to its box (no axes: the title carries the figure)."""
+    numbers = [float(v) for v in values if not formatting.is_missing(v)]
+    if len(numbers) < 2:
+        return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 30"></svg>'
+    low, high = min(0.0, min(numbers)), max(numbers)
+    span = high - low or 1.0
+    step = 100 / (len(numbers) - 1)
+    points = " ".join(
+        f"{n * step:.2f},{30 - (v - low) / span * 28:.2f}" for n, v in enumerate(numbers)
     )
-    figure.update_xaxes(visible=False, range=[0, float(values.max()) * 1.02 if len(values) else 1])
-    figure.update_yaxes(tickfont={"size": 20, "color": TEXT}, automargin=True)
-    figure.update_layout(bargap=0.25)
-    return _dark(figure, height)
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 30" preserveAspectRatio="none">'
+        f'<polygon points="0,30 {points} 100,30" fill="rgba(95,179,255,0.18)"/>'
+        f'<polyline points="{points}" fill="none" stroke="#5fb3ff" stroke-width="2.5" '
+        'vector-effect="non-scaling-stroke"/></svg>'
+    )
 
 
-def sparklines_figure(
-    series: pd.DataFrame, titles: dict[str, str], height: int, months: int = 36
-) -> go.Figure:
+def sparkline_img(values: Sequence[float]) -> str:
+    """The sparkline as an image of inline SVG: st.html keeps images, not raw SVG elements."""
+    encoded = base64.b64encode(sparkline_svg(values).encode()).decode()
+    return f'<img class="screen-spark" alt="" src="data:image/svg+xml;base64,{encoded}"/>'
+
+
+def sparklines_html(series: pd.DataFrame, titles: dict[str, str], months: int = 36) -> str:
     """One small line per burden category over the last `months` months, its title above it.
 
     series: category, period, value; titles: category → the line's title (with its reduction).
     """
-    categories = [c for c in titles if c in set(series["category"])] or list(titles)
-    figure = make_subplots(
-        rows=len(categories),
-        cols=1,
-        vertical_spacing=0.16,
-        subplot_titles=[titles[c] for c in categories],
-    )
-    for row, category in enumerate(categories, start=1):
+    blocks = []
+    for category, title in titles.items():
         one = series[series["category"] == category].sort_values("period").tail(months)
-        figure.add_trace(
-            go.Scatter(
-                x=one["period"],
-                y=one["value"],
-                mode="lines",
-                line={"color": "#5fb3ff", "width": 3},
-                fill="tozeroy",
-                fillcolor="rgba(95,179,255,0.15)",
-                hoverinfo="skip",
-            ),
-            row=row,
-            col=1,
+        blocks.append(
+            f'<div class="screen-spark-title">{html.escape(title)}</div>'
+            + sparkline_img(one["value"].tolist())
         )
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    figure.update_annotations(font={"size": 18, "color": TEXT}, x=0, xanchor="left")
-    figure = _dark(figure, height)
-    figure.update_layout(margin={"l": 4, "r": 4, "t": 30, "b": 4})
-    return figure
+    return f'<div class="screen-sparks">{"".join(blocks)}</div>'
 
 
 def _rgba(colour: Sequence[int]) -> str:
@@ -231,8 +213,19 @@ SCREEN_CSS = f"""
 .screen-alert-kind {{ color: {MUTED}; }}
 .screen-alert-place {{ overflow: hidden; text-overflow: ellipsis; }}
 .screen-legend div {{ color: {TEXT}; font-size: 1.05rem !important; }}
-/* A 4K wall shows the same screen twice as large. */
+.screen-ranking {{ display: flex; flex-direction: column; justify-content: space-around; }}
+.screen-rank {{ display: grid; grid-template-columns: 6.5rem 1fr 4.6rem; gap: 0.5rem;
+  align-items: center; font-size: 1.3rem; color: {TEXT}; }}
+.screen-rank-name {{ text-align: right; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
+.screen-rank-track {{ height: 1.7rem; }}
+.screen-rank-bar {{ display: block; height: 100%; border-radius: 3px; }}
+.screen-rank-value {{ font-weight: 700; text-align: right; }}
+.screen-sparks {{ display: flex; flex-direction: column; gap: 0.2rem; }}
+.screen-spark-title {{ color: {TEXT}; font-size: 1.2rem; }}
+.screen-spark {{ display: block; width: 100%; height: 78px; background: {PANEL}; border-radius: 4px; }}
+/* A 4K wall shows the 1920-pixel layout twice as large. */
 @media (min-width: 3000px) {{ [data-testid="stMain"] {{ zoom: 2; }} }}
-@media (min-width: 2400px) and (max-width: 2999px) {{ [data-testid="stMain"] {{ zoom: 1.33; }} }}
+@media (min-width: 2400px) and (max-width: 2999px) {{ [data-testid="stMain"] {{ zoom: 1.3333; }} }}
 </style>
 """

@@ -31,15 +31,13 @@ from dashboard.screen import (
     alerts_html,
     header_html,
     panel_title_html,
-    ranking_figure,
+    ranking_html,
     rotation_code,
-    sparklines_figure,
+    sparklines_html,
     tiles_html,
 )
 from data_access.queries.burden import reduction_of
 from data_access.scope import CODE_LENGTH, Scope
-
-CHART_CONFIG = {"displayModeBar": False, "staticPlot": True}
 
 
 def screen_code(context: PageContext, rotate: bool) -> str | None:
@@ -120,8 +118,7 @@ def ranking(context: PageContext, scope: Scope, metric: str) -> None:
     st.html(panel_title_html(t("screen.ranking", level=level, metric=t(f"grids.metric.{metric}"))))
     classes = metric_classes(metric, context.settings.standard_per_10k)
     frame = child_values(context, scope)
-    figure = ranking_figure(frame, metric, classes, current_language(), PANEL_HEIGHT_PX - 40)
-    st.plotly_chart(figure, config=CHART_CONFIG, key="screen_ranking")
+    st.html(ranking_html(frame, metric, classes, current_language(), PANEL_HEIGHT_PX - 50))
 
 
 def centre_map(context: PageContext, scope: Scope, metric: str) -> None:
@@ -152,7 +149,7 @@ def burden_trend(context: PageContext, scope: Scope) -> None:
         titles[category] = t(
             "screen.spark", category=t(f"category.{category}"), pct=formatting.percent(value)
         )
-    st.plotly_chart(sparklines_figure(series, titles, 360), config=CHART_CONFIG, key="screen_spark")
+    st.html(sparklines_html(series, titles))
 
 
 def alert_list(found: list[Alert]) -> None:

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from dashboard.screen import Alert, Tile, alert_page, alerts_html, rotation_code, tiles_html
+import re
+
+import pandas as pd
+
+from dashboard.map_style import metric_classes
+from dashboard.screen import (
+    Alert,
+    Tile,
+    alert_page,
+    alerts_html,
+    ranking_html,
+    rotation_code,
+    sparkline_svg,
+    tiles_html,
+)
 from dashboard.snapshot import fixed_viewport
 
 
@@ -41,3 +55,19 @@ def test_values_in_the_screen_html_are_escaped():
 def test_the_screen_is_pictured_at_its_own_size():
     assert fixed_viewport("http://127.0.0.1:8501/screen?district=990102&report=1") == (1920, 1080)
     assert fixed_viewport("http://127.0.0.1:8501/overview?report=1") is None
+
+
+def test_ranking_puts_the_best_first_with_bars_in_their_class_colours():
+    frame = pd.DataFrame({"name": ["甲街道", "乙街道", "丙街道"], "per_10k": [15.0, 20.0, None]})
+    html = ranking_html(frame, "per_10k", metric_classes("per_10k", 18.0), "zh", 600)
+    names = re.findall(r'screen-rank-name">([^<]+)<', html)
+    assert names == ["乙街道", "甲街道"]  # a unit without a value is left out
+    assert re.findall(r"width:([0-9.]+)%", html) == ["100.0", "75.0"]
+    assert "rgba(145,207,96,1)" in html and "rgba(252,141,89,1)" in html  # 18–21.6, 14.4–18
+    assert re.findall(r'screen-rank-value">([^<]+)<', html) == ["20.0", "15.0"]
+
+
+def test_sparkline_spans_its_box_from_zero():
+    svg = sparkline_svg([10.0, 5.0, 0.0])
+    assert 'points="0.00,2.00 50.00,16.00 100.00,30.00"' in svg
+    assert "<polyline" not in sparkline_svg([3.0])  # one month draws no line
