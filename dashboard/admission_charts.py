@@ -7,17 +7,22 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import palette
+
+# The lists carry no verdict; the answers do: on time meets the limit, late and overdue miss it.
 LIST_COLOURS = {
-    "self_governance": "#27ae60",
-    "assisting": "#2e86de",
-    "certificate_abolished": "#95a5a6",
+    "self_governance": palette.NEUTRAL,
+    "assisting": palette.SERIES[3],
+    "certificate_abolished": palette.MUTED,
 }
 TIMING_COLOURS = {
-    "decided_on_time": "#27ae60",
-    "decided_late": "#c0392b",
-    "waiting": "#f39c12",
-    "overdue": "#8e44ad",
+    "decided_on_time": palette.MEETS,
+    "decided_late": palette.BELOW,
+    "waiting": palette.MUTED,
+    "overdue": palette.BELOW,
 }
+# Overdue is hatched, to tell a wait past the limit from an answer that came late.
+TIMING_PATTERNS = {"overdue": "/"}
 
 
 def list_history_chart(
@@ -59,7 +64,7 @@ def department_timing_chart(
                 y=data["department"],
                 orientation="h",
                 name=names[column],
-                marker_color=colour,
+                marker={"color": colour, "pattern": {"shape": TIMING_PATTERNS.get(column, "")}},
                 hovertemplate="%{y}: %{x}<extra>" + names[column] + "</extra>",
             )
         )

@@ -350,3 +350,40 @@ def test_page_without_admission_data_says_so(small_city_url, backend, monkeypatc
     at = _page(small_city_url, monkeypatch)
     assert not at.exception
     assert any("还没有导入工作事项清单" in info.value for info in at.info)
+
+
+def test_cli_export_admission_writes_the_documented_columns(
+    admission_sqlite, monkeypatch, capsysbinary
+):
+    from tests.test_cli_export import run_export
+
+    status, rows, _ = run_export(
+        monkeypatch, capsysbinary, admission_sqlite,
+        "admission", "--level", "district", "--as-of", AS_OF.isoformat(),
+    )  # fmt: skip
+    assert status == 0
+    assert list(rows[0]) == [
+        "code", "name", "communities", "found_items", "not_admitted", "not_admitted_items",
+        "communities_with_not_admitted", "applications", "pending", "overdue", "decided_on_time",
+        "decided_late", "on_time_share", "median_working_days", "worst_working_days",
+    ]  # fmt: skip
+    assert rows[0] | {} == {
+        "code": "990101", "name": "甲区", "communities": "4", "found_items": "7",
+        "not_admitted": "5", "not_admitted_items": "4", "communities_with_not_admitted": "4",
+        "applications": "3", "pending": "1", "overdue": "0", "decided_on_time": "1",
+        "decided_late": "1", "on_time_share": "0.5", "median_working_days": "11.5",
+        "worst_working_days": "16",
+    }  # fmt: skip
+    assert (rows[1]["on_time_share"], rows[1]["median_working_days"]) == ("", "")  # none decided
+
+
+def test_department_chart_stacks_answers_and_waits(admission_db, settings):
+    from dashboard.admission_charts import department_timing_chart
+
+    departments = by_department(load(admission_db, CITY, settings).applications)
+    names = {"decided_on_time": "on", "decided_late": "late", "waiting": "wait", "overdue": "over"}
+    figure = department_timing_chart(departments, names, "title")
+    bars = {trace.name: dict(zip(trace.y, trace.x, strict=True)) for trace in figure.data}
+    assert bars["over"]["公安局"] == 1 and bars["late"]["公安局"] == 1
+    assert bars["wait"]["卫健委"] == 2 and bars["on"]["城管局"] == 2
+    assert list(figure.data[0].y)[-1] == "公安局"  # the most behind at the top
