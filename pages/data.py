@@ -12,7 +12,7 @@ from dashboard import cached
 from dashboard.components import page_header
 from dashboard.context import PageContext, page_context
 from dashboard.database import writer_url
-from dashboard.i18n import current_language, t
+from dashboard.i18n import current_language, fmt_time, t
 from dashboard.plain import escape_markdown, t_plain
 from dashboard.tables import table_with_downloads
 from data_access.db import get_engine
@@ -246,7 +246,10 @@ def history_section(context: PageContext) -> None:
     table = history[
         ["imported_at", "kind", "file_name", "rows", "status", "message", "sha256"]
     ].copy()
-    table["imported_at"] = pd.to_datetime(table["imported_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    # Stored in UTC; shown in the configured time zone (setting time_zone).
+    table["imported_at"] = pd.to_datetime(table["imported_at"]).map(
+        lambda moment: fmt_time(moment.to_pydatetime())
+    )
     table["kind"] = table["kind"].map(kind_label)
     table["status"] = table["status"].map(lambda s: t(f"data.status.{s}"))
     table = table.rename(columns={"kind": "table"})
