@@ -13,14 +13,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard.navigation import PAGES  # noqa: E402
+from dashboard.navigation import PAGES, SCREEN_SECTION  # noqa: E402
 from dashboard.snapshot import chromium_path, render, running_app, view_url  # noqa: E402
 from data_access.db import make_engine  # noqa: E402
 from data_access.demo import build_demo  # noqa: E402
 from data_access.schema import upgrade  # noqa: E402
 
 # Each page at the scope that shows it best, in Chinese; the Overview in English too.
-VIEWS = [(spec.url_path, {"lang": "zh", "district": "990101"}) for spec in PAGES]
+# The wall screen is drawn for its own 1920 × 1080 display, not in a page-wide picture.
+VIEWS = [
+    (spec.url_path, {"lang": "zh", "district": "990101"})
+    for spec in PAGES
+    if spec.section != SCREEN_SECTION
+]
 VIEWS.insert(0, ("overview", {"lang": "zh"}))
 VIEWS.append(("overview", {"lang": "en", "district": "990101"}))
 
