@@ -21,7 +21,7 @@ from dashboard.components import (
     stop_if_empty,
 )
 from dashboard.context import PageContext, page_context
-from dashboard.filters import drill_from_chart
+from dashboard.filters import drill_from_chart, drill_to
 from dashboard.headline import headline_facts, headline_sentences, status_of
 from dashboard.i18n import (
     current_language,
@@ -363,6 +363,7 @@ def grids_of_community(context: PageContext) -> None:
     grids = cached.grid_list(context.url, context.scope)
     table = grids[["code", "name", "kind", "households", "staffed", "fulltime_staffed"]].copy()
     table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
+    table["households"] = pd.to_numeric(table["households"])  # unknown: empty, not "None"
     for column in ("staffed", "fulltime_staffed"):
         table[column] = table[column].map(lambda v: t("yes") if v else t("no"))
     _alert_table(context, table, "grids")
@@ -379,6 +380,13 @@ def render() -> None:
     status_legend(context.settings.close_ratio)
     alerts_section(context)
     if context.scope.level == "community":
+        st.button(
+            t("overview.open_profile"),
+            icon=":material/home_work:",
+            on_click=drill_to,
+            args=(context.scope.code, "profile"),
+            key="overview_open_profile",
+        )
         grids_of_community(context)
     else:
         ranking_section(context)
