@@ -239,5 +239,6 @@ def warm(url: str, settings: Settings) -> None:
             communities_far_below(url, scope, settings)
             community_rebounds(url, scope, settings)
             unstaffed_grids(url, scope)
+            admission_data(url, scope, settings)
     except Exception:  # a warm-up must never take the app down; the page computes it anyway
         _log.exception("warming the cache failed")

@@ -387,3 +387,50 @@ def test_department_chart_stacks_answers_and_waits(admission_db, settings):
     assert bars["over"]["公安局"] == 1 and bars["late"]["公安局"] == 1
     assert bars["wait"]["卫健委"] == 2 and bars["on"]["城管局"] == 2
     assert list(figure.data[0].y)[-1] == "公安局"  # the most behind at the top
+
+
+def test_templates_carry_the_three_admission_tables():
+    import io
+
+    import openpyxl
+
+    from data_access.importing.templates import allowed_values, template_workbook
+
+    workbook = openpyxl.load_workbook(io.BytesIO(template_workbook()))
+    for sheet, headers in (
+        (
+            "工作事项清单",
+            [
+                "事项编号",
+                "事项名称",
+                "所属清单",
+                "主管部门",
+                "依据",
+                "列入日期",
+                "移出日期",
+                "经费配套",
+            ],
+        ),
+        (
+            "准入申请",
+            [
+                "申请编号",
+                "申请事项",
+                "申请部门",
+                "申请范围",
+                "申请日期",
+                "审批日期",
+                "审批结果",
+                "理由",
+            ],
+        ),
+        ("事项发现", ["社区代码", "月份", "事项编号或名称", "来源"]),
+    ):
+        assert [cell.value for cell in workbook[sheet][1]] == headers
+    lists = [row[2:] for row in allowed_values() if row[:2] == ("工作事项清单", "所属清单")]
+    assert lists == [
+        ("self_governance", "依法自治事项"),
+        ("assisting", "协助政府事项"),
+        ("certificate_abolished", "取消的证明事项"),
+        ("none", "未列入清单"),
+    ]
