@@ -8,12 +8,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import palette
+from data_access.catalog import Text
 
 # The lists carry no verdict; the answers do: on time meets the limit, late and overdue miss it.
 LIST_COLOURS = {
     "self_governance": palette.NEUTRAL,
     "assisting": palette.SERIES[3],
     "certificate_abolished": palette.MUTED,
+}
+TIMING_KEYS = {
+    "decided_on_time": "admission.timing.on_time",
+    "decided_late": "admission.timing.late",
+    "waiting": "admission.timing.pending",
+    "overdue": "admission.timing.overdue",
 }
 TIMING_COLOURS = {
     "decided_on_time": palette.MEETS,
@@ -26,7 +33,7 @@ TIMING_PATTERNS = {"overdue": "/"}
 
 
 def list_history_chart(
-    history: pd.DataFrame, names: Mapping[str, str], day_labels: Mapping[object, str], title: str
+    history: pd.DataFrame, day_labels: Mapping[object, str], title: str, text: Text
 ) -> go.Figure:
     """Items on each list at every year end and on the as-of date, as grouped bars."""
     figure = go.Figure()
@@ -36,7 +43,7 @@ def list_history_chart(
             go.Bar(
                 x=[day_labels[d] for d in rows["day"]],
                 y=rows["items"],
-                name=names[list_name],
+                name=text(f"admission.list.{list_name}"),
                 marker_color=colour,
                 text=rows["items"],
                 textposition="outside",
@@ -51,21 +58,20 @@ def list_history_chart(
     return figure
 
 
-def department_timing_chart(
-    departments: pd.DataFrame, names: Mapping[str, str], title: str
-) -> go.Figure:
+def department_timing_chart(departments: pd.DataFrame, title: str, text: Text) -> go.Figure:
     """Per department: decided on time, decided late, waiting within the limit and overdue."""
     data = departments.assign(waiting=departments["pending"] - departments["overdue"]).iloc[::-1]
     figure = go.Figure()
     for column, colour in TIMING_COLOURS.items():
+        name = text(TIMING_KEYS[column])
         figure.add_trace(
             go.Bar(
                 x=data[column],
                 y=data["department"],
                 orientation="h",
-                name=names[column],
+                name=name,
                 marker={"color": colour, "pattern": {"shape": TIMING_PATTERNS.get(column, "")}},
-                hovertemplate="%{y}: %{x}<extra>" + names[column] + "</extra>",
+                hovertemplate="%{y}: %{x}<extra>" + name + "</extra>",
             )
         )
     figure.update_layout(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 import dashboard.charts  # noqa: F401  (registers the template with the CJK font)
 from dashboard import palette
+from data_access.catalog import Text
 
 LINE_COLOUR = palette.NEUTRAL
 BASELINE_COLOUR = palette.MUTED
@@ -21,15 +22,15 @@ def trend_facets(
     total: pd.DataFrame,
     marks: pd.DataFrame,
     categories: Sequence[str],
-    names: Mapping[str, str],
     title: str,
-    baseline_label: str,
-    current_label: str,
+    text: Text,
 ) -> go.Figure:
     """One small line chart per category (category, period, value) with its baseline and current month marked.
 
     marks holds one row per category: baseline_period, baseline, current_period, current.
     """
+    names = {category: text(f"category.{category}") for category in categories}
+    baseline_label, current_label = text("burden.baseline_marker"), text("burden.current_marker")
     rows = -(-len(categories) // FACET_COLUMNS)
     figure = make_subplots(
         rows=rows,

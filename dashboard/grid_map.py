@@ -16,7 +16,6 @@ from dashboard.map_data import DETAIL_LEVELS, MapData
 from dashboard.map_geometry import MAP_HEIGHT_PX, MAP_WIDTH_PX, fit_view
 from dashboard.map_layers import (
     CompactDeck,
-    Text,
     build_deck,
     choropleth_layers,
     community_features,
@@ -43,6 +42,7 @@ from dashboard.map_style import (
     legend_html,
     metric_classes,
 )
+from data_access.catalog import Text
 from data_access.scope import CHILD_LEVEL, CODE_LENGTH
 from data_access.settings import Settings
 

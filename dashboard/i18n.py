@@ -8,11 +8,11 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard import formatting
-from data_access.catalog import LANGUAGES, load_catalog, translate
+from data_access.catalog import LANGUAGES, Text, load_catalog, text_in, translate
 from data_access.settings import get_settings
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
-__all__ = ["LANGUAGES", "is_missing", "load_catalog", "translate"]
+__all__ = ["LANGUAGES", "Text", "is_missing", "load_catalog", "text_in", "translate"]
 is_missing = formatting.is_missing
 
 
@@ -21,7 +21,7 @@ def current_language() -> str:
     return language if language in LANGUAGES else "zh"
 
 
-def t(key: str, **values: object) -> str:
+def t(key: str, /, **values: object) -> str:
     """The text of key in the language of this session."""
     return translate(current_language(), key, **values)
 
@@ -31,8 +31,8 @@ def labeller(prefix: str) -> Callable[[object], str]:
 
     The language is bound now, so the function gives the same text wherever it is called.
     """
-    language = current_language()
-    return lambda value: translate(language, f"{prefix}.{value}")
+    text = text_in(current_language())
+    return lambda value: text(f"{prefix}.{value}")
 
 
 def fmt_int(value: object) -> str:

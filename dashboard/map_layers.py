@@ -8,7 +8,6 @@ from dashboard/map_geometry.py, colours and legends from dashboard/map_style.py.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -40,9 +39,8 @@ from dashboard.map_style import (
     MapTheme,
     grid_status,
 )
+from data_access.catalog import Text
 from data_access.settings import Settings
-
-Text = Callable[..., str]  # t(key, **values) of dashboard.i18n, or translate bound to a language
 
 
 class CompactDeck(pdk.Deck):

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import ABOVE_COLOUR, BELOW_COLOUR
+from data_access.catalog import Text
 
 BEYOND_COLOUR = "#27ae60"
 
 
-def gap_closure_bars(units: pd.DataFrame, title: str, labels: Mapping[str, str]) -> go.Figure:
+def gap_closure_bars(units: pd.DataFrame, title: str, text: Text) -> go.Figure:
     """Per unit, the gap the new posts close, the gap left and posts beyond it; largest gap on top.
 
     `units` has name, gap_before, closed, gap_after and beyond (data_access.planner.plan_by_unit).
     """
     data = units.sort_values(["gap_before", "code"], ascending=[False, True])
     parts = (
-        ("closed", ABOVE_COLOUR, labels["closed"]),
-        ("gap_after", BELOW_COLOUR, labels["gap_after"]),
-        ("beyond", BEYOND_COLOUR, labels["beyond"]),
+        ("closed", ABOVE_COLOUR, text("planner.chart.closed")),
+        ("gap_after", BELOW_COLOUR, text("planner.chart.gap_after")),
+        ("beyond", BEYOND_COLOUR, text("planner.chart.beyond")),
     )
     figure = go.Figure(
         [
@@ -44,7 +43,7 @@ def gap_closure_bars(units: pd.DataFrame, title: str, labels: Mapping[str, str])
         barmode="stack",
         height=max(280, 26 * len(data) + 140),
         yaxis={"autorange": "reversed", "title": None},
-        xaxis_title=labels["headcount"],
+        xaxis_title=text("planner.chart.headcount"),
         legend={"orientation": "h", "y": -0.12, "traceorder": "normal"},
     )
     return figure

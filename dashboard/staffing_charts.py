@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -11,9 +9,8 @@ from plotly.subplots import make_subplots
 
 from dashboard import palette
 from dashboard.charts import ABOVE_COLOUR, BELOW_COLOUR, LINE_LEGEND, SCOPE_COLOUR
-from dashboard.formatting import month_tickformat
-from dashboard.i18n import t
-from data_access.queries.staffing import AGE_BANDS
+from dashboard.formatting import decimal, month_tickformat
+from data_access.catalog import Text
 
 CERTIFICATE_COLOURS = {
     "none": palette.LIGHT,
@@ -23,26 +20,27 @@ CERTIFICATE_COLOURS = {
 }
 
 
-def required_vs_counted(frame: pd.DataFrame, title: str, labels: Mapping[str, str]) -> go.Figure:
+def required_vs_counted(frame: pd.DataFrame, title: str, text: Text) -> go.Figure:
     """Counted and required headcount per unit, the largest shortfall at the top."""
     data = frame.dropna(subset=["required"]).sort_values(["gap", "code"], ascending=[False, True])
+    gap_label = text("col.gap")
     figure = go.Figure(
         [
             go.Bar(
-                name=labels["required"],
+                name=text("col.required"),
                 y=data["name"],
                 x=data["required"],
                 orientation="h",
                 marker_color=palette.LIGHT,
             ),
             go.Bar(
-                name=labels["counted_workers"],
+                name=text("col.counted_workers"),
                 y=data["name"],
                 x=data["counted_workers"],
                 orientation="h",
                 # Counted workers carry no verdict; the shortfall is what is written in red.
                 marker_color=palette.NEUTRAL,
-                text=[f"{labels['gap']} {gap:,.0f}" if gap > 0 else "" for gap in data["gap"]],
+                text=[f"{gap_label} {gap:,.0f}" if gap > 0 else "" for gap in data["gap"]],
                 textposition="outside",
                 textfont={"color": BELOW_COLOUR},
             ),
@@ -53,19 +51,19 @@ def required_vs_counted(frame: pd.DataFrame, title: str, labels: Mapping[str, st
         barmode="overlay",
         height=max(280, 26 * len(data) + 130),
         yaxis={"autorange": "reversed", "title": None},
-        xaxis_title=labels["headcount"],
+        xaxis_title=text("staffing.headcount"),
         legend={"orientation": "h", "y": -0.12},
     )
     return figure
 
 
-def certificate_split(frame: pd.DataFrame, title: str, labels: Mapping[str, str]) -> go.Figure:
+def certificate_split(frame: pd.DataFrame, title: str, text: Text) -> go.Figure:
     """Counted workers by certificate level, one bar each with its share."""
     total = frame["workers"].sum()
     figure = go.Figure(
         go.Bar(
             x=frame["workers"],
-            y=[labels[c] for c in frame["certificate"]],
+            y=[text(f"certificate.{c}") for c in frame["certificate"]],
             orientation="h",
             marker_color=[CERTIFICATE_COLOURS.get(c, "#999") for c in frame["certificate"]],
             text=[f"{n:,}（{n / total:.0%}）" if total else "" for n in frame["workers"]],
@@ -77,7 +75,7 @@ def certificate_split(frame: pd.DataFrame, title: str, labels: Mapping[str, str]
         title=title,
         height=300,
         xaxis={
-            "title": labels["workers"],
+            "title": text("staffing.workers"),
             "range": [0, max(int(frame["workers"].max()), 1) * 1.35],
         },
         yaxis={"autorange": "reversed", "title": None},
@@ -86,20 +84,20 @@ def certificate_split(frame: pd.DataFrame, title: str, labels: Mapping[str, str]
     return figure
 
 
-def age_bars(frame: pd.DataFrame, title: str, labels: Mapping[str, str]) -> go.Figure:
+def age_bars(frame: pd.DataFrame, title: str, text: Text) -> go.Figure:
     """Counted workers by age band, split into certified and uncertified."""
     data = frame[(frame["age_band"] != "unknown") | (frame["workers"] > 0)]
-    bands = [labels[f"age.{band}"] for band in data["age_band"]]
+    bands = [text(f"staffing.age.{band}") for band in data["age_band"]]
     figure = go.Figure(
         [
             go.Bar(
-                name=labels["certified"],
+                name=text("staffing.certified"),
                 x=bands,
                 y=data["workers"] - data["uncertified"],
                 marker_color=palette.NEUTRAL,
             ),
             go.Bar(
-                name=labels["uncertified"],
+                name=text("staffing.uncertified"),
                 x=bands,
                 y=data["uncertified"],
                 marker_color=palette.LIGHT,
@@ -110,7 +108,7 @@ def age_bars(frame: pd.DataFrame, title: str, labels: Mapping[str, str]) -> go.F
         title=title,
         barmode="stack",
         height=360,
-        yaxis_title=labels["workers"],
+        yaxis_title=text("staffing.workers"),
         legend={"orientation": "h", "y": -0.15},
     )
     return figure
@@ -120,7 +118,7 @@ def staffing_trend(
     frame: pd.DataFrame,
     standard: float,
     title: str,
-    labels: Mapping[str, str],
+    text: Text,
     language: str = "zh",
 ) -> go.Figure:
     """Per 10,000 against the standard (top) and counted workers (bottom) by month."""
@@ -130,11 +128,11 @@ def staffing_trend(
         shared_xaxes=True,
         row_heights=[0.6, 0.4],
         vertical_spacing=0.08,
-        subplot_titles=(labels["per_10k"], labels["counted_workers"]),
+        subplot_titles=(text("col.per_10k"), text("col.counted_workers")),
     )
     figure.add_trace(
         go.Scatter(
-            name=labels["per_10k"],
+            name=text("col.per_10k"),
             x=frame["month_end"],
             y=frame["per_10k"],
             mode="lines",
@@ -152,7 +150,7 @@ def staffing_trend(
             x=[None],
             y=[None],
             mode="lines",
-            name=labels["standard"],
+            name=text("overview.standard_line", standard=decimal(standard, 0)),
             line={"dash": "dash", "color": palette.REFERENCE},
             hoverinfo="skip",
         ),
@@ -161,7 +159,7 @@ def staffing_trend(
     )
     figure.add_trace(
         go.Bar(
-            name=labels["counted_workers"],
+            name=text("col.counted_workers"),
             x=frame["month_end"],
             y=frame["counted_workers"],
             marker_color=SCOPE_COLOUR,
@@ -185,15 +183,15 @@ def population_scatter(
     standard: float,
     minimum: int,
     title: str,
-    labels: Mapping[str, str],
+    text: Text,
 ) -> go.Figure:
     """Residents against counted workers per community, with the required headcount as a line."""
     data = frame.dropna(subset=["resident_population"])
     meets = data["counted_workers"] >= data["required"]
     figure = go.Figure()
     for flag, colour, name in (
-        (True, ABOVE_COLOUR, labels["meets"]),
-        (False, BELOW_COLOUR, labels["below"]),
+        (True, ABOVE_COLOUR, text("staffing.meets")),
+        (False, BELOW_COLOUR, text("staffing.below")),
     ):
         part = data[meets == flag]
         figure.add_trace(
@@ -207,11 +205,11 @@ def population_scatter(
                 if len(part)
                 else None,
                 hovertemplate="%{customdata[0]}<br>"
-                + labels["resident_population"]
+                + text("col.resident_population")
                 + ": %{x:,}<br>"
-                + labels["counted_workers"]
+                + text("col.counted_workers")
                 + ": %{y}<br>"
-                + labels["required"]
+                + text("col.required")
                 + ": %{customdata[1]}<extra></extra>",
             )
         )
@@ -220,7 +218,7 @@ def population_scatter(
     required = np.maximum(minimum, np.ceil(standard * xs / 10000))
     figure.add_trace(
         go.Scatter(
-            name=labels["required_line"],
+            name=text("staffing.required_line"),
             x=xs,
             y=required,
             mode="lines",
@@ -231,31 +229,8 @@ def population_scatter(
     figure.update_layout(
         title=title,
         height=420,
-        xaxis_title=labels["resident_population"],
-        yaxis_title=labels["counted_workers"],
+        xaxis_title=text("col.resident_population"),
+        yaxis_title=text("col.counted_workers"),
         legend={"orientation": "h", "y": -0.18},
     )
     return figure
-
-
-def chart_labels() -> dict[str, str]:
-    """Labels the figure builders need, in the UI language."""
-    labels = {
-        key: t(f"col.{key}")
-        for key in ("required", "counted_workers", "gap", "per_10k", "resident_population")
-    }
-    labels.update(
-        {
-            "headcount": t("staffing.headcount"),
-            "workers": t("staffing.workers"),
-            "certified": t("staffing.certified"),
-            "uncertified": t("staffing.uncertified"),
-            "standard": t("overview.standard_line", standard=""),
-            "meets": t("staffing.meets"),
-            "below": t("staffing.below"),
-            "required_line": t("staffing.required_line"),
-        }
-    )
-    labels.update({c: t(f"certificate.{c}") for c in ("none", "junior", "intermediate", "senior")})
-    labels.update({f"age.{band}": t(f"staffing.age.{band}") for band in AGE_BANDS})
-    return labels

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import Protocol
 
 from data_access.settings import PROJECT_ROOT
 
@@ -20,7 +21,21 @@ def load_catalog(language: str) -> dict[str, str]:
         return json.load(handle)
 
 
-def translate(language: str, key: str, **values: object) -> str:
+class Text(Protocol):
+    """The text of a catalog key with its {placeholders} filled: what figure and map builders take.
+
+    Pages pass dashboard.i18n.t (the session's language); tests and tools pass text_in(language).
+    """
+
+    def __call__(self, key: str, /, **values: object) -> str: ...
+
+
+def text_in(language: str) -> Text:
+    """The catalog of one language as a Text."""
+    return partial(translate, language)
+
+
+def translate(language: str, key: str, /, **values: object) -> str:
     """The text of key in language, with {placeholders} filled; the key itself if missing."""
     text = load_catalog(language).get(key, key)
     return text.format(**values) if values else text

@@ -62,10 +62,7 @@ def list_section(context: PageContext, data: AdmissionData) -> None:
         for day in history["day"].unique()
     }
     figure = list_history_chart(
-        history,
-        {name: t(f"admission.list.{name}") for name in SHOWN_LISTS},
-        labels,
-        t("admission.list_chart_title", month=fmt_month(scope.as_of)),
+        history, labels, t("admission.list_chart_title", month=fmt_month(scope.as_of)), t
     )
     show_chart(figure, context.file_stem("admission_list"), "admission_list_chart")
     st.caption(t("admission.list_caption"))
@@ -119,18 +116,13 @@ def applications_section(context: PageContext, data: AdmissionData) -> None:
     departments = by_department(applications)
     figure = department_timing_chart(
         departments,
-        {
-            "decided_on_time": t("admission.timing.on_time"),
-            "decided_late": t("admission.timing.late"),
-            "waiting": t("admission.timing.pending"),
-            "overdue": t("admission.timing.overdue"),
-        },
         t(
             "admission.department_chart_title",
             # Applications go to a district or the city, never to a street or community.
             scope=context.unit_name(scope.code[:6] if scope.code else None),
             month=fmt_month(scope.as_of),
         ),
+        t,
     )
     show_chart(figure, context.file_stem("admission_departments"), "admission_department_chart")
     table_with_downloads(

@@ -100,14 +100,12 @@ def trend_section(context: PageContext, total: pd.DataFrame, scope_rows: pd.Data
         total,
         scope_rows,
         categories=BURDEN_CATEGORIES,
-        names={c: t(f"category.{c}") for c in BURDEN_CATEGORIES},
         title=t(
             "burden.trend_title",
             scope=context.unit_name(context.scope.code),
             month=fmt_month(context.scope.as_of),
         ),
-        baseline_label=t("burden.baseline_marker"),
-        current_label=t("burden.current_marker"),
+        text=t,
     )
     st.plotly_chart(plain_figure(figure), key="burden_trend_chart")
 

@@ -243,17 +243,12 @@ def chart(context: PageContext, plan: Plan) -> None:
     units = plan_by_unit(plan.communities, CODE_LENGTH[level])
     units["name"] = units["code"].map(context.unit_name)
     st.subheader(t("planner.section.chart"))
-    labels = {
-        key: t(f"planner.chart.{key}") for key in ("closed", "gap_after", "beyond", "headcount")
-    }
     title = t(
         "planner.chart.title",
         scope=context.unit_name(scope.code),
         date=scope.as_of.isoformat(),
     )
-    show_chart(
-        gap_closure_bars(units, title, labels), context.file_stem("planner"), "planner_chart"
-    )
+    show_chart(gap_closure_bars(units, title, t), context.file_stem("planner"), "planner_chart")
 
 
 def allocation_table(context: PageContext, plan: Plan, options: PlanOptions) -> None:

@@ -30,7 +30,7 @@ from dashboard.headline import status_of
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, t
 from dashboard.map_layers import MAP_HEIGHT_PX, grid_status
 from dashboard.plain import plain_figure
-from dashboard.staffing_charts import age_bars, certificate_split, chart_labels, staffing_trend
+from dashboard.staffing_charts import age_bars, certificate_split, staffing_trend
 from dashboard.tables import table_with_downloads
 from data_access.models import BURDEN_CATEGORIES
 from data_access.queries.burden import total_of
@@ -214,7 +214,7 @@ def population_section(context: PageContext, figures: Figures) -> None:
 
 def staff_section(context: PageContext, figures: Figures) -> None:
     st.subheader(t("profile.staff"))
-    scope, settings, labels = context.scope, context.settings, chart_labels()
+    scope, settings = context.scope, context.settings
     if figures.roles.empty:
         st.info(t("profile.no_staff"))
         return
@@ -224,7 +224,7 @@ def staff_section(context: PageContext, figures: Figures) -> None:
             cached.staffing_trend(context.url, scope, settings),
             settings.standard_per_10k,
             t("profile.staff_trend_title", scope=title),
-            {**labels, "standard": t("overview.standard_line", standard=fmt_decimal(settings.standard_per_10k, 0))},
+            t,
             current_language(),
         ),
         context.file_stem("profile_staff_trend"),
@@ -242,7 +242,7 @@ def staff_section(context: PageContext, figures: Figures) -> None:
         counts = cached.certificate_counts(context.url, scope, settings)
         if counts["workers"].sum():
             show_chart(
-                certificate_split(counts, t("profile.certificates_title", scope=title), labels),
+                certificate_split(counts, t("profile.certificates_title", scope=title), t),
                 context.file_stem("profile_certificates"),
                 "profile_certificates",
             )
@@ -250,7 +250,7 @@ def staff_section(context: PageContext, figures: Figures) -> None:
         bands = cached.age_structure(context.url, scope, settings)
         if bands["workers"].sum():
             show_chart(
-                age_bars(bands, t("profile.ages_title", scope=title), labels),
+                age_bars(bands, t("profile.ages_title", scope=title), t),
                 context.file_stem("profile_ages"),
                 "profile_ages",
             )
@@ -267,14 +267,12 @@ def burden_section(context: PageContext, figures: Figures) -> None:
         total,
         marks,
         categories=BURDEN_CATEGORIES,
-        names={c: t(f"category.{c}") for c in BURDEN_CATEGORIES},
         title=t(
             "burden.trend_title",
             scope=context.unit_name(context.scope.code),
             month=fmt_month(context.scope.as_of),
         ),
-        baseline_label=t("burden.baseline_marker"),
-        current_label=t("burden.current_marker"),
+        text=t,
     )
     st.plotly_chart(plain_figure(figure), key="profile_burden_chart")
     table = marks[

@@ -24,7 +24,6 @@ from dashboard.report import is_report
 from dashboard.staffing_charts import (
     age_bars,
     certificate_split,
-    chart_labels,
     population_scatter,
     required_vs_counted,
     staffing_trend,
@@ -105,7 +104,7 @@ def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
         drill_from_chart(f"staffing_chart_per_10k_{scope.code or 'city'}"),
     )
     show_chart(
-        required_vs_counted(units, chart_title(context, "staffing.chart.required"), chart_labels()),
+        required_vs_counted(units, chart_title(context, "staffing.chart.required"), t),
         stem("staffing_required"),
         "staffing_chart_required",
     )
@@ -122,7 +121,7 @@ def people_charts(context: PageContext) -> None:
                 certificate_split(
                     certificates,
                     chart_title(context, "staffing.chart.certificates"),
-                    chart_labels(),
+                    t,
                 ),
                 context.file_stem("staffing_certificates"),
                 "staffing_chart_certificates",
@@ -142,7 +141,7 @@ def people_charts(context: PageContext) -> None:
     with right:
         if ages["workers"].sum():
             show_chart(
-                age_bars(ages, chart_title(context, "staffing.chart.age"), chart_labels()),
+                age_bars(ages, chart_title(context, "staffing.chart.age"), t),
                 context.file_stem("staffing_age"),
                 "staffing_chart_age",
             )
@@ -157,13 +156,7 @@ def trend_chart(context: PageContext) -> None:
             trend,
             context.settings.standard_per_10k,
             chart_title(context, "staffing.chart.trend"),
-            {
-                **chart_labels(),
-                "standard": t(
-                    "overview.standard_line",
-                    standard=fmt_decimal(context.settings.standard_per_10k, 0),
-                ),
-            },
+            t,
             current_language(),
         ),
         context.file_stem("staffing_trend"),
@@ -181,7 +174,7 @@ def community_scatter(context: PageContext) -> pd.DataFrame:
             context.settings.standard_per_10k,
             context.settings.minimum_workers,
             chart_title(context, "staffing.chart.scatter"),
-            chart_labels(),
+            t,
         ),
         context.file_stem("staffing_scatter"),
         "staffing_chart_scatter",

@@ -379,13 +379,17 @@ def test_cli_export_admission_writes_the_documented_columns(
 
 def test_department_chart_stacks_answers_and_waits(admission_db, settings):
     from dashboard.admission_charts import department_timing_chart
+    from dashboard.i18n import text_in
 
     departments = by_department(load(admission_db, CITY, settings).applications)
-    names = {"decided_on_time": "on", "decided_late": "late", "waiting": "wait", "overdue": "over"}
-    figure = department_timing_chart(departments, names, "title")
+    en = text_in("en")
+    figure = department_timing_chart(departments, "title", en)
     bars = {trace.name: dict(zip(trace.y, trace.x, strict=True)) for trace in figure.data}
-    assert bars["over"]["公安局"] == 1 and bars["late"]["公安局"] == 1
-    assert bars["wait"]["卫健委"] == 2 and bars["on"]["城管局"] == 2
+    on, late, wait, over = (
+        en(f"admission.timing.{k}") for k in ("on_time", "late", "pending", "overdue")
+    )
+    assert bars[over]["公安局"] == 1 and bars[late]["公安局"] == 1
+    assert bars[wait]["卫健委"] == 2 and bars[on]["城管局"] == 2
     assert list(figure.data[0].y)[-1] == "公安局"  # the most behind at the top
 
 

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import math
 import urllib.parse
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ import shapely
 
 from dashboard.coordinates import shift_xy, wgs84_to_gcj02
 from dashboard.grid_map import MapOptions, drill_target, grid_map
-from dashboard.i18n import translate
+from dashboard.i18n import text_in
 from dashboard.map_data import load_map_data
 from dashboard.map_geometry import (
     coordinate_decimals,
@@ -38,8 +37,8 @@ from data_access.scope import Scope
 from data_access.settings import load_settings
 from tests.grid_city import AS_OF, A, B, metres_north
 
-EN = partial(translate, "en")
-ZH = partial(translate, "zh")
+EN = text_in("en")
+ZH = text_in("zh")
 
 
 # Published reference values:

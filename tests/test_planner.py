@@ -321,6 +321,7 @@ def test_plan_figures_equal_the_staffing_queries_on_the_planned_roster(
 
 
 def test_plan_by_street_and_its_chart(settings):
+    from dashboard.i18n import text_in
     from dashboard.planner_charts import gap_closure_bars
     from data_access.planner import plan_by_unit
 
@@ -335,17 +336,18 @@ def test_plan_by_street_and_its_chart(settings):
         "closed": [17, 15, 0],
         "beyond": [3, 5, 0],
     }
-    labels = {"closed": "补上", "gap_after": "仍缺", "beyond": "超出", "headcount": "人数"}
-    figure = gap_closure_bars(streets.assign(name=["东", "西", "南"]), "标题", labels)
-    assert [bar.name for bar in figure.data] == ["补上", "仍缺", "超出"]
+    zh = text_in("zh")
+    figure = gap_closure_bars(streets.assign(name=["东", "西", "南"]), "标题", zh)
+    names = [zh(f"planner.chart.{part}") for part in ("closed", "gap_after", "beyond")]
+    assert [bar.name for bar in figure.data] == names
     assert list(figure.data[0].y) == ["东", "西", "南"]  # largest gap first
     assert list(figure.data[2].x) == [3, 5, 0]
     without_beyond = gap_closure_bars(
         plan_by_unit(plan_for(settings, posts=3).communities, 6).assign(name=["北", "南"]),
         "标题",
-        labels,
+        zh,
     )
-    assert [bar.name for bar in without_beyond.data] == ["补上", "仍缺"]
+    assert [bar.name for bar in without_beyond.data] == names[:2]
 
 
 def test_plan_command_writes_the_allocation(tmp_path, monkeypatch, capsysbinary):

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from dashboard.i18n import text_in
 from dashboard.staffing_charts import population_scatter, required_vs_counted, staffing_trend
 from data_access.queries.staffing import (
     age_structure,
@@ -65,25 +66,14 @@ def test_trend_uses_only_communities_with_a_population_that_year(small_city, set
     assert total["per_10k"] == pytest.approx(23 / 13000 * 10000)
 
 
-LABELS = {
-    "required": "应配人数",
-    "counted_workers": "社区工作者",
-    "gap": "缺额",
-    "headcount": "人数",
-    "per_10k": "每万人",
-    "standard": "标准 18",
-    "resident_population": "常住人口",
-    "meets": "达标",
-    "below": "未达标",
-    "required_line": "应配人数",
-}
+ZH = text_in("zh")
 
 
 def test_required_vs_counted_puts_the_largest_gap_first(small_city, settings):
     from data_access.queries.staffing import staffing_by_unit
 
     units = staffing_by_unit(small_city, Scope(None, AS_OF), settings, level="community")
-    figure = required_vs_counted(units, "title", LABELS)
+    figure = required_vs_counted(units, "title", ZH)
     assert list(figure.data[1].y) == ["三社区", "一社区", "二社区", "四社区", "五社区"]
     assert list(figure.data[1].x) == [30, 15, 8, 20, 10]
     assert list(figure.data[0].x) == [54, 18, 9, 11, 10]
@@ -93,7 +83,7 @@ def test_scatter_splits_communities_by_standard_and_draws_the_required_step(smal
     from data_access.queries.staffing import staffing_by_unit
 
     units = staffing_by_unit(small_city, Scope(None, AS_OF), settings, level="community")
-    figure = population_scatter(units, 18.0, 9, "title", LABELS)
+    figure = population_scatter(units, 18.0, 9, "title", ZH)
     meets, below, line = figure.data
     assert sorted(meets.x) == [5001, 6000]
     assert sorted(below.x) == [4000, 10000, 30000]
@@ -102,14 +92,17 @@ def test_scatter_splits_communities_by_standard_and_draws_the_required_step(smal
 
 def test_trend_figure_marks_the_standard(small_city, settings):
     trend = monthly_trend(small_city, Scope(None, AS_OF), settings, months=3)
-    figure = staffing_trend(trend, 18.0, "title", LABELS)
+    figure = staffing_trend(trend, 18.0, "title", ZH)
     assert [(shape.y0, shape.yref) for shape in figure.layout.shapes] == [(18.0, "y")]
     per_10k, standard, workers = figure.data
-    assert (standard.name, standard.showlegend is not False) == (LABELS["standard"], True)
+    assert (standard.name, standard.showlegend is not False) == (
+        ZH("overview.standard_line", standard="18"),
+        True,
+    )
     # Named in the legend, never on its line where the series may cross it.
     assert [a.text for a in figure.layout.annotations] == [
-        LABELS["per_10k"],
-        LABELS["counted_workers"],
+        ZH("col.per_10k"),
+        ZH("col.counted_workers"),
     ]
     assert list(workers.y) == [83, 83, 83]
     assert per_10k.y[-1] == pytest.approx(83 / 55001 * 10000)

@@ -16,7 +16,6 @@ import gzip
 import json
 import sys
 import time
-from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pydeck.bindings.json_tools import serialize
 
 from dashboard.grid_map import community_values, grid_map
-from dashboard.i18n import translate
+from dashboard.i18n import text_in
 from dashboard.map_data import DETAIL_LEVELS, load_map_data
 from data_access.db import make_engine
 from data_access.demo import DEMO_LAST_MONTH, build_demo
@@ -50,7 +49,7 @@ def demo_engine(folder: Path, scale: int):
 
 def measure(engine, scope: Scope) -> dict[str, float]:
     settings = get_settings()
-    text = partial(translate, "zh")
+    text = text_in("zh")
     started = time.perf_counter()
     map_data = load_map_data(engine, scope, settings)
     values = None
