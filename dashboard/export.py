@@ -20,7 +20,7 @@ from dashboard.snapshot import chromium_path
 from data_access.files import csv_bytes, neutralise, sheet_name
 
 # A total row: these columns add up; these rates are the ratio of two summed columns
-# (numerator, denominator, factor), never the mean of the units' rates (DESIGN §5).
+# (numerator, denominator, factor), never the mean of the units' rates (docs/metrics.md §2).
 SUM_COLUMNS = frozenset(
     {
         "communities", "resident_population", "households", "counted_workers", "required",

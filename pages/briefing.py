@@ -1,5 +1,5 @@
 """简报 Briefing: one A4 page per unit — headline, six KPIs against their standard, top alerts,
-one chart (DESIGN §6.8). Printed from the sidebar or `python -m dashboard.snapshot --page briefing`."""
+one chart (docs/architecture.md §6). Printed from the sidebar or `python -m dashboard.snapshot --page briefing`."""
 
 from __future__ import annotations
 
