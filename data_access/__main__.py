@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.config import resolve_database, resolve_writer
-from data_access.db import make_engine
+from data_access.db import make_engine, make_writer_engine
 from data_access.planner import RULES, SURPLUS_USES
 from data_access.queries.hierarchy import community_count
 from data_access.schema import has_schema, upgrade
@@ -26,7 +26,7 @@ def _print_progress(fraction: float, phase: str) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    engine = make_engine(resolve_writer().url)
+    engine = make_writer_engine(resolve_writer().url)
     upgrade(engine)
     print(f"schema up to date on {engine.url.render_as_string(hide_password=True)}")
     return 0
@@ -35,7 +35,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from data_access.demo import build_demo
 
-    engine = make_engine(resolve_writer().url)
+    engine = make_writer_engine(resolve_writer().url)
     upgrade(engine)
     if has_schema(engine) and community_count(engine) > 0:
         print(
@@ -56,7 +56,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_refresh(args: argparse.Namespace) -> int:
     from data_access.summaries import refresh_summaries
 
-    engine = make_engine(resolve_writer().url)
+    engine = make_writer_engine(resolve_writer().url)
     upgrade(engine)
     started = time.perf_counter()
     with engine.begin() as connection:
@@ -193,7 +193,7 @@ def _import(args: argparse.Namespace, language: str) -> int:
     if missing:
         print(text(language, "import.cli.missing", paths=", ".join(missing)), file=sys.stderr)
         return 2
-    engine = make_engine(resolve_writer().url)
+    engine = make_writer_engine(resolve_writer().url)
     if not has_schema(engine):
         print("error: no schema; run `python -m data_access init` first", file=sys.stderr)
         return 2

@@ -156,6 +156,12 @@ SETTINGS: tuple[Setting, ...] = (
         "One slow query is cancelled after this long, so that it cannot hang a page.",
     ),
     Setting(
+        "writer_statement_timeout_seconds",
+        900,
+        "The import, the demo and the summary refresh write a whole city in large batches: "
+        "their statements may run this long (readers keep statement_timeout_seconds).",
+    ),
+    Setting(
         "connect_timeout_seconds",
         5,
         "A database that does not answer within this long is reported as unreachable.",
@@ -292,6 +298,7 @@ class Settings:
     screen_rotate_seconds: int
     screen_cycle_seconds: int
     statement_timeout_seconds: int
+    writer_statement_timeout_seconds: int
     connect_timeout_seconds: int
     pool_size: int
     pool_max_overflow: int

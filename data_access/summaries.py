@@ -17,10 +17,10 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import BigInteger, Connection, Integer, delete, insert, select, update
 
 from data_access import coverage
-from data_access.db import read_frame
+from data_access.db import bulk_insert, read_frame
 from data_access.models import (
     Base,
     BurdenRecord,
@@ -238,12 +238,17 @@ def _facilities_near(
 
 
 def _insert_frame(connection: Connection, table: type[Base], frame: pd.DataFrame) -> int:
-    columns = [column.name for column in table.__table__.columns]
-    rows = frame[columns].astype(object).where(frame[columns].notna(), None)
+    columns = table.__table__.columns
+    names = [column.name for column in columns]
+    rows = frame[names].astype(object).where(frame[names].notna(), None)
+    for column in columns:
+        if isinstance(column.type, Integer | BigInteger):  # counts read as floats beside NaN
+            whole = [None if v is None else int(v) for v in rows[column.name]]
+            rows[column.name] = pd.Series(whole, index=rows.index, dtype=object)
     # Column names of the table, so string keys (to_dict types its keys as any hashable).
     records = cast(list[dict[str, Any]], rows.to_dict("records"))
     for start in range(0, len(records), _BATCH):
-        connection.execute(insert(table), records[start : start + _BATCH])
+        bulk_insert(connection, table.__table__, records[start : start + _BATCH])  # type: ignore[attr-defined]
     return len(records)
 
 

@@ -15,7 +15,7 @@ from dashboard.database import writer_url
 from dashboard.i18n import current_language, fmt_time, t
 from dashboard.plain import escape_markdown, t_plain
 from dashboard.tables import table_with_downloads
-from data_access.db import get_engine
+from data_access.db import get_engine, get_writer_engine
 from data_access.importing import SPECS, ImportReport, Problem, Upload, message, run_import
 from data_access.importing.export_all import export_all, export_workbook, export_zip
 from data_access.importing.specs import KIND_ORDER, Column
@@ -111,7 +111,7 @@ def _run(context: PageContext, files: list, dry_run: bool) -> ImportReport:
         return ImportReport("failed", [problem], incident=incident)
     bar = st.progress(0.0, text=t("data.phase.read"))
     report = run_import(
-        get_engine(writer_url()),
+        get_writer_engine(writer_url()),
         uploads,
         max_bytes=context.settings.import_max_bytes,
         language=current_language(),

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import numpy as np
 from sqlalchemy import Connection, Engine, insert, inspect, select
 
+from data_access.db import bulk_insert
 from data_access.demo.admission import plan_admission
 from data_access.demo.burden import burden_rows, plan_burden
 from data_access.demo.common import (
@@ -67,7 +68,7 @@ def _insert(
     table = Base.metadata.tables[table_name]
     written = 0
     for chunk in _chunks(rows, CHUNK_ROWS):
-        conn.execute(insert(table), chunk)
+        bulk_insert(conn, table, chunk)
         written += len(chunk)
         if on_progress is not None:
             on_progress(written / max(total, 1))
@@ -162,6 +163,8 @@ def build_demo(
         _require_empty(conn)
         written = _write_city(conn, scale, streams, notify)
         refresh_summaries(conn, get_settings())
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE")  # the planner's statistics of a freshly filled city
         _record_batch(conn, scale, seed, written)
     notify("done", 1.0)
     return DemoSummary(
