@@ -248,7 +248,9 @@ def _insert_frame(connection: Connection, table: type[Base], frame: pd.DataFrame
     # Column names of the table, so string keys (to_dict types its keys as any hashable).
     records = cast(list[dict[str, Any]], rows.to_dict("records"))
     for start in range(0, len(records), _BATCH):
-        bulk_insert(connection, table.__table__, records[start : start + _BATCH])  # type: ignore[attr-defined]
+        bulk_insert(
+            connection, Base.metadata.tables[table.__tablename__], records[start : start + _BATCH]
+        )
     return len(records)
 
 
