@@ -21,7 +21,8 @@ from dashboard.filters import (
 )
 from dashboard.i18n import t
 from dashboard.navigation import PAGES
-from dashboard.report import is_report, ready_marker, report_buttons, report_header
+from dashboard.ready import ready_marker
+from dashboard.report import is_report, report_buttons, report_header
 from data_access.settings import get_settings
 
 st.set_page_config(
@@ -82,9 +83,10 @@ try:
     show_url_notices()
     if not report and current_path != "screen":  # the wall screen has no room to spare
         breadcrumb(context, current_path)
-    try:
-        page.run()
-    finally:
-        ready_marker()
+    page.run()
 except SQLAlchemyError as exc:
     database_failed(exc)
+finally:
+    # On every path (st.stop() and database failures included), so that a report renderer
+    # waiting for it never waits for nothing.
+    ready_marker()

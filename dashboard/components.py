@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import palette
 from dashboard.i18n import fmt_month, is_missing, t
 from dashboard.plain import t_plain
+from dashboard.ready import stop_page
 from data_access.scope import Scope
 
 
@@ -85,7 +86,7 @@ def stop_if_empty(has_data: bool) -> None:
     """An empty database gets a clear message and the page stops there."""
     if not has_data:
         st.info(t("db.empty"), icon=":material/inventory_2:")
-        st.stop()
+        stop_page()
 
 
 def kpi_row(kpis: list[Kpi], columns: int = 4) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.i18n import t
+from dashboard.ready import stop_page
 from data_access.config import DatabaseTarget, resolve_database, resolve_writer
 from data_access.db import get_engine, ping
 from data_access.queries.hierarchy import community_count, holds_demo
@@ -65,7 +66,7 @@ def open_database() -> DatabaseState:
     engine: Engine = get_engine(target.url)
     if not has_schema(engine):
         st.error(t("db.no_schema"))
-        st.stop()
+        stop_page()
     return DatabaseState(
         url=target.url, is_demo=holds_demo(engine), has_data=community_count(engine) > 0
     )

@@ -14,7 +14,9 @@ from streamlit.delta_generator import DeltaGenerator
 from dashboard.context import PageContext
 from dashboard.filters import AREA_KEYS, PAGE_INPUT_KEYS, URL_KEYS, url_value
 from dashboard.i18n import current_language, fmt_time, t
+from dashboard.render_queue import render_queue
 from dashboard.snapshot import chromium_path, render, view_url
+from data_access.settings import get_settings
 
 _REPORT = "_report_mode"
 BRIEFING_PATH = "briefing"
@@ -153,13 +155,6 @@ def table_html(
     )
 
 
-def ready_marker() -> None:
-    """Marks the end of a run, for the renderer and the browser tests to wait for."""
-    # A keyed container gets the CSS class st-key-<key>; it holds nothing visible.
-    with st.container(key="page_ready", height=1, border=False):
-        st.empty()
-
-
 def _own_base_url() -> str:
     port = st.get_option("server.port")
     base_path = (st.get_option("server.baseUrlPath") or "").strip("/")
@@ -182,6 +177,9 @@ def report_buttons(url_path: str, file_stem: str, briefing_stem: str) -> None:
         }
     )
     url = view_url(_own_base_url(), url_path, params)
+    running, waiting = render_queue(get_settings().report_max_renders).status()
+    if running or waiting:  # a press now waits behind these; each render ends by the deadline
+        st.sidebar.caption(t("report.queue", running=running, waiting=waiting))
     row = st.sidebar.container(horizontal=True)
     for fmt, mime, icon in (
         ("png", "image/png", ":material/screenshot_monitor:"),

@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 from dashboard.navigation import PAGES
+from dashboard.render_queue import RenderTimeout, render_queue
 from data_access.scope import ancestors
+from data_access.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = [
@@ -80,30 +82,61 @@ def _wait_until_drawn(page: Page, timeout_ms: int) -> None:
     page.wait_for_timeout(1500)
 
 
-def render(url: str, fmt: str, timeout_s: float = 120) -> bytes:
-    """The page at url as PNG (the whole page, not just the window) or PDF (A4, real text) bytes."""
+def render(url: str, fmt: str, timeout_s: float | None = None) -> bytes:
+    """The page at url as PNG (the whole page, not just the window) or PDF (A4, real text) bytes.
+
+    Waits for a place in the process's render queue; the browser asks nothing but the app
+    itself; the whole render, waiting included, ends within timeout_s (the setting
+    report_deadline_seconds) or raises RenderTimeout.
+    """
     if fmt not in ("png", "pdf"):
         raise ValueError(f"format must be png or pdf, not {fmt!r}")
     executable = chromium_path()
     if executable is None:
         raise RuntimeError("Chromium is not installed on this server")
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    timeout_ms = int(timeout_s * 1000)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    settings = get_settings()
+    deadline = time.monotonic() + (timeout_s or settings.report_deadline_seconds)
+    with render_queue(settings.report_max_renders).slot(deadline) as left:
         try:
-            fixed = fixed_viewport(url)
-            width, height = fixed or (WIDTH, 1000)
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(url, timeout=timeout_ms)
-            _wait_until_drawn(page, timeout_ms)
-            if fmt == "pdf":
-                return print_pdf(page)
-            # The wall screen is pictured as the display shows it; other pages whole.
-            return page.screenshot(type="png") if fixed else screenshot(page)
-        finally:
-            browser.close()
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+                try:
+                    fixed = fixed_viewport(url)
+                    width, height = fixed or (WIDTH, 1000)
+                    page = browser.new_page(viewport={"width": width, "height": height})
+                    page.route("**/*", only_the_app(url))
+                    page.set_default_timeout(max(left, 1) * 1000)
+                    page.goto(url, timeout=max(left, 1) * 1000)
+                    _wait_until_drawn(page, int(max(deadline - time.monotonic(), 1) * 1000))
+                    if fmt == "pdf":
+                        return print_pdf(page)
+                    # The wall screen is pictured as the display shows it; other pages whole.
+                    return page.screenshot(type="png") if fixed else screenshot(page)
+                finally:
+                    browser.close()
+        except PlaywrightError as exc:
+            if time.monotonic() >= deadline - 1:
+                raise RenderTimeout(f"the page did not render within the deadline: {url}") from exc
+            raise
+
+
+def only_the_app(url: str) -> Callable[[object], None]:
+    """A route handler that lets through requests to the app itself and aborts every other:
+    data in a page can never make the server's browser fetch an address (SSRF)."""
+    own = urllib.parse.urlparse(url)
+    origin = (own.scheme, own.netloc)
+
+    def handle(route: object) -> None:
+        target = urllib.parse.urlparse(route.request.url)  # type: ignore[attr-defined]
+        if (target.scheme, target.netloc) == origin or target.scheme in ("data", "blob"):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            route.abort()  # type: ignore[attr-defined]
+
+    return handle
 
 
 MAX_HEIGHT = 16000

@@ -233,7 +233,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "report_deadline_seconds",
-        90,
+        120,
         "A report that has not rendered within this long ends with a message instead.",
     ),
     Setting(

@@ -13,6 +13,7 @@ from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
 from dashboard.filters import drill_to
 from dashboard.i18n import fmt_decimal, fmt_int, fmt_month, fmt_pct, t
+from dashboard.ready import stop_page
 from dashboard.tables import table_with_downloads
 from data_access.admission import (
     SHOWN_LISTS,
@@ -281,7 +282,7 @@ def render() -> None:
     data = cached.admission_data(context.url, scope, settings)
     if data.items.empty and data.applications.empty and data.found.empty:
         st.info(t("admission.no_data"), icon=":material/checklist:")
-        st.stop()
+        stop_page()
     before = cached.admission_data(context.url, scope.year_earlier(), settings)
     kpi_section(context, data, before)
     list_section(context, data)

@@ -15,6 +15,7 @@ from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_from_chart
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, labeller, t
 from dashboard.plain import plain_figure, t_plain
+from dashboard.ready import stop_page
 from dashboard.report import sections
 from dashboard.tables import table_with_downloads
 from data_access.models import BURDEN_CATEGORIES
@@ -277,7 +278,7 @@ def render() -> None:
                 "burden.no_data", scope=context.unit_name(scope.code), month=fmt_month(scope.as_of)
             )
         )
-        st.stop()
+        stop_page()
     if scope.level == "community":
         st.info(t("burden.community_only"), icon=":material/info:")
     total = total_of(series)

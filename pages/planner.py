@@ -19,6 +19,7 @@ from dashboard.export import show_chart
 from dashboard.filters import url_inputs
 from dashboard.i18n import fmt_decimal, fmt_int, labeller, t
 from dashboard.planner_charts import gap_closure_bars
+from dashboard.ready import stop_page
 from dashboard.report import is_report, table_html
 from dashboard.tables import table_with_downloads
 from data_access.planner import (
@@ -288,7 +289,7 @@ def render() -> None:
     options = inputs(workers)
     if communities["resident_population"].isna().all():
         st.info(t("planner.no_population"), icon=":material/info:")
-        st.stop()
+        stop_page()
     if scope.level == "community":
         st.caption(t("planner.community_scope"))
     plan = make_plan(communities, options, settings, history, scope.as_of.year)
