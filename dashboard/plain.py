@@ -21,15 +21,18 @@ from dashboard.i18n import t
 # autolinks of GitHub Markdown (http://…, name@host). Others only count at the start of a line.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()!|<>~$:@])")
 _LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=[.)]))")
-_WWW = re.compile(r"(www)\.", re.IGNORECASE)
+_AUTOLINK = re.compile(r"[a-z][a-z0-9+.-]*:|www|@", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(value: object) -> str:
     """The text of value, shown literally by st.markdown, st.caption, st.title and alerts."""
     # Line breaks would end a heading or start a list; a space reads the same.
     text = re.sub(r"[\r\n]+", " ", str(value))
+    # GitHub Markdown links bare addresses even when escaped: an invisible word joiner after
+    # "http:", "www" and "@" keeps them text (what is copied reads the same).
+    text = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, text)
     text = _MARKDOWN.sub(r"\\\1", text)
-    text = _WWW.sub(r"\1\\.", text)
     # "- x" and "# x" escape their mark; "1. x" the full stop after the number.
     return _LINE_START.sub(
         lambda m: (
