@@ -382,8 +382,9 @@ def _metric_label(context: PageContext, metric: str) -> str:
 
 
 def summary_frame(context: PageContext, figures: Figures) -> pd.DataFrame:
-    """The profile's figures as one table (metric, value) for the download."""
-    rows: list[tuple[str, object]] = []
+    """The profile's figures as one table (metric, value), each written as on the page."""
+    language = current_language()
+    rows: list[tuple[str, str]] = []
     if figures.staffing is not None:
         for column in (
             "resident_population",
@@ -394,14 +395,17 @@ def summary_frame(context: PageContext, figures: Figures) -> pd.DataFrame:
             "gap",
             "licensed_rate",
         ):
-            rows.append((t(f"col.{column}"), figures.staffing[column]))
+            value = figures.staffing[column]
+            rows.append((t(f"col.{column}"), formatting.metric(column, value, language)))
     for column in ("grids", "staffed_grids", "staffed_rate"):
-        rows.append((t(f"col.{column}"), figures.grids[column]))
+        value = figures.grids[column]
+        rows.append((t(f"col.{column}"), formatting.metric(column, value, language)))
     for row in figures.burden.itertuples():
-        rows.append((t("kpi.reduction", category=t(f"category.{row.category}")), row.reduction_pct))
-    rows.append((t("profile.hires_12m"), figures.projection.hires))
-    rows.append((t("profile.departures_12m"), figures.projection.departures))
-    return pd.DataFrame(rows, columns=["metric", "value"])  # fmt: skip
+        label = t("kpi.reduction", category=t(f"category.{row.category}"))
+        rows.append((label, formatting.percent(_fraction(row.reduction_pct))))
+    rows.append((t("profile.hires_12m"), formatting.integer(figures.projection.hires)))
+    rows.append((t("profile.departures_12m"), formatting.integer(figures.projection.departures)))
+    return pd.DataFrame(rows, columns=["metric", "value"])
 
 
 def render() -> None:
