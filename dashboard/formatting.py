@@ -106,10 +106,11 @@ def metric(name: str, value: object, language: str) -> str:
 
 
 def signed(change: object, digits: int = 0) -> str:
-    """A change with its sign: +1,234 or -0.3."""
+    """A change with its sign: +1,234 or -0.3; one that rounds to nothing is +0, never -0."""
     if is_missing(change):
         return MISSING
-    return f"{_number(change):+,.{digits}f}"
+    number = round(_number(change), digits)
+    return f"{number + 0.0 if number else 0.0:+,.{digits}f}"
 
 
 def month(day: dt.date, language: str) -> str:

@@ -59,6 +59,7 @@ REPORT_CSS = (
     height: auto !important; overflow: visible !important; position: static !important;
   }
   [data-testid="stMainBlockContainer"] { padding: 0 !important; }
+  [data-testid="stIconMaterial"] { display: none !important; }  /* its name would print as text */
   .report-header { display: none; }
   table.report-table thead { display: table-header-group; }
   table.report-table tr, [data-testid="stPlotlyChart"], [data-testid="stMetric"],

@@ -62,6 +62,7 @@ def test_each_metric_has_fixed_decimals(name, value, zh, en):
 def test_signed_changes():
     assert f.signed(1234) == "+1,234"
     assert f.signed(-0.34, 1) == "-0.3"
+    assert f.signed(-0.04, 1) == "+0.0"  # no change, not a fall
     assert f.signed(None) == "—"
 
 
