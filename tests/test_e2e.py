@@ -281,3 +281,12 @@ def test_drill_from_a_bar_to_the_profile_and_back(app_url, page):
     page.wait_for_timeout(1500)
     assert page.url == profile_url
     assert page.locator(".st-key-breadcrumb button").count() == 4
+
+
+def test_wall_screen_picture_is_one_1920_by_1080_screen(app_url):
+    from PIL import Image
+
+    from dashboard.snapshot import render, view_url
+
+    image = render(view_url(app_url, "screen", {"district": "990102", "lang": "zh"}), "png")
+    assert Image.open(io.BytesIO(image)).size == (1920, 1080)
