@@ -274,7 +274,7 @@ def breadcrumb(context: PageContext, url_path: str) -> None:
     chain = [None, *ancestors(scope.code).values()] if scope.code else [None]
     on_profile = url_path == "profile"
     target = "overview" if on_profile else None
-    row = st.container(horizontal=True, gap="small", key="breadcrumb")
+    row = st.container(horizontal=True, gap="small", vertical_alignment="center", key="breadcrumb")
     for index, code in enumerate(chain):
         last = index == len(chain) - 1 and not on_profile
         if index:
