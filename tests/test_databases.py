@@ -35,6 +35,11 @@ def reader_url(backend, small_city_url) -> str:
     return _user_url(small_city_url, "dashboard_test_reader", "reader-pw")
 
 
+# Pages that draw KPI cards at district scope (the profile asks for a community there; the
+# admission page, the briefing and the wall screen draw their figures as tables, text and HTML).
+KPI_PAGES = {"overview", "staffing", "planner", "burden", "grids"}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
 def test_read_only_user_runs_every_page(spec, reader_url, monkeypatch):
@@ -42,7 +47,7 @@ def test_read_only_user_runs_every_page(spec, reader_url, monkeypatch):
     assert not at.exception
     assert not at.error
     assert at.title[0].value == load_catalog("zh")[spec.title_key]
-    if spec.url_path != "data":
+    if spec.url_path in KPI_PAGES:
         assert metric_values(at)  # the page shows its figures
 
 
