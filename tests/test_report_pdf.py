@@ -138,6 +138,24 @@ def test_burden_pdf_holds_every_street_and_category(demo, app_url, tmp_path):
         assert f" {formatting.integer(row.current)}" in line
 
 
+def test_staffing_pdf_holds_every_community_of_the_district(demo, app_url, tmp_path):
+    url, scope = demo
+    text = district_report(app_url, "staffing", scope, tmp_path)
+    assert_reads_as_a_report(text, scope, "队伍配备")
+    communities = staffing_by_unit(make_engine(url), scope, get_settings(), level="community")
+    assert len(communities) > 100  # more than the ten rows a scrolling grid would have shown
+    for community in communities.itertuples():
+        expected = [
+            formatting.integer(community.resident_population),
+            formatting.integer(community.counted_workers),
+            formatting.decimal(community.per_10k, 1),
+            formatting.integer(community.required),
+            formatting.integer(community.gap),
+        ]
+        row = line_of(text, community.code + " ")
+        assert is_subsequence(expected, row.split()[2:]), row
+
+
 def test_snapshot_without_a_page_prints_the_first_page(app_url, tmp_path):
     out = tmp_path / "first.pdf"
     assert main(["--url", app_url, "--out", str(out)]) == 0
