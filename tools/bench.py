@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+SESSIONS = (1, 10, 20)  # browsers at once in the concurrency run
 POSTGRES_ADMIN = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -192,6 +193,7 @@ def measure_backend(backend: str, scale: int, runs: int, folder: Path) -> dict[s
         }
         print(f"  {backend} s{scale} {spec.url_path}: {first:.2f} s first", file=sys.stderr)
     figures["baseline"] = overview_baseline(engine, runs)
+    figures["concurrency"] = [concurrency(url, sessions) for sessions in SESSIONS]
     figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
 
@@ -255,6 +257,63 @@ def naive_overview(engine, scope, settings) -> tuple[int, int, int, int]:
     )
 
 
+def concurrency(url: str, sessions: int) -> dict[str, float]:
+    """`sessions` browsers open the city Overview at once against one app process: the wall
+    time until all are drawn, the server's CPU seconds per visit, and the visits that failed."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.snapshot import CHROMIUM_ARGS, READY, chromium_path, free_port, wait_until_up
+
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=url, DASHBOARD_CACHE_WARM="0")
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
+    command += [f"--server.port={port}", "--server.headless=true"]
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium_path(), args=CHROMIUM_ARGS
+            )
+            warm = browser.new_page()  # the first visit fills the cache; not counted
+            warm.goto(base + "/?lang=zh")
+            warm.wait_for_selector(READY, state="attached", timeout=300_000)
+            warm.close()
+            cpu_before = _cpu_seconds(server.pid)
+            started = time.perf_counter()
+            pages = [browser.new_context().new_page() for _ in range(sessions)]
+            for page in pages:
+                page.goto(base + "/?lang=zh", wait_until="commit")
+            failed = 0
+            for page in pages:
+                try:
+                    page.wait_for_selector(READY, state="attached", timeout=300_000)
+                    failed += page.locator('[data-testid="stException"]').count() > 0
+                except Exception:  # a visit that never finished counts as failed
+                    failed += 1
+            wall = time.perf_counter() - started
+            cpu = _cpu_seconds(server.pid) - cpu_before
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "sessions": sessions,
+        "wall_s": wall,
+        "cpu_per_visit_s": cpu / sessions,
+        "failed": failed,
+    }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def markdown(results: list[dict[str, object]], runs: int) -> str:
     lines = [
         "# Benchmarks",
@@ -291,6 +350,19 @@ def markdown(results: list[dict[str, object]], runs: int) -> str:
             f"{b['naive_s']:.3f} | {b['ratio']:.1f}× | {'yes' if b['agree'] else 'NO'} | "  # type: ignore[index]
             f"{result['peak_rss_mib']:.0f} |"
         )
+    lines += [
+        "",
+        "Browsers opening the city Overview at once against one app process (cache warm):",
+        "",
+        "| backend | scale | sessions | all drawn after s | server CPU s per visit | failed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        for run in result.get("concurrency", []):  # type: ignore[attr-defined]
+            lines.append(
+                f"| {result['backend']} | {result['scale']} | {run['sessions']} | "
+                f"{run['wall_s']:.1f} | {run['cpu_per_visit_s']:.2f} | {run['failed']} |"
+            )
     return "\n".join(lines) + "\n"
 
 
