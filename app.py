@@ -6,23 +6,34 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import cached
+from dashboard.auth import (
+    NotSignedIn,
+    account_box,
+    audit_engine,
+    has_session,
+    open_access_warning,
+    signed_in,
+)
 from dashboard.context import PageContext, set_page_context
 from dashboard.database import database_failed, open_database
 from dashboard.filters import (
     area_filters,
     breadcrumb,
+    enforce_account_scope,
     go_to_pending_page,
     language_switch,
     month_options,
     read_language_from_url,
     read_url,
     show_url_notices,
+    visible_units,
     write_url,
 )
 from dashboard.i18n import t
 from dashboard.navigation import PAGES
 from dashboard.ready import ready_marker
 from dashboard.report import is_report, report_buttons, report_header
+from data_access.access import RoleRefused, ScopeRefused, record
 from data_access.settings import get_settings
 
 st.set_page_config(
@@ -35,7 +46,8 @@ settings = get_settings()
 report = is_report()  # read before the filters rewrite the URL
 read_language_from_url()
 language_switch(settings.default_language)
-# Navigation first, so that a first start building the demo shows the right menu meanwhile.
+# Navigation first, so that a first start building the demo shows the right menu meanwhile;
+# hidden until someone has signed in.
 sections: dict[str, list] = {}
 by_path = {}  # url_path → page; the default page's own url_path is empty
 for index, spec in enumerate(PAGES):
@@ -48,19 +60,27 @@ for index, spec in enumerate(PAGES):
     )
     section = t(f"section.{spec.section}") if spec.section else ""
     sections.setdefault(section, []).append(by_path[spec.url_path])
-page = st.navigation(sections)
+page = st.navigation(sections, position="sidebar" if has_session() else "hidden")
 current_path = page.url_path or PAGES[0].url_path
 go_to_pending_page(by_path, current_path)
 
 try:
     database = open_database()
     cached.follow_data_version(database.url, settings)
-    units = cached.units(database.url)
+    principal = signed_in(settings, page.url_path)  # the sign-in form stops the run here
+    all_units = cached.units(database.url)
+    units = visible_units(all_units, principal)
     months = month_options(*cached.data_months(database.url))
-    read_url(units, months)
+    read_url(all_units, months)
+    enforce_account_scope(
+        principal,
+        lambda refused: record(
+            audit_engine(), "refused", principal.name, principal.scope_label, " ".join(refused)
+        ),
+    )
 
     st.sidebar.header(t("filter.title"))
-    scope = area_filters(units, months)
+    scope = cached.check_scope(area_filters(units, months, principal), "filters")
     write_url()
 
     context = PageContext(
@@ -70,8 +90,10 @@ try:
         settings=settings,
         is_demo=database.is_demo,
         has_data=database.has_data,
+        principal=principal,
     )
     set_page_context(context)
+    account_box(principal, settings, context.unit_name(principal.scope_code))
     if report:
         report_header(context, page.title)
     else:
@@ -83,7 +105,10 @@ try:
     show_url_notices()
     if not report and current_path != "screen":  # the wall screen has no room to spare
         breadcrumb(context, current_path)
+    open_access_warning(settings)
     page.run()
+except (ScopeRefused, RoleRefused, NotSignedIn):
+    st.error(t("auth.refused"), icon=":material/block:")
 except SQLAlchemyError as exc:
     database_failed(exc)
 finally:

@@ -3,19 +3,27 @@
 Results are kept until the data change: every run asks (at most every `data_check_seconds`) for
 the latest accepted import, and a new one empties the cache of this process and warms the main
 views again in the background (docs/architecture.md, caching).
+
+Every wrapper that takes a Scope checks it against the signed-in account before the cache is
+asked (data_access.access.check), so a page cannot read outside the account's area by using
+them; the loop at the end guards each wrapper defined here, new ones included (docs/accounts.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.map_data import MapData, load_map_data
-from data_access import admission
+from data_access import access, admission
 from data_access.db import get_engine
 from data_access.queries import burden, grids, hierarchy, imports, profile, staffing
 from data_access.scope import CODE_LENGTH, Scope, month_end
@@ -242,3 +250,36 @@ def warm(url: str, settings: Settings) -> None:
             admission_data(url, scope, settings)
     except Exception:  # a warm-up must never take the app down; the page computes it anyway
         _log.exception("warming the cache failed")
+
+
+def check_scope(scope: Scope, what: str = "page") -> Scope:
+    """The scope when the session's account may see it; records and raises ScopeRefused if not."""
+    from dashboard.auth import audit_engine, current_principal
+
+    principal = current_principal()
+    if principal.allows_code(scope.code):
+        return scope
+    return access.check(principal, scope, audit_engine(), what)
+
+
+def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        # A thread of the server's own (the warm-up) has no session and shows nothing to anyone.
+        if get_script_run_ctx() is not None:
+            for value in (*args, *kwargs.values()):
+                if isinstance(value, Scope):
+                    check_scope(value, function.__name__)
+        return function(*args, **kwargs)
+
+    guarded.clear = function.clear  # type: ignore[attr-defined]
+    return guarded
+
+
+GUARDED = tuple(
+    name
+    for name, value in list(globals().items())
+    if callable(value) and not isinstance(value, type) and callable(getattr(value, "clear", None))
+)
+for _name in GUARDED:
+    globals()[_name] = _guarded(globals()[_name])

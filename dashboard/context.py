@@ -11,6 +11,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from dashboard.formatting import month_file_label
 from dashboard.i18n import current_language, fmt_month, load_catalog, t, translate
+from data_access.access import OPEN_ACCESS, Principal
 from data_access.files import safe_file_stem
 from data_access.scope import Scope
 from data_access.settings import Settings
@@ -26,6 +27,7 @@ class PageContext:
     settings: Settings
     is_demo: bool
     has_data: bool
+    principal: Principal = OPEN_ACCESS
 
     @cached_property
     def _names(self) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 
 import pandas as pd
@@ -14,6 +14,7 @@ from dashboard.context import PageContext
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, fmt_month, t
 from dashboard.map_style import MAP_METRICS
 from dashboard.plain import escape_markdown, t_plain
+from data_access.access import Principal
 from data_access.scope import (
     AREA_LEVELS,
     PARENT_LEVEL,
@@ -36,6 +37,8 @@ _URL_INPUTS = "_url_inputs"
 _URL_NOTICES = "_url_notices"
 _URL_WRITTEN = "_url_written"
 _PENDING_PAGE = "_pending_page"
+_SCOPE_NOTICES = "_scope_notices"
+CODE_LENGTHS = {"district": 6, "street": 9, "community": 12}
 
 
 def month_options(first: dt.date | None, last: dt.date | None) -> list[str]:
@@ -167,9 +170,49 @@ def _drop_inconsistent(units: pd.DataFrame) -> None:
             _unset(key)
 
 
-def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
-    """Draws the cascading filters in the sidebar and returns the chosen scope."""
+def visible_units(units: pd.DataFrame, principal: Principal) -> pd.DataFrame:
+    """The units an account may pick or name: its own area, what lies in it and its parents."""
+    if principal.scope_code is None:
+        return units
+    keep = units["code"].map(principal.sees_unit)
+    return units[keep.astype(bool)].reset_index(drop=True)
+
+
+def enforce_account_scope(
+    principal: Principal, on_refused: Callable[[list[str]], None] | None = None
+) -> None:
+    """Filter values (from the URL, a drill-down or crafted session state) outside the account's
+    scope are dropped and reported to on_refused; the levels down to the account's are fixed."""
+    floor = principal.scope_code
+    if floor is None:
+        return
+    refused = [
+        f"{key}={st.session_state[key]}"
+        for key in AREA_KEYS
+        if st.session_state.get(key) and not principal.sees_unit(str(st.session_state[key]))
+    ]
+    for key in AREA_KEYS:
+        value = st.session_state.get(key)
+        if CODE_LENGTHS[key] <= len(floor):
+            st.session_state[key] = floor[: CODE_LENGTHS[key]]
+        elif value and not principal.allows_code(str(value)):
+            _unset(key)
+    if refused:
+        st.session_state[_SCOPE_NOTICES] = refused
+        if on_refused is not None:
+            on_refused(refused)
+
+
+def area_filters(
+    units: pd.DataFrame, months: list[str], principal: Principal | None = None
+) -> Scope:
+    """Draws the cascading filters in the sidebar and returns the chosen scope.
+
+    The levels down to the account's own area are fixed and shown disabled; below it the
+    account chooses among its own units only (units holds only those, see visible_units).
+    """
     names = dict(zip(units["code"], units["name"], strict=True))
+    floor = principal.scope_code if principal is not None else None
     _drop_inconsistent(units)
     everything = {key: t(f"filter.all.{key}") for key in AREA_KEYS}
     for key in AREA_KEYS:
@@ -180,15 +223,19 @@ def area_filters(units: pd.DataFrame, months: list[str]) -> Scope:
         level_units = units[units["level"] == key]
         if parent is not None:
             level_units = level_units[level_units["parent_code"] == parent]
+        fixed = floor is not None and CODE_LENGTHS[key] <= len(floor)
+        choices: list[str | None] = (
+            [floor[: CODE_LENGTHS[key]]] if fixed and floor else [None, *level_units["code"]]
+        )
         # Labels fixed at run time: AppTest formats a value again outside the script run.
-        codes: list[str | None] = [None, *level_units["code"]]
         st.sidebar.selectbox(
             t(f"filter.{key}"),
-            codes,
+            choices,
             format_func=partial(_unit_label, everything=everything[key], names=names),
             key=key,
             on_change=_clear_below,
             args=(key,),
+            disabled=fixed,
         )
     if months and st.session_state.get("month") not in months:
         st.session_state["month"] = months[0]
@@ -214,10 +261,13 @@ def _unit_label(code: str | None, everything: str, names: dict[str, str]) -> str
 
 
 def show_url_notices() -> None:
-    """Tells once that some values of the URL were unknown and ignored."""
+    """Tells once that some values of the URL were unknown and ignored, or outside the account."""
     rejected = st.session_state.pop(_URL_NOTICES, None)
     if rejected:
         st.warning(t_plain("filter.url_ignored", values=", ".join(rejected)), icon="⚠️")
+    refused = st.session_state.pop(_SCOPE_NOTICES, None)
+    if refused:
+        st.error(t_plain("auth.outside_scope", values=", ".join(refused)), icon=":material/block:")
 
 
 def _url_state() -> dict[str, str]:

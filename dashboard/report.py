@@ -17,6 +17,7 @@ from dashboard.i18n import current_language, fmt_time, t
 from dashboard.render_queue import render_queue
 from dashboard.snapshot import chromium_path, render, view_url
 from data_access.settings import get_settings
+from data_access.tokens import TOKEN_PARAM, mint, view_key
 
 _REPORT = "_report_mode"
 BRIEFING_PATH = "briefing"
@@ -177,10 +178,10 @@ def report_buttons(url_path: str, file_stem: str, briefing_stem: str) -> None:
             if key in st.session_state
         }
     )
-    url = view_url(_own_base_url(), url_path, params)
     running, waiting = render_queue(get_settings().report_max_renders).status()
     if running or waiting:  # a press now waits behind these; each render ends by the deadline
         st.sidebar.caption(t("report.queue", running=running, waiting=waiting))
+    account = _account_name()
     row = st.sidebar.container(horizontal=True)
     for fmt, mime, icon in (
         ("png", "image/png", ":material/screenshot_monitor:"),
@@ -188,7 +189,7 @@ def report_buttons(url_path: str, file_stem: str, briefing_stem: str) -> None:
     ):
         row.download_button(
             t(f"report.{fmt}"),
-            data=partial(render, url, fmt),
+            data=partial(_render, url_path, params, fmt, account),
             file_name=f"{file_stem}.{fmt}",
             mime=mime,
             key=f"report_{fmt}",
@@ -198,10 +199,9 @@ def report_buttons(url_path: str, file_stem: str, briefing_stem: str) -> None:
         )
     # The one-page briefing of the same scope, from whichever page the reader is on.
     area = {key: value for key, value in params.items() if key in (*AREA_KEYS, "month", "lang")}
-    briefing_url = view_url(_own_base_url(), BRIEFING_PATH, area)
     st.sidebar.download_button(
         t("report.briefing"),
-        data=lambda: render(briefing_url, "pdf"),
+        data=partial(_render, BRIEFING_PATH, area, "pdf", account),
         file_name=f"{briefing_stem}.pdf",
         mime="application/pdf",
         key="report_briefing",
@@ -209,3 +209,30 @@ def report_buttons(url_path: str, file_stem: str, briefing_stem: str) -> None:
         on_click="ignore",
         help=t("report.briefing_help"),
     )
+
+
+def _signed_url(url_path: str, params: dict[str, str], account: str | None) -> str:
+    """The view's URL; with sign-in on, with a token for this account and view, made now."""
+    base = _own_base_url()
+    if account is None:
+        return view_url(base, url_path, params)
+    token = mint(account, view_key(url_path, params), get_settings().report_token_seconds)
+    return view_url(base, url_path, {**params, TOKEN_PARAM: token})
+
+
+def _account_name() -> str | None:
+    """The signed-in account the report is drawn for; None when sign-in is off."""
+    if get_settings().auth_mode == "none":
+        return None
+    from dashboard.auth import current_principal
+
+    return current_principal().name
+
+
+def _render(url_path: str, params: dict[str, str], fmt: str, account: str | None = None) -> bytes:
+    """The view drawn for the account, with a failure's message kept free of the URL (it holds
+    the one-time token, made only now that the button was pressed)."""
+    try:
+        return render(_signed_url(url_path, params, account), fmt)
+    except Exception as exc:  # playwright's errors quote the URL they navigated to
+        raise RuntimeError(f"the {fmt} report could not be drawn ({type(exc).__name__})") from None

@@ -1,4 +1,4 @@
-"""Command line: python -m data_access init | demo | refresh | import | export | plan | users (docs/architecture.md §3, §4)."""
+"""Command line: python -m data_access init | demo | refresh | import | export | plan | users | accounts (docs/architecture.md §3, §4)."""
 
 from __future__ import annotations
 
@@ -74,8 +74,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
         engine = make_engine(resolve_database().url)
-        frame = export_table(engine, args.table, args.level, args.scope, as_of, get_settings())
-    except ValueError as exc:
+        scope = _account_scope(args.account, args.scope, f"export {args.table} {args.level}")
+        frame = export_table(engine, args.table, args.level, scope, as_of, get_settings())
+    except (ValueError, PermissionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     data = csv_bytes(frame)
@@ -135,6 +136,23 @@ def _one(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+def _account_scope(account: str | None, scope: str | None, what: str) -> str | None:
+    """The scope asked for, checked against --account (default: the account's own area)."""
+    if account is None:
+        return scope
+    from data_access import access
+    from data_access.accounts import principal_by_name
+
+    writer = make_engine(resolve_writer().url)
+    principal = principal_by_name(writer, account)
+    if principal is None:
+        raise PermissionError(f"no enabled account named {account}")
+    scope = scope if scope is not None else principal.scope_code
+    access.check_code(principal, scope, writer, what)
+    access.record(writer, what.split()[0], principal.name, scope or "city", what)
+    return scope
+
+
 def cmd_users(args: argparse.Namespace) -> int:
     from data_access.admin import create_users
 
@@ -170,6 +188,56 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_password(name: str) -> str:
+    """DASHBOARD_ACCOUNT_PASSWORD, else asked twice without echo: never a command-line argument."""
+    from getpass import getpass
+
+    from data_access.accounts import AccountError
+
+    password = os.environ.get("DASHBOARD_ACCOUNT_PASSWORD")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise AccountError("set DASHBOARD_ACCOUNT_PASSWORD or run in a terminal to be asked")
+    password = getpass(f"password for {name}: ")
+    if getpass("again: ") != password:
+        raise AccountError("the two passwords differ")
+    return password
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    from data_access import accounts
+
+    engine = make_engine(resolve_writer().url)
+    if not has_schema(engine):
+        print("error: no schema; run `python -m data_access init` first", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "add":
+            password = None if args.sso_only else _new_password(args.name)
+            accounts.add_account(engine, args.name, args.scope, args.role, password)
+            print(f"account {args.name} added: {args.role}, scope {args.scope}")
+        elif args.action == "passwd":
+            accounts.set_password(engine, args.name, _new_password(args.name))
+            print(f"password of {args.name} changed")
+        elif args.action == "disable":
+            accounts.disable_account(engine, args.name)
+            print(f"account {args.name} disabled")
+        elif args.action == "enable":
+            accounts.enable_account(engine, args.name)
+            print(f"account {args.name} enabled")
+        elif args.action == "map":
+            accounts.map_identity(engine, args.identity, args.name)
+            print(f"identity {args.identity} signs in as {args.name}")
+        else:
+            frame = accounts.list_accounts(engine)
+            print(frame.to_string(index=False) if len(frame) else "no accounts")
+    except accounts.AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from data_access.importing.messages import text
 
@@ -197,6 +265,21 @@ def _import(args: argparse.Namespace, language: str) -> int:
     if not has_schema(engine):
         print("error: no schema; run `python -m data_access init` first", file=sys.stderr)
         return 2
+    scope_code, account = None, None
+    if args.account:
+        from data_access import access
+        from data_access.accounts import principal_by_name
+
+        principal = principal_by_name(engine, args.account)
+        if principal is None:
+            print(f"error: no enabled account named {args.account}", file=sys.stderr)
+            return 2
+        try:
+            access.require_role(principal, "importer", "import", engine)
+        except PermissionError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        scope_code, account = principal.scope_code, principal.name
     progress = _print_import_progress if sys.stderr.isatty() else None
     report = run_import(
         engine,
@@ -205,6 +288,8 @@ def _import(args: argparse.Namespace, language: str) -> int:
         language=language,
         dry_run=args.check,
         progress=progress,
+        account=account,
+        scope_code=scope_code,
     )
     if progress:
         print(file=sys.stderr)
@@ -257,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--lang", choices=("zh", "en"), help="language of the messages (default: zh)")
     load.add_argument("--check", action="store_true", help="validate only; write nothing")
+    load.add_argument("--account", help="import as this account: only rows inside its area")
     load.set_defaults(func=cmd_import)
     export = commands.add_parser("export", help="write a metrics table as CSV")
     export.add_argument("table", help="staffing, burden, grids or admission")
@@ -264,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--scope", help="a district, street or community code (default: all)")
     export.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
     export.add_argument("--out", help="output file (default: standard output)")
+    export.add_argument("--account", help="export as this account: only inside its area")
     export.set_defaults(func=cmd_export)
     plan = commands.add_parser(
         "plan", help="allocate new community worker posts and write the allocation as CSV"
@@ -287,7 +374,33 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--reader-password", help="default: $DASHBOARD_READER_PASSWORD")
     users.add_argument("--writer-password", help="default: $DASHBOARD_WRITER_PASSWORD")
     users.set_defaults(func=cmd_users)
+    _account_parser(commands)
     return parser
+
+
+def _account_parser(commands: argparse._SubParsersAction) -> None:
+    from data_access.models import ACCOUNT_ROLES
+
+    accounts = commands.add_parser("accounts", help="sign-in accounts of the dashboard")
+    actions = accounts.add_subparsers(dest="action", required=True)
+    add = actions.add_parser(
+        "add", help="a new account (password from $DASHBOARD_ACCOUNT_PASSWORD)"
+    )
+    add.add_argument("name")
+    add.add_argument("--scope", required=True, help="city, or a district, street or community code")
+    add.add_argument("--role", required=True, choices=ACCOUNT_ROLES)
+    add.add_argument("--sso-only", action="store_true", help="no password: single sign-on only")
+    for action, text in (
+        ("passwd", "a new password (also lifts a lockout)"),
+        ("disable", "the account can no longer sign in"),
+        ("enable", "the account can sign in again"),
+    ):
+        actions.add_parser(action, help=text).add_argument("name")
+    mapping = actions.add_parser("map", help="let a single sign-on subject or e-mail act as NAME")
+    mapping.add_argument("identity")
+    mapping.add_argument("name")
+    actions.add_parser("list", help="every account, without passwords")
+    accounts.set_defaults(func=cmd_accounts)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -257,6 +257,7 @@ class ImportBatch(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16))
     message: Mapped[str | None] = mapped_column(Text)
+    account: Mapped[str | None] = mapped_column(String(64))
 
 
 class WorkItem(Base):
@@ -306,3 +307,48 @@ class ItemFound(Base):
     period: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     item: Mapped[str] = mapped_column(String(128), primary_key=True)
     source: Mapped[str] = mapped_column(String(16))
+
+
+ACCOUNT_ROLES = ("viewer", "importer", "admin")
+CITY = "city"
+
+
+class Account(Base):
+    """A person or office that signs in (docs/accounts.md): a scope it may see and a role."""
+
+    __tablename__ = "account"
+    __table_args__ = MYSQL_OPTIONS
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # None: single sign-on only
+    scope: Mapped[str] = mapped_column(String(12))  # a district, street or community code, or city
+    role: Mapped[str] = mapped_column(String(16))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class IdentityMap(Base):
+    """A single sign-on identity (subject or e-mail, lower case) and the account it acts as."""
+
+    __tablename__ = "identity_map"
+    __table_args__ = MYSQL_OPTIONS
+
+    identity: Mapped[str] = mapped_column(String(255), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+
+
+class AuditEvent(Base):
+    """Who asked for what, when, and whether it was allowed: sign-ins, refusals, imports, exports."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"), MYSQL_OPTIONS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    account: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    scope: Mapped[str | None] = mapped_column(String(12))
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -242,6 +242,37 @@ SETTINGS: tuple[Setting, ...] = (
         "A statement waiting this long makes the app check that the database still answers; "
         "when it does not (a dead network), the page says so instead of waiting for minutes.",
     ),
+    Setting(
+        "auth_mode",
+        "none",
+        "Sign-in: none (the embedded demo only: anyone sees everything), local (accounts in the "
+        "database) or oidc (single sign-on); docs/accounts.md.",
+    ),
+    Setting(
+        "lockout_failures",
+        5,
+        "An account is locked after this many wrong passwords in a row.",
+    ),
+    Setting(
+        "lockout_minutes",
+        15,
+        "…for this many minutes; a new password (accounts passwd) lifts the lock at once.",
+    ),
+    Setting(
+        "session_minutes",
+        480,
+        "A sign-in lasts this long (a working day), then the form is shown again.",
+    ),
+    Setting(
+        "report_token_seconds",
+        60,
+        "A report's one-time link is valid this long after its button is pressed.",
+    ),
+    Setting(
+        "oidc_provider",
+        "",
+        "The [auth.<name>] provider of secrets.toml used for single sign-on; empty: [auth] itself.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -315,6 +346,12 @@ class Settings:
     report_max_renders: int
     report_deadline_seconds: int
     db_read_timeout_seconds: int
+    auth_mode: str
+    lockout_failures: int
+    lockout_minutes: int
+    session_minutes: int
+    report_token_seconds: int
+    oidc_provider: str
 
     @property
     def counted_roles(self) -> tuple[str, ...]:
@@ -354,10 +391,13 @@ def load_settings(
         str(values["basemap"]), str(values["coordinate_system"]), str(values["tianditu_key"])
     )
     _check_time_zone(str(values["time_zone"]))
+    if values["auth_mode"] not in AUTH_MODES:
+        raise ValueError(f"setting auth_mode: {values['auth_mode']!r} is not none, local or oidc")
     return Settings(**values)
 
 
 COORDINATE_SYSTEMS = ("wgs84", "gcj02")
+AUTH_MODES = ("none", "local", "oidc")
 
 
 def _check_time_zone(name: str) -> None:

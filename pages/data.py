@@ -1,7 +1,12 @@
-"""数据管理 Data: templates, upload with a validation report, import history, full export (docs/architecture.md §4)."""
+"""数据管理 Data: templates, upload with a validation report, import history, full export (docs/architecture.md §4).
+
+Import shows only to importers and administrators, the audit and the accounts only to
+administrators; the full export is of the account's own area (docs/accounts.md).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 
@@ -9,12 +14,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cached
+from dashboard.auth import audit_engine
 from dashboard.components import page_header
 from dashboard.context import PageContext, page_context
 from dashboard.database import writer_url
 from dashboard.i18n import current_language, fmt_time, t
 from dashboard.plain import escape_markdown, t_plain
 from dashboard.tables import table_with_downloads
+from data_access import access
+from data_access.accounts import audit_events, audit_kinds, list_accounts
 from data_access.db import get_engine, get_writer_engine
 from data_access.importing import SPECS, ImportReport, Problem, Upload, message, run_import
 from data_access.importing.export_all import export_all, export_workbook, export_zip
@@ -102,6 +110,8 @@ def _progress_reporter(bar: object) -> object:
 
 
 def _run(context: PageContext, files: list, dry_run: bool) -> ImportReport:
+    principal = context.principal
+    access.require_role(principal, "importer", "import", audit_engine())
     try:
         uploads = [Upload.of(f.name, f.getvalue()) for f in files]
     except Exception:  # the upload itself broke: logged with an incident id, like a failed import
@@ -117,8 +127,19 @@ def _run(context: PageContext, files: list, dry_run: bool) -> ImportReport:
         language=current_language(),
         dry_run=dry_run,
         progress=_progress_reporter(bar),  # type: ignore[arg-type]
+        account=principal.name if context.settings.auth_mode != "none" else None,
+        scope_code=principal.scope_code,
     )
     bar.empty()
+    if not dry_run:
+        files_named = ", ".join(u.name for u in uploads)
+        access.record(
+            audit_engine(),
+            "import",
+            principal.name,
+            principal.scope_label,
+            f"{report.status}: {files_named}",
+        )
     return report
 
 
@@ -240,12 +261,16 @@ def history_section(context: PageContext) -> None:
     st.subheader(t("data.history"))
     st.caption(t("data.history_help", n=HISTORY_ROWS))
     history = cached.import_history(context.url, HISTORY_ROWS)
+    principal = context.principal
+    if not principal.is_admin and "account" in history.columns:
+        history = history[history["account"] == principal.name]  # an importer sees its own
     if history.empty:
         st.info(t("data.history_empty"))
         return
     table = history[
-        ["imported_at", "kind", "file_name", "rows", "status", "message", "sha256"]
+        ["imported_at", "kind", "file_name", "rows", "status", "message", "sha256", "account"]
     ].copy()
+    table["account"] = table["account"].fillna("")
     # Stored in UTC; shown in the configured time zone (setting time_zone).
     table["imported_at"] = pd.to_datetime(table["imported_at"]).map(
         lambda moment: fmt_time(moment.to_pydatetime())
@@ -268,10 +293,17 @@ def export_section(context: PageContext) -> None:
     st.caption(t_plain("data.export_help", scope=context.unit_name(scope.code)))
     engine = get_engine(context.url)
     stem = f"all_data_{scope.code or 'city'}"
+    principal = context.principal
+
+    def checked_export() -> object:
+        access.check(principal, scope, audit_engine(), "export")
+        access.record(audit_engine(), "export", principal.name, scope.code or "city", stem)
+        return export_all(engine, scope)
+
     row = st.container(horizontal=True)
     row.download_button(
         t("data.export_xlsx"),
-        data=lambda: export_workbook(export_all(engine, scope)),
+        data=lambda: export_workbook(checked_export()),
         file_name=f"{stem}.xlsx",
         mime=XLSX_MIME,
         key="data_export_xlsx",
@@ -280,7 +312,7 @@ def export_section(context: PageContext) -> None:
     )
     row.download_button(
         t("data.export_zip"),
-        data=lambda: export_zip(export_all(engine, scope)),
+        data=lambda: export_zip(checked_export()),
         file_name=f"{stem}.zip",
         mime="application/zip",
         key="data_export_zip",
@@ -295,10 +327,78 @@ def render() -> None:
     if not context.has_data:
         # Import is how an empty database gets its data: say so, then show everything.
         st.info(t("db.empty") + " " + t("data.empty_continue"), icon=":material/inventory_2:")
-    templates_section(context)
-    upload_section(context)
-    history_section(context)
+    principal = context.principal
+    if principal.can_import:
+        templates_section(context)
+        upload_section(context)
+        history_section(context)
     export_section(context)
+    if principal.is_admin and context.settings.auth_mode != "none":
+        audit_section(context)
+        accounts_section(context)
+
+
+AUDIT_ROWS = 1000
+
+
+def audit_section(context: PageContext) -> None:
+    """Who signed in, failed, was locked or refused, imported and exported: filterable, exportable."""
+    st.subheader(t("audit.title"))
+    engine = audit_engine()
+    row = st.container(horizontal=True)
+    kinds = row.multiselect(
+        t("audit.kinds"), audit_kinds(engine), format_func=_kind_label, key="audit_kinds"
+    )
+    account = row.text_input(t("audit.account"), key="audit_account", max_chars=64)
+    since = row.date_input(
+        t("audit.since"), value=dt.date.today() - dt.timedelta(days=30), key="audit_since"
+    )
+    events = audit_events(engine, tuple(kinds), account.strip() or None, since, limit=AUDIT_ROWS)
+    st.caption(t("audit.help", n=AUDIT_ROWS))
+    if events.empty:
+        st.info(t("audit.empty"))
+        return
+    events["at"] = pd.to_datetime(events["at"]).map(lambda moment: fmt_time(moment.to_pydatetime()))
+    events["kind"] = events["kind"].map(_kind_label)
+    table_with_downloads(
+        events.rename(
+            columns={
+                "at": "audit_at",
+                "account": "audit_account",
+                "kind": "audit_kind",
+                "scope": "audit_scope",
+                "detail": "audit_detail",
+            }
+        ),
+        key="audit_table",
+        sheet_title=t("audit.sheet"),
+        file_stem="audit",
+        filters=context.filters_used(),
+    )
+
+
+def _kind_label(kind: str) -> str:
+    label = t(f"audit.kind.{kind}")
+    return kind if label == f"audit.kind.{kind}" else label
+
+
+def accounts_section(context: PageContext) -> None:
+    """The accounts, without passwords; they are made and changed with `python -m data_access accounts`."""
+    st.subheader(t("accounts.title"))
+    st.caption(t("accounts.help"))
+    frame = list_accounts(audit_engine())
+    frame = frame.drop(columns=["has_password"])
+    frame["role"] = frame["role"].map(lambda role: t(f"auth.role.{role}"))
+    frame["disabled"] = frame["disabled"].map(lambda off: t("yes") if off else "")
+    for column in ("locked_until", "created_at"):
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+    table_with_downloads(
+        frame.rename(columns={c: f"account_{c}" for c in frame.columns}),
+        key="accounts_table",
+        sheet_title=t("accounts.sheet"),
+        file_stem="accounts",
+        filters=context.filters_used(),
+    )
 
 
 render()

@@ -19,7 +19,14 @@ from data_access.importing import messages
 from data_access.importing.messages import Problem
 from data_access.importing.readers import Limits, RawTable, ReadResult, Upload, read_uploads
 from data_access.importing.specs import KIND_ORDER, kind_of_name
-from data_access.importing.validate import CheckedTable, Known, Problems, Progress, validate
+from data_access.importing.validate import (
+    CheckedTable,
+    Known,
+    Problems,
+    Progress,
+    check_scope,
+    validate,
+)
 from data_access.models import Base
 from data_access.scope import CODE_LENGTH
 from data_access.settings import get_settings
@@ -74,8 +81,13 @@ def run_import(
     max_rows: int | None = None,
     max_problems: int | None = None,
     max_unzipped: int | None = None,
+    account: str | None = None,
+    scope_code: str | None = None,
 ) -> ImportReport:
     """Reads, validates and (unless dry_run or refused) writes the uploads; every attempt is audited.
+
+    account is recorded on every audit row; rows outside scope_code (the importing account's
+    area, None for the city) are problems like any other (docs/accounts.md).
 
     Limits left out come from the settings. Whatever goes wrong, this returns a report: an
     unexpected error is logged here with its traceback and an incident id, audited as failed,
@@ -95,6 +107,8 @@ def run_import(
             progress,
             max_rows if max_rows is not None else settings.import_max_rows,
             max_problems if max_problems is not None else settings.import_max_problems,
+            account,
+            scope_code,
         )
     except Exception:
         incident = secrets.token_hex(4)
@@ -102,7 +116,7 @@ def run_import(
             "import failed: incident %s, files %s", incident, [u.name for u in uploads]
         )
         if not dry_run:
-            _audit_failure(engine, uploads, incident, language)
+            _audit_failure(engine, uploads, incident, language, account)
         problem = Problem("—", "unexpected", params={"incident": incident})
         return ImportReport("failed", [problem], incident=incident)
 
@@ -116,6 +130,8 @@ def _run(
     progress: Progress | None,
     max_rows: int,
     max_problems: int,
+    account: str | None = None,
+    scope_code: str | None = None,
 ) -> ImportReport:
     read, tables, problems = _read(uploads, limits, progress, max_problems)
     parts: list[PartSummary] = []
@@ -128,13 +144,14 @@ def _run(
                         serialise_imports(connection)
                     known = _known_codes(connection)
                     checked = _check(uploads, tables, known, problems, progress, max_rows)
+                    check_scope(checked, scope_code, problems)
                     if problems or dry_run:
                         transaction.rollback()
                     else:
                         written: dict[str, set[str]] = {}
                         parts = _write_all(connection, checked, progress, written)
                         refresh_after_import(connection, written)
-                        _audit(connection, _accepted_entries(checked, parts, language))
+                        _audit(connection, _accepted_entries(checked, parts, language), account)
             finally:
                 release_import_lock(connection)
     except ImportBusy:
@@ -152,7 +169,7 @@ def _run(
         entries = _refused_entries(uploads, tables, listed, problems.total, language)
         try:
             with engine.begin() as connection:
-                _audit(connection, entries)
+                _audit(connection, entries, account)
         except SQLAlchemyError as exc:
             logger.warning("refused import not audited: %s", _short(exc))
         return ImportReport("refused", listed, _read_parts(tables), read.skipped, problems.total)
@@ -258,7 +275,13 @@ def release_import_lock(connection: Connection) -> None:
             connection.execute(text("SELECT RELEASE_LOCK(:name)").bindparams(name=IMPORT_LOCK_NAME))
 
 
-def _audit_failure(engine: Engine, uploads: Sequence[Upload], incident: str, language: str) -> None:
+def _audit_failure(
+    engine: Engine,
+    uploads: Sequence[Upload],
+    incident: str,
+    language: str,
+    account: str | None = None,
+) -> None:
     message = messages.text(language, "import.audit.failed", incident=incident)
     entries = [
         AuditEntry(
@@ -273,7 +296,7 @@ def _audit_failure(engine: Engine, uploads: Sequence[Upload], incident: str, lan
     ] or [AuditEntry("unknown", "—", None, 0, "failed", message)]
     try:
         with engine.begin() as connection:
-            _audit(connection, entries)
+            _audit(connection, entries, account)
     except Exception:  # the database may be what failed; the log has the incident
         logger.exception("failed import not audited: incident %s", incident)
 
@@ -493,7 +516,7 @@ class AuditEntry:
     message: str
 
 
-def _audit(connection: Connection, entries: list[AuditEntry]) -> None:
+def _audit(connection: Connection, entries: list[AuditEntry], account: str | None = None) -> None:
     if not entries:
         return
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -508,6 +531,7 @@ def _audit(connection: Connection, entries: list[AuditEntry]) -> None:
                 "imported_at": now,
                 "status": e.status,
                 "message": e.message[:AUDIT_MESSAGE_LIMIT],
+                "account": account,
             }
             for e in entries
         ],

@@ -623,3 +623,29 @@ def validate(
     if progress:
         progress("validate", done, done)
     return checked, problems
+
+
+def check_scope(tables: list[CheckedTable], scope_code: str | None, problems: Problems) -> None:
+    """Rows of units outside the importing account's area (docs/accounts.md): one problem each.
+
+    A row's unit is its own code for the unit tables and boundaries, else its community; rows
+    that failed their own checks are listed already and skipped here.
+    """
+    if scope_code is None:
+        return
+    for table in tables:
+        code_column = table.spec.by_name.get("code")
+        own = code_column is not None and code_column.kind == "code"
+        column = "code" if own else "community_code"
+        if column not in table.spec.by_name:
+            continue
+        header = table.headers.get(column, column)
+        for number, cells in table.raw.rows():
+            record, row_problems = convert_row(table, number, cells)
+            code = str(record.get(column) or "") if not row_problems else ""
+            if code and not code.startswith(scope_code):
+                problems.add(
+                    Problem(
+                        table.raw.file, "outside_scope", number, header, code, {"scope": scope_code}
+                    )
+                )

@@ -21,6 +21,7 @@ def import_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
             ImportBatch.status,
             ImportBatch.message,
             ImportBatch.sha256,
+            ImportBatch.account,
         )
         .order_by(ImportBatch.id.desc())
         .limit(limit)

@@ -1,0 +1,187 @@
+"""Signing in (none, local or oidc), the session's account, sign-out and the open-access warning.
+
+The account lives in session state under a key no widget uses, so the browser cannot set it;
+every scoped read of dashboard/cached.py checks it (docs/accounts.md).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from dashboard.database import app_target, writer_url
+from dashboard.i18n import t
+from data_access import accounts
+from data_access.access import OPEN_ACCESS, Principal, record
+from data_access.db import get_engine
+from data_access.settings import Settings, get_settings
+from data_access.tokens import TOKEN_PARAM, TokenRefused, redeem, view_key
+
+_PRINCIPAL = "_principal"
+_SIGNED_AT = "_signed_in_at"
+_NOTICE = "_auth_notice"
+_REPORT_SESSION = "_report_session"
+
+
+class NotSignedIn(PermissionError):
+    """A scoped read in a session that has no account."""
+
+
+def audit_engine() -> Engine:
+    """Where the audit is written: the writer, since the dashboard's reader may only SELECT."""
+    return get_engine(writer_url())
+
+
+def has_session() -> bool:
+    return get_settings().auth_mode == "none" or _PRINCIPAL in st.session_state
+
+
+def current_principal() -> Principal:
+    """The account of this session: everyone is the open account when sign-in is off."""
+    if get_settings().auth_mode == "none":
+        return OPEN_ACCESS
+    principal = st.session_state.get(_PRINCIPAL)
+    if not isinstance(principal, Principal):
+        raise NotSignedIn("not signed in")
+    return principal
+
+
+def _start_session(principal: Principal) -> None:
+    st.session_state[_PRINCIPAL] = principal
+    st.session_state[_SIGNED_AT] = time.time()
+
+
+def _end_session(notice: str | None = None) -> None:
+    for key in (_PRINCIPAL, _SIGNED_AT):
+        st.session_state.pop(key, None)
+    if notice:
+        st.session_state[_NOTICE] = notice
+
+
+def sign_out() -> None:
+    principal = st.session_state.get(_PRINCIPAL)
+    if isinstance(principal, Principal):
+        record(audit_engine(), "sign_out", principal.name, principal.scope_label)
+    _end_session("auth.signed_out")
+    if get_settings().auth_mode == "oidc":
+        st.logout()
+
+
+def signed_in(settings: Settings, url_path: str) -> Principal:
+    """The account of this run; draws the sign-in screen and stops the run when there is none."""
+    if settings.auth_mode == "none":
+        return OPEN_ACCESS
+    engine = audit_engine()
+    token = st.query_params.get(TOKEN_PARAM)
+    if token:
+        _redeem_report_token(engine, token, url_path)
+    principal = st.session_state.get(_PRINCIPAL)
+    if isinstance(principal, Principal):
+        age = time.time() - float(st.session_state.get(_SIGNED_AT, 0))
+        fresh = accounts.principal_by_name(engine, principal.name)
+        if age > settings.session_minutes * 60:
+            record(engine, "session_ended", principal.name, principal.scope_label, "expired")
+            _end_session("auth.expired")
+        elif fresh is None:
+            record(engine, "session_ended", principal.name, principal.scope_label, "disabled")
+            _end_session("auth.disabled_now")
+        else:
+            # A role or scope changed by an administrator takes effect on the next run.
+            if st.session_state.get(_REPORT_SESSION):
+                fresh = replace(fresh, role="viewer")
+            st.session_state[_PRINCIPAL] = fresh
+            return fresh
+    if settings.auth_mode == "oidc":
+        return _oidc(engine, settings)
+    _password_form(engine, settings)
+    st.stop()
+    raise AssertionError  # st.stop() does not return
+
+
+def _redeem_report_token(engine: Engine, token: str, url_path: str) -> None:
+    """A report link signs this session in as its account, read-only, for its one view."""
+    params = {k: st.query_params.get(k, "") for k in st.query_params if k != TOKEN_PARAM}
+    try:
+        name = redeem(token, view_key(url_path, params))
+    except TokenRefused as exc:
+        record(engine, "refused", None, None, f"report link: {exc}")
+        return
+    principal = accounts.principal_by_name(engine, name)
+    if principal is None:
+        record(engine, "refused", name, None, "report link: account disabled")
+        return
+    _start_session(replace(principal, role="viewer"))
+    st.session_state[_REPORT_SESSION] = True
+    record(engine, "report", name, principal.scope_label, view_key(url_path, params))
+
+
+def _password_form(engine: Engine, settings: Settings) -> None:
+    st.title(t("auth.title"))
+    notice = st.session_state.pop(_NOTICE, None)
+    if notice:
+        st.info(t(notice))
+    with st.form("sign_in", clear_on_submit=True):
+        name = st.text_input(t("auth.name"), key="sign_in_name", max_chars=64)
+        password = st.text_input(t("auth.password"), type="password", key="sign_in_password")
+        submitted = st.form_submit_button(t("auth.submit"), type="primary")
+    if not submitted:
+        return
+    outcome = accounts.authenticate(
+        engine, name, password, settings.lockout_failures, settings.lockout_minutes
+    )
+    if outcome.principal is not None:
+        _start_session(outcome.principal)
+        st.rerun()
+    if outcome.reason == "locked":
+        st.error(t("auth.locked", minutes=settings.lockout_minutes), icon=":material/lock:")
+    else:
+        st.error(t("auth.bad"), icon=":material/error:")
+
+
+def _oidc(engine: Engine, settings: Settings) -> Principal:
+    """Single sign-on through st.login; the account comes from the identity mapping table."""
+    if not st.user.is_logged_in:
+        st.title(t("auth.title"))
+        notice = st.session_state.pop(_NOTICE, None)
+        if notice:
+            st.info(t(notice))
+        provider = settings.oidc_provider or None
+        st.button(
+            t("auth.sso"),
+            type="primary",
+            on_click=st.login,
+            args=(provider,) if provider else (),
+            icon=":material/login:",
+        )
+        st.stop()
+    identities = [str(st.user.get("sub") or ""), str(st.user.get("email") or "")]
+    principal = accounts.principal_for_identity(engine, identities)
+    if principal is None:
+        record(engine, "sign_in_failed", None, None, "single sign-on identity not mapped")
+        st.error(t("auth.unmapped"), icon=":material/no_accounts:")
+        st.button(t("auth.sign_out"), on_click=st.logout)
+        st.stop()
+    record(engine, "sign_in", principal.name, principal.scope_label, "single sign-on")
+    _start_session(principal)
+    return principal
+
+
+def account_box(principal: Principal, settings: Settings, unit_name: str) -> None:
+    """The sidebar's account line and sign-out button (nothing when sign-in is off)."""
+    if settings.auth_mode == "none":
+        return
+    st.sidebar.caption(
+        t("auth.who", name=principal.name, role=t(f"auth.role.{principal.role}"), scope=unit_name)
+    )
+    st.sidebar.button(
+        t("auth.sign_out"), on_click=sign_out, icon=":material/logout:", key="sign_out"
+    )
+
+
+def open_access_warning(settings: Settings) -> None:
+    """With sign-in off on a shared database, anyone who reaches the app sees everything."""
+    if settings.auth_mode == "none" and not app_target().is_embedded:
+        st.warning(t("auth.open_warning"), icon=":material/lock_open:")

@@ -1,0 +1,250 @@
+"""Sign-in and scope in the app (AppTest on SQLite): the form, a street account that cannot
+reach another street by URL or session state, a district account's streets, roles on the Data
+page, one-time report links and the open-access warning."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from dashboard import navigation
+from dashboard.navigation import PAGES
+from data_access import accounts
+from data_access.access import Principal
+from data_access.db import make_engine
+from data_access.models import AuditEvent
+from data_access.schema import upgrade
+from data_access.settings import get_settings
+from data_access.tokens import mint, view_key
+from tests.small_city import build_small_city
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PASSWORD = "Strasse-Ost-pw-1"
+WRONG = "Falsch-pw-0000"
+ACCOUNTS = {
+    "east": ("990101001", "viewer"),
+    "district_a": ("990101", "viewer"),
+    "importer_east": ("990101001", "importer"),
+    "chief": ("city", "admin"),
+}
+
+
+@pytest.fixture(scope="module")
+def city_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('accounts_app') / 'city.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_small_city(engine)
+    for name, (scope, role) in ACCOUNTS.items():
+        accounts.add_account(engine, name, scope, role, PASSWORD)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def local_mode(city_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("DATABASE_URL", city_url)
+    monkeypatch.delenv("DATABASE_WRITER_URL", raising=False)
+    monkeypatch.setenv("DASHBOARD_AUTH_MODE", "local")
+    get_settings.cache_clear()
+    yield city_url
+    get_settings.cache_clear()
+
+
+def app(page: str | None = None, monkeypatch: pytest.MonkeyPatch | None = None) -> AppTest:
+    if page is not None and monkeypatch is not None:
+        chosen = next(spec for spec in PAGES if spec.path == page)
+        reordered = (chosen, *(spec for spec in PAGES if spec is not chosen))
+        monkeypatch.setattr(navigation, "PAGES", reordered)
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def signed_in_as(at: AppTest, name: str) -> AppTest:
+    scope, role = ACCOUNTS[name]
+    at.session_state["_principal"] = Principal(name, None if scope == "city" else scope, role)
+    at.session_state["_signed_in_at"] = time.time()
+    return at
+
+
+def workers(at: AppTest) -> str:
+    return next(m.value for m in at.metric if m.label == "社区工作者")
+
+
+def last_audit(url: str, n: int = 1) -> list[tuple]:
+    table = AuditEvent.__table__
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(table.c.account, table.c.kind, table.c.scope, table.c.detail)
+            .order_by(table.c.id.desc())
+            .limit(n)
+        ).all()
+    engine.dispose()
+    return [tuple(row) for row in reversed(rows)]
+
+
+def test_the_sign_in_form_comes_first(local_mode):
+    at = app()
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "社区治理领导驾驶舱 · 登录"
+    assert [t.label for t in at.text_input] == ["账号", "密码"]
+    assert not at.metric
+    english = app()
+    english.session_state["lang"] = "en"
+    english.run()
+    assert english.title[0].value == "Community governance dashboard · sign in"
+    assert [t.label for t in english.text_input] == ["Account", "Password"]
+
+
+def _form_script() -> None:
+    """The sign-in form alone (AppTest loses a click in a run that app.py's navigation reruns)."""
+    import streamlit as st
+
+    from dashboard.auth import _password_form, audit_engine
+    from data_access.settings import get_settings
+
+    if "_principal" in st.session_state:
+        st.success(st.session_state["_principal"].scope_code)
+    else:
+        _password_form(audit_engine(), get_settings())
+
+
+def test_the_sign_in_form_lets_only_the_right_password_in(local_mode):
+    at = AppTest.from_function(_form_script, default_timeout=60)
+    at.run()
+    at.text_input(key="sign_in_name").input("east")
+    at.text_input(key="sign_in_password").input(WRONG)
+    at.button[0].click().run()
+    assert at.error[0].value == "账号或密码不正确。"
+    assert last_audit(local_mode)[0] == ("east", "sign_in_failed", "990101001", "bad")
+    at.text_input(key="sign_in_name").input("east")
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.success[0].value == "990101001"
+    assert last_audit(local_mode)[0] == ("east", "sign_in", "990101001", "password")
+
+
+def test_a_street_account_cannot_reach_another_street_by_session_state(local_mode):
+    at = signed_in_as(app(), "east")
+    at.session_state["district"] = "990101"
+    at.session_state["street"] = "990101002"
+    at.run()
+    assert not at.exception
+    assert "street=990101002" in at.error[0].value
+    assert "超出本账号的权限范围" in at.error[0].value
+    assert workers(at) == "23"  # its own street, not the 50 of street 990101002
+    assert last_audit(local_mode)[0] == ("east", "refused", "990101001", "street=990101002")
+
+
+def test_a_street_account_cannot_reach_another_district_by_url(local_mode):
+    at = signed_in_as(app(), "east")
+    at.query_params["district"] = "990102"
+    at.query_params["street"] = "990102001"
+    at.run()
+    assert not at.exception
+    assert "district=990102, street=990102001" in at.error[0].value
+    assert workers(at) == "23"
+    assert last_audit(local_mode)[0][1:] == (
+        "refused",
+        "990101001",
+        "district=990102 street=990102001",
+    )
+
+
+def test_the_sidebar_offers_an_account_only_its_own_units(local_mode):
+    at = signed_in_as(app(), "district_a")
+    at.run()
+    assert not at.exception
+    district = at.sidebar.selectbox(key="district")
+    assert district.options == ["甲区"] and district.disabled
+    assert at.sidebar.selectbox(key="street").options == ["全区（全部街道）", "东街道", "西街道"]
+    assert workers(at) == "73"
+    at = signed_in_as(app(), "east")
+    at.run()
+    assert at.sidebar.selectbox(key="street").options == ["东街道"]
+    assert at.sidebar.selectbox(key="community").options == [
+        "全街道（全部社区）",
+        "一社区",
+        "二社区",
+    ]
+
+
+def test_only_importers_see_the_import_and_only_admins_the_audit(local_mode, monkeypatch):
+    viewer = signed_in_as(app("pages/data.py", monkeypatch), "east")
+    viewer.run()
+    assert not viewer.exception
+    assert not viewer.get("file_uploader")
+    assert "审计记录" not in [s.value for s in viewer.subheader]
+    importer = signed_in_as(app("pages/data.py", monkeypatch), "importer_east")
+    importer.run()
+    assert importer.get("file_uploader")
+    assert "审计记录" not in [s.value for s in importer.subheader]
+    admin = signed_in_as(app("pages/data.py", monkeypatch), "chief")
+    admin.run()
+    assert not admin.exception
+    assert {"审计记录", "账号"} <= {s.value for s in admin.subheader}
+    audit_table = next(d.value for d in admin.dataframe if "请求内容" in d.value.columns)
+    assert "越权拒绝" in set(audit_table["类型"])
+    assert "$argon2" not in audit_table.to_csv()
+    accounts_table = next(d.value for d in admin.dataframe if "权限范围" in d.value.columns)
+    assert set(ACCOUNTS) <= set(accounts_table["账号"])
+
+
+def test_a_disabled_account_is_signed_out_on_its_next_run(local_mode):
+    engine = make_engine(local_mode)
+    accounts.add_account(engine, "leaver", "990101002", "viewer", PASSWORD)
+    at = app()
+    at.session_state["_principal"] = Principal("leaver", "990101002", "viewer")
+    at.session_state["_signed_in_at"] = time.time()
+    accounts.disable_account(engine, "leaver")
+    engine.dispose()
+    at.run()
+    assert not at.metric
+    assert at.info[0].value == "该账号已被停用，请联系管理员。"
+
+
+def test_a_report_link_works_once_for_its_account_and_view(local_mode):
+    params = {"district": "990101", "street": "990101001", "lang": "zh"}
+    token = mint("east", view_key("", params), 60)
+    at = app()
+    at.query_params.update({**params, "report": "1", "token": token})
+    at.run()
+    assert not at.exception
+    assert workers(at) == "23"
+    assert last_audit(local_mode)[0][:2] == ("east", "report")
+    again = app()
+    again.query_params.update({**params, "report": "1", "token": token})
+    again.run()
+    assert not again.metric and again.title[0].value == "社区治理领导驾驶舱 · 登录"
+    assert last_audit(local_mode)[0][1:] == ("refused", None, "report link: used before")
+    other = app()
+    other.query_params.update(
+        {
+            **params,
+            "street": "990101002",
+            "report": "1",
+            "token": mint("east", view_key("", params), 60),
+        }
+    )
+    other.run()
+    assert not other.metric
+    assert last_audit(local_mode)[0][3] == "report link: another view"
+
+
+def test_sign_in_off_on_a_shared_database_warns_on_every_page(city_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", city_url)
+    monkeypatch.setenv("DASHBOARD_AUTH_MODE", "none")
+    get_settings.cache_clear()
+    try:
+        at = app()
+        at.run()
+    finally:
+        get_settings.cache_clear()
+    assert any("未启用登录" in w.value for w in at.warning)
