@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from dashboard.database import app_target, writer_url
 from dashboard.i18n import t
+from dashboard.ready import stop_page
 from data_access import accounts
 from data_access.access import OPEN_ACCESS, Principal, record
 from data_access.db import get_engine
@@ -97,8 +98,7 @@ def signed_in(settings: Settings, url_path: str) -> Principal:
     if settings.auth_mode == "oidc":
         return _oidc(engine, settings)
     _password_form(engine, settings)
-    st.stop()
-    raise AssertionError  # st.stop() does not return
+    stop_page()
 
 
 def _redeem_report_token(engine: Engine, token: str, url_path: str) -> None:
@@ -156,14 +156,14 @@ def _oidc(engine: Engine, settings: Settings) -> Principal:
             args=(provider,) if provider else (),
             icon=":material/login:",
         )
-        st.stop()
+        stop_page()
     identities = [str(st.user.get("sub") or ""), str(st.user.get("email") or "")]
     principal = accounts.principal_for_identity(engine, identities)
     if principal is None:
         record(engine, "sign_in_failed", None, None, "single sign-on identity not mapped")
         st.error(t("auth.unmapped"), icon=":material/no_accounts:")
         st.button(t("auth.sign_out"), on_click=st.logout)
-        st.stop()
+        stop_page()
     record(engine, "sign_in", principal.name, principal.scope_label, "single sign-on")
     _start_session(principal)
     return principal

@@ -1,0 +1,109 @@
+"""Sign-in in Debian's Chromium: a street account that asks for another district by URL, and a
+one-time report link (docs/accounts.md). Skips without Chromium, like tests/test_e2e.py."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from dashboard.snapshot import CHROMIUM_ARGS, chromium_path, running_app
+from data_access import accounts
+from data_access.db import make_engine
+from data_access.schema import upgrade
+from data_access.tokens import mint, view_key
+from tests.small_city import build_small_city
+from tests.test_e2e import READY, _no_browser
+
+PASSWORD = "Browser-Ost-pw-7"
+SECRET = "a-report-secret-of-this-test-only"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if chromium_path() is None:
+        _no_browser()
+    url = f"sqlite:///{tmp_path_factory.mktemp('accounts_e2e') / 'city.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_small_city(engine)
+    accounts.add_account(engine, "east", "990101001", "viewer", PASSWORD)
+    engine.dispose()
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        DASHBOARD_AUTH_MODE="local",
+        DASHBOARD_REPORT_SECRET=SECRET,
+        DASHBOARD_DEFAULT_LANGUAGE="zh",
+    )
+    env.pop("DATABASE_WRITER_URL", None)
+    with running_app(env) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(app_url: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def wait_drawn(page) -> None:
+    page.wait_for_selector(READY, state="attached", timeout=120_000)
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_load_state("networkidle", timeout=3000)
+    page.wait_for_timeout(800)
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_a_street_account_asking_for_another_district_by_url_is_refused(app_url, page):
+    page.goto(f"{app_url}/?district=990102&street=990102001")
+    wait_drawn(page)
+    assert "登录" in page.locator("h1").first.inner_text()
+    page.get_by_label("账号").fill("east")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+    wait_drawn(page)
+    text = main_text(page)
+    assert "district=990102, street=990102001" in text
+    assert "超出本账号的权限范围" in text
+    metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    workers = next(m for m in metrics if m.startswith("社区工作者"))
+    assert "\n23" in workers  # street 990101001, not 南街道's 10
+    assert "990102" not in page.url and "street=990101001" in page.url
+    assert PASSWORD not in page.url
+
+
+def test_a_report_link_opens_its_view_once(app_url, page):
+    params = {"district": "990101", "street": "990101001", "lang": "zh"}
+    view = view_key("", params)
+    token = mint("east", view, 60, SECRET.encode())
+    link = f"{app_url}/?district=990101&street=990101001&lang=zh&report=1&token={token}"
+    page.goto(link)
+    wait_drawn(page)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+    assert "token" not in page.url  # dropped from the address once used
+    metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    assert any(m.startswith("社区工作者") and "\n23" in m for m in metrics)
+    page.goto(link)  # the same link again
+    wait_drawn(page)
+    assert "登录" in page.locator("h1").first.inner_text()
+    assert page.locator('[data-testid="stMetric"]').count() == 0
