@@ -239,7 +239,8 @@ def test_staff_rows_are_pseudonymous_and_dated(tables: dict[str, pd.DataFrame]) 
     assert (ended.end_date > ended.start_date).all()
     assert staff.start_date.max() <= pd.Timestamp(DEMO_LAST_MONTH)
     assert ended.end_date.max() <= pd.Timestamp(DEMO_LAST_MONTH)
-    assert 0.10 <= staff.end_date.notna().mean() <= 0.22
+    # Eight years of about 9 % departures a year (resignations and retirements) and refills.
+    assert 0.30 <= staff.end_date.notna().mean() <= 0.50
     assert (staff.start_date.dt.day == 1).any() and (ended.end_date.dt.day == 1).any()
 
 
@@ -261,6 +262,56 @@ def test_workers_per_10k_spread_around_the_standard(tables: dict[str, pd.DataFra
     assert earlier.median() < ratio.median()
     year_before = _per_10k(tables, dt.date(DEMO_LAST_MONTH.year - 1, DEMO_LAST_MONTH.month, 1))
     assert (year_before != ratio).any()
+
+
+def _last_12_months(staff: pd.DataFrame, column: str) -> pd.Series:
+    """Counted workers per community whose `column` date falls in the 12 data months to the end."""
+    first = pd.Timestamp(DEMO_LAST_MONTH.year - 1, DEMO_LAST_MONTH.month, 1) + pd.DateOffset(
+        months=1
+    )
+    counted = staff[staff.role.isin(COUNTED_ROLES)]
+    dates = counted[column]
+    inside = counted[(dates >= first) & (dates <= pd.Timestamp(DEMO_LAST_MONTH))]
+    return inside.groupby("community_code").size()
+
+
+def test_hiring_waves_and_departures(tables: dict[str, pd.DataFrame]) -> None:
+    staff, communities = tables["staff_member"], tables["community"].code
+    hires = _last_12_months(staff, "start_date").reindex(communities, fill_value=0)
+    leavers = _last_12_months(staff, "end_date").reindex(communities, fill_value=0)
+    assert (hires > 0).mean() >= 0.75
+    assert (leavers > 0).mean() >= 0.65
+    assert ((hires > 0) & (leavers > 0)).mean() >= 0.6
+    # Some communities hire more than they lose in the year (a gap closes at that pace),
+    # others no more or fewer (it does not).
+    net = (hires - leavers).to_numpy()
+    assert (net > 0).mean() >= 0.3 and (net <= 0).mean() >= 0.3 and (net < 0).mean() >= 0.05
+    # About 9 % of the counted workers in post at the start of a year leave during it.
+    counted = staff[staff.role.isin(COUNTED_ROLES)]
+    start, end = pd.Timestamp(2025, 1, 1), pd.Timestamp(2026, 1, 1)
+    in_post = _active(counted, start.date())
+    left = in_post.end_date.between(start, end, inclusive="left").mean()
+    assert 0.06 <= left <= 0.14
+    # Each district recruits in waves of its own: the months with the most hires differ.
+    district = counted.community_code.str[: CODE_LENGTH["district"]]
+    month = counted.start_date.dt.to_period("M")
+    recent = counted.start_date >= pd.Timestamp(DEMO_FIRST_MONTH)
+    per_month = counted[recent].groupby([district[recent], month[recent]]).size()
+    peaks = per_month.groupby(level=0).idxmax().map(lambda key: key[1])
+    assert peaks.nunique() >= 3
+    # ... so the counted workforce of the districts moves differently from year to year.
+    yearly = pd.DataFrame(
+        {
+            year: _active(counted, dt.date(year, 1, 1))
+            .community_code.str[: CODE_LENGTH["district"]]
+            .value_counts()
+            for year in range(DEMO_FIRST_MONTH.year, DEMO_LAST_MONTH.year + 1)
+        }
+    )
+    growth = yearly.diff(axis=1).iloc[:, 1:]
+    falls = (growth < 0).sum(axis=0)
+    assert (falls > 0).sum() >= 2  # in at least two years some district shrank
+    assert not (growth.rank(axis=0).nunique(axis=1) == 1).all()  # district order changes
 
 
 def test_certificates_and_ages(tables: dict[str, pd.DataFrame]) -> None:

@@ -17,6 +17,7 @@ from data_access.demo.common import (
     MONTHS,
     NEVER,
     PERIODS,
+    YEARS,
     epoch_dates,
     epoch_day,
     month_index,
@@ -29,41 +30,60 @@ from data_access.demo.grids import GridPlan
 from data_access.demo.places import CityPlan
 from data_access.demo.population import Population
 
-# Recruitment drives (months after the policy documents) add to a steady trickle of hires.
-RECRUITMENT_DRIVES = {
-    "2019-09": 5,
-    "2020-09": 5,
-    "2021-07": 7,
-    "2022-09": 5,
-    "2023-07": 5,
-    "2024-09": 9,
-    "2025-07": 7,
-    "2026-07": 6,
-}
 COUNTED_ROLES = ("secretary", "committee", "staff", "grid_fulltime")
 ROLE_ORDER = {
     role: i
     for i, role in enumerate((*COUNTED_ROLES, "grid_parttime", "public_welfare", "temporary"))
 }
-MEAN_TENURE_DAYS = 55 * 365.25  # about 2 % leave each year besides retirement
+# Community workers turn over fast: about 9 % resign each year, besides retirement at 58–62.
+MEAN_TENURE_DAYS = 11 * 365.25
 MIN_TENURE_DAYS = 60  # nobody leaves before the end of probation
+# Most vacancies wait for the district's next recruitment drive (公开招聘社区工作者);
+# the rest are filled directly within four months.
+DRIVE_FILLED = 0.6
+DRIVE_WAIT_DAYS = 450  # a vacancy whose next drive is further away is filled directly
 
 
-def _month_weights() -> np.ndarray:
+def _district_drives(n_districts: int, rng: np.random.Generator) -> list[list[tuple[int, float]]]:
+    """Each district's recruitment drives: (month index, weight), at its own dates.
+
+    A district recruits most years in a month of its own, skips some years, and holds one
+    large district-wide drive in a year of its own, so staffing trends differ between districts.
+    """
+    drives: list[list[tuple[int, float]]] = []
+    for _ in range(n_districts):
+        usual = int(rng.integers(3, 11))  # the month of the year this district recruits in
+        big_year = int(rng.integers(YEARS[0] + 1, YEARS[-1] + 1))
+        own: list[tuple[int, float]] = []
+        for year in YEARS:
+            big = year == big_year
+            if not big and rng.random() < 0.3:
+                continue  # no drive this year
+            month = min(max(usual + int(rng.integers(-1, 2)), 1), 12)
+            index = month_index(dt.date(year, month, 1))
+            if 0 <= index < MONTHS:
+                own.append((index, float(rng.uniform(14, 20) if big else rng.uniform(4, 8))))
+        drives.append(own)
+    return drives
+
+
+def _month_weights(drives: list[tuple[int, float]]) -> np.ndarray:
+    """Hiring weight of every data month: a steady trickle plus the district's drives."""
     weights = np.ones(MONTHS)
-    for month, extra in RECRUITMENT_DRIVES.items():
-        weights[month_index(month)] += extra
+    for index, extra in drives:
+        weights[index] += extra
     return weights / weights.sum()
-
-
-MONTH_WEIGHTS = _month_weights()
 
 
 class SlotTable:
     """Every post of the city: its community, role and grid, when it opened and when it closes."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(
+        self, rng: np.random.Generator, district: np.ndarray, drives: list[list[tuple[int, float]]]
+    ) -> None:
         self.rng = rng
+        self.district = district  # district index of each community
+        self.month_weights = [_month_weights(own) for own in drives]
         self.community: list[int] = []
         self.role: list[str] = []
         self.grid: list[str | None] = []
@@ -83,9 +103,10 @@ class SlotTable:
         """A start before the data begin (2006–2018)."""
         return int(self.rng.integers(HISTORY_START, FIRST_DAY))
 
-    def recruit_day(self) -> int:
-        """A hiring date in the data period, mostly in recruitment drives, often the 1st."""
-        month = int(self.rng.choice(MONTHS, p=MONTH_WEIGHTS))
+    def recruit_day(self, c: int) -> int:
+        """A hiring date in the data period, mostly in the district's drives, often the 1st."""
+        weights = self.month_weights[int(self.district[c])]
+        month = int(self.rng.choice(MONTHS, p=weights))
         start = epoch_day(PERIODS[month])
         offset = 0 if self.rng.random() < 0.4 else int(self.rng.integers(0, 28))
         return min(start + offset, LAST_DAY)
@@ -100,7 +121,8 @@ def _per_10k_targets(plan: CityPlan, rng: np.random.Generator) -> np.ndarray:
     # Districts and streets differ in how well they staff, so rankings have something to show.
     district_offset = rng.uniform(-2.6, 2.2, len(plan.district_codes))
     street_offset = rng.normal(0.0, 1.0, len(plan.street_codes))
-    centre = 18.6 + district_offset[plan.community_district] + street_offset[plan.community_street]
+    # Aimed a little above 18: posts left vacant until the next drive pull the actual ratio down.
+    centre = 18.9 + district_offset[plan.community_district] + street_offset[plan.community_street]
     target = np.clip(rng.normal(centre, 2.0), 12.5, 26.0)
     far_below = rng.random(n) < 0.025
     return np.where(far_below, rng.uniform(9.0, 13.5, n), target)
@@ -130,9 +152,9 @@ def _counted_slots(slots: SlotTable, posts: CommunityPosts, staffed: list[str]) 
     for _ in range(committee):
         slots.add(c, "committee", slots.old_day())
     for k in range(rest - n_fulltime):
-        slots.add(c, "staff", slots.recruit_day() if k in new else slots.old_day())
+        slots.add(c, "staff", slots.recruit_day(c) if k in new else slots.old_day())
     for k, grid in enumerate(staffed[:n_fulltime], start=rest - n_fulltime):
-        opened = slots.recruit_day() if k in new else slots.old_day()
+        opened = slots.recruit_day(c) if k in new else slots.old_day()
         slots.add(c, "grid_fulltime", opened, grid)
         if opened > FIRST_DAY and rng.random() < 0.4:  # a part-timer held the grid before
             slots.add(c, "grid_parttime", slots.old_day(), grid, close=opened)
@@ -145,7 +167,7 @@ def _parttime_slots(
     """Part-time grid workers, and grids whose worker left without a successor."""
     rng, c = slots.rng, posts.c
     for grid in parttime + [g for g in posts.dedicated if rng.random() < 0.8]:
-        opened = slots.recruit_day() if rng.random() < 0.15 else slots.old_day()
+        opened = slots.recruit_day(c) if rng.random() < 0.15 else slots.old_day()
         slots.add(c, "grid_parttime", opened, grid)
     for grid in unstaffed:
         if rng.random() < 0.5:
@@ -157,7 +179,7 @@ def _support_slots(slots: SlotTable, c: int) -> None:
     """Public-welfare posts and temporary staff, who do not count as community workers."""
     rng = slots.rng
     for _ in range(int(rng.integers(0, 4))):
-        opened = slots.recruit_day() if rng.random() < 0.4 else slots.old_day()
+        opened = slots.recruit_day(c) if rng.random() < 0.4 else slots.old_day()
         slots.add(c, "public_welfare", opened)
     for _ in range(int(rng.integers(1, 5))):
         # Some temporary posts were cut as burden reduction cleared out 临聘人员.
@@ -202,10 +224,39 @@ def _snap_some(
     return np.where(rng.random(len(days)) < 0.3, snap(days), days)
 
 
-def _fill_slots(slots: SlotTable, rng: np.random.Generator) -> People:
+def _drive_days(drives: list[list[tuple[int, float]]]) -> list[np.ndarray]:
+    """The first day of each district's drives, in order."""
+    return [
+        np.array(sorted(epoch_day(PERIODS[index]) for index, _ in own), dtype=np.int64)
+        for own in drives
+    ]
+
+
+def _refill_days(
+    end: np.ndarray, district: np.ndarray, drive_days: list[np.ndarray], rng: np.random.Generator
+) -> np.ndarray:
+    """When a vacancy left on `end` is filled: at the district's next drive, or directly."""
+    direct = _snap_some(end + rng.integers(0, 120, len(end)), rng, next_month_start)
+    at_drive = np.full(len(end), NEVER)
+    for d, days in enumerate(drive_days):
+        mine = np.flatnonzero(district == d)
+        if not len(days) or not len(mine):
+            continue
+        k = np.searchsorted(days, end[mine], side="right")
+        found = k < len(days)
+        at_drive[mine[found]] = days[k[found]]
+    at_drive = np.where(at_drive - end <= DRIVE_WAIT_DAYS, at_drive, NEVER)
+    # Drive hires start on the 1st or within the drive's month.
+    offset = np.where(rng.random(len(end)) < 0.5, 0, rng.integers(0, 28, len(end)))
+    waits = (rng.random(len(end)) < DRIVE_FILLED) & (at_drive != NEVER)
+    return np.where(waits, np.where(waits, at_drive, 0) + offset, direct)
+
+
+def _fill_slots(slots: SlotTable, drive_days: list[np.ndarray], rng: np.random.Generator) -> People:
     """Generation by generation: each holder leaves or retires and is replaced after a gap."""
     roles = np.array(slots.role)
     close = np.array(slots.close, dtype=np.int64)
+    district = slots.district[np.array(slots.community, dtype=np.int64)]
     slot = np.arange(len(roles))
     start = np.array(slots.open, dtype=np.int64)
     out: list[tuple[np.ndarray, ...]] = []
@@ -223,7 +274,7 @@ def _fill_slots(slots: SlotTable, rng: np.random.Generator) -> People:
         end = np.where(snapped > start, snapped, end)
         ended = end <= LAST_DAY
         out.append((slot, start, np.where(ended, end, NEVER), birth))
-        nxt = _snap_some(end + rng.integers(0, 120, len(slot)), rng, next_month_start)
+        nxt = _refill_days(end, district[slot], drive_days, rng)
         again = ended & (natural < close[slot]) & (nxt <= LAST_DAY) & (nxt < close[slot])
         slot, start = slot[again], nxt[again]
     return People(*(np.concatenate(parts) for parts in zip(*out, strict=True)))
@@ -235,8 +286,8 @@ def _certificates(people: People, counted: np.ndarray, rng: np.random.Generator)
     hired_year = year_of(people.start)
     veteran = people.start < FIRST_DAY
     stayed = people.end == NEVER
-    p_old = np.where(stayed, 0.40, 0.12)
-    p_new = np.minimum(0.92, 0.62 + 0.05 * (hired_year - DEMO_FIRST_MONTH.year))
+    p_old = np.where(stayed, 0.45, 0.16)
+    p_new = np.minimum(0.78, 0.46 + 0.04 * (hired_year - DEMO_FIRST_MONTH.year))
     p = np.where(veteran, p_old, p_new)
     p = np.where(counted, p, p * 0.35)
     licensed = rng.random(n) < p
@@ -249,7 +300,8 @@ def plan_staff(
     plan: CityPlan, population: Population, grids: GridPlan, rng: np.random.Generator
 ) -> list[dict]:
     targets = _per_10k_targets(plan, rng)
-    slots = SlotTable(rng)
+    drives = _district_drives(len(plan.district_codes), rng)
+    slots = SlotTable(rng, plan.community_district, drives)
     for c in range(len(plan.community_codes)):
         posts = CommunityPosts(
             c=c,
@@ -259,7 +311,7 @@ def plan_staff(
             dedicated=grids.dedicated[c],
         )
         _community_slots(slots, posts)
-    return _staff_rows(plan, slots, _fill_slots(slots, rng), rng)
+    return _staff_rows(plan, slots, _fill_slots(slots, _drive_days(drives), rng), rng)
 
 
 def _staff_rows(
