@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from data_access.access import Principal, now, record
 from data_access.db import read_frame
-from data_access.models import ACCOUNT_ROLES, CITY, Account, AuditEvent, IdentityMap
+from data_access.models import ACCOUNT_ROLES, CITY, Account, Base
 from data_access.scope import level_of_code
 
 _HASHER = PasswordHasher()
@@ -48,14 +48,20 @@ def checked_scope(scope: str) -> str:
     return scope
 
 
+# The tables as Table objects (a model's __table__ is typed as a plain FromClause).
+_TABLES = Base.metadata.tables
+
+
 def _principal(account: Account | dict) -> Principal:
     get = account.get if isinstance(account, dict) else lambda key: getattr(account, key)
     scope = get("scope")
-    return Principal(get("name"), None if scope == CITY else scope, get("role"), get("id"))
+    return Principal(
+        str(get("name")), None if scope == CITY else scope, str(get("role")), get("id")
+    )
 
 
 def _row(connection: Connection, name: str) -> dict | None:
-    table = Account.__table__
+    table = _TABLES["account"]
     found = connection.execute(select(table).where(table.c.name == name)).mappings().first()
     return dict(found) if found else None
 
@@ -80,8 +86,8 @@ def add_account(engine: Engine, name: str, scope: str, role: str, password: str 
     with engine.begin() as connection:
         if _row(connection, name) is not None:
             raise AccountError(f"the account {name} exists already")
-        connection.execute(Account.__table__.insert(), [values])
-    record(engine, "account_added", name, values["scope"], f"role={role}")
+        connection.execute(_TABLES["account"].insert(), [values])
+    record(engine, "account_added", name, str(values["scope"]), f"role={role}")
 
 
 def set_password(engine: Engine, name: str, password: str) -> None:
@@ -102,7 +108,7 @@ def enable_account(engine: Engine, name: str) -> None:
 
 
 def _update(engine: Engine, name: str, **values: object) -> None:
-    table = Account.__table__
+    table = _TABLES["account"]
     with engine.begin() as connection:
         done = connection.execute(update(table).where(table.c.name == name).values(**values))
         if done.rowcount == 0:
@@ -111,7 +117,7 @@ def _update(engine: Engine, name: str, **values: object) -> None:
 
 def list_accounts(engine: Engine) -> pd.DataFrame:
     """Every account without its hash: name, scope, role, disabled, locked until, created."""
-    table = Account.__table__
+    table = _TABLES["account"]
     statement = select(
         table.c.name,
         table.c.scope,
@@ -130,7 +136,7 @@ def map_identity(engine: Engine, identity: str, name: str) -> None:
     identity = identity.strip().lower()
     if not identity:
         raise AccountError("an identity is a subject or an e-mail address")
-    table = IdentityMap.__table__
+    table = _TABLES["identity_map"]
     with engine.begin() as connection:
         account = _row(connection, name)
         if account is None:
@@ -192,7 +198,7 @@ def _verify(hashed: str, password: str) -> bool:
 def _check_account(
     connection: Connection, account: dict, password: str, max_failures: int, lockout_minutes: int
 ) -> SignIn:
-    table = Account.__table__
+    table = _TABLES["account"]
     where = table.c.id == account["id"]
     moment = now()
     if account["disabled"]:
@@ -227,7 +233,7 @@ def principal_by_name(engine: Engine, name: str) -> Principal | None:
 
 def principal_for_identity(engine: Engine, identities: list[str]) -> Principal | None:
     """The account a single sign-on identity is mapped to (by subject first, then e-mail)."""
-    accounts, mapping = Account.__table__, IdentityMap.__table__
+    accounts, mapping = _TABLES["account"], _TABLES["identity_map"]
     wanted = [i.strip().lower() for i in identities if i and i.strip()]
     with engine.connect() as connection:
         for identity in wanted:
@@ -257,7 +263,7 @@ def audit_events(
     limit: int = 1000,
 ) -> pd.DataFrame:
     """The latest audit events, newest first, filtered by kind, account and first day."""
-    table = AuditEvent.__table__
+    table = _TABLES["audit_event"]
     statement = select(
         table.c.at, table.c.account, table.c.kind, table.c.scope, table.c.detail
     ).order_by(table.c.id.desc())
@@ -271,7 +277,7 @@ def audit_events(
 
 
 def audit_kinds(engine: Engine) -> list[str]:
-    table = AuditEvent.__table__
+    table = _TABLES["audit_event"]
     with engine.connect() as connection:
         return sorted(
             connection.execute(select(table.c.kind).group_by(table.c.kind)).scalars().all()
@@ -281,5 +287,5 @@ def audit_kinds(engine: Engine) -> list[str]:
 def account_count(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(
-            connection.execute(select(func.count()).select_from(Account.__table__)).scalar_one()
+            connection.execute(select(func.count()).select_from(_TABLES["account"])).scalar_one()
         )

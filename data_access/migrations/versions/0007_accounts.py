@@ -17,8 +17,6 @@ down_revision: str | None = "0006_grid_summaries"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-MYSQL = {"mysql_charset": "utf8mb4"}
-
 
 def upgrade() -> None:
     op.create_table(
@@ -34,7 +32,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account")),
         sa.UniqueConstraint("name", name=op.f("uq_account_name")),
-        **MYSQL,
+        mysql_charset="utf8mb4",
     )
     op.create_table(
         "identity_map",
@@ -44,7 +42,7 @@ def upgrade() -> None:
             ["account_id"], ["account.id"], name=op.f("fk_identity_map_account_id_account")
         ),
         sa.PrimaryKeyConstraint("identity", name=op.f("pk_identity_map")),
-        **MYSQL,
+        mysql_charset="utf8mb4",
     )
     op.create_index(
         op.f("ix_identity_map_account_id"), "identity_map", ["account_id"], unique=False
@@ -58,7 +56,7 @@ def upgrade() -> None:
         sa.Column("scope", sa.String(12), nullable=True),
         sa.Column("detail", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
-        **MYSQL,
+        mysql_charset="utf8mb4",
     )
     op.create_index("ix_audit_event_at", "audit_event", ["at"], unique=False)
     op.create_index(op.f("ix_audit_event_account"), "audit_event", ["account"], unique=False)
