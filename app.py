@@ -105,7 +105,8 @@ try:
     show_url_notices()
     if not report and current_path != "screen":  # the wall screen has no room to spare
         breadcrumb(context, current_path)
-    open_access_warning(settings)
+    if current_path != "screen":  # the wall screen says it in its own header line
+        open_access_warning(settings)
     page.run()
 except (ScopeRefused, RoleRefused, NotSignedIn):
     st.error(t("auth.refused"), icon=":material/block:")

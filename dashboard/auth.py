@@ -181,7 +181,12 @@ def account_box(principal: Principal, settings: Settings, unit_name: str) -> Non
     )
 
 
+def is_open_access(settings: Settings) -> bool:
+    """Sign-in is off on a shared database: anyone who reaches the app sees everything."""
+    return settings.auth_mode == "none" and not app_target().is_embedded
+
+
 def open_access_warning(settings: Settings) -> None:
-    """With sign-in off on a shared database, anyone who reaches the app sees everything."""
-    if settings.auth_mode == "none" and not app_target().is_embedded:
+    """The warning every page shows while is_open_access (the wall screen keeps its own)."""
+    if is_open_access(settings):
         st.warning(t("auth.open_warning"), icon=":material/lock_open:")

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cached, formatting
+from dashboard.auth import is_open_access
 from dashboard.components import demo_label, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.grid_map import MapOptions, community_values, grid_map
@@ -190,7 +191,9 @@ def top_row(context: PageContext, code: str | None, as_of) -> str:
         )
     with label:
         if context.is_demo:
-            demo_label()
+            demo_label()  # fictional data: nothing to protect, the demo label comes first
+        elif is_open_access(context.settings):
+            st.warning(t("auth.open_warning_short"), icon=":material/lock_open:")
     return metric
 
 

@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import openpyxl
@@ -288,5 +289,9 @@ def test_wall_screen_picture_is_one_1920_by_1080_screen(app_url):
 
     from dashboard.snapshot import render, view_url
 
-    image = render(view_url(app_url, "screen", {"district": "990102", "lang": "zh"}), "png")
+    url = view_url(app_url, "screen", {"district": "990102", "lang": "zh"})
+    # In a thread of its own: this module's browser fixture keeps Playwright's sync loop
+    # running in the test thread, and a second sync Playwright may not start inside it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        image = pool.submit(render, url, "png").result()
     assert Image.open(io.BytesIO(image)).size == (1920, 1080)
