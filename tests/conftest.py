@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import inspect
 import os
+import shutil
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from data_access.db import make_engine
 from data_access.schema import upgrade
@@ -169,5 +171,27 @@ def grid_city_url(databases: Databases) -> str:
 @pytest.fixture
 def grid_city(grid_city_url: str) -> Iterator[Engine]:
     engine = make_engine(grid_city_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def city_url(backend: str, small_city_url: str, new_database, tmp_path: Path) -> str:
+    """A private copy of the small city: imports write, and other tests read the shared one."""
+    if backend == "sqlite":
+        target = tmp_path / "city.sqlite3"
+        shutil.copy(make_url(small_city_url).database or "", target)
+        return f"sqlite:///{target}"
+    url = new_database("city")
+    engine = make_engine(url)
+    upgrade(engine)
+    build_small_city(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def city(city_url: str) -> Iterator[Engine]:
+    engine = make_engine(city_url)
     yield engine
     engine.dispose()

@@ -8,12 +8,10 @@ import codecs
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,34 +25,10 @@ from data_access.importing.readers import choose_encoding, read_uploads
 from data_access.importing.runner import ImportBusy, serialise_imports
 from data_access.importing.validate import Known, Problems, validate
 from data_access.models import Base
-from data_access.schema import upgrade
 from tests.hostile_corpus import CASES, COMMUNITY, _row, _sheet_xml, burden_csv, xlsx
-from tests.small_city import build_small_city
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMORY_MB = 1024
-
-
-@pytest.fixture
-def city_url(backend: str, small_city_url: str, new_database, tmp_path: Path) -> str:
-    """A private copy of the small city: the cases import into it."""
-    if backend == "sqlite":
-        target = tmp_path / "city.sqlite3"
-        shutil.copy(make_url(small_city_url).database or "", target)
-        return f"sqlite:///{target}"
-    url = new_database("hostile")
-    engine = make_engine(url)
-    upgrade(engine)
-    build_small_city(engine)
-    engine.dispose()
-    return url
-
-
-@pytest.fixture
-def city(city_url: str) -> Iterator[Engine]:
-    engine = make_engine(city_url)
-    yield engine
-    engine.dispose()
 
 
 def data_counts(engine: Engine) -> dict[str, int]:

@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import json
-import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,6 @@ import pytest
 import xlsxwriter
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
 from data_access.__main__ import main
@@ -35,34 +33,11 @@ from data_access.schema import upgrade
 from data_access.scope import Scope
 from data_access.sql import _UPSERTS
 from tests import small_city
-from tests.small_city import build_small_city
 
 CORPUS = Path(__file__).resolve().parent / "import_corpus"
 MAX_BYTES = 2**20
 TODAY = dt.date(2025, 6, 30)
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-@pytest.fixture
-def city_url(backend: str, small_city_url: str, new_database, tmp_path: Path) -> str:
-    """A private copy of the small city: imports write, and other tests read the shared one."""
-    if backend == "sqlite":
-        target = tmp_path / "city.sqlite3"
-        shutil.copy(make_url(small_city_url).database or "", target)
-        return f"sqlite:///{target}"
-    url = new_database("city")
-    engine = make_engine(url)
-    upgrade(engine)
-    build_small_city(engine)
-    engine.dispose()
-    return url
-
-
-@pytest.fixture
-def city(city_url: str) -> Iterator[Engine]:
-    engine = make_engine(city_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
