@@ -2,7 +2,9 @@
 
 Used by the report buttons of the app, by `python -m dashboard.snapshot` for scheduled
 briefings and by tools/readme_pictures.py. No Streamlit import: it drives a running app
-through a browser, or starts one of its own.
+through a browser, or starts one of its own. With sign-in on, the command draws the view as an
+account (`--account`), through a one-time report token like the app's buttons
+(docs/accounts.md).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import contextlib
 import html
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -28,8 +31,15 @@ if TYPE_CHECKING:
 
 from dashboard.navigation import PAGES
 from dashboard.render_queue import RenderTimeout, render_queue
+from data_access import access
+from data_access.access import Principal
+from data_access.accounts import principal_by_name
 from data_access.scope import ancestors
 from data_access.settings import get_settings
+from data_access.tokens import TOKEN_PARAM, configured_secret, mint, view_key
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = [
@@ -293,6 +303,42 @@ def scope_params(scope: str | None, month: str | None, language: str) -> dict[st
     return params
 
 
+class SnapshotRefused(PermissionError):
+    """An account that may not have this view drawn: unknown, disabled or outside its area."""
+
+
+def account_for_view(engine: Engine, name: str, page: str, scope: str | None) -> Principal:
+    """The enabled account `name`, when the view of `scope` (None: its own area) is inside its
+    area; otherwise the refusal is recorded in the audit and SnapshotRefused raised."""
+    what = f"snapshot {page}"
+    principal = principal_by_name(engine, name)
+    if principal is None:
+        access.record(engine, "refused", name, scope, f"{what}: no enabled account")
+        raise SnapshotRefused(f"no enabled account named {name}")
+    try:
+        access.check_code(principal, scope or principal.scope_code, engine, what)
+    except access.ScopeRefused as exc:
+        raise SnapshotRefused(str(exc)) from None
+    return principal
+
+
+def signed_params(
+    account: str, page: str, params: Mapping[str, str], lifetime_s: int, secret: str
+) -> dict[str, str]:
+    """The view's URL parameters with a one-time token for the account, made with the app's key.
+
+    The token names the view as the app sees it: the first page of the menu is served at the
+    root, so its path is empty there."""
+    app_path = "" if page.strip("/") == PAGES[0].url_path else page.strip("/")
+    token = mint(account, view_key(app_path, params), lifetime_s, secret.encode())
+    return {**params, TOKEN_PARAM: token}
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m dashboard.snapshot",
@@ -303,31 +349,82 @@ def main(argv: list[str] | None = None) -> int:
         default=PAGES[0].url_path,
         help=f"one of {', '.join(spec.url_path for spec in PAGES)} (default: the first)",
     )
-    parser.add_argument("--scope", help="district, street or community code (default: whole city)")
+    parser.add_argument(
+        "--scope",
+        help="district, street or community code (default: the account's area, else the city)",
+    )
     parser.add_argument("--as-of", dest="month", help="month YYYY-MM (default: the latest)")
     parser.add_argument("--lang", default="zh", choices=("zh", "en"))
     parser.add_argument("--out", required=True, help="output file ending in .png or .pdf")
     parser.add_argument("--url", help="base URL of a running app (default: start one)")
+    parser.add_argument(
+        "--account",
+        help="draw the view as this account (needed when sign-in is on); no password: the "
+        "command runs on the server and signs a one-time token",
+    )
     args = parser.parse_args(argv)
     fmt = Path(args.out).suffix.lower().lstrip(".")
     if fmt not in ("png", "pdf"):
-        print("error: --out must end in .png or .pdf", file=sys.stderr)
-        return 2
-    if chromium_path() is None:
-        print(
-            "error: Chromium is not installed (apt-get install chromium fonts-noto-cjk)",
-            file=sys.stderr,
+        return _error("--out must end in .png or .pdf")
+    page = args.page.strip("/")
+    if page not in {spec.url_path for spec in PAGES}:
+        return _error(f"--page must be one of {', '.join(spec.url_path for spec in PAGES)}")
+    settings = get_settings()
+    signing = settings.auth_mode != "none"
+    if signing and not args.account:
+        return _error(f"sign-in is on (auth_mode {settings.auth_mode}): give --account NAME")
+    scope = args.scope
+    if args.account:
+        from data_access.config import resolve_writer
+        from data_access.db import make_engine
+
+        engine = make_engine(resolve_writer().url)
+        try:
+            principal = account_for_view(engine, args.account, page, scope)
+        except SnapshotRefused as exc:
+            return _error(str(exc))
+        finally:
+            engine.dispose()
+        scope = scope or principal.scope_code
+    secret = configured_secret()
+    if signing and args.url and secret is None:
+        return _error(
+            "a running app accepts the token only with the shared DASHBOARD_REPORT_SECRET "
+            "(or report_secret in secrets.toml); set it for the app and this command"
         )
-        return 2
-    params = scope_params(args.scope, args.month[:7] if args.month else None, args.lang)
+    if chromium_path() is None:
+        return _error("Chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+    params = scope_params(scope, args.month[:7] if args.month else None, args.lang)
+
+    def url_of(base: str) -> str:
+        if not signing:
+            return view_url(base, page, params)
+        assert secret is not None
+        signed = signed_params(args.account, page, params, settings.report_token_seconds, secret)
+        return view_url(base, page, signed)
+
     if args.url:
-        data = render(view_url(args.url, args.page, params), fmt)
+        data = _render_quietly(url_of(args.url), fmt)
     else:
-        with running_app() as base:
-            data = render(view_url(base, args.page, params), fmt)
+        # The app started here shares a key with this command: the configured one, else a new
+        # random one handed to it alone.
+        secret = secret or secrets.token_urlsafe(32)
+        env = {**os.environ, "DASHBOARD_REPORT_SECRET": secret}
+        with running_app(env) as base:
+            data = _render_quietly(url_of(base), fmt)
     Path(args.out).write_bytes(data)
     print(f"{args.out}: {len(data):,} bytes")
     return 0
+
+
+def _render_quietly(url: str, fmt: str) -> bytes:
+    """render(url), with a failure's message kept free of the URL when it holds a token."""
+    if f"{TOKEN_PARAM}=" not in url:
+        return render(url, fmt)
+    try:
+        return render(url, fmt)
+    except Exception as exc:  # playwright's errors quote the URL they navigated to
+        raise RuntimeError(f"the {fmt} could not be drawn ({type(exc).__name__})") from None
 
 
 if __name__ == "__main__":

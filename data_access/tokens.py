@@ -33,13 +33,22 @@ class TokenRefused(PermissionError):
     """A report token that is forged, expired, used before or for another view."""
 
 
-def _key(environ: Mapping[str, str] | None = None, secrets_file: Path = SECRETS_FILE) -> bytes:
+def configured_secret(
+    environ: Mapping[str, str] | None = None, secrets_file: Path = SECRETS_FILE
+) -> str | None:
+    """The shared key of every app process: DASHBOARD_REPORT_SECRET, else `report_secret` at the
+    top of secrets.toml; None when neither is set."""
     environ = os.environ if environ is None else environ
     configured = environ.get("DASHBOARD_REPORT_SECRET")
     if not configured and secrets_file.is_file():
         with secrets_file.open("rb") as handle:
             configured = tomllib.load(handle).get("report_secret")
-    return str(configured).encode() if configured else _PROCESS_KEY
+    return str(configured) if configured else None
+
+
+def _key(environ: Mapping[str, str] | None = None, secrets_file: Path = SECRETS_FILE) -> bytes:
+    configured = configured_secret(environ, secrets_file)
+    return configured.encode() if configured else _PROCESS_KEY
 
 
 def view_key(url_path: str, params: Mapping[str, str]) -> str:

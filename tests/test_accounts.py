@@ -317,3 +317,60 @@ def test_the_command_line_exports_and_imports_only_inside_an_account(
     assert main(["import", "--account", "east", str(burden)]) == 2  # a viewer
     assert main(["import", "--account", "importer_east", str(burden)]) == 1
     assert "990102001001" in capsys.readouterr().err
+
+
+def test_a_snapshot_gets_a_one_time_token_only_for_an_enabled_account_inside_its_area(city):
+    from dashboard.snapshot import SnapshotRefused, account_for_view, signed_params
+
+    east = account_for_view(city, "east", "staffing", None)
+    assert east.scope_code == "990101001"
+    params = {"lang": "zh", "district": "990101", "street": "990101001"}
+    signed = signed_params("east", "staffing", params, 60, "snapshot-key")
+    view = "staffing?district=990101&lang=zh&street=990101001"
+    assert tokens.redeem(signed["token"], view, b"snapshot-key") == "east"
+    with pytest.raises(tokens.TokenRefused, match="used before"):
+        tokens.redeem(signed["token"], view, b"snapshot-key")
+    # The menu's first page is served at the root: its token names the empty path.
+    first = signed_params("east", "overview", params, 60, "snapshot-key")["token"]
+    assert tokens.redeem(first, view.replace("staffing", ""), b"snapshot-key") == "east"
+    with pytest.raises(SnapshotRefused, match="outside the scope 990101001"):
+        account_for_view(city, "east", "staffing", "990101002")
+    assert audit(city)[-1] == ("east", "refused", "990101002", "snapshot staffing")
+    accounts.disable_account(city, "east")
+    with pytest.raises(SnapshotRefused, match="no enabled account named east"):
+        account_for_view(city, "east", "briefing", None)
+    assert audit(city)[-1] == ("east", "refused", None, "snapshot briefing: no enabled account")
+    with pytest.raises(SnapshotRefused, match="no enabled account named nobody"):
+        account_for_view(city, "nobody", "briefing", "990101")
+    assert audit(city)[-1] == (
+        "nobody",
+        "refused",
+        "990101",
+        "snapshot briefing: no enabled account",
+    )
+
+
+def test_the_snapshot_command_refuses_before_drawing_anything(city, monkeypatch, capsys, tmp_path):
+    from dashboard import snapshot
+    from data_access.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", city.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("DATABASE_WRITER_URL", raising=False)
+    monkeypatch.delenv("DASHBOARD_REPORT_SECRET", raising=False)
+    monkeypatch.setenv("DASHBOARD_AUTH_MODE", "local")
+    monkeypatch.setattr(snapshot, "running_app", None)  # starting an app would fail the test
+    monkeypatch.setattr(snapshot, "render", None)
+    get_settings.cache_clear()
+    out = str(tmp_path / "x.png")
+    try:
+        assert snapshot.main(["--out", out]) == 2
+        assert "give --account NAME" in capsys.readouterr().err
+        assert snapshot.main(["--account", "east", "--scope", "990102", "--out", out]) == 2
+        assert "990102 lies outside the scope 990101001" in capsys.readouterr().err
+        assert audit(city)[-1] == ("east", "refused", "990102", "snapshot overview")
+        base = ["--account", "east", "--out", out]
+        assert snapshot.main([*base, "--url", "http://127.0.0.1:9"]) == 2
+        assert "DASHBOARD_REPORT_SECRET" in capsys.readouterr().err
+    finally:
+        get_settings.cache_clear()
+    assert not Path(out).exists()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -107,3 +109,47 @@ def test_a_report_link_opens_its_view_once(app_url, page):
     wait_drawn(page)
     assert "登录" in page.locator("h1").first.inner_text()
     assert page.locator('[data-testid="stMetric"]').count() == 0
+
+
+@pytest.mark.slow
+def test_a_scheduled_snapshot_draws_an_accounts_view_without_a_password(
+    tmp_path, monkeypatch, capsys
+):
+    """python -m dashboard.snapshot --account: the app it starts accepts its one-time token."""
+    if chromium_path() is None or shutil.which("pdftotext") is None:
+        _no_browser()
+    from sqlalchemy import select
+
+    from dashboard import snapshot
+    from data_access.models import AuditEvent
+    from data_access.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'city.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_small_city(engine)
+    accounts.add_account(engine, "east", "990101001", "viewer", PASSWORD)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("DATABASE_WRITER_URL", raising=False)
+    monkeypatch.delenv("DASHBOARD_REPORT_SECRET", raising=False)  # a key made for this run
+    monkeypatch.setenv("DASHBOARD_AUTH_MODE", "local")
+    get_settings.cache_clear()
+    out = tmp_path / "staffing.pdf"
+    try:
+        assert snapshot.main(["--page", "staffing", "--account", "east", "--out", str(out)]) == 0
+    finally:
+        get_settings.cache_clear()
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "东街道" in text and "登录" not in text  # the street's page, not the sign-in form
+    table = AuditEvent.__table__
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(table.c.account, table.c.kind, table.c.scope, table.c.detail)
+        ).all()
+    engine.dispose()
+    view = "staffing?district=990101&lang=zh&street=990101001"
+    assert ("east", "report", "990101001", view) in [tuple(row) for row in rows]
+    assert not [row for row in rows if row[1] in ("refused", "sign_in_failed")]
+    assert "token" not in capsys.readouterr().out
