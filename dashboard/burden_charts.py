@@ -11,11 +11,25 @@ from plotly.subplots import make_subplots
 import dashboard.charts  # noqa: F401  (registers the template with the CJK font)
 from dashboard import palette
 from data_access.catalog import Text
+from data_access.models import BURDEN_CATEGORIES
 
 LINE_COLOUR = palette.NEUTRAL
 BASELINE_COLOUR = palette.MUTED
 CURRENT_COLOUR = palette.REFERENCE  # the current month is a point in time, not a verdict
 FACET_COLUMNS = 5
+
+
+def burden_trend(
+    total: pd.DataFrame, marks: pd.DataFrame, area: str, month: str, text: Text
+) -> go.Figure:
+    """The monthly burden trend of one area, every category, as the Burden page and the profile draw it.
+
+    total: category, period, value of the area; marks: its figures per category
+    (data_access/figures/burden.py:by_category or the community's unit_reductions rows);
+    area and month: the area's name and the as-of month as written in the title.
+    """
+    title = text("burden.trend_title", scope=area, month=month)
+    return trend_facets(total, marks, categories=BURDEN_CATEGORIES, title=title, text=text)
 
 
 def trend_facets(

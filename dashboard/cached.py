@@ -25,6 +25,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from dashboard.map_data import MapData, load_map_data
 from data_access import access, admission
 from data_access.db import get_engine
+from data_access.figures import burden as burden_figures
 from data_access.queries import burden, grids, hierarchy, imports, profile, staffing
 from data_access.scope import CODE_LENGTH, Scope, month_end
 from data_access.settings import Settings, get_settings
@@ -173,6 +174,41 @@ def population_history(url: str, scope: Scope) -> pd.DataFrame:
 @st.cache_data(max_entries=KEPT, show_spinner=False)
 def unit_reductions(url: str, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
     return burden.unit_reductions(get_engine(url), scope, level, settings)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def burden_total(url: str, scope: Scope, level: str) -> pd.DataFrame:
+    return burden.total_of(burden_unit_series(url, scope, level))
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def burden_by_category(
+    url: str,
+    scope: Scope,
+    level: str,
+    settings: Settings,
+    baseline: dt.date | None,
+    as_of: dt.date,
+) -> pd.DataFrame:
+    """The scope's figures per category as of `as_of` (its date, or a year earlier)."""
+    series = burden_unit_series(url, scope, level)
+    return burden_figures.by_category(series, as_of, settings, baseline)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def burden_by_unit(
+    url: str, scope: Scope, level: str, settings: Settings, baseline: dt.date | None
+) -> pd.DataFrame:
+    series = burden_unit_series(url, scope, level)
+    return burden_figures.by_unit(series, units(url), scope.as_of, settings, baseline)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def burden_unit_table(
+    url: str, scope: Scope, level: str, settings: Settings, baseline: dt.date | None
+) -> pd.DataFrame:
+    found = burden_by_unit(url, scope, level, settings, baseline)
+    return burden_figures.unit_category_table(units(url), found, scope, level)
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)

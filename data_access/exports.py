@@ -10,10 +10,8 @@ from sqlalchemy import Engine
 
 from data_access.admission import UNIT_COLUMNS as ADMISSION_COLUMNS
 from data_access.admission import unit_table as admission_unit_table
-from data_access.models import BURDEN_CATEGORIES
-from data_access.queries.burden import unit_reductions
+from data_access.figures.burden import unit_table as burden_unit_table
 from data_access.queries.grids import grid_coverage_by_unit
-from data_access.queries.hierarchy import units
 from data_access.queries.staffing import staffing_by_unit
 from data_access.scope import LEVELS, Scope, level_of_code
 from data_access.settings import Settings
@@ -115,25 +113,14 @@ BURDEN_COLUMNS = [
 
 
 def export_burden(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
-    """Every unit at `level` inside the scope × every category: baseline, current, reduction %, rebound."""
-    found = unit_reductions(engine, scope, level, settings)
-    extra = sorted(set(found["category"]) - set(BURDEN_CATEGORIES))
-    grid = units_at(engine, scope, level).merge(
-        pd.DataFrame({"category": [*BURDEN_CATEGORIES, *extra]}), how="cross"
-    )
-    frame = grid.merge(found, on=["code", "category"], how="left")
+    """Every unit at `level` inside the scope × every category: baseline, current, reduction %, rebound
+    (the Burden page's unit table, data_access/figures/burden.py:unit_table)."""
+    frame = burden_unit_table(engine, scope, level, settings)
     for column in ("baseline_period", "current_period"):
         frame[column] = frame[column].map(lambda p: None if pd.isna(p) else p.strftime("%Y-%m"))
     # A unit or category without records has no rebound either.
     frame["rebound"] = frame["rebound"].eq(True).map({True: "true", False: "false"})
     return with_integers(frame[BURDEN_COLUMNS].copy(), {"baseline", "current"})
-
-
-def units_at(engine: Engine, scope: Scope, level: str) -> pd.DataFrame:
-    """code, name of the units at `level` inside the scope, by code."""
-    table = units(engine)
-    inside = table["code"].str.startswith(scope.code or "") & (table["level"] == level)
-    return table.loc[inside, ["code", "name"]].reset_index(drop=True)
 
 
 def export_admission(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:

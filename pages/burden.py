@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cached
-from dashboard.burden_charts import trend_facets
+from dashboard.burden_charts import burden_trend
 from dashboard.charts import ranking_bar
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
@@ -18,8 +18,8 @@ from dashboard.plain import plain_figure, t_plain
 from dashboard.ready import stop_page
 from dashboard.report import sections
 from dashboard.tables import table_with_downloads
+from data_access.figures.burden import category_table, not_ranked, unit_rebounds
 from data_access.models import BURDEN_CATEGORIES
-from data_access.queries.burden import reductions, total_of
 
 BASELINE_KEY = "burden_baseline"
 # Reduction and rebound first: tables are wide and these are what a leader reads first.
@@ -97,16 +97,8 @@ def _month_text(period: object) -> str:
 
 def trend_section(context: PageContext, total: pd.DataFrame, scope_rows: pd.DataFrame) -> None:
     st.subheader(t("burden.trend"))
-    figure = trend_facets(
-        total,
-        scope_rows,
-        categories=BURDEN_CATEGORIES,
-        title=t(
-            "burden.trend_title",
-            scope=context.unit_name(context.scope.code),
-            month=fmt_month(context.scope.as_of),
-        ),
-        text=t,
+    figure = burden_trend(
+        total, scope_rows, context.unit_name(context.scope.code), fmt_month(context.scope.as_of), t
     )
     st.plotly_chart(plain_figure(figure), key="burden_trend_chart")
 
@@ -129,11 +121,8 @@ def category_section(context: PageContext, scope_rows: pd.DataFrame) -> None:
         reference_label=t("burden.baseline_level"),
     )
     st.plotly_chart(plain_figure(figure), key="burden_category_chart")
-    in_order = scope_rows.set_index("category").reindex(
-        [c for c in BURDEN_CATEGORIES if c in set(scope_rows["category"])]
-    )
     table_with_downloads(
-        _for_table(in_order.reset_index()[["category", *FIGURE_COLUMNS]]),
+        _for_table(category_table(scope_rows)[["category", *FIGURE_COLUMNS]]),
         key="burden_category_table",
         sheet_title=t("burden.category_sheet"),
         file_stem=context.file_stem("burden_by_category"),
@@ -141,7 +130,9 @@ def category_section(context: PageContext, scope_rows: pd.DataFrame) -> None:
     )
 
 
-def ranking_section(context: PageContext, unit_rows: pd.DataFrame, level: str) -> None:
+def ranking_section(
+    context: PageContext, unit_rows: pd.DataFrame, table: pd.DataFrame, level: str
+) -> None:
     st.subheader(t("burden.ranking", level=t(f"level.{level}")))
     column, _ = st.columns([1, 2])
     category = column.selectbox(
@@ -167,12 +158,10 @@ def ranking_section(context: PageContext, unit_rows: pd.DataFrame, level: str) -
     )
     chart_key = f"burden_ranking_chart_{context.scope.code or 'city'}"
     st.plotly_chart(plain_figure(figure), key=chart_key, **drill_from_chart(chart_key))
-    not_ranked = len(context.units[_inside(context, level)]) - int(
-        one["reduction_pct"].notna().sum()
-    )
+    unranked = not_ranked(table, category)
     note = t("burden.ranking_hint")
-    if not_ranked:
-        note += " " + t("burden.not_ranked", n=not_ranked)
+    if unranked:
+        note += " " + t("burden.not_ranked", n=unranked)
     st.caption(note)
 
 
@@ -187,8 +176,7 @@ def rebounds_section(context: PageContext, unit_rows: pd.DataFrame, level: str) 
             minimum=settings.rebound_min_abs,
         )
     )
-    units = unit_rows[unit_rows["rebound"].eq(True)]
-    lists = {level: units.assign(rise=units["current"] - units["window_min"])}
+    lists = {level: unit_rebounds(unit_rows)}
     if level != "community":
         communities = cached.community_rebounds(context.url, context.scope, settings)
         lists["community"] = communities.rename(
@@ -211,10 +199,9 @@ def _rebound_table(context: PageContext, frame: pd.DataFrame, level: str) -> Non
     if frame.empty:
         st.success(t("alert.none"))
         return
-    ordered = frame.sort_values(["rise", "code"], ascending=[False, True])
     columns = ["code", "name", "category", "current_period", "window_min", "current"]
     table_with_downloads(
-        _for_table(ordered[columns]),
+        _for_table(frame[columns]),  # largest rise first (data_access/figures/burden.py)
         key=f"burden_rebounds_{level}_{context.scope.code or 'city'}",
         sheet_title=t("burden.rebounds_sheet"),
         file_stem=context.file_stem(f"burden_rebounds_{level}"),
@@ -223,13 +210,9 @@ def _rebound_table(context: PageContext, frame: pd.DataFrame, level: str) -> Non
     )
 
 
-def units_table(context: PageContext, unit_rows: pd.DataFrame, level: str) -> None:
+def units_table(context: PageContext, table: pd.DataFrame) -> None:
     """Every unit of the level × every category, units without records included (as in the export)."""
     st.subheader(t("burden.table"))
-    grid = context.units.loc[_inside(context, level), ["code", "name"]].merge(
-        pd.DataFrame({"category": BURDEN_CATEGORIES}), how="cross"
-    )
-    table = grid.merge(unit_rows.drop(columns="name"), on=["code", "category"], how="left")
     table_with_downloads(
         _for_table(table[["code", "name", "category", *FIGURE_COLUMNS]]),
         key=f"burden_units_table_{context.scope.code or 'city'}",
@@ -238,12 +221,6 @@ def units_table(context: PageContext, unit_rows: pd.DataFrame, level: str) -> No
         filters=context.filters_used(),
         drill_column="code",
     )
-
-
-def _inside(context: PageContext, level: str) -> pd.Series:
-    """Which rows of the unit list are units at `level` inside the scope."""
-    units = context.units
-    return (units["level"] == level) & units["code"].str.startswith(context.scope.code or "")
 
 
 def _for_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -271,8 +248,9 @@ def render() -> None:
     page_header("page.burden", scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
     level = unit_level(context)
-    series = cached.burden_unit_series(context.url, scope, level)
-    if series.empty:
+    url = context.url
+    total = cached.burden_total(url, scope, level)
+    if total.empty:
         st.info(
             t_plain(
                 "burden.no_data", scope=context.unit_name(scope.code), month=fmt_month(scope.as_of)
@@ -281,21 +259,20 @@ def render() -> None:
         stop_page()
     if scope.level == "community":
         st.info(t("burden.community_only"), icon=":material/info:")
-    total = total_of(series)
     baseline = baseline_picker(total)
-    keys = ("category",)
-    scope_rows = reductions(total, scope.as_of, settings, baseline, keys=keys)
-    year_before = reductions(total, scope.year_earlier().as_of, settings, baseline, keys=keys)
+    scope_rows = cached.burden_by_category(url, scope, level, settings, baseline, scope.as_of)
+    year_earlier = scope.year_earlier().as_of
+    year_before = cached.burden_by_category(url, scope, level, settings, baseline, year_earlier)
     kpi_section(context, scope_rows, year_before)
     trend_section(context, total, scope_rows)
     category_section(context, scope_rows)
-    names = context.units[["code", "name"]]
-    unit_rows = reductions(series, scope.as_of, settings, baseline).merge(names, on="code")
+    unit_rows = cached.burden_by_unit(url, scope, level, settings, baseline)
+    table = cached.burden_unit_table(url, scope, level, settings, baseline)
     if scope.level != "community":
-        ranking_section(context, unit_rows, level)
+        ranking_section(context, unit_rows, table, level)
     rebounds_section(context, unit_rows, level)
     if scope.level != "community":  # a community's own table is the one by category above
-        units_table(context, unit_rows, level)
+        units_table(context, table)
 
 
 render()

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import cached, formatting
-from dashboard.burden_charts import trend_facets
+from dashboard.burden_charts import burden_trend
 from dashboard.components import (
     Kpi,
     kpi_row,
@@ -32,8 +32,6 @@ from dashboard.map_layers import MAP_HEIGHT_PX, grid_status
 from dashboard.plain import plain_figure
 from dashboard.staffing_charts import age_bars, certificate_split, staffing_trend
 from dashboard.tables import table_with_downloads
-from data_access.models import BURDEN_CATEGORIES
-from data_access.queries.burden import total_of
 from data_access.queries.profile import hiring_projection, problems
 
 PROFILE_PAGE = "profile"
@@ -73,7 +71,7 @@ class Figures:
         self.burden_before = cached.unit_reductions(
             url, scope.year_earlier(), "community", settings
         )
-        self.series = cached.burden_unit_series(url, scope, "community")
+        self.burden_total = cached.burden_total(url, scope, "community")
         self.rebounds = cached.community_rebounds(url, scope, settings)
         self.population = cached.community_population(url, code)
         self.roles = cached.role_counts(url, scope)
@@ -258,21 +256,16 @@ def staff_section(context: PageContext, figures: Figures) -> None:
 
 def burden_section(context: PageContext, figures: Figures) -> None:
     st.subheader(t("profile.burden"))
-    if figures.series.empty:
+    if figures.burden_total.empty:
         st.info(t("profile.no_burden"))
         return
-    total = total_of(figures.series)
     marks = figures.burden
-    figure = trend_facets(
-        total,
+    figure = burden_trend(
+        figures.burden_total,
         marks,
-        categories=BURDEN_CATEGORIES,
-        title=t(
-            "burden.trend_title",
-            scope=context.unit_name(context.scope.code),
-            month=fmt_month(context.scope.as_of),
-        ),
-        text=t,
+        context.unit_name(context.scope.code),
+        fmt_month(context.scope.as_of),
+        t,
     )
     st.plotly_chart(plain_figure(figure), key="profile_burden_chart")
     table = marks[

@@ -12,7 +12,17 @@ import pytest
 from sqlalchemy import Engine
 
 from data_access.db import make_engine
+from data_access.figures.burden import (
+    by_category,
+    by_unit,
+    category_table,
+    not_ranked,
+    unit_category_table,
+    unit_rebounds,
+    unit_table,
+)
 from data_access.queries.burden import (
+    REDUCTION_COLUMNS,
     community_rebounds,
     monthly_series,
     reductions,
@@ -20,6 +30,7 @@ from data_access.queries.burden import (
     unit_reductions,
     unit_series,
 )
+from data_access.queries.hierarchy import units
 from data_access.schema import upgrade
 from data_access.scope import Scope
 from tests.burden_city import AS_OF, A, B, C, build_burden_city, month
@@ -192,6 +203,72 @@ def test_reductions_as_of_an_earlier_month(burden_city, settings):
     assert figures(streets, "990101001", "forms")["current_period"] == month(2024, 1)
 
 
+def test_area_figures_by_category_are_those_of_its_summed_series(burden_city, settings):
+    scope = Scope("990101", AS_OF)
+    rows = by_category(unit_series(burden_city, scope, "street"), AS_OF, settings)
+    work = rows.assign(code="990101")
+    assert figures(work, "990101", "work_items") == {
+        "baseline_period": month(2024, 1),
+        "baseline": 125.0,
+        "current_period": month(2025, 6),
+        "current": 76.0,
+        "reduction_pct": 39.2,
+        "window_min": 80.0,
+        "rebound": False,
+    }
+    # The district's own row of the district level, category by category.
+    district = unit_reductions(burden_city, Scope(None, AS_OF), "district", settings)
+    mine = district[district["code"] == "990101"].drop(columns="code").reset_index(drop=True)
+    assert rows.equals(mine)
+    assert list(category_table(rows)["category"]) == ["work_items", "forms", "meetings"]
+    a_year_earlier = by_category(
+        unit_series(burden_city, scope, "street"), month(2024, 6), settings
+    )
+    assert figures(a_year_earlier.assign(code=""), "", "work_items")["current"] == 90.0
+
+
+def test_unit_table_has_every_unit_and_category(burden_city, settings):
+    scope = Scope("990101", AS_OF)
+    table = unit_table(burden_city, scope, "street", settings)
+    assert list(table.columns) == ["code", "name", "category", *REDUCTION_COLUMNS]
+    assert len(table) == 20  # two streets × ten categories, reported or not
+    assert list(table["category"][:3]) == ["work_items", "certificates", "forms"]
+    assert figures(table, "990101001", "work_items") == {
+        "name": "一街道",
+        "baseline_period": month(2024, 1),
+        "baseline": 100.0,
+        "current_period": month(2025, 6),
+        "current": 76.0,
+        "reduction_pct": 24.0,
+        "window_min": 80.0,
+        "rebound": False,
+    }
+    assert figures(table, "990101002", "signboards") == {
+        "name": "二街道",
+        **{column: None for column in REDUCTION_COLUMNS},
+    }
+    assert (not_ranked(table, "work_items"), not_ranked(table, "forms")) == (0, 2)
+    assert not_ranked(table, "meetings") == 1  # B's street only
+    # The page builds it from the per-unit figures it already has: the same table.
+    found = by_unit(unit_series(burden_city, scope, "street"), units(burden_city), AS_OF, settings)
+    assert set(found["name"]) == {"一街道", "二街道"}
+    assert unit_category_table(units(burden_city), found, scope, "street").equals(table)
+
+
+def test_unit_rebounds_largest_rise_first(burden_city, settings):
+    scope = Scope("990101", AS_OF)
+    found = by_unit(
+        unit_series(burden_city, scope, "community"), units(burden_city), AS_OF, settings
+    )
+    rebounds = unit_rebounds(found)
+    assert list(zip(rebounds["code"], rebounds["category"], rebounds["rise"], strict=True)) == [
+        (A, "work_items", 6.0),
+        (C, "work_items", 4.0),
+        (B, "meetings", 2.0),
+    ]
+    assert list(rebounds["name"]) == ["甲社区", "丙社区", "乙社区"]
+
+
 def run_export(monkeypatch, capsysbinary, url: str, *args: str) -> list[dict[str, str]]:
     status, rows, _ = run_cli_export(monkeypatch, capsysbinary, url, "burden", *args)
     assert status == 0
@@ -284,3 +361,40 @@ def test_page_with_a_chosen_baseline_month(burden_city_url, monkeypatch):
     values = {metric.label: metric.value for metric in at.metric}
     assert values["Work items reduced"] == "15.6%"  # 90 → 76
     assert [tab.label for tab in at.tabs] == ["By community (2)"]  # A's work items, B's meetings
+
+
+@pytest.mark.slow
+def test_page_unit_table_equals_the_export(burden_city_url, monkeypatch, capsysbinary):
+    rows = run_export(
+        monkeypatch, capsysbinary, burden_city_url,
+        "--level", "street", "--scope", "990101", "--as-of", AS_OF.isoformat(),
+    )  # fmt: skip
+    at = run_app(
+        burden_city_url, monkeypatch, page="pages/burden.py", lang="en", month="2025-06",
+        district="990101",
+    )  # fmt: skip
+    assert not at.exception
+    shown = at.dataframe[-1].value
+    assert len(shown) == len(rows) == 20
+    names = {"Work items": "work_items", "Forms": "forms", "Meetings": "meetings"}
+
+    def shown_as_text(value: object) -> str:
+        """A page cell as the CSV writes it: empty when missing, counts without decimals."""
+        if value is None or pd.isna(value):
+            return ""
+        return str(value)
+
+    for (_, page_row), csv_row in zip(shown.iterrows(), rows, strict=True):
+        page = {column: shown_as_text(value) for column, value in page_row.items()}
+        assert page["Code"] == csv_row["code"]
+        assert page["Name"] == csv_row["name"]
+        assert names.get(page["Category"], csv_row["category"]) == csv_row["category"]
+        assert page["Baseline month"] == csv_row["baseline_period"]
+        assert page["Current month"] == csv_row["current_period"]
+        assert page["Baseline"] == csv_row["baseline"]
+        assert page["Current"] == csv_row["current"]
+        pct = csv_row["reduction_pct"]
+        assert page["Reduction (%)"] == (str(round(float(pct), 1)) if pct else "")
+        assert page["Rebound"] == ("Yes" if csv_row["rebound"] == "true" else "No")
+    work = shown[(shown["Code"] == "990101002") & (shown["Category"] == "Work items")].iloc[0]
+    assert (work["Current"], work["Reduction (%)"], work["Rebound"]) == (12, 52.0, "Yes")
