@@ -1,6 +1,7 @@
 """The grid map of one scope: its layers, view, names and legend from prepared data (pure, no Streamlit).
 
-City and district scope: communities coloured by a metric, child units outlined and named.
+City scope: streets (or districts) coloured by a metric, districts outlined; district scope:
+communities coloured, streets outlined; the units and the level above them named.
 Street and community scope: grids by staffing status, blind spots, overlaps, facilities and,
 on request, their walking circles.
 """
@@ -64,8 +65,9 @@ class MapOptions:
     label_scale: float = 1.0
 
 
-def community_values(coverage: pd.DataFrame, staffing: pd.DataFrame) -> pd.DataFrame:
-    """The metrics a community can be coloured by: grid coverage per community and per 10,000."""
+def unit_values(coverage: pd.DataFrame, staffing: pd.DataFrame) -> pd.DataFrame:
+    """The metrics a unit can be coloured by: grid coverage and workers per 10,000, of the
+    units at the map's `unit_level` (communities, streets or districts)."""
     return coverage.drop(columns=["name"]).merge(
         staffing[["code", "per_10k"]], on="code", how="outer"
     )
@@ -80,7 +82,7 @@ def grid_map(
     language: str = "zh",
     options: MapOptions = MapOptions(),  # frozen: one shared default is safe
 ) -> GridMap:
-    """The deck and legend of the scope; values and metric colour communities above street scope."""
+    """The deck and legend of the scope; values and metric colour the units above street scope."""
     tooltip = None
     if map_data.level in DETAIL_LEVELS:
         layers, legend = _detail(map_data, settings, text, options)
@@ -96,10 +98,13 @@ def grid_map(
 
 
 def drill_target(code: str, level: str) -> str | None:
-    """The unit one level below `level` that contains the unit or grid `code` (None at the bottom)."""
+    """The unit one level below `level` that contains the unit or grid `code` (None at the
+    bottom); at city scope a street, drawn there when the city has few, is its own target."""
     child = CHILD_LEVEL.get(level)
     if child is None or child == "grid":
         return None
+    if level == "city" and len(code) == CODE_LENGTH["street"]:
+        return code
     length = CODE_LENGTH[child]
     return code[:length] if len(code) >= length else None
 
@@ -116,8 +121,8 @@ def _choropleth(
     classes = metric_classes(metric, settings.standard_per_10k)
     if values is None:
         values = pd.DataFrame({"code": pd.Series(dtype=object)})
-    communities = community_features(map_data.communities, values, metric, classes, language)
-    layers = choropleth_layers(communities, outline_features(map_data.outlines), options.theme)
+    units = community_features(map_data.units, values, metric, classes, language)
+    layers = choropleth_layers(units, outline_features(map_data.outlines), options.theme)
     items = [
         LegendItem(label, fill=colour)
         for colour, label in zip(classes.colours, classes.labels(), strict=True)
@@ -136,7 +141,7 @@ def _detail(
     map_data: MapData, settings: Settings, text: Text, options: MapOptions
 ) -> tuple[list, str]:
     low, high = settings.grid_households_min, settings.grid_households_max
-    names = dict(zip(map_data.communities["code"], map_data.communities["name"], strict=False))
+    names = dict(zip(map_data.units["code"], map_data.units["name"], strict=False))
     radius_m = settings.walk_radius_m if options.walk_circles else None
     layers = grid_layers(
         grid_features(map_data.grids, low, high, text),

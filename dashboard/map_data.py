@@ -1,15 +1,14 @@
 """The grid map's geometry for one scope: fetched, simplified for the zoom in use, shifted (no Streamlit).
 
-Grids, gaps, overlaps and facilities are only loaded below district scope, where they are drawn;
-above it the map shows communities coloured by a metric and the outlines of the child units.
+Above street scope the map fills units by a metric — streets (or districts) at city scope,
+communities at district scope — from the outlines stored at write time (data_access/outlines.py);
+grids, gaps, overlaps and facilities are only loaded from street scope down, where they are drawn.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
-import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import Engine
@@ -21,14 +20,18 @@ from dashboard.map_geometry import (
     polygon_rows,
     shifted_bounds,
     simplify_tolerance,
+    stored_label_points,
+    stored_polygon_rows,
 )
 from data_access import coverage
 from data_access.queries import grids as grid_queries
-from data_access.queries.hierarchy import units
-from data_access.scope import CODE_LENGTH, Scope
+from data_access.scope import Scope
 from data_access.settings import Settings
 
 DETAIL_LEVELS = ("street", "community")
+# At city scope the map fills streets, or districts when there are more streets than this: about
+# 30 px square each on a 900 px map, and under 3 MB of JSON at province size (docs/benchmarks.md).
+CITY_STREETS_MAX = 400
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,13 @@ class MapData:
 
     level: str
     bounds: tuple[float, float, float, float] | None
-    communities: pd.DataFrame  # code, name, street_code, polygon
-    outlines: pd.DataFrame  # code, name, polygon: child units, or the communities below district
+    unit_level: (
+        str  # the level of the filled units: street or district at city scope, else community
+    )
+    units: pd.DataFrame  # code, name, polygon: the units filled (by a metric above street scope)
+    outlines: (
+        pd.DataFrame
+    )  # code, name, polygon: the units outlined (districts, streets, communities)
     grids: (
         pd.DataFrame
     )  # grid_staffing_subquery columns and polygon (street and community scope only)
@@ -46,12 +54,61 @@ class MapData:
     overlaps: pd.DataFrame  # community_code, area_m2, polygon
     facilities: pd.DataFrame  # code, name, community_code, kind, lon, lat
     # code, name, level, rank, lon, lat, area: where to name the scope's units ("primary")
-    # and the level below them ("secondary"; none at city scope, which stays light).
+    # and the level below them ("secondary").
     labels: pd.DataFrame
 
 
 def load_map_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
-    """The scope's map geometry, simplified with a tolerance derived from its extent."""
+    """The scope's map: stored outlines above street scope, grids simplified for the view below."""
+    if scope.level not in DETAIL_LEVELS:
+        return _choropleth_data(engine, scope, settings.coordinate_system)
+    return _detail_data(engine, scope, settings)
+
+
+def _choropleth_data(engine: Engine, scope: Scope, system: str) -> MapData:
+    """City scope: streets (or districts) filled, districts outlined; district scope: its
+    communities filled, its streets outlined. Outlines as stored at write time, no shapely."""
+    if scope.level == "city":
+        many = grid_queries.outline_count(engine, "city", "street") > CITY_STREETS_MAX
+        filled, outlined = ("district" if many else "street"), "district"
+        rows = grid_queries.unit_outlines(
+            engine, scope, "city", tuple(dict.fromkeys((filled, outlined)))
+        )
+        named = [(outlined, "primary")] + ([] if many else [(filled, "secondary")])
+    else:
+        filled, outlined = "community", "street"
+        rows = grid_queries.unit_outlines(engine, scope, "district", (filled, outlined))
+        named = [(outlined, "primary"), (filled, "secondary")]
+    units = rows[rows["level"] == filled]
+    bounds = None
+    if not units.empty:
+        bounds = (
+            float(units["min_lon"].min()),
+            float(units["min_lat"].min()),
+            float(units["max_lon"].max()),
+            float(units["max_lat"].max()),
+        )
+    labels = [
+        stored_label_points(rows[rows["level"] == level], system).assign(level=level, rank=rank)
+        for level, rank in named
+    ]
+    empty = pd.DataFrame(columns=["community_code", "area_m2", "polygon"])
+    return MapData(
+        scope.level,
+        shifted_bounds(bounds, system),
+        filled,
+        stored_polygon_rows(units, system),
+        stored_polygon_rows(rows[rows["level"] == outlined], system),
+        pd.DataFrame(columns=["code", "polygon"]),
+        empty,
+        empty,
+        pd.DataFrame(columns=["code", "name", "community_code", "kind", "lon", "lat"]),
+        pd.concat(labels, ignore_index=True),
+    )
+
+
+def _detail_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
+    """Street and community scope: grids, gaps, overlaps and facilities, simplified for the view."""
     system = settings.coordinate_system
     communities = grid_queries.community_boundaries(engine, scope)
     shapes = coverage.parse_boundaries(communities["boundary"])
@@ -65,24 +122,6 @@ def load_map_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
 
     community_frame = communities[["code", "name", "street_code"]].assign(geometry=shapes)
     community_polygons = rows(community_frame)
-    empty = pd.DataFrame(columns=["community_code", "area_m2", "polygon"])
-    if scope.level not in DETAIL_LEVELS:
-        child_shapes = _child_outlines(engine, scope, community_frame)
-        outlines = rows(child_shapes)
-        named = [(child_shapes, scope.child_level, "primary")]
-        if scope.level != "city":
-            named.append((community_frame, "community", "secondary"))
-        return MapData(
-            scope.level,
-            shifted_bounds(bounds, system),
-            community_polygons,
-            outlines,
-            pd.DataFrame(columns=["code", "polygon"]),
-            empty,
-            empty,
-            pd.DataFrame(columns=["code", "name", "community_code", "kind", "lon", "lat"]),
-            _labels(named, system),
-        )
     grid_rows = grid_queries.grid_boundaries(engine, scope)
     analysis = coverage.analyse_coverage(communities, grid_rows, settings.sliver_width_m)
     grid_frame = grid_rows.drop(columns=["boundary"]).assign(
@@ -97,6 +136,7 @@ def load_map_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
     return MapData(
         scope.level,
         shifted_bounds(bounds, system),
+        "community",
         community_polygons,
         community_polygons[["code", "name", "polygon"]],
         rows(grid_frame),
@@ -118,28 +158,6 @@ def _labels(named: list[tuple[pd.DataFrame, str, str]], coordinate_system: str) 
         for frame, level, rank in named
     ]
     return pd.concat(frames, ignore_index=True)
-
-
-def _child_outlines(engine: Engine, scope: Scope, communities: pd.DataFrame) -> pd.DataFrame:
-    """The outline of each child unit (districts or streets): the union of its communities."""
-    length = CODE_LENGTH[scope.child_level]
-    keyed = communities[~shapely.is_missing(communities["geometry"].to_numpy())]
-    keyed = keyed.assign(unit=keyed["code"].str.slice(0, length))
-    names = units(engine).set_index("code")["name"]
-    rows = []
-    for unit, group in keyed.groupby("unit", sort=True):
-        merged = shapely.union_all(group["geometry"].to_numpy())
-        rows.append((unit, names.get(unit, unit), _without_holes(merged)))
-    return pd.DataFrame(rows, columns=["code", "name", "geometry"])
-
-
-def _without_holes(geometry: shapely.Geometry) -> shapely.Geometry:
-    """The outer rings only: joins of adjacent communities leave pinholes that are not boundaries."""
-    parts = shapely.get_parts(geometry)
-    parts = parts[np.isin(shapely.get_type_id(parts), coverage.POLYGON_TYPES)]
-    rings = cast(np.ndarray, shapely.polygons(shapely.get_exterior_ring(parts)))
-    # An array of polygons makes one MultiPolygon; the stubs only know the array-in, array-out case.
-    return cast(shapely.Geometry, shapely.multipolygons(rings))
 
 
 def _serving(

@@ -6,6 +6,7 @@ to prepare a scope's shapes, dashboard/map_layers.py to place names without over
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 
@@ -16,22 +17,12 @@ import shapely
 
 from dashboard.coordinates import shift_xy
 
-MAP_WIDTH_PX, MAP_HEIGHT_PX = 900, 560
+# Shared with the outlines stored at write time (data_access/outlines.py); re-exported.
+from data_access.outlines import MAP_WIDTH_PX as MAP_WIDTH_PX
+from data_access.outlines import coordinate_decimals as coordinate_decimals
+from data_access.outlines import simplify_tolerance as simplify_tolerance
 
-
-def simplify_tolerance(bounds: Sequence[float] | None) -> float:
-    """Degrees below which detail is lost at the zoom that fits the extent (about half a pixel)."""
-    if bounds is None:
-        return 0.0
-    extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
-    return extent / (2 * MAP_WIDTH_PX)
-
-
-def coordinate_decimals(tolerance: float) -> int:
-    """Decimals of a coordinate that keep a fifth of the tolerance: 4 (≈10 m) to 6 (≈0.1 m)."""
-    if tolerance <= 0:
-        return 6
-    return int(min(6, max(4, math.ceil(-math.log10(tolerance / 5)))))
+MAP_HEIGHT_PX = 560  # MAP_WIDTH_PX: 900, the width the stored outlines are simplified for
 
 
 def polygon_rows(
@@ -62,6 +53,51 @@ def polygon_rows(
     rows = present.iloc[owner][columns].reset_index(drop=True)
     rows["polygon"] = pd.Series(polygons, dtype=object)
     return rows
+
+
+def stored_polygon_rows(frame: pd.DataFrame, coordinate_system: str) -> pd.DataFrame:
+    """Rows of stored outlines (code, name, decimals, outline: the coordinates of a MultiPolygon
+    as JSON, data_access/outlines.py), one row per polygon with `polygon` (rings of [lon, lat]),
+    shifted into the basemap's coordinate system."""
+    codes, names, polygons = [], [], []
+    for code, name, decimals, outline in zip(
+        frame["code"], frame["name"], frame["decimals"], frame["outline"], strict=True
+    ):
+        for polygon in json.loads(outline):
+            if coordinate_system != "wgs84":
+                polygon = [
+                    np.round(
+                        shift_xy(np.asarray(ring, dtype=float), coordinate_system), int(decimals)
+                    ).tolist()
+                    for ring in polygon
+                ]
+            codes.append(code)
+            names.append(name)
+            polygons.append(polygon)
+    return pd.DataFrame(
+        {
+            "code": pd.Series(codes, dtype=object),
+            "name": pd.Series(names, dtype=object),
+            "polygon": pd.Series(polygons, dtype=object),
+        }
+    )
+
+
+def stored_label_points(frame: pd.DataFrame, coordinate_system: str) -> pd.DataFrame:
+    """code, name, lon, lat, area of the label places of stored outlines (label_lon, label_lat)."""
+    if frame.empty:
+        return pd.DataFrame(columns=["code", "name", "lon", "lat", "area"])
+    points = frame[["label_lon", "label_lat"]].to_numpy(dtype=float)
+    points = np.round(shift_xy(points, coordinate_system), 6)
+    return pd.DataFrame(
+        {
+            "code": frame["code"].to_numpy(),
+            "name": frame["name"].to_numpy(),
+            "lon": points[:, 0],
+            "lat": points[:, 1],
+            "area": frame["area"].to_numpy(dtype=float),
+        }
+    )
 
 
 def shifted_bounds(

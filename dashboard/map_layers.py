@@ -66,9 +66,10 @@ def community_features(
     classes: Classes,
     language: str = "zh",
 ) -> list[dict]:
-    """Communities coloured by `metric`, with the texts of community_tooltip as flat properties.
+    """Units (communities, streets or districts) coloured by `metric`, with the texts of
+    community_tooltip as flat properties.
 
-    values: code and the metrics of each community (missing ones are shown as —).
+    values: code and the metrics of each unit (missing ones are shown as —).
     """
     merged = polygons.merge(values, on="code", how="left", suffixes=("", "_value"))
     return [
@@ -88,7 +89,7 @@ def community_features(
 
 
 def community_tooltip(metric: str, text: Text) -> dict[str, object]:
-    """One tooltip template in the UI language for every community: sent once, filled by deck.gl."""
+    """One tooltip template in the UI language for every filled unit: sent once, filled by deck.gl."""
     lines = [
         text("grids.tip.title", name="{name}", code="{code}"),
         text("grids.tip.metric", metric=text(f"grids.metric.{metric}"), value="{value_text}"),
@@ -197,13 +198,14 @@ def polygon_layer(layer_id: str, data: list[dict], **props: object) -> pdk.Layer
 
 
 def choropleth_layers(
-    communities: list[dict], outlines: list[dict], theme: MapTheme = LIGHT
+    units: list[dict], outlines: list[dict], theme: MapTheme = LIGHT
 ) -> list[pdk.Layer]:
-    """City and district scope: communities filled by class, the child units outlined."""
+    """City and district scope: units (streets, districts or communities) filled by class, the
+    units of the level above them outlined."""
     return [
         polygon_layer(
-            "communities",
-            communities,
+            "units",
+            units,
             get_fill_color="fill",
             get_line_color=list(theme.community_line),
             line_width_min_pixels=0.5,

@@ -243,6 +243,29 @@ class GridReach(Base):
     reached: Mapped[bool] = mapped_column(Boolean)
 
 
+class UnitOutline(Base):
+    """Each community, street and district outline simplified for the map of the city or of its
+    district, kept at write time (data_access/outlines.py)."""
+
+    __tablename__ = "unit_outline"
+    __table_args__ = (MYSQL_OPTIONS,)
+
+    detail: Mapped[str] = mapped_column(String(10), primary_key=True)  # the scope it is drawn at
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    # The unsimplified outline's box and a point on its surface (WGS-84), its area in square degrees.
+    min_lon: Mapped[float] = mapped_column(Double)
+    min_lat: Mapped[float] = mapped_column(Double)
+    max_lon: Mapped[float] = mapped_column(Double)
+    max_lat: Mapped[float] = mapped_column(Double)
+    label_lon: Mapped[float] = mapped_column(Double)
+    label_lat: Mapped[float] = mapped_column(Double)
+    area: Mapped[float] = mapped_column(Double)
+    decimals: Mapped[int] = mapped_column(Integer)  # of the coordinates in `outline`
+    # The coordinates of a GeoJSON MultiPolygon: polygons of rings of [lon, lat], simplified.
+    outline: Mapped[str] = mapped_column(GeoJSONText)
+
+
 class ImportBatch(Base):
     """The audit trail of every import attempt, accepted or refused."""
 

@@ -1,5 +1,6 @@
 """Summaries kept at write time: burden per unit, category and month, and grid coverage and
-service reach per community and grid (docs/architecture.md, summaries).
+service reach per community and grid (docs/architecture.md, summaries); the map's outlines are
+in data_access/outlines.py.
 
 `burden_summary` holds, for every community, street, district and the city, each category's
 value per month (the sum over its communities, as docs/metrics.md defines the series of a unit),
@@ -47,8 +48,12 @@ _LEVELS = ("community", "street", "district")
 
 def refresh_summaries(connection: Connection, settings: Settings) -> int:
     """Rebuilds every summary from the raw tables; rows written."""
-    return refresh_burden_summary(connection, settings) + refresh_grid_summaries(
-        connection, settings
+    from data_access.outlines import refresh_outlines  # it writes through this module's helpers
+
+    return (
+        refresh_burden_summary(connection, settings)
+        + refresh_grid_summaries(connection, settings)
+        + refresh_outlines(connection)
     )
 
 

@@ -9,7 +9,7 @@ from dashboard import cached
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_to
-from dashboard.grid_map import MapOptions, community_values, drill_target, grid_map
+from dashboard.grid_map import MapOptions, drill_target, grid_map, unit_values
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, labeller, t
 from dashboard.map_data import DETAIL_LEVELS
 from dashboard.map_geometry import MAP_HEIGHT_PX
@@ -56,9 +56,9 @@ def map_section(context: PageContext) -> None:
         )
     else:
         metric = metric_selectbox()
-        values = community_values(
-            cached.grid_coverage_by_level(context.url, scope, settings, "community"),
-            cached.staffing_by_level(context.url, scope, settings, "community"),
+        values = unit_values(
+            cached.grid_coverage_by_level(context.url, scope, settings, map_data.unit_level),
+            cached.staffing_by_level(context.url, scope, settings, map_data.unit_level),
         )
         drawn = grid_map(map_data, settings, t, values, metric, language)
     key = f"grids_map_{scope.code or 'city'}"
@@ -70,7 +70,8 @@ def map_section(context: PageContext) -> None:
         key=key,
     )
     st.html(drawn.legend)
-    hint(t("grids.map_hint.detail" if detail else "grids.map_hint.choropleth"))
+    level = t(f"level.{map_data.unit_level}")
+    hint(t("grids.map_hint.detail") if detail else t("grids.map_hint.choropleth", level=level))
     notes = []
     basemap = settings.basemap if settings.basemap in ("carto", "none", "tianditu") else "xyz"
     notes.append(t(f"grids.basemap.{basemap}"))

@@ -17,7 +17,7 @@ from dashboard import cached, formatting
 from dashboard.auth import is_open_access
 from dashboard.components import demo_label, stop_if_empty
 from dashboard.context import PageContext, page_context
-from dashboard.grid_map import MapOptions, community_values, grid_map
+from dashboard.grid_map import MapOptions, grid_map, unit_values
 from dashboard.headline import status_of
 from dashboard.i18n import current_language, labeller, t
 from dashboard.map_style import DARK, MAP_METRICS, metric_classes
@@ -128,9 +128,9 @@ def centre_map(context: PageContext, scope: Scope, metric: str) -> None:
     if map_data.bounds is None:
         st.info(t("grids.no_boundaries"))
         return
-    values = community_values(
-        cached.grid_coverage_by_level(context.url, scope, settings, "community"),
-        cached.staffing_by_level(context.url, scope, settings, "community"),
+    values = unit_values(
+        cached.grid_coverage_by_level(context.url, scope, settings, map_data.unit_level),
+        cached.staffing_by_level(context.url, scope, settings, map_data.unit_level),
     )
     options = MapOptions(MAP_WIDTH_PX, MAP_HEIGHT_PX, DARK, label_scale=1.3)
     drawn = grid_map(map_data, settings, t, values, metric, current_language(), options)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from dashboard import map_data
 from dashboard.coordinates import shift_xy, wgs84_to_gcj02
 from dashboard.grid_map import MapOptions, drill_target, grid_map
 from dashboard.i18n import text_in
@@ -33,7 +34,7 @@ from dashboard.map_style import (
     STATUS_COLOURS,
     metric_classes,
 )
-from data_access.scope import Scope
+from data_access.scope import Scope, month_end
 from data_access.settings import load_settings
 from tests.grid_city import AS_OF, A, B, metres_north
 
@@ -86,8 +87,9 @@ def test_district_scope_draws_communities_by_metric_and_no_grids(grid_city, sett
     )
     drawn = grid_map(data, settings, EN, values.drop(columns=["name"]), "spatial_coverage")
     layers = _layers(drawn.deck)
-    assert list(layers) == ["communities", "outlines", "labels"]
-    communities = {f["code"]: f for f in layers["communities"]["data"]}
+    assert data.unit_level == "community"
+    assert list(layers) == ["units", "outlines", "labels"]
+    communities = {f["code"]: f for f in layers["units"]["data"]}
     assert set(communities) == {A, B}  # C has no boundary: nothing to draw
     assert all(_flat(f) for f in communities.values())
     assert communities[A]["fill"] == RAMP[4]  # ≥ 99 %
@@ -103,6 +105,54 @@ def test_district_scope_draws_communities_by_metric_and_no_grids(grid_city, sett
     assert [o["name"] for o in layers["outlines"]["data"]] == ["北街道"]
     assert "990201001001001" not in drawn.deck.to_json()  # no grid is sent above street scope
     assert "≥ 99%" in drawn.legend
+
+
+def test_city_scope_fills_streets_from_the_stored_outlines(grid_city, settings):
+    data = load_map_data(grid_city, Scope(None, AS_OF), settings)
+    assert data.unit_level == "street"
+    values = pd.DataFrame({"code": ["990201001"], "staffed_rate": [0.85], "grids": [6]})
+    drawn = grid_map(data, settings, ZH, values, "staffed_rate")
+    layers = _layers(drawn.deck)
+    assert list(layers) == ["units", "outlines", "labels"]
+    (street,) = layers["units"]["data"]  # 南街道's only community has no boundary
+    assert (street["code"], street["name"]) == ("990201001", "北街道")
+    assert street["fill"] == RAMP[1]  # 80–90 %
+    assert (street["value_text"], street["grids"]) == ("85.0%", "6")
+    # The union of 甲社区 and 乙社区: one square, the pinhole-free outline of the street.
+    assert _ring_bounds(street["polygon"]) == pytest.approx((114.0, 30.0, 114.02, 30.02))
+    assert len(street["polygon"]) == 1 and len(street["polygon"][0]) == 5
+    assert [o["name"] for o in layers["outlines"]["data"]] == ["方格区"]
+    assert A not in drawn.deck.to_json()  # no community is sent at city scope
+    assert drawn.deck._tooltip["text"].splitlines()[0] == "{name}（{code}）"
+    assert "区边界与名称" in drawn.legend
+    assert drill_target("990201001", "city") == "990201001"  # a street drills to itself
+
+
+def test_city_scope_fills_districts_when_the_city_has_many_streets(
+    grid_city, settings, monkeypatch
+):
+    monkeypatch.setattr(map_data, "CITY_STREETS_MAX", 0)
+    data = load_map_data(grid_city, Scope(None, AS_OF), settings)
+    assert data.unit_level == "district"
+    layers = _layers(grid_map(data, settings, EN).deck)
+    assert [(f["code"], f["name"]) for f in layers["units"]["data"]] == [("990201", "方格区")]
+    assert [(lab["code"], lab["rank"]) for lab in layers["labels"]["data"]] == [
+        ("990201", "primary")
+    ]
+    assert drill_target("990201", "city") == "990201"
+
+
+def test_no_shapely_above_street_scope(grid_city, settings, monkeypatch):
+    """City and district maps are drawn from the stored outlines as they are."""
+    for name in ("union_all", "simplify", "from_geojson", "point_on_surface"):
+        monkeypatch.setattr(shapely, name, _refuse)
+    for code in (None, "990201"):
+        data = load_map_data(grid_city, Scope(code, AS_OF), settings)
+        assert not data.units.empty
+
+
+def _refuse(*_args, **_kwargs):
+    raise AssertionError("shapely on the request path")
 
 
 def test_street_scope_draws_grids_by_status_with_gaps_overlaps_and_facilities(grid_city, settings):
@@ -337,7 +387,45 @@ def test_labels_that_would_overlap_are_left_out_smaller_ones_first():
 def test_a_map_click_drills_one_level_down():
     community = "990201001001"
     assert drill_target(community, "city") == "990201"
+    assert drill_target(community[:9], "city") == community[:9]  # a street drawn at city scope
     assert drill_target(community, "district") == "990201001"
     assert drill_target(community, "street") == community
     assert drill_target(community + "003", "street") == community  # a grid leads to its community
     assert drill_target(community + "003", "community") is None  # the bottom of the map
+
+
+MAP_BYTES_MAX = 3_000_000  # issue 16: the map's JSON at any scope
+
+
+def test_map_layers_and_size_per_scope_on_the_demo_city(sqlite_demo, settings):
+    from data_access.db import make_engine
+    from data_access.demo import DEMO_LAST_MONTH
+    from data_access.queries.grids import grid_coverage_by_unit
+    from data_access.queries.hierarchy import units
+
+    engine = make_engine(sqlite_demo.url)
+    table = units(engine)
+    district = table.loc[table["level"] == "district", "code"].iloc[0]
+    street = table.loc[table["parent_code"] == district, "code"].iloc[0]
+    community = table.loc[table["parent_code"] == street, "code"].iloc[0]
+    as_of = month_end(DEMO_LAST_MONTH)
+    expected = {
+        None: ("street", ["units", "outlines", "labels"]),
+        district: ("community", ["units", "outlines", "labels"]),
+        street: ("community", ["grids", "gaps", "overlaps", "outlines", "facilities", "labels"]),
+        community: ("community", ["grids", "gaps", "overlaps", "outlines", "facilities", "labels"]),
+    }
+    for code, (unit_level, kinds) in expected.items():
+        scope = Scope(code, as_of)
+        data = load_map_data(engine, scope, settings)
+        values = grid_coverage_by_unit(engine, scope, settings, data.unit_level)
+        drawn = grid_map(data, settings, ZH, values, "staffed_rate")
+        sent = drawn.deck.to_json()
+        layers = _layers(drawn.deck)
+        assert (data.unit_level, list(layers)) == (unit_level, kinds), code
+        assert len(sent.encode()) < MAP_BYTES_MAX, code
+        if code is None:  # every street of the city, coloured, named in the tooltip
+            streets = set(table.loc[table["level"] == "street", "code"])
+            assert {f["code"] for f in layers["units"]["data"]} == streets
+            assert all(f["value_text"] != "—" for f in layers["units"]["data"])
+    engine.dispose()

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
+import shapely
 from sqlalchemy import Engine, select
 
 from data_access.db import make_engine, read_frame
 from data_access.importing.readers import Upload
 from data_access.importing.runner import run_import
-from data_access.models import BurdenSummary, CommunityCoverage, GridReach
+from data_access.models import BurdenSummary, CommunityCoverage, GridReach, UnitOutline
 from data_access.queries import burden, grids
 from data_access.queries.hierarchy import data_months, units
 from data_access.schema import upgrade
@@ -22,8 +23,10 @@ from data_access.scope import CODE_LENGTH, Scope, month_end
 from data_access.summaries import refresh_burden_summary, refresh_summaries
 from tests.burden_city import AS_OF, A, B, C, build_burden_city
 from tests.grid_city import AS_OF as GRID_AS_OF
+from tests.grid_city import COMMUNITIES as GRID_COMMUNITIES
 from tests.grid_city import A as GRID_A
 from tests.grid_city import B as GRID_B
+from tests.grid_city import C as GRID_C
 from tests.grid_city import build_grid_city, metres_north, square
 
 CHECKED_SCOPES = (None, "990101", "990101001", "990101002", "990102", A)
@@ -244,4 +247,68 @@ def test_grid_summaries_equal_the_raw_computation_on_the_demo_city(demo_url, set
     street = table.loc[table["parent_code"] == district, "code"].iloc[0]
     for code in (None, district, street):
         _assert_same_coverage(engine, Scope(code, GRID_AS_OF), settings)
+    engine.dispose()
+
+
+def _stored_outlines(engine: Engine) -> pd.DataFrame:
+    table = UnitOutline.__table__
+    order = (UnitOutline.detail, UnitOutline.level, UnitOutline.code)
+    return read_frame(engine, select(*table.columns).order_by(*order))
+
+
+def _direct_outline(boundaries: list[str], tolerance: float) -> shapely.Geometry:
+    """A unit's outline computed directly: the union of its communities, simplified."""
+    union = shapely.union_all([shapely.from_geojson(text) for text in boundaries])
+    simplified = shapely.simplify(union, tolerance, preserve_topology=True)
+    return shapely.normalize(shapely.multipolygons(shapely.get_parts(simplified)))
+
+
+def _stored_geometry(outline: str) -> shapely.Geometry:
+    polygons = [(rings[0], rings[1:]) for rings in json.loads(outline)]
+    return shapely.normalize(shapely.MultiPolygon(polygons))
+
+
+def _check_outlines(engine: Engine, boundaries: dict[str, str], extent: float) -> None:
+    """Every stored outline of the grid city against shapely on its communities' boundaries."""
+    streets: dict[str, list[str]] = {}
+    for code, boundary in sorted(boundaries.items()):
+        streets.setdefault(code[:9], []).append(boundary)
+    stored = _stored_outlines(engine).set_index(["detail", "level", "code"])
+    wanted = {("street", code): boundaries for code, boundaries in streets.items()}
+    wanted[("district", "990201")] = [b for boundaries in streets.values() for b in boundaries]
+    communities = {("community", code): [b] for code, b in boundaries.items()}
+    tolerance = extent / 1800  # one district: the city's map and the district's fit alike
+    for detail, shown in (("city", wanted), ("district", {**wanted, **communities})):
+        assert sorted(stored.loc[detail].index) == sorted(shown), detail
+        for (level, code), parts in shown.items():
+            row = stored.loc[(detail, level, code)]
+            direct = _direct_outline(parts, tolerance)
+            assert shapely.equals_exact(_stored_geometry(row["outline"]), direct, 1e-6), code
+            union = shapely.union_all([shapely.from_geojson(b) for b in parts])
+            box = (row["min_lon"], row["min_lat"], row["max_lon"], row["max_lat"])
+            assert box == pytest.approx(union.bounds)
+            assert row["area"] == pytest.approx(union.area)
+            assert shapely.contains(union, shapely.Point(row["label_lon"], row["label_lat"]))
+
+
+@pytest.mark.servers({"backend": "postgresql"})
+def test_outlines_equal_a_direct_shapely_computation(new_database, settings):
+    engine = make_engine(new_database("outlines"))
+    upgrade(engine)
+    build_grid_city(engine)
+    boundaries = {code: b for code, _, _, b in GRID_COMMUNITIES if b}
+    _check_outlines(engine, boundaries, 0.02)
+    # 丙村 gets a boundary south of the others: 南街道 appears, the city grows to 0.03° tall
+    # and every outline of the city's map is simplified anew.
+    south = square(114.00, 29.99, 114.02, 30.00)
+    feature = {"type": "Feature", "properties": {"code": GRID_C}, "geometry": json.loads(south)}
+    collection = {"type": "FeatureCollection", "features": [feature]}
+    upload = Upload.of("boundaries.geojson", json.dumps(collection).encode())
+    report = run_import(engine, [upload], max_bytes=10**6)
+    assert report.status == "accepted", report.problems
+    _check_outlines(engine, {**boundaries, GRID_C: south}, 0.03)
+    after_import = _stored_outlines(engine)
+    with engine.begin() as connection:
+        refresh_summaries(connection, settings)
+    pd.testing.assert_frame_equal(after_import, _stored_outlines(engine))
     engine.dispose()

@@ -1,10 +1,10 @@
-"""Bytes and build time of the grid map sent to the browser, for a city and a street view.
+"""Bytes and build time of the grid map sent to the browser, for a city, district, street and community view.
 
     python tools/benchmark_map.py --scale 1 --scale 10 [--folder /tmp]
 
 Builds the demo city at each scale into a SQLite file in --folder (reused when it exists; scale
-10 takes about a minute), then for the whole city and for one street measures the time to fetch
-and prepare the geometry, the time to build the pydeck JSON, and its size as Streamlit sends it
+10 takes about a minute), then for the whole city, one district, one street and one community
+measures the time to fetch and prepare the geometry, the time to build the pydeck JSON, and its size as Streamlit sends it
 (deck.to_json()), next to pydeck's own indented JSON and the gzip size for comparison.
 Prints figures; it is not a test.
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydeck.bindings.json_tools import serialize
 
-from dashboard.grid_map import community_values, grid_map
+from dashboard.grid_map import grid_map, unit_values
 from dashboard.i18n import text_in
 from dashboard.map_data import DETAIL_LEVELS, load_map_data
 from data_access.db import make_engine
@@ -34,7 +34,7 @@ from data_access.schema import upgrade
 from data_access.scope import Scope, month_end
 from data_access.settings import get_settings
 
-STREET = "990101001"
+DISTRICT, STREET, COMMUNITY = "990101", "990101001", "990101001001"
 
 
 def demo_engine(folder: Path, scale: int):
@@ -54,9 +54,9 @@ def measure(engine, scope: Scope) -> dict[str, float]:
     map_data = load_map_data(engine, scope, settings)
     values = None
     if scope.level not in DETAIL_LEVELS:
-        values = community_values(
-            grid_coverage_by_unit(engine, scope, settings, "community"),
-            staffing_by_unit(engine, scope, settings, level="community"),
+        values = unit_values(
+            grid_coverage_by_unit(engine, scope, settings, map_data.unit_level),
+            staffing_by_unit(engine, scope, settings, level=map_data.unit_level),
         )
     prepared = time.perf_counter()
     deck = grid_map(map_data, settings, text, values).deck
@@ -79,14 +79,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder", type=Path, default=Path("/tmp"), help="where the demo files go")
     args = parser.parse_args(argv)
     as_of = month_end(DEMO_LAST_MONTH)
-    header = f"{'scale':>5} {'view':<6} {'objects':>8} {'bytes':>11} {'indented':>11} {'gzip':>9} {'data s':>7} {'deck s':>7}"
+    header = f"{'scale':>5} {'view':<9} {'objects':>8} {'bytes':>11} {'indented':>11} {'gzip':>9} {'data s':>7} {'deck s':>7}"
     print(header)
     for scale in args.scale or [1, 10]:
         engine = demo_engine(args.folder, scale)
-        for view, code in (("city", None), ("street", STREET)):
+        views = (
+            ("city", None),
+            ("district", DISTRICT),
+            ("street", STREET),
+            ("community", COMMUNITY),
+        )
+        for view, code in views:
             m = measure(engine, Scope(code, as_of))
             print(
-                f"{scale:>5} {view:<6} {m['objects']:>8,} {m['bytes']:>11,} "
+                f"{scale:>5} {view:<9} {m['objects']:>8,} {m['bytes']:>11,} "
                 f"{m['indented_bytes']:>11,} {m['gzip_bytes']:>9,} {m['data_s']:>7.2f} {m['deck_s']:>7.2f}"
             )
         engine.dispose()

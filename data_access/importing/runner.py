@@ -28,6 +28,7 @@ from data_access.importing.validate import (
     validate,
 )
 from data_access.models import Base
+from data_access.outlines import affected_by_boundaries, refresh_outlines
 from data_access.scope import CODE_LENGTH
 from data_access.settings import get_settings
 from data_access.sql import upsert
@@ -226,6 +227,9 @@ def refresh_after_import(connection: Connection, written: dict[str, set[str]]) -
         refresh_burden_summary(connection, settings, burden_districts)
     if grid_districts is None or grid_districts:
         refresh_grid_summaries(connection, settings, grid_districts)
+    outline_districts = affected_by_boundaries(written)
+    if outline_districts:
+        refresh_outlines(connection, outline_districts)
 
 
 class ImportBusy(Exception):

@@ -6,15 +6,18 @@ import pandas as pd
 from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, select
 
 from data_access import coverage
-from data_access.db import read_frame
+from data_access.db import read_frame, read_row
 from data_access.models import (
     Community,
     CommunityCoverage,
+    District,
     Facility,
     Grid,
     GridReach,
     StaffMember,
+    Street,
     SummaryState,
+    UnitOutline,
 )
 from data_access.queries.staffing import UNIT_TABLES, active_on, population_in_force
 from data_access.scope import CODE_LENGTH, Scope
@@ -241,6 +244,47 @@ def community_boundaries(engine: Engine, scope: Scope) -> pd.DataFrame:
         .order_by(Community.code)
     )
     return read_frame(engine, statement)
+
+
+def unit_outlines(
+    engine: Engine, scope: Scope, detail: str, levels: tuple[str, ...]
+) -> pd.DataFrame:
+    """The stored outlines (data_access/outlines.py) of the units at `levels` in scope, drawn at
+    `detail` ("city" or "district"), with each unit's name."""
+    name = func.coalesce(District.name, Street.name, Community.name, UnitOutline.code)
+    statement = (
+        select(
+            UnitOutline.code,
+            UnitOutline.level,
+            name.label("name"),
+            UnitOutline.min_lon,
+            UnitOutline.min_lat,
+            UnitOutline.max_lon,
+            UnitOutline.max_lat,
+            UnitOutline.label_lon,
+            UnitOutline.label_lat,
+            UnitOutline.area,
+            UnitOutline.decimals,
+            UnitOutline.outline,
+        )
+        .outerjoin(District, District.code == UnitOutline.code)
+        .outerjoin(Street, Street.code == UnitOutline.code)
+        .outerjoin(Community, Community.code == UnitOutline.code)
+        .where(
+            UnitOutline.detail == detail,
+            UnitOutline.level.in_(levels),
+            in_scope(UnitOutline.code, scope),
+        )
+        .order_by(UnitOutline.level, UnitOutline.code)
+    )
+    return read_frame(engine, statement)
+
+
+def outline_count(engine: Engine, detail: str, level: str) -> int:
+    """How many units of `level` have a stored outline at `detail`."""
+    statement = select(func.count()).where(UnitOutline.detail == detail, UnitOutline.level == level)
+    (count,) = read_row(engine, statement)
+    return int(count)
 
 
 def grid_boundaries(engine: Engine, scope: Scope) -> pd.DataFrame:

@@ -1,0 +1,204 @@
+"""Unit outlines kept at write time for the map (docs/architecture.md, summaries).
+
+For the map of the whole city (detail "city") every street and district, and for the map of a
+district (detail "district") every community, street and that district: the outline merged from
+the unit's communities (pinholes left by the joins removed), simplified to about half a pixel of
+the map that shows it, with its box, a point on its surface for the name, and its area. The map
+reads these rows and draws them as they are (dashboard/map_data.py); no shapely runs on a
+page's request path at city and district scope.
+
+The import (the districts whose community boundaries it wrote), the demo build and
+`python -m data_access refresh` refresh them; the raw boundaries stay the source of truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable, Sequence
+from typing import cast
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, delete, func, select
+
+from data_access import coverage
+from data_access.db import read_frame
+from data_access.models import Community, District, SummaryState, UnitOutline
+from data_access.scope import CODE_LENGTH, Scope
+from data_access.sql import in_scope
+
+OUTLINES = "outlines"  # the summary_state row: the city map's tolerance
+MAP_WIDTH_PX = 900  # the width of the grids page's map, for which outlines are simplified
+# Which units each detail holds: a city map fills streets (or districts) and outlines districts;
+# a district's map fills communities and outlines streets.
+DETAIL_LEVELS = {"city": ("street", "district"), "district": ("community", "street", "district")}
+
+
+def simplify_tolerance(bounds: Sequence[float] | None, width_px: int = MAP_WIDTH_PX) -> float:
+    """Degrees below which detail is lost at the zoom that fits the extent (about half a pixel)."""
+    if bounds is None:
+        return 0.0
+    extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
+    return extent / (2 * width_px)
+
+
+def coordinate_decimals(tolerance: float) -> int:
+    """Decimals of a coordinate that keep a fifth of the tolerance: 4 (≈10 m) to 6 (≈0.1 m)."""
+    if tolerance <= 0:
+        return 6
+    return int(min(6, max(4, math.ceil(-math.log10(tolerance / 5)))))
+
+
+def without_holes(geometry: shapely.Geometry) -> shapely.Geometry:
+    """The outer rings only: joins of adjacent communities leave pinholes that are not boundaries."""
+    parts = shapely.get_parts(geometry)
+    parts = parts[np.isin(shapely.get_type_id(parts), coverage.POLYGON_TYPES)]
+    rings = cast(np.ndarray, shapely.polygons(shapely.get_exterior_ring(parts)))
+    # An array of polygons makes one MultiPolygon; the stubs only know the array-in, array-out case.
+    return cast(shapely.Geometry, shapely.multipolygons(rings))
+
+
+def merged_shapes(communities: pd.DataFrame) -> pd.DataFrame:
+    """code, level, geometry of each community with a boundary, and of each street and district
+    of them: the union of its communities without pinholes (communities: code, boundary)."""
+    shapes = coverage.parse_boundaries(communities["boundary"])
+    present = ~shapely.is_missing(shapes)
+    frame = pd.DataFrame(
+        {"code": communities["code"].to_numpy()[present], "geometry": shapes[present]}
+    )
+    rows: list[tuple[str, str, shapely.Geometry]] = [
+        (code, "community", shape)
+        for code, shape in zip(frame["code"], frame["geometry"], strict=True)
+    ]
+    for level in ("street", "district"):
+        unit = frame["code"].str.slice(0, CODE_LENGTH[level])
+        for code, group in frame.groupby(unit, sort=True):
+            merged = shapely.union_all(group["geometry"].to_numpy())
+            rows.append((str(code), level, without_holes(merged)))
+    return pd.DataFrame(rows, columns=["code", "level", "geometry"])
+
+
+def outline_rows(shapes: pd.DataFrame, detail: str, tolerance: float) -> pd.DataFrame:
+    """The unit_outline rows of shapes (code, level, geometry) at one detail and tolerance."""
+    columns = [c.name for c in UnitOutline.__table__.columns]
+    shapes = shapes[shapes["level"].isin(DETAIL_LEVELS[detail])]
+    if shapes.empty:
+        return pd.DataFrame(columns=columns)
+    geometries = shapes["geometry"].to_numpy()
+    bounds = shapely.bounds(geometries)
+    points = shapely.get_coordinates(shapely.point_on_surface(geometries))
+    if tolerance > 0:
+        simplified = shapely.simplify(geometries, tolerance, preserve_topology=True)
+    else:
+        simplified = geometries
+    decimals = coordinate_decimals(tolerance)
+    frame = pd.DataFrame(
+        {
+            "detail": detail,
+            "level": shapes["level"].to_numpy(),
+            "code": shapes["code"].to_numpy(),
+            "min_lon": bounds[:, 0],
+            "min_lat": bounds[:, 1],
+            "max_lon": bounds[:, 2],
+            "max_lat": bounds[:, 3],
+            "label_lon": points[:, 0],
+            "label_lat": points[:, 1],
+            "area": shapely.area(geometries),
+            "decimals": decimals,
+            "outline": [polygon_coordinates(shape, decimals) for shape in simplified],
+        }
+    )
+    return frame[frame["outline"] != "[]"][columns].reset_index(drop=True)
+
+
+def polygon_coordinates(geometry: shapely.Geometry, decimals: int) -> str:
+    """The coordinates of a GeoJSON MultiPolygon as compact JSON: the parts with an area."""
+    polygons = []
+    for part in shapely.get_parts(geometry):
+        if shapely.is_empty(part) or shapely.area(part) <= 0:
+            continue
+        rings = [part.exterior, *part.interiors]
+        polygons.append([np.round(shapely.get_coordinates(r), decimals).tolist() for r in rings])
+    return json.dumps(polygons, separators=(",", ":"))
+
+
+def refresh_outlines(connection: Connection, districts: Iterable[str] | None = None) -> int:
+    """Recomputes the outlines of the given districts (all when None); rows written.
+
+    The city map's tolerance follows the city's extent: when a district's new boundaries change
+    it, every district's city rows are recomputed.
+    """
+    from data_access.summaries import _insert_frame, _set_state
+
+    every = sorted(connection.execute(select(District.code)).scalars())
+    chosen = every if districts is None else sorted(set(districts))
+    shapes: dict[str, pd.DataFrame] = {}
+    written = 0
+    for district in chosen:
+        shapes[district] = _district_shapes(connection, district)
+        _delete(connection, "district", district)
+        own = shapes[district]
+        box = _box(own[own["level"] == "district"]["geometry"].to_numpy())
+        rows = outline_rows(own, "district", simplify_tolerance(box))
+        written += _insert_frame(connection, UnitOutline, rows)
+    tolerance = simplify_tolerance(city_bounds(connection))
+    params = f"tolerance={tolerance!r}"
+    stored = connection.execute(
+        select(SummaryState.params).where(SummaryState.name == OUTLINES)
+    ).scalar_one_or_none()
+    for district in every if stored != params else chosen:
+        merged = shapes[district] if district in shapes else _district_shapes(connection, district)
+        _delete(connection, "city", district)
+        written += _insert_frame(connection, UnitOutline, outline_rows(merged, "city", tolerance))
+    _set_state(connection, OUTLINES, {"window_months": 0, "params": params})
+    return written
+
+
+def city_bounds(connection: Connection) -> tuple[float, float, float, float] | None:
+    """The box of every district's outline, from the stored rows."""
+    row = connection.execute(
+        select(
+            func.min(UnitOutline.min_lon),
+            func.min(UnitOutline.min_lat),
+            func.max(UnitOutline.max_lon),
+            func.max(UnitOutline.max_lat),
+        ).where(UnitOutline.detail == "district", UnitOutline.level == "district")
+    ).one()
+    if row[0] is None:
+        return None
+    return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+
+
+def affected_by_boundaries(kinds_and_codes: dict[str, set[str]]) -> set[str]:
+    """The districts whose outlines an import changes: those of the communities it wrote."""
+    codes = kinds_and_codes.get("communities", set()) | kinds_and_codes.get("boundaries", set())
+    length = CODE_LENGTH["community"]
+    return {code[: CODE_LENGTH["district"]] for code in codes if len(code) == length}
+
+
+def _district_shapes(connection: Connection, district: str) -> pd.DataFrame:
+    communities = read_frame(
+        connection,
+        select(Community.code, Community.boundary)
+        .where(in_scope(Community.code, Scope(district, dt.date.max)))
+        .order_by(Community.code),
+    )
+    return merged_shapes(communities)
+
+
+def _delete(connection: Connection, detail: str, district: str) -> None:
+    connection.execute(
+        delete(UnitOutline).where(
+            UnitOutline.detail == detail,
+            in_scope(UnitOutline.code, Scope(district, dt.date.max)),
+        )
+    )
+
+
+def _box(geometries: np.ndarray) -> tuple[float, float, float, float] | None:
+    if not len(geometries):
+        return None
+    return cast(tuple[float, float, float, float], tuple(shapely.total_bounds(geometries)))
