@@ -26,12 +26,22 @@ _DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 
 class AccountError(ValueError):
-    """A request the accounts cannot carry out, in words fit for the operator."""
+    """A request the accounts cannot carry out, in words fit for the operator; `code` names the
+    reason for the app's translated message (assets/i18n, keys accounts.error.CODE)."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _by(by: str | None) -> str:
+    """The audit detail naming who made a change (an administrator in the app)."""
+    return f" by {by}" if by else ""
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters", "short")
     return _HASHER.hash(password)
 
 
@@ -42,9 +52,9 @@ def checked_scope(scope: str) -> str:
     try:
         level = level_of_code(scope)
     except ValueError as exc:
-        raise AccountError(f"scope must be city or a unit code, not {scope!r}") from exc
+        raise AccountError(f"scope must be city or a unit code, not {scope!r}", "scope") from exc
     if level == "grid":
-        raise AccountError("scope must be city, a district, a street or a community")
+        raise AccountError("scope must be city, a district, a street or a community", "scope")
     return scope
 
 
@@ -66,13 +76,20 @@ def _row(connection: Connection, name: str) -> dict | None:
     return dict(found) if found else None
 
 
-def add_account(engine: Engine, name: str, scope: str, role: str, password: str | None) -> None:
+def add_account(
+    engine: Engine,
+    name: str,
+    scope: str,
+    role: str,
+    password: str | None,
+    by: str | None = None,
+) -> None:
     """Creates an account; password None makes one that signs in through single sign-on only."""
     name = name.strip()
     if not name or len(name) > 64:
-        raise AccountError("an account name has 1 to 64 characters")
+        raise AccountError("an account name has 1 to 64 characters", "name")
     if role not in ACCOUNT_ROLES:
-        raise AccountError(f"role must be one of {', '.join(ACCOUNT_ROLES)}")
+        raise AccountError(f"role must be one of {', '.join(ACCOUNT_ROLES)}", "role")
     values = {
         "name": name,
         "password_hash": None if password is None else hash_password(password),
@@ -85,26 +102,32 @@ def add_account(engine: Engine, name: str, scope: str, role: str, password: str 
     }
     with engine.begin() as connection:
         if _row(connection, name) is not None:
-            raise AccountError(f"the account {name} exists already")
+            raise AccountError(f"the account {name} exists already", "exists")
         connection.execute(_TABLES["account"].insert(), [values])
-    record(engine, "account_added", name, str(values["scope"]), f"role={role}")
+    record(engine, "account_added", name, str(values["scope"]), f"role={role}{_by(by)}")
 
 
-def set_password(engine: Engine, name: str, password: str) -> None:
+def set_password(engine: Engine, name: str, password: str, by: str | None = None) -> None:
     """A new password; it also lifts a lockout."""
     hashed = hash_password(password)
     _update(engine, name, password_hash=hashed, failed_attempts=0, locked_until=None)
-    record(engine, "password_changed", name)
+    record(engine, "password_changed", name, None, _by(by).strip())
 
 
-def disable_account(engine: Engine, name: str) -> None:
+def disable_account(engine: Engine, name: str, by: str | None = None) -> None:
     _update(engine, name, disabled=True)
-    record(engine, "account_disabled", name)
+    record(engine, "account_disabled", name, None, _by(by).strip())
 
 
-def enable_account(engine: Engine, name: str) -> None:
+def enable_account(engine: Engine, name: str, by: str | None = None) -> None:
     _update(engine, name, disabled=False, failed_attempts=0, locked_until=None)
-    record(engine, "account_enabled", name)
+    record(engine, "account_enabled", name, None, _by(by).strip())
+
+
+def unlock_account(engine: Engine, name: str, by: str | None = None) -> None:
+    """Lifts a lockout now, without a new password."""
+    _update(engine, name, failed_attempts=0, locked_until=None)
+    record(engine, "account_unlocked", name, None, _by(by).strip())
 
 
 def _update(engine: Engine, name: str, **values: object) -> None:
@@ -112,38 +135,50 @@ def _update(engine: Engine, name: str, **values: object) -> None:
     with engine.begin() as connection:
         done = connection.execute(update(table).where(table.c.name == name).values(**values))
         if done.rowcount == 0:
-            raise AccountError(f"no account named {name}")
+            raise AccountError(f"no account named {name}", "unknown")
 
 
 def list_accounts(engine: Engine) -> pd.DataFrame:
-    """Every account without its hash: name, scope, role, disabled, locked until, created."""
-    table = _TABLES["account"]
-    statement = select(
-        table.c.name,
-        table.c.scope,
-        table.c.role,
-        table.c.disabled,
-        table.c.failed_attempts,
-        table.c.locked_until,
-        table.c.created_at,
-        (table.c.password_hash.is_not(None)).label("has_password"),
-    ).order_by(table.c.name)
+    """Every account without its hash: name, scope, role, disabled, failures, locked until,
+    created, whether it has a password, and its last sign-in (from the audit)."""
+    table, audit = _TABLES["account"], _TABLES["audit_event"]
+    last = (
+        select(audit.c.account, func.max(audit.c.at).label("last_sign_in"))
+        .where(audit.c.kind == "sign_in")
+        .group_by(audit.c.account)
+        .subquery()
+    )
+    statement = (
+        select(
+            table.c.name,
+            table.c.scope,
+            table.c.role,
+            table.c.disabled,
+            table.c.failed_attempts,
+            table.c.locked_until,
+            table.c.created_at,
+            (table.c.password_hash.is_not(None)).label("has_password"),
+            last.c.last_sign_in,
+        )
+        .select_from(table.outerjoin(last, last.c.account == table.c.name))
+        .order_by(table.c.name)
+    )
     return read_frame(engine, statement)
 
 
-def map_identity(engine: Engine, identity: str, name: str) -> None:
+def map_identity(engine: Engine, identity: str, name: str, by: str | None = None) -> None:
     """Lets a single sign-on identity (subject or e-mail) act as the account `name`."""
     identity = identity.strip().lower()
-    if not identity:
-        raise AccountError("an identity is a subject or an e-mail address")
+    if not identity or len(identity) > 255:
+        raise AccountError("an identity is a subject or an e-mail address", "identity")
     table = _TABLES["identity_map"]
     with engine.begin() as connection:
         account = _row(connection, name)
         if account is None:
-            raise AccountError(f"no account named {name}")
+            raise AccountError(f"no account named {name}", "unknown")
         connection.execute(table.delete().where(table.c.identity == identity))
         connection.execute(table.insert(), [{"identity": identity, "account_id": account["id"]}])
-    record(engine, "identity_mapped", name, account["scope"])
+    record(engine, "identity_mapped", name, account["scope"], _by(by).strip())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ ACCOUNTS = {
     "district_a": ("990101", "viewer"),
     "importer_east": ("990101001", "importer"),
     "chief": ("city", "admin"),
+    "admin_a": ("990101", "admin"),
 }
 
 
@@ -248,3 +249,114 @@ def test_sign_in_off_on_a_shared_database_warns_on_every_page(city_url, monkeypa
     finally:
         get_settings.cache_clear()
     assert any("未启用登录" in w.value for w in at.warning)
+
+
+NEW_PASSWORD = "Neues-Konto-pw-8"
+
+
+def _press(at: AppTest, label: str) -> AppTest:
+    return next(b for b in at.button if b.label == label).click().run()
+
+
+def _fill_add_form(at: AppTest, name: str, scope: str, role: str, password: str, again: str):
+    at.text_input(key="account_add_name").input(name)
+    at.text_input(key="account_add_scope").input(scope)
+    at.selectbox(key="account_add_role").set_value(role)
+    at.text_input(key="account_add_password").input(password)
+    at.text_input(key="account_add_again").input(again)
+    return _press(at, "新建")
+
+
+def _sqlite_bytes(url: str) -> bytes:
+    path = Path(url.removeprefix("sqlite:///"))
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+def test_an_admin_adds_resets_disables_and_unlocks_accounts_on_the_data_page(
+    local_mode, monkeypatch
+):
+    at = signed_in_as(app("pages/data.py", monkeypatch), "chief")
+    at.run()
+    assert not at.exception
+    _fill_add_form(at, "north", "990102001", "importer", NEW_PASSWORD, NEW_PASSWORD + "x")
+    assert at.error[0].value == "两次输入的密码不一致。"
+    engine = make_engine(local_mode)
+    assert accounts.principal_by_name(engine, "north") is None
+    _fill_add_form(at, "north", "990102001", "importer", NEW_PASSWORD, NEW_PASSWORD)
+    assert not at.exception
+    assert at.success[0].value == "已新建账号 north。"
+    assert at.session_state["account_add_password"] == ""  # the form forgets it
+    assert accounts.principal_by_name(engine, "north") == Principal(
+        "north", "990102001", "importer", accounts.principal_by_name(engine, "north").account_id
+    )
+    assert last_audit(local_mode)[0] == (
+        "north",
+        "account_added",
+        "990102001",
+        "role=importer by chief",
+    )
+    table = next(d.value for d in at.dataframe if "最近登录" in d.value.columns)
+    north = table[table["账号"] == "north"].iloc[0]
+    assert (north["辖区"], north["角色"], north["已停用"]) == ("南街道", "数据导入员", "")
+    # Five wrong passwords lock it; the administrator unlocks it.
+    for _ in range(5):
+        accounts.authenticate(engine, "north", WRONG, 5, 15)
+    at.selectbox(key="account_status_name").set_value("north")
+    _press(at, "解锁")
+    assert at.success[0].value == "已解锁 north。"
+    assert last_audit(local_mode)[0] == ("north", "account_unlocked", None, "by chief")
+    assert accounts.authenticate(engine, "north", NEW_PASSWORD, 5, 15).principal is not None
+    at.selectbox(key="account_password_name").set_value("north")
+    at.text_input(key="account_password_password").input("Zweites-pw-9")
+    at.text_input(key="account_password_again").input("Zweites-pw-9")
+    _press(at, "设置新密码")
+    assert at.success[0].value == "已为 north 设置新密码，锁定同时解除。"
+    assert last_audit(local_mode)[0] == ("north", "password_changed", None, "by chief")
+    assert accounts.authenticate(engine, "north", "Zweites-pw-9", 5, 15).principal is not None
+    at.selectbox(key="account_status_name").set_value("north")
+    _press(at, "停用")
+    assert at.success[0].value.startswith("已停用 north")
+    assert accounts.principal_by_name(engine, "north") is None
+    assert last_audit(local_mode)[0] == ("north", "account_disabled", None, "by chief")
+    table = next(d.value for d in at.dataframe if "最近登录" in d.value.columns)
+    assert table[table["账号"] == "north"].iloc[0]["已停用"] == "是"
+    at.selectbox(key="account_status_name").set_value("chief")
+    _press(at, "停用")
+    assert at.error[0].value == "不能停用自己正在使用的账号。"
+    assert accounts.principal_by_name(engine, "chief") is not None
+    at.text_input(key="account_identity_value").input("North@Example.org")
+    at.selectbox(key="account_identity_name").set_value("east")
+    _press(at, "绑定")
+    assert accounts.principal_for_identity(engine, ["north@example.org"]).name == "east"
+    assert last_audit(local_mode)[0] == ("east", "identity_mapped", "990101001", "by chief")
+    engine.dispose()
+    # No password in clear anywhere in the database file.
+    stored = _sqlite_bytes(local_mode)
+    for password in (NEW_PASSWORD, "Zweites-pw-9", PASSWORD):
+        assert password.encode() not in stored
+
+
+def test_a_district_admin_manages_only_accounts_of_its_district(local_mode, monkeypatch):
+    at = signed_in_as(app("pages/data.py", monkeypatch), "admin_a")
+    at.run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "最近登录" in d.value.columns)
+    assert {"east", "district_a", "importer_east", "admin_a"} <= set(table["账号"])
+    assert {scope[:6] for scope in table["权限范围"]} == {"990101"}  # no chief, no north
+    assert "chief" not in at.selectbox(key="account_status_name").options
+    _fill_add_form(at, "south_x", "990102001", "viewer", NEW_PASSWORD, NEW_PASSWORD)
+    assert at.error[0].value == "该范围超出您自己的权限范围。"
+    assert last_audit(local_mode)[0] == ("admin_a", "refused", "990102001", "account add")
+    engine = make_engine(local_mode)
+    assert accounts.principal_by_name(engine, "south_x") is None
+    engine.dispose()
+
+
+def test_viewers_and_importers_have_no_account_management(local_mode, monkeypatch):
+    for name in ("east", "importer_east"):
+        at = signed_in_as(app("pages/data.py", monkeypatch), name)
+        at.run()
+        assert not at.exception
+        assert "账号" not in [s.value for s in at.subheader]
+        assert not [w for w in at.text_input if str(w.key).startswith("account_")]
+        assert not [b for b in at.button if b.label in ("新建", "停用", "解锁")]
