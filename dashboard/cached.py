@@ -26,6 +26,7 @@ from dashboard.map_data import MapData, load_map_data
 from data_access import access, admission
 from data_access.db import get_engine
 from data_access.figures import burden as burden_figures
+from data_access.figures import grids as grid_figures
 from data_access.queries import burden, grids, hierarchy, imports, profile, staffing
 from data_access.scope import CODE_LENGTH, Scope, month_end
 from data_access.settings import Settings, get_settings
@@ -140,10 +141,22 @@ def grid_coverage_by_level(url: str, scope: Scope, settings: Settings, level: st
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)
 def grid_coverage_total(url: str, scope: Scope, settings: Settings) -> pd.Series:
-    counts = grid_counts_total(url, scope, settings).to_frame().T
+    counts = grid_counts_total(url, scope, settings)
     spatial = community_spatial_coverage(url, scope, settings)
     reach = grid_service_reach(url, scope, settings)
-    return grids.grid_coverage(counts, spatial, reach, None).iloc[0]
+    return grid_figures.coverage_total(counts, spatial, reach)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def communities_with_gaps(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    spatial = community_spatial_coverage(url, scope, settings)
+    return grid_figures.communities_with_gaps(spatial, units(url))
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def community_grids(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    reach = grid_service_reach(url, scope, settings)
+    return grid_figures.community_grids(grid_list(url, scope), reach)
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)

@@ -23,8 +23,7 @@ def coverage_kpis(context: PageContext) -> list[Kpi]:
     scope, settings = context.scope, context.settings
     now = cached.grid_coverage_total(context.url, scope, settings)
     before = cached.grid_counts_total(context.url, scope.year_earlier(), settings)
-    unstaffed = now["grids"] - now["staffed_grids"] if now["grids"] else 0
-    gap_km2 = now["blind_spot_m2"] / 1e6 if "blind_spot_m2" in now else None
+    unstaffed, gap_km2 = now["unstaffed_grids"], now["blind_spot_km2"]
     return [
         Kpi("grids", t("kpi.grids"), now["grids"], fmt=fmt_int),
         Kpi("staffed_rate", t("kpi.staffed_rate"), now["staffed_rate"], before["staffed_rate"], fmt_pct, signed_points, help=t("kpi.staffed_rate_help", unstaffed=fmt_int(unstaffed))),
@@ -140,18 +139,15 @@ def grids_of_community(context: PageContext) -> None:
     """At community scope: every grid with its status, size, branch, boundary and reach."""
     scope, settings = context.scope, context.settings
     st.subheader(t("grids.grid_table_title"))
-    grids = cached.grid_list(context.url, scope)
-    reach = cached.grid_service_reach(context.url, scope, settings).set_index("code")["reached"]
+    grids = cached.community_grids(context.url, scope, settings)
     table = grids[["code", "name", "kind", "households"]].copy()
     table["status"] = [
         t(f"grids.status.{grid_status(s, f)}")
         for s, f in zip(grids["staffed"], grids["fulltime_staffed"], strict=True)
     ]
-    table["has_party_branch"] = grids["has_party_branch"].map(lambda v: t("yes") if v else t("no"))
-    table["has_boundary"] = grids["code"].map(lambda c: t("yes") if c in reach.index else t("no"))
-    table["reached"] = grids["code"].map(
-        lambda c: "—" if c not in reach.index else t("yes") if reach[c] else t("no")
-    )
+    for column in ("has_party_branch", "has_boundary"):
+        table[column] = grids[column].map(lambda v: t("yes") if v else t("no"))
+    table["reached"] = grids["reached"].map(lambda v: "—" if v is None else t("yes" if v else "no"))
     table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
     _table(context, table, "grids")
 
@@ -161,7 +157,7 @@ def lists_section(context: PageContext) -> None:
     st.subheader(t("grids.lists"))
     unstaffed = cached.unstaffed_grids(context.url, scope)
     outliers = cached.size_outliers(context.url, scope, settings)
-    problems = communities_with_gaps(context)
+    problems = cached.communities_with_gaps(context.url, scope, settings)
     tabs = sections(
         [
             t("alert.unstaffed", n=len(unstaffed)),
@@ -188,30 +184,6 @@ def lists_section(context: PageContext) -> None:
     with tabs[2]:
         st.caption(t("grids.list.gaps_help", width=fmt_decimal(settings.sliver_width_m, 0)))
         _table(context, problems, "gaps")
-
-
-def communities_with_gaps(context: PageContext) -> pd.DataFrame:
-    """Communities with a blind spot, an overlap or a grid without boundary, largest gap first."""
-    spatial = cached.community_spatial_coverage(context.url, context.scope, context.settings)
-    missing = spatial["grids"] - spatial["grids_with_boundary"]
-    flagged = spatial[
-        (spatial["blind_spots"] > 0) | (spatial["overlap_pieces"] > 0) | (missing > 0)
-    ]
-    table = pd.DataFrame(
-        {
-            "code": flagged["community_code"],
-            "name": flagged["community_code"].map(context.unit_name),
-            "area_km2": (flagged["area_m2"] / 1e6).round(3),
-            "spatial_coverage": flagged["covered_m2"]
-            / flagged["area_m2"].where(flagged["area_m2"] > 0),
-            "blind_spots": flagged["blind_spots"],
-            "blind_spot_m2": flagged["blind_spot_m2"].round(0),
-            "overlap_piece_m2": flagged["overlap_piece_m2"].round(0),
-            "grids": flagged["grids"],
-            "grids_without_boundary": missing[flagged.index],
-        }
-    )
-    return table.sort_values(["blind_spot_m2", "code"], ascending=[False, True], ignore_index=True)
 
 
 def _table(context: PageContext, table: pd.DataFrame, name: str) -> None:

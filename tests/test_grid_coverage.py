@@ -9,15 +9,18 @@ import pandas as pd
 import pytest
 
 from data_access.coverage import EARTH_RADIUS_M, analyse_coverage
+from data_access.figures.grids import communities_with_gaps, community_grids, coverage_total
 from data_access.queries.grids import (
     community_spatial_coverage,
     grid_counts_by_unit,
     grid_counts_total,
     grid_coverage,
     grid_coverage_by_unit,
+    grid_list,
     grid_service_reach,
     size_outliers,
 )
+from data_access.queries.hierarchy import units
 from data_access.scope import Scope
 from tests.grid_city import AS_OF, A, B, C, square
 from tests.test_cli_export import run_export
@@ -123,6 +126,51 @@ def test_whole_scope_figures(grid_city, settings):
     assert total["blind_spots"] == 1
 
 
+def test_page_total_adds_unstaffed_grids_and_the_blind_spot_area(grid_city, settings):
+    counts = grid_counts_total(grid_city, DISTRICT, settings)
+    spatial = community_spatial_coverage(grid_city, DISTRICT, settings)
+    reach = grid_service_reach(grid_city, DISTRICT, settings)
+    total = coverage_total(counts, spatial, reach)
+    assert (total["grids"], total["staffed_grids"], total["unstaffed_grids"]) == (7, 4, 3)
+    assert total["blind_spot_km2"] == pytest.approx(AREA_B / 2 / 1e6, rel=1e-9)
+    assert total["service_reach"] == pytest.approx(2 / 3)
+    south = Scope("990201002", AS_OF)  # C: one grid, no boundary anywhere
+    alone = coverage_total(
+        grid_counts_total(grid_city, south, settings),
+        community_spatial_coverage(grid_city, south, settings),
+        grid_service_reach(grid_city, south, settings),
+    )
+    assert (alone["grids"], alone["unstaffed_grids"]) == (1, 1)
+    assert alone["blind_spot_km2"] == 0  # nothing drawn, so no blind spot measured
+
+
+def test_communities_with_gaps_largest_gap_first(grid_city, settings):
+    spatial = community_spatial_coverage(grid_city, DISTRICT, settings)
+    table = communities_with_gaps(spatial, units(grid_city))
+    assert list(table["code"]) == [B, A, C]  # B's blind spot; A and C each lack a boundary
+    assert list(table["name"]) == ["乙社区", "甲社区", "丙村"]
+    assert list(table["grids_without_boundary"]) == [1, 1, 1]
+    assert list(table["blind_spots"]) == [1, 0, 0]
+    b = table.iloc[0]
+    assert b["blind_spot_m2"] == round(AREA_B / 2)
+    assert b["spatial_coverage"] == pytest.approx(0.5, rel=1e-9)
+    assert b["area_km2"] == round(AREA_B / 1e6, 3)
+    assert b["overlap_piece_m2"] == round(AREA_B / 4)
+    assert pd.isna(table.iloc[2]["spatial_coverage"])  # C has no boundary
+
+
+def test_grids_of_a_community_with_boundary_and_reach(grid_city, settings):
+    scope = Scope(A, AS_OF)
+    table = community_grids(
+        grid_list(grid_city, scope), grid_service_reach(grid_city, scope, settings)
+    )
+    assert list(table["code"]) == [A + "001", A + "002", A + "003"]
+    assert list(table["has_boundary"]) == [True, True, False]
+    assert list(table["reached"]) == [True, False, None]  # A3 has no boundary: not judged
+    assert list(table["staffed"]) == [1, 1, 0]
+    assert list(table["has_party_branch"]) == [True, False, False]
+
+
 def test_size_outliers_leave_dedicated_grids_out(grid_city, settings):
     outliers = size_outliers(grid_city, DISTRICT, settings)
     assert outliers[["code", "households", "size"]].values.tolist() == [
@@ -213,3 +261,37 @@ def test_page_shows_the_street_figures(grid_city_url, monkeypatch):
         "需要处理的问题",
     ]
     assert len(at.get("deck_gl_json_chart")) == 1
+
+
+@pytest.mark.slow
+def test_page_unit_table_equals_the_export(grid_city_url, monkeypatch, capsysbinary):
+    status, rows, _ = run_export(
+        monkeypatch, capsysbinary, grid_city_url,
+        "grids", "--level", "street", "--scope", "990201", "--as-of", AS_OF.isoformat(),
+    )  # fmt: skip
+    assert status == 0
+    at = run_app(
+        grid_city_url, monkeypatch, page="pages/grids.py",
+        lang="en", month="2025-06", district="990201",
+    )  # fmt: skip
+    assert not at.exception
+    shown = at.dataframe[0].value  # the streets
+    assert list(shown["Code"]) == [row["code"] for row in rows] == ["990201001", "990201002"]
+    counts = {
+        "name": "Name", "grids": "Grids", "staffed_grids": "Staffed grids",
+        "households": "Households", "households_in_grids": "Households in grids",
+    }  # fmt: skip
+    rates = {
+        "staffed_rate": "Staffed grids (%)", "household_coverage": "Household coverage (%)",
+        "spatial_coverage": "Spatial coverage (%)", "service_reach": "Living-circle reach (%)",
+    }  # fmt: skip
+    for (_, page), csv_row in zip(shown.iterrows(), rows, strict=True):
+        for column, header in counts.items():
+            value = page[header]
+            if isinstance(value, float):  # a count column with an empty cell is shown as float
+                value = None if pd.isna(value) else int(value)
+            assert ("" if value is None else str(value)) == csv_row[column], column
+        for column, header in rates.items():
+            expected = round(float(csv_row[column]) * 100, 1) if csv_row[column] else None
+            assert (None if pd.isna(page[header]) else page[header]) == expected, column
+    assert shown.iloc[0]["Spatial coverage (%)"] == 75.0
