@@ -297,6 +297,10 @@ def warm(url: str, settings: Settings) -> None:
             community_rebounds(url, scope, settings)
             unstaffed_grids(url, scope)
             admission_data(url, scope, settings)
+            # The grids page's map: stored outlines, coloured by the level it fills.
+            filled = grid_map_data(url, scope, settings).unit_level
+            grid_coverage_by_level(url, scope, settings, filled)
+            staffing_by_level(url, scope, settings, filled)
     except Exception:  # a warm-up must never take the app down; the page computes it anyway
         _log.exception("warming the cache failed")
 

@@ -87,4 +87,8 @@ def test_warming_computes_the_city_and_every_district_of_the_latest_month(
         cached.staffing_by_unit(small_city_url, scope, settings)
         cached.community_rebounds(small_city_url, scope, settings)
         cached.burden_series(small_city_url, scope, settings.main_categories)
+        filled = cached.grid_map_data(small_city_url, scope, settings).unit_level
+        assert filled == ("street" if code is None else "community")
+        cached.grid_coverage_by_level(small_city_url, scope, settings, filled)
+        cached.staffing_by_level(small_city_url, scope, settings, filled)
     assert len(statements) == asked  # every one of them was already there
