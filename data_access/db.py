@@ -194,9 +194,12 @@ def _frame_of(
 
 
 def read_row(
-    engine: Engine, statement: Executable, params: Mapping[str, Any] | None = None
+    engine: Engine | Connection, statement: Executable, params: Mapping[str, Any] | None = None
 ) -> tuple[Any, ...]:
-    """The first row of a read statement that returns exactly one (a count, a min and max)."""
+    """The first row of a read statement that returns exactly one (a count, a min and max);
+    given a Connection, read inside its transaction."""
+    if isinstance(engine, Connection):
+        return tuple(engine.execute(statement, dict(params or {})).one())
     with engine.connect() as connection:
         return tuple(connection.execute(statement, dict(params or {})).one())
 

@@ -266,6 +266,42 @@ class UnitOutline(Base):
     outline: Mapped[str] = mapped_column(GeoJSONText)
 
 
+class StaffingSummary(Base):
+    """Staffing of each community at each month end, kept at write time (data_access/summaries.py):
+    the population in force and the counted workers active that day, by certificate and age band
+    (docs/metrics.md §3)."""
+
+    __tablename__ = "staffing_summary"
+    __table_args__ = (
+        # A district's or street's months (the trend): the community range, then the months.
+        Index("ix_staffing_summary_community_month", "community_code", "month_end"),
+        MYSQL_OPTIONS,
+    )
+
+    # The primary key serves one month of a scope: the month end, then the community range.
+    month_end: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    community_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    resident_population: Mapped[int | None] = mapped_column(Integer)
+    households: Mapped[int | None] = mapped_column(Integer)
+    counted_workers: Mapped[int] = mapped_column(Integer)
+    licensed_workers: Mapped[int] = mapped_column(Integer)
+    certificate_none: Mapped[int] = mapped_column(Integer)
+    certificate_junior: Mapped[int] = mapped_column(Integer)
+    certificate_intermediate: Mapped[int] = mapped_column(Integer)
+    certificate_senior: Mapped[int] = mapped_column(Integer)
+    workers_under_35: Mapped[int] = mapped_column(Integer)
+    workers_35_44: Mapped[int] = mapped_column(Integer)
+    workers_45_54: Mapped[int] = mapped_column(Integer)
+    workers_55_over: Mapped[int] = mapped_column(Integer)
+    workers_unknown: Mapped[int] = mapped_column(Integer)
+    uncertified_under_35: Mapped[int] = mapped_column(Integer)
+    uncertified_35_44: Mapped[int] = mapped_column(Integer)
+    uncertified_45_54: Mapped[int] = mapped_column(Integer)
+    uncertified_55_over: Mapped[int] = mapped_column(Integer)
+    uncertified_unknown: Mapped[int] = mapped_column(Integer)
+    uncertified_under_40: Mapped[int] = mapped_column(Integer)
+
+
 class ImportBatch(Base):
     """The audit trail of every import attempt, accepted or refused."""
 

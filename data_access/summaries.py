@@ -1,6 +1,6 @@
-"""Summaries kept at write time: burden per unit, category and month, and grid coverage and
-service reach per community and grid (docs/architecture.md, summaries); the map's outlines are
-in data_access/outlines.py.
+"""Summaries kept at write time: burden per unit, category and month, grid coverage and
+service reach per community and grid, and staffing per community and month end
+(docs/architecture.md, summaries); the map's outlines are in data_access/outlines.py.
 
 `burden_summary` holds, for every community, street, district and the city, each category's
 value per month (the sum over its communities, as docs/metrics.md defines the series of a unit),
@@ -8,13 +8,18 @@ the lowest value of the rebound window before that month, and the next month tha
 (NEXT_NONE after the last). The import and the demo refresh it in the transaction of their
 writes; `python -m data_access refresh` rebuilds it. `burden_record` stays the source of truth:
 a summary is only ever computed from it, and tests hold the two equal.
+
+`staffing_summary` holds, for every community and every month end from five years before the
+first month with data to the last, the population in force and the counted workers active that
+day, by certificate and age band (docs/metrics.md §3); the counted roles and the months it
+covers are stored beside it, and the staffing queries read it only when both fit the question.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -28,13 +33,16 @@ from data_access.models import (
     BurdenSummary,
     Community,
     CommunityCoverage,
+    CommunityPopulation,
     District,
     Facility,
     Grid,
     GridReach,
+    StaffingSummary,
+    StaffMember,
     SummaryState,
 )
-from data_access.scope import CODE_LENGTH
+from data_access.scope import CODE_LENGTH, add_months, month_end
 from data_access.settings import Settings
 from data_access.sql import in_scope
 
@@ -42,6 +50,8 @@ CITY = "city"  # the code of the whole city's rows
 NEXT_NONE = dt.date(9999, 12, 1)  # next_period of a series' last month: compares after any date
 BURDEN = "burden"
 COVERAGE = "coverage"
+STAFFING = "staffing"
+TREND_MONTHS = 60  # the staffing trend's month ends, the as-of date's included (metrics §3)
 _BATCH = 5_000
 _LEVELS = ("community", "street", "district")
 
@@ -53,6 +63,7 @@ def refresh_summaries(connection: Connection, settings: Settings) -> int:
     return (
         refresh_burden_summary(connection, settings)
         + refresh_grid_summaries(connection, settings)
+        + refresh_staffing_summary(connection, settings)
         + refresh_outlines(connection)
     )
 
@@ -259,14 +270,237 @@ def _insert_frame(connection: Connection, table: type[Base], frame: pd.DataFrame
     return len(records)
 
 
-def affected_by_import(
-    kinds_and_codes: dict[str, set[str]],
-) -> tuple[set[str] | None, set[str] | None]:
-    """The districts whose burden and grid summaries an import changes (None: every district)."""
+class Affected(NamedTuple):
+    """The districts whose summaries an import changes (None: every district)."""
+
+    burden: set[str]
+    grids: set[str] | None
+    staffing: set[str]
+
+
+def affected_by_import(kinds_and_codes: dict[str, set[str]]) -> Affected:
+    """The districts whose burden, grid and staffing summaries an import changes.
+
+    kinds_and_codes: the codes of the rows written, by kind (community codes for burden,
+    population and staff rows).
+    """
     burden_districts = affected_districts(kinds_and_codes.get("burden", set()))
     grid_kinds = ("communities", "grids", "boundaries")
     grid_codes = set().union(*(kinds_and_codes.get(kind, set()) for kind in grid_kinds))
     grid_districts: set[str] | None = affected_districts(grid_codes)
     if kinds_and_codes.get("facilities"):
         grid_districts = None  # a facility reaches grids across district borders
-    return burden_districts, grid_districts
+    staffing_kinds = ("communities", "population", "staff")
+    staffing_codes = set().union(*(kinds_and_codes.get(kind, set()) for kind in staffing_kinds))
+    return Affected(burden_districts, grid_districts, affected_districts(staffing_codes))
+
+
+# ---------------------------------------------------------------------------------------------
+# Staffing per community and month end (docs/metrics.md §3)
+
+CERTIFICATE_COLUMNS = {
+    "none": "certificate_none",
+    "junior": "certificate_junior",
+    "intermediate": "certificate_intermediate",
+    "senior": "certificate_senior",
+}
+AGE_BAND_LIMITS = (35, 45, 55)  # under 35, 35–44, 45–54, 55 and over; then unknown
+AGE_BAND_NAMES = ("under_35", "35_44", "45_54", "55_over", "unknown")
+
+
+def staffing_params(settings: Settings, first: dt.date | None, last: dt.date | None) -> str:
+    """The counted roles and the month ends covered, as stored beside the staffing summary."""
+    months = f"{first.isoformat()}..{last.isoformat()}" if first and last else "none"
+    return f"counted_roles={','.join(sorted(settings.counted_roles))};months={months}"
+
+
+def staffing_coverage(params: str | None, settings: Settings) -> tuple[dt.date, dt.date] | None:
+    """The first and last month end the stored summary holds, when it was computed with
+    today's counted roles; None otherwise."""
+    if not params:
+        return None
+    fields = dict(part.split("=", 1) for part in params.split(";") if "=" in part)
+    if fields.get("counted_roles") != ",".join(sorted(settings.counted_roles)):
+        return None
+    first, _, last = fields.get("months", "").partition("..")
+    try:
+        return dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    except ValueError:
+        return None
+
+
+def summary_month_ends(connection: Connection) -> list[dt.date]:
+    """The month ends the staffing summary covers: the trend's five years before the first month
+    the sidebar offers, to the last (queries/hierarchy.py:data_months)."""
+    from data_access.queries.hierarchy import data_months
+
+    first, last = data_months(connection)
+    if first is None or last is None:
+        return []
+    start = add_months(first, -(TREND_MONTHS - 1))
+    count = (last.year - start.year) * 12 + last.month - start.month + 1
+    return [month_end(add_months(start, k)) for k in range(count)]
+
+
+def refresh_staffing_summary(
+    connection: Connection, settings: Settings, districts: Iterable[str] | None = None
+) -> int:
+    """Recomputes the staffing summary of the given districts (all when None); rows written.
+
+    When the months covered grow (a month of new data) the new months are added for every
+    district; a change of the counted roles rebuilds the whole summary.
+    """
+    months = summary_month_ends(connection)
+    stored = connection.execute(
+        select(SummaryState.params).where(SummaryState.name == STAFFING)
+    ).scalar_one_or_none()
+    covered = staffing_coverage(stored, settings)
+    everyone = _all_districts(connection)
+    if districts is None or covered is None:
+        connection.execute(delete(StaffingSummary))
+        chosen = set(everyone)
+        kept: set[dt.date] = set()
+    else:
+        chosen = set(districts)
+        kept = {day for day in months if covered[0] <= day <= covered[1]}
+        outside = delete(StaffingSummary)
+        if months:
+            outside = outside.where(
+                (StaffingSummary.month_end < months[0]) | (StaffingSummary.month_end > months[-1])
+            )
+        connection.execute(outside)
+    added = [day for day in months if day not in kept]
+    written = 0
+    for district in everyone:
+        if district in chosen:
+            scope = _whole(district)
+            connection.execute(
+                delete(StaffingSummary).where(in_scope(StaffingSummary.community_code, scope))
+            )
+            wanted = months
+        else:
+            wanted = added
+        if wanted:
+            frame = _staffing_rows(connection, district, wanted, settings)
+            written += _insert_frame(connection, StaffingSummary, frame)
+    first, last = (months[0], months[-1]) if months else (None, None)
+    _set_state(
+        connection, STAFFING, {"window_months": 0, "params": staffing_params(settings, first, last)}
+    )
+    return written
+
+
+def _whole(district: str) -> Any:
+    from data_access.scope import Scope
+
+    return Scope(district, dt.date.max)
+
+
+def _staffing_rows(
+    connection: Connection, district: str, months: list[dt.date], settings: Settings
+) -> pd.DataFrame:
+    """One row per community of the district and month end, as docs/metrics.md §3 counts."""
+    scope = _whole(district)
+    codes = list(
+        connection.execute(
+            select(Community.code).where(in_scope(Community.code, scope)).order_by(Community.code)
+        ).scalars()
+    )
+    if not codes:
+        return pd.DataFrame(columns=[c.name for c in StaffingSummary.__table__.columns])
+    staff = read_frame(
+        connection,
+        select(
+            StaffMember.community_code,
+            StaffMember.certificate,
+            StaffMember.birth_year,
+            StaffMember.start_date,
+            StaffMember.end_date,
+        ).where(
+            StaffMember.role.in_(settings.counted_roles),
+            in_scope(StaffMember.community_code, scope),
+            StaffMember.start_date <= months[-1],
+        ),
+    )
+    stamps = np.array([np.datetime64(day, "D") for day in months])
+    years = np.array([day.year for day in months])
+    community = pd.Index(codes).get_indexer(pd.Index(staff["community_code"]))
+    staff = staff[community >= 0]  # staff rows always name a community (foreign key)
+    community = community[community >= 0]
+    order = np.argsort(community, kind="stable")
+    community = community[order]
+    staff = staff.iloc[order].reset_index(drop=True)
+    # Active on a month end D: start <= D < end (docs/metrics.md §2), as month indexes.
+    starts = pd.to_datetime(staff["start_date"]).to_numpy().astype("datetime64[D]")
+    ends = pd.to_datetime(staff["end_date"]).to_numpy().astype("datetime64[D]")
+    first = np.searchsorted(stamps, starts, side="left")
+    last = np.where(np.isnat(ends), len(months), np.searchsorted(stamps, ends, side="left"))
+    index = np.arange(len(months))
+    active = (index[None, :] >= first[:, None]) & (index[None, :] < last[:, None])
+    birth = pd.to_numeric(staff["birth_year"]).to_numpy(dtype=float)
+    known = ~np.isnan(birth)
+    age = years[None, :] - np.where(known, birth, 0)[:, None]
+    band = np.digitize(age, AGE_BAND_LIMITS)  # 0 … 3 as the limits are passed
+    band = np.where(known[:, None], band, len(AGE_BAND_LIMITS))
+    certificate = staff["certificate"].to_numpy()
+    uncertified = (certificate == "none")[:, None]
+    # Per community: staff are sorted by community, so each one's rows are a slice.
+    bounds = np.searchsorted(community, np.arange(len(codes) + 1), side="left")
+
+    def per_community(mask: np.ndarray) -> np.ndarray:
+        summed = np.vstack(
+            [np.zeros((1, len(months)), dtype=np.int64), (active & mask).cumsum(axis=0)]
+        )
+        return (summed[bounds[1:]] - summed[bounds[:-1]]).ravel()
+
+    every = np.ones((len(staff), 1), dtype=bool)
+    counts: dict[str, np.ndarray] = {
+        "counted_workers": per_community(every),
+        "licensed_workers": per_community(~uncertified),
+    }
+    for name, column in CERTIFICATE_COLUMNS.items():
+        counts[column] = per_community((certificate == name)[:, None])
+    for number, name in enumerate(AGE_BAND_NAMES):
+        counts[f"workers_{name}"] = per_community(band == number)
+        counts[f"uncertified_{name}"] = per_community((band == number) & uncertified)
+    counts["uncertified_under_40"] = per_community(uncertified & known[:, None] & (age < 40))
+    frame = pd.DataFrame(
+        {
+            "community_code": np.repeat(np.array(codes, dtype=object), len(months)),
+            "month_end": np.tile(np.array(months, dtype=object), len(codes)),
+            **counts,
+        }
+    )
+    return _with_population(connection, frame, scope)
+
+
+def _with_population(connection: Connection, frame: pd.DataFrame, scope: Any) -> pd.DataFrame:
+    """Adds each row's population and households in force: the community's row of the latest
+    year not after the month end's year (docs/metrics.md §2)."""
+    rows = read_frame(
+        connection,
+        select(
+            CommunityPopulation.community_code,
+            CommunityPopulation.year,
+            CommunityPopulation.resident_population,
+            CommunityPopulation.households,
+        ).where(in_scope(CommunityPopulation.community_code, scope)),
+    )
+    frame["year"] = [day.year for day in frame["month_end"]]
+    if rows.empty:
+        frame["resident_population"] = pd.array([None] * len(frame), dtype="Int64")
+        frame["households"] = pd.array([None] * len(frame), dtype="Int64")
+        return frame.drop(columns=["year"])
+    rows["year"] = rows["year"].astype("int64")
+    frame["year"] = frame["year"].astype("int64")
+    merged = pd.merge_asof(
+        frame.reset_index().sort_values("year"),
+        rows.sort_values("year"),
+        on="year",
+        by="community_code",
+        direction="backward",
+    )
+    merged = merged.sort_values("index").set_index("index")
+    for column in ("resident_population", "households"):
+        frame[column] = merged[column].astype("Int64").to_numpy()
+    return frame.drop(columns=["year"])

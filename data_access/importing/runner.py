@@ -36,6 +36,7 @@ from data_access.summaries import (
     affected_by_import,
     refresh_burden_summary,
     refresh_grid_summaries,
+    refresh_staffing_summary,
 )
 
 logger = logging.getLogger(__name__)
@@ -219,14 +220,17 @@ def check_uploads(uploads: Sequence[Upload], known: Known, *, max_bytes: int) ->
 def refresh_after_import(connection: Connection, written: dict[str, set[str]]) -> None:
     """Brings the summaries of the districts whose rows were written up to date.
 
-    written: the codes of the rows written, by kind (communities for burden rows).
+    written: the codes of the rows written, by kind (community codes for burden, population
+    and staff rows).
     """
-    burden_districts, grid_districts = affected_by_import(written)
+    affected = affected_by_import(written)
     settings = get_settings()
-    if burden_districts:
-        refresh_burden_summary(connection, settings, burden_districts)
-    if grid_districts is None or grid_districts:
-        refresh_grid_summaries(connection, settings, grid_districts)
+    if affected.burden:
+        refresh_burden_summary(connection, settings, affected.burden)
+    if affected.grids is None or affected.grids:
+        refresh_grid_summaries(connection, settings, affected.grids)
+    # Always: a month of new data widens the months the staffing summary covers.
+    refresh_staffing_summary(connection, settings, affected.staffing)
     outline_districts = affected_by_boundaries(written)
     if outline_districts:
         refresh_outlines(connection, outline_districts)
@@ -426,6 +430,10 @@ def _refused_by_database(
     )
 
 
+# Kinds whose rows belong to a community: the summaries of its district change with them.
+COMMUNITY_KEYED = ("burden", "population", "staff")
+
+
 def _write_table(
     connection: Connection,
     table: CheckedTable,
@@ -439,9 +447,9 @@ def _write_table(
     updates = [c for c in columns if c not in spec.key]
     db_table = Base.metadata.tables[spec.table]
     rows = inserted = updated = unchanged = 0
+    code_column = "community_code" if spec.kind in COMMUNITY_KEYED else "code"
+    noted = written.setdefault(spec.kind, set())
     for numbers, records in _chunks(table.records(), WRITE_CHUNK):
-        code_column = "community_code" if spec.kind == "burden" else "code"
-        written.setdefault(spec.kind, set()).update(str(r.get(code_column) or "") for r in records)
         existing = _existing_rows(connection, table, records, columns)
         changed = []
         for record in records:
@@ -454,6 +462,9 @@ def _write_table(
             else:
                 updated += 1
                 changed.append(record)
+                # A person moved to another community leaves the old one's figures too.
+                noted.add(str(stored.get(code_column) or ""))
+        noted.update(str(r.get(code_column) or "") for r in changed)
         if changed:
             try:
                 upsert(connection, db_table, changed, spec.key, updates)

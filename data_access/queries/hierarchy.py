@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from data_access.db import read_frame, read_row
 from data_access.models import (
@@ -40,7 +40,7 @@ def community_count(engine: Engine) -> int:
     return int(count)
 
 
-def data_months(engine: Engine) -> tuple[dt.date | None, dt.date | None]:
+def data_months(engine: Engine | Connection) -> tuple[dt.date | None, dt.date | None]:
     """The first and last month with burden data, or with staff starting, whichever exists."""
     first, last = read_row(
         engine, select(func.min(BurdenRecord.period), func.max(BurdenRecord.period))

@@ -1,7 +1,13 @@
-"""Staffing metrics of docs/metrics.md §3, computed in SQL per community and summed per unit."""
+"""Staffing metrics of docs/metrics.md §3, computed in SQL per community and summed per unit.
+
+Each figure is read from `staffing_summary` (data_access/summaries.py, kept at write time) when
+it holds the as-of month end with today's counted roles, and otherwise computed from
+`staff_member` and `community_population` themselves; tests/test_summaries.py holds the two
+equal."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -9,7 +15,15 @@ import pandas as pd
 from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, or_, select
 
 from data_access.db import read_frame, read_row
-from data_access.models import Community, CommunityPopulation, District, StaffMember, Street
+from data_access.models import (
+    Community,
+    CommunityPopulation,
+    District,
+    StaffingSummary,
+    StaffMember,
+    Street,
+    SummaryState,
+)
 from data_access.scope import CODE_LENGTH, Scope, add_months, month_end
 from data_access.settings import Settings
 from data_access.sql import (
@@ -20,6 +34,13 @@ from data_access.sql import (
     in_scope,
     safe_ratio,
     sum_positive,
+)
+from data_access.summaries import (
+    AGE_BAND_NAMES,
+    CERTIFICATE_COLUMNS,
+    STAFFING,
+    TREND_MONTHS,
+    staffing_coverage,
 )
 
 UNIT_TABLES: dict[str, Any] = {"district": District, "street": Street, "community": Community}
@@ -78,18 +99,58 @@ def _counted_workers(scope: Scope, settings: Settings) -> Subquery:
     )
 
 
+def summary_months(engine: Engine, settings: Settings) -> tuple[dt.date, dt.date] | None:
+    """The first and last month end staffing_summary holds for today's counted roles, or None."""
+    frame = read_frame(engine, select(SummaryState.params).where(SummaryState.name == STAFFING))
+    return staffing_coverage(next(iter(frame["params"]), None), settings)
+
+
+def _reads_summary(engine: Engine, scope: Scope, settings: Settings, months: int = 1) -> bool:
+    """True when the summary holds the as-of date (a month end) and the months before it."""
+    if scope.as_of != month_end(scope.as_of):
+        return False
+    covered = summary_months(engine, settings)
+    earliest = month_end(add_months(scope.as_of, -(months - 1)))
+    return covered is not None and covered[0] <= earliest and scope.as_of <= covered[1]
+
+
+def _required(population: Any, settings: Settings) -> Any:
+    """max(minimum, ceil(standard × population / 10,000)); NULL without a population."""
+    needed = ceil_(literal(settings.standard_per_10k) * population / literal(10000.0))
+    return case(
+        (population.is_(None), None),
+        else_=greatest_(needed, literal(settings.minimum_workers)),
+    )
+
+
+def _per_community(engine: Engine, scope: Scope, settings: Settings) -> Subquery:
+    if _reads_summary(engine, scope, settings):
+        return summary_staffing_subquery(scope, settings)
+    return community_staffing_subquery(scope, settings)
+
+
+def summary_staffing_subquery(scope: Scope, settings: Settings) -> Subquery:
+    """community_staffing_subquery read from the as-of month's rows of staffing_summary."""
+    summary = StaffingSummary
+    return (
+        select(
+            summary.community_code,
+            summary.resident_population,
+            summary.households,
+            summary.counted_workers,
+            summary.licensed_workers,
+            _required(summary.resident_population, settings).label("required"),
+        )
+        .where(summary.month_end == scope.as_of, in_scope(summary.community_code, scope))
+        .subquery("community_staffing")
+    )
+
+
 def community_staffing_subquery(scope: Scope, settings: Settings) -> Subquery:
     """One row per community in scope: population, counted and licensed workers, required, gap."""
     population = population_in_force(scope)
     workers = _counted_workers(scope, settings)
     counted = func.coalesce(workers.c.counted_workers, 0)
-    needed = ceil_(
-        literal(settings.standard_per_10k) * population.c.resident_population / literal(10000.0)
-    )
-    required = case(
-        (population.c.resident_population.is_(None), None),
-        else_=greatest_(needed, literal(settings.minimum_workers)),
-    )
     return (
         select(
             Community.code.label("community_code"),
@@ -97,7 +158,7 @@ def community_staffing_subquery(scope: Scope, settings: Settings) -> Subquery:
             population.c.households,
             counted.label("counted_workers"),
             func.coalesce(workers.c.licensed_workers, 0).label("licensed_workers"),
-            required.label("required"),
+            _required(population.c.resident_population, settings).label("required"),
         )
         .outerjoin(population, population.c.community_code == Community.code)
         .outerjoin(workers, workers.c.community_code == Community.code)
@@ -140,7 +201,7 @@ def staffing_by_unit(
 ) -> pd.DataFrame:
     """Staffing of each unit at `level` (default: the scope's children; communities at the bottom)."""
     level = level or scope.breakdown_level
-    per_community = community_staffing_subquery(scope, settings)
+    per_community = _per_community(engine, scope, settings)
     key = code_prefix(per_community.c.community_code, CODE_LENGTH[level])
     totals = _aggregate(per_community, key).subquery("totals")
     unit = UNIT_TABLES[level]
@@ -153,7 +214,7 @@ def staffing_by_unit(
 
 def staffing_total(engine: Engine, scope: Scope, settings: Settings) -> pd.Series:
     """The scope's staffing as one row: every ratio a ratio of sums, the gap a sum of positive gaps."""
-    frame = read_frame(engine, _aggregate(community_staffing_subquery(scope, settings), None))
+    frame = read_frame(engine, _aggregate(_per_community(engine, scope, settings), None))
     return _with_share(frame)[STAFFING_COLUMNS].iloc[0]
 
 
@@ -196,6 +257,11 @@ def _counted_in_scope(scope: Scope, settings: Settings) -> list[Any]:
 
 def certificate_counts(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Counted workers on the as-of date by certificate (none, junior, intermediate, senior)."""
+    if _reads_summary(engine, scope, settings):
+        names = list(CERTIFICATE_COLUMNS)
+        sums = _summary_sums(engine, scope, [CERTIFICATE_COLUMNS[name] for name in names])
+        rows = [(name, count) for name, count in zip(names, sums, strict=True) if count > 0]
+        return pd.DataFrame(rows, columns=["certificate", "workers"])
     statement = (
         select(StaffMember.certificate, func.count().label("workers"))
         .where(*_counted_in_scope(scope, settings), active_on(scope))
@@ -206,11 +272,18 @@ def certificate_counts(engine: Engine, scope: Scope, settings: Settings) -> pd.D
     return frame.sort_values("certificate", key=lambda s: s.map(order), ignore_index=True)
 
 
-AGE_BANDS = ("under_35", "35_44", "45_54", "55_over", "unknown")
+AGE_BANDS = AGE_BAND_NAMES
 
 
 def age_structure(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Counted workers on the as-of date by age band, and how many of each are without a certificate."""
+    if _reads_summary(engine, scope, settings):
+        columns = [f"{kind}_{band}" for kind in ("workers", "uncertified") for band in AGE_BANDS]
+        sums = _summary_sums(engine, scope, columns)
+        bands = len(AGE_BANDS)
+        return pd.DataFrame(
+            {"age_band": list(AGE_BANDS), "workers": sums[:bands], "uncertified": sums[bands:]}
+        )
     age = literal(scope.as_of.year) - StaffMember.birth_year
     band = case(
         (StaffMember.birth_year.is_(None), "unknown"),
@@ -234,6 +307,9 @@ def age_structure(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFr
 
 def uncertified_under_40(engine: Engine, scope: Scope, settings: Settings) -> int:
     """Counted workers under 40 on the as-of date without a social-work certificate (seed 001)."""
+    if _reads_summary(engine, scope, settings):
+        (count,) = _summary_sums(engine, scope, ["uncertified_under_40"])
+        return count
     statement = select(func.count()).where(
         *_counted_in_scope(scope, settings),
         active_on(scope),
@@ -242,6 +318,15 @@ def uncertified_under_40(engine: Engine, scope: Scope, settings: Settings) -> in
     )
     (count,) = read_row(engine, statement)
     return int(count or 0)
+
+
+def _summary_sums(engine: Engine, scope: Scope, columns: list[str]) -> list[int]:
+    """Sums of staffing_summary columns over the scope's communities at the as-of month end."""
+    summary = StaffingSummary.__table__.c
+    statement = select(*(func.sum(summary[name]) for name in columns)).where(
+        summary.month_end == scope.as_of, in_scope(summary.community_code, scope)
+    )
+    return [int(value or 0) for value in read_row(engine, statement)]
 
 
 def tenure_pairs(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
@@ -269,8 +354,11 @@ def population_by_year(engine: Engine, scope: Scope) -> pd.DataFrame:
     return read_frame(engine, statement)
 
 
+TREND_COLUMNS = ["month_end", "counted_workers", "resident_population", "per_10k"]
+
+
 def monthly_trend(
-    engine: Engine, scope: Scope, settings: Settings, months: int = 60
+    engine: Engine, scope: Scope, settings: Settings, months: int = TREND_MONTHS
 ) -> pd.DataFrame:
     """month_end, counted_workers, resident_population, per_10k for the last `months` month ends.
 
@@ -278,6 +366,47 @@ def monthly_trend(
     """
     ends = [month_end(add_months(scope.as_of, -back)) for back in range(months - 1, -1, -1)]
     ends[-1] = scope.as_of
+    if _reads_summary(engine, scope, settings, months):
+        return _summary_trend(engine, scope, ends)
+    return raw_monthly_trend(engine, scope, settings, ends)
+
+
+def _summary_trend(engine: Engine, scope: Scope, ends: list[dt.date]) -> pd.DataFrame:
+    """The trend summed from staffing_summary: one row per month end of the scope."""
+    c = StaffingSummary.__table__.c
+    known = case((c.resident_population.is_(None), 0), else_=c.counted_workers)
+    statement = (
+        select(
+            c.month_end,
+            func.sum(c.counted_workers).label("counted"),
+            func.sum(c.resident_population).label("total"),
+            func.sum(known).label("known"),
+        )
+        .where(
+            c.month_end >= ends[0],
+            c.month_end <= ends[-1],
+            in_scope(c.community_code, scope),
+        )
+        .group_by(c.month_end)
+    )
+    frame = read_frame(engine, statement)
+    by_month = {
+        pd.Timestamp(day).date(): (counted, total, known)
+        for day, counted, total, known in frame.itertuples(index=False)
+    }
+    rows = []
+    for day in ends:
+        counted, total, known = by_month.get(day, (0, None, 0))
+        total = None if total is None or pd.isna(total) else int(total)
+        per_10k = int(known) / total * 10000 if total else None
+        rows.append((day, int(counted), total, per_10k))
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def raw_monthly_trend(
+    engine: Engine, scope: Scope, settings: Settings, ends: list[dt.date]
+) -> pd.DataFrame:
+    """The trend at the month ends `ends`, from staff_member and community_population."""
     stamps = np.array([np.datetime64(day, "ns") for day in ends])
     pairs = tenure_pairs(engine, scope, settings)
     community, codes = pd.factorize(pairs["community_code"])
@@ -302,8 +431,7 @@ def monthly_trend(
         counted = active[known[:, i], i].sum() if known is not None and len(codes) else 0
         per_10k = counted / total * 10000 if total else None
         rows.append((day, int(active[:, i].sum()), total, per_10k))
-    columns = ["month_end", "counted_workers", "resident_population", "per_10k"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
 def _population_table(frame: pd.DataFrame) -> pd.DataFrame:
