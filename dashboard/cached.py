@@ -27,6 +27,7 @@ from data_access import access, admission
 from data_access.db import get_engine
 from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
+from data_access.figures import overview
 from data_access.queries import burden, grids, hierarchy, imports, profile, staffing
 from data_access.scope import CODE_LENGTH, Scope, month_end
 from data_access.settings import Settings, get_settings
@@ -84,6 +85,39 @@ def burden_series(url: str, scope: Scope, categories: tuple[str, ...]) -> pd.Dat
 @st.cache_data(max_entries=KEPT, show_spinner=False)
 def community_rebounds(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return burden.community_rebounds(get_engine(url), scope, settings)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def ranking(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return overview.ranking(
+        staffing_by_unit(url, scope, settings),
+        grid_staffing_by_unit(url, scope),
+        staffing_by_unit(url, scope.year_earlier(), settings),
+        staffing_by_unit(url, overview.month_earlier(scope), settings),
+    )
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def main_reductions(
+    url: str, scope: Scope, settings: Settings
+) -> dict[str, tuple[burden.Reduction, burden.Reduction]]:
+    series = burden_series(url, scope, settings.main_categories)
+    return overview.main_reductions(series, scope, settings)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def far_below_list(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return overview.far_below_list(communities_far_below(url, scope, settings), units(url))
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def rebound_list(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    return overview.rebound_list(community_rebounds(url, scope, settings), units(url))
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def unstaffed_list(url: str, scope: Scope) -> pd.DataFrame:
+    return overview.unstaffed_list(unstaffed_grids(url, scope), units(url))
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)
@@ -297,6 +331,9 @@ def warm(url: str, settings: Settings) -> None:
             community_rebounds(url, scope, settings)
             unstaffed_grids(url, scope)
             admission_data(url, scope, settings)
+            # The Overview's ranking (with a month and a year earlier) and reductions.
+            ranking(url, scope, settings)
+            main_reductions(url, scope, settings)
             # The grids page's map: stored outlines, coloured by the level it fills.
             filled = grid_map_data(url, scope, settings).unit_level
             grid_coverage_by_level(url, scope, settings, filled)

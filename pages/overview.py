@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 import streamlit as st
 
@@ -36,8 +34,7 @@ from dashboard.i18n import (
 from dashboard.plain import plain_figure
 from dashboard.report import hint, sections
 from dashboard.tables import table_with_downloads
-from data_access.queries.burden import reduction_of
-from data_access.scope import CODE_LENGTH, Scope, add_months, month_end
+from data_access.figures.overview import RANKING_COLUMNS
 
 RANKING_METRICS = {
     # metric: (percent, low is worse, show the standard)
@@ -151,13 +148,8 @@ def _roles(settings) -> str:
 
 def burden_kpis(context: PageContext) -> list[Kpi]:
     scope, settings = context.scope, context.settings
-    categories = settings.main_categories
-    series = cached.burden_series(context.url, scope, categories)
     kpis = []
-    for category in categories:
-        one = series[series["category"] == category]
-        now = reduction_of(one, scope.as_of, settings)
-        before = reduction_of(one, scope.year_earlier().as_of, settings)
+    for category, (now, before) in cached.main_reductions(context.url, scope, settings).items():
         help_text = (
             t(
                 "kpi.reduction_help",
@@ -188,31 +180,11 @@ def burden_kpis(context: PageContext) -> list[Kpi]:
     return kpis
 
 
-def ranking_frame(context: PageContext) -> pd.DataFrame:
-    """The child units' staffing and grids, with the change of per 10,000 and of workers on the
-    same month a year earlier (同比) and on the month before (环比)."""
-    scope, settings = context.scope, context.settings
-    staffing = cached.staffing_by_unit(context.url, scope, settings)
-    grids = cached.grid_staffing_by_unit(context.url, scope)
-    merged = staffing.merge(grids.drop(columns=["name"]), on="code", how="left")
-    merged["grids"] = merged["grids"].fillna(0).astype(int)  # a unit without grids has none
-    for suffix, earlier in (("yoy", scope.year_earlier()), ("mom", month_earlier(scope))):
-        then = cached.staffing_by_unit(context.url, earlier, settings).set_index("code")
-        for column in ("per_10k", "counted_workers"):
-            merged[f"{column}_{suffix}"] = merged[column] - merged["code"].map(then[column])
-    return merged
-
-
-def month_earlier(scope: Scope) -> Scope:
-    """The same area at the end of the month before."""
-    return replace(scope, as_of=month_end(add_months(scope.as_of, -1)))
-
-
 def ranking_section(context: PageContext) -> None:
     scope = context.scope
     child = scope.breakdown_level
     st.subheader(t("overview.ranking", level=t(f"level.{child}")))
-    frame = ranking_frame(context)
+    frame = cached.ranking(context.url, scope, context.settings)
     # Labels fixed at run time: AppTest formats the value again outside the script run.
     metric = st.selectbox(
         t("overview.ranking_metric"),
@@ -255,28 +227,12 @@ def ranking_section(context: PageContext) -> None:
     )
 
 
-RANKING_COLUMNS = [
-    "code", "name", "communities", "resident_population", "counted_workers",
-    "counted_workers_yoy", "counted_workers_mom", "per_10k", "per_10k_yoy", "per_10k_mom",
-    "required", "gap", "net_gap", "share_meeting", "licensed_rate", "grids", "staffed_rate",
-]  # fmt: skip
-
-
-def with_places(context: PageContext, frame: pd.DataFrame, code_column: str) -> pd.DataFrame:
-    """The frame with the district and street of each row's unit in front of it."""
-    codes = frame[code_column].astype(str)
-    placed = frame.copy()
-    placed.insert(0, "street_name", codes.str[: CODE_LENGTH["street"]].map(context.unit_name))
-    placed.insert(0, "district_name", codes.str[: CODE_LENGTH["district"]].map(context.unit_name))
-    return placed
-
-
 def alerts_section(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     st.subheader(t("overview.alerts"))
-    far = cached.communities_far_below(context.url, scope, settings)
-    rebounds = cached.community_rebounds(context.url, scope, settings)
-    unstaffed = cached.unstaffed_grids(context.url, scope)
+    far = cached.far_below_list(context.url, scope, settings)
+    rebounds = cached.rebound_list(context.url, scope, settings)
+    unstaffed = cached.unstaffed_list(context.url, scope)
     threshold = fmt_decimal(settings.far_below_ratio * settings.standard_per_10k)
     tabs = sections(
         [
@@ -287,11 +243,8 @@ def alerts_section(context: PageContext) -> None:
     )
     with tabs[0]:
         st.caption(t("alert.far_below_help", threshold=threshold))
-        table = far[
-            ["code", "name", "resident_population", "counted_workers", "per_10k", "required", "gap"]
-        ].copy()
-        table["per_10k"] = table["per_10k"].round(2)
-        _alert_table(context, with_places(context, table, "code"), "far_below", "code")
+        table = far.assign(per_10k=far["per_10k"].round(2))
+        _alert_table(context, table, "far_below", "code")
     with tabs[1]:
         st.caption(
             t(
@@ -300,17 +253,14 @@ def alerts_section(context: PageContext) -> None:
                 months=settings.rebound_window_months,
             )
         )
-        table = rebounds[
-            ["community_code", "name", "category", "period", "window_min", "current"]
-        ].copy()
+        table = rebounds.copy()
         table["category"] = table["category"].map(lambda c: t(f"category.{c}"))
         table["period"] = table["period"].map(lambda p: p.strftime("%Y-%m"))
-        table = with_places(context, table, "community_code")
         _alert_table(context, table, "rebounds", "community_code")
     with tabs[2]:
-        table = unstaffed[["code", "name", "community_name", "kind", "households"]].copy()
+        table = unstaffed.copy()
         table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
-        _alert_table(context, with_places(context, table, "code"), "unstaffed", "code")
+        _alert_table(context, table, "unstaffed", "code")
 
 
 def _alert_table(
@@ -340,15 +290,14 @@ def headline_section(context: PageContext) -> None:
     categories = settings.main_categories
     reduction_pct = None
     if categories:
-        series = cached.burden_series(context.url, scope, categories)
-        first = series[series["category"] == categories[0]]
-        reduction_pct = reduction_of(first, scope.as_of, settings).reduction_pct
+        now, _before = cached.main_reductions(context.url, scope, settings)[categories[0]]
+        reduction_pct = now.reduction_pct
     facts = headline_facts(
         scope,
         context.unit_name(scope.code),
         settings,
         cached.staffing_total(context.url, scope, settings),
-        None if scope.level == "community" else ranking_frame(context),
+        None if scope.level == "community" else cached.ranking(context.url, scope, settings),
         reduction_pct,
         cached.community_rebounds(context.url, scope, settings),
         cached.grid_staffing_total(context.url, scope),

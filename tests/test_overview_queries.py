@@ -8,6 +8,16 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from data_access.figures.overview import (
+    RANKING_COLUMNS,
+    far_below_list,
+    main_reductions,
+    month_earlier,
+    ranking,
+    rebound_list,
+    unit_ranking,
+    unstaffed_list,
+)
 from data_access.queries.burden import community_rebounds, monthly_series, reduction_of
 from data_access.queries.grids import (
     grid_list,
@@ -16,6 +26,7 @@ from data_access.queries.grids import (
     unstaffed_grids,
 )
 from data_access.queries.hierarchy import data_months, units
+from data_access.queries.staffing import communities_far_below, staffing_by_unit
 from data_access.scope import Scope
 from tests.small_city import AS_OF
 
@@ -93,3 +104,58 @@ def test_hierarchy_and_data_months(small_city):
     assert list(table["level"].value_counts().sort_index()) == [5, 2, 3]
     assert table.set_index("code").loc["990101001", "parent_code"] == "990101"
     assert data_months(small_city) == (dt.date(2025, 1, 1), dt.date(2025, 7, 1))
+
+
+def test_ranking_of_streets_with_changes_on_a_year_and_a_month_earlier(small_city, settings):
+    scope = Scope("990101", AS_OF)
+    assert month_earlier(scope).as_of == dt.date(2025, 5, 31)
+    rows = unit_ranking(small_city, scope, settings)
+    assert list(rows[RANKING_COLUMNS].columns) == RANKING_COLUMNS
+    east, west = rows.iloc[0], rows.iloc[1]
+    assert (east["code"], west["code"]) == ("990101001", "990101002")
+    assert (east["grids"], west["grids"]) == (4, 0)  # a street without grids has 0 …
+    assert east["staffed_rate"] == pytest.approx(0.5)
+    assert pd.isna(west["staffed_rate"])  # … and no staffed rate
+    # 23 workers both times; C1 had 9,000 residents in 2024 (C2 4,000 in both years).
+    assert east["per_10k_yoy"] == pytest.approx(23 / 14000 * 10000 - 23 / 13000 * 10000)
+    assert east["counted_workers_yoy"] == 0
+    assert pd.isna(west["per_10k_yoy"])  # C3 and C4 have no population before 2025
+    assert list(rows["per_10k_mom"]) == [0.0, 0.0]
+    # The app builds it from its cached reads: the same frame.
+    parts = ranking(
+        staffing_by_unit(small_city, scope, settings),
+        grid_staffing_by_unit(small_city, scope),
+        staffing_by_unit(small_city, scope.year_earlier(), settings),
+        staffing_by_unit(small_city, month_earlier(scope), settings),
+    )
+    assert parts.equals(rows)
+
+
+def test_main_reductions_now_and_a_year_earlier(small_city, settings):
+    scope = Scope("990101", AS_OF)
+    series = monthly_series(small_city, scope, settings.main_categories)
+    found = main_reductions(series, scope, settings)
+    assert list(found) == list(settings.main_categories)
+    now, before = found["work_items"]
+    assert (now.baseline, now.current, now.reduction_pct) == (100.0, 60.0, 40.0)
+    assert before.reduction_pct is None  # nothing reported before 2025
+    assert found["forms"][0].reduction_pct is None  # baseline 0
+
+
+def test_alert_lists_name_the_district_and_street(small_city, settings):
+    city = Scope(None, AS_OF)
+    table = units(small_city)
+    far = far_below_list(communities_far_below(small_city, city, settings), table)
+    assert list(far.columns[:4]) == ["district_name", "street_name", "code", "name"]
+    assert far[["district_name", "street_name", "code", "gap"]].values.tolist() == [
+        ["甲区", "西街道", "990101002001", 24]  # 10 per 10,000
+    ]
+    rebounds = rebound_list(community_rebounds(small_city, city, settings), table)
+    assert rebounds[["district_name", "street_name", "community_code"]].values.tolist() == [
+        ["甲区", "东街道", "990101001001"],
+        ["甲区", "东街道", "990101001002"],
+    ]
+    unstaffed = unstaffed_list(unstaffed_grids(small_city, city), table)
+    assert list(unstaffed["code"]) == ["990101001001003", "990101001002001"]
+    assert list(unstaffed["community_name"]) == ["一社区", "二社区"]
+    assert set(unstaffed["street_name"]) == {"东街道"}
