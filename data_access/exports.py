@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from data_access.admission import UNIT_COLUMNS as ADMISSION_COLUMNS
 from data_access.admission import unit_table as admission_unit_table
 from data_access.figures.burden import unit_table as burden_unit_table
+from data_access.figures.overview import RANKING_COLUMNS, unit_ranking
 from data_access.queries.grids import grid_coverage_by_unit
 from data_access.queries.staffing import staffing_by_unit
 from data_access.scope import LEVELS, Scope, level_of_code
@@ -123,6 +124,26 @@ def export_burden(engine: Engine, scope: Scope, level: str, settings: Settings) 
     return with_integers(frame[BURDEN_COLUMNS].copy(), {"baseline", "current"})
 
 
+RANKING_INTEGER_COLUMNS = {
+    "communities",
+    "resident_population",
+    "counted_workers",
+    "counted_workers_yoy",
+    "counted_workers_mom",
+    "required",
+    "gap",
+    "net_gap",
+    "grids",
+}
+
+
+def export_ranking(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
+    """The Overview's ranking table of the units at `level` (data_access/figures/overview.py):
+    staffing and grids with the changes on a year and a month earlier, unrounded."""
+    frame = unit_ranking(engine, scope, settings, level)
+    return with_integers(frame[RANKING_COLUMNS].copy(), RANKING_INTEGER_COLUMNS)
+
+
 def export_admission(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
     """Items found but not admitted and the district's applications, per unit (docs/admission.md)."""
     return admission_unit_table(engine, scope, level, settings)[ADMISSION_COLUMNS]
@@ -134,6 +155,7 @@ EXPORTERS: dict[str, Exporter] = {
     "grids": export_grids,
     "burden": export_burden,
     "admission": export_admission,
+    "ranking": export_ranking,
 }
 
 

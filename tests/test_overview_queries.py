@@ -29,6 +29,8 @@ from data_access.queries.hierarchy import data_months, units
 from data_access.queries.staffing import communities_far_below, staffing_by_unit
 from data_access.scope import Scope
 from tests.small_city import AS_OF
+from tests.test_cli_export import run_export
+from tests.test_pages import run_app
 
 
 def test_grid_staffing_counts_active_grid_workers_only(small_city):
@@ -159,3 +161,40 @@ def test_alert_lists_name_the_district_and_street(small_city, settings):
     assert list(unstaffed["code"]) == ["990101001001003", "990101001002001"]
     assert list(unstaffed["community_name"]) == ["一社区", "二社区"]
     assert set(unstaffed["street_name"]) == {"东街道"}
+
+
+@pytest.mark.slow
+def test_page_ranking_table_equals_the_export(small_city_url, monkeypatch, capsysbinary):
+    status, rows, _ = run_export(
+        monkeypatch, capsysbinary, small_city_url,
+        "ranking", "--level", "street", "--scope", "990101", "--as-of", AS_OF.isoformat(),
+    )  # fmt: skip
+    assert status == 0
+    assert list(rows[0]) == RANKING_COLUMNS
+    at = run_app(small_city_url, monkeypatch, lang="en", month="2025-06", district="990101")
+    assert not at.exception
+    shown = at.dataframe[-1].value  # the ranking of the streets
+    assert list(shown["Code"]) == [row["code"] for row in rows] == ["990101001", "990101002"]
+    headers = {
+        "name": "Name", "communities": "Communities", "resident_population": "Residents",
+        "counted_workers": "Workers counted", "counted_workers_yoy": "Workers vs a year earlier",
+        "counted_workers_mom": "Workers vs previous month", "required": "Required", "gap": "Gap",
+        "net_gap": "Net gap", "grids": "Grids",
+    }  # fmt: skip
+    decimals = {
+        "per_10k": ("Per 10,000", 1, 1), "per_10k_yoy": ("Per 10,000 vs a year earlier", 1, 1),
+        "per_10k_mom": ("Per 10,000 vs previous month", 1, 1),
+        "share_meeting": ("Meeting standard (%)", 100, 1), "licensed_rate": ("Licensed (%)", 100, 1),
+        "staffed_rate": ("Staffed grids (%)", 100, 1),
+    }  # fmt: skip
+    for (_, page), csv_row in zip(shown.iterrows(), rows, strict=True):
+        for column, header in headers.items():
+            value = page[header]  # a count, whichever numeric type the database gave it
+            assert str(value if isinstance(value, str) else int(value)) == csv_row[column], column
+        for column, (header, times, digits) in decimals.items():
+            expected = round(float(csv_row[column]) * times, digits) if csv_row[column] else None
+            assert (None if pd.isna(page[header]) else page[header]) == expected, column
+    assert rows[0]["per_10k_yoy"] and float(rows[0]["per_10k_yoy"]) == pytest.approx(
+        23 / 14000 * 10000 - 23 / 13000 * 10000
+    )
+    assert rows[1]["per_10k_yoy"] == rows[1]["staffed_rate"] == ""
