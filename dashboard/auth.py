@@ -1,11 +1,15 @@
 """Signing in (none, local or oidc), the session's account, sign-out and the open-access warning.
 
 The account lives in session state under a key no widget uses, so the browser cannot set it;
-every scoped read of dashboard/cached.py checks it (docs/accounts.md).
+every scoped read of dashboard/cached.py checks it (docs/accounts.md). A password sign-in also
+outlives a reload of the page: a random token in a cookie names a session kept, hashed, in the
+database (data_access.accounts.open_session), until it expires or is revoked.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
 from dataclasses import replace
 
@@ -25,6 +29,9 @@ _PRINCIPAL = "_principal"
 _SIGNED_AT = "_signed_in_at"
 _NOTICE = "_auth_notice"
 _REPORT_SESSION = "_report_session"
+_SESSION_TOKEN = "_session_token"  # this tab's session token, to end it at sign-out
+_COOKIE_WRITE = "_session_cookie_write"  # the token to set in the next run, or "" to clear
+SESSION_COOKIE = "dashboard_session"
 
 
 class NotSignedIn(PermissionError):
@@ -50,16 +57,62 @@ def current_principal() -> Principal:
     return principal
 
 
-def _start_session(principal: Principal) -> None:
+def _start_session(principal: Principal, signed_at: float | None = None) -> None:
     st.session_state[_PRINCIPAL] = principal
-    st.session_state[_SIGNED_AT] = time.time()
+    st.session_state[_SIGNED_AT] = time.time() if signed_at is None else signed_at
 
 
 def _end_session(notice: str | None = None) -> None:
     for key in (_PRINCIPAL, _SIGNED_AT):
         st.session_state.pop(key, None)
+    token = st.session_state.pop(_SESSION_TOKEN, None)
+    if token:
+        accounts.end_session(audit_engine(), token)
+        st.session_state[_COOKIE_WRITE] = ""  # the next run clears the browser's cookie
     if notice:
         st.session_state[_NOTICE] = notice
+
+
+def session_cookie() -> str | None:
+    """The session token the browser sent when this tab connected (st.context.cookies)."""
+    value = st.context.cookies.get(SESSION_COOKIE)
+    return value if isinstance(value, str) else None  # AppTest has no browser and no cookies
+
+
+def _write_cookie(token: str, max_age: int) -> None:
+    """Sets (token) or clears ("") the session cookie in the browser with a script: Streamlit
+    has no other way to set one. SameSite=Strict, Secure on HTTPS, only under the app's path."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    cookie = f"{SESSION_COOKIE}={token}; Max-Age={max_age if token else 0}; Path=/{base}"
+    script = (
+        "<script>document.cookie = "
+        f"{json.dumps(cookie + '; SameSite=Strict')}"
+        " + (location.protocol === 'https:' ? '; Secure' : '');</script>"
+    )
+    st.html(script, unsafe_allow_javascript=True)
+
+
+def _cookie_to_write(settings: Settings) -> None:
+    pending = st.session_state.pop(_COOKIE_WRITE, None)
+    if pending is not None:
+        _write_cookie(pending, settings.session_minutes * 60)
+
+
+def _resume(engine: Engine, settings: Settings) -> Principal | None:
+    """The account of the browser's session cookie, when that session is still open."""
+    token = session_cookie()
+    resumed = accounts.resume_session(engine, token) if token else None
+    if resumed is None or token is None:
+        return None
+    started = resumed.started.replace(tzinfo=dt.UTC).timestamp()
+    if time.time() - started > settings.session_minutes * 60:
+        accounts.end_session(engine, token)
+        return None
+    principal = resumed.principal
+    _start_session(principal, started)
+    st.session_state[_SESSION_TOKEN] = token
+    record(engine, "session_resumed", principal.name, principal.scope_label, "cookie")
+    return principal
 
 
 def sign_out() -> None:
@@ -82,23 +135,49 @@ def signed_in(settings: Settings, url_path: str) -> Principal:
     principal = st.session_state.get(_PRINCIPAL)
     if isinstance(principal, Principal):
         age = time.time() - float(st.session_state.get(_SIGNED_AT, 0))
-        fresh = accounts.principal_by_name(engine, principal.name)
+        fresh = _account_now(engine, principal)
         if age > settings.session_minutes * 60:
             record(engine, "session_ended", principal.name, principal.scope_label, "expired")
             _end_session("auth.expired")
         elif fresh is None:
             record(engine, "session_ended", principal.name, principal.scope_label, "disabled")
             _end_session("auth.disabled_now")
+        elif fresh is _REVOKED:
+            record(engine, "session_ended", principal.name, principal.scope_label, "revoked")
+            _end_session("auth.revoked")
         else:
             # A role or scope changed by an administrator takes effect on the next run.
             if st.session_state.get(_REPORT_SESSION):
                 fresh = replace(fresh, role="viewer")
             st.session_state[_PRINCIPAL] = fresh
+            _cookie_to_write(settings)
             return fresh
     if settings.auth_mode == "oidc":
         return _oidc(engine, settings)
+    if not token:  # a report link's session never takes a browser's cookie
+        resumed = _resume(engine, settings)
+        if resumed is not None:
+            return resumed
     _password_form(engine, settings)
+    _cookie_to_write(settings)
     stop_page()
+
+
+# The account is enabled, but this browser's session was ended elsewhere (a sign-out in another
+# tab, a new password).
+_REVOKED = Principal("", None, "viewer")
+
+
+def _account_now(engine: Engine, principal: Principal) -> Principal | None:
+    """The session's account as the database has it now: None when disabled, _REVOKED when its
+    browser session was ended; one query per run either way."""
+    token = st.session_state.get(_SESSION_TOKEN)
+    if not token:
+        return accounts.principal_by_name(engine, principal.name)
+    resumed = accounts.resume_session(engine, token)
+    if resumed is not None:
+        return resumed.principal
+    return None if accounts.principal_by_name(engine, principal.name) is None else _REVOKED
 
 
 def _redeem_report_token(engine: Engine, token: str, url_path: str) -> None:
@@ -134,6 +213,9 @@ def _password_form(engine: Engine, settings: Settings) -> None:
     )
     if outcome.principal is not None:
         _start_session(outcome.principal)
+        session = accounts.open_session(engine, outcome.principal, settings.session_minutes)
+        st.session_state[_SESSION_TOKEN] = session
+        st.session_state[_COOKIE_WRITE] = session  # set by the next run, once signed in
         st.rerun()
     if outcome.reason == "locked":
         st.error(t("auth.locked", minutes=settings.lockout_minutes), icon=":material/lock:")

@@ -7,6 +7,8 @@ module in a message, a log line or an audit row (docs/accounts.md).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from dataclasses import dataclass
 
 import pandas as pd
@@ -111,11 +113,13 @@ def set_password(engine: Engine, name: str, password: str, by: str | None = None
     """A new password; it also lifts a lockout."""
     hashed = hash_password(password)
     _update(engine, name, password_hash=hashed, failed_attempts=0, locked_until=None)
+    end_sessions(engine, name)  # a new password signs every browser of the account out
     record(engine, "password_changed", name, None, _by(by).strip())
 
 
 def disable_account(engine: Engine, name: str, by: str | None = None) -> None:
     _update(engine, name, disabled=True)
+    end_sessions(engine, name)
     record(engine, "account_disabled", name, None, _by(by).strip())
 
 
@@ -284,6 +288,85 @@ def principal_for_identity(engine: Engine, identities: list[str]) -> Principal |
             if found is not None:
                 return None if found["disabled"] else _principal(dict(found))
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions that outlive a page reload (docs/accounts.md): a random token in the browser's
+# cookie, its SHA-256 in the table account_session.
+
+SESSION_TOKEN_BYTES = 32
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A session found by its token: the account as it is now and when the sign-in was."""
+
+    principal: Principal
+    started: dt.datetime  # UTC, naive
+
+
+def open_session(engine: Engine, principal: Principal, minutes: int) -> str:
+    """A new session for a signed-in account, valid `minutes` from now; returns its token,
+    which only the browser keeps."""
+    if principal.account_id is None:
+        raise AccountError(f"no account named {principal.name}", "unknown")
+    token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
+    moment = now()
+    table = _TABLES["account_session"]
+    with engine.begin() as connection:
+        connection.execute(table.delete().where(table.c.expires_at <= moment))
+        connection.execute(
+            table.insert(),
+            [
+                {
+                    "token_hash": _digest(token),
+                    "account_id": principal.account_id,
+                    "created_at": moment,
+                    "expires_at": moment + dt.timedelta(minutes=minutes),
+                }
+            ],
+        )
+    return token
+
+
+def resume_session(engine: Engine, token: str | None) -> Resumed | None:
+    """The account of an unexpired session token, when the account is still enabled."""
+    if not isinstance(token, str) or not token or len(token) > 128:
+        return None
+    sessions, table = _TABLES["account_session"], _TABLES["account"]
+    with engine.connect() as connection:
+        found = (
+            connection.execute(
+                select(table, sessions.c.created_at.label("session_started"))
+                .join(sessions, sessions.c.account_id == table.c.id)
+                .where(sessions.c.token_hash == _digest(token), sessions.c.expires_at > now())
+            )
+            .mappings()
+            .first()
+        )
+    if found is None or found["disabled"]:
+        return None
+    return Resumed(_principal(dict(found)), found["session_started"])
+
+
+def end_session(engine: Engine, token: str) -> None:
+    """Ends one session (sign-out, expiry): its token opens nothing from now on."""
+    table = _TABLES["account_session"]
+    with engine.begin() as connection:
+        connection.execute(table.delete().where(table.c.token_hash == _digest(token)))
+
+
+def end_sessions(engine: Engine, name: str) -> int:
+    """Ends every session of the account `name`; returns how many there were."""
+    sessions, table = _TABLES["account_session"], _TABLES["account"]
+    with engine.begin() as connection:
+        ids = select(table.c.id).where(table.c.name == name).scalar_subquery()
+        done = connection.execute(sessions.delete().where(sessions.c.account_id == ids))
+        return int(done.rowcount or 0)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -389,6 +389,21 @@ class Account(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class AccountSession(Base):
+    """A browser signed in with a password (docs/accounts.md): the SHA-256 of the random token in
+    its cookie, never the token itself; it ends at expires_at, at sign-out, or when the account
+    is disabled or given a new password."""
+
+    __tablename__ = "account_session"
+    __table_args__ = MYSQL_OPTIONS
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class IdentityMap(Base):
     """A single sign-on identity (subject or e-mail, lower case) and the account it acts as."""
 

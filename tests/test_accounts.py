@@ -374,3 +374,32 @@ def test_the_snapshot_command_refuses_before_drawing_anything(city, monkeypatch,
     finally:
         get_settings.cache_clear()
     assert not Path(out).exists()
+
+
+def test_a_session_token_reopens_its_account_until_it_ends(city):
+    east = accounts.principal_by_name(city, "east")
+    token = accounts.open_session(city, east, minutes=60)
+    resumed = accounts.resume_session(city, token)
+    assert resumed is not None and resumed.principal == east
+    assert abs((resumed.started - access.now()).total_seconds()) < 5
+    # Only the token's SHA-256 is stored.
+    with city.connect() as connection:
+        stored = connection.execute(text("SELECT token_hash FROM account_session")).scalars().all()
+    assert len(stored) == 1 and len(stored[0]) == 64 and token not in stored[0]
+    assert accounts.resume_session(city, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert accounts.resume_session(city, None) is None
+    accounts.end_session(city, token)
+    assert accounts.resume_session(city, token) is None
+    # Expired sessions open nothing; a new password or disabling ends every session.
+    assert accounts.resume_session(city, accounts.open_session(city, east, minutes=-1)) is None
+    first, second = (accounts.open_session(city, east, minutes=60) for _ in range(2))
+    other = accounts.open_session(city, accounts.principal_by_name(city, "district_a"), 60)
+    accounts.set_password(city, "east", "Neues-Ost-pw-5")
+    assert accounts.resume_session(city, first) is None
+    assert accounts.resume_session(city, second) is None
+    assert accounts.resume_session(city, other) is not None
+    third = accounts.open_session(city, accounts.principal_by_name(city, "east"), minutes=60)
+    accounts.disable_account(city, "east")
+    assert accounts.resume_session(city, third) is None
+    accounts.enable_account(city, "east")
+    assert accounts.resume_session(city, third) is None  # enabling again does not revive it

@@ -360,3 +360,26 @@ def test_viewers_and_importers_have_no_account_management(local_mode, monkeypatc
         assert "账号" not in [s.value for s in at.subheader]
         assert not [w for w in at.text_input if str(w.key).startswith("account_")]
         assert not [b for b in at.button if b.label in ("新建", "停用", "解锁")]
+
+
+def test_a_reload_keeps_a_password_sign_in_until_it_is_revoked(local_mode, monkeypatch):
+    """A new tab or a reload brings the session cookie; Streamlit reads it as st.context.cookies."""
+    from dashboard import auth
+
+    engine = make_engine(local_mode)
+    token = accounts.open_session(engine, accounts.principal_by_name(engine, "east"), 60)
+    monkeypatch.setattr(auth, "session_cookie", lambda: token)
+    at = app()
+    at.run()
+    assert not at.exception
+    assert workers(at) == "23"
+    assert last_audit(local_mode)[0] == ("east", "session_resumed", "990101001", "cookie")
+    accounts.end_session(engine, token)  # a sign-out in another tab of the same browser
+    at.run()
+    assert not at.metric
+    assert at.info[0].value == "此登录已在别处退出，或密码已更改，请重新登录。"
+    assert last_audit(local_mode)[0] == ("east", "session_ended", "990101001", "revoked")
+    fresh = app()
+    fresh.run()
+    assert not fresh.metric and fresh.title[0].value == "社区治理领导驾驶舱 · 登录"
+    engine.dispose()
