@@ -312,8 +312,16 @@ def export_section(context: PageContext) -> None:
     principal = context.principal
 
     def checked_export() -> object:
-        access.check(principal, scope, audit_engine(), "export")
-        access.record(audit_engine(), "export", principal.name, scope.code or "city", stem)
+        # Checked when the button is pressed, against the account as it is then: one disabled
+        # or narrowed since the page was drawn gets nothing.
+        audit = audit_engine()
+        signing = context.settings.auth_mode != "none"
+        current = principal_by_name(audit, principal.name) if signing else principal
+        if current is None:
+            access.record(audit, "refused", principal.name, scope.code, "export: disabled")
+            raise access.ScopeRefused(principal, scope.code)
+        access.check(current, scope, audit, "export")
+        access.record(audit, "export", current.name, scope.code or "city", stem)
         return export_all(engine, scope)
 
     row = st.container(horizontal=True)
