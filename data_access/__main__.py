@@ -226,6 +226,9 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         elif args.action == "enable":
             accounts.enable_account(engine, args.name)
             print(f"account {args.name} enabled")
+        elif args.action == "unlock":
+            accounts.unlock_account(engine, args.name)
+            print(f"account {args.name} unlocked")
         elif args.action == "map":
             accounts.map_identity(engine, args.identity, args.name)
             print(f"identity {args.identity} signs in as {args.name}")
@@ -394,6 +397,7 @@ def _account_parser(commands: argparse._SubParsersAction) -> None:
         ("passwd", "a new password (also lifts a lockout)"),
         ("disable", "the account can no longer sign in"),
         ("enable", "the account can sign in again"),
+        ("unlock", "lift a lockout now, keeping the password"),
     ):
         actions.add_parser(action, help=text).add_argument("name")
     mapping = actions.add_parser("map", help="let a single sign-on subject or e-mail act as NAME")

@@ -403,3 +403,18 @@ def test_a_session_token_reopens_its_account_until_it_ends(city):
     assert accounts.resume_session(city, third) is None
     accounts.enable_account(city, "east")
     assert accounts.resume_session(city, third) is None  # enabling again does not revive it
+
+
+def test_the_unlock_command_lifts_a_lock_and_keeps_the_password(city, monkeypatch, capsys):
+    from data_access.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", city.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("DATABASE_WRITER_URL", raising=False)
+    for _ in range(5):
+        sign(city, "east", WRONG)
+    assert sign(city, "east", PASSWORDS["east"]).reason == "locked"
+    assert main(["accounts", "unlock", "east"]) == 0
+    assert capsys.readouterr().out == "account east unlocked\n"
+    assert audit(city)[-1] == ("east", "account_unlocked", None, "")
+    assert sign(city, "east", PASSWORDS["east"]).principal is not None
+    assert main(["accounts", "unlock", "nobody"]) == 2
