@@ -28,6 +28,7 @@ from data_access.db import get_engine
 from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
 from data_access.figures import overview
+from data_access.figures import profile as profile_figures
 from data_access.queries import burden, grids, hierarchy, imports, profile, staffing
 from data_access.scope import CODE_LENGTH, Scope, month_end
 from data_access.settings import Settings, get_settings
@@ -259,8 +260,9 @@ def burden_unit_table(
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)
-def community_population(url: str, code: str) -> pd.DataFrame:
-    return profile.population_history(get_engine(url), code)
+def community_population(url: str, scope: Scope) -> pd.DataFrame:
+    # A Scope, not a code: the access check below looks at every Scope a wrapper is given.
+    return profile.population_history(get_engine(url), scope.code or "")
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)
@@ -274,8 +276,31 @@ def hires_and_departures(url: str, scope: Scope, settings: Settings) -> tuple[in
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)
-def community_facilities(url: str, code: str) -> pd.DataFrame:
-    return profile.facilities(get_engine(url), code)
+def community_problems(url: str, scope: Scope, settings: Settings) -> list[profile.Problem]:
+    return profile_figures.what_is_wrong(
+        staffing_by_level(url, scope, settings, "community"),
+        unit_reductions(url, scope, "community", settings),
+        grid_staffing_total(url, scope),
+        community_rebounds(url, scope, settings),
+    )
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def hiring_projection(url: str, scope: Scope, settings: Settings) -> profile.Projection:
+    hires, departures = hires_and_departures(url, scope, settings)
+    staffing = staffing_by_level(url, scope, settings, "community")
+    return profile_figures.projection(staffing, hires, departures, scope.as_of)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def profile_chooser(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
+    communities = staffing_by_level(url, scope, settings, "community")
+    return profile_figures.farthest_below_first(communities)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def community_facilities(url: str, scope: Scope) -> pd.DataFrame:
+    return profile.facilities(get_engine(url), scope.code or "")
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)

@@ -32,7 +32,6 @@ from dashboard.map_layers import MAP_HEIGHT_PX, grid_status
 from dashboard.plain import plain_figure
 from dashboard.staffing_charts import age_bars, certificate_split, staffing_trend
 from dashboard.tables import table_with_downloads
-from data_access.queries.profile import hiring_projection, problems
 
 PROFILE_PAGE = "profile"
 
@@ -40,8 +39,7 @@ PROFILE_PAGE = "profile"
 def chooser(context: PageContext) -> None:
     """Above community scope: the communities of the scope, the farthest below standard first."""
     st.info(t("profile.choose"), icon=":material/home_work:")
-    frame = cached.staffing_by_level(context.url, context.scope, context.settings, "community")
-    frame = frame.sort_values(["per_10k", "code"], na_position="first", ignore_index=True)
+    frame = cached.profile_chooser(context.url, context.scope, context.settings)
     columns = ["code", "name", "resident_population", "counted_workers", "per_10k", "gap"]
     key = f"profile_chooser_{context.scope.code or 'city'}"
     table_with_downloads(
@@ -59,7 +57,6 @@ class Figures:
 
     def __init__(self, context: PageContext) -> None:
         url, scope, settings = context.url, context.scope, context.settings
-        code = scope.code or ""
         staffing = cached.staffing_by_level(url, scope, settings, "community")
         self.staffing = None if staffing.empty else staffing.iloc[0]
         before = cached.staffing_by_level(url, scope.year_earlier(), settings, "community")
@@ -72,26 +69,16 @@ class Figures:
             url, scope.year_earlier(), "community", settings
         )
         self.burden_total = cached.burden_total(url, scope, "community")
-        self.rebounds = cached.community_rebounds(url, scope, settings)
-        self.population = cached.community_population(url, code)
+        self.population = cached.community_population(url, scope)
         self.roles = cached.role_counts(url, scope)
-        hires, departures = cached.hires_and_departures(url, scope, settings)
-        gap = None if self.staffing is None else self.staffing["gap"]
-        self.projection = hiring_projection(gap, hires, departures, scope.as_of)
-        self.facilities = cached.community_facilities(url, code)
-
-    def rebound_rise(self) -> dict[str, float]:
-        """category → rise in % of the current month over the window's low, for rebounds now."""
-        rise = {}
-        for row in self.rebounds.itertuples():
-            low = float(row.window_min)
-            rise[str(row.category)] = (float(row.current) - low) / low * 100 if low else 100.0
-        return rise
+        self.projection = cached.hiring_projection(url, scope, settings)
+        self.problems = cached.community_problems(url, scope, settings)
+        self.facilities = cached.community_facilities(url, scope)
 
 
 def problem_section(context: PageContext, figures: Figures) -> None:
     """What is wrong here, in plain sentences, and when the team is complete at its pace."""
-    found = problems(figures.staffing, figures.burden, figures.grids, figures.rebound_rise())
+    found = figures.problems
     lines = []
     for problem in found:
         values = dict(problem.values)

@@ -92,3 +92,14 @@ def test_warming_computes_the_city_and_every_district_of_the_latest_month(
         cached.grid_coverage_by_level(small_city_url, scope, settings, filled)
         cached.staffing_by_level(small_city_url, scope, settings, filled)
     assert len(statements) == asked  # every one of them was already there
+
+
+def test_every_cached_read_of_an_area_takes_a_scope_that_the_access_check_sees():
+    import inspect
+
+    for name in cached.GUARDED:
+        parameters = inspect.signature(getattr(cached, name)).parameters
+        assert "code" not in parameters, name  # a bare code would pass the check unseen
+    figures = {"ranking", "burden_unit_table", "community_problems", "communities_with_gaps"}
+    assert figures | {"community_population", "community_facilities"} <= set(cached.GUARDED)
+    assert "scope" in inspect.signature(cached.community_population).parameters

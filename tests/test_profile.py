@@ -10,8 +10,24 @@ from sqlalchemy import insert
 
 from dashboard import formatting
 from data_access.db import make_engine
+from data_access.figures.profile import (
+    farthest_below_first,
+    projection,
+    rebound_rise,
+    what_is_wrong,
+)
 from data_access.models import CommunityPopulation
-from data_access.queries.profile import Problem, hiring_projection, problems, rank_table, ranks
+from data_access.queries.burden import community_rebounds, unit_reductions
+from data_access.queries.grids import grid_staffing_total
+from data_access.queries.profile import (
+    Problem,
+    hires_and_departures,
+    hiring_projection,
+    problems,
+    rank_table,
+    ranks,
+)
+from data_access.queries.staffing import staffing_by_unit
 from data_access.schema import upgrade
 from data_access.scope import Scope
 from tests.small_city import AS_OF, insert_units
@@ -184,6 +200,47 @@ def test_rank_table_of_the_small_city(small_city, settings):
     assert table.loc["per_10k", ["district_rank", "district_units"]].tolist() == [3, 4]
     # Gaps: C1 3, C2 1, C3 24, C4 0 (positive gaps only).
     assert table.loc["gap", ["district_rank", "district_units"]].tolist() == [3, 4]
+
+
+def test_what_is_wrong_and_the_pace_in_the_small_city(small_city, settings):
+    def read(code: str):
+        scope = Scope(code, AS_OF)
+        staffing = staffing_by_unit(small_city, scope, settings, level="community")
+        rebounds = community_rebounds(small_city, scope, settings)
+        found = what_is_wrong(
+            staffing,
+            unit_reductions(small_city, scope, "community", settings),
+            grid_staffing_total(small_city, scope),
+            rebounds,
+        )
+        pace = projection(staffing, *hires_and_departures(small_city, scope, settings), AS_OF)
+        return rebound_rise(rebounds), found, pace
+
+    rise, found, pace = read("990101001001")
+    assert rise == {"work_items": 50.0}  # 60 over the low of 40
+    assert found == [
+        Problem("short", {"n": 3}),
+        Problem("rebound", {"category": "work_items", "pct": 50.0}),
+        Problem("unstaffed_grids", {"n": 1}),
+    ]
+    # One counted worker started on the as-of date and one left in the 12 months: never.
+    assert (pace.gap, pace.hires, pace.departures, pace.status) == (3, 1, 1, "never")
+    rise, found, pace = read("990101001002")
+    assert rise == {"forms": 100.0}  # 3 over a low of 0
+    assert found[0] == Problem("short", {"n": 1})
+    rise, found, pace = read("990102001001")
+    assert (rise, found, pace.status) == ({}, [], "met")
+
+
+def test_chooser_lists_the_lowest_per_10k_first(small_city, settings):
+    scope = Scope("990101", AS_OF)
+    communities = staffing_by_unit(small_city, scope, settings, level="community")
+    assert list(farthest_below_first(communities)["code"]) == [
+        "990101002001",  # 10.0
+        "990101001001",  # 15.0
+        "990101001002",  # 20.0
+        "990101002002",  # 33.3
+    ]
 
 
 def test_problems_in_plain_terms():
