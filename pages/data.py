@@ -634,17 +634,20 @@ def _set_status(action: str) -> None:
 
 
 def _status_buttons(names: list[str]) -> None:
-    st.selectbox(t("accounts.account"), names, key="account_status_name")
-    row = st.container(horizontal=True)
-    for action, (_apply, icon, _done) in _STATUS.items():
-        row.button(
-            t(f"accounts.{action}"),
-            key=f"account_{action}",
-            icon=icon,
-            on_click=_set_status,
-            args=(action,),
-            disabled=not names,
-        )
+    # A form: choosing the account does not rerun the page (which would show the first tab).
+    with st.form("account_status", border=False):
+        st.selectbox(t("accounts.account"), names, key="account_status_name")
+        row = st.container(horizontal=True)
+        for action, (_apply, icon, _done) in _STATUS.items():
+            with row:
+                st.form_submit_button(
+                    t(f"accounts.{action}"),
+                    key=f"account_{action}",
+                    icon=icon,
+                    on_click=_set_status,
+                    args=(action,),
+                    disabled=not names,
+                )
 
 
 def _map_identity() -> None:
