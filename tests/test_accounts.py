@@ -350,6 +350,7 @@ def test_a_snapshot_gets_a_one_time_token_only_for_an_enabled_account_inside_its
     )
 
 
+@pytest.mark.servers()  # the command's arguments: the queries run in the tests above
 def test_the_snapshot_command_refuses_before_drawing_anything(city, monkeypatch, capsys, tmp_path):
     from dashboard import snapshot
     from data_access.settings import get_settings
@@ -405,6 +406,7 @@ def test_a_session_token_reopens_its_account_until_it_ends(city):
     assert accounts.resume_session(city, third) is None  # enabling again does not revive it
 
 
+@pytest.mark.servers()  # the command's arguments: the queries run in the tests above
 def test_the_unlock_command_lifts_a_lock_and_keeps_the_password(city, monkeypatch, capsys):
     from data_access.__main__ import main
 
