@@ -2,13 +2,15 @@
 
 Above street scope the map fills units by a metric — streets (or districts) at city scope,
 communities at district scope — from the outlines stored at write time (data_access/outlines.py);
-grids, gaps, overlaps and facilities are only loaded from street scope down, where they are drawn.
+grids, gaps, overlaps and facilities are only loaded from street scope down, where they are drawn,
+from the pieces stored for that street or community's map.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import Engine
@@ -108,7 +110,85 @@ def _choropleth_data(engine: Engine, scope: Scope, system: str) -> MapData:
 
 
 def _detail_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
-    """Street and community scope: grids, gaps, overlaps and facilities, simplified for the view."""
+    """Street and community scope: grids, gaps, overlaps and facilities as stored for this map at
+    write time (computed here when the stored ones were made with other settings)."""
+    if not grid_queries.coverage_summary_ready(engine, settings):
+        return _computed_detail_data(engine, scope, settings)
+    system = settings.coordinate_system
+    pieces = grid_queries.map_pieces(engine, scope)
+    of = {kind: pieces[pieces["kind"] == kind] for kind in ("community", "grid", "gap", "overlap")}
+    communities = of["community"]
+    bounds = None
+    if not communities.empty:
+        bounds = (
+            float(communities["min_lon"].min()),
+            float(communities["min_lat"].min()),
+            float(communities["max_lon"].max()),
+            float(communities["max_lat"].max()),
+        )
+    community_polygons = stored_polygon_rows(communities, system, ("code", "name"))
+    status = grid_queries.grid_status(engine, scope)
+    grid_polygons = stored_polygon_rows(of["grid"], system, ("code",))
+    grids = status.merge(grid_polygons, on="code", how="inner")
+    names = dict(zip(status["code"], status["name"], strict=True))
+    grid_labels = of["grid"].assign(name=of["grid"]["code"].map(names))
+    piece_columns = ("community_code", "area_m2")
+    return MapData(
+        scope.level,
+        shifted_bounds(bounds, system),
+        "community",
+        community_polygons,
+        community_polygons[["code", "name", "polygon"]],
+        grids,
+        stored_polygon_rows(of["gap"], system, piece_columns),
+        stored_polygon_rows(of["overlap"], system, piece_columns),
+        _shift_points(_stored_serving(engine, scope, settings, of["grid"]), system),
+        pd.concat(
+            [
+                stored_label_points(communities, system).assign(level="community", rank="primary"),
+                stored_label_points(grid_labels, system).assign(level="grid", rank="secondary"),
+            ],
+            ignore_index=True,
+        ),
+    )
+
+
+def _stored_serving(
+    engine: Engine, scope: Scope, settings: Settings, grids: pd.DataFrame
+) -> pd.DataFrame:
+    """The facilities of the scope and those outside it within reach of one of its grid centres
+    (the centres of the grid_reach summary), without shapely."""
+    columns = ["code", "name", "community_code", "kind", "lon", "lat"]
+    if grids.empty:
+        return pd.DataFrame(columns=columns)
+    radius = settings.walk_radius_m
+    south, north = float(grids["min_lat"].min()), float(grids["max_lat"].max())
+    margin = coverage.reach_margin_deg(radius, max(abs(south), abs(north)))
+    box = (
+        float(grids["min_lon"].min()) - margin,
+        south - margin,
+        float(grids["max_lon"].max()) + margin,
+        north + margin,
+    )
+    facilities = grid_queries.facilities_within(engine, box)
+    if facilities.empty:
+        return facilities
+    centres = grid_queries.grid_service_reach(engine, scope, settings)
+    lon = facilities["lon"].to_numpy(dtype=float)[:, None]
+    lat = facilities["lat"].to_numpy(dtype=float)[:, None]
+    metres = coverage.haversine_m(
+        lon,
+        lat,
+        centres["lon"].to_numpy(dtype=float)[None, :],
+        centres["lat"].to_numpy(dtype=float)[None, :],
+    )
+    near = (metres <= radius).any(axis=1) if len(centres) else np.zeros(len(facilities), bool)
+    inside = facilities["community_code"].str.startswith(scope.code or "").to_numpy()
+    return facilities[inside | near].reset_index(drop=True)
+
+
+def _computed_detail_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
+    """_detail_data computed with shapely from the boundaries themselves."""
     system = settings.coordinate_system
     communities = grid_queries.community_boundaries(engine, scope)
     shapes = coverage.parse_boundaries(communities["boundary"])
@@ -120,7 +200,7 @@ def _detail_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
     def rows(frame: pd.DataFrame) -> pd.DataFrame:
         return polygon_rows(frame, tolerance, system, decimals)
 
-    community_frame = communities[["code", "name", "street_code"]].assign(geometry=shapes)
+    community_frame = communities[["code", "name"]].assign(geometry=shapes)
     community_polygons = rows(community_frame)
     grid_rows = grid_queries.grid_boundaries(engine, scope)
     analysis = coverage.analyse_coverage(communities, grid_rows, settings.sliver_width_m)

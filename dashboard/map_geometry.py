@@ -55,13 +55,15 @@ def polygon_rows(
     return rows
 
 
-def stored_polygon_rows(frame: pd.DataFrame, coordinate_system: str) -> pd.DataFrame:
-    """Rows of stored outlines (code, name, decimals, outline: the coordinates of a MultiPolygon
-    as JSON, data_access/outlines.py), one row per polygon with `polygon` (rings of [lon, lat]),
-    shifted into the basemap's coordinate system."""
-    codes, names, polygons = [], [], []
-    for code, name, decimals, outline in zip(
-        frame["code"], frame["name"], frame["decimals"], frame["outline"], strict=True
+def stored_polygon_rows(
+    frame: pd.DataFrame, coordinate_system: str, columns: Sequence[str] = ("code", "name")
+) -> pd.DataFrame:
+    """Rows of stored outlines (decimals, outline: the coordinates of a MultiPolygon as JSON,
+    data_access/outlines.py) as `columns` and one row per polygon with `polygon` (rings of
+    [lon, lat]), shifted into the basemap's coordinate system."""
+    owners, polygons = [], []
+    for index, (decimals, outline) in enumerate(
+        zip(frame["decimals"], frame["outline"], strict=True)
     ):
         for polygon in json.loads(outline):
             if coordinate_system != "wgs84":
@@ -71,16 +73,11 @@ def stored_polygon_rows(frame: pd.DataFrame, coordinate_system: str) -> pd.DataF
                     ).tolist()
                     for ring in polygon
                 ]
-            codes.append(code)
-            names.append(name)
+            owners.append(index)
             polygons.append(polygon)
-    return pd.DataFrame(
-        {
-            "code": pd.Series(codes, dtype=object),
-            "name": pd.Series(names, dtype=object),
-            "polygon": pd.Series(polygons, dtype=object),
-        }
-    )
+    rows = frame.iloc[owners][list(columns)].reset_index(drop=True)
+    rows["polygon"] = pd.Series(polygons, dtype=object)
+    return rows
 
 
 def stored_label_points(frame: pd.DataFrame, coordinate_system: str) -> pd.DataFrame:

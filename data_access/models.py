@@ -302,6 +302,31 @@ class StaffingSummary(Base):
     uncertified_under_40: Mapped[int] = mapped_column(Integer)
 
 
+class MapPiece(Base):
+    """What the map of a street or a community draws, simplified for it at write time
+    (data_access/outlines.py): its communities, grids, blind spots and overlaps."""
+
+    __tablename__ = "map_piece"
+    __table_args__ = (MYSQL_OPTIONS,)
+
+    detail: Mapped[str] = mapped_column(String(10), primary_key=True)  # street or community
+    scope_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # community, grid, gap, overlap
+    code: Mapped[str] = mapped_column(String(15), primary_key=True)  # the community or grid
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)  # the piece of a gap or overlap
+    community_code: Mapped[str] = mapped_column(String(12))
+    area_m2: Mapped[float | None] = mapped_column(Double)  # of a gap or overlap
+    min_lon: Mapped[float] = mapped_column(Double)
+    min_lat: Mapped[float] = mapped_column(Double)
+    max_lon: Mapped[float] = mapped_column(Double)
+    max_lat: Mapped[float] = mapped_column(Double)
+    label_lon: Mapped[float] = mapped_column(Double)
+    label_lat: Mapped[float] = mapped_column(Double)
+    area: Mapped[float] = mapped_column(Double)
+    decimals: Mapped[int] = mapped_column(Integer)
+    outline: Mapped[str] = mapped_column(GeoJSONText)
+
+
 class ImportBatch(Base):
     """The audit trail of every import attempt, accepted or refused."""
 

@@ -9,6 +9,10 @@ page's request path at city and district scope.
 
 The import (the districts whose community boundaries it wrote), the demo build and
 `python -m data_access refresh` refresh them; the raw boundaries stay the source of truth.
+
+For the map of each street and each community (`map_piece`, `piece_rows`): its communities,
+grids, blind spots and overlaps, simplified for that map; written by
+summaries.refresh_grid_summaries beside the coverage figures they come from.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from sqlalchemy import Connection, delete, func, select
 
 from data_access import coverage
 from data_access.db import read_frame
-from data_access.models import Community, District, SummaryState, UnitOutline
+from data_access.models import Community, District, MapPiece, SummaryState, UnitOutline
 from data_access.scope import CODE_LENGTH, Scope
 from data_access.sql import in_scope
 
@@ -108,21 +112,36 @@ def outline_rows(shapes: pd.DataFrame, detail: str, tolerance: float) -> pd.Data
             "label_lat": points[:, 1],
             "area": shapely.area(geometries),
             "decimals": decimals,
-            "outline": [polygon_coordinates(shape, decimals) for shape in simplified],
+            "outline": polygon_coordinates(simplified, [decimals] * len(simplified)),
         }
     )
     return frame[frame["outline"] != "[]"][columns].reset_index(drop=True)
 
 
-def polygon_coordinates(geometry: shapely.Geometry, decimals: int) -> str:
-    """The coordinates of a GeoJSON MultiPolygon as compact JSON: the parts with an area."""
-    polygons = []
-    for part in shapely.get_parts(geometry):
-        if shapely.is_empty(part) or shapely.area(part) <= 0:
-            continue
-        rings = [part.exterior, *part.interiors]
-        polygons.append([np.round(shapely.get_coordinates(r), decimals).tolist() for r in rings])
-    return json.dumps(polygons, separators=(",", ":"))
+def polygon_coordinates(geometries: np.ndarray, decimals: Sequence[int]) -> list[str]:
+    """The coordinates of each geometry as a GeoJSON MultiPolygon's, compact JSON: its polygons
+    with an area, rounded to the geometry's decimals ("[]" when none is left)."""
+    parts, owner = shapely.get_parts(geometries, return_index=True)
+    keep = ~shapely.is_empty(parts) & (shapely.area(parts) > 0)
+    parts, owner = parts[keep], owner[keep]
+    # Rings in order: each part's exterior, then its holes.
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    places = np.asarray(decimals, dtype=np.int64)[owner[ring_part[coord_ring]]]
+    for place in np.unique(places):
+        chosen = places == place
+        coords[chosen] = np.round(coords[chosen], int(place))
+    starts = np.searchsorted(coord_ring, np.arange(len(rings) + 1))
+    listed = coords.tolist()
+    polygons: list[list[list[str]]] = [[] for _ in range(len(geometries))]
+    part_rings: list[list[str]] = [[] for _ in range(len(parts))]
+    for ring in range(len(rings)):
+        part_rings[ring_part[ring]].append(
+            json.dumps(listed[starts[ring] : starts[ring + 1]], separators=(",", ":"))
+        )
+    for part, texts in enumerate(part_rings):
+        polygons[owner[part]].append(texts)
+    return ["[" + ",".join("[" + ",".join(p) + "]" for p in shape) + "]" for shape in polygons]
 
 
 def refresh_outlines(connection: Connection, districts: Iterable[str] | None = None) -> int:
@@ -202,3 +221,98 @@ def _box(geometries: np.ndarray) -> tuple[float, float, float, float] | None:
     if not len(geometries):
         return None
     return cast(tuple[float, float, float, float], tuple(shapely.total_bounds(geometries)))
+
+
+# --- the maps of a street and of a community ---------------------------------------------------
+
+PIECE_DETAILS = ("street", "community")
+
+
+def piece_rows(
+    communities: pd.DataFrame, grids: pd.DataFrame, analysis: coverage.CoverageShapes
+) -> pd.DataFrame:
+    """The map_piece rows of every street and community of one district: its communities, grids,
+    blind spots and overlaps, simplified to half a pixel of the map of that street or community.
+
+    communities: code, boundary; grids: code, community_code, boundary; analysis: the district's
+    coverage.analyse_coverage (gaps and overlaps are per community, whatever the scope).
+    """
+    shapes = coverage.parse_boundaries(communities["boundary"])
+    grid_shapes = coverage.parse_boundaries(grids["boundary"])
+    present = ~shapely.is_missing(shapes)
+    units = pd.DataFrame(
+        {"kind": "community", "code": communities["code"].to_numpy()[present], "part": 0}
+    )
+    units["community_code"] = units["code"]
+    units["area_m2"] = np.nan
+    units["geometry"] = shapes[present]
+    with_grid = ~shapely.is_missing(grid_shapes)
+    grid_frame = pd.DataFrame(
+        {
+            "kind": "grid",
+            "code": grids["code"].to_numpy()[with_grid],
+            "part": 0,
+            "community_code": grids["community_code"].to_numpy()[with_grid],
+            "area_m2": np.nan,
+            "geometry": grid_shapes[with_grid],
+        }
+    )
+    pieces = [units, grid_frame]
+    for kind, frame in (("gap", analysis.gaps), ("overlap", analysis.overlaps)):
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "code": frame["community_code"].to_numpy(),
+                    "part": frame.groupby("community_code").cumcount().to_numpy(),
+                    "community_code": frame["community_code"].to_numpy(),
+                    "area_m2": frame["area_m2"].to_numpy(dtype=float),
+                    "geometry": frame["geometry"].to_numpy(),
+                }
+            )
+        )
+    everything = pd.concat(pieces, ignore_index=True)
+    columns = [c.name for c in MapPiece.__table__.columns]
+    if everything.empty:
+        return pd.DataFrame(columns=columns)
+    geometries = everything["geometry"].to_numpy()
+    bounds = shapely.bounds(geometries)
+    points = shapely.get_coordinates(shapely.point_on_surface(geometries))
+    measured = everything.drop(columns=["geometry"]).assign(
+        min_lon=bounds[:, 0],
+        min_lat=bounds[:, 1],
+        max_lon=bounds[:, 2],
+        max_lat=bounds[:, 3],
+        label_lon=points[:, 0],
+        label_lat=points[:, 1],
+        area=shapely.area(geometries),
+    )
+    frames = []
+    for detail in PIECE_DETAILS:
+        scope_code = everything["community_code"].str.slice(0, CODE_LENGTH[detail])
+        tolerance = _scope_tolerances(measured.assign(scope_code=scope_code))
+        simplified = shapely.simplify(geometries, tolerance, preserve_topology=True)
+        decimals = [coordinate_decimals(t) for t in tolerance]
+        outlines = polygon_coordinates(simplified, decimals)
+        frames.append(
+            measured.assign(
+                detail=detail, scope_code=scope_code, decimals=decimals, outline=outlines
+            )
+        )
+    rows = pd.concat(frames, ignore_index=True)
+    return rows[rows["outline"] != "[]"][columns].reset_index(drop=True)
+
+
+def _scope_tolerances(rows: pd.DataFrame) -> np.ndarray:
+    """Each row's tolerance: half a pixel of the map of its scope, which fits the scope's
+    communities (0, no simplification, for a scope without a community boundary)."""
+    own = rows[rows["kind"] == "community"].groupby("scope_code")
+    extent = pd.concat(
+        [
+            own["max_lon"].max() - own["min_lon"].min(),
+            own["max_lat"].max() - own["min_lat"].min(),
+        ],
+        axis=1,
+    ).max(axis=1)
+    tolerance = extent / (2 * MAP_WIDTH_PX)
+    return rows["scope_code"].map(tolerance).fillna(0.0).to_numpy(dtype=float)

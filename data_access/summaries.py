@@ -38,6 +38,7 @@ from data_access.models import (
     Facility,
     Grid,
     GridReach,
+    MapPiece,
     StaffingSummary,
     StaffMember,
     SummaryState,
@@ -206,7 +207,9 @@ def coverage_params(settings: Settings) -> str:
 def refresh_grid_summaries(
     connection: Connection, settings: Settings, districts: Iterable[str] | None = None
 ) -> int:
-    """Recomputes spatial coverage and service reach of the given districts (all when None)."""
+    """Recomputes spatial coverage, service reach and the street and community maps' pieces
+    (data_access/outlines.py) of the given districts (all when None)."""
+    from data_access.outlines import piece_rows  # it writes through this module's helpers
     from data_access.scope import Scope
 
     chosen = sorted(set(districts)) if districts is not None else _all_districts(connection)
@@ -229,8 +232,10 @@ def refresh_grid_summaries(
             .where(in_scope(Grid.community_code, scope))
             .order_by(Grid.code),
         )
-        spatial = coverage.analyse_coverage(communities, grids, settings.sliver_width_m).table
-        written += _insert_frame(connection, CommunityCoverage, spatial)
+        analysis = coverage.analyse_coverage(communities, grids, settings.sliver_width_m)
+        written += _insert_frame(connection, CommunityCoverage, analysis.table)
+        connection.execute(delete(MapPiece).where(in_scope(MapPiece.scope_code, scope)))
+        written += _insert_frame(connection, MapPiece, piece_rows(communities, grids, analysis))
         reach = coverage.service_reach(
             grids, _facilities_near(connection, grids, settings), settings.walk_radius_m
         )

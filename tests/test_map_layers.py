@@ -17,7 +17,7 @@ from dashboard import map_data
 from dashboard.coordinates import shift_xy, wgs84_to_gcj02
 from dashboard.grid_map import MapOptions, drill_target, grid_map
 from dashboard.i18n import text_in
-from dashboard.map_data import load_map_data
+from dashboard.map_data import MapData, load_map_data
 from dashboard.map_geometry import (
     coordinate_decimals,
     fit_view,
@@ -142,13 +142,37 @@ def test_city_scope_fills_districts_when_the_city_has_many_streets(
     assert drill_target("990201", "city") == "990201"
 
 
-def test_no_shapely_above_street_scope(grid_city, settings, monkeypatch):
-    """City and district maps are drawn from the stored outlines as they are."""
-    for name in ("union_all", "simplify", "from_geojson", "point_on_surface"):
+def test_no_shapely_on_the_request_path(grid_city, settings, monkeypatch):
+    """Every scope's map is drawn from the outlines and pieces stored at write time."""
+    for name in ("union_all", "simplify", "from_geojson", "point_on_surface", "intersection"):
         monkeypatch.setattr(shapely, name, _refuse)
-    for code in (None, "990201"):
+    monkeypatch.setattr(shapely, "STRtree", _refuse)
+    for code in (None, "990201", "990201001", A):
         data = load_map_data(grid_city, Scope(code, AS_OF), settings)
         assert not data.units.empty
+
+
+def _same_map(stored: MapData, computed: MapData) -> None:
+    assert stored.bounds == pytest.approx(computed.bounds)
+    for name in ("units", "outlines", "grids", "gaps", "overlaps", "facilities", "labels"):
+        left, right = getattr(stored, name), getattr(computed, name)
+        key = [c for c in ("code", "community_code", "area_m2") if c in right.columns]
+        if name == "labels":
+            key = ["level", "code"]
+        left = left.sort_values(key, ignore_index=True)[list(right.columns)]
+        right = right.sort_values(key, ignore_index=True)
+        pd.testing.assert_frame_equal(left, right, check_dtype=False, obj=name)
+
+
+@pytest.mark.parametrize("coordinate_system", ["wgs84", "gcj02"])
+def test_stored_street_and_community_maps_equal_the_computed_ones(
+    grid_city, settings, coordinate_system
+):
+    chosen = dataclasses.replace(settings, coordinate_system=coordinate_system)
+    for code in ("990201001", A, B):
+        scope = Scope(code, AS_OF)
+        stored = load_map_data(grid_city, scope, chosen)
+        _same_map(stored, map_data._computed_detail_data(grid_city, scope, chosen))
 
 
 def _refuse(*_args, **_kwargs):
@@ -424,6 +448,8 @@ def test_map_layers_and_size_per_scope_on_the_demo_city(sqlite_demo, settings):
         layers = _layers(drawn.deck)
         assert (data.unit_level, list(layers)) == (unit_level, kinds), code
         assert len(sent.encode()) < MAP_BYTES_MAX, code
+        if code in (street, community):  # as stored at write time, and as computed
+            _same_map(data, map_data._computed_detail_data(engine, scope, settings))
         if code is None:  # every street of the city, coloured, named in the tooltip
             streets = set(table.loc[table["level"] == "street", "code"])
             assert {f["code"] for f in layers["units"]["data"]} == streets

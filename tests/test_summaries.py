@@ -15,7 +15,13 @@ from sqlalchemy import Engine, select
 from data_access.db import make_engine, read_frame
 from data_access.importing.readers import Upload
 from data_access.importing.runner import run_import
-from data_access.models import BurdenSummary, CommunityCoverage, GridReach, UnitOutline
+from data_access.models import (
+    BurdenSummary,
+    CommunityCoverage,
+    GridReach,
+    MapPiece,
+    UnitOutline,
+)
 from data_access.queries import burden, grids
 from data_access.queries.hierarchy import data_months, units
 from data_access.schema import upgrade
@@ -167,10 +173,16 @@ def _assert_same_coverage(engine: Engine, scope: Scope, settings) -> None:
         )
 
 
-def _grid_tables(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _grid_tables(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     coverage_rows = read_frame(engine, select(CommunityCoverage)).sort_values("community_code")
     reach_rows = read_frame(engine, select(GridReach)).sort_values("grid_code")
-    return coverage_rows.reset_index(drop=True), reach_rows.reset_index(drop=True)
+    piece_key = ["detail", "scope_code", "kind", "code", "part"]
+    pieces = read_frame(engine, select(MapPiece)).sort_values(piece_key)
+    return (
+        coverage_rows.reset_index(drop=True),
+        reach_rows.reset_index(drop=True),
+        pieces.reset_index(drop=True),
+    )
 
 
 def test_grid_summaries_hold_the_hand_checked_figures(grid_city, settings):
@@ -230,6 +242,9 @@ def test_imports_of_grids_boundaries_and_facilities_keep_the_grid_summaries_exac
     assert reach[GRID_B + "002"]  # B2's new centre is about 880 m from F3
     spatial = grids.community_spatial_coverage(engine, scope, settings).set_index("community_code")
     assert spatial.loc[GRID_B, "covered_m2"] == pytest.approx(spatial.loc[GRID_B, "area_m2"])
+    street_map = grids.map_pieces(engine, Scope("990201001", GRID_AS_OF))
+    assert "gap" not in set(street_map["kind"])  # B's east half, a blind spot before, is gone
+    assert GRID_B + "002" in set(street_map.loc[street_map["kind"] == "grid", "code"])
     for code in (None, "990201", "990201001"):
         _assert_same_coverage(engine, Scope(code, GRID_AS_OF), settings)
     after_import = _grid_tables(engine)

@@ -14,6 +14,7 @@ from data_access.models import (
     Facility,
     Grid,
     GridReach,
+    MapPiece,
     StaffMember,
     Street,
     SummaryState,
@@ -280,6 +281,40 @@ def unit_outlines(
     return read_frame(engine, statement)
 
 
+def map_pieces(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """What the map of a street or community draws, as stored (data_access/outlines.py): its
+    communities (with their names), grids, gaps and overlaps, each simplified for that map."""
+    statement = (
+        select(
+            MapPiece.kind,
+            MapPiece.code,
+            MapPiece.part,
+            MapPiece.community_code,
+            Community.name,
+            MapPiece.area_m2,
+            MapPiece.min_lon,
+            MapPiece.min_lat,
+            MapPiece.max_lon,
+            MapPiece.max_lat,
+            MapPiece.label_lon,
+            MapPiece.label_lat,
+            MapPiece.area,
+            MapPiece.decimals,
+            MapPiece.outline,
+        )
+        .outerjoin(Community, Community.code == MapPiece.code)
+        .where(MapPiece.detail == scope.level, MapPiece.scope_code == scope.code)
+        .order_by(MapPiece.kind, MapPiece.code, MapPiece.part)
+    )
+    return read_frame(engine, statement)
+
+
+def grid_status(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Every grid in scope with its staffing on the as-of date (no boundary)."""
+    status = grid_staffing_subquery(scope)
+    return read_frame(engine, select(status).order_by(status.c.code))
+
+
 def outline_count(engine: Engine, detail: str, level: str) -> int:
     """How many units of `level` have a stored outline at `detail`."""
     statement = select(func.count()).where(UnitOutline.detail == detail, UnitOutline.level == level)
@@ -342,7 +377,7 @@ def size_outliers(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFr
 
 def community_spatial_coverage(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Per community in scope: area, area covered by its grids, gaps and overlaps in m²."""
-    if _coverage_summary_ready(engine, settings):
+    if coverage_summary_ready(engine, settings):
         columns = [getattr(CommunityCoverage, name) for name in coverage.COVERAGE_COLUMNS]
         statement = (
             select(*columns)
@@ -360,7 +395,7 @@ def raw_spatial_coverage(engine: Engine, scope: Scope, settings: Settings) -> pd
     return coverage.analyse_coverage(communities, grids, settings.sliver_width_m).table
 
 
-def _coverage_summary_ready(engine: Engine, settings: Settings) -> bool:
+def coverage_summary_ready(engine: Engine, settings: Settings) -> bool:
     """True when the coverage summaries were computed with today's sliver width and walk radius."""
     statement = select(SummaryState.params).where(SummaryState.name == COVERAGE)
     frame = read_frame(engine, statement)
@@ -379,7 +414,7 @@ def facilities_near_grids(engine: Engine, grids: pd.DataFrame, radius_m: float) 
 
 def grid_service_reach(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Grids in scope with a boundary: households, centre and whether a facility is within reach."""
-    if _coverage_summary_ready(engine, settings):
+    if coverage_summary_ready(engine, settings):
         statement = (
             select(
                 GridReach.grid_code.label("code"),
