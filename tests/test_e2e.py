@@ -248,6 +248,25 @@ def test_a_click_on_the_map_drills_one_level_down(app_url, page):
     assert page.url.split("?")[0].endswith("/grids")
 
 
+def test_a_click_on_the_city_map_opens_a_street(app_url, page):
+    """At city scope the map fills streets: a click on one makes it the scope."""
+    open_view(page, f"{app_url}/grids?lang=zh")
+    chart = page.locator("[data-testid=stDeckGlJsonChart]").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    box = chart.bounding_box()
+    # The middle of the city lies inside one of its streets.
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => window.location.search.includes('street=')")
+    page.wait_for_selector(READY, state="attached")
+    search = page.evaluate("() => window.location.search")
+    street = re.search(r"street=(\d+)", search)
+    assert street and len(street.group(1)) == 9, search
+    assert f"district={street.group(1)[:6]}" in search  # its district follows
+    assert "community=" not in search
+    assert page.url.split("?")[0].endswith("/grids")
+
+
 def test_drill_from_a_bar_to_the_profile_and_back(app_url, page):
     """Overview at a street → a community's bar → its profile; the breadcrumb goes back up in
     one click; the browser's back and forward buttons retrace the way."""
