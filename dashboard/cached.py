@@ -100,10 +100,11 @@ def ranking(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)
 def main_reductions(
-    url: str, scope: Scope, settings: Settings
+    url: str, scope: Scope, settings: Settings, categories: tuple[str, ...] | None = None
 ) -> dict[str, tuple[burden.Reduction, burden.Reduction]]:
-    series = burden_series(url, scope, settings.main_categories)
-    return overview.main_reductions(series, scope, settings)
+    categories = settings.main_categories if categories is None else categories
+    series = burden_series(url, scope, categories)
+    return overview.main_reductions(series, scope, settings, categories)
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)
@@ -249,6 +250,34 @@ def burden_by_unit(
 ) -> pd.DataFrame:
     series = burden_unit_series(url, scope, level)
     return burden_figures.by_unit(series, units(url), scope.as_of, settings, baseline)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def burden_category_table(
+    url: str, scope: Scope, level: str, settings: Settings, baseline: dt.date | None
+) -> pd.DataFrame:
+    rows = burden_by_category(url, scope, level, settings, baseline, scope.as_of)
+    return burden_figures.category_table(rows)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def burden_unit_rebounds(
+    url: str, scope: Scope, level: str, settings: Settings, baseline: dt.date | None
+) -> pd.DataFrame:
+    return burden_figures.unit_rebounds(burden_by_unit(url, scope, level, settings, baseline))
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def burden_not_ranked(
+    url: str,
+    scope: Scope,
+    level: str,
+    settings: Settings,
+    baseline: dt.date | None,
+    category: str,
+) -> int:
+    table = burden_unit_table(url, scope, level, settings, baseline)
+    return burden_figures.not_ranked(table, category)
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)

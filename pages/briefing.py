@@ -17,7 +17,6 @@ from dashboard.headline import headline_facts, headline_sentences, status_of
 from dashboard.i18n import current_language, fmt_decimal, fmt_pct, t
 from dashboard.report import TABLE_RULES, table_html
 from data_access.models import BURDEN_CATEGORIES
-from data_access.queries.burden import reduction_of, reductions, total_of
 
 TOP_ALERTS = 5
 CHART_UNITS = 12  # the chart shows the weakest units only, so that the page stays one page
@@ -108,11 +107,9 @@ def cards(context: PageContext) -> list[Card]:
     ]
     # The main burden categories first, then the others, until six cards are shown.
     categories = tuple(dict.fromkeys([*settings.main_categories, *BURDEN_CATEGORIES]))[:2]
-    series = cached.burden_series(context.url, scope, categories)
-    for category in categories:
-        one = series[series["category"] == category]
-        now_r = reduction_of(one, scope.as_of, settings).reduction_pct
-        before_r = reduction_of(one, scope.year_earlier().as_of, settings).reduction_pct
+    found = cached.main_reductions(context.url, scope, settings, categories)
+    for category, (now, before) in found.items():
+        now_r, before_r = now.reduction_pct, before.reduction_pct
         result.append(
             Card(
                 t("kpi.reduction", category=t(f"category.{category}")),
@@ -148,9 +145,8 @@ def headline(context: PageContext) -> list[str]:
     categories = settings.main_categories
     reduction_pct = None
     if categories:
-        series = cached.burden_series(context.url, scope, categories)
-        first = series[series["category"] == categories[0]]
-        reduction_pct = reduction_of(first, scope.as_of, settings).reduction_pct
+        now, _before = cached.main_reductions(context.url, scope, settings)[categories[0]]
+        reduction_pct = now.reduction_pct
     children = (
         None
         if scope.level == "community"
@@ -207,10 +203,11 @@ def chart(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     language = current_language()
     if scope.level == "community":
-        series = cached.burden_unit_series(context.url, scope, "community")
-        if series.empty:
+        if cached.burden_total(context.url, scope, "community").empty:
             return
-        rows = reductions(total_of(series), scope.as_of, settings, None, keys=("category",))
+        rows = cached.burden_by_category(
+            context.url, scope, "community", settings, None, scope.as_of
+        )
         shown = rows.assign(code=rows["category"], name=rows["category"].map(_category_name))
         figure = ranking_bar(
             shown,

@@ -18,7 +18,6 @@ from dashboard.plain import plain_figure, t_plain
 from dashboard.ready import stop_page
 from dashboard.report import sections
 from dashboard.tables import table_with_downloads
-from data_access.figures.burden import category_table, not_ranked, unit_rebounds
 from data_access.models import BURDEN_CATEGORIES
 
 BASELINE_KEY = "burden_baseline"
@@ -103,7 +102,7 @@ def trend_section(context: PageContext, total: pd.DataFrame, scope_rows: pd.Data
     st.plotly_chart(plain_figure(figure), key="burden_trend_chart")
 
 
-def category_section(context: PageContext, scope_rows: pd.DataFrame) -> None:
+def category_section(context: PageContext, scope_rows: pd.DataFrame, table: pd.DataFrame) -> None:
     st.subheader(t("burden.by_category"))
     shown = scope_rows.assign(
         code=scope_rows["category"], name=scope_rows["category"].map(lambda c: t(f"category.{c}"))
@@ -122,7 +121,7 @@ def category_section(context: PageContext, scope_rows: pd.DataFrame) -> None:
     )
     st.plotly_chart(plain_figure(figure), key="burden_category_chart")
     table_with_downloads(
-        _for_table(category_table(scope_rows)[["category", *FIGURE_COLUMNS]]),
+        _for_table(table[["category", *FIGURE_COLUMNS]]),
         key="burden_category_table",
         sheet_title=t("burden.category_sheet"),
         file_stem=context.file_stem("burden_by_category"),
@@ -131,7 +130,7 @@ def category_section(context: PageContext, scope_rows: pd.DataFrame) -> None:
 
 
 def ranking_section(
-    context: PageContext, unit_rows: pd.DataFrame, table: pd.DataFrame, level: str
+    context: PageContext, unit_rows: pd.DataFrame, level: str, baseline: dt.date | None
 ) -> None:
     st.subheader(t("burden.ranking", level=t(f"level.{level}")))
     column, _ = st.columns([1, 2])
@@ -158,14 +157,15 @@ def ranking_section(
     )
     chart_key = f"burden_ranking_chart_{context.scope.code or 'city'}"
     st.plotly_chart(plain_figure(figure), key=chart_key, **drill_from_chart(chart_key))
-    unranked = not_ranked(table, category)
+    scope, settings = context.scope, context.settings
+    unranked = cached.burden_not_ranked(context.url, scope, level, settings, baseline, category)
     note = t("burden.ranking_hint")
     if unranked:
         note += " " + t("burden.not_ranked", n=unranked)
     st.caption(note)
 
 
-def rebounds_section(context: PageContext, unit_rows: pd.DataFrame, level: str) -> None:
+def rebounds_section(context: PageContext, rebounding: pd.DataFrame, level: str) -> None:
     settings = context.settings
     st.subheader(t("burden.rebounds"))
     st.caption(
@@ -176,7 +176,7 @@ def rebounds_section(context: PageContext, unit_rows: pd.DataFrame, level: str) 
             minimum=settings.rebound_min_abs,
         )
     )
-    lists = {level: unit_rebounds(unit_rows)}
+    lists = {level: rebounding}
     if level != "community":
         communities = cached.community_rebounds(context.url, context.scope, settings)
         lists["community"] = communities.rename(
@@ -265,14 +265,15 @@ def render() -> None:
     year_before = cached.burden_by_category(url, scope, level, settings, baseline, year_earlier)
     kpi_section(context, scope_rows, year_before)
     trend_section(context, total, scope_rows)
-    category_section(context, scope_rows)
+    category_table = cached.burden_category_table(url, scope, level, settings, baseline)
+    category_section(context, scope_rows, category_table)
     unit_rows = cached.burden_by_unit(url, scope, level, settings, baseline)
-    table = cached.burden_unit_table(url, scope, level, settings, baseline)
     if scope.level != "community":
-        ranking_section(context, unit_rows, table, level)
-    rebounds_section(context, unit_rows, level)
+        ranking_section(context, unit_rows, level, baseline)
+    rebounding = cached.burden_unit_rebounds(url, scope, level, settings, baseline)
+    rebounds_section(context, rebounding, level)
     if scope.level != "community":  # a community's own table is the one by category above
-        units_table(context, table)
+        units_table(context, cached.burden_unit_table(url, scope, level, settings, baseline))
 
 
 render()

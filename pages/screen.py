@@ -37,7 +37,6 @@ from dashboard.screen import (
     sparklines_html,
     tiles_html,
 )
-from data_access.queries.burden import reduction_of
 from data_access.scope import CODE_LENGTH, Scope
 
 
@@ -72,10 +71,10 @@ def tiles(context: PageContext, scope: Scope) -> list[Tile]:
         Tile("gap", t("kpi.gap"), formatting.count(now["gap"], language), t("screen.required", value=formatting.count(required, language)), status_of(filled, 1.0, close)),
         Tile("staffed_rate", t("kpi.staffed_rate"), formatting.percent(grids["staffed_rate"]), t("screen.target", value=formatting.percent(settings.target_staffed_rate, 0)), status_of(grids["staffed_rate"], settings.target_staffed_rate, close)),
     ]  # fmt: skip
-    series = cached.burden_series(context.url, scope, settings.main_categories)
+    found = cached.main_reductions(context.url, scope, settings)
     target = t("screen.target", value=formatting.percent(settings.target_reduction_pct / 100, 0))
     for category in settings.main_categories[:2]:
-        pct = reduction_of(series[series["category"] == category], scope.as_of, settings)
+        pct, _before = found[category]
         value = None if pct.reduction_pct is None else pct.reduction_pct / 100
         status = None if value is None else status_of(pct.reduction_pct, settings.target_reduction_pct, close)  # fmt: skip
         label = t("kpi.reduction", category=t(f"category.{category}"))
@@ -143,9 +142,10 @@ def burden_trend(context: PageContext, scope: Scope) -> None:
     st.html(panel_title_html(t("screen.burden_trend")))
     categories = settings.main_categories
     series = cached.burden_series(context.url, scope, categories)
+    found = cached.main_reductions(context.url, scope, settings)
     titles = {}
     for category in categories:
-        pct = reduction_of(series[series["category"] == category], scope.as_of, settings)
+        pct, _before = found[category]
         value = None if pct.reduction_pct is None else pct.reduction_pct / 100
         titles[category] = t(
             "screen.spark", category=t(f"category.{category}"), pct=formatting.percent(value)

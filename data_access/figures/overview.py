@@ -67,14 +67,18 @@ def unit_ranking(
 
 
 def main_reductions(
-    series: pd.DataFrame, scope: Scope, settings: Settings
+    series: pd.DataFrame,
+    scope: Scope,
+    settings: Settings,
+    categories: tuple[str, ...] | None = None,
 ) -> dict[str, tuple[Reduction, Reduction]]:
-    """category → its reduction at the scope's date and a year earlier, for each main category.
+    """category → its reduction at the scope's date and a year earlier, for each of `categories`
+    (default: the main categories).
 
     series: category, period, value of the scope (queries/burden.py:monthly_series).
     """
     result = {}
-    for category in settings.main_categories:
+    for category in settings.main_categories if categories is None else categories:
         one = series[series["category"] == category]
         result[category] = (
             reduction_of(one, scope.as_of, settings),
