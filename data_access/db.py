@@ -124,7 +124,10 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]
     if not rows:
         return
     if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), rows)
+        if set(rows[0]) == set(table.c.keys()):
+            _driver_insert(connection, table, rows)
+        else:  # SQLAlchemy fills the columns left out with their defaults
+            connection.execute(insert(table), rows)
         return
     from psycopg import sql
 
@@ -136,6 +139,29 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]
     with driver.cursor() as cursor, cursor.copy(command) as copy:  # type: ignore[union-attr]
         for row in rows:
             copy.write_row([row[column] for column in columns])
+
+
+def _driver_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Rows holding every column of the table, handed to the driver's executemany as tuples
+    (converted by the columns' own SQLAlchemy bind processors): several times quicker than an
+    insert() of dicts on a summary of a million rows; the MySQL driver sends multi-row INSERTs."""
+    dialect = connection.dialect
+    if dialect.paramstyle not in ("qmark", "format", "pyformat"):
+        connection.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    values = [[row[c] for row in rows] for c in columns]
+    for number, process in enumerate(processors):
+        if process is not None:
+            values[number] = [None if v is None else process(v) for v in values[number]]
+    connection.exec_driver_sql(statement, list(zip(*values, strict=True)))
 
 
 def make_writer_engine(url: str, settings: Settings | None = None) -> Engine:
