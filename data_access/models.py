@@ -273,12 +273,13 @@ class StaffingSummary(Base):
 
     __tablename__ = "staffing_summary"
     __table_args__ = (
-        # A district's or street's months (the trend): the community range, then the months.
+        # A district's rows, which a refresh replaces: the community range, then the months.
         Index("ix_staffing_summary_community_month", "community_code", "month_end"),
         MYSQL_OPTIONS,
     )
 
-    # The primary key serves one month of a scope: the month end, then the community range.
+    # The primary key serves the reads: one month end (or the trend's list of them), then the
+    # scope's range of community codes.
     month_end: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     community_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     resident_population: Mapped[int | None] = mapped_column(Integer)

@@ -382,11 +382,9 @@ def _summary_trend(engine: Engine, scope: Scope, ends: list[dt.date]) -> pd.Data
             func.sum(c.resident_population).label("total"),
             func.sum(known).label("known"),
         )
-        .where(
-            c.month_end >= ends[0],
-            c.month_end <= ends[-1],
-            in_scope(c.community_code, scope),
-        )
+        # The months listed, not a range: each one is a seek of the primary key to the scope's
+        # communities, whatever the database knows of the table's statistics.
+        .where(c.month_end.in_(ends), in_scope(c.community_code, scope))
         .group_by(c.month_end)
     )
     frame = read_frame(engine, statement)
