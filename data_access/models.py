@@ -275,7 +275,9 @@ class StaffingSummary(Base):
     __table_args__ = (
         # A district's rows, which a refresh replaces: the community range, then the months.
         Index("ix_staffing_summary_community_month", "community_code", "month_end"),
-        MYSQL_OPTIONS,
+        # SQLite keeps the rows in primary-key order, as InnoDB does: a month's rows are read
+        # where the key finds them, not looked up one by one (several times quicker for the trend).
+        {**MYSQL_OPTIONS, "sqlite_with_rowid": False},
     )
 
     # The primary key serves the reads: one month end (or the trend's list of them), then the

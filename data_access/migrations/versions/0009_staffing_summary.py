@@ -48,6 +48,7 @@ def upgrade() -> None:
         *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
         sa.PrimaryKeyConstraint("month_end", "community_code", name=op.f("pk_staffing_summary")),
         mysql_charset="utf8mb4",
+        sqlite_with_rowid=False,
     )
     op.create_index(
         "ix_staffing_summary_community_month",
