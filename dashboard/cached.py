@@ -29,6 +29,7 @@ from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
 from data_access.figures import overview
 from data_access.figures import profile as profile_figures
+from data_access.figures import staffing as staffing_figures
 from data_access.queries import burden, grids, hierarchy, imports, profile, staffing
 from data_access.scope import CODE_LENGTH, Scope, month_end
 from data_access.settings import Settings, get_settings
@@ -130,6 +131,21 @@ def grid_list(url: str, scope: Scope) -> pd.DataFrame:
 @st.cache_data(max_entries=KEPT, show_spinner=False)
 def certificate_counts(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
     return staffing.certificate_counts(get_engine(url), scope, settings)
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def licensed_by_certificate(url: str, scope: Scope, settings: Settings) -> dict[str, int]:
+    return staffing_figures.licensed_by_certificate(certificate_counts(url, scope, settings))
+
+
+@st.cache_data(max_entries=KEPT, show_spinner=False)
+def staffing_by_gap(url: str, scope: Scope, settings: Settings, level: str) -> pd.DataFrame:
+    """The units at `level` in the scope by gap; the breakdown level from staffing_by_unit's entry."""
+    if level == scope.breakdown_level:
+        units = staffing_by_unit(url, scope, settings)
+    else:
+        units = staffing_by_level(url, scope, settings, level)
+    return staffing_figures.largest_gap_first(units)
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)

@@ -126,14 +126,11 @@ def people_charts(context: PageContext) -> None:
                 context.file_stem("staffing_certificates"),
                 "staffing_chart_certificates",
             )
-            licensed = certificates[certificates["certificate"] != "none"]
+            licensed = cached.licensed_by_certificate(context.url, scope, settings)
             st.caption(
                 t(
                     "staffing.certificate_counts",
-                    **{
-                        c: fmt_int(licensed.set_index("certificate")["workers"].get(c, 0))
-                        for c in ("junior", "intermediate", "senior")
-                    },
+                    **{level: fmt_int(workers) for level, workers in licensed.items()},
                 )
             )
         else:
@@ -164,7 +161,7 @@ def trend_chart(context: PageContext) -> None:
     )
 
 
-def community_scatter(context: PageContext) -> pd.DataFrame:
+def community_scatter(context: PageContext) -> None:
     communities = cached.staffing_by_level(
         context.url, context.scope, context.settings, "community"
     )
@@ -179,7 +176,6 @@ def community_scatter(context: PageContext) -> pd.DataFrame:
         context.file_stem("staffing_scatter"),
         "staffing_chart_scatter",
     )
-    return communities
 
 
 def render() -> None:
@@ -199,10 +195,10 @@ def render() -> None:
     trend_chart(context)
     if scope.level != "community":
         st.subheader(t("staffing.section.communities"))
-        communities = community_scatter(context)
+        community_scatter(context)
         with st.expander(t("staffing.community_table"), expanded=is_report()):
             table_with_downloads(
-                communities.sort_values(["gap", "code"], ascending=[False, True])[
+                cached.staffing_by_gap(context.url, scope, context.settings, "community")[
                     COMMUNITY_COLUMNS
                 ],
                 key=f"staffing_communities_{scope.code or 'city'}",
@@ -214,7 +210,9 @@ def render() -> None:
             )
     st.subheader(t("staffing.section.table"))
     table_with_downloads(
-        units.sort_values(["gap", "code"], ascending=[False, True])[UNIT_COLUMNS],
+        cached.staffing_by_gap(context.url, scope, context.settings, scope.breakdown_level)[
+            UNIT_COLUMNS
+        ],
         key=f"staffing_units_{scope.code or 'city'}",
         sheet_title=t("staffing.sheet.units"),
         file_stem=context.file_stem("staffing_units"),

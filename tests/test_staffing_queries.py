@@ -7,7 +7,13 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from data_access.queries.staffing import communities_far_below, staffing_by_unit, staffing_total
+from data_access.figures.staffing import largest_gap_first, licensed_by_certificate
+from data_access.queries.staffing import (
+    certificate_counts,
+    communities_far_below,
+    staffing_by_unit,
+    staffing_total,
+)
 from data_access.scope import Scope
 from tests.small_city import AS_OF
 
@@ -96,3 +102,19 @@ def test_unknown_population_leaves_required_empty(small_city, settings):
 def test_communities_far_below(small_city, settings):
     far = communities_far_below(small_city, Scope(None, AS_OF), settings)
     assert list(far["code"]) == ["990101002001"]  # 10 per 10,000 < 0.8 × 18 = 14.4
+
+
+def test_staffing_lists_largest_gap_first_and_licensed_by_level(small_city, settings):
+    city = Scope(None, AS_OF)
+    communities = staffing_by_unit(small_city, city, settings, level="community")
+    ordered = largest_gap_first(communities)
+    assert list(zip(ordered["code"], ordered["gap"], strict=True)) == [
+        ("990101002001", 24),
+        ("990101001001", 3),
+        ("990101001002", 1),
+        ("990101002002", 0),  # 9 above its required headcount: no gap, by code among the 0s
+        ("990102001001", 0),
+    ]
+    # Worker i of a community holds a junior certificate when i % 3 == 0: 29 in the city.
+    licensed = licensed_by_certificate(certificate_counts(small_city, city, settings))
+    assert licensed == {"junior": 29, "intermediate": 0, "senior": 0}
