@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/bench.py                                  # scales 1 and 4, SQLite and PostgreSQL
     .venv/bin/python tools/bench.py --scale 1 --backend sqlite --runs 3
+    .venv/bin/python tools/bench.py --only postgresql:25 --json /tmp/s25.json   # one pair, raw figures kept
     .venv/bin/python tools/bench.py --out docs/benchmarks.md         # also write the figures there
 
 Each backend and scale is measured in a child process of its own (so that its peak memory is its
@@ -15,7 +16,9 @@ own): the demo city is built once into a SQLite file under --folder or a Postgre
 - map: the bytes of the pydeck JSON the page sends at city scope, where it has a map.
 
 It also times the Overview's headline figures computed by the project's queries against a naive
-baseline that reads the whole tables with pandas and adds up in Python (both must agree).
+baseline that reads the whole tables with pandas and adds up in Python (both must agree), the
+server's CPU seconds per visit with 1, 10 and 20 new browsers at once and for a returning browser,
+the Grids page's city map drawn in Chromium, and the load average while it ran.
 Figures, not a test: the machine is shared, so compare ratios from one run, not absolute times.
 """
 
@@ -86,6 +89,31 @@ def _existing_postgres(name: str) -> str | None:
     return url if found else None
 
 
+class LoadWatch:
+    """The machine's 1-minute load average, read every 15 s while a backend is measured."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(15):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self.samples.append(os.getloadavg()[0])
+        return {
+            "min": min(self.samples),
+            "median": statistics.median(self.samples),
+            "max": max(self.samples),
+        }
+
+
 class SqlClock:
     """Adds up the time the database spends on each statement of an engine."""
 
@@ -147,6 +175,7 @@ def measure_backend(backend: str, scale: int, runs: int, folder: Path) -> dict[s
     from data_access.queries.hierarchy import units
 
     url = prepare(backend, scale, folder)
+    load = LoadWatch()
     engine = get_engine(url)
     clock = SqlClock(engine)
     table = units(engine)
@@ -194,6 +223,9 @@ def measure_backend(backend: str, scale: int, runs: int, folder: Path) -> dict[s
         print(f"  {backend} s{scale} {spec.url_path}: {first:.2f} s first", file=sys.stderr)
     figures["baseline"] = overview_baseline(engine, runs)
     figures["concurrency"] = [concurrency(url, sessions) for sessions in SESSIONS]
+    figures["returning"] = returning_visits(url, runs)
+    figures["map_draw"] = map_draw(url, runs)
+    figures["load"] = load.stop()
     figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
 
@@ -308,6 +340,93 @@ def concurrency(url: str, sessions: int) -> dict[str, float]:
     }
 
 
+class AppServer:
+    """One app process on a free port, its caches not warmed in the background."""
+
+    def __init__(self, url: str) -> None:
+        from dashboard.snapshot import free_port, wait_until_up
+
+        port = free_port()
+        env = dict(os.environ, DATABASE_URL=url, DASHBOARD_CACHE_WARM="0")
+        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
+        command += [f"--server.port={port}", "--server.headless=true"]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self.base = f"http://127.0.0.1:{port}"
+        wait_until_up(self.base)
+
+    def cpu(self) -> float:
+        return _cpu_seconds(self.process.pid)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def returning_visits(url: str, runs: int) -> dict[str, float]:
+    """Server CPU seconds per visit to the city Overview from a browser that has been there
+    before (Streamlit's scripts and fonts in its cache, as for a leader opening it daily)."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.snapshot import CHROMIUM_ARGS, READY, chromium_path
+
+    visits = 3 * runs
+    server = AppServer(url)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium_path(), args=CHROMIUM_ARGS
+            )
+            context = browser.new_context()
+            for counted in (False, True):
+                before = server.cpu()
+                for _ in range(visits if counted else 1):
+                    page = context.new_page()
+                    page.goto(server.base + "/?lang=zh")
+                    page.wait_for_selector(READY, state="attached", timeout=300_000)
+                    page.close()
+            cpu = server.cpu() - before
+            browser.close()
+    finally:
+        server.stop()
+    return {"visits": visits, "cpu_per_visit_s": cpu / visits}
+
+
+MAP_CANVAS = "[data-testid=stDeckGlJsonChart] canvas"
+
+
+def map_draw(url: str, runs: int) -> dict[str, float]:
+    """Seconds from opening the Grids page at city scope in Chromium until its map's canvas is
+    on the page: cold (a new app process, nothing cached) and warm (median of later browsers)."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.snapshot import CHROMIUM_ARGS, chromium_path
+
+    server = AppServer(url)
+    times = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium_path(), args=CHROMIUM_ARGS
+            )
+            for _ in range(1 + runs):
+                page = browser.new_context(viewport={"width": 1600, "height": 1200}).new_page()
+                started = time.perf_counter()
+                page.goto(server.base + "/grids?lang=zh")
+                page.wait_for_selector(MAP_CANVAS, state="attached", timeout=300_000)
+                # Two animation frames: the first picture of the layers is painted.
+                page.evaluate(
+                    "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+                )
+                times.append(time.perf_counter() - started)
+                page.context.close()
+            browser.close()
+    finally:
+        server.stop()
+    return {"cold_s": times[0], "warm_s": statistics.median(times[1:])}
+
+
 def _cpu_seconds(pid: int) -> float:
     """User and system CPU seconds of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -363,6 +482,22 @@ def markdown(results: list[dict[str, object]], runs: int) -> str:
                 f"| {result['backend']} | {result['scale']} | {run['sessions']} | "
                 f"{run['wall_s']:.1f} | {run['cpu_per_visit_s']:.2f} | {run['failed']} |"
             )
+    lines += [
+        "",
+        "A returning browser (scripts and fonts cached) opening the city Overview, and the Grids",
+        "page's city map in Chromium until its canvas is painted (cold: a new app process):",
+        "",
+        "| backend | scale | server CPU s per returning visit | map cold s | map warm s | "
+        "load average min / median / max |",
+        "|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        back, draw, load = result["returning"], result["map_draw"], result["load"]
+        lines.append(
+            f"| {result['backend']} | {result['scale']} | {back['cpu_per_visit_s']:.2f} | "  # type: ignore[index]
+            f"{draw['cold_s']:.1f} | {draw['warm_s']:.1f} | "  # type: ignore[index]
+            f"{load['min']:.1f} / {load['median']:.1f} / {load['max']:.1f} |"  # type: ignore[index]
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -381,9 +516,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--backend", action="append", choices=["sqlite", "postgresql"], help="(repeatable)"
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="BACKEND:SCALE",
+        help="measure just these (repeatable), e.g. postgresql:25; instead of --backend × --scale",
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; medians are shown")
     parser.add_argument("--folder", type=Path, default=Path("/tmp"), help="for the SQLite files")
     parser.add_argument("--out", type=Path, help="write the Markdown tables to this file")
+    parser.add_argument("--json", type=Path, help="also keep the raw figures in this file")
     parser.add_argument("--one", nargs=2, metavar=("BACKEND", "SCALE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -391,20 +533,25 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))
         return 0
     results = []
-    for backend in args.backend or ["sqlite", "postgresql"]:
-        for scale in args.scale or [1, 4]:
-            command = [sys.executable, __file__, "--one", backend, str(scale)]
-            child = subprocess.run(
-                [*command, "--runs", str(args.runs), "--folder", str(args.folder)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            sys.stderr.write(child.stderr[-3000:] if child.returncode else "")
-            if child.returncode:
-                print(f"{backend} scale {scale} failed (exit {child.returncode})", file=sys.stderr)
-                continue
-            results.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    pairs = [(b, int(s)) for b, s in (only.split(":") for only in args.only or [])] or [
+        (backend, scale)
+        for backend in args.backend or ["sqlite", "postgresql"]
+        for scale in args.scale or [1, 4]
+    ]
+    for backend, scale in pairs:
+        command = [sys.executable, __file__, "--one", backend, str(scale)]
+        child = subprocess.run(
+            [*command, "--runs", str(args.runs), "--folder", str(args.folder)],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        if child.returncode:
+            print(f"{backend} scale {scale} failed (exit {child.returncode})", file=sys.stderr)
+            continue
+        results.append(json.loads(child.stdout.strip().splitlines()[-1]))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     report = markdown(results, args.runs)
     print(report)
     if args.out:
