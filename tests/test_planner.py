@@ -23,6 +23,8 @@ from data_access.planner import (
 from data_access.queries.staffing import population_by_year, staffing_by_unit, staffing_total
 from data_access.schema import upgrade
 from data_access.scope import Scope
+from data_access.settings import Settings
+from data_access.summaries import affected_districts, refresh_staffing_summary
 from tests.planner_city import (
     AS_OF,
     COMMUNITIES,
@@ -248,8 +250,12 @@ def figures_from_queries(engine: Engine, scope: Scope, settings) -> tuple[dict, 
     return shown, communities
 
 
-def carry_out(engine: Engine, plan, growth: bool) -> dt.date:
-    """Writes the plan into the database; returns the date on which to look at the result."""
+def carry_out(engine: Engine, plan, growth: bool, settings: Settings) -> dt.date:
+    """Writes the plan into the database; returns the date on which to look at the result.
+
+    Like the import, it recomputes the staffing summary of the districts it wrote in the same
+    transaction (docs/architecture.md, "Summaries kept at write time").
+    """
     codes = (f"N{n:07d}" for n in count(1))
     rows = plan.communities
     with engine.begin() as connection:
@@ -284,6 +290,7 @@ def carry_out(engine: Engine, plan, growth: bool) -> dt.date:
                     for c, p in zip(projected["code"], projected["population_plan"], strict=True)
                 ],
             )
+        refresh_staffing_summary(connection, settings, affected_districts(rows["code"]))
     return AS_OF.replace(year=YEAR + 1) if growth else AS_OF
 
 
@@ -305,7 +312,7 @@ def test_plan_figures_equal_the_staffing_queries_on_the_planned_roster(
         assert required_now is None or list(required_now.astype(float).fillna(-1)) == list(
             communities["required"].astype(float).fillna(-1)
         )
-        as_of = carry_out(engine, plan, options.growth)
+        as_of = carry_out(engine, plan, options.growth, settings)
         after, communities_after = figures_from_queries(engine, Scope(scope_code, as_of), settings)
         assert dataclasses.asdict(plan.after) == after
         assert list(plan.communities["counted_after"]) == [
