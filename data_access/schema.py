@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, column, inspect, select, table, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -21,11 +21,48 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Creates the schema or upgrades it to revision."""
+    """Creates the schema or upgrades it to revision; at head, in the same transaction, fills
+    the summaries a migration left empty (docs/architecture.md, schema and migrations)."""
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        if revision == "head" or revision == head_revision():
+            fill_left_summaries(connection)
+
+
+def fill_left_summaries(connection: Connection) -> int:
+    """Fills every summary without a summary_state row from the raw tables with today's code,
+    whose tables are the head schema's; rows written. Migrations never fill a summary: they
+    leave it empty and its state row absent, and the queries read the raw tables meanwhile."""
+    from data_access.outlines import OUTLINES, refresh_outlines
+    from data_access.settings import get_settings
+    from data_access.summaries import (
+        BURDEN,
+        COVERAGE,
+        STAFFING,
+        refresh_burden_summary,
+        refresh_grid_summaries,
+        refresh_staffing_summary,
+    )
+
+    if (
+        connection.execute(select(column("code")).select_from(table("community")).limit(1)).first()
+        is None
+    ):
+        return 0  # nothing to summarise; the first import or demo build fills them
+    kept = set(connection.execute(text("SELECT name FROM summary_state")).scalars())
+    settings = get_settings()
+    written = 0
+    if BURDEN not in kept:
+        written += refresh_burden_summary(connection, settings)
+    if COVERAGE not in kept:
+        written += refresh_grid_summaries(connection, settings)
+    if STAFFING not in kept:
+        written += refresh_staffing_summary(connection, settings)
+    if OUTLINES not in kept:
+        written += refresh_outlines(connection)
+    return written
 
 
 def current_revision(engine: Engine) -> str | None:

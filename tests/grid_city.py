@@ -96,8 +96,9 @@ FACILITIES = [
 ]
 
 
-def build_grid_city(engine: Engine) -> None:
-    """Writes the district into a migrated, empty database."""
+def build_grid_city(engine: Engine, refresh: bool = True) -> None:
+    """Writes the district into a migrated, empty database (its summaries too, unless not
+    `refresh`)."""
     with engine.begin() as connection:
         connection.execute(insert(District), [{"code": "990201", "name": "方格区"}])
         connection.execute(
@@ -177,4 +178,5 @@ def build_grid_city(engine: Engine) -> None:
                 for code, name, community, lon, lat in FACILITIES
             ],
         )
-        refresh_all_summaries(connection)
+        if refresh:
+            refresh_all_summaries(connection)

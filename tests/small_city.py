@@ -85,8 +85,9 @@ GRIDS = [
 ]
 
 
-def build_small_city(engine: Engine) -> None:
-    """Writes the small city into a migrated, empty database."""
+def build_small_city(engine: Engine, refresh: bool = True) -> None:
+    """Writes the small city into a migrated, empty database (its summaries too, unless not
+    `refresh`: the raw tables alone, as a database from before the summaries holds them)."""
     codes = (f"T{n:07d}" for n in count(1))
     staff = _counted_staff(codes) + _edge_staff(codes)
     with engine.begin() as connection:
@@ -114,7 +115,8 @@ def build_small_city(engine: Engine) -> None:
         )
         connection.execute(insert(StaffMember), staff)
         connection.execute(insert(BurdenRecord), _burden())
-        refresh_all_summaries(connection)
+        if refresh:
+            refresh_all_summaries(connection)
 
 
 def refresh_all_summaries(connection: Connection) -> None:

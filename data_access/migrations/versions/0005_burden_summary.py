@@ -46,11 +46,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_summary_state")),
         mysql_charset="utf8mb4",
     )
-    # Existing data: the summary is filled from burden_record with the settings in force.
-    from data_access.settings import get_settings
-    from data_access.summaries import refresh_burden_summary
-
-    refresh_burden_summary(op.get_bind(), get_settings())
+    # Left empty, without a summary_state row: the app reads burden_record until
+    # data_access/schema.py:upgrade fills it at head (docs/architecture.md, schema and migrations).
 
 
 def downgrade() -> None:

@@ -51,11 +51,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_grid_reach_community_code"), "grid_reach", ["community_code"], unique=False
     )
-    # Existing data: computed from the boundaries and facilities with the settings in force.
-    from data_access.settings import get_settings
-    from data_access.summaries import refresh_grid_summaries
-
-    refresh_grid_summaries(op.get_bind(), get_settings())
+    # Left empty, without a summary_state row: the app computes from the boundaries until
+    # data_access/schema.py:upgrade fills it at head (docs/architecture.md, schema and migrations).
+    op.execute("DELETE FROM summary_state WHERE name = 'coverage'")
 
 
 def downgrade() -> None:

@@ -41,10 +41,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("detail", "level", "code", name=op.f("pk_unit_outline")),
         mysql_charset="utf8mb4",
     )
-    # Existing data: the outlines of the boundaries already stored.
-    from data_access.outlines import refresh_outlines
-
-    refresh_outlines(op.get_bind())
+    # Left empty, without a summary_state row: data_access/schema.py:upgrade fills it at head
+    # (docs/architecture.md, schema and migrations).
+    op.execute("DELETE FROM summary_state WHERE name = 'outlines'")
 
 
 def downgrade() -> None:

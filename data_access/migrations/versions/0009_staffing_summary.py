@@ -56,11 +56,9 @@ def upgrade() -> None:
         ["community_code", "month_end"],
         unique=False,
     )
-    # Existing data: filled from staff_member and community_population with the settings in force.
-    from data_access.settings import get_settings
-    from data_access.summaries import refresh_staffing_summary
-
-    refresh_staffing_summary(op.get_bind(), get_settings())
+    # Left empty, without a summary_state row: the app reads staff_member until
+    # data_access/schema.py:upgrade fills it at head (docs/architecture.md, schema and migrations).
+    op.execute("DELETE FROM summary_state WHERE name = 'staffing'")
 
 
 def downgrade() -> None:
