@@ -54,6 +54,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from data_access.analyze import SUMMARY_TABLES, analyze_after_write
     from data_access.summaries import refresh_summaries
 
     engine = make_writer_engine(resolve_writer().url)
@@ -61,6 +62,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with engine.begin() as connection:
         rows = refresh_summaries(connection, get_settings())
+    analyze_after_write(engine, SUMMARY_TABLES, rows)
     print(
         f"summaries rebuilt from the raw tables in {time.perf_counter() - started:.1f} s: {rows} rows"
     )

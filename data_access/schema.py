@@ -23,12 +23,16 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Creates the schema or upgrades it to revision; at head, in the same transaction, fills
     the summaries a migration left empty (docs/architecture.md, schema and migrations)."""
+    from data_access.analyze import SUMMARY_TABLES, analyze_after_write
+
     config = alembic_config(engine)
+    filled = 0
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
         if revision == "head" or revision == head_revision():
-            fill_left_summaries(connection)
+            filled = fill_left_summaries(connection)
+    analyze_after_write(engine, SUMMARY_TABLES, filled)
 
 
 def fill_left_summaries(connection: Connection) -> int:

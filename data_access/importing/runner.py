@@ -15,6 +15,7 @@ from typing import SupportsInt, cast
 from sqlalchemy import Connection, Engine, bindparam, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from data_access.analyze import SUMMARY_TABLES, analyze_after_write
 from data_access.importing import messages
 from data_access.importing.messages import Problem
 from data_access.importing.readers import Limits, RawTable, ReadResult, Upload, read_uploads
@@ -138,6 +139,7 @@ def _run(
     read, tables, problems = _read(uploads, limits, progress, max_problems)
     parts: list[PartSummary] = []
     checked: list[CheckedTable] = []
+    summary_rows = 0
     try:
         with engine.connect() as connection:
             try:
@@ -152,7 +154,7 @@ def _run(
                     else:
                         written: dict[str, set[str]] = {}
                         parts = _write_all(connection, checked, progress, written)
-                        refresh_after_import(connection, written)
+                        summary_rows = refresh_after_import(connection, written)
                         _audit(connection, _accepted_entries(checked, parts, language), account)
             finally:
                 release_import_lock(connection)
@@ -175,7 +177,18 @@ def _run(
         except SQLAlchemyError as exc:
             logger.warning("refused import not audited: %s", _short(exc))
         return ImportReport("refused", listed, _read_parts(tables), read.skipped, problems.total)
+    # Committed: the planner's statistics of a large write, outside anything that could undo it.
+    changed = sum(part.inserted + part.updated for part in parts) + summary_rows
+    analyze_after_write(engine, _written_tables(checked) + SUMMARY_TABLES, changed)
     return ImportReport("accepted", [], parts, read.skipped)
+
+
+def _written_tables(checked: Sequence[CheckedTable]) -> tuple[str, ...]:
+    """The tables the import wrote: a boundary updates a community or a grid."""
+    names = {table.spec.table for table in checked if table.spec.table}
+    if any(table.spec.kind == "boundaries" for table in checked):
+        names |= {"community", "grid"}
+    return tuple(sorted(names))
 
 
 def _read(
@@ -217,23 +230,25 @@ def check_uploads(uploads: Sequence[Upload], known: Known, *, max_bytes: int) ->
     return problems.listed()
 
 
-def refresh_after_import(connection: Connection, written: dict[str, set[str]]) -> None:
-    """Brings the summaries of the districts whose rows were written up to date.
+def refresh_after_import(connection: Connection, written: dict[str, set[str]]) -> int:
+    """Brings the summaries of the districts whose rows were written up to date; rows written.
 
     written: the codes of the rows written, by kind (community codes for burden, population
     and staff rows).
     """
     affected = affected_by_import(written)
     settings = get_settings()
+    rows = 0
     if affected.burden:
-        refresh_burden_summary(connection, settings, affected.burden)
+        rows += refresh_burden_summary(connection, settings, affected.burden)
     if affected.grids is None or affected.grids:
-        refresh_grid_summaries(connection, settings, affected.grids)
+        rows += refresh_grid_summaries(connection, settings, affected.grids)
     # Always: a month of new data widens the months the staffing summary covers.
-    refresh_staffing_summary(connection, settings, affected.staffing)
+    rows += refresh_staffing_summary(connection, settings, affected.staffing)
     outline_districts = affected_by_boundaries(written)
     if outline_districts:
-        refresh_outlines(connection, outline_districts)
+        rows += refresh_outlines(connection, outline_districts)
+    return rows
 
 
 class ImportBusy(Exception):
