@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from data_access.settings import Settings
@@ -105,18 +106,24 @@ def project_population(history: pd.DataFrame, year: int) -> pd.Series:
     keeps its population. Rounded half up, never below 0.
     """
     known = history[history["year"] <= year].dropna(subset=["resident_population"])
-    projected: dict[str, int] = {}
-    for code, rows in known.groupby("community_code"):
-        rows = rows.sort_values("year")
-        last_year, last = int(rows["year"].iloc[-1]), float(rows["resident_population"].iloc[-1])
-        window = rows[rows["year"] >= last_year - TREND_YEARS]
-        first_year, first = (
-            int(window["year"].iloc[0]),
-            float(window["resident_population"].iloc[0]),
-        )
-        change = 0.0 if first_year == last_year else (last - first) / (last_year - first_year)
-        projected[str(code)] = max(0, math.floor(last + change + 0.5))
-    return pd.Series(projected, dtype="Int64", name="population_plan")
+    # One pass over every community at once (a loop per community took seconds at 10,000).
+    frame = pd.DataFrame(
+        {
+            "code": known["community_code"].astype(str),
+            "year": known["year"].astype("int64"),
+            "value": known["resident_population"].astype("float64"),
+        }
+    ).sort_values(["code", "year"], kind="stable")
+    frame["last_year"] = frame.groupby("code")["year"].transform("max")
+    last = frame.groupby("code").tail(1).set_index("code")
+    first = frame[frame["year"] >= frame["last_year"] - TREND_YEARS].groupby("code").head(1)
+    first = first.set_index("code")
+    years = (last["year"] - first["year"]).astype("float64")
+    change = ((last["value"] - first["value"]) / years.where(years > 0)).fillna(0.0)
+    projected = np.floor(last["value"] + change + 0.5).clip(lower=0)
+    return pd.Series(projected.astype("int64"), dtype="Int64", name="population_plan").rename_axis(
+        None
+    )
 
 
 def largest_remainder(weights: pd.Series, total: int) -> pd.Series:
