@@ -4,6 +4,7 @@ page, one-time report links and the open-access warning."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +15,12 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import navigation
 from dashboard.navigation import PAGES
-from data_access import accounts
+from data_access import access, accounts
 from data_access.access import Principal
 from data_access.db import make_engine
 from data_access.models import AuditEvent
 from data_access.schema import upgrade
+from data_access.scope import Scope
 from data_access.settings import get_settings
 from data_access.tokens import mint, view_key
 from tests.small_city import build_small_city
@@ -178,6 +180,13 @@ def test_the_sidebar_offers_an_account_only_its_own_units(local_mode):
 
 
 def test_only_importers_see_the_import_and_only_admins_the_audit(local_mode, monkeypatch):
+    # A refusal of its own, so the audit the admin sees holds one whatever ran before.
+    engine = make_engine(local_mode)
+    with pytest.raises(access.ScopeRefused):
+        access.check(
+            Principal("east", "990101001", "viewer"), Scope("990102", dt.date(2025, 6, 30)), engine
+        )
+    engine.dispose()
     viewer = signed_in_as(app("pages/data.py", monkeypatch), "east")
     viewer.run()
     assert not viewer.exception
