@@ -6,4 +6,5 @@ source scripts/system_packages.sh
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
 .venv/bin/mypy
-exec .venv/bin/pytest "$@"
+# Two or more workers (pytest-xdist); tests that share a server's demo city stay on one worker.
+exec .venv/bin/pytest -n auto --maxprocesses 4 --dist loadgroup "$@"

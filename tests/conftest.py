@@ -52,8 +52,11 @@ def _listed(params: dict[str, object], cases: tuple[dict[str, object], ...]) -> 
 
 
 def _left_out(item: pytest.Item) -> bool:
-    """True for a case a `servers` or `sample` marker leaves out of this run."""
+    """True for a case a `servers`, `sample` or `full` marker leaves out of this run."""
     params = _params(item)
+    full = item.get_closest_marker("full")
+    if full and not full_run() and (not full.args or _listed(params, full.args)):
+        return True
     servers = item.get_closest_marker("servers")
     on_server = params.get("backend", "sqlite") != "sqlite"
     if servers and on_server and not _listed(params, servers.args):
@@ -68,11 +71,22 @@ def full_run() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Marks tests on slow fixtures as slow; leaves out the cases `servers` and `sample` exclude."""
+    """Marks tests on slow fixtures as slow; leaves out the cases `servers` and `sample` exclude.
+
+    Tests on a server's demo city run only in the full run. Under pytest-xdist (`-n`, with
+    `--dist loadgroup` as scripts/test.sh runs it) they all go to one worker per server, so that
+    each server's demo is built once per run.
+    """
     kept, left_out = [], []
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or _runs_the_app(item):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if SLOW_FIXTURES & fixtures or _runs_the_app(item):
             item.add_marker(pytest.mark.slow)
+        backend = _params(item).get("backend", "sqlite")
+        if "demo_url" in fixtures and backend != "sqlite":
+            # The demo city on a server takes a minute to build: the full run only.
+            item.add_marker(pytest.mark.full)
+            item.add_marker(pytest.mark.xdist_group(f"demo_{backend}"))
         (left_out if _left_out(item) else kept).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)

@@ -95,6 +95,7 @@ def test_a_street_account_asking_for_another_district_by_url_is_refused(app_url,
     assert PASSWORD not in page.url
 
 
+@pytest.mark.full
 def test_a_report_link_opens_its_view_once(app_url, page):
     params = {"district": "990101", "street": "990101001", "lang": "zh"}
     view = view_key("", params)
@@ -112,6 +113,7 @@ def test_a_report_link_opens_its_view_once(app_url, page):
     assert page.locator('[data-testid="stMetric"]').count() == 0
 
 
+@pytest.mark.full
 @pytest.mark.slow
 def test_a_scheduled_snapshot_draws_an_accounts_view_without_a_password(
     tmp_path, monkeypatch, capsys

@@ -96,6 +96,7 @@ def _active(staff: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     return staff[(staff.start_date <= when) & (staff.end_date.isna() | (staff.end_date > when))]
 
 
+@pytest.mark.full
 @pytest.mark.slow
 def test_same_seed_gives_identical_rows(demo: Built, twin: Built) -> None:
     for table, key in (

@@ -110,7 +110,7 @@ def query(params: dict[str, str]) -> str:
 
 
 # Every page in both languages at a top and a bottom scope; all scopes with DASHBOARD_TEST_FULL=1.
-@pytest.mark.sample({"lang": "zh", "level": "city"}, {"lang": "en", "level": "community"})
+@pytest.mark.sample({"lang": "zh", "level": "city"})
 @pytest.mark.parametrize("level", SCOPES)
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
@@ -162,6 +162,7 @@ def test_district_filter_in_the_sidebar_changes_the_kpi(app_url, page, demo_file
     assert "district=990102" in page.evaluate("() => window.location.search")
 
 
+@pytest.mark.full
 def test_a_url_with_filters_reproduces_the_view_after_reload(app_url, page):
     url = f"{app_url}/staffing?district=990102&street=990102001&month=2025-06&lang=en"
     open_view(page, url)
@@ -181,6 +182,7 @@ def download(page, name: str) -> bytes:
     return Path(info.value.path()).read_bytes()
 
 
+@pytest.mark.full
 def test_downloads_open_as_what_they_claim(app_url, page):
     open_view(page, f"{app_url}/staffing?lang=zh&district=990102")
     raw = download(page, "下载 CSV")
@@ -194,6 +196,7 @@ def test_downloads_open_as_what_they_claim(app_url, page):
     assert download(page, "PDF 报告").startswith(b"%PDF")
 
 
+@pytest.mark.full
 def test_snapshot_command_writes_a_pdf_for_briefings(app_url, tmp_path):
     out = tmp_path / "briefing.pdf"
     command = [
@@ -209,6 +212,7 @@ def test_snapshot_command_writes_a_pdf_for_briefings(app_url, tmp_path):
 SCREEN_SCOPES = {"city": {}, "district": {"district": "990102"}}
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("level", SCREEN_SCOPES)
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_wall_screen_fits_1920_by_1080_without_scrolling(lang, level, app_url, browser):
@@ -233,6 +237,7 @@ def test_wall_screen_fits_1920_by_1080_without_scrolling(lang, level, app_url, b
         context.close()
 
 
+@pytest.mark.full
 def test_a_click_on_the_map_drills_one_level_down(app_url, page):
     open_view(page, f"{app_url}/grids?lang=zh&district=990102")
     chart = page.locator("[data-testid=stDeckGlJsonChart]").first
@@ -248,6 +253,7 @@ def test_a_click_on_the_map_drills_one_level_down(app_url, page):
     assert page.url.split("?")[0].endswith("/grids")
 
 
+@pytest.mark.full
 def test_a_click_on_the_city_map_opens_a_street(app_url, page):
     """At city scope the map fills streets: a click on one makes it the scope."""
     open_view(page, f"{app_url}/grids?lang=zh")
@@ -267,6 +273,7 @@ def test_a_click_on_the_city_map_opens_a_street(app_url, page):
     assert page.url.split("?")[0].endswith("/grids")
 
 
+@pytest.mark.full
 def test_drill_from_a_bar_to_the_profile_and_back(app_url, page):
     """Overview at a street → a community's bar → its profile; the breadcrumb goes back up in
     one click; the browser's back and forward buttons retrace the way."""
@@ -303,6 +310,7 @@ def test_drill_from_a_bar_to_the_profile_and_back(app_url, page):
     assert page.locator(".st-key-breadcrumb button").count() == 4
 
 
+@pytest.mark.full
 def test_wall_screen_picture_is_one_1920_by_1080_screen(app_url):
     from PIL import Image
 

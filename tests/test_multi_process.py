@@ -16,7 +16,7 @@ from tests.small_city import build_small_city
 from tests.test_e2e import READY, _no_browser, kpi_value
 
 # Two app processes and a browser: CI runs it (DASHBOARD_TEST_FULL=1), the README command does not.
-pytestmark = [pytest.mark.slow, pytest.mark.sample()]
+pytestmark = [pytest.mark.slow, pytest.mark.full]
 
 CHECK_SECONDS = 3
 

@@ -100,6 +100,7 @@ def line_of(text: str, *parts: str) -> str:
     return found[0]
 
 
+@pytest.mark.full
 def test_overview_pdf_holds_every_street_of_the_district(demo, app_url, tmp_path):
     url, scope = demo
     text = district_report(app_url, "overview", scope, tmp_path)
@@ -122,6 +123,7 @@ def test_overview_pdf_holds_every_street_of_the_district(demo, app_url, tmp_path
         assert is_subsequence(expected, cells[2:]), row
 
 
+@pytest.mark.full
 def test_burden_pdf_holds_every_street_and_category(demo, app_url, tmp_path):
     url, scope = demo
     text = district_report(app_url, "burden", scope, tmp_path)
@@ -138,6 +140,7 @@ def test_burden_pdf_holds_every_street_and_category(demo, app_url, tmp_path):
         assert f" {formatting.integer(row.current)}" in line
 
 
+@pytest.mark.full
 def test_staffing_pdf_holds_every_community_of_the_district(demo, app_url, tmp_path):
     url, scope = demo
     text = district_report(app_url, "staffing", scope, tmp_path)
@@ -156,6 +159,7 @@ def test_staffing_pdf_holds_every_community_of_the_district(demo, app_url, tmp_p
         assert is_subsequence(expected, row.split()[2:]), row
 
 
+@pytest.mark.full
 def test_snapshot_without_a_page_prints_the_first_page(app_url, tmp_path):
     out = tmp_path / "first.pdf"
     assert main(["--url", app_url, "--out", str(out)]) == 0
@@ -164,6 +168,7 @@ def test_snapshot_without_a_page_prints_the_first_page(app_url, tmp_path):
     assert "Page not found" not in text and "找不到" not in text
 
 
+@pytest.mark.sample({"scope_code": "990101001"})
 @pytest.mark.parametrize("scope_code", ["990101001", "990101001001"])
 def test_briefing_is_one_page_with_headline_kpis_alerts_and_chart(app_url, tmp_path, scope_code):
     out = tmp_path / "briefing.pdf"

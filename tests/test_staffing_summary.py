@@ -133,6 +133,7 @@ def _check_all(engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPat
     pd.testing.assert_frame_equal(incremental, _summary_table(engine), check_exact=True)
 
 
+@pytest.mark.full({"backend": "mariadb"})
 def test_imports_that_add_change_move_and_repeat_staff_keep_the_summary_exact(
     city, settings, monkeypatch
 ):
@@ -171,6 +172,7 @@ def test_imports_that_add_change_move_and_repeat_staff_keep_the_summary_exact(
         assert may["counted_workers"] == 14 + 11
 
 
+@pytest.mark.full({"backend": "mariadb"})
 def test_a_month_of_new_data_widens_the_staffing_summary(city, settings, monkeypatch):
     burden = _csv("burden.csv", "community_code,category,period,count", [f"{C5},forms,2025-09,4"])
     report = run_import(city, [burden], max_bytes=10**6)
