@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/bench.py                                  # scales 1 and 4, SQLite and PostgreSQL
     .venv/bin/python tools/bench.py --scale 1 --backend sqlite --runs 3
+    .venv/bin/python tools/bench.py --no-browsers                    # without the Chromium runs
     .venv/bin/python tools/bench.py --only postgresql:25 --json /tmp/s25.json   # one pair, raw figures kept
     .venv/bin/python tools/bench.py --out docs/benchmarks.md         # also write the figures there
 
@@ -167,7 +168,9 @@ def map_bytes(at) -> int | None:
     return sum(len(chart.proto.json.encode()) for chart in charts)
 
 
-def measure_backend(backend: str, scale: int, runs: int, folder: Path) -> dict[str, object]:
+def measure_backend(
+    backend: str, scale: int, runs: int, folder: Path, browsers: bool = True
+) -> dict[str, object]:
     import streamlit as st
 
     from dashboard.navigation import PAGES
@@ -222,9 +225,10 @@ def measure_backend(backend: str, scale: int, runs: int, folder: Path) -> dict[s
         }
         print(f"  {backend} s{scale} {spec.url_path}: {first:.2f} s first", file=sys.stderr)
     figures["baseline"] = overview_baseline(engine, runs, scale)
-    figures["concurrency"] = [concurrency(url, sessions) for sessions in SESSIONS]
-    figures["returning"] = returning_visits(url, runs)
-    figures["map_draw"] = map_draw(url, runs)
+    if browsers:
+        figures["concurrency"] = [concurrency(url, sessions) for sessions in SESSIONS]
+        figures["returning"] = returning_visits(url, runs)
+        figures["map_draw"] = map_draw(url, runs)
     figures["load"] = load.stop()
     figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
@@ -472,6 +476,8 @@ def markdown(results: list[dict[str, object]], runs: int) -> str:
             f"{b['naive_s']:.3f} | {b['ratio']:.1f}× | {'yes' if b['agree'] else 'NO'} | "  # type: ignore[index]
             f"{result['peak_rss_mib']:.0f} |"
         )
+    if not any("concurrency" in result for result in results):  # run with --no-browsers
+        return "\n".join(lines) + "\n"
     lines += [
         "",
         "Browsers opening the city Overview at once against one app process (cache warm):",
@@ -495,6 +501,8 @@ def markdown(results: list[dict[str, object]], runs: int) -> str:
         "|---|---|---|---|---|---|",
     ]
     for result in results:
+        if "returning" not in result:
+            continue
         back, draw, load = result["returning"], result["map_draw"], result["load"]
         lines.append(
             f"| {result['backend']} | {result['scale']} | {back['cpu_per_visit_s']:.2f} | "  # type: ignore[index]
@@ -528,11 +536,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; medians are shown")
     parser.add_argument("--folder", type=Path, default=Path("/tmp"), help="for the SQLite files")
     parser.add_argument("--out", type=Path, help="write the Markdown tables to this file")
+    parser.add_argument(
+        "--browsers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also the Chromium runs: browsers at once, a returning browser, the city map",
+    )
     parser.add_argument("--json", type=Path, help="also keep the raw figures in this file")
     parser.add_argument("--one", nargs=2, metavar=("BACKEND", "SCALE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        result = measure_backend(args.one[0], int(args.one[1]), args.runs, args.folder)
+        result = measure_backend(
+            args.one[0], int(args.one[1]), args.runs, args.folder, args.browsers
+        )
         print(json.dumps(result))
         return 0
     results = []
@@ -544,7 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     for backend, scale in pairs:
         command = [sys.executable, __file__, "--one", backend, str(scale)]
         child = subprocess.run(
-            [*command, "--runs", str(args.runs), "--folder", str(args.folder)],
+            [*command, "--runs", str(args.runs), "--folder", str(args.folder)]
+            + ([] if args.browsers else ["--no-browsers"]),
             stdout=subprocess.PIPE,
             text=True,
             check=False,
