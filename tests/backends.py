@@ -8,6 +8,7 @@ reason; with DASHBOARD_TEST_REQUIRE_DATABASES=1 (set by .ci/run) they fail inste
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from functools import cache
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access.admin import admin_engine, create_database, drop_database
+from data_access.admin import admin_engine, copy_database, create_database, drop_database
 from data_access.demo import DemoSummary
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
@@ -73,6 +75,19 @@ class Databases:
             return f"sqlite:///{self.folder / f'{label}.sqlite3'}"
         name = f"dashboard_test_{RUN_ID}_{label}"
         url = create_database(ADMIN_URLS[self.backend], name)
+        self.created.append(name)
+        return url
+
+    def copy(self, source_url: str, label: str) -> str:
+        """A new database holding what `source_url` holds; the source must have no open
+        connections on PostgreSQL (keep it for copying only)."""
+        if self.backend == "sqlite":
+            target = self.folder / f"{label}.sqlite3"
+            shutil.copy(make_url(source_url).database or "", target)
+            return f"sqlite:///{target}"
+        name = f"dashboard_test_{RUN_ID}_{label}"
+        source = make_url(source_url).database or ""
+        url = copy_database(ADMIN_URLS[self.backend], source, name)
         self.created.append(name)
         return url
 

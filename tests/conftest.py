@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import inspect
 import os
-import shutil
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from data_access.db import make_engine
 from data_access.schema import upgrade
@@ -125,6 +123,28 @@ def _migrated(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
+def head_template(databases: Databases) -> str:
+    """An empty database at the newest revision, kept only to be copied (never opened by tests)."""
+    return _migrated(databases.new("head_template"))
+
+
+@pytest.fixture
+def migrated_database(databases: Databases, head_template: str):
+    """A function giving a fresh database with the schema and no data (a copy of head_template)."""
+    return lambda label="migrated": databases.copy(head_template, f"{label}_{next(_labels)}")
+
+
+@pytest.fixture(scope="session")
+def small_city_template(databases: Databases) -> str:
+    """The small city, kept only to be copied into private databases (`city_url`)."""
+    url = _migrated(databases.new("small_template"))
+    engine = make_engine(url)
+    build_small_city(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
 def small_city_url(databases: Databases) -> str:
     url = _migrated(databases.new("small"))
     engine = make_engine(url)
@@ -190,18 +210,9 @@ def grid_city(grid_city_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def city_url(backend: str, small_city_url: str, new_database, tmp_path: Path) -> str:
+def city_url(databases: Databases, small_city_template: str) -> str:
     """A private copy of the small city: imports write, and other tests read the shared one."""
-    if backend == "sqlite":
-        target = tmp_path / "city.sqlite3"
-        shutil.copy(make_url(small_city_url).database or "", target)
-        return f"sqlite:///{target}"
-    url = new_database("city")
-    engine = make_engine(url)
-    upgrade(engine)
-    build_small_city(engine)
-    engine.dispose()
-    return url
+    return databases.copy(small_city_template, f"city_{next(_labels)}")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,9 @@ from data_access.db import make_engine
 from data_access.importing import Upload, run_import
 from data_access.models import Account, AuditEvent, Base, ImportBatch
 from data_access.queries.staffing import staffing_total
-from data_access.schema import upgrade
 from data_access.scope import Scope
 from data_access.settings import load_settings
-from tests.small_city import AS_OF, build_small_city
+from tests.small_city import AS_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORDS = {
@@ -39,14 +39,21 @@ SCOPES = {
 }
 
 
-@pytest.fixture
-def city(new_database) -> Engine:
-    """The small city with one account per role and scope."""
-    engine = make_engine(new_database("accounts"))
-    upgrade(engine)
-    build_small_city(engine)
+@pytest.fixture(scope="module")
+def accounts_template(databases, small_city_template: str) -> str:
+    """The small city with one account per role and scope, built once to be copied."""
+    url = databases.copy(small_city_template, "accounts_template")
+    engine = make_engine(url)
     for name, (scope, role) in SCOPES.items():
         accounts.add_account(engine, name, scope, role, PASSWORDS[name])
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def city(databases, accounts_template: str) -> Engine:
+    """A private copy of the small city with its accounts."""
+    engine = make_engine(databases.copy(accounts_template, f"accounts_{uuid.uuid4().hex[:8]}"))
     yield engine
     engine.dispose()
 

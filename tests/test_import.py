@@ -29,7 +29,6 @@ from data_access.importing.specs import SPECS
 from data_access.importing.templates import template_workbook, template_zip
 from data_access.importing.validate import Known
 from data_access.models import Base, BurdenRecord, Community, Grid, StaffMember
-from data_access.schema import upgrade
 from data_access.scope import Scope
 from data_access.sql import _UPSERTS
 from tests import small_city
@@ -41,9 +40,8 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 @pytest.fixture
-def fresh(new_database) -> Iterator[Engine]:
-    engine = make_engine(new_database("fresh"))
-    upgrade(engine)
+def fresh(migrated_database) -> Iterator[Engine]:
+    engine = make_engine(migrated_database("fresh"))
     yield engine
     engine.dispose()
 
@@ -471,7 +469,9 @@ def test_dry_run_writes_nothing_and_is_not_audited(city):
 # Export all, and the round trip
 
 
-def test_export_then_import_into_a_fresh_database_then_export_is_identical(fresh, new_database):
+def test_export_then_import_into_a_fresh_database_then_export_is_identical(
+    fresh, migrated_database
+):
     import_paths(fresh, CORPUS / "good")
     scope = Scope(None, TODAY)
     exported = export_all(fresh, scope)
@@ -482,8 +482,7 @@ def test_export_then_import_into_a_fresh_database_then_export_is_identical(fresh
     assert [code for code, _ in exported.boundaries] == ["990103001001", "990103001001001"]
     data = export_zip(exported)
     for name, payload in (("all.zip", data), ("all.xlsx", export_workbook(exported))):
-        engine = make_engine(new_database("round_trip"))
-        upgrade(engine)
+        engine = make_engine(migrated_database("round_trip"))
         report = run_import(engine, [Upload.of(name, payload)], max_bytes=MAX_BYTES)
         assert report.status == "accepted", [line(p, "en") for p in report.problems]
         again = export_all(engine, scope)

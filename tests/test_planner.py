@@ -296,12 +296,11 @@ def carry_out(engine: Engine, plan, growth: bool, settings: Settings) -> dt.date
 
 @pytest.mark.parametrize(("scope_code", "options"), SCENARIOS)
 def test_plan_figures_equal_the_staffing_queries_on_the_planned_roster(
-    scope_code, options, new_database, settings
+    scope_code, options, migrated_database, settings
 ):
-    url = new_database("planner")
+    url = migrated_database("planner")
     engine = make_engine(url)
     try:
-        upgrade(engine)
         build_planner_city(engine)
         scope = Scope(scope_code, AS_OF)
         now, communities = figures_from_queries(engine, scope, settings)

@@ -28,7 +28,6 @@ from data_access.queries.profile import (
     ranks,
 )
 from data_access.queries.staffing import staffing_by_unit
-from data_access.schema import upgrade
 from data_access.scope import Scope
 from tests.small_city import AS_OF, insert_units
 from tests.test_cli_export import run_export
@@ -91,10 +90,9 @@ def test_community_without_grids_or_burden_says_so(small_city_url, monkeypatch):
     assert "本社区没有登记服务设施。" in infos
 
 
-def test_community_without_staff_says_so(new_database, monkeypatch):
-    url = new_database("lonely")
+def test_community_without_staff_says_so(migrated_database, monkeypatch):
+    url = migrated_database("lonely")
     engine = make_engine(url)
-    upgrade(engine)
     with engine.begin() as connection:
         insert_units(
             connection,

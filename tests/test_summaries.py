@@ -24,7 +24,6 @@ from data_access.models import (
 )
 from data_access.queries import burden, grids
 from data_access.queries.hierarchy import data_months, units
-from data_access.schema import upgrade
 from data_access.scope import CODE_LENGTH, Scope, month_end
 from data_access.summaries import refresh_burden_summary, refresh_summaries
 from tests.burden_city import AS_OF, A, B, C, build_burden_city
@@ -84,9 +83,8 @@ def _assert_same(engine: Engine, scope: Scope, settings, monkeypatch) -> None:
 
 
 @pytest.fixture
-def burden_city(new_database) -> Iterator[Engine]:
-    engine = make_engine(new_database("summary_city"))
-    upgrade(engine)
+def burden_city(migrated_database) -> Iterator[Engine]:
+    engine = make_engine(migrated_database("summary_city"))
     build_burden_city(engine)
     yield engine
     engine.dispose()
@@ -217,10 +215,9 @@ def test_grid_summaries_hold_the_hand_checked_figures(grid_city, settings):
 
 
 def test_imports_of_grids_boundaries_and_facilities_keep_the_grid_summaries_exact(
-    new_database, settings
+    migrated_database, settings
 ):
-    engine = make_engine(new_database("grid_summary"))
-    upgrade(engine)
+    engine = make_engine(migrated_database("grid_summary"))
     build_grid_city(engine)
     uploads = [
         # F2 moves 2 m north: now within 1,000 m of A2's centre.
@@ -322,9 +319,8 @@ def _check_outlines(engine: Engine, boundaries: dict[str, str], extent: float) -
 
 
 @pytest.mark.servers({"backend": "postgresql"})
-def test_outlines_equal_a_direct_shapely_computation(new_database, settings):
-    engine = make_engine(new_database("outlines"))
-    upgrade(engine)
+def test_outlines_equal_a_direct_shapely_computation(migrated_database, settings):
+    engine = make_engine(migrated_database("outlines"))
     build_grid_city(engine)
     boundaries = {code: b for code, _, _, b in GRID_COMMUNITIES if b}
     _check_outlines(engine, boundaries, 0.02)
