@@ -161,6 +161,7 @@ def test_a_scheduled_snapshot_draws_an_accounts_view_without_a_password(
     assert "token" not in capsys.readouterr().out
 
 
+@pytest.mark.full
 def test_a_reload_keeps_the_sign_in_and_sign_out_ends_it(app_url, page):
     page.goto(f"{app_url}/?lang=zh")
     wait_drawn(page)

@@ -97,6 +97,7 @@ def test_the_report_browser_asks_nothing_but_the_app(browser_present):
             next(server, None)
 
 
+@pytest.mark.full
 def test_a_page_that_never_gets_ready_ends_at_the_deadline(browser_present):
     class Never(_Counting):
         hits: ClassVar[list[str]] = []
@@ -113,6 +114,7 @@ def test_a_page_that_never_gets_ready_ends_at_the_deadline(browser_present):
         next(server, None)
 
 
+@pytest.mark.full
 def test_a_page_that_stops_early_still_renders(browser_present, tmp_path):
     """An empty database: every page stops after its notice (st.stop()); the report still comes."""
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
