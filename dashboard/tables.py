@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -9,12 +10,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
+from pandas.util import hash_pandas_object
 
 from dashboard import formatting
 from dashboard.context import page_context
 from dashboard.export import download_table
 from dashboard.filters import drill_to_row
-from dashboard.i18n import t
+from dashboard.i18n import current_language, t
 from dashboard.report import is_report, static_table
 from data_access.settings import get_settings
 
@@ -68,10 +70,69 @@ def _text(value: object) -> str:
     return formatting.MISSING if formatting.is_missing(value) else str(value)
 
 
-def styled(frame: pd.DataFrame) -> Styler:
-    """for_people(frame) with each cell written as the reader expects, numbers kept sortable."""
-    formatters: dict[Any, Any] = dict(cell_formatters(frame))
-    return for_people(frame).style.format(formatters, na_rep=formatting.MISSING)
+def styled(frame: pd.DataFrame) -> tuple[pd.DataFrame, Styler]:
+    """for_people(frame) and its Styler: each cell written as the reader expects, numbers kept
+    sortable. The cells' text is written once per table content and language (docs/formatting.md,
+    tables), not on every run.
+    """
+    key = _content_key(frame)
+    if key is None:  # a frame pandas cannot hash: written on this run
+        shown, ids, texts = _display_cells(frame)
+    else:
+        shown, ids, texts = _cached_display_cells(key, current_language(), frame)
+    styler = shown.style
+    translated = {
+        "body": [[{"id": i, "display_value": text} for i, text in zip(ids, texts, strict=True)]],
+        "table_styles": [],
+        "cellstyle": [],
+    }
+    # st.dataframe reads the cells' text from Styler._translate, which would write every cell
+    # again on each run; it gets the text written above instead (docs/formatting.md, tables).
+    styler._translate = lambda *_args, **_kwargs: translated  # type: ignore[attr-defined]
+    return shown, styler
+
+
+def _content_key(frame: pd.DataFrame) -> str | None:
+    """A digest of every value, column name and type of the frame (no sampling)."""
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        digest.update(hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    except TypeError:
+        return None
+    digest.update(repr([(str(name), str(dtype)) for name, dtype in frame.dtypes.items()]).encode())
+    digest.update(repr(list(frame.index.names)).encode())
+    return digest.hexdigest()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_display_cells(
+    key: str, language: str, _frame: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """_display_cells for the frame whose content key is `key`, in `language` (this session's)."""
+    return _display_cells(_frame)
+
+
+def _display_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """for_people(frame), and the id ("row3_col1") and text of each cell whose text is not already
+    the value as Streamlit writes it (str), as pandas' Styler would give them to st.dataframe."""
+    shown = for_people(frame)
+    formatters = cell_formatters(frame)
+    plain = shown.astype(str)
+    ids: list[str] = []
+    texts: list[str] = []
+    for position, label in enumerate(shown.columns):
+        write = formatters[label]
+        column = [
+            formatting.MISSING if formatting.is_missing(value) else write(value)
+            for value in shown.iloc[:, position]
+        ]
+        for row, (text, default) in enumerate(
+            zip(column, plain.iloc[:, position].to_numpy(dtype=object), strict=True)
+        ):
+            if text != default:
+                ids.append(f"row{row}_col{position}")
+                texts.append(text)
+    return shown, ids, texts
 
 
 def _column_config(frame: pd.DataFrame) -> dict[str, Any]:
@@ -102,8 +163,8 @@ def table_with_downloads(
     if drill_column is not None:
         selectable = True
         on_select = partial(drill_to_row, key, list(frame[drill_column].astype(str)))
-    shown = for_people(frame)
     if is_report():
+        shown = for_people(frame)
         numeric = {t(f"col.{c}") for c in frame.columns if _is_number(frame, c)}
         max_pages = get_settings().report_table_max_pages
         static_table(shown, cell_formatters(frame), numeric, f"{file_stem}.xlsx", max_pages)
@@ -111,8 +172,9 @@ def table_with_downloads(
     options: dict[str, Any] = {}
     if selectable:
         options = {"on_select": on_select, "selection_mode": "single-row"}
+    shown, styler = styled(frame)
     st.dataframe(
-        styled(frame),
+        styler,
         hide_index=True,
         key=key,
         column_config=_column_config(frame),

@@ -1,0 +1,119 @@
+"""Tables as st.dataframe receives them: the same text as pandas' Styler writes, written once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.elements.lib.pandas_styler_utils import marshall_styler
+from streamlit.proto.ArrowData_pb2 import ArrowData
+
+from dashboard import formatting, i18n, tables
+from dashboard.i18n import load_catalog
+
+
+@pytest.fixture(params=["zh", "en"])
+def language(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(i18n, "current_language", lambda: request.param)
+    monkeypatch.setattr(tables, "current_language", lambda: request.param)
+    tables._cached_display_cells.clear()
+    return request.param
+
+
+def every_kind_of_column() -> pd.DataFrame:
+    """A rate, ratios, counts (large, negative, missing), codes, names and a text column."""
+    return pd.DataFrame(
+        {
+            "code": ["990101001001", "990101001002", "990101001003", None],
+            "name": ["东湖社区", "West Lake", None, "南门社区"],
+            "resident_population": [3_849_008, 99_999, 100_000, 12],
+            "workers": pd.array([18, None, 0, 7], dtype="Int64"),
+            "per_10k": [18.25, np.nan, 0.0, 1234.56],
+            "staffed_rate": [0.645, 1.0, np.nan, 0.0012],
+            "gap": [-3.0, 2.0, np.nan, 0.0],
+            "area_km2": [1.005, 12345.678, 0.0, np.nan],
+            "reduction_pct": [-0.05, 12.34, np.nan, 100.0],
+            "period": [dt.date(2026, 10, 31), None, dt.date(2025, 1, 31), dt.date(2026, 1, 31)],
+            "imported_at": pd.to_datetime(
+                ["2026-11-29 10:00", None, "2026-01-02 08:30", "2026-01-03 23:59"]
+            ),
+        }
+    )
+
+
+def marshalled(styler) -> ArrowData:
+    styler.set_uuid("t")
+    proto = ArrowData()
+    marshall_styler(proto, styler, "t")
+    return proto
+
+
+def pandas_styler(frame: pd.DataFrame):
+    """What tables.py drew before: pandas' Styler writing each cell on every run."""
+    formatters = dict(tables.cell_formatters(frame))
+    return tables.for_people(frame).style.format(formatters, na_rep=formatting.MISSING)
+
+
+def test_table_text_is_what_pandas_styler_writes(language):
+    frame = every_kind_of_column()
+    shown, styler = tables.styled(frame)
+    ours, theirs = marshalled(styler), marshalled(pandas_styler(frame))
+    assert ours.styler.display_values == theirs.styler.display_values
+    assert ours.styler.styles == theirs.styler.styles
+    assert ours.styler.caption == theirs.styler.caption
+    pd.testing.assert_frame_equal(shown, tables.for_people(frame))
+    labels = load_catalog(language)
+    assert list(shown.columns) == [labels[f"col.{c}"] for c in frame.columns]
+    # The numbers underneath stay numbers, so that the columns sort by value.
+    assert shown[labels["col.resident_population"]].tolist() == [3_849_008, 99_999, 100_000, 12]
+    assert shown[labels["col.staffed_rate"]].tolist()[:2] == [64.5, 100.0]
+
+
+def test_table_text_reads_as_the_formatting_rules_say(language):
+    _shown, styler = tables.styled(every_kind_of_column())
+    proto = marshalled(styler)
+    import pyarrow as pa
+
+    text = pa.ipc.open_stream(proto.styler.display_values).read_all().to_pandas()
+    labels = load_catalog(language)
+    assert text[labels["col.resident_population"]].tolist() == [
+        "3,849,008",
+        "99,999",
+        "100,000",
+        "12",
+    ]
+    assert text[labels["col.workers"]].tolist() == ["18", "—", "0", "7"]
+    assert text[labels["col.per_10k"]].tolist() == ["18.2", "—", "0.0", "1,234.6"]
+    assert text[labels["col.staffed_rate"]].tolist() == ["64.5%", "100.0%", "—", "0.1%"]
+    assert text[labels["col.name"]].tolist() == ["东湖社区", "West Lake", "—", "南门社区"]
+    assert text[labels["col.code"]].tolist()[-1] == "—"
+
+
+def test_a_large_table_is_written_once_per_content_and_language(language, monkeypatch):
+    rows = 5_000
+    frame = pd.DataFrame(
+        {
+            "code": [f"9901{i:08d}" for i in range(rows)],
+            "resident_population": np.arange(rows) * 37,
+            "staffed_rate": np.linspace(0, 1, rows),
+        }
+    )
+    ours = marshalled(tables.styled(frame)[1])
+    assert ours.styler.display_values == marshalled(pandas_styler(frame)).styler.display_values
+    written = []
+    original = tables._display_cells
+    monkeypatch.setattr(tables, "_display_cells", lambda f: written.append(1) or original(f))
+    tables._cached_display_cells.clear()
+    tables.styled(frame)
+    tables.styled(frame.copy())  # the same content: not written again
+    assert len(written) == 1
+    changed = frame.copy()
+    changed.loc[rows - 1, "resident_population"] = 1  # one value in the last row changes the text
+    _shown, styler = tables.styled(changed)
+    assert len(written) == 2
+    assert (
+        marshalled(styler).styler.display_values
+        == marshalled(pandas_styler(changed)).styler.display_values
+    )
