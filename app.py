@@ -65,8 +65,9 @@ current_path = page.url_path or PAGES[0].url_path
 go_to_pending_page(by_path, current_path)
 
 try:
-    database = open_database()
-    cached.follow_data_version(database.url, settings)
+    database = open_database()  # its checks are kept for data_check_seconds
+    if cached.follow_data_version(database.url, settings):
+        database = open_database()  # an import changed the data: check them again
     principal = signed_in(settings, page.url_path)  # the sign-in form stops the run here
     all_units = cached.units(database.url)
     units = visible_units(all_units, principal)

@@ -367,18 +367,21 @@ _seen_versions: dict[str, int] = {}
 _seen_lock = threading.Lock()
 
 
-def follow_data_version(url: str, settings: Settings) -> None:
-    """Empties the cache when an import, in any process, changed the data; then warms it."""
+def follow_data_version(url: str, settings: Settings) -> bool:
+    """Empties the cache when an import, in any process, changed the data; then warms it.
+
+    True when it emptied the cache (what this run read before may be out of date)."""
     version = data_version(url)
     with _seen_lock:
         previous = _seen_versions.get(url)
         _seen_versions[url] = version
     if previous == version:
-        return
+        return False
     if previous is not None:
         st.cache_data.clear()
     if settings.cache_warm:
         threading.Thread(target=warm, args=(url, settings), name="cache-warm", daemon=True).start()
+    return previous is not None
 
 
 def warm(url: str, settings: Settings) -> None:

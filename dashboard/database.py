@@ -15,6 +15,7 @@ from data_access.config import DatabaseTarget, resolve_database, resolve_writer
 from data_access.db import get_engine, ping
 from data_access.queries.hierarchy import community_count, holds_demo
 from data_access.schema import has_schema, upgrade
+from data_access.settings import get_settings
 
 _log = logging.getLogger(__name__)
 
@@ -63,13 +64,26 @@ def open_database() -> DatabaseState:
     target = app_target()
     if target.is_embedded:
         _prepare_embedded(target.url)
-    engine: Engine = get_engine(target.url)
-    if not has_schema(engine):
+    try:
+        return _checked_state(target.url)
+    except _NoSchema:
         st.error(t("db.no_schema"))
         stop_page()
-    return DatabaseState(
-        url=target.url, is_demo=holds_demo(engine), has_data=community_count(engine) > 0
-    )
+
+
+class _NoSchema(Exception):
+    """The database has no tables yet (raised, so that the answer is not kept)."""
+
+
+@st.cache_data(ttl=get_settings().data_check_seconds, show_spinner=False)
+def _checked_state(url: str) -> DatabaseState:
+    """The database's three checks, kept for `data_check_seconds` like the data version and
+    emptied with the other cached results when the data change (docs/architecture.md, caching).
+    A missing schema and a failure are not kept: the next run asks again."""
+    engine: Engine = get_engine(url)
+    if not has_schema(engine):
+        raise _NoSchema
+    return DatabaseState(url=url, is_demo=holds_demo(engine), has_data=community_count(engine) > 0)
 
 
 def short_error(exc: SQLAlchemyError) -> str:

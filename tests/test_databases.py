@@ -110,3 +110,50 @@ def test_statement_timeout_cancels_a_slow_query(backend, small_city_url, setting
     with engine.connect() as connection, pytest.raises(SQLAlchemyError, match=cancelled):
         connection.execute(text(sleep))
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_rerun_does_not_check_the_database_again(small_city_url, monkeypatch):
+    """The schema, demo and community checks are kept between runs until the data change."""
+    from dashboard import cached, database
+
+    checks: list[str] = []
+    for name in ("has_schema", "holds_demo", "community_count"):
+        original = getattr(database, name)
+        monkeypatch.setattr(
+            database,
+            name,
+            lambda engine, name=name, original=original: checks.append(name) or original(engine),
+        )
+    database._checked_state.clear()
+    monkeypatch.setattr(cached, "_seen_versions", {})
+    at = run_app(small_city_url, monkeypatch, month="2025-06")
+    assert sorted(checks) == ["community_count", "has_schema", "holds_demo"]
+    at.run()
+    at.run()
+    assert not at.exception
+    assert metric_values(at)["常住人口"] == "55,001"
+    assert sorted(checks) == ["community_count", "has_schema", "holds_demo"]
+    # A change of the data empties the kept checks with the other cached results.
+    monkeypatch.setattr(cached, "data_version", lambda url: -1)
+    at.run()
+    assert not at.exception
+    assert sorted(checks) == sorted(["community_count", "has_schema", "holds_demo"] * 2)
+
+
+@pytest.mark.slow
+def test_a_database_without_tables_says_so_until_it_has_them(new_database, monkeypatch):
+    from dashboard import database
+    from data_access.schema import upgrade
+
+    url = new_database("no_schema")
+    database._checked_state.clear()
+    empty = run_app(url, monkeypatch, lang="en")
+    assert not empty.exception
+    assert [error.value for error in empty.error] == [load_catalog("en")["db.no_schema"]]
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    migrated = run_app(url, monkeypatch, lang="en")  # the missing schema was not kept
+    assert not migrated.exception
+    assert not migrated.error
