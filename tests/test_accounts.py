@@ -277,6 +277,7 @@ def test_auth_settings_are_checked():
         load_settings({"DASHBOARD_AUTH_MODE": "open"}, none)
 
 
+@pytest.mark.full({"backend": "postgresql"}, {"backend": "mariadb"})  # subprocesses; queries: above
 def test_accounts_command_takes_the_password_from_the_environment_only(city):
     url = city.url.render_as_string(hide_password=False)
     env = dict(os.environ, DATABASE_URL=url, DASHBOARD_ACCOUNT_PASSWORD="Kommando-pw-6")

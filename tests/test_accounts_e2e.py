@@ -76,6 +76,7 @@ def main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
+@pytest.mark.full  # AppTest refuses the same URL in every run (tests/test_accounts_app.py)
 def test_a_street_account_asking_for_another_district_by_url_is_refused(app_url, page):
     page.goto(f"{app_url}/?district=990102&street=990102001")
     wait_drawn(page)
