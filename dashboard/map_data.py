@@ -82,14 +82,7 @@ def _choropleth_data(engine: Engine, scope: Scope, system: str) -> MapData:
         rows = grid_queries.unit_outlines(engine, scope, "district", (filled, outlined))
         named = [(outlined, "primary"), (filled, "secondary")]
     units = rows[rows["level"] == filled]
-    bounds = None
-    if not units.empty:
-        bounds = (
-            float(units["min_lon"].min()),
-            float(units["min_lat"].min()),
-            float(units["max_lon"].max()),
-            float(units["max_lat"].max()),
-        )
+    bounds = _stored_bounds(units)
     labels = [
         stored_label_points(rows[rows["level"] == level], system).assign(level=level, rank=rank)
         for level, rank in named
@@ -109,6 +102,18 @@ def _choropleth_data(engine: Engine, scope: Scope, system: str) -> MapData:
     )
 
 
+def _stored_bounds(rows: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    """The box around stored outlines (their min/max lon/lat columns); None when there are none."""
+    if rows.empty:
+        return None
+    return (
+        float(rows["min_lon"].min()),
+        float(rows["min_lat"].min()),
+        float(rows["max_lon"].max()),
+        float(rows["max_lat"].max()),
+    )
+
+
 def _detail_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
     """Street and community scope: grids, gaps, overlaps and facilities as stored for this map at
     write time (computed here when the stored ones were made with other settings)."""
@@ -118,14 +123,7 @@ def _detail_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
     pieces = grid_queries.map_pieces(engine, scope)
     of = {kind: pieces[pieces["kind"] == kind] for kind in ("community", "grid", "gap", "overlap")}
     communities = of["community"]
-    bounds = None
-    if not communities.empty:
-        bounds = (
-            float(communities["min_lon"].min()),
-            float(communities["min_lat"].min()),
-            float(communities["max_lon"].max()),
-            float(communities["max_lat"].max()),
-        )
+    bounds = _stored_bounds(communities)
     community_polygons = stored_polygon_rows(communities, system, ("code", "name"))
     status = grid_queries.grid_status(engine, scope)
     grid_polygons = stored_polygon_rows(of["grid"], system, ("code",))
