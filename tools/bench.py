@@ -37,6 +37,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -405,33 +406,51 @@ MAP_CANVAS = "[data-testid=stDeckGlJsonChart] canvas"
 
 def map_draw(url: str, runs: int) -> dict[str, float]:
     """Seconds from opening the Grids page at city scope in Chromium until its map's canvas is
-    on the page: cold (a new app process, nothing cached) and warm (median of later browsers)."""
+    painted: cold (a new app process, nothing cached), a new browser on the warm server (median
+    of `runs`, an empty browser cache each time) and a returning browser (median of `runs` visits
+    from one browser profile, Streamlit's scripts in its cache, as for a leader opening it daily)."""
     from playwright.sync_api import sync_playwright
 
     from dashboard.snapshot import CHROMIUM_ARGS, chromium_path
 
     server = AppServer(url)
-    times = []
+    viewport = {"width": 1600, "height": 1200}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=chromium_path(), args=CHROMIUM_ARGS
             )
-            for _ in range(1 + runs):
-                page = browser.new_context(viewport={"width": 1600, "height": 1200}).new_page()
-                started = time.perf_counter()
-                page.goto(server.base + "/grids?lang=zh")
-                page.wait_for_selector(MAP_CANVAS, state="attached", timeout=300_000)
-                # Two animation frames: the first picture of the layers is painted.
-                page.evaluate(
-                    "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
-                )
-                times.append(time.perf_counter() - started)
-                page.context.close()
+            fresh = [_map_seconds(browser.new_context(viewport=viewport), server.base, True)]
+            fresh += [
+                _map_seconds(browser.new_context(viewport=viewport), server.base, True)
+                for _ in range(runs)
+            ]
+            returning = browser.new_context(viewport=viewport)
+            _map_seconds(returning, server.base, False)  # the first visit fills its cache
+            again = [_map_seconds(returning, server.base, False) for _ in range(runs)]
+            returning.close()
             browser.close()
     finally:
         server.stop()
-    return {"cold_s": times[0], "warm_s": statistics.median(times[1:])}
+    return {
+        "cold_s": fresh[0],
+        "warm_s": statistics.median(fresh[1:]),
+        "returning_s": statistics.median(again),
+    }
+
+
+def _map_seconds(context: Any, base: str, close: bool) -> float:
+    page = context.new_page()
+    started = time.perf_counter()
+    page.goto(base + "/grids?lang=zh")
+    page.wait_for_selector(MAP_CANVAS, state="attached", timeout=300_000)
+    # Two animation frames: the first picture of the layers is painted.
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    seconds = time.perf_counter() - started
+    page.close()
+    if close:
+        context.close()
+    return seconds
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -494,11 +513,13 @@ def markdown(results: list[dict[str, object]], runs: int) -> str:
     lines += [
         "",
         "A returning browser (scripts and fonts cached) opening the city Overview, and the Grids",
-        "page's city map in Chromium until its canvas is painted (cold: a new app process):",
+        "page's city map in Chromium until its canvas is painted (cold: a new app process; new:",
+        "a browser with an empty cache on the warm server; returning: one with Streamlit's files",
+        "in its cache):",
         "",
-        "| backend | scale | server CPU s per returning visit | map cold s | map warm s | "
-        "load average min / median / max |",
-        "|---|---|---|---|---|---|",
+        "| backend | scale | server CPU s per returning visit | map cold s | map new browser s | "
+        "map returning browser s | load average min / median / max |",
+        "|---|---|---|---|---|---|---|",
     ]
     for result in results:
         if "returning" not in result:
@@ -507,6 +528,7 @@ def markdown(results: list[dict[str, object]], runs: int) -> str:
         lines.append(
             f"| {result['backend']} | {result['scale']} | {back['cpu_per_visit_s']:.2f} | "  # type: ignore[index]
             f"{draw['cold_s']:.1f} | {draw['warm_s']:.1f} | "  # type: ignore[index]
+            f"{draw.get('returning_s', float('nan')):.1f} | "  # type: ignore[union-attr]
             f"{load['min']:.1f} / {load['median']:.1f} / {load['max']:.1f} |"  # type: ignore[index]
         )
     return "\n".join(lines) + "\n"
