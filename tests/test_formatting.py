@@ -126,3 +126,18 @@ def test_reference_lines_are_named_in_the_legend_not_over_bars_or_each_other():
     figure = ranking_bar(reductions, "reduction_pct", "t", "%", 0.0, "与基期持平")
     assert not figure.layout.annotations
     assert list(figure.data[0].marker.color) == [palette.BELOW]
+
+
+def test_every_figure_carries_plotly_white_with_the_dashboard_style_on_top():
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from dashboard import palette
+    from dashboard.charts import FONT_FAMILY
+
+    template = go.Figure().layout.template.layout
+    white = pio.templates["plotly_white"].layout
+    assert template.plot_bgcolor == white.plot_bgcolor == "white"
+    assert template.xaxis.gridcolor == white.xaxis.gridcolor
+    assert template.font.family == FONT_FAMILY and template.separators == ".,"
+    assert list(template.colorway) == list(palette.SERIES)
