@@ -18,6 +18,7 @@ SUMMARY_TABLES = (
     "burden_summary",
     "community_coverage",
     "grid_reach",
+    "grid_staffing_summary",
     "map_piece",
     "staffing_summary",
     "summary_state",

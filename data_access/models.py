@@ -39,6 +39,8 @@ ROLES = (
     "public_welfare",
     "temporary",
 )
+# Grid workers (docs/metrics.md §5): a grid with one of them active that day is staffed.
+GRID_WORKER_ROLES = ("grid_fulltime", "grid_parttime")
 CERTIFICATES = ("none", "junior", "intermediate", "senior")
 BURDEN_CATEGORIES = (
     "work_items",
@@ -303,6 +305,29 @@ class StaffingSummary(Base):
     uncertified_55_over: Mapped[int] = mapped_column(Integer)
     uncertified_unknown: Mapped[int] = mapped_column(Integer)
     uncertified_under_40: Mapped[int] = mapped_column(Integer)
+
+
+class GridStaffingSummary(Base):
+    """Grid staffing of each community at each month end, kept at write time
+    (data_access/summaries.py): its grids, and those with an active grid worker, full-time or
+    any (docs/metrics.md §5). Only communities with at least one grid have rows."""
+
+    __tablename__ = "grid_staffing_summary"
+    __table_args__ = (
+        # A district's rows, which a refresh replaces: the community range, then the months.
+        Index("ix_grid_staffing_summary_community_month", "community_code", "month_end"),
+        {
+            **MYSQL_OPTIONS,
+            "sqlite_with_rowid": False,
+        },  # as staffing_summary: a month's rows together
+    )
+
+    # The primary key serves the reads: one month end, then the scope's range of community codes.
+    month_end: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    community_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    grids: Mapped[int] = mapped_column(Integer)
+    staffed_grids: Mapped[int] = mapped_column(Integer)
+    fulltime_staffed_grids: Mapped[int] = mapped_column(Integer)
 
 
 class MapPiece(Base):

@@ -44,8 +44,10 @@ def fill_left_summaries(connection: Connection) -> int:
     from data_access.summaries import (
         BURDEN,
         COVERAGE,
+        GRID_STAFFING,
         STAFFING,
         refresh_burden_summary,
+        refresh_grid_staffing_summary,
         refresh_grid_summaries,
         refresh_staffing_summary,
     )
@@ -64,6 +66,8 @@ def fill_left_summaries(connection: Connection) -> int:
         written += refresh_grid_summaries(connection, settings)
     if STAFFING not in kept:
         written += refresh_staffing_summary(connection, settings)
+    if GRID_STAFFING not in kept:
+        written += refresh_grid_staffing_summary(connection)
     if OUTLINES not in kept:
         written += refresh_outlines(connection)
     return written

@@ -13,6 +13,10 @@ a summary is only ever computed from it, and tests hold the two equal.
 first month with data to the last, the population in force and the counted workers active that
 day, by certificate and age band (docs/metrics.md §3); the counted roles and the months it
 covers are stored beside it, and the staffing queries read it only when both fit the question.
+
+`grid_staffing_summary` holds, for every community with grids and the same month ends, its
+grids and those with an active grid worker, full-time or any (docs/metrics.md §5); the grid
+queries read it when it holds the as-of month end.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy import BigInteger, Connection, Integer, delete, insert, select, 
 from data_access import coverage
 from data_access.db import bulk_insert, read_frame
 from data_access.models import (
+    GRID_WORKER_ROLES,
     Base,
     BurdenRecord,
     BurdenSummary,
@@ -38,6 +43,7 @@ from data_access.models import (
     Facility,
     Grid,
     GridReach,
+    GridStaffingSummary,
     MapPiece,
     StaffingSummary,
     StaffMember,
@@ -52,6 +58,7 @@ NEXT_NONE = dt.date(9999, 12, 1)  # next_period of a series' last month: compare
 BURDEN = "burden"
 COVERAGE = "coverage"
 STAFFING = "staffing"
+GRID_STAFFING = "grid_staffing"
 TREND_MONTHS = 60  # the staffing trend's month ends, the as-of date's included (metrics §3)
 _BATCH = 5_000
 _LEVELS = ("community", "street", "district")
@@ -65,6 +72,7 @@ def refresh_summaries(connection: Connection, settings: Settings) -> int:
         refresh_burden_summary(connection, settings)
         + refresh_grid_summaries(connection, settings)
         + refresh_staffing_summary(connection, settings)
+        + refresh_grid_staffing_summary(connection)
         + refresh_outlines(connection)
     )
 
@@ -290,13 +298,14 @@ class Affected(NamedTuple):
     burden: set[str]
     grids: set[str] | None
     staffing: set[str]
+    grid_staffing: set[str]
 
 
 def affected_by_import(kinds_and_codes: dict[str, set[str]]) -> Affected:
-    """The districts whose burden, grid and staffing summaries an import changes.
+    """The districts whose burden, grid, staffing and grid staffing summaries an import changes.
 
     kinds_and_codes: the codes of the rows written, by kind (community codes for burden,
-    population and staff rows).
+    population and staff rows, the old community's too when a row moved).
     """
     burden_districts = affected_districts(kinds_and_codes.get("burden", set()))
     grid_kinds = ("communities", "grids", "boundaries")
@@ -306,7 +315,18 @@ def affected_by_import(kinds_and_codes: dict[str, set[str]]) -> Affected:
         grid_districts = None  # a facility reaches grids across district borders
     staffing_kinds = ("communities", "population", "staff")
     staffing_codes = set().union(*(kinds_and_codes.get(kind, set()) for kind in staffing_kinds))
-    return Affected(burden_districts, grid_districts, affected_districts(staffing_codes))
+    # A grid's code starts with its community's, and a staff member's grid lies in their
+    # community (importing/validate.py): these codes name every grid whose staffing changes.
+    grid_staffing_kinds = ("communities", "grids", "staff")
+    grid_staffing_codes = set().union(
+        *(kinds_and_codes.get(kind, set()) for kind in grid_staffing_kinds)
+    )
+    return Affected(
+        burden_districts,
+        grid_districts,
+        affected_districts(staffing_codes),
+        affected_districts(grid_staffing_codes),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,3 +546,138 @@ def _with_population(connection: Connection, frame: pd.DataFrame, scope: Any) ->
     for column in ("resident_population", "households"):
         frame[column] = merged[column].astype("Int64").to_numpy()
     return frame.drop(columns=["year"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Grid staffing per community and month end (docs/metrics.md §5)
+
+
+def grid_staffing_params(first: dt.date | None, last: dt.date | None) -> str:
+    """The month ends covered, as stored beside the grid staffing summary."""
+    return f"months={first.isoformat()}..{last.isoformat()}" if first and last else "months=none"
+
+
+def grid_staffing_coverage(params: str | None) -> tuple[dt.date, dt.date] | None:
+    """The first and last month end the stored grid staffing summary holds; None without one."""
+    fields = dict(part.split("=", 1) for part in (params or "").split(";") if "=" in part)
+    first, _, last = fields.get("months", "").partition("..")
+    try:
+        return dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    except ValueError:
+        return None
+
+
+def refresh_grid_staffing_summary(
+    connection: Connection, districts: Iterable[str] | None = None
+) -> int:
+    """Recomputes the grid staffing summary of the given districts (all when None); rows written.
+
+    Its month ends are the staffing summary's (summary_month_ends); when they grow (a month of
+    new data) the new months are added for every district, as refresh_staffing_summary does.
+    """
+    months = summary_month_ends(connection)
+    stored = connection.execute(
+        select(SummaryState.params).where(SummaryState.name == GRID_STAFFING)
+    ).scalar_one_or_none()
+    covered = grid_staffing_coverage(stored)
+    everyone = _all_districts(connection)
+    if districts is None or covered is None:
+        connection.execute(delete(GridStaffingSummary))
+        chosen = set(everyone)
+        kept: set[dt.date] = set()
+    else:
+        chosen = set(districts)
+        kept = {day for day in months if covered[0] <= day <= covered[1]}
+        outside = delete(GridStaffingSummary)
+        if months:
+            outside = outside.where(
+                (GridStaffingSummary.month_end < months[0])
+                | (GridStaffingSummary.month_end > months[-1])
+            )
+        connection.execute(outside)
+    added = [day for day in months if day not in kept]
+    written = 0
+    for district in everyone:
+        if district in chosen:
+            connection.execute(
+                delete(GridStaffingSummary).where(
+                    in_scope(GridStaffingSummary.community_code, _whole(district))
+                )
+            )
+            wanted = months
+        else:
+            wanted = added
+        if wanted:
+            frame = _grid_staffing_rows(connection, district, wanted)
+            written += _insert_frame(connection, GridStaffingSummary, frame)
+    first, last = (months[0], months[-1]) if months else (None, None)
+    _set_state(
+        connection, GRID_STAFFING, {"window_months": 0, "params": grid_staffing_params(first, last)}
+    )
+    return written
+
+
+def _grid_staffing_rows(
+    connection: Connection, district: str, months: list[dt.date]
+) -> pd.DataFrame:
+    """One row per community of the district with grids and month end, as
+    queries/grids.py:grid_staffing_subquery counts on that day."""
+    scope = _whole(district)
+    grids = read_frame(
+        connection,
+        select(Grid.code, Grid.community_code)
+        .where(in_scope(Grid.community_code, scope))
+        .order_by(Grid.code),
+    )
+    if grids.empty:
+        return pd.DataFrame(columns=[c.name for c in GridStaffingSummary.__table__.columns])
+    staff = read_frame(
+        connection,
+        select(
+            StaffMember.grid_code, StaffMember.role, StaffMember.start_date, StaffMember.end_date
+        ).where(
+            StaffMember.role.in_(GRID_WORKER_ROLES),
+            StaffMember.grid_code.is_not(None),
+            in_scope(StaffMember.community_code, scope),
+            StaffMember.start_date <= months[-1],
+        ),
+    )
+    grid = pd.Index(grids["code"]).get_indexer(pd.Index(staff["grid_code"]))
+    staff = staff[grid >= 0].reset_index(drop=True)  # always (a foreign key), but be sure
+    grid = grid[grid >= 0]
+    # Active on a month end D: start <= D < end (docs/metrics.md §2), as month indexes.
+    stamps = np.array([np.datetime64(day, "D") for day in months])
+    starts = pd.to_datetime(staff["start_date"]).to_numpy().astype("datetime64[D]")
+    ends = pd.to_datetime(staff["end_date"]).to_numpy().astype("datetime64[D]")
+    first = np.searchsorted(stamps, starts, side="left")
+    last = np.where(np.isnat(ends), len(months), np.searchsorted(stamps, ends, side="left"))
+    last = np.maximum(last, first)  # an end before the start is never active
+    fulltime = (staff["role"] == "grid_fulltime").to_numpy()
+
+    def staffed(chosen: np.ndarray) -> np.ndarray:
+        """Grids × month ends: True where one of the chosen workers is active."""
+        steps = np.zeros((len(grids), len(months) + 1), dtype=np.int64)
+        np.add.at(steps, (grid[chosen], first[chosen]), 1)  # one step up at each start
+        np.add.at(steps, (grid[chosen], last[chosen]), -1)  # and one down at each end
+        return np.cumsum(steps, axis=1)[:, :-1] > 0
+
+    codes, community = np.unique(
+        grids["community_code"].to_numpy(dtype=object), return_inverse=True
+    )
+    # Month by month, so that a month's rows lie together where a table keeps insertion order
+    # (PostgreSQL's heap): reading one month end of the city touches few pages.
+    cells = (np.arange(len(months))[None, :] * len(codes) + community[:, None]).reshape(-1)
+    size = len(codes) * len(months)
+
+    def per_community(by_grid: np.ndarray) -> np.ndarray:  # months × communities, row by row
+        return np.bincount(cells, weights=by_grid.reshape(-1), minlength=size).astype(np.int64)
+
+    return pd.DataFrame(
+        {
+            "month_end": np.repeat(np.array(months, dtype=object), len(codes)),
+            "community_code": np.tile(codes.astype(object), len(months)),
+            "grids": np.tile(np.bincount(community, minlength=len(codes)), len(months)),
+            "staffed_grids": per_community(staffed(np.ones(len(staff), dtype=bool))),
+            "fulltime_staffed_grids": per_community(staffed(fulltime)),
+        }
+    )

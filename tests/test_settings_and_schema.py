@@ -89,6 +89,7 @@ SUMMARY_TABLES = (
     "community_coverage",
     "grid_reach",
     "staffing_summary",
+    "grid_staffing_summary",
     "unit_outline",
     "map_piece",
     "summary_state",
@@ -126,6 +127,7 @@ def test_upgrade_of_a_database_from_before_the_summaries_fills_them_as_a_fresh_b
         "burden",
         "coverage",
         "staffing",
+        "grid_staffing",
         "outlines",
     }
     # The figures the pages show, through the queries, are the fresh build's too.

@@ -36,6 +36,7 @@ from data_access.sql import upsert
 from data_access.summaries import (
     affected_by_import,
     refresh_burden_summary,
+    refresh_grid_staffing_summary,
     refresh_grid_summaries,
     refresh_staffing_summary,
 )
@@ -245,6 +246,7 @@ def refresh_after_import(connection: Connection, written: dict[str, set[str]]) -
         rows += refresh_grid_summaries(connection, settings, affected.grids)
     # Always: a month of new data widens the months the staffing summary covers.
     rows += refresh_staffing_summary(connection, settings, affected.staffing)
+    rows += refresh_grid_staffing_summary(connection, affected.grid_staffing)
     outline_districts = affected_by_boundaries(written)
     if outline_districts:
         rows += refresh_outlines(connection, outline_districts)

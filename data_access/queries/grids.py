@@ -8,6 +8,7 @@ from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, sele
 from data_access import coverage
 from data_access.db import read_frame, read_row
 from data_access.models import (
+    GRID_WORKER_ROLES,
     Community,
     CommunityCoverage,
     District,
@@ -25,8 +26,6 @@ from data_access.scope import CODE_LENGTH, Scope
 from data_access.settings import Settings
 from data_access.sql import code_prefix, count_if, in_scope, safe_ratio
 from data_access.summaries import COVERAGE, coverage_params
-
-GRID_WORKER_ROLES = ("grid_fulltime", "grid_parttime")
 
 
 def grid_workers(scope: Scope) -> Subquery:
