@@ -1,9 +1,17 @@
-"""Grid coverage (docs/metrics.md §5): staffing, size, households, party branches, space and reach."""
+"""Grid coverage (docs/metrics.md §5): staffing, size, households, party branches, space and reach.
+
+The staffed-grid counts per community are read from `grid_staffing_summary`
+(data_access/summaries.py, kept at write time) when it holds the as-of month end, and otherwise
+computed from `grid` and `staff_member` themselves; tests/test_grid_staffing_summary.py holds
+the two equal. The per-grid lists need each grid's own status and always join the grid workers.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
-from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, select
+from sqlalchemy import Engine, Select, Subquery, and_, case, exists, func, literal, select
 
 from data_access import coverage
 from data_access.db import read_frame, read_row
@@ -15,6 +23,7 @@ from data_access.models import (
     Facility,
     Grid,
     GridReach,
+    GridStaffingSummary,
     MapPiece,
     StaffMember,
     Street,
@@ -22,10 +31,15 @@ from data_access.models import (
     UnitOutline,
 )
 from data_access.queries.staffing import UNIT_TABLES, active_on, population_in_force
-from data_access.scope import CODE_LENGTH, Scope
+from data_access.scope import CODE_LENGTH, Scope, month_end
 from data_access.settings import Settings
 from data_access.sql import code_prefix, count_if, in_scope, safe_ratio
-from data_access.summaries import COVERAGE, coverage_params
+from data_access.summaries import (
+    COVERAGE,
+    GRID_STAFFING,
+    coverage_params,
+    grid_staffing_coverage,
+)
 
 
 def grid_workers(scope: Scope) -> Subquery:
@@ -66,6 +80,36 @@ def grid_staffing_subquery(scope: Scope) -> Subquery:
     )
 
 
+def grid_summary_months(engine: Engine) -> tuple[dt.date, dt.date] | None:
+    """The first and last month end grid_staffing_summary holds, or None."""
+    statement = select(SummaryState.params).where(SummaryState.name == GRID_STAFFING)
+    frame = read_frame(engine, statement)
+    return grid_staffing_coverage(next(iter(frame["params"]), None))
+
+
+def reads_grid_summary(engine: Engine, scope: Scope) -> bool:
+    """True when grid_staffing_summary holds the as-of date, a month end."""
+    if scope.as_of != month_end(scope.as_of):
+        return False
+    covered = grid_summary_months(engine)
+    return covered is not None and covered[0] <= scope.as_of <= covered[1]
+
+
+def summary_grid_staffing(scope: Scope) -> Subquery:
+    """The as-of month's rows of grid_staffing_summary in scope: one per community with grids."""
+    summary = GridStaffingSummary
+    return (
+        select(
+            summary.community_code,
+            summary.grids,
+            summary.staffed_grids,
+            summary.fulltime_staffed_grids,
+        )
+        .where(summary.month_end == scope.as_of, in_scope(summary.community_code, scope))
+        .subquery("grid_staffing")
+    )
+
+
 def _staffed_columns(status: Subquery) -> list:
     return [
         func.count().label("grids"),
@@ -79,18 +123,42 @@ def _staffed_columns(status: Subquery) -> list:
     ]
 
 
+def _summed_staffed_columns(summary: Subquery) -> list:
+    """_staffed_columns from the summary's rows, NULL where the raw sums are NULL (no grid)."""
+    c = summary.c
+    return [
+        func.coalesce(func.sum(c.grids), 0).label("grids"),
+        func.sum(c.staffed_grids).label("staffed_grids"),
+        safe_ratio(func.sum(c.staffed_grids), func.sum(c.grids)).label("staffed_rate"),
+        func.sum(c.fulltime_staffed_grids).label("fulltime_staffed_grids"),
+        safe_ratio(func.sum(c.fulltime_staffed_grids), func.sum(c.grids)).label(
+            "fulltime_staffed_rate"
+        ),
+        func.sum(c.grids - c.staffed_grids).label("unstaffed_grids"),
+    ]
+
+
+def _grid_staffing(engine: Engine, scope: Scope) -> tuple[Subquery, list]:
+    """The rows to sum (per community from the summary, else per grid) and the sums."""
+    if reads_grid_summary(engine, scope):
+        summary = summary_grid_staffing(scope)
+        return summary, _summed_staffed_columns(summary)
+    status = grid_staffing_subquery(scope)
+    return status, _staffed_columns(status)
+
+
 def grid_staffing_total(engine: Engine, scope: Scope) -> pd.Series:
     """Grids, staffed grids and staffed rates of the whole scope (rates of sums; empty if no grid)."""
-    status = grid_staffing_subquery(scope)
-    return read_frame(engine, select(*_staffed_columns(status))).iloc[0]
+    _, columns = _grid_staffing(engine, scope)
+    return read_frame(engine, select(*columns)).iloc[0]
 
 
 def grid_staffing_by_unit(engine: Engine, scope: Scope, level: str | None = None) -> pd.DataFrame:
     """Grid staffing of each unit at `level` (default: the scope's children, communities at most)."""
     level = level or scope.breakdown_level
-    status = grid_staffing_subquery(scope)
-    key = code_prefix(status.c.community_code, CODE_LENGTH[level])
-    totals = select(key.label("code"), *_staffed_columns(status)).group_by(key).subquery("totals")
+    rows, columns = _grid_staffing(engine, scope)
+    key = code_prefix(rows.c.community_code, CODE_LENGTH[level])
+    totals = select(key.label("code"), *columns).group_by(key).subquery("totals")
     unit = UNIT_TABLES[level]
     statement = (
         select(totals, unit.name).join(unit, unit.code == totals.c.code).order_by(totals.c.code)
@@ -100,23 +168,55 @@ def grid_staffing_by_unit(engine: Engine, scope: Scope, level: str | None = None
 
 def unstaffed_grids(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Grids without any active grid worker on the as-of date, largest households first."""
-    status = grid_staffing_subquery(scope)
-    statement = (
-        select(
-            status.c.code,
-            status.c.name,
-            status.c.community_code,
-            Community.name.label("community_name"),
-            status.c.kind,
-            status.c.households,
+    if reads_grid_summary(engine, scope):
+        statement = _unstaffed_from_summary(scope)
+    else:
+        status = grid_staffing_subquery(scope)
+        statement = (
+            select(
+                status.c.code,
+                status.c.name,
+                status.c.community_code,
+                Community.name.label("community_name"),
+                status.c.kind,
+                status.c.households,
+            )
+            .join(Community, Community.code == status.c.community_code)
+            .where(status.c.staffed == 0)
         )
-        .join(Community, Community.code == status.c.community_code)
-        .where(status.c.staffed == 0)
-    )
     # Sorted here: databases disagree on where NULL households go in a descending order.
     frame = read_frame(engine, statement)
     return frame.sort_values(
         ["households", "code"], ascending=[False, True], na_position="last", ignore_index=True
+    )
+
+
+def _unstaffed_from_summary(scope: Scope) -> Select:
+    """The grids of the communities whose summary row counts fewer staffed grids than grids,
+    each without an active grid worker: the staff index looked up for those grids alone."""
+    summary = summary_grid_staffing(scope)
+    worker = exists().where(
+        StaffMember.grid_code == Grid.code,
+        StaffMember.role.in_(GRID_WORKER_ROLES),
+        active_on(scope),
+        in_scope(StaffMember.community_code, scope),
+    )
+    return (
+        select(
+            Grid.code,
+            Grid.name,
+            Grid.community_code,
+            Community.name.label("community_name"),
+            Grid.kind,
+            Grid.households,
+        )
+        .join(summary, summary.c.community_code == Grid.community_code)
+        .join(Community, Community.code == Grid.community_code)
+        .where(
+            summary.c.staffed_grids < summary.c.grids,
+            in_scope(Grid.community_code, scope),
+            ~worker,
+        )
     )
 
 
@@ -137,35 +237,50 @@ def _size_conditions(status: Subquery, settings: Settings) -> tuple:
     )
 
 
-def community_grid_counts(scope: Scope, settings: Settings) -> Subquery:
-    """One row per community in scope: its households of the year in force and its grid counts."""
-    status = grid_staffing_subquery(scope)
-    in_range, above, below = _size_conditions(status, settings)
+def community_grid_counts(scope: Scope, settings: Settings, summary: bool = False) -> Subquery:
+    """One row per community in scope: its households of the year in force and its grid counts;
+    the staffed counts from grid_staffing_summary when `summary`, the others from `grid`."""
+    if summary:
+        grids = (
+            select(Grid.community_code, Grid.kind, Grid.households, Grid.has_party_branch)
+            .where(in_scope(Grid.community_code, scope))
+            .subquery("grid_rows")
+        )
+        staffed: list = []
+    else:
+        grids = grid_staffing_subquery(scope)
+        staffed = [
+            func.sum(grids.c.staffed).label("staffed_grids"),
+            func.sum(grids.c.fulltime_staffed).label("fulltime_staffed_grids"),
+        ]
+    in_range, above, below = _size_conditions(grids, settings)
     per_community = (
         select(
-            status.c.community_code,
+            grids.c.community_code,
             func.count().label("grids"),
-            func.sum(status.c.staffed).label("staffed_grids"),
-            func.sum(status.c.fulltime_staffed).label("fulltime_staffed_grids"),
-            count_if(status.c.kind == "general").label("general_grids"),
+            *staffed,
+            count_if(grids.c.kind == "general").label("general_grids"),
             count_if(in_range).label("general_grids_in_size_range"),
             count_if(above).label("oversized_grids"),
             count_if(below).label("undersized_grids"),
-            func.coalesce(func.sum(status.c.households), 0).label("households_in_grids"),
-            count_if(status.c.has_party_branch.is_(True)).label("party_branch_grids"),
+            func.coalesce(func.sum(grids.c.households), 0).label("households_in_grids"),
+            count_if(grids.c.has_party_branch.is_(True)).label("party_branch_grids"),
         )
-        .group_by(status.c.community_code)
+        .group_by(grids.c.community_code)
         .subquery("grid_counts")
     )
     population = population_in_force(scope)
-    counts = [
-        func.coalesce(getattr(per_community.c, name), 0).label(name) for name in GRID_COUNT_COLUMNS
-    ]
+    status_of = {name: getattr(per_community.c, name, None) for name in GRID_COUNT_COLUMNS}
+    statement = select(Community.code.label("community_code"), population.c.households)
+    if summary:
+        staffing = summary_grid_staffing(scope)
+        status_of["staffed_grids"] = staffing.c.staffed_grids
+        status_of["fulltime_staffed_grids"] = staffing.c.fulltime_staffed_grids
+        statement = statement.outerjoin(staffing, staffing.c.community_code == Community.code)
+    counts = [func.coalesce(column, 0).label(name) for name, column in status_of.items()]
     in_grids = func.coalesce(per_community.c.households_in_grids, 0)
     return (
-        select(
-            Community.code.label("community_code"),
-            population.c.households,
+        statement.add_columns(
             *counts,
             # Households in grids where the community's households are known: the coverage numerator.
             case((population.c.households.is_(None), None), else_=in_grids).label(
@@ -217,7 +332,7 @@ def grid_counts_by_unit(
 ) -> pd.DataFrame:
     """Grid counts and SQL-computed rates of each unit at `level` (default: the scope's children)."""
     level = level or scope.breakdown_level
-    per_community = community_grid_counts(scope, settings)
+    per_community = community_grid_counts(scope, settings, reads_grid_summary(engine, scope))
     key = code_prefix(per_community.c.community_code, CODE_LENGTH[level])
     totals: Select = select(key.label("code"), *_coverage_columns(per_community)).group_by(key)
     totals_sq = totals.subquery("totals")
@@ -232,7 +347,7 @@ def grid_counts_by_unit(
 
 def grid_counts_total(engine: Engine, scope: Scope, settings: Settings) -> pd.Series:
     """The scope's grid counts and rates as one row (ratios of sums; empty when a denominator is 0)."""
-    per_community = community_grid_counts(scope, settings)
+    per_community = community_grid_counts(scope, settings, reads_grid_summary(engine, scope))
     return read_frame(engine, select(*_coverage_columns(per_community))).iloc[0]
 
 
