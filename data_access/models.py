@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -189,6 +190,8 @@ class BurdenSummary(Base):
     __table_args__ = (
         # The months a unit's series is current in: period <= as-of < next_period.
         Index("ix_burden_summary_level_next_code", "level", "next_period", "code"),
+        # The rebounds current at a date: a few rows among millions (docs/metrics.md §4).
+        Index("ix_burden_summary_rebound", "level", "rebound", "next_period", "code"),
         MYSQL_OPTIONS,
     )
 
@@ -199,6 +202,8 @@ class BurdenSummary(Base):
     value: Mapped[int] = mapped_column(BigInteger)
     window_min: Mapped[int | None] = mapped_column(BigInteger)
     next_period: Mapped[dt.date] = mapped_column(Date)
+    # The month is a rebound by the thresholds in summary_state's params (docs/metrics.md §4).
+    rebound: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SummaryState(Base):

@@ -185,9 +185,15 @@ def _with_window(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     next_period = np.where(
         last, np.array(NEXT_NONE, dtype=object), frame["period"].to_numpy()[following]
     )
+    # A rebound (docs/metrics.md §4) as queries/burden.py:rebounds decides it; False without a window.
+    rise = values - lowest
+    rebound = (rise >= settings.rebound_min_abs) & (
+        rise * 100.0 >= lowest * settings.rebound_min_pct
+    )
     return frame.assign(
         window_min=pd.array(lowest, dtype="Int64"),  # NaN (no window) becomes NA
         next_period=next_period,
+        rebound=rebound,  # comparisons with NaN are False
     )
 
 
@@ -196,7 +202,18 @@ def _write(connection: Connection, frames: Iterable[pd.DataFrame]) -> int:
 
 
 def _record_state(connection: Connection, settings: Settings) -> None:
-    _set_state(connection, BURDEN, {"window_months": settings.rebound_window_months})
+    _set_state(
+        connection,
+        BURDEN,
+        {"window_months": settings.rebound_window_months, "params": rebound_params(settings)},
+    )
+
+
+def rebound_params(settings: Settings) -> str:
+    """The thresholds the stored rebound flags were computed with, as kept in summary_state."""
+    return (
+        f"rebound_min_abs={settings.rebound_min_abs!r};rebound_min_pct={settings.rebound_min_pct!r}"
+    )
 
 
 def _set_state(connection: Connection, name: str, values: dict[str, object]) -> None:

@@ -3,6 +3,7 @@ change and re-import rows, on every backend (data_access/summaries.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -38,10 +39,16 @@ CHECKED_SCOPES = (None, "990101", "990101001", "990101002", "990102", A)
 
 
 def _both(engine: Engine, compute, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
-    """compute() read from the summary, then from burden_record itself."""
+    """compute() read from the summary, then from burden_record itself; the summary's stored
+    rebound flags give what testing its rows with today's thresholds gives."""
     from_summary = compute()
+    with monkeypatch.context() as unflagged:
+        unflagged.setattr(burden, "rebound_params", lambda _settings: "other thresholds")
+        tested = compute()
+    if isinstance(from_summary, pd.DataFrame):
+        pd.testing.assert_frame_equal(from_summary, tested, obj="flags against thresholds")
     with monkeypatch.context() as raw:
-        raw.setattr(burden, "summary_window", lambda _engine: None)
+        raw.setattr(burden, "summary_state", lambda _engine: None)
         from_raw = compute()
     return from_summary, from_raw
 
@@ -103,6 +110,23 @@ def test_summary_equals_the_raw_computation_on_the_burden_city(
 ):
     for code in CHECKED_SCOPES:
         _assert_same(burden_city, Scope(code, as_of), settings, monkeypatch)
+
+
+def test_stored_rebound_flags_follow_the_thresholds_they_were_computed_with(burden_city, settings):
+    summary = _summary_table(burden_city)
+    flagged = summary["window_min"].notna()
+    expected = burden.rebounds(
+        summary["value"].astype(float), summary["window_min"].astype(float), settings
+    )
+    assert (summary["rebound"].astype(bool) == expected.fillna(False)).all()
+    assert 0 < int(summary["rebound"].astype(bool).sum()) < int(flagged.sum())
+    # Stricter thresholds than the stored flags were computed with: the rows are tested again.
+    stricter = dataclasses.replace(settings, rebound_min_pct=30.0)
+    found = burden.community_rebounds(burden_city, Scope(None, AS_OF), stricter)
+    with_flags = burden.community_rebounds(burden_city, Scope(None, AS_OF), settings)
+    assert len(found) < len(with_flags)
+    rise = found["rise"] * 100.0 >= found["window_min"] * 30.0
+    assert rise.all()
 
 
 def test_the_summary_holds_the_hand_checked_figures(burden_city, settings):

@@ -16,7 +16,7 @@ from data_access.queries.hierarchy import units
 from data_access.scope import CODE_LENGTH, Scope, month_start
 from data_access.settings import Settings
 from data_access.sql import add_months_, code_prefix, in_scope
-from data_access.summaries import BURDEN, CITY
+from data_access.summaries import BURDEN, CITY, rebound_params
 
 
 def monthly_series(
@@ -44,9 +44,21 @@ def raw_monthly_sums(scope: Scope, categories: tuple[str, ...] | None = None) ->
 
 def summary_window(engine: Engine) -> int | None:
     """The rebound window the burden summary was computed with; None when it was never filled."""
-    statement = select(SummaryState.window_months).where(SummaryState.name == BURDEN)
+    state = summary_state(engine)
+    return None if state is None else state[0]
+
+
+def summary_state(engine: Engine) -> tuple[int, str | None] | None:
+    """The rebound window and thresholds (summaries.py:rebound_params) the burden summary was
+    computed with; None when it was never filled."""
+    statement = select(SummaryState.window_months, SummaryState.params).where(
+        SummaryState.name == BURDEN
+    )
     frame = read_frame(engine, statement)
-    return None if frame.empty else int(cast(SupportsInt, frame.iloc[0, 0]))
+    if frame.empty:
+        return None
+    window, params = frame.iloc[0].tolist()
+    return int(cast(SupportsInt, window)), params if isinstance(params, str) else None
 
 
 def _summary_rows(
@@ -245,8 +257,10 @@ def _float_or_none(value: Any) -> float | None:
 
 def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Communities and categories whose latest month ≤ as-of is a rebound (docs/metrics.md §4), largest rise first."""
-    if summary_window(engine) == settings.rebound_window_months:
-        statement = _summary_rebounds(scope, settings)
+    state = summary_state(engine)
+    if state is not None and state[0] == settings.rebound_window_months:
+        flagged = state[1] == rebound_params(settings)
+        statement = _summary_rebounds(scope, settings, flagged)
     else:
         statement = raw_rebounds(scope, settings)
     frame = read_frame(engine, statement)
@@ -257,11 +271,20 @@ def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.D
     return frame.sort_values(["rise", "community_code"], ascending=[False, True], ignore_index=True)
 
 
-def _summary_rebounds(scope: Scope, settings: Settings) -> Select:
+def _summary_rebounds(scope: Scope, settings: Settings, flagged: bool) -> Select:
     """The rebounds read from burden_summary: the row current at as-of is the one with
-    period <= as-of < next_period, and its window minimum is stored beside it."""
+    period <= as-of < next_period, and its window minimum is stored beside it. When the stored
+    flags were computed with today's thresholds (`flagged`), only flagged rows are read, through
+    ix_burden_summary_rebound; else every row current at as-of is tested."""
     summary = BurdenSummary
     rise = summary.value - summary.window_min
+    tests = [
+        summary.window_min.is_not(None),
+        rise >= settings.rebound_min_abs,
+        rise * 100.0 >= summary.window_min * settings.rebound_min_pct,
+    ]
+    if flagged:
+        tests = [summary.rebound.is_(True)]
     return (
         select(
             summary.code.label("community_code"),
@@ -277,9 +300,7 @@ def _summary_rebounds(scope: Scope, settings: Settings) -> Select:
             summary.next_period > scope.as_of,
             summary.period <= scope.as_of,
             in_scope(summary.code, scope),
-            summary.window_min.is_not(None),
-            rise >= settings.rebound_min_abs,
-            rise * 100.0 >= summary.window_min * settings.rebound_min_pct,
+            *tests,
         )
     )
 
