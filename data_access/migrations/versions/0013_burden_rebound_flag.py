@@ -1,7 +1,7 @@
 """the rebound flag of each burden summary row, kept at write time
 
-Revision ID: 0012_burden_rebound_flag
-Revises: 0011_map_pieces
+Revision ID: 0013_burden_rebound_flag
+Revises: 0012_grid_staffing_summary
 Create Date: 2026-11-29
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_burden_rebound_flag"
-down_revision: str | None = "0011_map_pieces"
+revision: str = "0013_burden_rebound_flag"
+down_revision: str | None = "0012_grid_staffing_summary"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
