@@ -1,7 +1,7 @@
 """grid staffing per community and month end, kept at write time
 
-Revision ID: 0013_grid_staffing_summary
-Revises: 0012_burden_rebound_flag
+Revision ID: 0012_grid_staffing_summary
+Revises: 0011_map_pieces
 Create Date: 2026-11-29
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_grid_staffing_summary"
-down_revision: str | None = "0012_burden_rebound_flag"
+revision: str = "0012_grid_staffing_summary"
+down_revision: str | None = "0011_map_pieces"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
