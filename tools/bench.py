@@ -53,7 +53,7 @@ POSTGRES_ADMIN = os.environ.get(
 def prepare(backend: str, scale: int, folder: Path) -> str:
     """The URL of a database holding the demo city at `scale`, built on first use."""
     from data_access.admin import create_database
-    from data_access.db import make_engine
+    from data_access.db import make_writer_engine
     from data_access.demo import build_demo
     from data_access.queries.hierarchy import community_count
     from data_access.schema import has_schema, upgrade
@@ -63,7 +63,7 @@ def prepare(backend: str, scale: int, folder: Path) -> str:
     else:
         name = f"dashboard_bench_s{scale}"
         url = _existing_postgres(name) or create_database(POSTGRES_ADMIN, name)
-    engine = make_engine(url)
+    engine = make_writer_engine(url)  # the build and upgrades write: the writers' timeout
     if not has_schema(engine) or community_count(engine) == 0:
         upgrade(engine)
         print(f"building the demo city at scale {scale} on {backend} …", file=sys.stderr)
