@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,7 +164,7 @@ def _write(sheet: Any, row: int, col: int, value: object, cell_format: object) -
 
 def download_table(
     frame: pd.DataFrame,
-    shown: pd.DataFrame,
+    shown: pd.DataFrame | Callable[[], pd.DataFrame],
     title: str,
     file_stem: str,
     filters: Mapping[str, str],
@@ -173,12 +173,13 @@ def download_table(
     title_line: str | None = None,
     total: bool = False,
 ) -> None:
-    """CSV (of the table as shown) and Excel (for people) download buttons for one table;
-    the files are built only when clicked. frame has the English column keys."""
+    """CSV (of the table as shown, or as `shown()` gives it) and Excel (for people) download
+    buttons for one table; the files are built only when clicked. frame has the English column
+    keys."""
     row = st.container(horizontal=True)
     row.download_button(
         t("export.csv"),
-        data=lambda: csv_bytes(shown),
+        data=lambda: csv_bytes(shown() if callable(shown) else shown),
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         key=f"{key}_csv",

@@ -28,6 +28,9 @@ DECIMAL_COLUMNS = {
     "per_10k_mom": 1,
 }
 TEXT_COLUMNS = {"code", "community_code", "name", "community_name"}
+# The rows a long list (alerts, problem lists, every community of a city) shows on the page, most
+# urgent first; its CSV and Excel downloads hold every row (docs/formatting.md, tables).
+LONG_LIST_ROWS = 500
 
 
 def for_people(frame: pd.DataFrame) -> pd.DataFrame:
@@ -155,14 +158,19 @@ def table_with_downloads(
     on_select: object = "ignore",
     total: bool = False,
     drill_column: str | None = None,
+    long_list: bool = False,
 ) -> None:
     """One table with its CSV and Excel downloads; optionally a single row can be selected.
 
     With drill_column, choosing a row drills to the unit code in that column (filters.drill_to).
+    A long_list (sorted most urgent first) shows its first LONG_LIST_ROWS rows on the page, and
+    says so; the downloads always hold every row.
     """
+    cut = long_list and len(frame) > LONG_LIST_ROWS and not is_report()
+    on_page = frame.head(LONG_LIST_ROWS) if cut else frame
     if drill_column is not None:
         selectable = True
-        on_select = partial(drill_to_row, key, list(frame[drill_column].astype(str)))
+        on_select = partial(drill_to_row, key, list(on_page[drill_column].astype(str)))
     if is_report():
         shown = for_people(frame)
         numeric = {t(f"col.{c}") for c in frame.columns if _is_number(frame, c)}
@@ -172,7 +180,7 @@ def table_with_downloads(
     options: dict[str, Any] = {}
     if selectable:
         options = {"on_select": on_select, "selection_mode": "single-row"}
-    shown, styler = styled(frame)
+    shown, styler = styled(on_page)
     st.dataframe(
         styler,
         hide_index=True,
@@ -180,9 +188,17 @@ def table_with_downloads(
         column_config=_column_config(frame),
         **options,
     )
+    if cut:
+        st.caption(
+            t(
+                "table.first_rows",
+                shown=formatting.integer(LONG_LIST_ROWS),
+                total=formatting.integer(len(frame)),
+            )
+        )
     download_table(
         frame,
-        shown,
+        partial(for_people, frame) if cut else shown,
         sheet_title,
         file_stem,
         filters,

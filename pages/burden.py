@@ -207,6 +207,7 @@ def _rebound_table(context: PageContext, frame: pd.DataFrame, level: str) -> Non
         file_stem=context.file_stem(f"burden_rebounds_{level}"),
         filters=context.filters_used(),
         drill_column="code",
+        long_list=True,
     )
 
 

@@ -202,6 +202,7 @@ def _table(context: PageContext, table: pd.DataFrame, name: str) -> None:
         filters=context.filters_used(),
         selectable=drill,
         on_select=lambda: _drill_to_selected(key, codes),
+        long_list=True,  # the lists come sorted most urgent first
     )
 
 

@@ -279,6 +279,7 @@ def _alert_table(
         file_stem=context.file_stem(name),
         filters=context.filters_used(),
         drill_column=code_column,
+        long_list=True,  # most urgent first (data_access/figures/overview.py)
     )
     if code_column is not None:
         hint(t("overview.alert_drill_hint"))

@@ -207,6 +207,7 @@ def render() -> None:
                 filters=context.filters_used(),
                 total=True,
                 drill_column="code",
+                long_list=True,  # the largest gaps first
             )
     st.subheader(t("staffing.section.table"))
     table_with_downloads(

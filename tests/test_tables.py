@@ -117,3 +117,36 @@ def test_a_large_table_is_written_once_per_content_and_language(language, monkey
         marshalled(styler).styler.display_values
         == marshalled(pandas_styler(changed)).styler.display_values
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_long_list_shows_its_first_rows_and_downloads_every_row(lang, sqlite_demo, monkeypatch):
+    """The Overview's unstaffed grids of the demo city, with the page's cut lowered to 7 rows."""
+    from tests.test_pages import run_app
+
+    monkeypatch.setattr(tables, "LONG_LIST_ROWS", 7)
+    offered: dict[str, tuple[pd.DataFrame, object]] = {}
+    original = tables.download_table
+
+    def recording(frame, shown, title, file_stem, filters, key, **kwargs):
+        offered[key] = (frame, shown)
+        return original(frame, shown, title, file_stem, filters, key, **kwargs)
+
+    monkeypatch.setattr(tables, "download_table", recording)
+    at = run_app(sqlite_demo.url, monkeypatch, page="pages/overview.py", lang=lang)
+    assert not at.exception
+    frame, shown = offered["overview_unstaffed_city"]
+    assert len(frame) > 7
+    first = list(frame["code"].head(7))
+    on_page = [table.value for table in at.dataframe if len(table.value) == 7]
+    code = load_catalog(lang)["col.code"]
+    assert any(list(table.get(code, [])) == first for table in on_page)  # the first 7, in order
+    assert callable(shown)  # the CSV is of every row, written when clicked
+    every_row = shown()
+    assert len(every_row) == len(frame)
+    pd.testing.assert_frame_equal(every_row, tables.for_people(frame))
+    expected = load_catalog(lang)["table.first_rows"].format(
+        shown="7", total=formatting.integer(len(frame))
+    )
+    assert expected in [caption.value for caption in at.caption]
