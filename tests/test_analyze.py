@@ -23,10 +23,12 @@ def _burden_csv(rows: list[tuple[str, str, str, int]]) -> Upload:
     return Upload.of("burden.csv", ("\n".join(lines) + "\n").encode())
 
 
-def _analysed(engine: Engine) -> set[str]:
-    """PostgreSQL: the tables an ANALYZE (not the autovacuum's) has sampled."""
+def _analysed(engine: Engine, column: str = "last_analyze") -> set[str]:
+    """PostgreSQL: the tables an ANALYZE (not the autovacuum's) has sampled, or with
+    column="last_vacuum" a VACUUM has cleaned."""
+    assert column in ("last_analyze", "last_vacuum")
     with engine.connect() as connection:
-        statement = text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+        statement = text(f"SELECT relname FROM pg_stat_user_tables WHERE {column} IS NOT NULL")
         return set(connection.execute(statement).scalars())
 
 
@@ -44,6 +46,7 @@ def test_refresh_analyses_the_summaries_only_after_a_large_write(
     capsys.readouterr()
     if backend == "postgresql":
         assert _analysed(city) - before == set(analyze.SUMMARY_TABLES)
+        assert set(analyze.SUMMARY_TABLES) <= _analysed(city, "last_vacuum")
     if backend == "sqlite":  # never analysed: no statistics table appears
         assert not inspect(city).has_table("sqlite_stat1")
 
