@@ -502,8 +502,11 @@ def _staffing_rows(
     table = np.bincount(cell, minlength=int(np.prod(shape))).reshape(shape)
     none = list(CERTIFICATE_COLUMNS).index("none")
 
-    def flat(counts: np.ndarray) -> np.ndarray:  # communities × months, row by row
-        return counts.reshape(-1)
+    # Month by month, each month's communities in order: PostgreSQL keeps a month's rows of a
+    # district on neighbouring pages, and the pages read one month (or the trend's months) at a
+    # time. Community by community, a city's month was one row on each of 10,000 pages at scale 25.
+    def flat(counts: np.ndarray) -> np.ndarray:  # communities × months, a month at a time
+        return counts.T.reshape(-1)
 
     by_age = table.sum(axis=3)
     classes = {  # the age bands of docs/metrics.md §3 as classes of AGE_CLASS_LIMITS
@@ -525,8 +528,8 @@ def _staffing_rows(
     counts["uncertified_under_40"] = flat(table[:, :, [0, 1], none].sum(axis=2))
     frame = pd.DataFrame(
         {
-            "community_code": np.repeat(np.array(codes, dtype=object), len(months)),
-            "month_end": np.tile(np.array(months, dtype=object), len(codes)),
+            "community_code": np.tile(np.array(codes, dtype=object), len(months)),
+            "month_end": np.repeat(np.array(months, dtype=object), len(codes)),
             **counts,
         }
     )
