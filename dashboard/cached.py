@@ -227,11 +227,6 @@ def grid_map_data(url: str, scope: Scope, settings: Settings) -> MapData:
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)
-def burden_unit_series(url: str, scope: Scope, level: str) -> pd.DataFrame:
-    return burden.unit_series(get_engine(url), scope, level)
-
-
-@st.cache_data(max_entries=KEPT, show_spinner=False)
 def population_history(url: str, scope: Scope) -> pd.DataFrame:
     return staffing.population_by_year(get_engine(url), scope)
 
@@ -242,8 +237,9 @@ def unit_reductions(url: str, scope: Scope, level: str, settings: Settings) -> p
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)
-def burden_total(url: str, scope: Scope, level: str) -> pd.DataFrame:
-    return burden.total_of(burden_unit_series(url, scope, level))
+def burden_total(url: str, scope: Scope) -> pd.DataFrame:
+    """category, period, value: the scope's own series (its units' series summed)."""
+    return burden.monthly_series(get_engine(url), scope)
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)
@@ -256,16 +252,15 @@ def burden_by_category(
     as_of: dt.date,
 ) -> pd.DataFrame:
     """The scope's figures per category as of `as_of` (its date, or a year earlier)."""
-    series = burden_unit_series(url, scope, level)
-    return burden_figures.by_category(series, as_of, settings, baseline)
+    return burden_figures.by_category(burden_total(url, scope), as_of, settings, baseline)
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)
 def burden_by_unit(
     url: str, scope: Scope, level: str, settings: Settings, baseline: dt.date | None
 ) -> pd.DataFrame:
-    series = burden_unit_series(url, scope, level)
-    return burden_figures.by_unit(series, units(url), scope.as_of, settings, baseline)
+    found = burden.unit_reductions(get_engine(url), scope, level, settings, baseline)
+    return burden_figures.named(found, units(url))
 
 
 @st.cache_data(max_entries=KEPT, show_spinner=False)

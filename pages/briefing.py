@@ -203,7 +203,7 @@ def chart(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     language = current_language()
     if scope.level == "community":
-        if cached.burden_total(context.url, scope, "community").empty:
+        if cached.burden_total(context.url, scope).empty:
             return
         rows = cached.burden_by_category(
             context.url, scope, "community", settings, None, scope.as_of

@@ -250,7 +250,7 @@ def render() -> None:
     stop_if_empty(context.has_data)
     level = unit_level(context)
     url = context.url
-    total = cached.burden_total(url, scope, level)
+    total = cached.burden_total(url, scope)
     if total.empty:
         st.info(
             t_plain(

@@ -68,7 +68,7 @@ class Figures:
         self.burden_before = cached.unit_reductions(
             url, scope.year_earlier(), "community", settings
         )
-        self.burden_total = cached.burden_total(url, scope, "community")
+        self.burden_total = cached.burden_total(url, scope)
         self.population = cached.community_population(url, scope)
         self.roles = cached.role_counts(url, scope)
         self.projection = cached.hiring_projection(url, scope, settings)

@@ -362,3 +362,33 @@ def test_outlines_equal_a_direct_shapely_computation(migrated_database, settings
         refresh_summaries(connection, settings)
     pd.testing.assert_frame_equal(after_import, _stored_outlines(engine))
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "as_of", [AS_OF, dt.date(2025, 4, 30), dt.date(2024, 2, 29), dt.date(2023, 12, 31)]
+)
+def test_reductions_read_from_the_summary_equal_those_of_the_whole_series(
+    burden_city, settings, as_of
+):
+    """Two rows per series (the current one with its stored window minimum, and the baseline)
+    give what reductions() computes from every month of every unit's series."""
+    compared = 0
+    for code in CHECKED_SCOPES:
+        scope = Scope(code, as_of)
+        for level in ("district", "street", "community"):
+            if CODE_LENGTH[level] < len(code or ""):
+                continue
+            series = burden.unit_series(burden_city, scope, level)
+            months = sorted(set(series["period"]))
+            for baseline in (None, *months[:2], months[-1] if months else None):
+                expected = burden.reductions(series, as_of, settings, baseline)
+                found = burden.summary_reductions(burden_city, scope, level, settings, baseline)
+                pd.testing.assert_frame_equal(
+                    found,
+                    expected,
+                    check_dtype=False,
+                    obj=f"{level} in {code or 'city'} as of {as_of}, baseline {baseline}",
+                )
+                compared += len(found)
+    if as_of != dt.date(2023, 12, 31):
+        assert compared > 50

@@ -45,7 +45,11 @@ def by_unit(
     baseline_month: dt.date | None = None,
 ) -> pd.DataFrame:
     """code, category, the reduction figures and name of every unit that has records in `series`."""
-    found = reductions(series, as_of, settings, baseline_month)
+    return named(reductions(series, as_of, settings, baseline_month), units)
+
+
+def named(found: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Reductions per unit (queries/burden.py:unit_reductions) with each unit's name."""
     return found.merge(units[["code", "name"]], on="code")
 
 

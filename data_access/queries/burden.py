@@ -127,7 +127,14 @@ def unit_reductions(
     settings: Settings,
     baseline_month: dt.date | None = None,
 ) -> pd.DataFrame:
-    """reductions() of every unit at `level` in the scope; deep levels are read one child of the scope at a time."""
+    """reductions() of every unit at `level` in the scope.
+
+    From the summary (when it holds today's rebound window): each series' current row, with its
+    stored window minimum, and its baseline row, two rows per series instead of every month
+    (summary_reductions). From burden_record: the series themselves, one child of the scope at a
+    time for deep levels."""
+    if summary_window(engine) == settings.rebound_window_months:
+        return summary_reductions(engine, scope, level, settings, baseline_month)
     parts = [scope]
     if level not in (scope.level, scope.child_level):
         # Communities of a whole city are the whole table: reading a child at a time bounds memory.
@@ -142,6 +149,64 @@ def unit_reductions(
     ]
     found = [frame for frame in frames if len(frame)]
     return pd.concat(found, ignore_index=True) if found else frames[0]
+
+
+def summary_reductions(
+    engine: Engine,
+    scope: Scope,
+    level: str,
+    settings: Settings,
+    baseline_month: dt.date | None = None,
+) -> pd.DataFrame:
+    """What reductions(unit_series(...)) gives, read from burden_summary: the row current at the
+    as-of date (period <= as-of < next_period) with its window minimum, and the baseline row (the
+    series' first month, or baseline_month) of every unit at `level` in the scope and category."""
+    summary = BurdenSummary
+    inside = (summary.level == level, in_scope(summary.code, scope))
+    current = read_frame(
+        engine,
+        select(
+            summary.code,
+            summary.category,
+            summary.period.label("current_period"),
+            summary.value.label("current"),
+            summary.window_min,
+        ).where(*inside, summary.period <= scope.as_of, summary.next_period > scope.as_of),
+    )
+    if baseline_month is None:
+        first = (
+            select(summary.code, summary.category, func.min(summary.period).label("period"))
+            .where(*inside)
+            .group_by(summary.code, summary.category)
+            .subquery("first_month")
+        )
+        chosen = and_(
+            summary.level == level,
+            summary.code == first.c.code,
+            summary.category == first.c.category,
+            summary.period == first.c.period,
+        )
+        source: Any = summary.__table__.join(first, chosen)
+        where: tuple[Any, ...] = (summary.period <= scope.as_of,)
+    else:
+        source = summary.__table__
+        where = (*inside, summary.period == month_start(baseline_month))
+        where += (summary.period <= scope.as_of,)
+    baseline = read_frame(
+        engine,
+        select(
+            summary.code,
+            summary.category,
+            summary.period.label("baseline_period"),
+            summary.value.label("baseline"),
+        )
+        .select_from(source)
+        .where(*where),
+    )
+    for frame, column in ((current, "current_period"), (baseline, "baseline_period")):
+        frame[column] = pd.to_datetime(frame[column]).dt.date
+    result = current.merge(baseline, on=["code", "category"], how="left")
+    return _finished(result, settings, ["code", "category"])
 
 
 def total_of(series: pd.DataFrame) -> pd.DataFrame:
@@ -191,6 +256,11 @@ def reductions(
         )
         .merge(lowest.reset_index(), on=by, how="left")
     )
+    return _finished(result, settings, by)
+
+
+def _finished(result: pd.DataFrame, settings: Settings, by: list[str]) -> pd.DataFrame:
+    """The reduction % and rebound of rows holding current, baseline and window_min."""
     for column in ("current", "baseline", "window_min"):
         result[column] = result[column].astype(float)
     # Times 100 before dividing, so that whole percentages come out exact.
