@@ -59,7 +59,7 @@ def scope_name(scope: Scope, units: pd.DataFrame) -> str:
     """The chosen area's name, or the whole city."""
     if scope.code is None:
         return t("scope.city")
-    names = dict(zip(units["code"], units["name"], strict=True))
+    names = dict(zip(units["code"].tolist(), units["name"].tolist(), strict=True))
     return names.get(scope.code, scope.code)
 
 

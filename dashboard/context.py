@@ -32,7 +32,7 @@ class PageContext:
     @cached_property
     def _names(self) -> dict[str, str]:
         # Built once per run: pages look names up once per listed unit.
-        return dict(zip(self.units["code"], self.units["name"], strict=True))
+        return dict(zip(self.units["code"].tolist(), self.units["name"].tolist(), strict=True))
 
     def unit_name(self, code: str | None) -> str:
         if code is None:

@@ -212,7 +212,7 @@ def area_filters(
     The levels down to the account's own area are fixed and shown disabled; below it the
     account chooses among its own units only (units holds only those, see visible_units).
     """
-    names = dict(zip(units["code"], units["name"], strict=True))
+    names = dict(zip(units["code"].tolist(), units["name"].tolist(), strict=True))
     floor = principal.scope_code if principal is not None else None
     _drop_inconsistent(units)
     everything = {key: t(f"filter.all.{key}") for key in AREA_KEYS}

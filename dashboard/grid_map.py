@@ -141,7 +141,9 @@ def _detail(
     map_data: MapData, settings: Settings, text: Text, options: MapOptions
 ) -> tuple[list, str]:
     low, high = settings.grid_households_min, settings.grid_households_max
-    names = dict(zip(map_data.units["code"], map_data.units["name"], strict=False))
+    names = dict(
+        zip(map_data.units["code"].tolist(), map_data.units["name"].tolist(), strict=False)
+    )
     radius_m = settings.walk_radius_m if options.walk_circles else None
     layers = grid_layers(
         grid_features(map_data.grids, low, high, text),

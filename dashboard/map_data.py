@@ -128,7 +128,7 @@ def _detail_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
     status = grid_queries.grid_status(engine, scope)
     grid_polygons = stored_polygon_rows(of["grid"], system, ("code",))
     grids = status.merge(grid_polygons, on="code", how="inner")
-    names = dict(zip(status["code"], status["name"], strict=True))
+    names = dict(zip(status["code"].tolist(), status["name"].tolist(), strict=True))
     grid_labels = of["grid"].assign(name=of["grid"]["code"].map(names))
     piece_columns = ("community_code", "area_m2")
     return MapData(

@@ -233,7 +233,9 @@ def read_row(
 def _decimals_to_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """MySQL returns SUM() as DECIMAL; the dashboard works in ints and floats."""
     for column in frame.columns:
+        if frame[column].dtype != object:
+            continue
         values = frame[column].dropna()
-        if frame[column].dtype == object and len(values) and isinstance(values.iloc[0], Decimal):
+        if len(values) and isinstance(values.iloc[0], Decimal):
             frame[column] = pd.to_numeric(frame[column])
     return frame

@@ -215,7 +215,7 @@ def found_section(context: PageContext, data: AdmissionData) -> None:
     if missing.empty:
         st.success(t("admission.all_admitted"))
         return
-    names = dict(zip(context.units["code"], context.units["name"], strict=True))
+    names = dict(zip(context.units["code"].tolist(), context.units["name"].tolist(), strict=True))
     shown = missing.assign(community_name=missing["community_code"].map(names))
     columns = [
         "community_code",

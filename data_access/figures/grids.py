@@ -23,7 +23,7 @@ def communities_with_gaps(spatial: pd.DataFrame, units: pd.DataFrame) -> pd.Data
 
     spatial: queries/grids.py:community_spatial_coverage; units: code, name of the units.
     """
-    names = dict(zip(units["code"], units["name"], strict=True))
+    names = dict(zip(units["code"].tolist(), units["name"].tolist(), strict=True))
     missing = spatial["grids"] - spatial["grids_with_boundary"]
     flagged = spatial[
         (spatial["blind_spots"] > 0) | (spatial["overlap_pieces"] > 0) | (missing > 0)

@@ -89,7 +89,7 @@ def main_reductions(
 
 def with_places(frame: pd.DataFrame, code_column: str, units: pd.DataFrame) -> pd.DataFrame:
     """The frame with the district and street name of each row's unit in front of it."""
-    names = dict(zip(units["code"], units["name"], strict=True))
+    names = dict(zip(units["code"].tolist(), units["name"].tolist(), strict=True))
     codes = frame[code_column].astype(str)
     placed = frame.copy()
     for level, column in (("street", "street_name"), ("district", "district_name")):
