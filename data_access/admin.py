@@ -104,7 +104,8 @@ def create_users(
     writer: str,
     writer_password: str,
 ) -> list[str]:
-    """Creates (or updates) a SELECT-only reader and a writer for `database`.
+    """Creates (or updates) a SELECT-only reader and a writer for `database`; on PostgreSQL the
+    writer owns burden_record, so that it may add a month's partition.
 
     Passwords may hold any character: they reach the server as quoted literals built by the
     driver (PostgreSQL) or as bound values (MySQL), never spliced into SQL text, and neither
@@ -186,6 +187,15 @@ def _postgres_users(database: str, reader: str, writer: str) -> list[str]:
         f"GRANT USAGE, CREATE ON SCHEMA public TO {writer}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE, REFERENCES ON ALL TABLES IN SCHEMA public TO {writer}",
         f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {writer}",
+        # Only burden_record's owner may add a month's partition (data_access/partitions.py):
+        # the writer owns it and its partitions, whoever ran the migrations.
+        "DO $$ DECLARE part regclass; BEGIN "
+        "IF to_regclass('public.burden_record') IS NOT NULL THEN "
+        f"ALTER TABLE public.burden_record OWNER TO {writer}; "
+        "FOR part IN SELECT inhrelid::regclass FROM pg_inherits "
+        "WHERE inhparent = to_regclass('public.burden_record') LOOP "
+        f"EXECUTE 'ALTER TABLE ' || part::text || ' OWNER TO {writer}'; "
+        "END LOOP; END IF; END $$",
     ]
 
 

@@ -162,7 +162,11 @@ class Facility(Base):
 
 
 class BurdenRecord(Base):
-    """One community, category and month; the primary key serves (community, category, period)."""
+    """One community, category and month; the primary key serves (community, category, period).
+
+    On PostgreSQL the table is partitioned by month (migration 0014_burden_partitions); the
+    writers add a month's partition first (data_access/partitions.py). Same columns, key and
+    index names everywhere."""
 
     __tablename__ = "burden_record"
     __table_args__ = (

@@ -43,6 +43,7 @@ import datetime as dt
 from sqlalchemy import Engine, insert
 
 from data_access.models import BurdenRecord
+from data_access.partitions import ensure_month_partitions
 from data_access.scope import add_months
 from tests.small_city import insert_units, refresh_all_summaries
 
@@ -96,8 +97,8 @@ def burden_values() -> dict[tuple[str, str], dict[dt.date, int]]:
     }
 
 
-def build_burden_city(engine: Engine) -> None:
-    """Writes the city into a migrated, empty database."""
+def build_burden_city(engine: Engine, refresh: bool = True) -> None:
+    """Writes the city into a migrated, empty database (and its summaries, unless refresh is False)."""
     rows = [
         {"community_code": code, "category": category, "period": period, "count": count}
         for (code, category), values in burden_values().items()
@@ -105,5 +106,7 @@ def build_burden_city(engine: Engine) -> None:
     ]
     with engine.begin() as connection:
         insert_units(connection, DISTRICTS, STREETS, COMMUNITIES)
+        ensure_month_partitions(connection, [row["period"] for row in rows])
         connection.execute(insert(BurdenRecord), rows)
-        refresh_all_summaries(connection)
+        if refresh:
+            refresh_all_summaries(connection)

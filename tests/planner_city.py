@@ -30,6 +30,7 @@ from itertools import count
 from sqlalchemy import Engine, insert
 
 from data_access.models import BurdenRecord, CommunityPopulation, StaffMember
+from data_access.partitions import ensure_month_partitions
 from tests.small_city import insert_units, refresh_all_summaries
 
 AS_OF = dt.date(2025, 6, 30)
@@ -90,6 +91,7 @@ def build_planner_city(engine: Engine) -> None:
         staff.append(staff_row(next(codes), A, "temporary", LONG_AGO))
         connection.execute(insert(StaffMember), staff)
         # Burden months make 2025-01 … 2025-06 the months the filters offer.
+        ensure_month_partitions(connection, [dt.date(2025, 1, 1), dt.date(2025, 6, 1)])
         connection.execute(
             insert(BurdenRecord),
             [

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from itertools import count
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Connection, Engine, insert
 
@@ -38,6 +39,7 @@ from data_access.models import (
     StaffMember,
     Street,
 )
+from data_access.partitions import ensure_month_partitions
 from data_access.settings import load_settings
 from data_access.summaries import refresh_summaries
 
@@ -114,7 +116,9 @@ def build_small_city(engine: Engine, refresh: bool = True) -> None:
             ],
         )
         connection.execute(insert(StaffMember), staff)
-        connection.execute(insert(BurdenRecord), _burden())
+        burden = _burden()
+        ensure_month_partitions(connection, [cast(dt.date, row["period"]) for row in burden])
+        connection.execute(insert(BurdenRecord), burden)
         if refresh:
             refresh_all_summaries(connection)
 

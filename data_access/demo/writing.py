@@ -16,6 +16,7 @@ from data_access.demo.common import (
     CHUNK_ROWS,
     DATA_TABLES,
     DEMO_CITY_NAME,
+    PERIODS,
     PHASE_SPANS,
     DemoSummary,
     ProgressFn,
@@ -26,6 +27,7 @@ from data_access.demo.places import geometry_rows, plan_city
 from data_access.demo.population import plan_population, population_rows
 from data_access.demo.staff import plan_staff
 from data_access.models import BURDEN_CATEGORIES, Base
+from data_access.partitions import ensure_month_partitions
 from data_access.queries.hierarchy import DEMO_KIND
 from data_access.settings import get_settings
 from data_access.summaries import refresh_summaries
@@ -137,6 +139,7 @@ def _write_city(
     counts, present = plan_burden(plan, burden_rng)
     total = int(present.sum()) * len(BURDEN_CATEGORIES)
     rows_iter = burden_rows(plan.community_codes, counts, present)
+    ensure_month_partitions(conn, [PERIODS[t] for t in np.flatnonzero(present.any(axis=0))])
     written["burden_record"] = _insert(
         conn, "burden_record", rows_iter, total, notify.within("burden", 0.05)
     )

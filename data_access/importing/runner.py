@@ -30,6 +30,7 @@ from data_access.importing.validate import (
 )
 from data_access.models import Base
 from data_access.outlines import affected_by_boundaries, refresh_outlines
+from data_access.partitions import PARTITIONED_TABLE, ensure_month_partitions
 from data_access.scope import CODE_LENGTH
 from data_access.settings import get_settings
 from data_access.sql import upsert
@@ -466,6 +467,7 @@ def _write_table(
     rows = inserted = updated = unchanged = 0
     code_column = "community_code" if spec.kind in COMMUNITY_KEYED else "code"
     noted = written.setdefault(spec.kind, set())
+    months: set[dt.date] = set()  # whose partitions are known to exist (data_access/partitions.py)
     for numbers, records in _chunks(table.records(), WRITE_CHUNK):
         existing = _existing_rows(connection, table, records, columns)
         changed = []
@@ -484,6 +486,10 @@ def _write_table(
         noted.update(str(r.get(code_column) or "") for r in changed)
         if changed:
             try:
+                if spec.table == PARTITIONED_TABLE:
+                    new_months = {cast(dt.date, r["period"]) for r in changed} - months
+                    ensure_month_partitions(connection, new_months)
+                    months |= new_months
                 upsert(connection, db_table, changed, spec.key, updates)
             except SQLAlchemyError as exc:
                 raise _refused_by_database(table, numbers, exc) from exc
