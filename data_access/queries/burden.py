@@ -174,24 +174,19 @@ def summary_reductions(
         ).where(*inside, summary.period <= scope.as_of, summary.next_period > scope.as_of),
     )
     if baseline_month is None:
-        first = (
+        # Each series' first month (an index-only read of the primary key), then the rows of
+        # those months; a join of the two made the planner scan the whole table.
+        first = read_frame(
+            engine,
             select(summary.code, summary.category, func.min(summary.period).label("period"))
-            .where(*inside)
-            .group_by(summary.code, summary.category)
-            .subquery("first_month")
+            .where(*inside, summary.period <= scope.as_of)
+            .group_by(summary.code, summary.category),
         )
-        chosen = and_(
-            summary.level == level,
-            summary.code == first.c.code,
-            summary.category == first.c.category,
-            summary.period == first.c.period,
-        )
-        source: Any = summary.__table__.join(first, chosen)
-        where: tuple[Any, ...] = (summary.period <= scope.as_of,)
+        first["period"] = pd.to_datetime(first["period"]).dt.date
+        months = sorted(set(first["period"]))
     else:
-        source = summary.__table__
-        where = (*inside, summary.period == month_start(baseline_month))
-        where += (summary.period <= scope.as_of,)
+        first = None
+        months = [month_start(baseline_month)] if month_start(baseline_month) <= scope.as_of else []
     baseline = read_frame(
         engine,
         select(
@@ -199,12 +194,13 @@ def summary_reductions(
             summary.category,
             summary.period.label("baseline_period"),
             summary.value.label("baseline"),
-        )
-        .select_from(source)
-        .where(*where),
+        ).where(*inside, summary.period.in_(months)),
     )
     for frame, column in ((current, "current_period"), (baseline, "baseline_period")):
         frame[column] = pd.to_datetime(frame[column]).dt.date
+    if first is not None:
+        chosen = first.rename(columns={"period": "baseline_period"})
+        baseline = baseline.merge(chosen, on=["code", "category", "baseline_period"])
     result = current.merge(baseline, on=["code", "category"], how="left")
     return _finished(result, settings, ["code", "category"])
 
