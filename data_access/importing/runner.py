@@ -30,7 +30,12 @@ from data_access.importing.validate import (
 )
 from data_access.models import Base
 from data_access.outlines import affected_by_boundaries, refresh_outlines
-from data_access.partitions import PARTITIONED_TABLE, ensure_month_partitions
+from data_access.partitions import (
+    PARTITIONED_TABLE,
+    ensure_month_partitions,
+    is_partitioned,
+    partition_name,
+)
 from data_access.scope import CODE_LENGTH
 from data_access.settings import get_settings
 from data_access.sql import upsert
@@ -142,6 +147,7 @@ def _run(
     parts: list[PartSummary] = []
     checked: list[CheckedTable] = []
     summary_rows = 0
+    analysed: tuple[str, ...] = ()
     try:
         with engine.connect() as connection:
             try:
@@ -157,6 +163,7 @@ def _run(
                         written: dict[str, set[str]] = {}
                         parts = _write_all(connection, checked, progress, written)
                         summary_rows = refresh_after_import(connection, written)
+                        analysed = _analysed_tables(connection, checked, written)
                         _audit(connection, _accepted_entries(checked, parts, language), account)
             finally:
                 release_import_lock(connection)
@@ -181,7 +188,7 @@ def _run(
         return ImportReport("refused", listed, _read_parts(tables), read.skipped, problems.total)
     # Committed: the planner's statistics of a large write, outside anything that could undo it.
     changed = sum(part.inserted + part.updated for part in parts) + summary_rows
-    analyze_after_write(engine, _written_tables(checked) + SUMMARY_TABLES, changed)
+    analyze_after_write(engine, analysed + SUMMARY_TABLES, changed)
     return ImportReport("accepted", [], parts, read.skipped)
 
 
@@ -190,6 +197,20 @@ def _written_tables(checked: Sequence[CheckedTable]) -> tuple[str, ...]:
     names = {table.spec.table for table in checked if table.spec.table}
     if any(table.spec.kind == "boundaries" for table in checked):
         names |= {"community", "grid"}
+    return tuple(sorted(names))
+
+
+def _analysed_tables(
+    connection: Connection, checked: Sequence[CheckedTable], written: dict[str, set[str]]
+) -> tuple[str, ...]:
+    """The tables whose statistics the import renews: those it wrote, and of a partitioned
+    burden_record only the months it wrote, since an ANALYZE of the table samples every month
+    (docs/benchmarks.md, national scale)."""
+    names = set(_written_tables(checked))
+    if PARTITIONED_TABLE in names and is_partitioned(connection):
+        names.discard(PARTITIONED_TABLE)
+        months = written.get(MONTHS_WRITTEN, set())
+        names |= {partition_name(dt.date.fromisoformat(month)) for month in months}
     return tuple(sorted(names))
 
 
@@ -448,6 +469,8 @@ def _refused_by_database(
     )
 
 
+MONTHS_WRITTEN = "burden_months"  # beside the kinds in `written`: the burden months written
+
 # Kinds whose rows belong to a community: the summaries of its district change with them.
 COMMUNITY_KEYED = ("burden", "population", "staff")
 
@@ -490,6 +513,9 @@ def _write_table(
                     new_months = {cast(dt.date, r["period"]) for r in changed} - months
                     ensure_month_partitions(connection, new_months)
                     months |= new_months
+                    written.setdefault(MONTHS_WRITTEN, set()).update(
+                        m.isoformat() for m in new_months
+                    )
                 upsert(connection, db_table, changed, spec.key, updates)
             except SQLAlchemyError as exc:
                 raise _refused_by_database(table, numbers, exc) from exc
