@@ -22,7 +22,7 @@ queries read it when it holds the as-of month end.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -403,43 +403,60 @@ def refresh_staffing_summary(
     When the months covered grow (a month of new data) the new months are added for every
     district; a change of the counted roles rebuilds the whole summary.
     """
+    return _refresh_by_month_end(
+        connection,
+        StaffingSummary,
+        STAFFING,
+        lambda stored: staffing_coverage(stored, settings),
+        lambda first, last: staffing_params(settings, first, last),
+        lambda district, wanted: _staffing_rows(connection, district, wanted, settings),
+        districts,
+    )
+
+
+def _refresh_by_month_end(
+    connection: Connection,
+    table: type[StaffingSummary] | type[GridStaffingSummary],
+    state: str,
+    coverage_of: Callable[[str | None], tuple[dt.date, dt.date] | None],
+    params_of: Callable[[dt.date | None, dt.date | None], str],
+    rows_of: Callable[[str, list[dt.date]], pd.DataFrame],
+    districts: Iterable[str] | None,
+) -> int:
+    """Rewrites a summary per community and month end (summary_month_ends) for the given
+    districts (all when None, or when the stored coverage no longer fits); the months it did not
+    cover yet are added for every district, and months no longer covered are dropped."""
     months = summary_month_ends(connection)
     stored = connection.execute(
-        select(SummaryState.params).where(SummaryState.name == STAFFING)
+        select(SummaryState.params).where(SummaryState.name == state)
     ).scalar_one_or_none()
-    covered = staffing_coverage(stored, settings)
+    covered = coverage_of(stored)
     everyone = _all_districts(connection)
     if districts is None or covered is None:
-        connection.execute(delete(StaffingSummary))
+        connection.execute(delete(table))
         chosen = set(everyone)
         kept: set[dt.date] = set()
     else:
         chosen = set(districts)
         kept = {day for day in months if covered[0] <= day <= covered[1]}
-        outside = delete(StaffingSummary)
+        outside = delete(table)
         if months:
-            outside = outside.where(
-                (StaffingSummary.month_end < months[0]) | (StaffingSummary.month_end > months[-1])
-            )
+            outside = outside.where((table.month_end < months[0]) | (table.month_end > months[-1]))
         connection.execute(outside)
     added = [day for day in months if day not in kept]
     written = 0
     for district in everyone:
         if district in chosen:
-            scope = _whole(district)
             connection.execute(
-                delete(StaffingSummary).where(in_scope(StaffingSummary.community_code, scope))
+                delete(table).where(in_scope(table.community_code, _whole(district)))
             )
             wanted = months
         else:
             wanted = added
         if wanted:
-            frame = _staffing_rows(connection, district, wanted, settings)
-            written += _insert_frame(connection, StaffingSummary, frame)
+            written += _insert_frame(connection, table, rows_of(district, wanted))
     first, last = (months[0], months[-1]) if months else (None, None)
-    _set_state(
-        connection, STAFFING, {"window_months": 0, "params": staffing_params(settings, first, last)}
-    )
+    _set_state(connection, state, {"window_months": 0, "params": params_of(first, last)})
     return written
 
 
@@ -595,46 +612,15 @@ def refresh_grid_staffing_summary(
     Its month ends are the staffing summary's (summary_month_ends); when they grow (a month of
     new data) the new months are added for every district, as refresh_staffing_summary does.
     """
-    months = summary_month_ends(connection)
-    stored = connection.execute(
-        select(SummaryState.params).where(SummaryState.name == GRID_STAFFING)
-    ).scalar_one_or_none()
-    covered = grid_staffing_coverage(stored)
-    everyone = _all_districts(connection)
-    if districts is None or covered is None:
-        connection.execute(delete(GridStaffingSummary))
-        chosen = set(everyone)
-        kept: set[dt.date] = set()
-    else:
-        chosen = set(districts)
-        kept = {day for day in months if covered[0] <= day <= covered[1]}
-        outside = delete(GridStaffingSummary)
-        if months:
-            outside = outside.where(
-                (GridStaffingSummary.month_end < months[0])
-                | (GridStaffingSummary.month_end > months[-1])
-            )
-        connection.execute(outside)
-    added = [day for day in months if day not in kept]
-    written = 0
-    for district in everyone:
-        if district in chosen:
-            connection.execute(
-                delete(GridStaffingSummary).where(
-                    in_scope(GridStaffingSummary.community_code, _whole(district))
-                )
-            )
-            wanted = months
-        else:
-            wanted = added
-        if wanted:
-            frame = _grid_staffing_rows(connection, district, wanted)
-            written += _insert_frame(connection, GridStaffingSummary, frame)
-    first, last = (months[0], months[-1]) if months else (None, None)
-    _set_state(
-        connection, GRID_STAFFING, {"window_months": 0, "params": grid_staffing_params(first, last)}
+    return _refresh_by_month_end(
+        connection,
+        GridStaffingSummary,
+        GRID_STAFFING,
+        grid_staffing_coverage,
+        grid_staffing_params,
+        lambda district, wanted: _grid_staffing_rows(connection, district, wanted),
+        districts,
     )
-    return written
 
 
 def _grid_staffing_rows(
