@@ -135,8 +135,8 @@ def applications_section(context: PageContext, data: AdmissionData) -> None:
     )
     waiting, everything = st.tabs(
         [
-            t("admission.tab_waiting", n=int(applications["state"].eq("pending").sum())),
-            t("admission.tab_all", n=len(applications)),
+            t("admission.tab_waiting", n=fmt_int(int(applications["state"].eq("pending").sum()))),
+            t("admission.tab_all", n=fmt_int(len(applications))),
         ]
     )
     columns = [
@@ -211,7 +211,7 @@ def found_section(context: PageContext, data: AdmissionData) -> None:
     if scope.level != "community":
         st.caption(t("overview.drill_hint"))
     missing = not_admitted(data.found)
-    st.markdown(f"**{t('admission.not_admitted_title', n=len(missing))}**")
+    st.markdown(f"**{t('admission.not_admitted_title', n=fmt_int(len(missing)))}**")
     if missing.empty:
         st.success(t("admission.all_admitted"))
         return

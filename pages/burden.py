@@ -186,7 +186,7 @@ def rebounds_section(context: PageContext, rebounding: pd.DataFrame, level: str)
         t(
             "burden.rebounds_communities" if name == "community" else "burden.rebounds_units",
             level=t(f"level.{name}"),
-            n=len(frame),
+            n=fmt_int(len(frame)),
         )
         for name, frame in lists.items()
     ]

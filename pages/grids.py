@@ -160,9 +160,9 @@ def lists_section(context: PageContext) -> None:
     problems = cached.communities_with_gaps(context.url, scope, settings)
     tabs = sections(
         [
-            t("alert.unstaffed", n=len(unstaffed)),
-            t("grids.list.size", n=len(outliers)),
-            t("grids.list.gaps", n=len(problems)),
+            t("alert.unstaffed", n=fmt_int(len(unstaffed))),
+            t("grids.list.size", n=fmt_int(len(outliers))),
+            t("grids.list.gaps", n=fmt_int(len(problems))),
         ]
     )
     with tabs[0]:

@@ -236,9 +236,9 @@ def alerts_section(context: PageContext) -> None:
     threshold = fmt_decimal(settings.far_below_ratio * settings.standard_per_10k)
     tabs = sections(
         [
-            t("alert.far_below", n=len(far)),
-            t("alert.rebounds", n=len(rebounds)),
-            t("alert.unstaffed", n=len(unstaffed)),
+            t("alert.far_below", n=fmt_int(len(far))),
+            t("alert.rebounds", n=fmt_int(len(rebounds))),
+            t("alert.unstaffed", n=fmt_int(len(unstaffed))),
         ]
     )
     with tabs[0]:
