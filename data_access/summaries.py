@@ -185,15 +185,20 @@ def _with_window(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     next_period = np.where(
         last, np.array(NEXT_NONE, dtype=object), frame["period"].to_numpy()[following]
     )
-    # A rebound (docs/metrics.md §4) as queries/burden.py:rebounds decides it; False without a window.
-    rise = values - lowest
-    rebound = (rise >= settings.rebound_min_abs) & (
-        rise * 100.0 >= lowest * settings.rebound_min_pct
-    )
     return frame.assign(
         window_min=pd.array(lowest, dtype="Int64"),  # NaN (no window) becomes NA
         next_period=next_period,
-        rebound=rebound,  # comparisons with NaN are False
+        rebound=rebounds(values, lowest, settings),  # comparisons with NaN are False
+    )
+
+
+def rebounds(current: Any, window_min: Any, settings: Settings) -> Any:
+    """Current at least rebound_min_pct % and rebound_min_abs above the window's lowest (False
+    without a window), element by element (docs/metrics.md §4): the stored flags and
+    queries/burden.py's reductions decide it the same way."""
+    rise = current - window_min
+    return (rise >= settings.rebound_min_abs) & (
+        rise * 100.0 >= window_min * settings.rebound_min_pct
     )
 
 

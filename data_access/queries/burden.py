@@ -16,7 +16,7 @@ from data_access.queries.hierarchy import units
 from data_access.scope import CODE_LENGTH, Scope, month_start
 from data_access.settings import Settings
 from data_access.sql import add_months_, code_prefix, in_scope
-from data_access.summaries import BURDEN, CITY, rebound_params
+from data_access.summaries import BURDEN, CITY, rebound_params, rebounds
 
 
 def monthly_series(
@@ -267,14 +267,6 @@ def _finished(result: pd.DataFrame, settings: Settings, by: list[str]) -> pd.Dat
     )
     result["rebound"] = rebounds(result["current"], result["window_min"], settings)
     return result[[*by, *REDUCTION_COLUMNS]].sort_values(by, ignore_index=True)
-
-
-def rebounds(current: pd.Series, window_min: pd.Series, settings: Settings) -> pd.Series:
-    """Current at least rebound_min_pct % and rebound_min_abs above the window's lowest (False without a window)."""
-    rise = current - window_min
-    return (rise >= settings.rebound_min_abs) & (
-        rise * 100.0 >= window_min * settings.rebound_min_pct
-    )
 
 
 @dataclass(frozen=True)
