@@ -7,7 +7,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import cached
 from dashboard.auth import (
-    NotSignedIn,
     account_box,
     audit_engine,
     has_session,
@@ -32,8 +31,9 @@ from dashboard.filters import (
 from dashboard.i18n import t
 from dashboard.navigation import PAGES
 from dashboard.ready import ready_marker
+from dashboard.refusals import REFUSALS, show_refusal
 from dashboard.report import is_report, report_buttons, report_header
-from data_access.access import RoleRefused, ScopeRefused, record
+from data_access.access import record
 from data_access.settings import get_settings
 
 st.set_page_config(
@@ -109,8 +109,10 @@ try:
     if current_path != "screen":  # the wall screen says it in its own header line
         open_access_warning(settings)
     page.run()
-except (ScopeRefused, RoleRefused, NotSignedIn):
-    st.error(t("auth.refused"), icon=":material/block:")
+except REFUSALS as refusal:
+    # Every page, and its report, shows a refusal as one sentence; fragments see
+    # dashboard/refusals.py.
+    show_refusal(refusal)
 except SQLAlchemyError as exc:
     database_failed(exc)
 finally:

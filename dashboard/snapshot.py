@@ -34,6 +34,7 @@ from dashboard.render_queue import RenderTimeout, render_queue
 from data_access import access
 from data_access.access import Principal
 from data_access.accounts import principal_by_name
+from data_access.catalog import translate
 from data_access.scope import ancestors
 from data_access.settings import get_settings
 from data_access.tokens import TOKEN_PARAM, configured_secret, mint, view_key
@@ -307,6 +308,10 @@ class SnapshotRefused(PermissionError):
     """An account that may not have this view drawn: unknown, disabled or outside its area."""
 
 
+class SnapshotOutsideArea(SnapshotRefused):
+    """A view outside the account's area: said with the app's own sentence for a refusal."""
+
+
 def account_for_view(engine: Engine, name: str, page: str, scope: str | None) -> Principal:
     """The enabled account `name`, when the view of `scope` (None: its own area) is inside its
     area; otherwise the refusal is recorded in the audit and SnapshotRefused raised."""
@@ -318,7 +323,7 @@ def account_for_view(engine: Engine, name: str, page: str, scope: str | None) ->
     try:
         access.check_code(principal, scope or principal.scope_code, engine, what)
     except access.ScopeRefused as exc:
-        raise SnapshotRefused(str(exc)) from None
+        raise SnapshotOutsideArea(str(exc)) from None
     return principal
 
 
@@ -381,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
         engine = make_engine(resolve_writer().url)
         try:
             principal = account_for_view(engine, args.account, page, scope)
+        except SnapshotOutsideArea as exc:
+            return _error(f"{translate(args.lang, 'auth.refused')} ({exc})")
         except SnapshotRefused as exc:
             return _error(str(exc))
         finally:

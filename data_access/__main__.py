@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from data_access.access import Principal
 from data_access.config import resolve_database, resolve_writer
 from data_access.db import make_engine, make_writer_engine
 from data_access.planner import RULES, SURPLUS_USES
@@ -76,8 +77,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
         engine = make_engine(resolve_database().url)
-        scope = _account_scope(args.account, args.scope, f"export {args.table} {args.level}")
-        frame = export_table(engine, args.table, args.level, scope, as_of, get_settings())
+        scope, viewer = _account_scope(
+            args.account, args.scope, f"export {args.table} {args.level}"
+        )
+        frame = export_table(
+            engine, args.table, args.level, scope, as_of, get_settings(), viewer=viewer
+        )
     except (ValueError, PermissionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -138,10 +143,13 @@ def _one(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def _account_scope(account: str | None, scope: str | None, what: str) -> str | None:
-    """The scope asked for, checked against --account (default: the account's own area)."""
+def _account_scope(
+    account: str | None, scope: str | None, what: str
+) -> tuple[str | None, Principal | None]:
+    """The scope asked for, checked against --account (default: the account's own area), and
+    the account (None without --account)."""
     if account is None:
-        return scope
+        return scope, None
     from data_access import access
     from data_access.accounts import principal_by_name
 
@@ -152,7 +160,7 @@ def _account_scope(account: str | None, scope: str | None, what: str) -> str | N
     scope = scope if scope is not None else principal.scope_code
     access.check_code(principal, scope, writer, what)
     access.record(writer, what.split()[0], principal.name, scope or "city", what)
-    return scope
+    return scope, principal
 
 
 def cmd_users(args: argparse.Namespace) -> int:

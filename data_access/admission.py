@@ -4,7 +4,7 @@ reached communities without admission. Pure functions of the frames that queries
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from data_access.models import ADMITTED_LISTS
 from data_access.queries import admission as queries
 from data_access.queries.hierarchy import units as all_units
-from data_access.scope import Scope, add_months, month_end, month_start
+from data_access.scope import Scope, add_months, level_of_code, month_end, month_start
 from data_access.settings import Settings
 from data_access.workdays import nth_working_day_after, working_days_between
 
@@ -36,6 +36,8 @@ UNIT_COLUMNS = [
     "worst_working_days",
 ]
 UNIT_INTEGER_COLUMNS = set(UNIT_COLUMNS) - {"code", "name", "on_time_share", "median_working_days"}
+# The columns of UNIT_COLUMNS that count applications: left out for a street or community account.
+UNIT_APPLICATION_COLUMNS = UNIT_COLUMNS[UNIT_COLUMNS.index("applications") :]
 
 
 @dataclass(frozen=True)
@@ -53,19 +55,39 @@ def found_window(scope: Scope, settings: Settings) -> dt.date:
     return add_months(month_start(scope.as_of), 1 - settings.admission_found_months)
 
 
-def load(engine: Engine, scope: Scope, settings: Settings) -> AdmissionData:
+def sees_applications(account_scope: str | None) -> bool:
+    """True for a city or district account (account_scope None or a district code).
+
+    Applications go to a district or to the city, never to a street or community: they are the
+    district's business, so a street or community account sees none of them (docs/admission.md).
+    """
+    return account_scope is None or level_of_code(account_scope) == "district"
+
+
+def load(
+    engine: Engine, scope: Scope, settings: Settings, applications: bool = True
+) -> AdmissionData:
+    """The scope's list, applications (none read when `applications` is False) and items found."""
     items = queries.work_items(engine)
     since = found_window(scope, settings)
+    read = (
+        queries.applications(engine, scope)
+        if applications
+        else pd.DataFrame({column: [] for column in queries.APPLICATION_COLUMNS}, dtype=object)
+    )
     return AdmissionData(
         items,
-        application_timing(
-            queries.applications(engine, scope),
-            scope.as_of,
-            settings.admission_limit_working_days,
-        ),
+        application_timing(read, scope.as_of, settings.admission_limit_working_days),
         flag_found(queries.items_found(engine, scope, since), items),
         since,
     )
+
+
+def for_account(data: AdmissionData, account_scope: str | None) -> AdmissionData:
+    """The data as an account sees them: without the applications for a street or community."""
+    if sees_applications(account_scope):
+        return data
+    return replace(data, applications=data.applications.iloc[0:0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -325,6 +347,14 @@ def by_unit(data: AdmissionData, units: pd.DataFrame, level: str, scope: Scope) 
     return table[UNIT_COLUMNS]
 
 
-def unit_table(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
-    """by_unit straight from the database: the rows of `python -m data_access export admission`."""
-    return by_unit(load(engine, scope, settings), all_units(engine), level, scope)
+def unit_table(
+    engine: Engine, scope: Scope, level: str, settings: Settings, applications: bool = True
+) -> pd.DataFrame:
+    """by_unit straight from the database: the rows of `python -m data_access export admission`;
+    without the application columns when `applications` is False (a street or community account)."""
+    table = by_unit(load(engine, scope, settings, applications), all_units(engine), level, scope)
+    return table if applications else without_application_columns(table)
+
+
+def without_application_columns(table: pd.DataFrame) -> pd.DataFrame:
+    return table.drop(columns=[c for c in UNIT_APPLICATION_COLUMNS if c in table])

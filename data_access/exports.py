@@ -8,7 +8,9 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy import Engine
 
+from data_access.access import Principal
 from data_access.admission import UNIT_COLUMNS as ADMISSION_COLUMNS
+from data_access.admission import sees_applications
 from data_access.admission import unit_table as admission_unit_table
 from data_access.figures.burden import unit_table as burden_unit_table
 from data_access.figures.overview import RANKING_COLUMNS, unit_ranking
@@ -144,9 +146,13 @@ def export_ranking(engine: Engine, scope: Scope, level: str, settings: Settings)
     return with_integers(frame[RANKING_COLUMNS].copy(), RANKING_INTEGER_COLUMNS)
 
 
-def export_admission(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
-    """Items found but not admitted and the district's applications, per unit (docs/admission.md)."""
-    return admission_unit_table(engine, scope, level, settings)[ADMISSION_COLUMNS]
+def export_admission(
+    engine: Engine, scope: Scope, level: str, settings: Settings, applications: bool = True
+) -> pd.DataFrame:
+    """Items found but not admitted and the district's applications, per unit (docs/admission.md);
+    without the applications' columns for a street or community account."""
+    table = admission_unit_table(engine, scope, level, settings, applications)
+    return table[[c for c in ADMISSION_COLUMNS if c in table]]
 
 
 Exporter = Callable[[Engine, Scope, str, Settings], pd.DataFrame]
@@ -166,9 +172,16 @@ def export_table(
     scope_code: str | None,
     as_of: dt.date,
     settings: Settings,
+    viewer: Principal | None = None,
 ) -> pd.DataFrame:
-    """The rows of `table` for the units at `level` inside scope_code (None: the whole database)."""
+    """The rows of `table` for the units at `level` inside scope_code (None: the whole database),
+    as the account `viewer` may see them (None: the command line without an account)."""
     if table not in EXPORTERS:
         raise ValueError(f"table must be one of {', '.join(EXPORTERS)}, not {table!r}")
     check_level(level, scope_code)
-    return EXPORTERS[table](engine, Scope(scope_code, as_of), level, settings)
+    scope = Scope(scope_code, as_of)
+    if table == "admission" and viewer is not None:
+        return export_admission(
+            engine, scope, level, settings, sees_applications(viewer.scope_code)
+        )
+    return EXPORTERS[table](engine, scope, level, settings)

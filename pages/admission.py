@@ -20,13 +20,16 @@ from data_access.admission import (
     AdmissionData,
     by_department,
     by_unit,
+    for_account,
     list_changes,
     list_counts,
     list_history,
     listed_on,
     not_admitted,
+    sees_applications,
     timing_summary,
     unfunded,
+    without_application_columns,
 )
 
 
@@ -43,9 +46,14 @@ def kpi_section(context: PageContext, data: AdmissionData, before: AdmissionData
     ]  # fmt: skip
     kpis += [
         Kpi("admission_unfunded", t("admission.kpi.unfunded"), len(unfunded(data.items, scope.as_of)), len(unfunded(data.items, scope.year_earlier().as_of)), fmt_int, signed_int, higher_is_better=False, help=t("admission.kpi.unfunded_help")),
-        Kpi("admission_on_time", t("admission.kpi.on_time_share"), now["on_time_share"], then["on_time_share"], fmt_pct, signed_points, help=t("admission.kpi.on_time_help", limit=limit, on_time=fmt_int(now["decided_on_time"]), late=fmt_int(now["decided_late"]))),
-        Kpi("admission_median", t("admission.kpi.median_days"), now["median_working_days"], then["median_working_days"], lambda v: fmt_decimal(v, 1), lambda c: f"{c:+.1f}", higher_is_better=False, help=t("admission.kpi.median_help", worst=fmt_int(now["worst_working_days"]))),
-        Kpi("admission_pending", t("admission.kpi.pending"), now["pending"], fmt=fmt_int, help=t("admission.kpi.pending_help", overdue=fmt_int(now["overdue"]), limit=limit)),
+    ]  # fmt: skip
+    if _sees_applications(context):
+        kpis += [
+            Kpi("admission_on_time", t("admission.kpi.on_time_share"), now["on_time_share"], then["on_time_share"], fmt_pct, signed_points, help=t("admission.kpi.on_time_help", limit=limit, on_time=fmt_int(now["decided_on_time"]), late=fmt_int(now["decided_late"]))),
+            Kpi("admission_median", t("admission.kpi.median_days"), now["median_working_days"], then["median_working_days"], lambda v: fmt_decimal(v, 1), lambda c: f"{c:+.1f}", higher_is_better=False, help=t("admission.kpi.median_help", worst=fmt_int(now["worst_working_days"]))),
+            Kpi("admission_pending", t("admission.kpi.pending"), now["pending"], fmt=fmt_int, help=t("admission.kpi.pending_help", overdue=fmt_int(now["overdue"]), limit=limit)),
+        ]  # fmt: skip
+    kpis += [
         Kpi("admission_not_admitted", t("admission.kpi.not_admitted"), missing_now, missing_then, fmt_int, signed_int, higher_is_better=False, help=t("admission.kpi.not_admitted_help", months=context.settings.admission_found_months)),
     ]  # fmt: skip
     kpi_row(kpis)
@@ -97,9 +105,17 @@ def _list_order(column: pd.Series) -> pd.Series:
     return column
 
 
+def _sees_applications(context: PageContext) -> bool:
+    """Applications are the districts' and the city's: a street or community account sees none."""
+    return sees_applications(context.principal.scope_code)
+
+
 def applications_section(context: PageContext, data: AdmissionData) -> None:
     scope, limit = context.scope, context.settings.admission_limit_working_days
     st.subheader(t("admission.applications_title"))
+    if not _sees_applications(context):
+        st.info(t("admission.applications_kept"), icon=":material/account_balance:")
+        return
     applications = data.applications
     scope_note = (
         "admission.applications_city" if scope.code is None else "admission.applications_district"
@@ -196,6 +212,8 @@ def found_section(context: PageContext, data: AdmissionData) -> None:
         return
     level = scope.breakdown_level
     units = by_unit(data, context.units, level, scope)
+    if not _sees_applications(context):
+        units = without_application_columns(units)
     table_key = f"admission_units_{scope.code or 'city'}"
     codes = list(units["code"])
     st.markdown(f"**{t('admission.units_title', level=t(f'level.{level}'))}**")
@@ -279,11 +297,14 @@ def render() -> None:
     scope, settings = context.scope, context.settings
     page_header("page.admission", scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
-    data = cached.admission_data(context.url, scope, settings)
+    account = context.principal.scope_code
+    data = for_account(cached.admission_data(context.url, scope, settings), account)
     if data.items.empty and data.applications.empty and data.found.empty:
         st.info(t("admission.no_data"), icon=":material/checklist:")
         stop_page()
-    before = cached.admission_data(context.url, scope.year_earlier(), settings)
+    before = for_account(
+        cached.admission_data(context.url, scope.year_earlier(), settings), account
+    )
     kpi_section(context, data, before)
     list_section(context, data)
     applications_section(context, data)

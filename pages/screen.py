@@ -21,6 +21,7 @@ from dashboard.grid_map import MapOptions, grid_map, unit_values
 from dashboard.headline import status_of
 from dashboard.i18n import current_language, labeller, t
 from dashboard.map_style import DARK, MAP_METRICS, metric_classes
+from dashboard.refusals import fragment
 from dashboard.screen import (
     MAP_HEIGHT_PX,
     MAP_WIDTH_PX,
@@ -41,15 +42,27 @@ from data_access.scope import CODE_LENGTH, Scope
 
 
 def screen_code(context: PageContext, rotate: bool) -> str | None:
-    """The city (None) or the district on show: the URL's, or the turn of the rotation."""
+    """The area on show: the URL's district (None: the city), or the turn of the rotation.
+
+    An account narrower than a district sees its own area instead of its district (which it may
+    not see), and turns through its own area and the units just below it (docs/accounts.md).
+    """
+    own = context.principal.scope_code
     if rotate:
         units = context.units
-        districts = list(units.loc[units["level"] == "district", "code"])
-        return rotation_code(
-            [None, *districts], time.time(), context.settings.screen_rotate_seconds
-        )
+        if own is None:
+            children = units.loc[units["level"] == "district", "code"]
+        else:
+            # A district is its own parent in the units table.
+            below = (units["parent_code"] == own) & (units["code"] != own)
+            children = units.loc[below, "code"]
+        return rotation_code([own, *children], time.time(), context.settings.screen_rotate_seconds)
     code = context.scope.code
-    return None if code is None else code[: CODE_LENGTH["district"]]
+    if code is None:
+        return None
+    # The scope lies inside the account's area (app.py enforced it): the district, or the
+    # account's own area when that is narrower.
+    return code[: max(CODE_LENGTH["district"], len(own or ""))]
 
 
 def rotating(context: PageContext) -> bool:
@@ -107,14 +120,14 @@ def alerts(context: PageContext, scope: Scope) -> list[Alert]:
 
 def child_values(context: PageContext, scope: Scope) -> pd.DataFrame:
     """Each child unit's name and the metrics the map can be coloured by."""
-    child = scope.child_level
+    child = scope.breakdown_level  # a community (an account's own) ranks itself, not its grids
     coverage = cached.grid_coverage_by_level(context.url, scope, context.settings, child)
     staffing = cached.staffing_by_level(context.url, scope, context.settings, child)
     return coverage.merge(staffing[["code", "per_10k"]], on="code", how="outer")
 
 
 def ranking(context: PageContext, scope: Scope, metric: str) -> None:
-    level = t(f"level.{scope.child_level}")
+    level = t(f"level.{scope.breakdown_level}")
     st.html(panel_title_html(t("screen.ranking", level=level, metric=t(f"grids.metric.{metric}"))))
     classes = metric_classes(metric, context.settings.standard_per_10k)
     frame = child_values(context, scope)
@@ -215,7 +228,7 @@ def body() -> None:
     with right:
         found = alerts(context, scope)
         seconds = context.settings.screen_cycle_seconds
-        st.fragment(alert_list, run_every=seconds)(found)
+        fragment(alert_list, run_every=seconds)(found)
         burden_trend(context, scope)
 
 
@@ -227,7 +240,7 @@ def render() -> None:
     seconds = settings.screen_refresh_seconds
     if rotating(context):
         seconds = min(seconds, settings.screen_rotate_seconds)
-    st.fragment(body, run_every=seconds)()
+    fragment(body, run_every=seconds)()
 
 
 render()
