@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from dashboard.compat import in_script_run
 from dashboard.map_data import MapData, load_map_data
 from data_access import access, admission
 from data_access.db import get_engine
@@ -424,7 +424,7 @@ def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         # A thread of the server's own (the warm-up) has no session and shows nothing to anyone.
-        if get_script_run_ctx() is not None:
+        if in_script_run():
             for value in (*args, *kwargs.values()):
                 if isinstance(value, Scope):
                     check_scope(value, function.__name__)

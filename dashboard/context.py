@@ -7,8 +7,8 @@ from functools import cached_property
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
+from dashboard.compat import take_pages_directory_flag
 from dashboard.formatting import month_file_label
 from dashboard.i18n import current_language, fmt_month, load_catalog, t, translate
 from data_access.access import OPEN_ACCESS, Principal
@@ -71,11 +71,7 @@ def set_page_context(context: PageContext) -> None:
 
 def page_context() -> PageContext:
     """The context app.py stored in this run; reruns through app.py when the page runs on its own."""
-    if PagesManager.uses_pages_directory:
-        # Until some run has called st.navigation, Streamlit takes the pages/ folder for an
-        # old-style multipage app and runs a deep-linked page file without app.py (the first
-        # request of a fresh server, and every AppTest run). app.py's st.navigation clears the
-        # flag before any page runs, so it is set only then: run again through app.py.
-        PagesManager.uses_pages_directory = False
+    if take_pages_directory_flag():
+        # The page file ran without app.py (dashboard/compat.py): run again through app.py.
         st.rerun()
     return st.session_state[_KEY]

@@ -13,6 +13,7 @@ from pandas.io.formats.style import Styler
 from pandas.util import hash_pandas_object
 
 from dashboard import formatting
+from dashboard.compat import set_styler_cells
 from dashboard.context import page_context
 from dashboard.export import download_table
 from dashboard.filters import drill_to_row
@@ -89,9 +90,8 @@ def styled(frame: pd.DataFrame) -> tuple[pd.DataFrame, Styler]:
         "table_styles": [],
         "cellstyle": [],
     }
-    # st.dataframe reads the cells' text from Styler._translate, which would write every cell
-    # again on each run; it gets the text written above instead (docs/formatting.md, tables).
-    styler._translate = lambda *_args, **_kwargs: translated  # type: ignore[attr-defined]
+    # The cells' text written above, instead of every cell written again on each run.
+    set_styler_cells(styler, translated)
     return shown, styler
 
 

@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import NullPool
 
+from data_access.compat import Ping, wrap_ping
+
 _log = logging.getLogger(__name__)
 CHECK_EVERY = 0.5
 _UNREACHABLE = (
@@ -163,16 +165,15 @@ def watch(engine: Engine, limit: float, connect_args: dict[str, Any]) -> None:
         if cursor is not None:
             WATCHDOG.leave(id(cursor))
 
-    dialect = engine.dialect
-    original_ping = dialect.do_ping
+    def watched(original_ping: Ping) -> Ping:
+        def do_ping(dbapi_connection: Any) -> bool:
+            key = id(dbapi_connection)
+            WATCHDOG.enter(key, engine, socket_of(dbapi_connection), limit)
+            try:
+                return bool(original_ping(dbapi_connection))
+            finally:
+                WATCHDOG.leave(key)
 
-    def do_ping(dbapi_connection: Any) -> bool:
-        key = id(dbapi_connection)
-        WATCHDOG.enter(key, engine, socket_of(dbapi_connection), limit)
-        try:
-            return bool(original_ping(dbapi_connection))
-        finally:
-            WATCHDOG.leave(key)
+        return do_ping
 
-    # Wrapping the dialect's own ping method is the point here; mypy flags any method assignment.
-    dialect.do_ping = do_ping  # type: ignore[method-assign]
+    wrap_ping(engine.dialect, watched)

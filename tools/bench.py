@@ -145,6 +145,7 @@ def run_page(url: str, page_path: str, state: dict[str, str]):
     from streamlit.testing.v1 import AppTest
 
     from dashboard import navigation
+    from dashboard.compat import keep_component_manager, share_component_manager
 
     os.environ["DATABASE_URL"] = url
     pages = getattr(navigation, "_ORIGINAL_PAGES", navigation.PAGES)
@@ -152,13 +153,12 @@ def run_page(url: str, page_path: str, state: dict[str, str]):
     chosen = next(spec for spec in pages if spec.path == page_path)
     navigation.PAGES = (chosen, *(spec for spec in pages if spec is not chosen))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-    # A server looks for installed components once, at its start; a new AppTest does it on its
-    # first run (about 0.2 s here), so every AppTest of this process shares the first one's.
-    at._bidi_component_manager = _COMPONENTS.get("manager")
+    # Every AppTest of this process shares the first one's component registry.
+    share_component_manager(at, _COMPONENTS)
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
-    _COMPONENTS.setdefault("manager", at._bidi_component_manager)
+    keep_component_manager(at, _COMPONENTS)
     return at
 
 

@@ -1,0 +1,54 @@
+"""Every private part of Streamlit and pandas the app relies on, in one place.
+
+Each function below touches one attribute that is not part of its library's public API; an
+upgrade that removes or changes it breaks here, and tests/test_compat.py says which one. The
+data layer's own such uses are in data_access/compat.py (docs/architecture.md, compatibility).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pandas.io.formats.style import Styler
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+
+def in_script_run() -> bool:
+    """True in a thread that runs a page for a browser session; False in the server's own threads
+    (the cache warm-up), which have no session and so no account to check."""
+    return get_script_run_ctx() is not None
+
+
+def set_styler_cells(styler: Styler, translated: dict[str, Any]) -> None:
+    """Makes st.dataframe take the cells' display text from `translated` instead of having the
+    Styler write every cell again on each run (docs/formatting.md, tables).
+
+    st.dataframe reads a Styler's text through its private `_translate`; this replaces it."""
+    styler._translate = lambda *_args, **_kwargs: translated  # type: ignore[attr-defined]
+
+
+def take_pages_directory_flag() -> bool:
+    """True (once) when Streamlit took the pages/ folder for an old-style multipage app.
+
+    Until some run has called st.navigation, Streamlit runs a deep-linked page file without
+    app.py (the first request of a fresh server, and every AppTest run); the flag on its
+    PagesManager says so. Reading it clears it, as app.py's st.navigation would."""
+    if not PagesManager.uses_pages_directory:
+        return False
+    PagesManager.uses_pages_directory = False
+    return True
+
+
+def share_component_manager(app_test: Any, kept: dict[str, object]) -> None:
+    """Gives an AppTest the component registry of an earlier one (kept["manager"]).
+
+    A server looks for installed components once, at its start; a new AppTest does it on its
+    first run (about 0.2 s). tools/bench.py times pages, not that scan."""
+    if "manager" in kept:
+        app_test._bidi_component_manager = kept["manager"]
+
+
+def keep_component_manager(app_test: Any, kept: dict[str, object]) -> None:
+    """Keeps an AppTest's component registry after its first run for share_component_manager."""
+    kept.setdefault("manager", app_test._bidi_component_manager)

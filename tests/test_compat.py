@@ -1,0 +1,96 @@
+"""Each private part of a library the project uses still works as the code expects.
+
+The uses are in dashboard/compat.py and data_access/compat.py; a failure here names the one
+that an upgrade changed (docs/architecture.md, compatibility).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import create_engine, text
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from streamlit.elements.lib.pandas_styler_utils import marshall_styler
+from streamlit.proto.ArrowData_pb2 import ArrowData as ArrowProto
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from dashboard import compat
+from data_access.compat import Ping, wrap_ping
+
+
+def test_st_dataframe_takes_the_cells_text_given_to_the_styler() -> None:
+    styler = pd.DataFrame({"a": [1.5]}).style
+    translated = {
+        "body": [[{"id": "row0_col0", "display_value": "一点五"}]],
+        "table_styles": [],
+        "cellstyle": [],
+    }
+    compat.set_styler_cells(styler, translated)
+    proto = ArrowProto()
+    marshall_styler(proto, styler, "uuid")
+    shown = convert_arrow_bytes_to_pandas_df(proto.styler.display_values)
+    assert shown.iloc[0, 0] == "一点五"
+
+
+def test_the_pages_directory_flag_is_read_once_and_cleared() -> None:
+    kept = PagesManager.uses_pages_directory
+    try:
+        PagesManager.uses_pages_directory = True
+        assert compat.take_pages_directory_flag() is True
+        assert PagesManager.uses_pages_directory is False
+        assert compat.take_pages_directory_flag() is False
+    finally:
+        PagesManager.uses_pages_directory = kept
+
+
+def _report_script_run() -> None:
+    import streamlit as st
+
+    from dashboard import compat
+
+    st.text(f"in run: {compat.in_script_run()}")
+
+
+def test_a_page_run_is_told_from_the_servers_own_threads() -> None:
+    at = AppTest.from_function(_report_script_run).run()
+    assert [element.value for element in at.text] == ["in run: True"]
+    seen: list[bool] = []
+    worker = threading.Thread(target=lambda: seen.append(compat.in_script_run()))
+    worker.start()
+    worker.join()
+    assert seen == [False]
+
+
+def test_an_apptest_component_registry_is_kept_and_shared() -> None:
+    kept: dict[str, object] = {}
+    first = AppTest.from_function(_report_script_run).run()
+    compat.keep_component_manager(first, kept)
+    assert kept["manager"] is not None
+    second = AppTest.from_function(_report_script_run)
+    compat.share_component_manager(second, kept)
+    second.run()
+    assert second._bidi_component_manager is kept["manager"]
+    assert not second.exception
+
+
+def test_the_pools_pre_ping_goes_through_the_wrapper(tmp_path: Any) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'ping.sqlite3'}", pool_pre_ping=True)
+    pinged: list[bool] = []
+
+    def wrapper(original: Ping) -> Ping:
+        def ping(dbapi_connection: Any) -> bool:
+            answer = bool(original(dbapi_connection))
+            pinged.append(answer)
+            return answer
+
+        return ping
+
+    wrap_ping(engine.dialect, wrapper)
+    for _ in range(2):  # the second checkout takes the pooled connection and pings it
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar_one() == 1
+    engine.dispose()
+    assert pinged and all(pinged)
