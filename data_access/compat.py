@@ -22,4 +22,4 @@ def wrap_ping(dialect: Dialect, wrapper: Callable[[Ping], Ping]) -> None:
     watchdog (data_access/watchdog.py) wraps it so that a ping to a hung server is cancelled."""
     original = dialect.do_ping
     # Replacing the dialect's own method is the point here; mypy flags any method assignment.
-    dialect.do_ping = wrapper(original)  # type: ignore[method-assign]
+    dialect.do_ping = wrapper(original)  # type: ignore[method-assign, assignment]
