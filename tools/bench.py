@@ -38,9 +38,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
+
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -140,7 +145,7 @@ class SqlClock:
         self.seconds, self.statements = 0.0, 0
 
 
-def run_page(url: str, page_path: str, state: dict[str, str]):
+def run_page(url: str, page_path: str, state: dict[str, str]) -> AppTest:
     """One AppTest run of one page (made the default page) with the filters in `state`."""
     from streamlit.testing.v1 import AppTest
 
@@ -165,7 +170,7 @@ def run_page(url: str, page_path: str, state: dict[str, str]):
 _COMPONENTS: dict[str, object] = {}  # run_page's shared component registry
 
 
-def timed(run: Callable[[], object]) -> tuple[float, object]:
+def timed(run: Callable[[], T]) -> tuple[float, T]:
     started = time.perf_counter()
     result = run()
     return time.perf_counter() - started, result
@@ -180,7 +185,7 @@ def map_bytes(at) -> int | None:
 
 def measure_backend(
     backend: str, scale: int, runs: int, folder: Path, browsers: bool = True
-) -> dict[str, object]:
+) -> dict[str, Any]:
     # No background warm-up: it would compute the views measured below while they are timed.
     os.environ["DASHBOARD_CACHE_WARM"] = "0"
     import streamlit as st
@@ -196,7 +201,7 @@ def measure_backend(
     table = units(engine)
     districts = table.loc[table["level"] == "district", "code"].tolist()
     streets = table.loc[table["level"] == "street", "code"].tolist()
-    figures: dict[str, object] = {
+    figures: dict[str, Any] = {
         "backend": backend,
         "scale": scale,
         "communities": int((table["level"] == "community").sum()),
@@ -206,28 +211,26 @@ def measure_backend(
     for spec in PAGES:
         st.cache_data.clear()
         clock.reset()
-        first, at = timed(lambda spec=spec: run_page(url, spec.path, {}))
+        first, at = timed(partial(run_page, url, spec.path, {}))
         sql = clock.seconds
         errors = [str(e.value)[:200] for e in at.exception]
         warm = statistics.median(
-            timed(lambda spec=spec: run_page(url, spec.path, {}))[0] for _ in range(runs)
+            timed(partial(run_page, url, spec.path, {}))[0] for _ in range(runs)
         )
         district_runs, street_runs = [], []
         for i in range(runs):
             district = districts[(i + 1) % len(districts)]
             district_runs.append(
-                timed(lambda spec=spec, d=district: run_page(url, spec.path, {"district": d}))[0]
+                timed(partial(run_page, url, spec.path, {"district": district}))[0]
             )
             street = next(s for s in streets[i + 1 :] if s.startswith(district)) if i else None
             street = street or next(s for s in streets if s.startswith(district))
             street_runs.append(
-                timed(
-                    lambda spec=spec, d=district, s=street: run_page(
-                        url, spec.path, {"district": d, "street": s}
-                    )
-                )[0]
+                timed(partial(run_page, url, spec.path, {"district": district, "street": street}))[
+                    0
+                ]
             )
-        figures["pages"][spec.url_path] = {  # type: ignore[index]
+        figures["pages"][spec.url_path] = {
             "first_s": first,
             "sql_s": sql,
             "warm_s": warm,
@@ -255,7 +258,10 @@ def overview_baseline(engine, runs: int, scale: int) -> dict[str, float]:
     from data_access.settings import get_settings
 
     settings = get_settings()
-    scope = Scope(None, month_end(data_months(engine)[1]))
+    last = data_months(engine)[1]
+    if last is None:
+        raise SystemExit("the benchmark database holds no data")
+    scope = Scope(None, month_end(last))
 
     def ours() -> tuple[int, int, int, int]:
         total = staffing.staffing_total(engine, scope, settings)
@@ -421,12 +427,12 @@ def map_draw(url: str, runs: int) -> dict[str, float]:
     painted: cold (a new app process, nothing cached), a new browser on the warm server (median
     of `runs`, an empty browser cache each time) and a returning browser (median of `runs` visits
     from one browser profile, Streamlit's scripts in its cache, as for a leader opening it daily)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import ViewportSize, sync_playwright
 
     from dashboard.snapshot import CHROMIUM_ARGS, chromium_path
 
     server = AppServer(url)
-    viewport = {"width": 1600, "height": 1200}
+    viewport: ViewportSize = {"width": 1600, "height": 1200}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -471,7 +477,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def markdown(results: list[dict[str, object]], runs: int) -> str:
+def markdown(results: list[dict[str, Any]], runs: int) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -485,7 +491,7 @@ def markdown(results: list[dict[str, object]], runs: int) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
-        for page, f in result["pages"].items():  # type: ignore[union-attr]
+        for page, f in result["pages"].items():
             lines.append(
                 f"| {result['backend']} | {result['scale']} | {result['communities']:,} | {page} | "
                 f"{f['first_s']:.2f} | {f['sql_s']:.2f} | {f['warm_s']:.2f} | "
@@ -503,8 +509,8 @@ def markdown(results: list[dict[str, object]], runs: int) -> str:
     for result in results:
         b = result["baseline"]
         lines.append(
-            f"| {result['backend']} | {result['scale']} | {b['ours_s']:.3f} | "  # type: ignore[index]
-            f"{b['naive_s']:.3f} | {b['ratio']:.1f}× | {'yes' if b['agree'] else 'NO'} | "  # type: ignore[index]
+            f"| {result['backend']} | {result['scale']} | {b['ours_s']:.3f} | "
+            f"{b['naive_s']:.3f} | {b['ratio']:.1f}× | {'yes' if b['agree'] else 'NO'} | "
             f"{result['peak_rss_mib']:.0f} |"
         )
     if not any("concurrency" in result for result in results):  # run with --no-browsers
@@ -517,7 +523,7 @@ def markdown(results: list[dict[str, object]], runs: int) -> str:
         "|---|---|---|---|---|---|",
     ]
     for result in results:
-        for run in result.get("concurrency", []):  # type: ignore[attr-defined]
+        for run in result.get("concurrency", []):
             lines.append(
                 f"| {result['backend']} | {result['scale']} | {run['sessions']} | "
                 f"{run['wall_s']:.1f} | {run['cpu_per_visit_s']:.2f} | {run['failed']} |"
@@ -538,10 +544,10 @@ def markdown(results: list[dict[str, object]], runs: int) -> str:
             continue
         back, draw, load = result["returning"], result["map_draw"], result["load"]
         lines.append(
-            f"| {result['backend']} | {result['scale']} | {back['cpu_per_visit_s']:.2f} | "  # type: ignore[index]
-            f"{draw['cold_s']:.1f} | {draw['warm_s']:.1f} | "  # type: ignore[index]
-            f"{draw.get('returning_s', float('nan')):.1f} | "  # type: ignore[union-attr]
-            f"{load['min']:.1f} / {load['median']:.1f} / {load['max']:.1f} |"  # type: ignore[index]
+            f"| {result['backend']} | {result['scale']} | {back['cpu_per_visit_s']:.2f} | "
+            f"{draw['cold_s']:.1f} | {draw['warm_s']:.1f} | "
+            f"{draw.get('returning_s', float('nan')):.1f} | "
+            f"{load['min']:.1f} / {load['median']:.1f} / {load['max']:.1f} |"
         )
     return "\n".join(lines) + "\n"
 

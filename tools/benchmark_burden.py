@@ -18,6 +18,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from alembic import command
@@ -65,9 +66,9 @@ def page_queries(engine: Engine, scope: Scope) -> dict[str, Callable[[], pd.Data
     }
 
 
-def captured_sql(engine: Engine, run: Callable[[], object]) -> list[tuple[str, object]]:
+def captured_sql(engine: Engine, run: Callable[[], object]) -> list[tuple[str, Any]]:
     """The statements and parameters `run` sends to the database."""
-    seen: list[tuple[str, object]] = []
+    seen: list[tuple[str, Any]] = []
 
     def remember(_conn, _cursor, statement, parameters, _context, _many) -> None:
         seen.append((statement, parameters))
@@ -80,7 +81,7 @@ def captured_sql(engine: Engine, run: Callable[[], object]) -> list[tuple[str, o
     return seen
 
 
-def query_plan(engine: Engine, statement: str, parameters: object) -> list[str]:
+def query_plan(engine: Engine, statement: str, parameters: Any) -> list[str]:
     with engine.connect() as connection:
         rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
         return [row[-1] for row in rows]
@@ -113,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
 
     engine = prepared_engine(args.path, args.scale, args.revision)
     first, last = data_months(engine)
+    if first is None or last is None:
+        raise SystemExit(f"{args.path} holds no data")
     as_of = month_end(last)
     table = units(engine)
     district = table.loc[table["level"] == "district", "code"].iloc[0]
@@ -124,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     records = read_frame(engine, select(func.count()).select_from(BurdenRecord))
     print(
-        f"{args.path}: {int(records.iloc[0, 0]):,} burden records, {first:%Y-%m}–{last:%Y-%m}, "
+        f"{args.path}: {int(records.to_numpy()[0, 0]):,} burden records, {first:%Y-%m}–{last:%Y-%m}, "
         f"schema revision {current_revision(engine)}, median of {args.runs} runs"
     )
     for label, scope in scopes.items():
