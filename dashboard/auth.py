@@ -184,7 +184,7 @@ def _redeem_report_token(engine: Engine, token: str, url_path: str) -> None:
     """A report link signs this session in as its account, read-only, for its one view."""
     params = {k: st.query_params.get(k, "") for k in st.query_params if k != TOKEN_PARAM}
     try:
-        name = redeem(token, view_key(url_path, params))
+        name = redeem(engine, token, view_key(url_path, params))
     except TokenRefused as exc:
         record(engine, "refused", None, None, f"report link: {exc}")
         return
@@ -209,7 +209,13 @@ def _password_form(engine: Engine, settings: Settings) -> None:
     if not submitted:
         return
     outcome = accounts.authenticate(
-        engine, name, password, settings.lockout_failures, settings.lockout_minutes
+        engine,
+        name,
+        password,
+        settings.lockout_failures,
+        settings.lockout_minutes,
+        limits=accounts.SignInLimits.of(settings),
+        address=client_address(settings),
     )
     if outcome.principal is not None:
         _start_session(outcome.principal)
@@ -217,10 +223,32 @@ def _password_form(engine: Engine, settings: Settings) -> None:
         st.session_state[_SESSION_TOKEN] = session
         st.session_state[_COOKIE_WRITE] = session  # set by the next run, once signed in
         st.rerun()
-    if outcome.reason == "locked":
+    # One answer for an unknown name, a wrong password and a locked or disabled account; the
+    # lock and the disabling are told only to whoever typed the right password.
+    if outcome.reason == "wait":
+        st.warning(t("auth.wait"), icon=":material/hourglass_top:")
+    elif outcome.reason == "locked" and outcome.password_ok:
         st.error(t("auth.locked", minutes=settings.lockout_minutes), icon=":material/lock:")
+    elif outcome.reason == "disabled" and outcome.password_ok:
+        st.error(t("auth.disabled_now"), icon=":material/no_accounts:")
     else:
         st.error(t("auth.bad"), icon=":material/error:")
+
+
+def client_address(settings: Settings) -> str:
+    """The address sign-in limits count per client: the connection's, or with
+    trusted_proxy_hops = N the N-th X-Forwarded-For entry from the right (the one the nearest
+    trusted proxy appended); a header sent by the client itself is never trusted otherwise."""
+    direct = st.context.ip_address or "local"
+    hops = settings.trusted_proxy_hops
+    if hops <= 0:
+        return direct
+    try:
+        sent = st.context.headers.get_all("X-Forwarded-For")
+    except (AttributeError, RuntimeError):  # AppTest has no request headers
+        return direct
+    entries = [entry.strip() for line in sent for entry in line.split(",") if entry.strip()]
+    return entries[-hops][:64] if len(entries) >= hops else direct
 
 
 def _oidc(engine: Engine, settings: Settings) -> Principal:

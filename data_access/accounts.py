@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
+import math
 import secrets
+import threading
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, false, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from data_access.access import Principal, now, record
 from data_access.db import read_frame
 from data_access.models import ACCOUNT_ROLES, CITY, Account, Base
 from data_access.scope import level_of_code
+from data_access.settings import Settings
+from data_access.tokens import configured_secret
 
 _HASHER = PasswordHasher()
 MIN_PASSWORD = 8
@@ -186,78 +194,329 @@ def map_identity(engine: Engine, identity: str, name: str, by: str | None = None
 
 
 # ---------------------------------------------------------------------------------------------
-# Signing in
+# Signing in, with the limits of docs/accounts.md (sign-in limits): the failures of an account
+# are counted by one UPDATE in the database and the lock decided from the counted value; every
+# account name, known or not, waits a growing delay after a few failures (kept in the database,
+# shared by the app processes); so does every client address (kept in this process); and at
+# most `max_checks` Argon2 checks run at once in this process.
 
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome: the principal when it worked, else why not (bad, locked or disabled)."""
+    """The outcome: the principal when it worked, else why not. reason: "", "bad" (a wrong
+    password or an unknown name), "locked", "disabled" or "wait" (an attempt inside a delay, or
+    no free password check: nothing was checked). password_ok: the password was right, the only
+    case in which a lock or a disabled account may be told."""
 
     principal: Principal | None
-    reason: str = ""  # "", "bad", "locked", "disabled", "unmapped"
+    reason: str = ""
     locked_until: dt.datetime | None = None
+    password_ok: bool = False
+    newly_locked: bool = False
 
 
-def authenticate(
-    engine: Engine, name: str, password: str, max_failures: int, lockout_minutes: int
-) -> SignIn:
-    """Checks a name and a password; counts failures and locks the account after max_failures."""
-    name = name.strip()[:64]
-    with engine.begin() as connection:
-        account = _row(connection, name) if name else None
-        if account is None or account["password_hash"] is None:
-            _verify(_DUMMY_HASH, password)
-            outcome = SignIn(None, "bad")
-        else:
-            outcome = _check_account(connection, account, password, max_failures, lockout_minutes)
-    # An unknown name is not recorded as typed: people type their password there by mistake.
-    who = name if account is not None else None
-    scope = account["scope"] if account is not None else None
-    if outcome.principal is not None:
-        record(engine, "sign_in", who, scope, "password")
-    elif (
-        outcome.reason == "locked"
-        and account is not None
-        and outcome.locked_until
-        and (account["locked_until"] is None or account["locked_until"] < now())
-    ):
-        record(engine, "locked", who, scope, f"after {max_failures} failures")
-    else:
-        record(engine, "sign_in_failed", who, scope, outcome.reason)
-    return outcome
+@dataclass(frozen=True)
+class SignInLimits:
+    """The sign-in limits (settings sign_in_*; docs/accounts.md). delays=False leaves the
+    growing delays out (the command line and tests of the lock alone); the cap on password
+    checks applies always."""
+
+    free_failures: int = 3
+    address_free_failures: int = 10
+    delay_seconds: float = 1.0
+    delay_max_seconds: float = 300.0
+    forget_minutes: int = 60
+    max_checks: int = 2
+    check_wait_seconds: float = 3.0
+    delays: bool = True
+
+    @classmethod
+    def of(cls, settings: Settings) -> SignInLimits:
+        return cls(
+            free_failures=settings.sign_in_free_failures,
+            address_free_failures=settings.sign_in_address_free_failures,
+            delay_seconds=settings.sign_in_delay_seconds,
+            delay_max_seconds=settings.sign_in_delay_max_seconds,
+            forget_minutes=settings.sign_in_forget_minutes,
+            max_checks=settings.sign_in_max_checks,
+            check_wait_seconds=settings.sign_in_check_wait_seconds,
+        )
+
+    def delay(self, failures: int, free: int) -> float:
+        """Seconds the next attempt waits after `failures` failures: none before `free`, then
+        delay_seconds, doubling with each further failure, at most delay_max_seconds."""
+        if failures < free:
+            return 0.0
+        return min(self.delay_seconds * 2 ** min(failures - free, 40), self.delay_max_seconds)
 
 
-def _verify(hashed: str, password: str) -> bool:
+_NO_DELAYS = SignInLimits(delays=False)
+
+
+class _Busy(Exception):
+    """No password check became free within check_wait_seconds."""
+
+
+_GATES: dict[int, threading.BoundedSemaphore] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _gate(at_once: int) -> threading.BoundedSemaphore:
+    """The process's semaphore around the Argon2 checks, one per configured size."""
+    at_once = max(1, at_once)
+    with _GATES_LOCK:
+        gate = _GATES.get(at_once)
+        if gate is None:
+            gate = _GATES[at_once] = threading.BoundedSemaphore(at_once)
+        return gate
+
+
+def _argon2(hashed: str, password: str) -> bool:
     try:
         return _HASHER.verify(hashed, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
-def _check_account(
-    connection: Connection, account: dict, password: str, max_failures: int, lockout_minutes: int
+def _verify(hashed: str, password: str, limits: SignInLimits = _NO_DELAYS) -> bool:
+    """The Argon2 check, at most limits.max_checks at once in this process; _Busy when none
+    becomes free within limits.check_wait_seconds."""
+    gate = _gate(limits.max_checks)
+    if not gate.acquire(timeout=max(0.0, limits.check_wait_seconds)):
+        raise _Busy
+    try:
+        return _argon2(hashed, password)
+    finally:
+        gate.release()
+
+
+class _AddressDelays:
+    """Failures per client address in this process: {address: (failures, not before, forget
+    at)}, in time.monotonic() seconds; at most MAX_ADDRESSES are kept (the oldest go first)."""
+
+    MAX_ADDRESSES = 10_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[int, float, float]] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+    def admit(self, address: str, limits: SignInLimits) -> bool:
+        """True when an attempt from address may be checked now; it then holds the address's
+        next slot, so that of many attempts at once after a delay only one is checked."""
+        moment = time.monotonic()
+        free = limits.address_free_failures
+        with self._lock:
+            failures, not_before, forget_at = self._seen.get(address, (0, 0.0, 0.0))
+            if forget_at <= moment or failures < free:
+                return True
+            if not_before > moment:
+                return False
+            self._seen[address] = (failures, moment + limits.delay(failures, free), forget_at)
+            return True
+
+    def failed(self, address: str, limits: SignInLimits) -> None:
+        moment = time.monotonic()
+        free = limits.address_free_failures
+        with self._lock:
+            failures, _, forget_at = self._seen.pop(address, (0, 0.0, 0.0))
+            failures = failures + 1 if forget_at > moment else 1
+            if len(self._seen) >= self.MAX_ADDRESSES:
+                for stale in [a for a, kept in self._seen.items() if kept[2] <= moment]:
+                    del self._seen[stale]
+                while len(self._seen) >= self.MAX_ADDRESSES:  # the oldest first (dict order)
+                    del self._seen[next(iter(self._seen))]
+            self._seen[address] = (
+                failures,
+                moment + limits.delay(failures, free),
+                moment + limits.forget_minutes * 60,
+            )
+
+
+_ADDRESSES = _AddressDelays()
+
+
+@lru_cache(maxsize=1)
+def _subject_key() -> bytes:
+    """The key of the name hashes in sign_in_delay: the shared report secret when one is set,
+    so that a password typed as a name is not stored as its plain hash."""
+    return (configured_secret() or "dashboard sign-in delay").encode()
+
+
+def _subject(name: str) -> str:
+    """The row of sign_in_delay for a typed name, known or not: a keyed hash, never the name."""
+    return hmac.new(_subject_key(), name.casefold().encode(), hashlib.sha256).hexdigest()
+
+
+def _name_admitted(engine: Engine, subject: str, limits: SignInLimits, moment: dt.datetime) -> bool:
+    """True when an attempt on this name may be checked now; it then claims the name's next
+    slot with a conditional UPDATE, so that every process together checks one attempt per
+    delay."""
+    table, free = _TABLES["sign_in_delay"], limits.free_failures
+    where = table.c.subject == subject
+    with engine.begin() as connection:
+        row = connection.execute(
+            select(table.c.failures, table.c.not_before, table.c.expires_at).where(where)
+        ).first()
+        if row is None or row.expires_at <= moment or row.failures < free:
+            return True
+        if row.not_before > moment:
+            return False
+        until = moment + _seconds(limits.delay(row.failures, free))
+        claimed = connection.execute(
+            update(table).where(where, table.c.not_before <= moment).values(not_before=until)
+        )
+        return claimed.rowcount == 1
+
+
+def _seconds(seconds: float) -> dt.timedelta:
+    """A delay in the database's whole seconds, rounded up."""
+    return dt.timedelta(seconds=math.ceil(seconds))
+
+
+def _name_failed(engine: Engine, subject: str, limits: SignInLimits, moment: dt.datetime) -> None:
+    """Counts a failure on the name (one UPDATE ... + 1) and sets its next delay from the count;
+    rows forgotten by now are deleted on the way."""
+    table, free = _TABLES["sign_in_delay"], limits.free_failures
+    where = table.c.subject == subject
+    forget = moment + dt.timedelta(minutes=limits.forget_minutes)
+    with engine.begin() as connection:
+        connection.execute(table.delete().where(table.c.expires_at <= moment))
+    try:
+        with engine.begin() as connection:
+            first = {"subject": subject, "failures": 0, "not_before": moment, "expires_at": forget}
+            connection.execute(table.insert(), [first])
+    except IntegrityError:
+        pass  # counted before: the row is there
+    with engine.begin() as connection:
+        connection.execute(
+            update(table).where(where).values(failures=table.c.failures + 1, expires_at=forget)
+        )
+        failures = connection.execute(select(table.c.failures).where(where)).scalar() or 0
+        if failures >= free:
+            until = moment + _seconds(limits.delay(failures, free))
+            connection.execute(update(table).where(where).values(not_before=until))
+
+
+def _name_cleared(engine: Engine, subject: str) -> None:
+    table = _TABLES["sign_in_delay"]
+    with engine.begin() as connection:
+        connection.execute(table.delete().where(table.c.subject == subject))
+
+
+def authenticate(
+    engine: Engine,
+    name: str,
+    password: str,
+    max_failures: int,
+    lockout_minutes: int,
+    *,
+    limits: SignInLimits = _NO_DELAYS,
+    address: str | None = None,
 ) -> SignIn:
+    """Checks a name and a password within the limits; counts failures and locks the account
+    after max_failures. An unknown name costs the same check and the same writes as a known one
+    and is answered alike; a lock or a disabled account is told only with the right password."""
+    name = name.strip()[:64]
+    moment = now()
+    subject = _subject(name)
+    with engine.connect() as connection:
+        account = _row(connection, name) if name else None
+    # An unknown name is not recorded as typed: people type their password there by mistake.
+    who = name if account is not None else None
+    scope = account["scope"] if account is not None else None
+    if limits.delays and address and not _ADDRESSES.admit(address, limits):
+        record(engine, "sign_in_failed", who, scope, "wait: address")
+        return SignIn(None, "wait")
+    if limits.delays and not _name_admitted(engine, subject, limits, moment):
+        record(engine, "sign_in_failed", who, scope, "wait: account")
+        return SignIn(None, "wait")
+    hashed = account["password_hash"] if account is not None else None
+    try:
+        right = _verify(hashed or _DUMMY_HASH, password, limits) and hashed is not None
+    except _Busy:
+        record(engine, "sign_in_failed", who, scope, "wait: busy")
+        return SignIn(None, "wait")
+    if right and account is not None:
+        outcome = _signed_in(engine, account, password, moment)
+    else:
+        outcome = _failed(engine, account, max_failures, lockout_minutes, moment)
+        if limits.delays:
+            _name_failed(engine, subject, limits, moment)
+            if address:
+                _ADDRESSES.failed(address, limits)
+    if outcome.principal is not None:
+        if limits.delays:
+            _name_cleared(engine, subject)
+        record(engine, "sign_in", who, scope, "password")
+    elif outcome.newly_locked:
+        record(engine, "locked", who, scope, f"after {max_failures} failures")
+    else:
+        record(engine, "sign_in_failed", who, scope, outcome.reason)
+    return outcome
+
+
+def _signed_in(engine: Engine, account: dict, password: str, moment: dt.datetime) -> SignIn:
+    """The right password: signs in unless the account is disabled or locked at this moment
+    (decided by the UPDATE's condition, so that a lock set meanwhile by another attempt wins)."""
+    if account["disabled"]:
+        return SignIn(None, "disabled", password_ok=True)
     table = _TABLES["account"]
     where = table.c.id == account["id"]
-    moment = now()
-    if account["disabled"]:
-        _verify(_DUMMY_HASH, password)
-        return SignIn(None, "disabled")
-    if account["locked_until"] is not None and account["locked_until"] > moment:
-        _verify(_DUMMY_HASH, password)
-        return SignIn(None, "locked", account["locked_until"])
-    if _verify(account["password_hash"], password):
-        values: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
-        if _HASHER.check_needs_rehash(account["password_hash"]):
-            values["password_hash"] = _HASHER.hash(password)
-        connection.execute(update(table).where(where).values(**values))
-        return SignIn(_principal(account))
-    failures = (account["failed_attempts"] or 0) + 1
-    if failures >= max_failures:
-        until = moment + dt.timedelta(minutes=lockout_minutes)
-        connection.execute(update(table).where(where).values(failed_attempts=0, locked_until=until))
-        return SignIn(None, "locked", until)
-    connection.execute(update(table).where(where).values(failed_attempts=failures))
+    values: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
+    if _HASHER.check_needs_rehash(account["password_hash"]):
+        values["password_hash"] = _HASHER.hash(password)
+    open_now = or_(table.c.locked_until.is_(None), table.c.locked_until <= moment)
+    with engine.begin() as connection:
+        done = connection.execute(
+            update(table).where(where, table.c.disabled == false(), open_now).values(**values)
+        )
+        if done.rowcount == 1:
+            return SignIn(_principal(account), password_ok=True)
+        state = connection.execute(select(table.c.disabled, table.c.locked_until).where(where))
+        found = state.first()
+    if found is None or found.disabled:
+        return SignIn(None, "disabled", password_ok=True)
+    return SignIn(None, "locked", found.locked_until, password_ok=True)
+
+
+def _failed(
+    engine: Engine,
+    account: dict | None,
+    max_failures: int,
+    lockout_minutes: int,
+    moment: dt.datetime,
+) -> SignIn:
+    """A wrong password (or an unknown name): one UPDATE adds the failure in the database unless
+    the account is locked or disabled, and the lock is decided from the value read back in the
+    same transaction. An unknown name runs the same statements on no row."""
+    table = _TABLES["account"]
+    where = table.c.id == (account["id"] if account is not None else -1)
+    open_now = or_(table.c.locked_until.is_(None), table.c.locked_until <= moment)
+    with engine.begin() as connection:
+        counted = connection.execute(
+            update(table)
+            .where(where, table.c.disabled == false(), open_now)
+            .values(failed_attempts=table.c.failed_attempts + 1)
+        ).rowcount
+        found = connection.execute(
+            select(table.c.failed_attempts, table.c.locked_until, table.c.disabled).where(where)
+        ).first()
+        if account is None or found is None:
+            return SignIn(None, "bad")
+        if found.disabled:
+            return SignIn(None, "disabled")
+        if not counted:  # locked already, by an earlier attempt or one at the same time
+            return SignIn(None, "locked", found.locked_until)
+        if (found.failed_attempts or 0) >= max_failures:
+            until = moment + dt.timedelta(minutes=lockout_minutes)
+            connection.execute(
+                update(table).where(where).values(failed_attempts=0, locked_until=until)
+            )
+            return SignIn(None, "locked", until, newly_locked=True)
     return SignIn(None, "bad")
 
 

@@ -488,3 +488,28 @@ class AuditEvent(Base):
     kind: Mapped[str] = mapped_column(String(24), index=True)
     scope: Mapped[str | None] = mapped_column(String(12))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class SignInDelay(Base):
+    """Wrong sign-ins on one account name, known or not (docs/accounts.md, limits): a keyed hash of
+    the name, never the name; after the free failures the next attempt waits until not_before.
+    Forgotten at expires_at."""
+
+    __tablename__ = "sign_in_delay"
+    __table_args__ = MYSQL_OPTIONS
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class UsedToken(Base):
+    """The nonce of a report link once it was used (docs/accounts.md, reports): inserting it is the
+    single-use check of every app process; kept until the link would have expired anyway."""
+
+    __tablename__ = "used_token"
+    __table_args__ = MYSQL_OPTIONS
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)

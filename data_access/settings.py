@@ -256,7 +256,51 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "lockout_minutes",
         15,
-        "…for this many minutes; a new password (accounts passwd) lifts the lock at once.",
+        "…for this many minutes; accounts unlock (or a new password) lifts the lock at once.",
+    ),
+    Setting(
+        "sign_in_free_failures",
+        3,
+        "Wrong sign-ins on one account name (known or not) before each further attempt on it "
+        "must wait a growing delay; the count is kept in the database, shared by every process.",
+    ),
+    Setting(
+        "sign_in_address_free_failures",
+        10,
+        "Wrong sign-ins from one client address before its further attempts wait a growing "
+        "delay; kept per app process (several offices may share one address behind a NAT).",
+    ),
+    Setting(
+        "sign_in_delay_seconds",
+        1.0,
+        "The first delay after the free failures; it doubles with each further failure.",
+    ),
+    Setting(
+        "sign_in_delay_max_seconds",
+        300.0,
+        "…up to this many seconds: a guesser gets about 12 tries an hour per name and address.",
+    ),
+    Setting(
+        "sign_in_forget_minutes",
+        60,
+        "Failures of a name or an address are forgotten this long after the last one.",
+    ),
+    Setting(
+        "sign_in_max_checks",
+        2,
+        "Password checks running at once per app process: each Argon2id check takes 64 MiB "
+        "and a CPU core for about 0.1 s, so 40 at once would take 2.5 GiB.",
+    ),
+    Setting(
+        "sign_in_check_wait_seconds",
+        3.0,
+        "A sign-in waits this long for a free check; after that it reads 'try again shortly'.",
+    ),
+    Setting(
+        "trusted_proxy_hops",
+        0,
+        "Reverse proxies in front of the app that append to X-Forwarded-For; 0: the header is "
+        "ignored and the connection's address is the client's (docs/accounts.md).",
     ),
     Setting(
         "session_minutes",
@@ -349,6 +393,14 @@ class Settings:
     auth_mode: str
     lockout_failures: int
     lockout_minutes: int
+    sign_in_free_failures: int
+    sign_in_address_free_failures: int
+    sign_in_delay_seconds: float
+    sign_in_delay_max_seconds: float
+    sign_in_forget_minutes: int
+    sign_in_max_checks: int
+    sign_in_check_wait_seconds: float
+    trusted_proxy_hops: int
     session_minutes: int
     report_token_seconds: int
     oidc_provider: str

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import logging
 import os
 import subprocess
@@ -17,7 +19,7 @@ from data_access import access, accounts, tokens
 from data_access.access import Principal, ScopeRefused
 from data_access.db import make_engine
 from data_access.importing import Upload, run_import
-from data_access.models import Account, AuditEvent, Base, ImportBatch
+from data_access.models import Account, AuditEvent, Base, ImportBatch, UsedToken
 from data_access.queries.staffing import staffing_total
 from data_access.scope import Scope
 from data_access.settings import load_settings
@@ -247,26 +249,33 @@ def database_text(engine: Engine, skip_hashes: bool) -> str:
     return "\n".join(parts)
 
 
-def test_report_tokens_are_single_use_short_lived_and_bound_to_their_view():
+def test_report_tokens_are_single_use_short_lived_and_bound_to_their_view(city):
     key = b"k" * 32
     view = tokens.view_key("overview", {"street": "990101001", "lang": "zh", "report": "1"})
     assert view == "overview?lang=zh&street=990101001"
     token = tokens.mint("east", view, 60, key)
     with pytest.raises(tokens.TokenRefused, match="another view"):
-        tokens.redeem(token, "overview?lang=zh&street=990101002", key)
-    assert tokens.redeem(token, view, key) == "east"
+        tokens.redeem(city, token, "overview?lang=zh&street=990101002", key)
+    assert tokens.redeem(city, token, view, key) == "east"
     with pytest.raises(tokens.TokenRefused, match="used before"):
-        tokens.redeem(token, view, key)
+        tokens.redeem(city, token, view, key)
     with pytest.raises(tokens.TokenRefused, match="bad signature"):
-        tokens.redeem(tokens.mint("east", view, 60, b"x" * 32), view, key)
+        tokens.redeem(city, tokens.mint("east", view, 60, b"x" * 32), view, key)
     body, signature = tokens.mint("east", view, 60, key).split(".")
-    forged = tokens._b64(tokens._unb64(body).replace(b"east", b"city")) + "." + signature
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    assert claims["a"] == "east" and claims["v"] == view and len(claims["n"]) == 24
+    altered = json.dumps({**claims, "a": "city_admin"}, separators=(",", ":")).encode()
+    forged = base64.urlsafe_b64encode(altered).rstrip(b"=").decode() + "." + signature
     with pytest.raises(tokens.TokenRefused, match="bad signature"):
-        tokens.redeem(forged, view, key)
+        tokens.redeem(city, forged, view, key)
     with pytest.raises(tokens.TokenRefused, match="expired"):
-        tokens.redeem(tokens.mint("east", view, -1, key), view, key)
+        tokens.redeem(city, tokens.mint("east", view, -1, key), view, key)
     with pytest.raises(tokens.TokenRefused, match="malformed"):
-        tokens.redeem("nonsense", view, key)
+        tokens.redeem(city, "nonsense", view, key)
+    # The nonce used above is in the shared table with its expiry, not in this process.
+    with city.connect() as connection:
+        used = connection.execute(select(UsedToken.__table__.c.nonce)).scalars().all()
+    assert used == [json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["n"]]
 
 
 def test_auth_settings_are_checked():
@@ -335,12 +344,12 @@ def test_a_snapshot_gets_a_one_time_token_only_for_an_enabled_account_inside_its
     params = {"lang": "zh", "district": "990101", "street": "990101001"}
     signed = signed_params("east", "staffing", params, 60, "snapshot-key")
     view = "staffing?district=990101&lang=zh&street=990101001"
-    assert tokens.redeem(signed["token"], view, b"snapshot-key") == "east"
+    assert tokens.redeem(city, signed["token"], view, b"snapshot-key") == "east"
     with pytest.raises(tokens.TokenRefused, match="used before"):
-        tokens.redeem(signed["token"], view, b"snapshot-key")
+        tokens.redeem(city, signed["token"], view, b"snapshot-key")
     # The menu's first page is served at the root: its token names the empty path.
     first = signed_params("east", "overview", params, 60, "snapshot-key")["token"]
-    assert tokens.redeem(first, view.replace("staffing", ""), b"snapshot-key") == "east"
+    assert tokens.redeem(city, first, view.replace("staffing", ""), b"snapshot-key") == "east"
     with pytest.raises(SnapshotRefused, match="outside the scope 990101001"):
         account_for_view(city, "east", "staffing", "990101002")
     assert audit(city)[-1] == ("east", "refused", "990101002", "snapshot staffing")
