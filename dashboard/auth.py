@@ -223,16 +223,24 @@ def _password_form(engine: Engine, settings: Settings) -> None:
         st.session_state[_SESSION_TOKEN] = session
         st.session_state[_COOKIE_WRITE] = session  # set by the next run, once signed in
         st.rerun()
-    # One answer for an unknown name, a wrong password and a locked or disabled account; the
-    # lock and the disabling are told only to whoever typed the right password.
-    if outcome.reason == "wait":
-        st.warning(t("auth.wait"), icon=":material/hourglass_top:")
-    elif outcome.reason == "locked" and outcome.password_ok:
-        st.error(t("auth.locked", minutes=settings.lockout_minutes), icon=":material/lock:")
-    elif outcome.reason == "disabled" and outcome.password_ok:
-        st.error(t("auth.disabled_now"), icon=":material/no_accounts:")
+    answer = sign_in_answer(outcome)
+    if answer == "auth.wait":
+        st.warning(t(answer), icon=":material/hourglass_top:")
     else:
-        st.error(t("auth.bad"), icon=":material/error:")
+        st.error(t(answer, minutes=settings.lockout_minutes), icon=":material/error:")
+
+
+def sign_in_answer(outcome: accounts.SignIn) -> str:
+    """The message (i18n key) of a refused sign-in: one for an unknown name, a wrong password
+    and a locked or disabled account; the lock and the disabling are told only to whoever typed
+    the right password (docs/accounts.md)."""
+    if outcome.reason == "wait":
+        return "auth.wait"
+    if outcome.password_ok and outcome.reason == "locked":
+        return "auth.locked"
+    if outcome.password_ok and outcome.reason == "disabled":
+        return "auth.disabled_now"
+    return "auth.bad"
 
 
 def client_address(settings: Settings) -> str:
