@@ -65,3 +65,41 @@ def test_two_processes_agree_and_see_an_import_after_the_cache_lifetime(shared_u
         two.wait_for_selector(READY, state="attached", timeout=120_000)
         assert kpi_value(two, "常住人口") == "60,002"  # C5 went from 5,001 to 10,002
         browser.close()
+
+
+def test_a_report_link_used_on_one_process_is_refused_on_the_other(shared_url):
+    """The used nonce is in the shared database: the second process refuses the same link."""
+    if chromium_path() is None:
+        _no_browser()
+    from playwright.sync_api import sync_playwright
+
+    from data_access import accounts
+    from data_access.tokens import mint, view_key
+
+    engine = make_engine(shared_url)
+    accounts.add_account(engine, "east_report", "990101001", "viewer", "Zwei-Prozesse-pw-1")
+    engine.dispose()
+    secret = "a-report-secret-of-two-processes"
+    env = dict(
+        os.environ,
+        DATABASE_URL=shared_url,
+        DASHBOARD_AUTH_MODE="local",
+        DASHBOARD_REPORT_SECRET=secret,
+        DASHBOARD_DEFAULT_LANGUAGE="zh",
+    )
+    env.pop("DATABASE_WRITER_URL", None)
+    params = {"district": "990101", "street": "990101001", "lang": "zh"}
+    token = mint("east_report", view_key("", params), 300, secret.encode())
+    link = f"/?district=990101&street=990101001&lang=zh&report=1&token={token}"
+    with running_app(env) as first, running_app(env) as second, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        one, two = browser.new_page(), browser.new_page()
+        one.goto(first + link)
+        one.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+        assert "登录" not in one.locator("h1").first.inner_text()
+        two.goto(second + link)
+        two.wait_for_selector(READY, state="attached", timeout=120_000)
+        two.wait_for_selector("h1", timeout=60_000)
+        assert "登录" in two.locator("h1").first.inner_text()
+        assert two.locator('[data-testid="stMetric"]').count() == 0
+        browser.close()
