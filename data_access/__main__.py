@@ -222,25 +222,26 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     if not has_schema(engine):
         print("error: no schema; run `python -m data_access init` first", file=sys.stderr)
         return 2
+    operator = accounts.OPERATOR  # the server's operator manages every account (docs/accounts.md)
     try:
         if args.action == "add":
             password = None if args.sso_only else _new_password(args.name)
-            accounts.add_account(engine, args.name, args.scope, args.role, password)
+            accounts.add_account(engine, args.name, args.scope, args.role, password, actor=operator)
             print(f"account {args.name} added: {args.role}, scope {args.scope}")
         elif args.action == "passwd":
-            accounts.set_password(engine, args.name, _new_password(args.name))
+            accounts.set_password(engine, args.name, _new_password(args.name), actor=operator)
             print(f"password of {args.name} changed")
         elif args.action == "disable":
-            accounts.disable_account(engine, args.name)
+            accounts.disable_account(engine, args.name, actor=operator)
             print(f"account {args.name} disabled")
         elif args.action == "enable":
-            accounts.enable_account(engine, args.name)
+            accounts.enable_account(engine, args.name, actor=operator)
             print(f"account {args.name} enabled")
         elif args.action == "unlock":
-            accounts.unlock_account(engine, args.name)
+            accounts.unlock_account(engine, args.name, actor=operator)
             print(f"account {args.name} unlocked")
         elif args.action == "map":
-            accounts.map_identity(engine, args.identity, args.name)
+            accounts.map_identity(engine, args.identity, args.name, actor=operator)
             print(f"identity {args.identity} signs in as {args.name}")
         else:
             frame = accounts.list_accounts(engine)

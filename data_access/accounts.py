@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NoReturn
 
 import pandas as pd
 from argon2 import PasswordHasher
@@ -22,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from data_access.access import Principal, now, record
+from data_access.access import ROLE_RANK, Principal, now, record
 from data_access.db import read_frame
 from data_access.models import ACCOUNT_ROLES, CITY, Account, Base
 from data_access.scope import level_of_code
@@ -42,11 +43,6 @@ class AccountError(ValueError):
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.code = code
-
-
-def _by(by: str | None) -> str:
-    """The audit detail naming who made a change (an administrator in the app)."""
-    return f" by {by}" if by else ""
 
 
 def hash_password(password: str) -> str:
@@ -86,24 +82,110 @@ def _row(connection: Connection, name: str) -> dict | None:
     return dict(found) if found else None
 
 
+# ---------------------------------------------------------------------------------------------
+# Who may change which account (docs/accounts.md, "Who manages which account")
+
+# The server's operator, on the command line (python -m data_access accounts): acts on every
+# account. It is no account: the app always passes the administrator it has signed in.
+OPERATOR = Principal("operator", None, "admin")
+
+
+class AccountRefused(AccountError):
+    """An administrator asked for a change to an account it may not manage. A name that is no
+    account gets the same refusal as an account outside the administrator's reach, so that it
+    learns nothing of the names outside its area."""
+
+    def __init__(self, actor: Principal, action: str, target: str, code: str = "refused") -> None:
+        super().__init__(f"{actor.name} may not {action} the account {target[:64]}", code)
+        self.actor, self.action, self.target = actor, action, target
+
+
+def may_manage(actor: Principal, scope: str, role: str, own: bool = False) -> bool:
+    """True when `actor` may change, or create, an account of `scope` (a code or city) and `role`:
+    it is an administrator, its area contains the account's area, its role is not below the
+    account's, and the account is not its peer (the same area and the same role) unless it is
+    its own account."""
+    code = None if scope == CITY else scope
+    if not actor.is_admin or not actor.allows_code(code):
+        return False
+    if ROLE_RANK.get(role, len(ROLE_RANK)) > ROLE_RANK[actor.role]:
+        return False
+    return own or not (code == actor.scope_code and role == actor.role)
+
+
+def _current(connection: Connection, actor: Principal) -> Principal | None:
+    """The acting account as the database has it now; None when it is no enabled account, or not
+    the account that signed in (another id under the same name)."""
+    if actor is OPERATOR:
+        return actor
+    found = _row(connection, actor.name)
+    if found is None or found["disabled"]:
+        return None
+    if actor.account_id is not None and found["id"] != actor.account_id:
+        return None
+    return _principal(found)
+
+
+def _permits(actor: Principal, current: Principal | None, scope: str, role: str, own: bool) -> bool:
+    """The rule of may_manage, for the principal the caller passed and for the account as it is
+    now: a narrowed or demoted administrator is held to its new area and role at once."""
+    if actor is OPERATOR:
+        return True
+    return (
+        current is not None
+        and may_manage(actor, scope, role, own)
+        and may_manage(current, scope, role, own)
+    )
+
+
+def _is_own(current: Principal | None, target: dict | None) -> bool:
+    return (
+        current is not None
+        and target is not None
+        and current.account_id is not None
+        and current.account_id == target["id"]
+    )
+
+
+def _refuse(
+    engine: Engine,
+    actor: Principal,
+    action: str,
+    target: str,
+    scope: str | None = None,
+    code: str = "refused",
+) -> NoReturn:
+    """Records who asked for which change to which account, and raises AccountRefused."""
+    record(engine, "refused", actor.name, scope, f"account {action} {target[:64]}")
+    raise AccountRefused(actor, action, target, code)
+
+
+def _by(actor: Principal) -> str:
+    """The audit detail naming who made a change: the administrator, or nothing for the operator."""
+    return "" if actor is OPERATOR else f"by {actor.name}"
+
+
 def add_account(
     engine: Engine,
     name: str,
     scope: str,
     role: str,
     password: str | None,
-    by: str | None = None,
+    *,
+    actor: Principal,
 ) -> None:
-    """Creates an account; password None makes one that signs in through single sign-on only."""
+    """Creates an account; password None makes one that signs in through single sign-on only.
+    `actor` may create only accounts it may manage (may_manage); OPERATOR any."""
     name = name.strip()
     if not name or len(name) > 64:
         raise AccountError("an account name has 1 to 64 characters", "name")
     if role not in ACCOUNT_ROLES:
         raise AccountError(f"role must be one of {', '.join(ACCOUNT_ROLES)}", "role")
+    scope = checked_scope(scope)
     values = {
         "name": name,
         "password_hash": None if password is None else hash_password(password),
-        "scope": checked_scope(scope),
+        "scope": scope,
         "role": role,
         "disabled": False,
         "failed_attempts": 0,
@@ -111,43 +193,87 @@ def add_account(
         "created_at": now(),
     }
     with engine.begin() as connection:
-        if _row(connection, name) is not None:
-            raise AccountError(f"the account {name} exists already", "exists")
-        connection.execute(_TABLES["account"].insert(), [values])
-    record(engine, "account_added", name, str(values["scope"]), f"role={role}{_by(by)}")
+        allowed = _permits(actor, _current(connection, actor), scope, role, own=False)
+        if allowed:
+            if _row(connection, name) is not None:
+                raise AccountError(f"the account {name} exists already", "exists")
+            connection.execute(_TABLES["account"].insert(), [values])
+    if not allowed:
+        outside = not actor.allows_code(None if scope == CITY else scope)
+        _refuse(engine, actor, "add", name, scope, "outside" if outside else "above")
+    detail = f"role={role} {_by(actor)}".strip()
+    record(engine, "account_added", name, scope, detail)
 
 
-def set_password(engine: Engine, name: str, password: str, by: str | None = None) -> None:
-    """A new password; it also lifts a lockout."""
-    hashed = hash_password(password)
-    _update(engine, name, password_hash=hashed, failed_attempts=0, locked_until=None)
-    end_sessions(engine, name)  # a new password signs every browser of the account out
-    record(engine, "password_changed", name, None, _by(by).strip())
-
-
-def disable_account(engine: Engine, name: str, by: str | None = None) -> None:
-    _update(engine, name, disabled=True)
-    end_sessions(engine, name)
-    record(engine, "account_disabled", name, None, _by(by).strip())
-
-
-def enable_account(engine: Engine, name: str, by: str | None = None) -> None:
-    _update(engine, name, disabled=False, failed_attempts=0, locked_until=None)
-    record(engine, "account_enabled", name, None, _by(by).strip())
-
-
-def unlock_account(engine: Engine, name: str, by: str | None = None) -> None:
-    """Lifts a lockout now, without a new password."""
-    _update(engine, name, failed_attempts=0, locked_until=None)
-    record(engine, "account_unlocked", name, None, _by(by).strip())
-
-
-def _update(engine: Engine, name: str, **values: object) -> None:
+def _change(
+    engine: Engine, actor: Principal, action: str, name: str, own_allowed: bool, **values: object
+) -> dict:
+    """Sets `values` on the account `name` when `actor` may manage it; returns the account's row.
+    Refused (and recorded) alike for a name that is no account and for one out of reach."""
     table = _TABLES["account"]
     with engine.begin() as connection:
-        done = connection.execute(update(table).where(table.c.name == name).values(**values))
-        if done.rowcount == 0:
-            raise AccountError(f"no account named {name}", "unknown")
+        target = _row(connection, name)
+        current = _current(connection, actor)
+        own = _is_own(current, target)
+        if own and not own_allowed:
+            raise AccountError(f"an administrator cannot {action} its own account", "self")
+        allowed = target is not None and _permits(
+            actor, current, target["scope"], target["role"], own
+        )
+        if target is not None and allowed:
+            connection.execute(update(table).where(table.c.id == target["id"]).values(**values))
+    if target is None and actor is OPERATOR:
+        raise AccountError(f"no account named {name}", "unknown")
+    if target is None or not allowed:
+        _refuse(engine, actor, action, name)
+    return target
+
+
+def set_password(engine: Engine, name: str, password: str, *, actor: Principal) -> None:
+    """A new password; it also lifts a lockout."""
+    hashed = hash_password(password)
+    target = _change(
+        engine,
+        actor,
+        "password",
+        name,
+        own_allowed=True,
+        password_hash=hashed,
+        failed_attempts=0,
+        locked_until=None,
+    )
+    end_sessions(engine, target["name"])  # a new password signs every browser of the account out
+    record(engine, "password_changed", target["name"], None, _by(actor))
+
+
+def disable_account(engine: Engine, name: str, *, actor: Principal) -> None:
+    """The account can no longer sign in; its sessions end. An administrator cannot disable
+    its own account."""
+    target = _change(engine, actor, "disable", name, own_allowed=False, disabled=True)
+    end_sessions(engine, target["name"])
+    record(engine, "account_disabled", target["name"], None, _by(actor))
+
+
+def enable_account(engine: Engine, name: str, *, actor: Principal) -> None:
+    target = _change(
+        engine,
+        actor,
+        "enable",
+        name,
+        own_allowed=True,
+        disabled=False,
+        failed_attempts=0,
+        locked_until=None,
+    )
+    record(engine, "account_enabled", target["name"], None, _by(actor))
+
+
+def unlock_account(engine: Engine, name: str, *, actor: Principal) -> None:
+    """Lifts a lockout now, without a new password."""
+    target = _change(
+        engine, actor, "unlock", name, own_allowed=True, failed_attempts=0, locked_until=None
+    )
+    record(engine, "account_unlocked", target["name"], None, _by(actor))
 
 
 def list_accounts(engine: Engine) -> pd.DataFrame:
@@ -178,19 +304,42 @@ def list_accounts(engine: Engine) -> pd.DataFrame:
     return read_frame(engine, statement)
 
 
-def map_identity(engine: Engine, identity: str, name: str, by: str | None = None) -> None:
-    """Lets a single sign-on identity (subject or e-mail) act as the account `name`."""
+def map_identity(engine: Engine, identity: str, name: str, *, actor: Principal) -> None:
+    """Lets a single sign-on identity (subject or e-mail) act as the account `name`. An identity
+    mapped to another account now is taken from it, so `actor` must manage both accounts."""
     identity = identity.strip().lower()
     if not identity or len(identity) > 255:
         raise AccountError("an identity is a subject or an e-mail address", "identity")
-    table = _TABLES["identity_map"]
+    accounts, table = _TABLES["account"], _TABLES["identity_map"]
     with engine.begin() as connection:
-        account = _row(connection, name)
-        if account is None:
-            raise AccountError(f"no account named {name}", "unknown")
-        connection.execute(table.delete().where(table.c.identity == identity))
-        connection.execute(table.insert(), [{"identity": identity, "account_id": account["id"]}])
-    record(engine, "identity_mapped", name, account["scope"], _by(by).strip())
+        target = _row(connection, name)
+        current = _current(connection, actor)
+        allowed = target is not None and _permits(
+            actor, current, target["scope"], target["role"], _is_own(current, target)
+        )
+        if target is not None and allowed:
+            found = (
+                connection.execute(
+                    select(accounts)
+                    .join(table, table.c.account_id == accounts.c.id)
+                    .where(table.c.identity == identity)
+                )
+                .mappings()
+                .first()
+            )
+            previous = dict(found) if found is not None else None
+            if previous is not None and previous["id"] != target["id"]:
+                allowed = _permits(
+                    actor, current, previous["scope"], previous["role"], _is_own(current, previous)
+                )
+        if target is not None and allowed:
+            connection.execute(table.delete().where(table.c.identity == identity))
+            connection.execute(table.insert(), [{"identity": identity, "account_id": target["id"]}])
+    if target is None and actor is OPERATOR:
+        raise AccountError(f"no account named {name}", "unknown")
+    if target is None or not allowed:
+        _refuse(engine, actor, "map", name)
+    record(engine, "identity_mapped", target["name"], target["scope"], _by(actor))
 
 
 # ---------------------------------------------------------------------------------------------

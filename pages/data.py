@@ -34,6 +34,7 @@ from data_access.accounts import (
     enable_account,
     list_accounts,
     map_identity,
+    may_manage,
     principal_by_name,
     set_password,
     unlock_account,
@@ -428,7 +429,15 @@ def accounts_section(context: PageContext) -> None:
             st.success(text, icon=":material/check_circle:")
     managed = _managed_accounts(context)
     _accounts_table(context, managed)
-    names = list(managed["name"])
+    # The choice lists offer what the administrator may change; data_access.accounts checks
+    # every change again on the server, whatever name the browser sends (docs/accounts.md).
+    names = [
+        name
+        for name, scope, role in zip(
+            managed["name"], managed["scope"], managed["role"], strict=True
+        )
+        if may_manage(context.principal, scope, role, own=name == context.principal.name)
+    ]
     tabs = st.tabs([t(f"accounts.tab.{tab}") for tab in ("add", "password", "status", "identity")])
     with tabs[0]:
         _add_account_form(context)
@@ -533,13 +542,10 @@ def _add_account(units: frozenset[str]) -> None:
             raise AccountError("the two passwords differ", "mismatch")
         area = CITY if scope.lower() == CITY else checked_scope(scope)
         code = None if area == CITY else area
-        try:
-            access.check_code(admin, code, audit_engine(), "account add")
-        except access.ScopeRefused:
-            raise AccountError("outside the administrator's scope", "outside") from None
-        if code is not None and code not in units:
+        # A code outside the administrator's area is refused and recorded by add_account.
+        if code is not None and code not in units and admin.allows_code(code):
             raise AccountError("no such unit", "no_unit")
-        add_account(audit_engine(), name, area, role, password, by=admin.name)
+        add_account(audit_engine(), name, area, role, password, actor=admin)
         return t_plain("accounts.added", name=name.strip())
 
     _run_change(change)
@@ -595,7 +601,7 @@ def _reset_password() -> None:
     def change(admin: access.Principal) -> str:
         if password != again:
             raise AccountError("the two passwords differ", "mismatch")
-        set_password(audit_engine(), name, password, by=admin.name)
+        set_password(audit_engine(), name, password, actor=admin)
         return t_plain("accounts.password_set", name=name)
 
     _run_change(change)
@@ -625,9 +631,7 @@ def _set_status(action: str) -> None:
     apply, _icon, done = _STATUS[action]
 
     def change(admin: access.Principal) -> str:
-        if action == "disable" and name == admin.name:
-            raise AccountError("an administrator cannot disable its own account", "self")
-        apply(audit_engine(), name, by=admin.name)
+        apply(audit_engine(), name, actor=admin)
         return t_plain(done, name=name)
 
     _run_change(change)
@@ -655,7 +659,7 @@ def _map_identity() -> None:
     name = str(st.session_state.get("account_identity_name"))
 
     def change(admin: access.Principal) -> str:
-        map_identity(audit_engine(), identity, name, by=admin.name)
+        map_identity(audit_engine(), identity, name, actor=admin)
         return t_plain("accounts.mapped", name=name)
 
     _run_change(change)

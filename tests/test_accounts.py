@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select, text, update
 
 from data_access import access, accounts, tokens
 from data_access.access import Principal, ScopeRefused
+from data_access.accounts import OPERATOR
 from data_access.db import make_engine
 from data_access.importing import Upload, run_import
 from data_access.models import Account, AuditEvent, Base, ImportBatch, UsedToken
@@ -47,7 +48,7 @@ def accounts_template(databases, small_city_template: str) -> str:
     url = databases.copy(small_city_template, "accounts_template")
     engine = make_engine(url)
     for name, (scope, role) in SCOPES.items():
-        accounts.add_account(engine, name, scope, role, PASSWORDS[name])
+        accounts.add_account(engine, name, scope, role, PASSWORDS[name], actor=OPERATOR)
     engine.dispose()
     return url
 
@@ -97,7 +98,7 @@ def test_five_wrong_passwords_lock_the_account_until_a_new_password(city):
         ("locked", "after 5 failures"),
         ("sign_in_failed", "locked"),
     ]
-    accounts.set_password(city, "east", "Neues-Passwort-5")
+    accounts.set_password(city, "east", "Neues-Passwort-5", actor=OPERATOR)
     assert sign(city, "east", "Neues-Passwort-5").principal is not None
 
 
@@ -112,11 +113,11 @@ def test_a_lock_ends_after_its_minutes(city):
 
 
 def test_a_disabled_account_cannot_sign_in(city):
-    accounts.disable_account(city, "east")
+    accounts.disable_account(city, "east", actor=OPERATOR)
     assert sign(city, "east", PASSWORDS["east"]).reason == "disabled"
     assert accounts.principal_by_name(city, "east") is None
     assert audit(city)[-1] == ("east", "sign_in_failed", "990101001", "disabled")
-    accounts.enable_account(city, "east")
+    accounts.enable_account(city, "east", actor=OPERATOR)
     assert sign(city, "east", PASSWORDS["east"]).principal is not None
 
 
@@ -127,17 +128,19 @@ def test_an_unknown_name_is_not_written_down(city):
 
 def test_account_commands_refuse_bad_input(city):
     with pytest.raises(accounts.AccountError, match="exists already"):
-        accounts.add_account(city, "east", "990101001", "viewer", PASSWORDS["east"])
+        accounts.add_account(city, "east", "990101001", "viewer", PASSWORDS["east"], actor=OPERATOR)
     with pytest.raises(accounts.AccountError, match="scope"):
-        accounts.add_account(city, "x", "99010", "viewer", PASSWORDS["east"])
+        accounts.add_account(city, "x", "99010", "viewer", PASSWORDS["east"], actor=OPERATOR)
     with pytest.raises(accounts.AccountError, match="scope"):
-        accounts.add_account(city, "x", "990101001001001", "viewer", PASSWORDS["east"])
+        accounts.add_account(
+            city, "x", "990101001001001", "viewer", PASSWORDS["east"], actor=OPERATOR
+        )
     with pytest.raises(accounts.AccountError, match="role"):
-        accounts.add_account(city, "x", "city", "owner", PASSWORDS["east"])
+        accounts.add_account(city, "x", "city", "owner", PASSWORDS["east"], actor=OPERATOR)
     with pytest.raises(accounts.AccountError, match="8 characters"):
-        accounts.add_account(city, "x", "city", "viewer", "short")
+        accounts.add_account(city, "x", "city", "viewer", "short", actor=OPERATOR)
     with pytest.raises(accounts.AccountError, match="no account"):
-        accounts.set_password(city, "nobody", "Long-enough-1")
+        accounts.set_password(city, "nobody", "Long-enough-1", actor=OPERATOR)
     assert list(accounts.list_accounts(city)["name"]) == sorted(SCOPES)
 
 
@@ -206,17 +209,17 @@ def test_an_importer_cannot_import_rows_outside_its_area(city):
 
 
 def test_single_sign_on_identities_map_to_accounts(city):
-    accounts.map_identity(city, "East.Office@Example.org", "east")
-    accounts.map_identity(city, "sub-4711", "district_a")
+    accounts.map_identity(city, "East.Office@Example.org", "east", actor=OPERATOR)
+    accounts.map_identity(city, "sub-4711", "district_a", actor=OPERATOR)
     found = accounts.principal_for_identity(city, ["", "east.office@example.org"])
     assert found is not None and (found.name, found.scope_code) == ("east", "990101001")
     found = accounts.principal_for_identity(city, ["sub-4711", "east.office@example.org"])
     assert found is not None and found.name == "district_a"
     assert accounts.principal_for_identity(city, ["sub-0", "nobody@example.org"]) is None
-    accounts.disable_account(city, "east")
+    accounts.disable_account(city, "east", actor=OPERATOR)
     assert accounts.principal_for_identity(city, ["east.office@example.org"]) is None
     with pytest.raises(accounts.AccountError):
-        accounts.map_identity(city, "x@example.org", "nobody")
+        accounts.map_identity(city, "x@example.org", "nobody", actor=OPERATOR)
 
 
 def test_no_password_or_hash_leaves_the_accounts(city, caplog):
@@ -353,7 +356,7 @@ def test_a_snapshot_gets_a_one_time_token_only_for_an_enabled_account_inside_its
     with pytest.raises(SnapshotRefused, match="outside the scope 990101001"):
         account_for_view(city, "east", "staffing", "990101002")
     assert audit(city)[-1] == ("east", "refused", "990101002", "snapshot staffing")
-    accounts.disable_account(city, "east")
+    accounts.disable_account(city, "east", actor=OPERATOR)
     with pytest.raises(SnapshotRefused, match="no enabled account named east"):
         account_for_view(city, "east", "briefing", None)
     assert audit(city)[-1] == ("east", "refused", None, "snapshot briefing: no enabled account")
@@ -412,14 +415,14 @@ def test_a_session_token_reopens_its_account_until_it_ends(city):
     assert accounts.resume_session(city, accounts.open_session(city, east, minutes=-1)) is None
     first, second = (accounts.open_session(city, east, minutes=60) for _ in range(2))
     other = accounts.open_session(city, accounts.principal_by_name(city, "district_a"), 60)
-    accounts.set_password(city, "east", "Neues-Ost-pw-5")
+    accounts.set_password(city, "east", "Neues-Ost-pw-5", actor=OPERATOR)
     assert accounts.resume_session(city, first) is None
     assert accounts.resume_session(city, second) is None
     assert accounts.resume_session(city, other) is not None
     third = accounts.open_session(city, accounts.principal_by_name(city, "east"), minutes=60)
-    accounts.disable_account(city, "east")
+    accounts.disable_account(city, "east", actor=OPERATOR)
     assert accounts.resume_session(city, third) is None
-    accounts.enable_account(city, "east")
+    accounts.enable_account(city, "east", actor=OPERATOR)
     assert accounts.resume_session(city, third) is None  # enabling again does not revive it
 
 

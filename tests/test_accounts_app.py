@@ -17,6 +17,7 @@ from dashboard import navigation
 from dashboard.navigation import PAGES
 from data_access import access, accounts
 from data_access.access import Principal
+from data_access.accounts import OPERATOR
 from data_access.db import make_engine
 from data_access.models import AuditEvent
 from data_access.schema import upgrade
@@ -44,7 +45,7 @@ def city_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     upgrade(engine)
     build_small_city(engine)
     for name, (scope, role) in ACCOUNTS.items():
-        accounts.add_account(engine, name, scope, role, PASSWORD)
+        accounts.add_account(engine, name, scope, role, PASSWORD, actor=OPERATOR)
     engine.dispose()
     return url
 
@@ -209,11 +210,11 @@ def test_only_importers_see_the_import_and_only_admins_the_audit(local_mode, mon
 
 def test_a_disabled_account_is_signed_out_on_its_next_run(local_mode):
     engine = make_engine(local_mode)
-    accounts.add_account(engine, "leaver", "990101002", "viewer", PASSWORD)
+    accounts.add_account(engine, "leaver", "990101002", "viewer", PASSWORD, actor=OPERATOR)
     at = app()
     at.session_state["_principal"] = Principal("leaver", "990101002", "viewer")
     at.session_state["_signed_in_at"] = time.time()
-    accounts.disable_account(engine, "leaver")
+    accounts.disable_account(engine, "leaver", actor=OPERATOR)
     engine.dispose()
     at.run()
     assert not at.metric
@@ -355,7 +356,7 @@ def test_a_district_admin_manages_only_accounts_of_its_district(local_mode, monk
     assert "chief" not in at.selectbox(key="account_status_name").options
     _fill_add_form(at, "south_x", "990102001", "viewer", NEW_PASSWORD, NEW_PASSWORD)
     assert at.error[0].value == "该范围超出您自己的权限范围。"
-    assert last_audit(local_mode)[0] == ("admin_a", "refused", "990102001", "account add")
+    assert last_audit(local_mode)[0] == ("admin_a", "refused", "990102001", "account add south_x")
     engine = make_engine(local_mode)
     assert accounts.principal_by_name(engine, "south_x") is None
     engine.dispose()

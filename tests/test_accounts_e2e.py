@@ -15,6 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.snapshot import CHROMIUM_ARGS, chromium_path, running_app
 from data_access import accounts
+from data_access.accounts import OPERATOR
 from data_access.db import make_engine
 from data_access.schema import upgrade
 from data_access.tokens import mint, view_key
@@ -33,7 +34,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(url)
     upgrade(engine)
     build_small_city(engine)
-    accounts.add_account(engine, "east", "990101001", "viewer", PASSWORD)
+    accounts.add_account(engine, "east", "990101001", "viewer", PASSWORD, actor=OPERATOR)
     engine.dispose()
     env = dict(
         os.environ,
@@ -132,7 +133,7 @@ def test_a_scheduled_snapshot_draws_an_accounts_view_without_a_password(
     engine = make_engine(url)
     upgrade(engine)
     build_small_city(engine)
-    accounts.add_account(engine, "east", "990101001", "viewer", PASSWORD)
+    accounts.add_account(engine, "east", "990101001", "viewer", PASSWORD, actor=OPERATOR)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("DATABASE_WRITER_URL", raising=False)
     monkeypatch.delenv("DASHBOARD_REPORT_SECRET", raising=False)  # a key made for this run

@@ -20,6 +20,7 @@ from dashboard.grid_map import drill_target
 from dashboard.navigation import PAGES
 from data_access import accounts
 from data_access.access import Principal, ScopeRefused
+from data_access.accounts import OPERATOR
 from data_access.db import make_engine
 from data_access.models import Account, AuditEvent
 from data_access.scope import ancestors
@@ -36,7 +37,7 @@ ACCOUNTS = {"east": ("990101001", "viewer"), "district_a": ("990101", "viewer")}
 def local_app(city_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     engine = make_engine(city_url)
     for name, (scope, role) in ACCOUNTS.items():
-        accounts.add_account(engine, name, scope, role, PASSWORD)
+        accounts.add_account(engine, name, scope, role, PASSWORD, actor=OPERATOR)
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", city_url)
     monkeypatch.delenv("DATABASE_WRITER_URL", raising=False)
@@ -141,7 +142,7 @@ def test_a_full_export_is_checked_when_pressed_against_the_account_as_it_is_then
     with pytest.raises(ScopeRefused):
         made["all_data_990101.xlsx"]()
     assert audit(local_app)[-1] == ("district_a", "refused", "990101", "export")
-    accounts.disable_account(engine, "district_a")
+    accounts.disable_account(engine, "district_a", actor=OPERATOR)
     engine.dispose()
     with pytest.raises(ScopeRefused):
         made["all_data_990101.zip"]()
