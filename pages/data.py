@@ -415,7 +415,8 @@ _RESET_KEYS = ("account_password_password", "account_password_again")
 def accounts_section(context: PageContext) -> None:
     """The accounts inside the administrator's own scope, and what an administrator may do with
     them: add, reset a password, disable, enable, unlock, map a single sign-on identity. The
-    changes run through data_access.accounts, which writes each to the audit; no password is
+    changes run through data_access.accounts, which checks that the administrator may change the
+    account the browser names, and writes each change and refusal to the audit; no password is
     shown, kept in the session after its form is sent, or stored but as its Argon2 hash
     (docs/accounts.md). Each change runs in its button's callback, before the page is drawn."""
     st.subheader(t("accounts.title"))
