@@ -243,6 +243,7 @@ def set_password(engine: Engine, name: str, password: str, *, actor: Principal) 
         locked_until=None,
     )
     end_sessions(engine, target["name"])  # a new password signs every browser of the account out
+    _name_cleared(engine, _subject(target["name"]))
     record(engine, "password_changed", target["name"], None, _by(actor))
 
 
@@ -265,14 +266,16 @@ def enable_account(engine: Engine, name: str, *, actor: Principal) -> None:
         failed_attempts=0,
         locked_until=None,
     )
+    _name_cleared(engine, _subject(target["name"]))
     record(engine, "account_enabled", target["name"], None, _by(actor))
 
 
 def unlock_account(engine: Engine, name: str, *, actor: Principal) -> None:
-    """Lifts a lockout now, without a new password."""
+    """Lifts a lockout and the name's sign-in delay now, without a new password."""
     target = _change(
         engine, actor, "unlock", name, own_allowed=True, failed_attempts=0, locked_until=None
     )
+    _name_cleared(engine, _subject(target["name"]))
     record(engine, "account_unlocked", target["name"], None, _by(actor))
 
 

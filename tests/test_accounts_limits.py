@@ -126,7 +126,7 @@ def test_forty_wrong_passwords_at_once_lock_after_exactly_the_configured_failure
     assert (right.principal, right.reason, right.password_ok) == (None, "locked", True)
     assert sign_in_answer(right) == "auth.locked"
     assert {sign_in_answer(o) for o in outcomes} == {"auth.bad"}
-    accounts.unlock_account(city, "east")
+    accounts.unlock_account(city, "east", actor=accounts.OPERATOR)
     assert sign(city, "east", PASSWORDS["east"]).principal is not None
 
 
@@ -158,7 +158,7 @@ def test_an_unknown_name_is_answered_and_checked_like_a_wrong_password(city, che
     # A locked or disabled account is answered like an unknown name to a wrong password.
     for _ in range(LOCK_AFTER):
         sign(city, "district_a", WRONG)
-    accounts.disable_account(city, "importer_east")
+    accounts.disable_account(city, "importer_east", actor=accounts.OPERATOR)
     for name in ("district_a", "importer_east", UNKNOWN + "0"):
         assert sign_in_answer(sign(city, name, WRONG)) == "auth.bad"
     assert sign_in_answer(sign(city, "importer_east", PASSWORDS["importer_east"])) == (
@@ -212,7 +212,7 @@ def test_the_delay_per_name_doubles_with_each_failure_and_admits_one_attempt_at_
     assert checks["total"] == 6
     assert account_state(city, "east")[1] is not None
     # Forty attempts at once after the delay: every process together checks only one.
-    accounts.unlock_account(city, "east")
+    lift_lock_only(city, "east")
     let_wait_pass(city, "east")
     outcomes = at_once([lambda: sign(city, "east", WRONG, limits) for _ in range(40)])
     assert Counter(o.reason for o in outcomes) == {"bad": 1, "wait": 39}
@@ -222,6 +222,33 @@ def test_the_delay_per_name_doubles_with_each_failure_and_admits_one_attempt_at_
     assert sign(city, "east", PASSWORDS["east"], limits).principal is not None
     with city.connect() as connection:
         assert connection.execute(select(SignInDelay.__table__)).all() == []
+
+
+def lift_lock_only(engine: Engine, name: str) -> None:
+    """The account's lock lifted, its name's sign-in delay kept."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(Account.__table__)
+            .where(Account.__table__.c.name == name)
+            .values(failed_attempts=0, locked_until=None)
+        )
+
+
+@pytest.mark.parametrize("lift", ["unlock", "password", "enable"])
+def test_an_administrator_lifts_the_names_delay_with_the_lock(city, lift):
+    limits = accounts.SignInLimits(free_failures=2, delay_seconds=30, max_checks=2)
+    for _ in range(3):
+        sign(city, "east", WRONG, limits)
+    assert sign(city, "east", PASSWORDS["east"], limits).reason == "wait"
+    if lift == "unlock":
+        accounts.unlock_account(city, "east", actor=accounts.OPERATOR)
+    elif lift == "password":
+        accounts.set_password(city, "east", PASSWORDS["east"], actor=accounts.OPERATOR)
+    else:
+        accounts.enable_account(city, "east", actor=accounts.OPERATOR)
+    with city.connect() as connection:
+        assert connection.execute(select(SignInDelay.__table__)).all() == []
+    assert sign(city, "east", PASSWORDS["east"], limits).principal is not None
 
 
 def test_the_delay_per_address_grows_and_leaves_other_addresses_alone(city, checks):
@@ -268,7 +295,8 @@ RSS_SCRIPT = textwrap.dedent(
 
     engine = make_engine(sys.argv[1])
     upgrade(engine)
-    accounts.add_account(engine, "east", "990101001", "viewer", "Ost-Strasse-pw-2")
+    accounts.add_account(engine, "east", "990101001", "viewer", "Ost-Strasse-pw-2",
+                         actor=accounts.OPERATOR)
     limits = accounts.SignInLimits(delays=False, max_checks=int(sys.argv[2]),
                                    check_wait_seconds=300)
     before = peak = rss()

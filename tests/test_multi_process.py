@@ -77,7 +77,9 @@ def test_a_report_link_used_on_one_process_is_refused_on_the_other(shared_url):
     from data_access.tokens import mint, view_key
 
     engine = make_engine(shared_url)
-    accounts.add_account(engine, "east_report", "990101001", "viewer", "Zwei-Prozesse-pw-1")
+    accounts.add_account(
+        engine, "east_report", "990101001", "viewer", "Zwei-Prozesse-pw-1", actor=accounts.OPERATOR
+    )
     engine.dispose()
     secret = "a-report-secret-of-two-processes"
     env = dict(

@@ -46,7 +46,7 @@ def city_file(tmp_path_factory: pytest.TempPathFactory) -> str:
     build_small_city(engine)
     build_admission(engine)
     for name, (scope, role) in ACCOUNTS.items():
-        accounts.add_account(engine, name, scope, role, PASSWORD)
+        accounts.add_account(engine, name, scope, role, PASSWORD, actor=accounts.OPERATOR)
     engine.dispose()
     return url
 

@@ -33,7 +33,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(url)
     upgrade(engine)
     build_small_city(engine)
-    accounts.add_account(engine, "east", "990101001", "viewer", "Refusal-e2e-pw-9")
+    accounts.add_account(
+        engine, "east", "990101001", "viewer", "Refusal-e2e-pw-9", actor=accounts.OPERATOR
+    )
     engine.dispose()
     env = dict(
         os.environ, DATABASE_URL=url, DASHBOARD_AUTH_MODE="local", DASHBOARD_REPORT_SECRET=SECRET
