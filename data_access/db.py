@@ -67,7 +67,9 @@ def engine_options(url: str, settings: Settings) -> tuple[URL, dict[str, Any]]:
         database = parsed.database
         if database and database != ":memory:" and parsed.query.get("uri") != "true":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        return parsed, {"connect_args": {"timeout": settings.connect_timeout_seconds}}
+        # sqlite3's timeout is the busy timeout: a reader waits for a running import's write
+        # (which holds the whole file while it commits) instead of failing.
+        return parsed, {"connect_args": {"timeout": settings.sqlite_busy_timeout_seconds}}
     options: dict[str, Any] = {
         "pool_pre_ping": True,  # a connection that died while idle is replaced, not reported
         "pool_recycle": 1800,  # servers and firewalls close connections idle for long

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
+from data_access.models import BurdenRecord
 from data_access.scope import add_months
 
 PARTITIONED_TABLE = "burden_record"
@@ -48,6 +49,25 @@ def month_partitions(connection: Connection) -> list[str]:
             {"name": PARTITIONED_TABLE},
         ).scalars()
     )
+
+
+def new_months(connection: Connection, months: Iterable[dt.date]) -> list[dt.date]:
+    """The months given (as their first days) that burden_record holds nothing of: on a
+    partitioned PostgreSQL table those without a partition, elsewhere those without a row. An
+    import may bring at most import_max_new_months of them (docs/architecture.md)."""
+    wanted = sorted({dt.date(day.year, day.month, 1) for day in months})
+    if not wanted:
+        return []
+    if is_partitioned(connection):
+        existing = set(month_partitions(connection))
+        return [month for month in wanted if partition_name(month) not in existing]
+    held: set[dt.date] = set()
+    period = BurdenRecord.__table__.c.period
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        statement = select(period).distinct().where(period.in_(chunk))
+        held.update(connection.execute(statement).scalars())
+    return [month for month in wanted if month not in held]
 
 
 def ensure_month_partitions(connection: Connection, months: Iterable[dt.date]) -> list[dt.date]:

@@ -227,6 +227,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Problems listed one by one; beyond this many, only a count per kind of problem.",
     ),
     Setting(
+        "burden_first_year",
+        2015,
+        "Burden records start in this year (the reduction of community burdens began in earnest "
+        "with the 2015–2017 notices); an import of an earlier month, or of a month after the "
+        "current one, is refused row by row.",
+    ),
+    Setting(
+        "import_max_new_months",
+        24,
+        "One import may bring burden records of at most this many months the database holds none "
+        "of (on PostgreSQL each is a new partition, and thousands exhaust the server's lock "
+        "memory); a longer history is imported in several parts.",
+    ),
+    Setting(
+        "sqlite_busy_timeout_seconds",
+        30,
+        "On SQLite, a read or write waits this long for a running import's write to finish "
+        'instead of failing at once with "database is locked".',
+    ),
+    Setting(
         "report_max_renders",
         2,
         "Report renders (headless Chromium) running at once per app process; others wait in line.",
@@ -387,6 +407,9 @@ class Settings:
     import_max_unzipped_mb: int
     import_max_rows: int
     import_max_problems: int
+    burden_first_year: int
+    import_max_new_months: int
+    sqlite_busy_timeout_seconds: int
     report_max_renders: int
     report_deadline_seconds: int
     db_read_timeout_seconds: int

@@ -464,6 +464,26 @@ def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not a number")
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice: json.loads would keep the last value unnoticed."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key if len(key) <= 60 else key[:57] + "…"
+
+
+def unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """json.loads' object_pairs_hook: every object, at any depth, with each key once."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return document
+
+
 def _read_geojson(name: str, data: bytes, problems: list[Problem]) -> RawTable | None:
     """A FeatureCollection as rows of (code, geometry); row n is the n-th feature."""
     encoding, _ = choose_encoding(data)
@@ -471,11 +491,16 @@ def _read_geojson(name: str, data: bytes, problems: list[Problem]) -> RawTable |
         problems.append(Problem(name, "encoding"))
         return None
     try:
-        document = json.loads(data.decode(encoding), parse_constant=_no_constant)
+        document = json.loads(
+            data.decode(encoding), parse_constant=_no_constant, object_pairs_hook=unique_keys
+        )
     except json.JSONDecodeError as exc:
         problems.append(
             Problem(name, "geojson_parse", params={"line": exc.lineno, "error": exc.msg})
         )
+        return None
+    except DuplicateKey as exc:
+        problems.append(Problem(name, "geojson_duplicate_key", params={"name": exc.key}))
         return None
     except (ValueError, RecursionError) as exc:  # NaN, a 5,000-digit number, deep nesting
         error = "nesting too deep" if isinstance(exc, RecursionError) else str(exc)[:100]

@@ -25,6 +25,7 @@ from data_access.importing.validate import (
     Known,
     Problems,
     Progress,
+    check_new_months,
     check_scope,
     validate,
 )
@@ -34,6 +35,7 @@ from data_access.partitions import (
     PARTITIONED_TABLE,
     ensure_month_partitions,
     is_partitioned,
+    new_months,
     partition_name,
 )
 from data_access.scope import CODE_LENGTH
@@ -157,6 +159,13 @@ def _run(
                     known = _known_codes(connection)
                     checked = _check(uploads, tables, known, problems, progress, max_rows)
                     check_scope(checked, scope_code, problems)
+                    months = set().union(*(table.months for table in checked))
+                    check_new_months(
+                        checked,
+                        new_months(connection, months),
+                        get_settings().import_max_new_months,
+                        problems,
+                    )
                     if problems or dry_run:
                         transaction.rollback()
                     else:

@@ -111,6 +111,29 @@ class Column:
     example: object = None
     in_template: bool = True
     aliases: tuple[str, ...] = ()  # further accepted headers
+    # period columns: no month before burden_first_year nor after the current month
+    recent: bool = False
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    """Which unit owns a row, so that an account imports only inside its area (docs/accounts.md,
+    Scope of an import).
+
+    column names the column holding the owning unit's code: the row lies inside an area when that
+    code starts with the area's code. An empty cell there (an application to the whole city)
+    belongs to the city. column None: no row tells its owner, so the table is the city's and only
+    a city-wide account imports it.
+    """
+
+    column: str | None
+
+    @property
+    def city_only(self) -> bool:
+        return self.column is None
+
+
+CITY_WIDE = ScopeRule(None)
 
 
 @dataclass(frozen=True)
@@ -128,10 +151,14 @@ class TableSpec:
     prefixes: tuple[tuple[str, str], ...] = ()
     # (earlier column, later column, message key): the later date may not come first.
     date_orders: tuple[tuple[str, str, str], ...] = ()
+    # Which unit owns a row (docs/accounts.md): no default, every table declares its rule.
+    scope: ScopeRule = field(kw_only=True)
     by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {c.name: c for c in self.columns})
+        if self.scope.column is not None and self.scope.column not in self.by_name:
+            raise ValueError(f"{self.kind}: the scope column {self.scope.column} is no column")
 
     @property
     def template_columns(self) -> tuple[Column, ...]:
@@ -155,6 +182,7 @@ SPECS: dict[str, TableSpec] = {
             "区",
             (_code("code", "区代码", "district", example="110101"), _name("区名称", "东城区")),
             key=("code",),
+            scope=ScopeRule("code"),
         ),
         TableSpec(
             "streets",
@@ -166,6 +194,7 @@ SPECS: dict[str, TableSpec] = {
                 _code("district_code", "所属区代码", "district", example="110101"),
             ),
             key=("code",),
+            scope=ScopeRule("code"),
             parents=(("district_code", "district"),),
             prefixes=(("code", "district_code"),),
         ),
@@ -191,6 +220,7 @@ SPECS: dict[str, TableSpec] = {
                 Column("boundary", "边界（GeoJSON）", "geometry", in_template=False),
             ),
             key=("code",),
+            scope=ScopeRule("code"),
             parents=(("street_code", "street"),),
             prefixes=(("code", "street_code"),),
         ),
@@ -212,6 +242,7 @@ SPECS: dict[str, TableSpec] = {
                 Column("households", "户数", "int", required=True, positive=True, example=3120),
             ),
             key=("community_code", "year"),
+            scope=ScopeRule("community_code"),
             parents=(("community_code", "community"),),
         ),
         TableSpec(
@@ -242,6 +273,7 @@ SPECS: dict[str, TableSpec] = {
                 Column("boundary", "边界（GeoJSON）", "geometry", in_template=False),
             ),
             key=("code",),
+            scope=ScopeRule("community_code"),
             parents=(("community_code", "community"),),
             prefixes=(("code", "community_code"),),
         ),
@@ -276,6 +308,7 @@ SPECS: dict[str, TableSpec] = {
                 _code("grid_code", "网格代码", "grid", required=False, example="110101001001001"),
             ),
             key=("staff_code",),
+            scope=ScopeRule("community_code"),
             parents=(("community_code", "community"), ("grid_code", "grid")),
             prefixes=(("grid_code", "community_code"),),
             date_orders=(("start_date", "end_date", "end_before_start"),),
@@ -301,6 +334,7 @@ SPECS: dict[str, TableSpec] = {
                 Column("floor_area_m2", "建筑面积（平方米）", "float", minimum=0, example=650),
             ),
             key=("code",),
+            scope=ScopeRule("community_code"),
             parents=(("community_code", "community"),),
         ),
         TableSpec(
@@ -317,10 +351,11 @@ SPECS: dict[str, TableSpec] = {
                     labels=CATEGORY_LABELS,
                     example="报表",
                 ),
-                Column("period", "月份", "period", required=True, example="2025-06"),
+                Column("period", "月份", "period", required=True, recent=True, example="2025-06"),
                 Column("count", "数量", "int", required=True, minimum=0, example=12),
             ),
             key=("community_code", "category", "period"),
+            scope=ScopeRule("community_code"),
             parents=(("community_code", "community"),),
         ),
         TableSpec(
@@ -367,6 +402,7 @@ SPECS: dict[str, TableSpec] = {
                 ),
             ),
             key=("code",),
+            scope=CITY_WIDE,
             date_orders=(("admitted_on", "withdrawn_on", "withdrawn_before_admitted"),),
         ),
         TableSpec(
@@ -400,6 +436,7 @@ SPECS: dict[str, TableSpec] = {
                 Column("reason", "理由", "text", max_length=2000, example="有法律依据，经费随事转"),
             ),
             key=("id",),
+            scope=ScopeRule("scope"),
             parents=(("scope", "district"),),
             date_orders=(("submitted_on", "decided_on", "decided_before_submitted"),),
         ),
@@ -428,6 +465,7 @@ SPECS: dict[str, TableSpec] = {
                 ),
             ),
             key=("community_code", "period", "item"),
+            scope=ScopeRule("community_code"),
             parents=(("community_code", "community"),),
         ),
         TableSpec(
@@ -453,6 +491,7 @@ SPECS: dict[str, TableSpec] = {
                 ),
             ),
             key=("code",),
+            scope=ScopeRule("code"),
         ),
     )
 }

@@ -8,6 +8,8 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import cast
+from zoneinfo import ZoneInfo
 
 import shapely
 from shapely.geometry import shape
@@ -15,7 +17,13 @@ from shapely.validation import explain_validity
 
 from data_access.files import unguard
 from data_access.importing.messages import Problem
-from data_access.importing.readers import NOT_A_FEATURE, RawTable, ReadProblem
+from data_access.importing.readers import (
+    NOT_A_FEATURE,
+    DuplicateKey,
+    RawTable,
+    ReadProblem,
+    unique_keys,
+)
 from data_access.importing.specs import (
     CITY_SCOPE_WORDS,
     LAT_RANGE,
@@ -29,6 +37,7 @@ from data_access.importing.specs import (
     normalise_header,
 )
 from data_access.scope import CODE_LENGTH
+from data_access.settings import get_settings
 
 Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 5000
@@ -70,6 +79,8 @@ class CheckedTable:
     # Per position, cell text → converted value or CellError: codes, categories and months
     # repeat row after row, and converting each once halves the time of a large file.
     cache: list[dict[object, object]] = field(default_factory=list)
+    # The months of a burden table's sound rows, for the cap on new months (check_new_months).
+    months: set[dt.date] = field(default_factory=set)
 
     def records(self) -> Iterator[tuple[int, dict[str, object]]]:
         """(row number, values) of every row, for the write once every check has passed."""
@@ -239,14 +250,33 @@ def to_period(value: object, column: Column) -> dt.date:
         day = value.date() if isinstance(value, dt.datetime) else value
         if day.day != 1:
             raise CellError("not_period")
-        return _check_date(day)
+        return _check_recent(_check_date(day), column)
     match = _PERIOD.match(_text_of(value).strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise CellError("not_period")
     year = int(match.group(1))
     if not FIRST_DATE.year <= year <= LAST_DATE.year:  # 0000-07 is no month at all
         _check_date(dt.date(max(year, 1), 1, 1))
-    return dt.date(year, int(match.group(2)), 1)
+    return _check_recent(dt.date(year, int(match.group(2)), 1), column)
+
+
+def recent_months() -> tuple[dt.date, dt.date]:
+    """The first and last month a burden record may have: January of burden_first_year and the
+    current month in the time_zone setting."""
+    settings = get_settings()
+    today = dt.datetime.now(ZoneInfo(settings.time_zone)).date()
+    return dt.date(settings.burden_first_year, 1, 1), today.replace(day=1)
+
+
+def _check_recent(month: dt.date, column: Column) -> dt.date:
+    if not column.recent:
+        return month
+    first, last = recent_months()
+    if month < first:
+        raise CellError("month_before_first_year", first=first.strftime("%Y-%m"))
+    if month > last:
+        raise CellError("month_in_future", last=last.strftime("%Y-%m"))
+    return month
 
 
 def to_bool(value: object, column: Column) -> bool:
@@ -276,9 +306,11 @@ def to_geometry(value: object, column: Column) -> str:
     geometry = value
     if isinstance(value, str):
         try:
-            geometry = json.loads(value, parse_constant=_no_constant)
+            geometry = json.loads(value, parse_constant=_no_constant, object_pairs_hook=unique_keys)
         except json.JSONDecodeError as exc:
             raise CellError("geometry_parse", error=exc.msg) from exc
+        except DuplicateKey as exc:
+            raise CellError("geojson_duplicate_key", name=exc.key) from exc
         except (ValueError, RecursionError) as exc:  # NaN, a 5,000-digit number, deep nesting
             raise CellError("geometry_parse", error=type(exc).__name__) from exc
     kind = geometry.get("type") if isinstance(geometry, dict) else None
@@ -603,6 +635,8 @@ def validate(
             problems.extend(header_problems)
             continue
         checked.append(table)
+        period = table.spec.by_name.get("period")
+        months = table.months if period is not None and period.recent else None
         try:
             for number, cells in raw.rows():
                 raw.count += 1
@@ -616,6 +650,8 @@ def validate(
                 record, row_problems = convert_row(table, number, cells)
                 problems.extend(row_problems)
                 problems.extend(links.check(table, number, record))
+                if months is not None and not row_problems:
+                    months.add(cast(dt.date, record["period"]))
                 if progress and done % PROGRESS_EVERY == 0:
                     progress("validate", done, max(total, done))
         except ReadProblem as error:
@@ -626,26 +662,86 @@ def validate(
 
 
 def check_scope(tables: list[CheckedTable], scope_code: str | None, problems: Problems) -> None:
-    """Rows of units outside the importing account's area (docs/accounts.md): one problem each.
+    """Rows outside the importing account's area (docs/accounts.md, Scope of an import).
 
-    A row's unit is its own code for the unit tables and boundaries, else its community; rows
-    that failed their own checks are listed already and skipped here.
+    Each table's ScopeRule (data_access/importing/specs.py) names the column of the unit that
+    owns a row: a row whose unit code does not start with scope_code is a problem, and so is a
+    row of the whole city (an application to the city). A table whose rows name no owner (the
+    admission list) is one problem for the whole file. Rows that failed their own checks are
+    listed already and skipped here.
     """
     if scope_code is None:
         return
     for table in tables:
-        code_column = table.spec.by_name.get("code")
-        own = code_column is not None and code_column.kind == "code"
-        column = "code" if own else "community_code"
-        if column not in table.spec.by_name:
+        rule = table.spec.scope
+        if rule.column is None:
+            problems.add(
+                Problem(
+                    table.raw.file,
+                    "city_only_table",
+                    params={
+                        "kind": table.spec.kind,
+                        "sheet": table.spec.sheet,
+                        "scope": scope_code,
+                    },
+                ),
+                always=True,
+            )
             continue
+        column = rule.column
         header = table.headers.get(column, column)
+        position = next(
+            (n for n, c in enumerate(table.positions) if c is not None and c.name == column), None
+        )
         for number, cells in table.raw.rows():
             record, row_problems = convert_row(table, number, cells)
-            code = str(record.get(column) or "") if not row_problems else ""
-            if code and not code.startswith(scope_code):
+            if row_problems:
+                continue
+            code = record.get(column)
+            if code is None:  # an empty cell or a word for the city: the whole city's row
+                cell = cells[position] if position is not None and position < len(cells) else None
                 problems.add(
                     Problem(
-                        table.raw.file, "outside_scope", number, header, code, {"scope": scope_code}
+                        table.raw.file,
+                        "outside_scope_city",
+                        number,
+                        header,
+                        None if _is_empty(cell) else shown(cell),
+                        {"scope": scope_code},
                     )
                 )
+            elif not str(code).startswith(scope_code):
+                problems.add(
+                    Problem(
+                        table.raw.file,
+                        "outside_scope",
+                        number,
+                        header,
+                        str(code),
+                        {"scope": scope_code},
+                    )
+                )
+
+
+def check_new_months(
+    tables: list[CheckedTable], new: Iterable[dt.date], limit: int, problems: Problems
+) -> None:
+    """One problem when the import brings more new burden months than `limit`
+    (import_max_new_months): `new` are the months of the import the database holds none of."""
+    months = sorted(new)
+    if len(months) <= limit:
+        return
+    files = ", ".join(table.raw.file for table in tables if table.months) or "—"
+    problems.add(
+        Problem(
+            files,
+            "too_many_new_months",
+            params={
+                "n": len(months),
+                "limit": limit,
+                "first": months[0].strftime("%Y-%m"),
+                "last": months[-1].strftime("%Y-%m"),
+            },
+        ),
+        always=True,
+    )
