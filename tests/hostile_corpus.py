@@ -44,7 +44,7 @@ class Case:
 
 
 def burden_csv(
-    rows: int, start: int = 0, communities: tuple[str, ...] = COMMUNITIES, first_year: int = 1950
+    rows: int, start: int = 0, communities: tuple[str, ...] = COMMUNITIES, first_year: int = 2015
 ) -> bytes:
     """Valid burden rows, each a distinct (community, category, month) while they last."""
     lines = [BURDEN_HEADER]
