@@ -393,6 +393,14 @@ def test_an_import_adds_at_most_the_settings_number_of_new_months(
         )
     ]
     assert "import_max_new_months" in line(report.problems[0], "en")
+    # Months outside the bounds are refused row by row, on every backend.
+    current = recent_months()[1]
+    bounds = _burden_upload([dt.date(2014, 12, 1), add_months(current, 1), current])
+    report = run_import(importers_city, [bounds], max_bytes=10**6)
+    assert [(p.key, p.row) for p in report.problems] == [
+        ("month_before_first_year", 2),
+        ("month_in_future", 3),
+    ]
     assert data_counts(importers_city) == before
     with importers_city.connect() as connection:
         after = month_partitions(connection) if is_partitioned(connection) else []
