@@ -253,7 +253,7 @@ def importers_template(databases, small_city_template: str) -> str:
     url = databases.copy(small_city_template, "importers_template")
     engine = make_engine(url)
     for name, scope in IMPORTERS.items():
-        accounts.add_account(engine, name, scope, "importer", PASSWORD)
+        accounts.add_account(engine, name, scope, "importer", PASSWORD, actor=accounts.OPERATOR)
     engine.dispose()
     return url
 
