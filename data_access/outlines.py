@@ -12,7 +12,7 @@ The import (the districts whose community boundaries it wrote), the demo build a
 
 For the map of each street and each community (`map_piece`, `piece_rows`): its communities,
 grids, blind spots and overlaps, simplified for that map; written by
-summaries.refresh_grid_summaries beside the coverage figures they come from.
+summaries/grid_coverage.py:refresh_grid_summaries beside the coverage figures they come from.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from data_access.db import read_frame
 from data_access.models import Community, District, MapPiece, SummaryState, UnitOutline
 from data_access.scope import CODE_LENGTH, Scope
 from data_access.sql import in_scope
+from data_access.summary_writes import insert_frame, set_state
 
 OUTLINES = "outlines"  # the summary_state row: the city map's tolerance
 MAP_WIDTH_PX = 900  # the width of the grids page's map, for which outlines are simplified
@@ -150,8 +151,6 @@ def refresh_outlines(connection: Connection, districts: Iterable[str] | None = N
     The city map's tolerance follows the city's extent: when a district's new boundaries change
     it, every district's city rows are recomputed.
     """
-    from data_access.summaries import _insert_frame, _set_state
-
     every = sorted(connection.execute(select(District.code)).scalars())
     chosen = every if districts is None else sorted(set(districts))
     shapes: dict[str, pd.DataFrame] = {}
@@ -162,7 +161,7 @@ def refresh_outlines(connection: Connection, districts: Iterable[str] | None = N
         own = shapes[district]
         box = _box(own[own["level"] == "district"]["geometry"].to_numpy())
         rows = outline_rows(own, "district", simplify_tolerance(box))
-        written += _insert_frame(connection, UnitOutline, rows)
+        written += insert_frame(connection, UnitOutline, rows)
     tolerance = simplify_tolerance(city_bounds(connection))
     params = f"tolerance={tolerance!r}"
     stored = connection.execute(
@@ -171,8 +170,8 @@ def refresh_outlines(connection: Connection, districts: Iterable[str] | None = N
     for district in every if stored != params else chosen:
         merged = shapes[district] if district in shapes else _district_shapes(connection, district)
         _delete(connection, "city", district)
-        written += _insert_frame(connection, UnitOutline, outline_rows(merged, "city", tolerance))
-    _set_state(connection, OUTLINES, {"window_months": 0, "params": params})
+        written += insert_frame(connection, UnitOutline, outline_rows(merged, "city", tolerance))
+    set_state(connection, OUTLINES, {"window_months": 0, "params": params})
     return written
 
 

@@ -13,10 +13,11 @@ from sqlalchemy.orm import aliased
 from data_access.db import read_frame
 from data_access.models import BurdenRecord, BurdenSummary, Community, SummaryState
 from data_access.queries.hierarchy import units
+from data_access.read_path import BURDEN, CITY, rebound_params
+from data_access.rebound import rebounds
 from data_access.scope import CODE_LENGTH, Scope, month_start
 from data_access.settings import Settings
 from data_access.sql import add_months_, code_prefix, in_scope
-from data_access.summaries import BURDEN, CITY, rebound_params, rebounds
 
 
 def monthly_series(

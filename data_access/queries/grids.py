@@ -31,15 +31,15 @@ from data_access.models import (
     UnitOutline,
 )
 from data_access.queries.staffing import UNIT_TABLES, active_on, population_in_force
-from data_access.scope import CODE_LENGTH, Scope, month_end
-from data_access.settings import Settings
-from data_access.sql import code_prefix, count_if, in_scope, safe_ratio
-from data_access.summaries import (
+from data_access.read_path import (
     COVERAGE,
     GRID_STAFFING,
     coverage_params,
     grid_staffing_coverage,
 )
+from data_access.scope import CODE_LENGTH, Scope, month_end
+from data_access.settings import Settings
+from data_access.sql import code_prefix, count_if, in_scope, safe_ratio
 
 
 def grid_workers(scope: Scope) -> Subquery:

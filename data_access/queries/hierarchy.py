@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Engine, func, select
 
 from data_access.db import read_frame, read_row
-from data_access.models import (
-    BurdenRecord,
-    Community,
-    District,
-    ImportBatch,
-    StaffMember,
-    Street,
-)
+from data_access.models import Community, District, ImportBatch, Street
+from data_access.read_path import data_months as data_months  # the sidebar's months
 
 
 def units(engine: Engine) -> pd.DataFrame:
@@ -38,28 +30,6 @@ def community_count(engine: Engine) -> int:
     """How many communities the database holds (0 = nothing to show yet)."""
     (count,) = read_row(engine, select(func.count()).select_from(Community))
     return int(count)
-
-
-def data_months(engine: Engine | Connection) -> tuple[dt.date | None, dt.date | None]:
-    """The first and last month with burden data, or with staff starting, whichever exists."""
-    first, last = read_row(
-        engine, select(func.min(BurdenRecord.period), func.max(BurdenRecord.period))
-    )
-    if first is None:
-        first, last = read_row(
-            engine, select(func.min(StaffMember.start_date), func.max(StaffMember.start_date))
-        )
-    if first is None:
-        return None, None
-    return _as_date(first), _as_date(last)
-
-
-def _as_date(value: object) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 DEMO_KIND = "demo"

@@ -24,6 +24,13 @@ from data_access.models import (
     Street,
     SummaryState,
 )
+from data_access.read_path import (
+    AGE_BAND_NAMES,
+    CERTIFICATE_COLUMNS,
+    STAFFING,
+    TREND_MONTHS,
+    staffing_coverage,
+)
 from data_access.scope import CODE_LENGTH, Scope, add_months, month_end
 from data_access.settings import Settings
 from data_access.sql import (
@@ -34,13 +41,6 @@ from data_access.sql import (
     in_scope,
     safe_ratio,
     sum_positive,
-)
-from data_access.summaries import (
-    AGE_BAND_NAMES,
-    CERTIFICATE_COLUMNS,
-    STAFFING,
-    TREND_MONTHS,
-    staffing_coverage,
 )
 
 UNIT_TABLES: dict[str, Any] = {"district": District, "street": Street, "community": Community}

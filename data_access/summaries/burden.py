@@ -1,0 +1,141 @@
+"""The burden summary (docs/architecture.md, summaries kept at write time; docs/metrics.md §4).
+
+`burden_summary` holds, for every community, street, district and the city, each category's
+value per month (the sum over its communities, as docs/metrics.md defines the series of a unit),
+the lowest value of the rebound window before that month, the next month that has a value
+(NEXT_NONE after the last) and whether the month is a rebound. The import and the demo refresh
+it in the transaction of their writes; `python -m data_access refresh` rebuilds it.
+`burden_record` stays the source of truth: a summary is only ever computed from it, and tests
+hold the two equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, delete, select
+
+from data_access.models import BurdenRecord, BurdenSummary, SummaryState
+from data_access.read_path import BURDEN, CITY, NEXT_NONE, rebound_params
+from data_access.rebound import rebounds
+from data_access.scope import CODE_LENGTH
+from data_access.settings import Settings
+from data_access.sql import in_scope
+from data_access.summary_writes import all_districts, insert_frame, set_state, whole_district
+
+_LEVELS = ("community", "street", "district")
+
+
+def refresh_burden_summary(
+    connection: Connection, settings: Settings, districts: Iterable[str] | None = None
+) -> int:
+    """Recomputes the summary of the given districts (all when None) and of the city; rows written."""
+    chosen = sorted(set(districts)) if districts is not None else all_districts(connection)
+    written = 0
+    for district in chosen:
+        scope = whole_district(district)
+        connection.execute(
+            delete(BurdenSummary).where(
+                BurdenSummary.level.in_(_LEVELS), in_scope(BurdenSummary.code, scope)
+            )
+        )
+        written += _write(connection, _district_rows(connection, district, settings))
+    connection.execute(delete(BurdenSummary).where(BurdenSummary.level == "city"))
+    written += _write(connection, _city_rows(connection, settings))
+    _record_state(connection, settings)
+    return written
+
+
+def summary_matches(connection: Connection, settings: Settings) -> bool:
+    """True when the stored window minima were computed with today's rebound window."""
+    state = connection.execute(
+        select(SummaryState.window_months).where(SummaryState.name == BURDEN)
+    ).scalar_one_or_none()
+    return state == settings.rebound_window_months
+
+
+def _district_rows(
+    connection: Connection, district: str, settings: Settings
+) -> Iterator[pd.DataFrame]:
+    """The community, street and district rows of one district, from its raw records."""
+    statement = select(
+        BurdenRecord.community_code.label("code"),
+        BurdenRecord.category,
+        BurdenRecord.period,
+        BurdenRecord.count.label("value"),
+    ).where(in_scope(BurdenRecord.community_code, whole_district(district)))
+    raw = pd.DataFrame(
+        connection.execute(statement).all(), columns=["code", "category", "period", "value"]
+    )
+    if raw.empty:
+        return
+    raw["period"] = pd.to_datetime(raw["period"]).dt.date
+    raw["value"] = raw["value"].astype("int64")
+    yield _with_window(raw.assign(level="community"), settings)
+    for level in ("street", "district"):
+        summed = (
+            raw.assign(code=raw["code"].str[: CODE_LENGTH[level]])
+            .groupby(["code", "category", "period"], as_index=False, sort=False)["value"]
+            .sum()
+        )
+        yield _with_window(summed.assign(level=level), settings)
+
+
+def _city_rows(connection: Connection, settings: Settings) -> Iterator[pd.DataFrame]:
+    """The city's rows: the sum of its districts' rows."""
+    statement = select(BurdenSummary.category, BurdenSummary.period, BurdenSummary.value).where(
+        BurdenSummary.level == "district"
+    )
+    districts = pd.DataFrame(
+        connection.execute(statement).all(), columns=["category", "period", "value"]
+    )
+    if districts.empty:
+        return
+    districts["period"] = pd.to_datetime(districts["period"]).dt.date
+    summed = districts.groupby(["category", "period"], as_index=False)["value"].sum()
+    yield _with_window(summed.assign(level="city", code=CITY), settings)
+
+
+def _with_window(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Adds window_min (lowest value in the window months before, None without one) and next_period."""
+    frame = frame.sort_values(["level", "code", "category", "period"], ignore_index=True)
+    stamps = pd.to_datetime(frame["period"])
+    months = (stamps.dt.year * 12 + stamps.dt.month).to_numpy()
+    series = (
+        frame[["code", "category"]].ne(frame[["code", "category"]].shift()).any(axis=1).cumsum()
+    ).to_numpy()
+    values = frame["value"].to_numpy(dtype="int64")
+    window = settings.rebound_window_months
+    lowest = np.full(len(frame), np.nan)
+    # Rows are sorted by month within a series: the window of row i is the rows j < i of the same
+    # series whose month is at least window months back; at most `window` of them.
+    for back in range(1, window + 1):
+        j = np.arange(len(frame)) - back
+        ok = j >= 0
+        j = np.where(ok, j, 0)
+        ok &= (series[j] == series) & (months - months[j] <= window)
+        lowest = np.where(ok, np.fmin(lowest, np.where(ok, values[j], np.nan)), lowest)
+    following = np.roll(np.arange(len(frame)), -1)
+    last = (series[following] != series) | (np.arange(len(frame)) == len(frame) - 1)
+    next_period = np.where(
+        last, np.array(NEXT_NONE, dtype=object), frame["period"].to_numpy()[following]
+    )
+    return frame.assign(
+        window_min=pd.array(lowest, dtype="Int64"),  # NaN (no window) becomes NA
+        next_period=next_period,
+        rebound=rebounds(values, lowest, settings),  # comparisons with NaN are False
+    )
+
+
+def _write(connection: Connection, frames: Iterable[pd.DataFrame]) -> int:
+    return sum(insert_frame(connection, BurdenSummary, frame) for frame in frames)
+
+
+def _record_state(connection: Connection, settings: Settings) -> None:
+    set_state(
+        connection,
+        BURDEN,
+        {"window_months": settings.rebound_window_months, "params": rebound_params(settings)},
+    )
