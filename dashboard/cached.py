@@ -23,7 +23,7 @@ import streamlit as st
 
 from dashboard.compat import in_script_run
 from dashboard.map_data import MapData, load_map_data
-from data_access import access, admission
+from data_access import access, admission, read_path
 from data_access.db import get_engine
 from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
@@ -102,7 +102,7 @@ def ranking(url: str, scope: Scope, settings: Settings) -> pd.DataFrame:
 @st.cache_data(max_entries=KEPT, show_spinner=False)
 def main_reductions(
     url: str, scope: Scope, settings: Settings, categories: tuple[str, ...] | None = None
-) -> dict[str, tuple[burden.Reduction, burden.Reduction]]:
+) -> dict[str, tuple[burden_figures.Reduction, burden_figures.Reduction]]:
     categories = settings.main_categories if categories is None else categories
     series = burden_series(url, scope, categories)
     return overview.main_reductions(series, scope, settings, categories)
@@ -372,6 +372,7 @@ def follow_data_version(url: str, settings: Settings) -> bool:
         _seen_versions[url] = version
     if previous == version:
         return False
+    read_path.forget()  # another process changed the data: which summaries fit may too
     if previous is not None:
         st.cache_data.clear()
     if settings.cache_warm:

@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 
 from dashboard import formatting
 from data_access.catalog import translate
+from data_access.figures.burden import reduction_of
 from data_access.queries import burden, grids, staffing
-from data_access.queries.burden import reduction_of
 from data_access.scope import Scope
 from data_access.settings import Settings
 

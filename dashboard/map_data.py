@@ -27,6 +27,7 @@ from dashboard.map_geometry import (
 )
 from data_access import coverage
 from data_access.queries import grids as grid_queries
+from data_access.read_path import summary_coverage
 from data_access.scope import Scope
 from data_access.settings import Settings
 
@@ -117,7 +118,7 @@ def _stored_bounds(rows: pd.DataFrame) -> tuple[float, float, float, float] | No
 def _detail_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
     """Street and community scope: grids, gaps, overlaps and facilities as stored for this map at
     write time (computed here when the stored ones were made with other settings)."""
-    if not grid_queries.coverage_summary_ready(engine, settings):
+    if not summary_coverage(engine).reads_coverage(settings):
         return _computed_detail_data(engine, scope, settings)
     system = settings.coordinate_system
     pieces = grid_queries.map_pieces(engine, scope)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from data_access import read_path
 from data_access.access import Principal
 from data_access.config import resolve_database, resolve_writer
 from data_access.db import make_engine, make_writer_engine
@@ -63,6 +64,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with engine.begin() as connection:
         rows = refresh_summaries(connection, get_settings())
+    read_path.forget()  # committed: read the summary states again
     analyze_after_write(engine, SUMMARY_TABLES, rows)
     print(
         f"summaries rebuilt from the raw tables in {time.perf_counter() - started:.1f} s: {rows} rows"

@@ -188,7 +188,7 @@ class BurdenRecord(Base):
 
 
 class BurdenSummary(Base):
-    """Burden per unit, category and month, kept at write time (data_access/summaries.py)."""
+    """Burden per unit, category and month, kept at write time (data_access/summaries/)."""
 
     __tablename__ = "burden_summary"
     __table_args__ = (
@@ -278,7 +278,7 @@ class UnitOutline(Base):
 
 
 class StaffingSummary(Base):
-    """Staffing of each community at each month end, kept at write time (data_access/summaries.py):
+    """Staffing of each community at each month end, kept at write time (data_access/summaries/):
     the population in force and the counted workers active that day, by certificate and age band
     (docs/metrics.md §3)."""
 
@@ -318,7 +318,7 @@ class StaffingSummary(Base):
 
 class GridStaffingSummary(Base):
     """Grid staffing of each community at each month end, kept at write time
-    (data_access/summaries.py): its grids, and those with an active grid worker, full-time or
+    (data_access/summaries/): its grids, and those with an active grid worker, full-time or
     any (docs/metrics.md §5). Only communities with at least one grid have rows."""
 
     __tablename__ = "grid_staffing_summary"

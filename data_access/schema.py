@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, column, inspect, select, table, text
 
+from data_access import read_path
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -32,6 +34,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
         if revision == "head" or revision == head_revision():
             filled = fill_left_summaries(connection)
+    read_path.forget()  # a migration may have emptied a summary, the fill refilled it
     analyze_after_write(engine, SUMMARY_TABLES, filled)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, Connection, Integer, insert, select, update
 
+from data_access import read_path
 from data_access.db import bulk_insert
 from data_access.models import Base, District, SummaryState
 from data_access.scope import CODE_LENGTH, Scope
@@ -49,12 +50,15 @@ def _python_values(series: pd.Series, integer: bool) -> list[Any]:
 
 
 def set_state(connection: Connection, name: str, values: dict[str, object]) -> None:
-    """Writes the summary_state row of a summary (what it was computed with, what it covers)."""
+    """Writes the summary_state row of a summary (what it was computed with, what it covers),
+    and makes this process read the summary states again (read_path.forget); the writers call
+    forget() once more after their commit."""
     done = connection.execute(
         update(SummaryState).where(SummaryState.name == name).values(**values)
     )
     if not done.rowcount:
         connection.execute(insert(SummaryState).values(name=name, **values))
+    read_path.forget()
 
 
 def stored_params(connection: Connection, name: str) -> str | None:

@@ -17,6 +17,7 @@ from data_access.figures.burden import (
     by_unit,
     category_table,
     not_ranked,
+    total_of,
     unit_category_table,
     unit_rebounds,
     unit_table,
@@ -26,7 +27,6 @@ from data_access.queries.burden import (
     community_rebounds,
     monthly_series,
     reductions,
-    total_of,
     unit_reductions,
     unit_series,
 )

@@ -1,6 +1,6 @@
 """The grid staffing summary equals the raw computation: on the small and grid cities, after
 imports that add, change, move and repeat staff and grids, and after an upgrade from the
-schema before it, on every backend (data_access/summaries.py, docs/metrics.md §5)."""
+schema before it, on every backend (data_access/summaries/, docs/metrics.md §5)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
+from data_access import read_path
 from data_access.db import make_engine, read_frame
 from data_access.importing.readers import Upload
 from data_access.importing.runner import run_import
@@ -67,11 +68,12 @@ def _assert_same(
     engine: Engine, scope: Scope, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every grid figure read through the summary equals the one computed from the raw rows."""
-    assert grids.reads_grid_summary(engine, scope)  # the summary is what is compared
+    assert read_path.summary_coverage(engine).reads_grid_staffing(
+        scope
+    )  # the summary is what is compared
     from_summary = _figures(engine, scope, settings)
-    with monkeypatch.context() as raw:
-        raw.setattr(grids, "grid_summary_months", lambda _engine: None)
-        assert not grids.reads_grid_summary(engine, scope)
+    with read_path.reading_raw():
+        assert not read_path.summary_coverage(engine).reads_grid_staffing(scope)
         from_raw = _figures(engine, scope, settings)
     where = f"at {scope.code or 'city'} as of {scope.as_of}"
     for name, summary in from_summary.items():
@@ -126,7 +128,10 @@ def test_the_grid_staffing_summary_holds_the_hand_checked_figures(grid_city):
     for key, values in expected.items():
         assert table.loc[key, columns].tolist() == values, key
     # Every community with grids at every month end, from five years before the first start.
-    assert grids.grid_summary_months(grid_city) == (dt.date(2015, 2, 28), AS_OF)
+    assert read_path.summary_coverage(grid_city).grid_staffing_months == (
+        dt.date(2015, 2, 28),
+        AS_OF,
+    )
     assert len(table) == 3 * 125
 
 
@@ -134,14 +139,14 @@ def test_a_date_outside_the_summary_is_computed_from_the_raw_rows(small_city):
     # The month after the last with data, a day that ends no month, a month before the first.
     for as_of in (dt.date(2025, 8, 31), dt.date(2025, 6, 15), dt.date(2020, 1, 31)):
         scope = Scope(None, as_of)
-        assert not grids.reads_grid_summary(small_city, scope), as_of
+        assert not read_path.summary_coverage(small_city).reads_grid_staffing(scope), as_of
         total = grids.grid_staffing_total(small_city, scope)
         # 001 full-time and 002 part-time since 2020-01-01; 003's worker never active.
         assert total[["grids", "staffed_grids", "fulltime_staffed_grids"]].tolist() == [4, 2, 1]
         assert total["unstaffed_grids"] == 2
         unstaffed = grids.unstaffed_grids(small_city, scope)
         assert unstaffed["code"].tolist() == ["990101001001003", "990101001002001"]
-    assert grids.reads_grid_summary(small_city, Scope(None, AS_OF))
+    assert read_path.summary_coverage(small_city).reads_grid_staffing(Scope(None, AS_OF))
 
 
 def test_the_districts_an_import_changes_are_those_of_its_communities_grids_and_staff():
@@ -219,7 +224,10 @@ def test_a_month_of_new_data_widens_the_grid_staffing_summary(city, settings, mo
     burden = _csv("burden.csv", "community_code,category,period,count", [f"{C5},forms,2025-09,4"])
     report = run_import(city, [burden], max_bytes=10**6)
     assert report.status == "accepted", report.problems
-    assert grids.grid_summary_months(city) == (dt.date(2020, 2, 29), dt.date(2025, 9, 30))
+    assert read_path.summary_coverage(city).grid_staffing_months == (
+        dt.date(2020, 2, 29),
+        dt.date(2025, 9, 30),
+    )
     september = Scope(None, dt.date(2025, 9, 30))
     _assert_same(city, september, settings, monkeypatch)
     assert grids.grid_staffing_total(city, september)["staffed_grids"] == 2

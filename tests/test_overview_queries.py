@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from data_access.figures.burden import reduction_of
 from data_access.figures.overview import (
     RANKING_COLUMNS,
     far_below_list,
@@ -18,7 +19,7 @@ from data_access.figures.overview import (
     unit_ranking,
     unstaffed_list,
 )
-from data_access.queries.burden import community_rebounds, monthly_series, reduction_of
+from data_access.queries.burden import community_rebounds, monthly_series
 from data_access.queries.grids import (
     grid_list,
     grid_staffing_by_unit,

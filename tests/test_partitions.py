@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from data_access import read_path
 from data_access.admin import create_users
 from data_access.db import make_engine, read_frame
 from data_access.importing.readers import Upload
@@ -193,8 +194,7 @@ def _figures_both_ways(
     engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, pd.DataFrame]:
     figures = _figures(engine, settings)
-    with monkeypatch.context() as raw:
-        raw.setattr(burden, "summary_window", lambda _engine: None)
+    with read_path.reading_raw():
         figures |= {f"raw {name}": frame for name, frame in _figures(engine, settings).items()}
     summary = read_frame(engine, select(BurdenSummary))
     for column in ("period", "next_period"):

@@ -1,6 +1,6 @@
 """The staffing summary equals the raw computation: after the small city's build, and after imports
 that add, change, move and re-import staff and population rows, on every backend
-(data_access/summaries.py, docs/metrics.md §3)."""
+(data_access/summaries/, docs/metrics.md §3)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
+from data_access import read_path
 from data_access.db import read_frame
 from data_access.importing.readers import Upload
 from data_access.importing.runner import run_import
@@ -51,11 +52,12 @@ def _assert_same(
     engine: Engine, scope: Scope, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every staffing figure read from the summary equals the one computed from the raw rows."""
-    assert staffing._reads_summary(engine, scope, settings)  # the summary is what is compared
+    assert read_path.summary_coverage(engine).reads_staffing(
+        scope, settings
+    )  # the summary is what is compared
     from_summary = _figures(engine, scope, settings)
-    with monkeypatch.context() as raw:
-        raw.setattr(staffing, "summary_months", lambda _engine, _settings: None)
-        assert not staffing._reads_summary(engine, scope, settings)
+    with read_path.reading_raw():
+        assert not read_path.summary_coverage(engine).reads_staffing(scope, settings)
         from_raw = _figures(engine, scope, settings)
     where = f"at {scope.code or 'city'} as of {scope.as_of}"
     for name, summary in from_summary.items():
@@ -89,7 +91,7 @@ def test_staffing_summary_equals_the_raw_computation_on_the_small_city(
 
 
 def test_the_staffing_summary_holds_the_hand_checked_figures(small_city, settings):
-    assert staffing.summary_months(small_city, settings) == (
+    assert read_path.summary_coverage(small_city).staffing_months(settings) == (
         dt.date(2020, 2, 29),  # five years before the first burden month, 2025-01
         dt.date(2025, 7, 31),  # the last burden month
     )
@@ -109,11 +111,19 @@ def test_the_staffing_summary_holds_the_hand_checked_figures(small_city, setting
     assert table.loc[(dt.date(2025, 5, 31), C1), "counted_workers"] == 15
     assert table.loc[(dt.date(2020, 2, 29), C1), "counted_workers"] == 15
     # Figures outside the summary's months, or on a day that ends no month, are computed raw.
-    assert not staffing._reads_summary(small_city, Scope(None, dt.date(2025, 6, 15)), settings)
-    assert not staffing._reads_summary(small_city, Scope(None, dt.date(2025, 8, 31)), settings)
-    assert not staffing._reads_summary(small_city, Scope(None, dt.date(2020, 12, 31)), settings, 60)
+    assert not read_path.summary_coverage(small_city).reads_staffing(
+        Scope(None, dt.date(2025, 6, 15)), settings
+    )
+    assert not read_path.summary_coverage(small_city).reads_staffing(
+        Scope(None, dt.date(2025, 8, 31)), settings
+    )
+    assert not read_path.summary_coverage(small_city).reads_staffing(
+        Scope(None, dt.date(2020, 12, 31)), settings, 60
+    )
     without_grid = dataclasses.replace(settings, count_grid_fulltime=False)
-    assert not staffing._reads_summary(small_city, Scope(None, AS_OF), without_grid)
+    assert not read_path.summary_coverage(small_city).reads_staffing(
+        Scope(None, AS_OF), without_grid
+    )
 
 
 def _csv(name: str, header: str, rows: list[str]) -> Upload:
@@ -177,7 +187,10 @@ def test_a_month_of_new_data_widens_the_staffing_summary(city, settings, monkeyp
     burden = _csv("burden.csv", "community_code,category,period,count", [f"{C5},forms,2025-09,4"])
     report = run_import(city, [burden], max_bytes=10**6)
     assert report.status == "accepted", report.problems
-    assert staffing.summary_months(city, settings) == (dt.date(2020, 2, 29), dt.date(2025, 9, 30))
+    assert read_path.summary_coverage(city).staffing_months(settings) == (
+        dt.date(2020, 2, 29),
+        dt.date(2025, 9, 30),
+    )
     september = Scope(None, dt.date(2025, 9, 30))
     _assert_same(city, september, settings, monkeypatch)
     assert staffing.staffing_total(city, september, settings)["counted_workers"] == 83
@@ -188,7 +201,7 @@ def test_a_refresh_with_other_counted_roles_is_read_with_those_roles(city, setti
     without_grid = dataclasses.replace(settings, count_grid_fulltime=False)
     with city.begin() as connection:
         refresh_staffing_summary(connection, without_grid)
-    assert not staffing._reads_summary(city, Scope(None, AS_OF), settings)
+    assert not read_path.summary_coverage(city).reads_staffing(Scope(None, AS_OF), settings)
     for code in SCOPES:
         _assert_same(city, Scope(code, AS_OF), without_grid, monkeypatch)
     c1 = staffing.staffing_total(city, Scope(C1, AS_OF), without_grid)

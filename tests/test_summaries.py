@@ -1,5 +1,5 @@
 """The burden summary equals the raw computation: after the demo build, and after imports that add,
-change and re-import rows, on every backend (data_access/summaries.py)."""
+change and re-import rows, on every backend (data_access/summaries/)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 import shapely
 from sqlalchemy import Engine, select
 
+from data_access import read_path
 from data_access.db import make_engine, read_frame
 from data_access.importing.readers import Upload
 from data_access.importing.runner import run_import
@@ -38,17 +39,18 @@ from tests.grid_city import build_grid_city, metres_north, square
 CHECKED_SCOPES = (None, "990101", "990101001", "990101002", "990102", A)
 
 
-def _both(engine: Engine, compute, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+def _both(engine: Engine, compute) -> tuple[object, object]:
     """compute() read from the summary, then from burden_record itself; the summary's stored
     rebound flags give what testing its rows with today's thresholds gives."""
     from_summary = compute()
-    with monkeypatch.context() as unflagged:
-        unflagged.setattr(burden, "rebound_params", lambda _settings: "other thresholds")
+    unflagged = dataclasses.replace(
+        read_path.summary_coverage(engine), burden_params="other thresholds"
+    )
+    with read_path.reading(unflagged):
         tested = compute()
     if isinstance(from_summary, pd.DataFrame):
         pd.testing.assert_frame_equal(from_summary, tested, obj="flags against thresholds")
-    with monkeypatch.context() as raw:
-        raw.setattr(burden, "summary_state", lambda _engine: None)
+    with read_path.reading_raw():
         from_raw = compute()
     return from_summary, from_raw
 
@@ -66,7 +68,7 @@ def _parts(engine: Engine, scope: Scope, level: str) -> list[Scope]:
     return [Scope(code, scope.as_of) for code in table.loc[inside, "code"]] or [scope]
 
 
-def _assert_same(engine: Engine, scope: Scope, settings, monkeypatch) -> None:
+def _assert_same(engine: Engine, scope: Scope, settings) -> None:
     pairs = {
         "monthly_series": lambda: burden.monthly_series(engine, scope),
         "rebounds": lambda: burden.community_rebounds(engine, scope, settings),
@@ -79,7 +81,7 @@ def _assert_same(engine: Engine, scope: Scope, settings, monkeypatch) -> None:
                 burden.unit_series(engine, part, level)
             )
     for name, compute in pairs.items():
-        summary, raw = _both(engine, compute, monkeypatch)
+        summary, raw = _both(engine, compute)
         assert isinstance(summary, pd.DataFrame) and isinstance(raw, pd.DataFrame)
         pd.testing.assert_frame_equal(
             summary.reset_index(drop=True),
@@ -105,11 +107,9 @@ def _summary_table(engine: Engine) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("as_of", [AS_OF, dt.date(2025, 4, 30), dt.date(2024, 2, 29)])
-def test_summary_equals_the_raw_computation_on_the_burden_city(
-    burden_city, settings, monkeypatch, as_of
-):
+def test_summary_equals_the_raw_computation_on_the_burden_city(burden_city, settings, as_of):
     for code in CHECKED_SCOPES:
-        _assert_same(burden_city, Scope(code, as_of), settings, monkeypatch)
+        _assert_same(burden_city, Scope(code, as_of), settings)
 
 
 def test_stored_rebound_flags_follow_the_thresholds_they_were_computed_with(burden_city, settings):
@@ -148,9 +148,7 @@ def _burden_csv(rows: list[tuple[str, str, str, int]]) -> Upload:
     return Upload.of("burden.csv", ("\n".join(lines) + "\n").encode())
 
 
-def test_imports_that_add_change_and_repeat_rows_keep_the_summary_exact(
-    burden_city, settings, monkeypatch
-):
+def test_imports_that_add_change_and_repeat_rows_keep_the_summary_exact(burden_city, settings):
     changes = [
         (A, "work_items", "2025-06", 90),  # changed: A's rebound grows
         (B, "work_items", "2025-06", 55),  # changed: B now rises above its window
@@ -164,7 +162,7 @@ def test_imports_that_add_change_and_repeat_rows_keep_the_summary_exact(
         after_import = _summary_table(burden_city)
         for code in CHECKED_SCOPES:
             for as_of in (AS_OF, dt.date(2025, 5, 31)):
-                _assert_same(burden_city, Scope(code, as_of), settings, monkeypatch)
+                _assert_same(burden_city, Scope(code, as_of), settings)
         with burden_city.begin() as connection:
             refresh_burden_summary(connection, settings)
         pd.testing.assert_frame_equal(after_import, _summary_table(burden_city), obj=f"{attempt}")
@@ -175,7 +173,7 @@ def test_imports_that_add_change_and_repeat_rows_keep_the_summary_exact(
     }
 
 
-def test_summary_equals_the_raw_computation_on_the_demo_city(demo_url, settings, monkeypatch):
+def test_summary_equals_the_raw_computation_on_the_demo_city(demo_url, settings):
     engine = make_engine(demo_url)
     _first, last = data_months(engine)
     table = units(engine)
@@ -183,25 +181,22 @@ def test_summary_equals_the_raw_computation_on_the_demo_city(demo_url, settings,
     street = table.loc[table["parent_code"] == district, "code"].iloc[0]
     for as_of in (month_end(last), dt.date(2023, 3, 31)):
         for code in (None, district, street):
-            _assert_same(engine, Scope(code, as_of), settings, monkeypatch)
+            _assert_same(engine, Scope(code, as_of), settings)
     rebounds = burden.community_rebounds(engine, Scope(None, month_end(last)), settings)
     assert len(rebounds) > 0  # the demo city has rebounds to compare
     engine.dispose()
 
 
 def _assert_same_coverage(engine: Engine, scope: Scope, settings) -> None:
-    for name, summary, raw in (
-        (
-            "spatial coverage",
-            grids.community_spatial_coverage(engine, scope, settings),
-            grids.raw_spatial_coverage(engine, scope, settings),
-        ),
-        (
-            "service reach",
-            grids.grid_service_reach(engine, scope, settings),
-            grids.raw_service_reach(engine, scope, settings),
-        ),
-    ):
+    assert read_path.summary_coverage(engine).reads_coverage(settings)  # the summary is compared
+    figures = (
+        ("spatial coverage", grids.community_spatial_coverage),
+        ("service reach", grids.grid_service_reach),
+    )
+    for name, figure in figures:
+        summary = figure(engine, scope, settings)
+        with read_path.reading_raw():
+            raw = figure(engine, scope, settings)
         pd.testing.assert_frame_equal(
             summary.reset_index(drop=True),
             raw.reset_index(drop=True),

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import numpy as np
 from sqlalchemy import Connection, Engine, insert, inspect, select
 
+from data_access import read_path
 from data_access.db import bulk_insert
 from data_access.demo.admission import plan_admission
 from data_access.demo.burden import burden_rows, plan_burden
@@ -169,6 +170,7 @@ def build_demo(
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("ANALYZE")  # the planner's statistics of a freshly filled city
         _record_batch(conn, scale, seed, written)
+    read_path.forget()  # committed: the summaries now hold the demo city
     notify("done", 1.0)
     return DemoSummary(
         districts=written["district"],

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from data_access.models import BURDEN_CATEGORIES
-from data_access.queries.burden import REDUCTION_COLUMNS, reductions, total_of, unit_reductions
+from data_access.queries.burden import REDUCTION_COLUMNS, reductions, unit_reductions
 from data_access.queries.hierarchy import units as all_units
 from data_access.scope import Scope
 from data_access.settings import Settings
@@ -93,3 +95,52 @@ def unit_rebounds(found: pd.DataFrame) -> pd.DataFrame:
     rebounding = found[found["rebound"].eq(True)]
     rebounding = rebounding.assign(rise=rebounding["current"] - rebounding["window_min"])
     return rebounding.sort_values(["rise", "code"], ascending=[False, True])
+
+
+def total_of(series: pd.DataFrame) -> pd.DataFrame:
+    """category, period, value: the units' series summed, i.e. the series of the area they make up."""
+    return series.groupby(["category", "period"], sort=True)["value"].sum().reset_index()
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """Baseline vs current of one summed series; reduction_pct is None when the baseline is 0."""
+
+    baseline_period: dt.date | None
+    baseline: float | None
+    current_period: dt.date | None
+    current: float | None
+    reduction_pct: float | None
+    window_min: float | None
+    rebound: bool
+
+
+def reduction_of(
+    series: pd.DataFrame,
+    as_of: dt.date,
+    settings: Settings,
+    baseline_month: dt.date | None = None,
+) -> Reduction:
+    """Baseline, current, reduction % and rebound of one series (period, value), as of a date."""
+    one = series[["period", "value"]].assign(series="")
+    rows = reductions(one, as_of, settings, baseline_month, keys=("series",))
+    if rows.empty:
+        return Reduction(None, None, None, None, None, None, False)
+    row = rows.iloc[0]
+    return Reduction(
+        baseline_period=_date_or_none(row["baseline_period"]),
+        baseline=_float_or_none(row["baseline"]),
+        current_period=row["current_period"],
+        current=float(row["current"]),
+        reduction_pct=_float_or_none(row["reduction_pct"]),
+        window_min=_float_or_none(row["window_min"]),
+        rebound=bool(row["rebound"]),
+    )
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    return None if value is None or pd.isna(value) else value
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

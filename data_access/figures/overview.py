@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 from sqlalchemy import Engine
 
-from data_access.queries.burden import Reduction, reduction_of
+from data_access.figures.burden import Reduction, reduction_of
 from data_access.queries.grids import grid_staffing_by_unit
 from data_access.queries.staffing import staffing_by_unit
 from data_access.scope import CODE_LENGTH, Scope, add_months, month_end

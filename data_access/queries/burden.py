@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, SupportsInt, cast
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
 from sqlalchemy.orm import aliased
 
 from data_access.db import read_frame
-from data_access.models import BurdenRecord, BurdenSummary, Community, SummaryState
+from data_access.models import BurdenRecord, BurdenSummary, Community
 from data_access.queries.hierarchy import units
-from data_access.read_path import BURDEN, CITY, rebound_params
+from data_access.read_path import CITY, summary_coverage
 from data_access.rebound import rebounds
 from data_access.scope import CODE_LENGTH, Scope, month_start
 from data_access.settings import Settings
@@ -24,7 +23,7 @@ def monthly_series(
     engine: Engine, scope: Scope, categories: tuple[str, ...] | None = None
 ) -> pd.DataFrame:
     """category, period, value: each category summed over the scope's communities, up to the as-of date."""
-    if summary_window(engine) is not None:
+    if summary_coverage(engine).reads_burden_series():
         statement = _summary_rows(scope, scope.level, categories, own=True)
     else:
         statement = raw_monthly_sums(scope, categories)
@@ -41,25 +40,6 @@ def raw_monthly_sums(scope: Scope, categories: tuple[str, ...] | None = None) ->
     # instead of a walk through every month of the whole city.
     unit = None if scope.code is None else code_prefix(BurdenRecord.community_code, len(scope.code))
     return _monthly_sums(scope, unit, categories)
-
-
-def summary_window(engine: Engine) -> int | None:
-    """The rebound window the burden summary was computed with; None when it was never filled."""
-    state = summary_state(engine)
-    return None if state is None else state[0]
-
-
-def summary_state(engine: Engine) -> tuple[int, str | None] | None:
-    """The rebound window and thresholds (summaries.py:rebound_params) the burden summary was
-    computed with; None when it was never filled."""
-    statement = select(SummaryState.window_months, SummaryState.params).where(
-        SummaryState.name == BURDEN
-    )
-    frame = read_frame(engine, statement)
-    if frame.empty:
-        return None
-    window, params = frame.iloc[0].tolist()
-    return int(cast(SupportsInt, window)), params if isinstance(params, str) else None
 
 
 def _summary_rows(
@@ -108,7 +88,7 @@ REDUCTION_COLUMNS = [
 
 def unit_series(engine: Engine, scope: Scope, level: str) -> pd.DataFrame:
     """code, category, period, value: each unit at `level` in the scope, summed per category and month up to the as-of date."""
-    if summary_window(engine) is not None:
+    if summary_coverage(engine).reads_burden_series():
         statement = _summary_rows(scope, level)
     else:
         unit = code_prefix(BurdenRecord.community_code, CODE_LENGTH[level])
@@ -134,7 +114,7 @@ def unit_reductions(
     stored window minimum, and its baseline row, two rows per series instead of every month
     (summary_reductions). From burden_record: the series themselves, one child of the scope at a
     time for deep levels."""
-    if summary_window(engine) == settings.rebound_window_months:
+    if summary_coverage(engine).reads_burden_window(settings):
         return summary_reductions(engine, scope, level, settings, baseline_month)
     parts = [scope]
     if level not in (scope.level, scope.child_level):
@@ -206,11 +186,6 @@ def summary_reductions(
     return _finished(result, settings, ["code", "category"])
 
 
-def total_of(series: pd.DataFrame) -> pd.DataFrame:
-    """category, period, value: the units' series summed, i.e. the series of the area they make up."""
-    return series.groupby(["category", "period"], sort=True)["value"].sum().reset_index()
-
-
 def _month_number(periods: pd.Series) -> pd.Series:
     stamps = pd.to_datetime(periods)
     return stamps.dt.year * 12 + stamps.dt.month
@@ -270,56 +245,11 @@ def _finished(result: pd.DataFrame, settings: Settings, by: list[str]) -> pd.Dat
     return result[[*by, *REDUCTION_COLUMNS]].sort_values(by, ignore_index=True)
 
 
-@dataclass(frozen=True)
-class Reduction:
-    """Baseline vs current of one summed series; reduction_pct is None when the baseline is 0."""
-
-    baseline_period: dt.date | None
-    baseline: float | None
-    current_period: dt.date | None
-    current: float | None
-    reduction_pct: float | None
-    window_min: float | None
-    rebound: bool
-
-
-def reduction_of(
-    series: pd.DataFrame,
-    as_of: dt.date,
-    settings: Settings,
-    baseline_month: dt.date | None = None,
-) -> Reduction:
-    """Baseline, current, reduction % and rebound of one series (period, value), as of a date."""
-    one = series[["period", "value"]].assign(series="")
-    rows = reductions(one, as_of, settings, baseline_month, keys=("series",))
-    if rows.empty:
-        return Reduction(None, None, None, None, None, None, False)
-    row = rows.iloc[0]
-    return Reduction(
-        baseline_period=_date_or_none(row["baseline_period"]),
-        baseline=_float_or_none(row["baseline"]),
-        current_period=row["current_period"],
-        current=float(row["current"]),
-        reduction_pct=_float_or_none(row["reduction_pct"]),
-        window_min=_float_or_none(row["window_min"]),
-        rebound=bool(row["rebound"]),
-    )
-
-
-def _date_or_none(value: Any) -> dt.date | None:
-    return None if value is None or pd.isna(value) else value
-
-
-def _float_or_none(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
-
-
 def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Communities and categories whose latest month ≤ as-of is a rebound (docs/metrics.md §4), largest rise first."""
-    state = summary_state(engine)
-    if state is not None and state[0] == settings.rebound_window_months:
-        flagged = state[1] == rebound_params(settings)
-        statement = _summary_rebounds(scope, settings, flagged)
+    read = summary_coverage(engine)
+    if read.reads_burden_window(settings):
+        statement = _summary_rebounds(scope, settings, read.reads_burden_flags(settings))
     else:
         statement = raw_rebounds(scope, settings)
     frame = read_frame(engine, statement)

@@ -1,14 +1,12 @@
 """Grid coverage (docs/metrics.md §5): staffing, size, households, party branches, space and reach.
 
 The staffed-grid counts per community are read from `grid_staffing_summary`
-(data_access/summaries.py, kept at write time) when it holds the as-of month end, and otherwise
+(data_access/summaries/grid_staffing.py, kept at write time) when it holds the as-of month end, and otherwise
 computed from `grid` and `staff_member` themselves; tests/test_grid_staffing_summary.py holds
 the two equal. The per-grid lists need each grid's own status and always join the grid workers.
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pandas as pd
 from sqlalchemy import Engine, Select, Subquery, and_, case, exists, func, literal, select
@@ -27,17 +25,11 @@ from data_access.models import (
     MapPiece,
     StaffMember,
     Street,
-    SummaryState,
     UnitOutline,
 )
 from data_access.queries.staffing import UNIT_TABLES, active_on, population_in_force
-from data_access.read_path import (
-    COVERAGE,
-    GRID_STAFFING,
-    coverage_params,
-    grid_staffing_coverage,
-)
-from data_access.scope import CODE_LENGTH, Scope, month_end
+from data_access.read_path import summary_coverage
+from data_access.scope import CODE_LENGTH, Scope
 from data_access.settings import Settings
 from data_access.sql import code_prefix, count_if, in_scope, safe_ratio
 
@@ -78,21 +70,6 @@ def grid_staffing_subquery(scope: Scope) -> Subquery:
         .where(in_scope(Grid.community_code, scope))
         .subquery("grid_status")
     )
-
-
-def grid_summary_months(engine: Engine) -> tuple[dt.date, dt.date] | None:
-    """The first and last month end grid_staffing_summary holds, or None."""
-    statement = select(SummaryState.params).where(SummaryState.name == GRID_STAFFING)
-    frame = read_frame(engine, statement)
-    return grid_staffing_coverage(next(iter(frame["params"]), None))
-
-
-def reads_grid_summary(engine: Engine, scope: Scope) -> bool:
-    """True when grid_staffing_summary holds the as-of date, a month end."""
-    if scope.as_of != month_end(scope.as_of):
-        return False
-    covered = grid_summary_months(engine)
-    return covered is not None and covered[0] <= scope.as_of <= covered[1]
 
 
 def summary_grid_staffing(scope: Scope) -> Subquery:
@@ -140,7 +117,7 @@ def _summed_staffed_columns(summary: Subquery) -> list:
 
 def _grid_staffing(engine: Engine, scope: Scope) -> tuple[Subquery, list]:
     """The rows to sum (per community from the summary, else per grid) and the sums."""
-    if reads_grid_summary(engine, scope):
+    if summary_coverage(engine).reads_grid_staffing(scope):
         summary = summary_grid_staffing(scope)
         return summary, _summed_staffed_columns(summary)
     status = grid_staffing_subquery(scope)
@@ -168,7 +145,7 @@ def grid_staffing_by_unit(engine: Engine, scope: Scope, level: str | None = None
 
 def unstaffed_grids(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Grids without any active grid worker on the as-of date, largest households first."""
-    if reads_grid_summary(engine, scope):
+    if summary_coverage(engine).reads_grid_staffing(scope):
         statement = _unstaffed_from_summary(scope)
     else:
         status = grid_staffing_subquery(scope)
@@ -332,7 +309,9 @@ def grid_counts_by_unit(
 ) -> pd.DataFrame:
     """Grid counts and SQL-computed rates of each unit at `level` (default: the scope's children)."""
     level = level or scope.breakdown_level
-    per_community = community_grid_counts(scope, settings, reads_grid_summary(engine, scope))
+    per_community = community_grid_counts(
+        scope, settings, summary_coverage(engine).reads_grid_staffing(scope)
+    )
     key = code_prefix(per_community.c.community_code, CODE_LENGTH[level])
     totals: Select = select(key.label("code"), *_coverage_columns(per_community)).group_by(key)
     totals_sq = totals.subquery("totals")
@@ -347,7 +326,9 @@ def grid_counts_by_unit(
 
 def grid_counts_total(engine: Engine, scope: Scope, settings: Settings) -> pd.Series:
     """The scope's grid counts and rates as one row (ratios of sums; empty when a denominator is 0)."""
-    per_community = community_grid_counts(scope, settings, reads_grid_summary(engine, scope))
+    per_community = community_grid_counts(
+        scope, settings, summary_coverage(engine).reads_grid_staffing(scope)
+    )
     return read_frame(engine, select(*_coverage_columns(per_community))).iloc[0]
 
 
@@ -491,7 +472,7 @@ def size_outliers(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFr
 
 def community_spatial_coverage(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Per community in scope: area, area covered by its grids, gaps and overlaps in m²."""
-    if coverage_summary_ready(engine, settings):
+    if summary_coverage(engine).reads_coverage(settings):
         columns = [getattr(CommunityCoverage, name) for name in coverage.COVERAGE_COLUMNS]
         statement = (
             select(*columns)
@@ -509,13 +490,6 @@ def raw_spatial_coverage(engine: Engine, scope: Scope, settings: Settings) -> pd
     return coverage.analyse_coverage(communities, grids, settings.sliver_width_m).table
 
 
-def coverage_summary_ready(engine: Engine, settings: Settings) -> bool:
-    """True when the coverage summaries were computed with today's sliver width and walk radius."""
-    statement = select(SummaryState.params).where(SummaryState.name == COVERAGE)
-    frame = read_frame(engine, statement)
-    return not frame.empty and bool(frame.iloc[0, 0] == coverage_params(settings))
-
-
 def facilities_near_grids(engine: Engine, grids: pd.DataFrame, radius_m: float) -> pd.DataFrame:
     """Facilities that may lie within radius_m of the grids (the grids' box widened by the radius)."""
     bounds = coverage.bounds_of(grids["boundary"])
@@ -528,7 +502,7 @@ def facilities_near_grids(engine: Engine, grids: pd.DataFrame, radius_m: float) 
 
 def grid_service_reach(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Grids in scope with a boundary: households, centre and whether a facility is within reach."""
-    if coverage_summary_ready(engine, settings):
+    if summary_coverage(engine).reads_coverage(settings):
         statement = (
             select(
                 GridReach.grid_code.label("code"),

@@ -1,9 +1,9 @@
 """Staffing metrics of docs/metrics.md §3, computed in SQL per community and summed per unit.
 
-Each figure is read from `staffing_summary` (data_access/summaries.py, kept at write time) when
-it holds the as-of month end with today's counted roles, and otherwise computed from
-`staff_member` and `community_population` themselves; tests/test_summaries.py holds the two
-equal."""
+Each figure is read from `staffing_summary` (data_access/summaries/staffing.py, kept at write
+time) when it holds the as-of month end with today's counted roles (data_access/read_path.py),
+and otherwise computed from `staff_member` and `community_population` themselves;
+tests/test_staffing_summary.py holds the two equal."""
 
 from __future__ import annotations
 
@@ -22,14 +22,12 @@ from data_access.models import (
     StaffingSummary,
     StaffMember,
     Street,
-    SummaryState,
 )
 from data_access.read_path import (
     AGE_BAND_NAMES,
     CERTIFICATE_COLUMNS,
-    STAFFING,
     TREND_MONTHS,
-    staffing_coverage,
+    summary_coverage,
 )
 from data_access.scope import CODE_LENGTH, Scope, add_months, month_end
 from data_access.settings import Settings
@@ -99,21 +97,6 @@ def _counted_workers(scope: Scope, settings: Settings) -> Subquery:
     )
 
 
-def summary_months(engine: Engine, settings: Settings) -> tuple[dt.date, dt.date] | None:
-    """The first and last month end staffing_summary holds for today's counted roles, or None."""
-    frame = read_frame(engine, select(SummaryState.params).where(SummaryState.name == STAFFING))
-    return staffing_coverage(next(iter(frame["params"]), None), settings)
-
-
-def _reads_summary(engine: Engine, scope: Scope, settings: Settings, months: int = 1) -> bool:
-    """True when the summary holds the as-of date (a month end) and the months before it."""
-    if scope.as_of != month_end(scope.as_of):
-        return False
-    covered = summary_months(engine, settings)
-    earliest = month_end(add_months(scope.as_of, -(months - 1)))
-    return covered is not None and covered[0] <= earliest and scope.as_of <= covered[1]
-
-
 def _required(population: Any, settings: Settings) -> Any:
     """max(minimum, ceil(standard × population / 10,000)); NULL without a population."""
     needed = ceil_(literal(settings.standard_per_10k) * population / literal(10000.0))
@@ -124,7 +107,7 @@ def _required(population: Any, settings: Settings) -> Any:
 
 
 def _per_community(engine: Engine, scope: Scope, settings: Settings) -> Subquery:
-    if _reads_summary(engine, scope, settings):
+    if summary_coverage(engine).reads_staffing(scope, settings):
         return summary_staffing_subquery(scope, settings)
     return community_staffing_subquery(scope, settings)
 
@@ -257,7 +240,7 @@ def _counted_in_scope(scope: Scope, settings: Settings) -> list[Any]:
 
 def certificate_counts(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Counted workers on the as-of date by certificate (none, junior, intermediate, senior)."""
-    if _reads_summary(engine, scope, settings):
+    if summary_coverage(engine).reads_staffing(scope, settings):
         names = list(CERTIFICATE_COLUMNS)
         sums = _summary_sums(engine, scope, [CERTIFICATE_COLUMNS[name] for name in names])
         rows = [(name, count) for name, count in zip(names, sums, strict=True) if count > 0]
@@ -277,7 +260,7 @@ AGE_BANDS = AGE_BAND_NAMES
 
 def age_structure(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """Counted workers on the as-of date by age band, and how many of each are without a certificate."""
-    if _reads_summary(engine, scope, settings):
+    if summary_coverage(engine).reads_staffing(scope, settings):
         columns = [f"{kind}_{band}" for kind in ("workers", "uncertified") for band in AGE_BANDS]
         sums = _summary_sums(engine, scope, columns)
         bands = len(AGE_BANDS)
@@ -307,7 +290,7 @@ def age_structure(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFr
 
 def uncertified_under_40(engine: Engine, scope: Scope, settings: Settings) -> int:
     """Counted workers under 40 on the as-of date without a social-work certificate (seed 001)."""
-    if _reads_summary(engine, scope, settings):
+    if summary_coverage(engine).reads_staffing(scope, settings):
         (count,) = _summary_sums(engine, scope, ["uncertified_under_40"])
         return count
     statement = select(func.count()).where(
@@ -366,7 +349,7 @@ def monthly_trend(
     """
     ends = [month_end(add_months(scope.as_of, -back)) for back in range(months - 1, -1, -1)]
     ends[-1] = scope.as_of
-    if _reads_summary(engine, scope, settings, months):
+    if summary_coverage(engine).reads_staffing(scope, settings, months):
         return _summary_trend(engine, scope, ends)
     return raw_monthly_trend(engine, scope, settings, ends)
 
