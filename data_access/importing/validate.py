@@ -372,12 +372,17 @@ def shown(value: object) -> str:
 
 
 class Problems:
-    """The problems of one import: the first `cap` kept whole, beyond that a count per kind."""
+    """The problems of one import: the first `cap` kept whole, beyond that a count per kind.
+
+    Past the cap a problem is not even built: report() counts it under its kind and keeps only
+    the first of each kind, for the line that says how many were left out (README, Security).
+    """
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
         self.kept: list[Problem] = []
-        self.beyond: dict[str, tuple[int, Problem]] = {}
+        self.counts: dict[str, int] = {}  # kinds past the cap: how many of each
+        self.firsts: dict[str, Problem] = {}  # and the first of each, for its message
         self.total = 0
 
     def add(self, problem: Problem, always: bool = False) -> None:
@@ -386,8 +391,39 @@ class Problems:
         if always or len(self.kept) < self.cap:
             self.kept.append(problem)
             return
-        count, first = self.beyond.get(problem.key, (0, problem))
-        self.beyond[problem.key] = (count + 1, first)
+        self.counts[problem.key] = self.counts.get(problem.key, 0) + 1
+        self.firsts.setdefault(problem.key, problem)
+
+    def report(
+        self,
+        file: str,
+        key: str,
+        row: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+        params: dict[str, object] | None = None,
+    ) -> None:
+        """A problem given by its parts: built only when it is kept or the first of its kind."""
+        self.total += 1
+        if len(self.kept) < self.cap:
+            self.kept.append(Problem(file, key, row, column, value, params or {}))
+            return
+        count = self.counts.get(key)
+        if count is None:
+            self.counts[key] = 1
+            self.firsts[key] = Problem(file, key, row, column, value, params or {})
+        else:
+            self.counts[key] = count + 1
+
+    def report_cell(
+        self, file: str, key: str, row: int, column: str, cell: object, params: dict[str, object]
+    ) -> None:
+        """A cell's problem: the cell shown short (shown()) only when the problem is built."""
+        if len(self.kept) < self.cap or key not in self.counts:
+            self.report(file, key, row, column, shown(cell), params)
+        else:
+            self.total += 1
+            self.counts[key] += 1
 
     def extend(self, problems: Iterable[Problem]) -> None:
         for problem in problems:
@@ -396,18 +432,53 @@ class Problems:
     def __bool__(self) -> bool:
         return self.total > 0
 
+    @property
+    def built(self) -> int:
+        """Problems held as objects: at most the cap, one per kind beyond it, and the stops."""
+        return len(self.kept) + len(self.firsts)
+
     def listed(self) -> list[Problem]:
         """The kept problems in file order, then one line per kind left out, with its count."""
         kept = sorted(self.kept, key=Problem.sort_key)
         more = [
             Problem(
-                first.file,
+                self.firsts[key].file,
                 "more",
-                params={"n": count, "key": key, "first": dict(first.params)},
+                params={"n": count, "key": key, "first": dict(self.firsts[key].params)},
             )
-            for key, (count, first) in sorted(self.beyond.items())
+            for key, count in sorted(self.counts.items())
         ]
         return kept + more
+
+
+class _Collected:
+    """Every problem of a row as a list: what convert_row returns to its callers."""
+
+    def __init__(self) -> None:
+        self.found: list[Problem] = []
+
+    @property
+    def total(self) -> int:
+        return len(self.found)
+
+    def report(
+        self,
+        file: str,
+        key: str,
+        row: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+        params: dict[str, object] | None = None,
+    ) -> None:
+        self.found.append(Problem(file, key, row, column, value, params or {}))
+
+    def report_cell(
+        self, file: str, key: str, row: int, column: str, cell: object, params: dict[str, object]
+    ) -> None:
+        self.report(file, key, row, column, shown(cell), params)
+
+
+Sink = Problems | _Collected
 
 
 def check_header(raw: RawTable, spec: TableSpec) -> tuple[list[Column | None], list[Problem]]:
@@ -457,48 +528,57 @@ def convert_row(
     table: CheckedTable, number: int, cells: list[object]
 ) -> tuple[dict[str, object], list[Problem]]:
     """Types, allowed values and the checks within a row; parents and duplicates come later."""
+    collected = _Collected()
+    record = check_row(table, number, cells, collected)
+    return record, collected.found
+
+
+def check_row(
+    table: CheckedTable, number: int, cells: list[object], sink: Sink
+) -> dict[str, object]:
+    """convert_row's checks, each problem reported to sink (built only if the sink keeps it)."""
     file = table.raw.file
     headers = table.headers
     record: dict[str, object] = {}
-    problems: list[Problem] = []
     if cells and cells[0] is NOT_A_FEATURE:
-        return {name: None for name in table.columns}, [
-            Problem(file, "geojson_not_feature", row=number)
-        ]
+        sink.report(file, "geojson_not_feature", number)
+        return {name: None for name in table.columns}
     if not table.cache:
         table.cache = [{} for _ in table.positions]
+    before = sink.total
     for position, column in enumerate(table.positions):
         if column is None:
             continue
         value = cells[position] if position < len(cells) else None
         if _is_empty(value):
             if column.required:
-                problems.append(Problem(file, "required", number, headers[column.name]))
+                sink.report(file, "required", number, headers[column.name])
             record[column.name] = column.default
             continue
         cache = table.cache[position]
         cacheable = type(value) is str and len(value) <= CACHED_LENGTH
         converted = cache.get(value, _MISSING) if cacheable else _MISSING
-        try:
-            if converted is _MISSING:
+        if converted is _MISSING:
+            try:
                 converted = _convert(value, column)
-                if cacheable:
-                    if len(cache) >= CACHE_SIZE:
-                        cache.clear()
-                    cache[value] = converted
-            elif isinstance(converted, CellError):
-                raise converted
-            record[column.name] = converted
-        except CellError as error:
+            except CellError as error:
+                # Kept without its traceback: a cached error is reported, never raised again,
+                # so that it holds no frames (and their rows) alive.
+                converted = error.with_traceback(None)
             if cacheable:
-                cache[value] = error
-            problems.append(
-                Problem(file, error.key, number, headers[column.name], shown(value), error.params)
+                if len(cache) >= CACHE_SIZE:
+                    cache.clear()
+                cache[value] = converted
+        if isinstance(converted, CellError):
+            sink.report_cell(
+                file, converted.key, number, headers[column.name], value, converted.params
             )
             record[column.name] = None
-    if not problems:
-        problems = _row_checks(file, number, record, table.spec, headers)
-    return record, problems
+        else:
+            record[column.name] = converted
+    if sink.total == before:
+        _row_checks(file, number, record, table.spec, headers, sink)
+    return record
 
 
 CACHE_SIZE = 4096
@@ -513,39 +593,34 @@ def _convert(value: object, column: Column) -> object:
 
 
 def _row_checks(
-    file: str, number: int, record: dict[str, object], spec: TableSpec, headers: Mapping[str, str]
-) -> list[Problem]:
+    file: str,
+    number: int,
+    record: dict[str, object],
+    spec: TableSpec,
+    headers: Mapping[str, str],
+    sink: Sink,
+) -> None:
     """Checks between the cells of one row: codes under their parent's code, end after start."""
-    problems = []
     for child, parent in spec.prefixes:
         code, parent_code = record.get(child), record.get(parent)
         if code and parent_code and not str(code).startswith(str(parent_code)):
             key = "grid_other_community" if child == "grid_code" else "code_parent"
-            problems.append(
-                Problem(file, key, number, headers[child], str(code), {"parent": parent_code})
-            )
+            sink.report(file, key, number, headers[child], str(code), {"parent": parent_code})
     for earlier, later, key in spec.date_orders:
         start, end = record.get(earlier), record.get(later)
         if not (isinstance(start, dt.date) and isinstance(end, dt.date)):
             continue
         # An answer may come the day it was asked for; a leaving or a withdrawal may not.
         if end < start or (end == start and key != "decided_before_submitted"):
-            problems.append(
-                Problem(
-                    file, key, number, headers[later], end.isoformat(), {"start": start.isoformat()}
-                )
+            sink.report(
+                file, key, number, headers[later], end.isoformat(), {"start": start.isoformat()}
             )
     decision, decided_on = record.get("decision"), record.get("decided_on")
     if spec.kind == "applications" and (decision == "pending") != (decided_on is None):
         key = "pending_with_date" if decision == "pending" else "decision_without_date"
-        problems.append(
-            Problem(file, key, number, headers.get("decided_on") or headers["decision"], None)
-        )
+        sink.report(file, key, number, headers.get("decided_on") or headers["decision"])
     if spec.kind == "work_items" and record.get("list") != "none" and not record.get("admitted_on"):
-        problems.append(
-            Problem(file, "listed_without_date", number, headers["list"], str(record["list"]))
-        )
-    return problems
+        sink.report(file, "listed_without_date", number, headers["list"], str(record["list"]))
 
 
 def _plain(value: object) -> object:
@@ -572,44 +647,50 @@ class Links:
         self.first_seen: dict[int, int] = {}
         self.places: list[str] = []  # files, by index in the packed place
 
-    def check(self, table: CheckedTable, number: int, record: dict[str, object]) -> list[Problem]:
+    def check(
+        self, table: CheckedTable, number: int, record: dict[str, object], sink: Sink
+    ) -> None:
         spec, file, headers = table.spec, table.raw.file, table.headers
-        problems: list[Problem] = []
         level = _own_level(spec)
         if level and record.get("code"):
             self.known.codes[level].add(str(record["code"]))
         for column, parent_level in spec.parents:
             code = record.get(column)
             if code and str(code) not in self.known.codes[parent_level]:
-                problems.append(
-                    Problem(file, f"missing_{parent_level}", number, headers[column], str(code))
-                )
+                sink.report(file, f"missing_{parent_level}", number, headers[column], str(code))
         if spec.kind == "boundaries" and record.get("code"):
             code = str(record["code"])
             unit_level = "community" if len(code) == CODE_LENGTH["community"] else "grid"
             if code not in self.known.codes[unit_level]:
-                problems.append(
-                    Problem(file, "boundary_code_missing", number, headers["code"], code)
-                )
+                sink.report(file, "boundary_code_missing", number, headers["code"], code)
         key = tuple(record.get(name) for name in spec.key)
         if any(part is None for part in key):
-            return problems
+            return
         if not self.places or self.places[-1] != file:
             self.places.append(file)
         place = (len(self.places) - 1) << 32 | number
         previous = self.first_seen.setdefault(hash((spec.kind, key)), place)
         if previous != place:
-            problems.append(
-                Problem(
-                    file,
-                    "duplicate_key",
-                    number,
-                    headers[spec.key[0]],
-                    " / ".join(_text_of(_plain(part)) for part in key),
-                    {"file": self.places[previous >> 32], "row": previous & 0xFFFFFFFF},
-                )
+            sink.report(
+                file,
+                "duplicate_key",
+                number,
+                headers[spec.key[0]],
+                " / ".join(_text_of(_plain(part)) for part in key),
+                {"file": self.places[previous >> 32], "row": previous & 0xFFFFFFFF},
             )
-        return problems
+
+
+# A file whose rows end before their required columns this often is not the table its header
+# says: its reading stops there, with a problem that says so (README, Security).
+MAX_SHORT_ROWS = 1000
+
+
+def _last_required(table: CheckedTable) -> int:
+    """The position of the rightmost required column: a row with no cell there is short."""
+    return max(
+        (p for p, column in enumerate(table.positions) if column and column.required), default=-1
+    )
 
 
 def validate(
@@ -637,6 +718,8 @@ def validate(
         checked.append(table)
         period = table.spec.by_name.get("period")
         months = table.months if period is not None and period.recent else None
+        last_required = _last_required(table)
+        short = 0
         try:
             for number, cells in raw.rows():
                 raw.count += 1
@@ -647,11 +730,21 @@ def validate(
                         always=True,
                     )
                     return checked, problems
-                record, row_problems = convert_row(table, number, cells)
-                problems.extend(row_problems)
-                problems.extend(links.check(table, number, record))
-                if months is not None and not row_problems:
+                if len(cells) <= last_required:
+                    short += 1
+                    if short > MAX_SHORT_ROWS:
+                        problems.add(
+                            Problem(
+                                raw.file, "short_rows_stop", number, params={"n": MAX_SHORT_ROWS}
+                            ),
+                            always=True,
+                        )
+                        break
+                before = problems.total
+                record = check_row(table, number, cells, problems)
+                if months is not None and problems.total == before:
                     months.add(cast(dt.date, record["period"]))
+                links.check(table, number, record, problems)
                 if progress and done % PROGRESS_EVERY == 0:
                     progress("validate", done, max(total, done))
         except ReadProblem as error:
