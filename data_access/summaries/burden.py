@@ -23,6 +23,8 @@ from data_access.rebound import rebounds
 from data_access.scope import CODE_LENGTH
 from data_access.settings import Settings
 from data_access.sql import in_scope
+
+_FETCH = 50_000  # raw rows read at a time into a summary's frame
 from data_access.summary_writes import all_districts, insert_frame, set_state, whole_district
 
 _LEVELS = ("community", "street", "district")
@@ -66,9 +68,15 @@ def _district_rows(
         BurdenRecord.period,
         BurdenRecord.count.label("value"),
     ).where(in_scope(BurdenRecord.community_code, whole_district(district)))
-    raw = pd.DataFrame(
-        connection.execute(statement).all(), columns=["code", "category", "period", "value"]
-    )
+    # Fetched a batch at a time into compact columns, never as one list of row objects: a
+    # district of a million records held as rows alone took gigabytes (README, Security).
+    names = ["code", "category", "period", "value"]
+    parts = [
+        pd.DataFrame(part, columns=names)
+        for part in connection.execute(statement).partitions(_FETCH)
+    ]
+    raw = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=names)
+    del parts
     if raw.empty:
         return
     raw["period"] = pd.to_datetime(raw["period"]).dt.date
