@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import cast
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.validation import explain_validity
@@ -317,7 +318,7 @@ def to_geometry(value: object, column: Column) -> str:
     if not isinstance(geometry, dict) or kind not in ("Polygon", "MultiPolygon"):
         raise CellError("geometry_type", type=kind or "—")
     try:
-        polygon = shape(geometry)
+        polygon = shape(_with_arrays(geometry))
     except (
         ValueError,
         TypeError,
@@ -339,6 +340,32 @@ def to_geometry(value: object, column: Column) -> str:
         )
     except ValueError as exc:
         raise CellError("geometry_parse", error="NaN") from exc
+
+
+def _with_arrays(geometry: dict[str, object]) -> dict[str, object]:
+    """The geometry with each ring as one float array, for shape(): shapely copies a ring given
+    as lists into a list of floats per vertex first, which doubled the memory of a boundary of a
+    million vertices (README, Security). Anything odd is left as given, for shape() to refuse."""
+    coordinates = geometry.get("coordinates")
+    if not isinstance(coordinates, list):
+        return geometry
+    if geometry.get("type") == "Polygon":
+        return {"type": "Polygon", "coordinates": [_ring(ring) for ring in coordinates]}
+    polygons = [
+        [_ring(ring) for ring in polygon] if isinstance(polygon, list) else polygon
+        for polygon in coordinates
+    ]
+    return {"type": "MultiPolygon", "coordinates": polygons}
+
+
+def _ring(ring: object) -> object:
+    try:
+        array = np.asarray(ring, dtype=float)
+    except (ValueError, TypeError):
+        return ring
+    if array.ndim != 2 or array.shape[1] not in (2, 3) or not np.isfinite(array).all():
+        return ring
+    return array
 
 
 def _no_constant(name: str) -> object:
