@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import resource
 import struct
 import sys
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data_access.importing.readers import Upload
+from data_access.importing.xlsx import MAX_OTHER_ELEMENTS, MAX_SHARED_STRINGS
 
 COMMUNITY = "990101001001"  # of tests/small_city.py
 COMMUNITIES = ("990101001001", "990101001002", "990101002001", "990101002002", "990102001001")
@@ -102,8 +104,8 @@ def _row(number: int, *cells: tuple[str, str]) -> str:
     return f'<row r="{number}">{inner}</row>'
 
 
-def xlsx(sheet: bytes, title: str = "减负台账") -> bytes:
-    """A minimal workbook of one sheet, written by hand so that it can lie."""
+def xlsx(sheet: bytes, title: str = "减负台账", shared: bytes | None = None) -> bytes:
+    """A minimal workbook of one sheet (and its shared strings), written by hand so that it can lie."""
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     package = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -127,11 +129,39 @@ def xlsx(sheet: bytes, title: str = "减负台账") -> bytes:
             (
                 "xl/_rels/workbook.xml.rels",
                 f'<Relationships xmlns="{package}"><Relationship Id="rId1" Type="{rels}/'
-                f'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'.encode(),
+                f'worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+                f'Type="{rels}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'.encode(),
             ),
             ("xl/worksheets/sheet1.xml", sheet),
+            *([("xl/sharedStrings.xml", shared)] if shared is not None else []),
         ]
     )
+
+
+def sprinkled(item: bytes, count: int, seed: int = 11) -> bytes:
+    """count copies of an XML item with a random comment after every 16, so that deflate cannot
+    squeeze them past the zip ratio cap: the elements, not the ratio, must stop them."""
+    randoms = random.Random(seed)
+    block = item * 16
+    pieces = [block + b"<!--%08x-->" % randoms.getrandbits(32) for _ in range(count // 16)]
+    return b"".join(pieces) + item * (count % 16)
+
+
+def shared_strings_flood(count: int) -> bytes:
+    """A workbook of `count` empty shared strings (the cap is MAX_SHARED_STRINGS)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    shared = f'<sst xmlns="{main}">'.encode() + sprinkled(b"<si/>", count) + b"</sst>"
+    return xlsx(_sheet_xml(_row(1, *_HEADER_CELLS)), shared=shared)
+
+
+def sheet_junk_flood(count: int) -> bytes:
+    """A sheet whose sheetData holds `count` elements that are not rows."""
+    return xlsx(_sheet_xml(_row(1, *_HEADER_CELLS) + sprinkled(b"<x/>", count).decode()))
+
+
+def short_rows(count: int) -> bytes:
+    """A burden CSV whose rows hold one cell each: four problems a row, and short."""
+    return BURDEN_HEADER.encode() + b"1\n" * count
 
 
 _HEADER_CELLS = (("A1", "社区代码"), ("B1", "类别"), ("C1", "月份"), ("D1", "数量"))
@@ -235,6 +265,16 @@ CASES: tuple[Case, ...] = (
         ),
     ),
     Case("xlsx_not_a_zip", "unreadable", lambda: _one("burden.xlsx", b"PK\x03\x04garbage" * 100)),
+    Case(
+        "xlsx_shared_strings",  # one more empty shared string than the cap: refused, none held
+        "xlsx_shared_strings",
+        lambda: _one("burden.xlsx", shared_strings_flood(MAX_SHARED_STRINGS + 1)),
+    ),
+    Case(
+        "xlsx_junk_elements",  # elements that are not rows, one more than the cap
+        "xlsx_elements",
+        lambda: _one("burden.xlsx", sheet_junk_flood(MAX_OTHER_ELEMENTS + 1)),
+    ),
     # CSV
     Case(
         "csv_row_flood",
@@ -245,6 +285,11 @@ CASES: tuple[Case, ...] = (
         "csv_problem_flood",  # 200,000 bad rows: 1,000 listed, the rest counted
         "more",
         lambda: _one("burden.csv", BURDEN_HEADER.encode() + b"x,y,z,w\n" * 40_000),
+    ),
+    Case(
+        "csv_short_rows",  # rows of one cell: the file stops after MAX_SHORT_ROWS of them
+        "short_rows_stop",
+        lambda: _one("burden.csv", short_rows(200_000)),
     ),
     Case(
         "csv_column_flood",

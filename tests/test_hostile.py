@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -21,11 +22,23 @@ from sqlalchemy.engine import make_url
 from data_access.db import make_engine
 from data_access.importing import Upload, message, run_import
 from data_access.importing import runner as runner_module
-from data_access.importing.readers import choose_encoding, read_uploads
+from data_access.importing import validate as validate_module
+from data_access.importing.readers import RawTable, ReadProblem, choose_encoding, read_uploads
 from data_access.importing.runner import ImportBusy, serialise_imports
-from data_access.importing.validate import Known, Problems, validate
+from data_access.importing.validate import MAX_SHORT_ROWS, Known, Problems, validate
 from data_access.models import Base
-from tests.hostile_corpus import CASES, COMMUNITY, _row, _sheet_xml, burden_csv, xlsx
+from tests.hostile_corpus import (
+    BURDEN_HEADER,
+    CASES,
+    COMMUNITY,
+    _row,
+    _sheet_xml,
+    burden_csv,
+    shared_strings_flood,
+    sheet_junk_flood,
+    short_rows,
+    xlsx,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMORY_MB = 1024
@@ -102,6 +115,79 @@ def test_problems_beyond_the_cap_are_counted_per_kind():
     ]
     assert listed[-1].params["n"] == 25
     assert message(listed[-1], "en") == "25 more problems of this kind: " + message(listed[0], "en")
+
+
+def test_problems_past_the_cap_are_never_built_and_short_rows_stop_the_file(monkeypatch):
+    built = []
+
+    class Counted(validate_module.Problem):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            built.append(self.key)
+
+    monkeypatch.setattr(validate_module, "Problem", Counted)
+    known = Known()
+    known.codes["community"].add(COMMUNITY)
+    # 5,000 rows of four bad cells each: 20,000 problems, 50 listed, one more of each kind.
+    data = BURDEN_HEADER.encode() + b"1,a,b,c\n" * 5000
+    read = read_uploads([Upload.of("burden.csv", data)], 2**20)
+    _, problems = validate(read.tables, known, problems=Problems(50))
+    assert problems.total == 20_000
+    assert len(built) == problems.built == 50 + 4
+    assert (
+        sorted(p.params["n"] for p in problems.listed() if p.key == "more")
+        == [4987] * 2 + [4988] * 2
+    )
+    # Rows that end before their required columns: the file stops after MAX_SHORT_ROWS of them.
+    built.clear()
+    read = read_uploads([Upload.of("burden.csv", short_rows(50_000))], 2**20)
+    _, problems = validate(read.tables, known, problems=Problems(50))
+    # code_length and required past the cap, and the stop
+    assert len(built) == problems.built == 50 + 2 + 1
+    stop = [p for p in problems.listed() if p.key == "short_rows_stop"]
+    assert [(p.row, p.params) for p in stop] == [(MAX_SHORT_ROWS + 2, {"n": MAX_SHORT_ROWS})]
+    assert read.tables[0].count == MAX_SHORT_ROWS + 1
+    assert problems.total == 4 * MAX_SHORT_ROWS + 1
+    assert "stopped" not in message(stop[0], "en") and "not read" in message(stop[0], "en")
+
+
+def test_workbook_caps_refuse_before_holding(monkeypatch):
+    from data_access.importing import xlsx as xlsx_module
+
+    monkeypatch.setattr(xlsx_module, "MAX_SHARED_STRINGS", 100)
+    monkeypatch.setattr(xlsx_module, "MAX_OTHER_ELEMENTS", 100)
+    limits = 2**20
+    for data, key in (
+        (shared_strings_flood(101), "xlsx_shared_strings"),
+        (sheet_junk_flood(101), "xlsx_elements"),
+    ):
+        read = read_uploads([Upload.of("burden.xlsx", data)], limits)
+        problems = read.problems + [
+            error.problem for table in read.tables for error in _walk_errors(table)
+        ]
+        assert [p.key for p in problems] == [key]
+        assert message(problems[0], "zh").startswith("工作")
+    # At the caps a workbook is read: 100 shared strings, 100 elements besides rows (the
+    # sheet's <dimension> and 99 more).
+    for data in (shared_strings_flood(100), sheet_junk_flood(99)):
+        read = read_uploads([Upload.of("burden.xlsx", data)], limits)
+        assert not read.problems and [t.header for t in read.tables] == [
+            ["社区代码", "类别", "月份", "数量"]
+        ]
+        assert list(read.tables[0].rows()) == []
+    # A cell's text is capped too, as it is read.
+    long_cell = _row(1, *(("A1", "社区代码"),)) + _row(2, ("A2", "x" * 40_000))
+    read = read_uploads([Upload.of("burden.xlsx", xlsx(_sheet_xml(long_cell)))], limits)
+    found = read.problems + [e.problem for t in read.tables for e in _walk_errors(t)]
+    assert [(p.key, p.row) for p in found] == [("xlsx_cell_too_long", 2)]
+
+
+def _walk_errors(table: RawTable) -> list[ReadProblem]:
+    try:
+        list(table.rows())
+    except ReadProblem as error:
+        return [error]
+    return []
 
 
 def test_workbook_is_read_by_its_cells_not_its_declared_range(city):
