@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import random
 import resource
@@ -157,6 +158,20 @@ def shared_strings_flood(count: int) -> bytes:
 def sheet_junk_flood(count: int) -> bytes:
     """A sheet whose sheetData holds `count` elements that are not rows."""
     return xlsx(_sheet_xml(_row(1, *_HEADER_CELLS) + sprinkled(b"<x/>", count).decode()))
+
+
+def boundary_geojson(vertices: int, code: str = COMMUNITY) -> bytes:
+    """A valid boundary: one community's circle of `vertices` points, near 116.4 E 39.9 N."""
+    step = 2 * math.pi / vertices
+    points = [
+        f"[{116.4 + 0.01 * math.cos(k * step):.12f},{39.9 + 0.01 * math.sin(k * step):.12f}]"
+        for k in range(vertices)
+    ]
+    ring = ",".join([*points, points[0]])
+    return (
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+        f'{{"code":"{code}"}},"geometry":{{"type":"Polygon","coordinates":[[{ring}]]}}}}]}}'
+    ).encode()
 
 
 def short_rows(count: int) -> bytes:

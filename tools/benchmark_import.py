@@ -1,11 +1,17 @@
-"""Peak memory and time of the import for every hostile case and for 50 MB of valid burden rows.
+"""Peak memory and time of the import for every hostile case, the large hostile files and 50 MB
+of valid burden rows.
 
 Not a test: each case runs in a subprocess of its own (python -m tests.hostile_corpus), so that
 its peak RSS is its own; the figures go into the README's security section. Builds a SQLite city
 of 1,400 communities in a temporary folder (or uses --url, which must hold that city), then:
 
     .venv/bin/python tools/benchmark_import.py                 # every case and 50 MB of rows
-    .venv/bin/python tools/benchmark_import.py --mb 5 --cases zip_liar month_0000
+    .venv/bin/python tools/benchmark_import.py --mb 5 --cases zip_liar month_0000 --large
+
+The large files are made by tests/hostile_corpus.py at full size and imported with the settings'
+own limits: a CSV of a million one-cell rows, one of a million rows of four bad cells, workbooks
+of 14 million shared strings and of 14 million elements besides rows, and a boundary of a
+million vertices (--large none leaves them out).
 """
 
 from __future__ import annotations
@@ -24,7 +30,24 @@ sys.path.insert(0, str(ROOT))
 from data_access.db import make_engine  # noqa: E402
 from data_access.importing import Upload, run_import  # noqa: E402
 from data_access.schema import upgrade  # noqa: E402
-from tests.hostile_corpus import BURDEN_HEADER, BY_NAME, CATEGORIES, COMMUNITIES  # noqa: E402
+from tests.hostile_corpus import (  # noqa: E402
+    BURDEN_HEADER,
+    BY_NAME,
+    CATEGORIES,
+    COMMUNITIES,
+    boundary_geojson,
+    shared_strings_flood,
+    sheet_junk_flood,
+    short_rows,
+)
+
+LARGE = {  # file name → how it is made
+    "short_rows/burden.csv": lambda: short_rows(1_000_000),
+    "bad_cells/burden.csv": lambda: BURDEN_HEADER.encode() + b"1,a,b,c\n" * 1_000_000,
+    "shared_strings/burden.xlsx": lambda: shared_strings_flood(14_000_000),
+    "junk_elements/burden.xlsx": lambda: sheet_junk_flood(14_000_000),
+    "vertices/boundaries.geojson": lambda: boundary_geojson(1_000_000),
+}
 
 STREETS = 14
 PER_STREET = 100
@@ -101,6 +124,9 @@ def main() -> int:
     parser.add_argument("--mb", type=float, default=50.0, help="size of the valid burden file")
     parser.add_argument("--cases", nargs="*", default=list(BY_NAME), help="hostile cases to run")
     parser.add_argument("--memory-mb", type=int, default=0, help="RLIMIT_AS per case (0: none)")
+    parser.add_argument(
+        "--large", default="all", help="large files: all, none, or one (short_rows, vertices, …)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.url or f"sqlite:///{folder}/city.sqlite3"
@@ -108,14 +134,29 @@ def main() -> int:
             build_city(url)
         valid = Path(folder) / "burden.csv"
         rows = valid_rows(valid, args.mb) if args.mb else 0
-        cases = list(args.cases) + ([f"file:{valid}"] if rows else [])
-        print(f"{'case':<30}{'status':<10}{'MB in':>8}{'peak RSS MB':>13}{'seconds':>9}  problems")
+        cases = list(args.cases)
+        names = {case: case for case in cases}
+        for large in [name for name in LARGE if args.large in ("all", name.split("/")[0])]:
+            path = Path(folder) / large
+            path.parent.mkdir()
+            path.write_bytes(LARGE[large]())
+            cases.append(f"file:{path}")
+            names[cases[-1]] = large.split("/")[0]
+        if rows:
+            cases.append(f"file:{valid}")
+            names[cases[-1]] = f"valid burden, {rows:,} rows"
+        print(
+            f"{'case':<30}{'status':<10}{'MB in':>8}{'peak RSS MB':>13}{'seconds':>9}"
+            f"{'MB/s':>7}  problems"
+        )
         for case in cases:
             result = run(url, case, args.memory_mb)
-            name = f"valid burden, {rows:,} rows" if case.startswith("file:") else case
+            seconds = float(result.get("seconds", 0))  # type: ignore[arg-type]
+            megabytes = float(result.get("input_mb", 0))  # type: ignore[arg-type]
             print(
-                f"{name:<30}{result['status']:<10}{result.get('input_mb', 0):>8}"
-                f"{result.get('peak_rss_mb', 0):>13}{result.get('seconds', 0):>9}  "
+                f"{names[case]:<30}{result['status']:<10}{megabytes:>8}"
+                f"{result.get('peak_rss_mb', 0):>13}{seconds:>9}"
+                f"{megabytes / seconds if seconds else 0:>7.2f}  "
                 f"{', '.join(result.get('keys', [])) or result.get('error', '')}"  # type: ignore[arg-type]
             )
     return 0
