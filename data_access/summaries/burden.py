@@ -23,10 +23,9 @@ from data_access.rebound import rebounds
 from data_access.scope import CODE_LENGTH
 from data_access.settings import Settings
 from data_access.sql import in_scope
-
-_FETCH = 50_000  # raw rows read at a time into a summary's frame
 from data_access.summary_writes import all_districts, insert_frame, set_state, whole_district
 
+_FETCH = 50_000  # raw rows read at a time into a summary's frame
 _LEVELS = ("community", "street", "district")
 
 
