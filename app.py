@@ -34,6 +34,8 @@ from dashboard.ready import ready_marker
 from dashboard.refusals import REFUSALS, show_refusal
 from dashboard.report import is_report, report_buttons, report_header
 from data_access.access import record
+from data_access.db import get_engine
+from data_access.figures import lookups
 from data_access.settings import get_settings
 
 st.set_page_config(
@@ -64,14 +66,16 @@ page = st.navigation(sections, position="sidebar" if has_session() else "hidden"
 current_path = page.url_path or PAGES[0].url_path
 go_to_pending_page(by_path, current_path)
 
+cached.install()  # every figure a page reads goes through the account check and the cache
 try:
     database = open_database()  # its checks are kept for data_check_seconds
     if cached.follow_data_version(database.url, settings):
         database = open_database()  # an import changed the data: check them again
     principal = signed_in(settings, page.url_path)  # the sign-in form stops the run here
-    all_units = cached.units(database.url)
+    engine = get_engine(database.url)
+    all_units = lookups.units(engine)
     units = visible_units(all_units, principal)
-    months = month_options(*cached.data_months(database.url))
+    months = month_options(*lookups.data_months(engine))
     read_url(all_units, months)
     enforce_account_scope(
         principal,

@@ -7,11 +7,13 @@ from functools import cached_property
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import Engine
 
 from dashboard.compat import take_pages_directory_flag
 from dashboard.formatting import month_file_label
 from dashboard.i18n import current_language, fmt_month, load_catalog, t, translate
 from data_access.access import OPEN_ACCESS, Principal
+from data_access.db import get_engine
 from data_access.files import safe_file_stem
 from data_access.scope import Scope
 from data_access.settings import Settings
@@ -28,6 +30,11 @@ class PageContext:
     is_demo: bool
     has_data: bool
     principal: Principal = OPEN_ACCESS
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The engine every figure of the page is read with (data_access/figures)."""
+        return get_engine(self.url)
 
     @cached_property
     def _names(self) -> dict[str, str]:

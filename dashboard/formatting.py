@@ -26,7 +26,6 @@ WAN, YI = 10_000, 100_000_000
 # Decimals of each metric wherever it is shown; counts have none, rates are percentages.
 METRIC_DECIMALS: dict[str, int] = {
     "per_10k": 1,
-    "reduction_pct": 1,
     "area_km2": 2,
     "gap_km2": 2,
     "median_working_days": 1,
@@ -43,6 +42,7 @@ RATE_METRICS = frozenset(
         "spatial_coverage",
         "service_reach",
         "on_time_share",
+        "reduction",
     }
 )
 RATE_DECIMALS = 1

@@ -26,6 +26,7 @@ from dashboard.map_geometry import (
     stored_polygon_rows,
 )
 from data_access import coverage
+from data_access.figures.registry import figure
 from data_access.queries import grids as grid_queries
 from data_access.read_path import summary_coverage
 from data_access.scope import Scope
@@ -61,6 +62,7 @@ class MapData:
     labels: pd.DataFrame
 
 
+@figure
 def load_map_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
     """The scope's map: stored outlines above street scope, grids simplified for the view below."""
     if scope.level not in DETAIL_LEVELS:

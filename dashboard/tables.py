@@ -24,7 +24,6 @@ from data_access.settings import get_settings
 RATE_COLUMNS = formatting.RATE_METRICS
 DECIMAL_COLUMNS = {
     **formatting.METRIC_DECIMALS,
-    "reduction_pct": 1,
     "per_10k_yoy": 1,
     "per_10k_mom": 1,
 }

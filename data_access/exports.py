@@ -13,9 +13,10 @@ from data_access.admission import UNIT_COLUMNS as ADMISSION_COLUMNS
 from data_access.admission import sees_applications
 from data_access.admission import unit_table as admission_unit_table
 from data_access.figures.burden import unit_table as burden_unit_table
-from data_access.figures.overview import RANKING_COLUMNS, unit_ranking
-from data_access.queries.grids import grid_coverage_by_unit
-from data_access.queries.staffing import staffing_by_unit
+from data_access.figures.grids import grid_coverage_by_unit
+from data_access.figures.overview import RANKING_COLUMNS, ranking
+from data_access.figures.staffing import staffing_by_unit
+from data_access.queries.burden import reduction_percent
 from data_access.scope import LEVELS, Scope, level_of_code
 from data_access.settings import Settings
 
@@ -64,7 +65,7 @@ def with_integers(frame: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
 
 def export_staffing(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
     """Staffing per unit at `level` inside the scope, unrounded, rates as fractions."""
-    frame = staffing_by_unit(engine, scope, settings, level=level)
+    frame = staffing_by_unit(engine, scope, settings, level)
     return with_integers(frame[STAFFING_COLUMNS].copy(), INTEGER_COLUMNS)
 
 
@@ -123,6 +124,8 @@ def export_burden(engine: Engine, scope: Scope, level: str, settings: Settings) 
         frame[column] = frame[column].map(lambda p: None if pd.isna(p) else p.strftime("%Y-%m"))
     # A unit or category without records has no rebound either.
     frame["rebound"] = frame["rebound"].eq(True).map({True: "true", False: "false"})
+    # The export's reduction is a percentage, as documented (README, export burden).
+    frame["reduction_pct"] = reduction_percent(frame["baseline"], frame["current"])
     return with_integers(frame[BURDEN_COLUMNS].copy(), {"baseline", "current"})
 
 
@@ -142,7 +145,7 @@ RANKING_INTEGER_COLUMNS = {
 def export_ranking(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
     """The Overview's ranking table of the units at `level` (data_access/figures/overview.py):
     staffing and grids with the changes on a year and a month earlier, unrounded."""
-    frame = unit_ranking(engine, scope, settings, level)
+    frame = ranking(engine, scope, settings, level)
     return with_integers(frame[RANKING_COLUMNS].copy(), RANKING_INTEGER_COLUMNS)
 
 

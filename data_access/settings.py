@@ -429,6 +429,11 @@ class Settings:
     oidc_provider: str
 
     @property
+    def target_reduction(self) -> float:
+        """target_reduction_pct as the fraction 0–1 that reductions are kept in."""
+        return self.target_reduction_pct / 100
+
+    @property
     def counted_roles(self) -> tuple[str, ...]:
         """Roles counted as community workers (docs/metrics.md §3)."""
         roles = ("secretary", "committee", "staff")

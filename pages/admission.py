@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached
 from dashboard.admission_charts import department_timing_chart, list_history_chart
 from dashboard.components import Kpi, kpi_row, page_header, signed_int, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
@@ -31,6 +30,7 @@ from data_access.admission import (
     unfunded,
     without_application_columns,
 )
+from data_access.figures import admission as admission_figures
 
 
 def kpi_section(context: PageContext, data: AdmissionData, before: AdmissionData) -> None:
@@ -298,12 +298,12 @@ def render() -> None:
     page_header("page.admission", scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
     account = context.principal.scope_code
-    data = for_account(cached.admission_data(context.url, scope, settings), account)
+    data = for_account(admission_figures.admission_data(context.engine, scope, settings), account)
     if data.items.empty and data.applications.empty and data.found.empty:
         st.info(t("admission.no_data"), icon=":material/checklist:")
         stop_page()
     before = for_account(
-        cached.admission_data(context.url, scope.year_earlier(), settings), account
+        admission_figures.admission_data(context.engine, scope.year_earlier(), settings), account
     )
     kpi_section(context, data, before)
     list_section(context, data)

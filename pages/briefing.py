@@ -9,13 +9,17 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached, formatting
+from dashboard import formatting
 from dashboard.charts import ranking_bar
 from dashboard.components import STATUS_COLOURS, page_header, stop_if_empty
 from dashboard.context import PageContext, page_context
-from dashboard.headline import headline_facts, headline_sentences, status_of
+from dashboard.headline import headline_sentences, status_of
 from dashboard.i18n import current_language, fmt_decimal, fmt_pct, t
 from dashboard.report import TABLE_RULES, table_html
+from data_access.figures import burden as burden_figures
+from data_access.figures import grids as grid_figures
+from data_access.figures import overview as overview_figures
+from data_access.figures import staffing as staffing_figures
 from data_access.models import BURDEN_CATEGORIES
 
 TOP_ALERTS = 5
@@ -57,12 +61,10 @@ def cards(context: PageContext) -> list[Card]:
     """Six KPIs, each with its standard or target: staffing, grids and the main burden categories."""
     scope, settings = context.scope, context.settings
     close = settings.close_ratio
-    now = cached.staffing_total(context.url, scope, settings)
-    before = cached.staffing_total(context.url, scope.year_earlier(), settings)
-    grids_now = cached.grid_staffing_total(context.url, scope)
-    grids_before = cached.grid_staffing_total(context.url, scope.year_earlier())
-    required = now["required"]
-    filled = None if formatting.is_missing(required) or not required else 1 - now["gap"] / required
+    now = staffing_figures.staffing_total(context.engine, scope, settings)
+    before = staffing_figures.staffing_total(context.engine, scope.year_earlier(), settings)
+    grids_now = grid_figures.grid_staffing_total(context.engine, scope)
+    grids_before = grid_figures.grid_staffing_total(context.engine, scope.year_earlier())
 
     def change(value: object, earlier: object, write) -> str:
         if formatting.is_missing(value) or formatting.is_missing(earlier):
@@ -95,7 +97,7 @@ def cards(context: PageContext) -> list[Card]:
             formatting.count(now["gap"], current_language()),
             t("briefing.target", value="0"),
             change(now["gap"], before["gap"], lambda c: formatting.signed(c)),
-            status_of(filled, 1.0, close),
+            status_of(now["filled_share"], 1.0, close),
         ),
         Card(
             t("kpi.staffed_rate"),
@@ -107,18 +109,15 @@ def cards(context: PageContext) -> list[Card]:
     ]
     # The main burden categories first, then the others, until six cards are shown.
     categories = tuple(dict.fromkeys([*settings.main_categories, *BURDEN_CATEGORIES]))[:2]
-    found = cached.main_reductions(context.url, scope, settings, categories)
-    for category, (now, before) in found.items():
-        now_r, before_r = now.reduction_pct, before.reduction_pct
+    found = burden_figures.main_reductions(context.engine, scope, settings, categories)
+    for category, (reduced, reduced_before) in found.items():
         result.append(
             Card(
                 t("kpi.reduction", category=t(f"category.{category}")),
-                formatting.MISSING if now_r is None else fmt_pct(now_r / 100),
-                t("briefing.target", value=fmt_pct(settings.target_reduction_pct / 100, 0)),
-                ""
-                if now_r is None or before_r is None
-                else change(now_r / 100, before_r / 100, points),
-                None if now_r is None else status_of(now_r, settings.target_reduction_pct, close),
+                formatting.MISSING if reduced.reduction is None else fmt_pct(reduced.reduction),
+                t("briefing.target", value=fmt_pct(settings.target_reduction, 0)),
+                change(reduced.reduction, reduced_before.reduction, points),
+                status_of(reduced.reduction, settings.target_reduction, close),
             )
         )
     return result
@@ -141,36 +140,16 @@ def cards_html(shown: list[Card]) -> str:
 
 def headline(context: PageContext) -> list[str]:
     """The Overview's headline sentences for the scope."""
-    scope, settings = context.scope, context.settings
-    categories = settings.main_categories
-    reduction_pct = None
-    if categories:
-        now, _before = cached.main_reductions(context.url, scope, settings)[categories[0]]
-        reduction_pct = now.reduction_pct
-    children = (
-        None
-        if scope.level == "community"
-        else cached.staffing_by_unit(context.url, scope, settings)
-    )
-    facts = headline_facts(
-        scope,
-        context.unit_name(scope.code),
-        settings,
-        cached.staffing_total(context.url, scope, settings),
-        children,
-        reduction_pct,
-        cached.community_rebounds(context.url, scope, settings),
-        cached.grid_staffing_total(context.url, scope),
-    )
-    return headline_sentences(facts, current_language())
+    facts = overview_figures.headline_facts(context.engine, context.scope, context.settings)
+    return headline_sentences(facts, context.unit_name(context.scope.code), current_language())
 
 
 def alerts(context: PageContext) -> None:
     """The communities furthest below the standard, then the counts of the other alerts."""
     scope, settings = context.scope, context.settings
-    far = cached.communities_far_below(context.url, scope, settings)
-    rebounds = cached.community_rebounds(context.url, scope, settings)
-    unstaffed = cached.unstaffed_grids(context.url, scope)
+    far = staffing_figures.communities_far_below(context.engine, scope, settings)
+    rebounds = burden_figures.community_rebounds(context.engine, scope, settings)
+    unstaffed = grid_figures.unstaffed_grids(context.engine, scope)
     st.subheader(t("briefing.alerts"))
     counts = t(
         "briefing.alert_counts",
@@ -203,21 +182,20 @@ def chart(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     language = current_language()
     if scope.level == "community":
-        if cached.burden_total(context.url, scope).empty:
+        if burden_figures.monthly_series(context.engine, scope).empty:
             return
-        rows = cached.burden_by_category(
-            context.url, scope, "community", settings, None, scope.as_of
-        )
+        rows = burden_figures.area_by_category(context.engine, scope, settings, None, scope.as_of)
         shown = rows.assign(code=rows["category"], name=rows["category"].map(_category_name))
         figure = ranking_bar(
             shown,
-            "reduction_pct",
+            "reduction",
             title=t("briefing.chart_burden", scope=context.unit_name(scope.code)),
-            value_label=t("col.reduction_pct"),
+            value_label=t("axis.reduction_percent"),
+            percent=True,
             language=language,
         )
     else:
-        units = cached.staffing_by_unit(context.url, scope, settings)
+        units = staffing_figures.staffing_by_unit(context.engine, scope, settings)
         weakest = units.dropna(subset=["per_10k"]).nsmallest(CHART_UNITS, "per_10k")
         figure = ranking_bar(
             weakest,

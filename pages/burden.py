@@ -7,7 +7,6 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached
 from dashboard.burden_charts import burden_trend
 from dashboard.charts import ranking_bar
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
@@ -18,12 +17,13 @@ from dashboard.plain import plain_figure, t_plain
 from dashboard.ready import stop_page
 from dashboard.report import sections
 from dashboard.tables import table_with_downloads
+from data_access.figures import burden as burden_figures
 from data_access.models import BURDEN_CATEGORIES
 
 BASELINE_KEY = "burden_baseline"
 # Reduction and rebound first: tables are wide and these are what a leader reads first.
 FIGURE_COLUMNS = [
-    "reduction_pct", "rebound", "baseline_period", "baseline", "current_period", "current",
+    "reduction", "rebound", "baseline_period", "baseline", "current_period", "current",
     "window_min",
 ]  # fmt: skip
 
@@ -50,10 +50,6 @@ def baseline_picker(total: pd.DataFrame) -> dt.date | None:
     )
 
 
-def _fraction(percent: object) -> float | None:
-    return None if percent is None or pd.isna(percent) else float(percent) / 100  # type: ignore[arg-type]
-
-
 def kpi_section(context: PageContext, scope_rows: pd.DataFrame, year_before: pd.DataFrame) -> None:
     st.subheader(t("burden.kpis"))
     now = scope_rows.set_index("category")
@@ -75,13 +71,13 @@ def kpi_section(context: PageContext, scope_rows: pd.DataFrame, year_before: pd.
                 low=fmt_int(row["window_min"]),
                 rise=fmt_int(row["current"] - row["window_min"]),
             )
-        earlier = before.loc[category, "reduction_pct"] if category in before.index else None
+        earlier = before.loc[category, "reduction"] if category in before.index else None
         kpis.append(
             Kpi(
                 f"burden_{category}",
                 t("kpi.reduction", category=t(f"category.{category}")),
-                _fraction(row["reduction_pct"]),
-                _fraction(earlier),
+                row["reduction"],
+                earlier,
                 fmt_pct,
                 signed_points,
                 help=help_text,
@@ -109,13 +105,14 @@ def category_section(context: PageContext, scope_rows: pd.DataFrame, table: pd.D
     )
     figure = ranking_bar(
         shown,
-        "reduction_pct",
+        "reduction",
         title=t(
             "burden.category_title",
             scope=context.unit_name(context.scope.code),
             month=fmt_month(context.scope.as_of),
         ),
-        value_label=t("col.reduction_pct"),
+        value_label=t("axis.reduction_percent"),
+        percent=True,
         reference=0.0,
         reference_label=t("burden.baseline_level"),
     )
@@ -143,7 +140,7 @@ def ranking_section(
     one = unit_rows[unit_rows["category"] == category]
     figure = ranking_bar(
         one,
-        "reduction_pct",
+        "reduction",
         title=t(
             "burden.ranking_title",
             scope=context.unit_name(context.scope.code),
@@ -151,14 +148,17 @@ def ranking_section(
             category=t(f"category.{category}"),
             month=fmt_month(context.scope.as_of),
         ),
-        value_label=t("col.reduction_pct"),
+        value_label=t("axis.reduction_percent"),
+        percent=True,
         reference=0.0,
         reference_label=t("burden.baseline_level"),
     )
     chart_key = f"burden_ranking_chart_{context.scope.code or 'city'}"
     st.plotly_chart(plain_figure(figure), key=chart_key, **drill_from_chart(chart_key))
     scope, settings = context.scope, context.settings
-    unranked = cached.burden_not_ranked(context.url, scope, level, settings, baseline, category)
+    unranked = burden_figures.units_not_ranked(
+        context.engine, scope, level, settings, baseline, category
+    )
     note = t("burden.ranking_hint")
     if unranked:
         note += " " + t("burden.not_ranked", n=unranked)
@@ -178,7 +178,7 @@ def rebounds_section(context: PageContext, rebounding: pd.DataFrame, level: str)
     )
     lists = {level: rebounding}
     if level != "community":
-        communities = cached.community_rebounds(context.url, context.scope, settings)
+        communities = burden_figures.community_rebounds(context.engine, context.scope, settings)
         lists["community"] = communities.rename(
             columns={"community_code": "code", "period": "current_period"}
         )
@@ -225,7 +225,7 @@ def units_table(context: PageContext, table: pd.DataFrame) -> None:
 
 
 def _for_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Categories by name, months as YYYY-MM, the reduction to 0.1 and rebound as yes/no."""
+    """Categories by name, months as YYYY-MM and rebound as yes/no."""
     shown = frame.copy()
     shown["category"] = shown["category"].map(lambda c: t(f"category.{c}"))
     for column in ("baseline_period", "current_period"):
@@ -234,8 +234,6 @@ def _for_table(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("baseline", "current", "window_min"):
         if column in shown:
             shown[column] = pd.to_numeric(shown[column]).round().astype("Int64")
-    if "reduction_pct" in shown:
-        shown["reduction_pct"] = shown["reduction_pct"].astype(float).round(1)
     if "rebound" in shown:
         shown["rebound"] = shown["rebound"].map(
             lambda r: t("yes") if pd.notna(r) and r else t("no")
@@ -249,8 +247,8 @@ def render() -> None:
     page_header("page.burden", scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
     level = unit_level(context)
-    url = context.url
-    total = cached.burden_total(url, scope)
+    engine = context.engine
+    total = burden_figures.monthly_series(engine, scope)
     if total.empty:
         st.info(
             t_plain(
@@ -261,20 +259,20 @@ def render() -> None:
     if scope.level == "community":
         st.info(t("burden.community_only"), icon=":material/info:")
     baseline = baseline_picker(total)
-    scope_rows = cached.burden_by_category(url, scope, level, settings, baseline, scope.as_of)
+    scope_rows = burden_figures.area_by_category(engine, scope, settings, baseline, scope.as_of)
     year_earlier = scope.year_earlier().as_of
-    year_before = cached.burden_by_category(url, scope, level, settings, baseline, year_earlier)
+    year_before = burden_figures.area_by_category(engine, scope, settings, baseline, year_earlier)
     kpi_section(context, scope_rows, year_before)
     trend_section(context, total, scope_rows)
-    category_table = cached.burden_category_table(url, scope, level, settings, baseline)
+    category_table = burden_figures.area_category_table(engine, scope, settings, baseline)
     category_section(context, scope_rows, category_table)
-    unit_rows = cached.burden_by_unit(url, scope, level, settings, baseline)
+    unit_rows = burden_figures.units_by_category(engine, scope, level, settings, baseline)
     if scope.level != "community":
         ranking_section(context, unit_rows, level, baseline)
-    rebounding = cached.burden_unit_rebounds(url, scope, level, settings, baseline)
+    rebounding = burden_figures.rebounding_units(engine, scope, level, settings, baseline)
     rebounds_section(context, rebounding, level)
     if scope.level != "community":  # a community's own table is the one by category above
-        units_table(context, cached.burden_unit_table(url, scope, level, settings, baseline))
+        units_table(context, burden_figures.unit_table(engine, scope, level, settings, baseline))
 
 
 render()

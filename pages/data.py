@@ -14,7 +14,6 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached
 from dashboard.auth import audit_engine, current_principal
 from dashboard.components import page_header
 from dashboard.context import PageContext, page_context
@@ -39,7 +38,8 @@ from data_access.accounts import (
     set_password,
     unlock_account,
 )
-from data_access.db import get_engine, get_writer_engine
+from data_access.db import get_writer_engine
+from data_access.figures import lookups
 from data_access.importing import SPECS, ImportReport, Problem, Upload, message, run_import
 from data_access.importing.export_all import export_all, export_workbook, export_zip
 from data_access.importing.specs import KIND_ORDER, Column
@@ -189,7 +189,6 @@ def upload_section(context: PageContext) -> None:
     if files and (check or load):
         report = _run(context, files, dry_run=check)
         st.session_state[_REPORT] = report
-        cached.import_history.clear()
         if report.accepted:
             st.cache_data.clear()  # every page shows the new numbers at once
             st.session_state[_UPLOADER_ROUND] = round_ + 1
@@ -277,7 +276,7 @@ def parts_frame(report: ImportReport) -> pd.DataFrame:
 def history_section(context: PageContext) -> None:
     st.subheader(t("data.history"))
     st.caption(t("data.history_help", n=HISTORY_ROWS))
-    history = cached.import_history(context.url, HISTORY_ROWS)
+    history = lookups.import_history(context.engine, HISTORY_ROWS)
     principal = context.principal
     if not principal.is_admin and "account" in history.columns:
         history = history[history["account"] == principal.name]  # an importer sees its own
@@ -308,7 +307,7 @@ def export_section(context: PageContext) -> None:
     st.subheader(t("data.export"))
     scope = context.scope
     st.caption(t_plain("data.export_help", scope=context.unit_name(scope.code)))
-    engine = get_engine(context.url)
+    engine = context.engine
     stem = f"all_data_{scope.code or 'city'}"
     principal = context.principal
 

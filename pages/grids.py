@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached
+from dashboard import map_data
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_to
@@ -17,12 +17,14 @@ from dashboard.map_style import MAP_METRICS, grid_status
 from dashboard.plain import t_plain
 from dashboard.report import hint, sections
 from dashboard.tables import table_with_downloads
+from data_access.figures import grids as grid_figures
+from data_access.figures import staffing as staffing_figures
 
 
 def coverage_kpis(context: PageContext) -> list[Kpi]:
     scope, settings = context.scope, context.settings
-    now = cached.grid_coverage_total(context.url, scope, settings)
-    before = cached.grid_counts_total(context.url, scope.year_earlier(), settings)
+    now = grid_figures.grid_coverage_total(context.engine, scope, settings)
+    before = grid_figures.grid_counts_total(context.engine, scope.year_earlier(), settings)
     unstaffed, gap_km2 = now["unstaffed_grids"], now["blind_spot_km2"]
     return [
         Kpi("grids", t("kpi.grids"), now["grids"], fmt=fmt_int),
@@ -42,8 +44,8 @@ def coverage_kpis(context: PageContext) -> list[Kpi]:
 def map_section(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     st.subheader(t_plain("grids.map_title", scope=context.unit_name(scope.code)))
-    map_data = cached.grid_map_data(context.url, scope, settings)
-    if map_data.bounds is None:
+    shown_map = map_data.load_map_data(context.engine, scope, settings)
+    if shown_map.bounds is None:
         st.info(t("grids.no_boundaries"), icon=":material/map:")
         return
     language = current_language()
@@ -51,15 +53,19 @@ def map_section(context: PageContext) -> None:
     if detail:
         walk = st.toggle(t("map.walk_circles"), key="grids_walk_circles")
         drawn = grid_map(
-            map_data, settings, t, language=language, options=MapOptions(walk_circles=walk)
+            shown_map, settings, t, language=language, options=MapOptions(walk_circles=walk)
         )
     else:
         metric = metric_selectbox()
         values = unit_values(
-            cached.grid_coverage_by_level(context.url, scope, settings, map_data.unit_level),
-            cached.staffing_by_level(context.url, scope, settings, map_data.unit_level),
+            grid_figures.grid_coverage_by_unit(
+                context.engine, scope, settings, shown_map.unit_level
+            ),
+            staffing_figures.staffing_by_unit(
+                context.engine, scope, settings, shown_map.unit_level
+            ),
         )
-        drawn = grid_map(map_data, settings, t, values, metric, language)
+        drawn = grid_map(shown_map, settings, t, values, metric, language)
     key = f"grids_map_{scope.code or 'city'}"
     st.pydeck_chart(
         drawn.deck,
@@ -69,7 +75,7 @@ def map_section(context: PageContext) -> None:
         key=key,
     )
     st.html(drawn.legend)
-    level = t(f"level.{map_data.unit_level}")
+    level = t(f"level.{shown_map.unit_level}")
     hint(t("grids.map_hint.detail") if detail else t("grids.map_hint.choropleth", level=level))
     notes = []
     basemap = settings.basemap if settings.basemap in ("carto", "none", "tianditu") else "xyz"
@@ -112,7 +118,7 @@ def units_section(context: PageContext) -> None:
     scope = context.scope
     child = scope.breakdown_level
     st.subheader(t("grids.units_title", level=t(f"level.{child}")))
-    frame = cached.grid_coverage_by_level(context.url, scope, context.settings, child)
+    frame = grid_figures.grid_coverage_by_unit(context.engine, scope, context.settings, child)
     columns = [c for c in UNIT_COLUMNS if child != "community" or c != "communities"]
     table_key = f"grids_units_{scope.code or 'city'}"
     codes = list(frame["code"])
@@ -139,7 +145,7 @@ def grids_of_community(context: PageContext) -> None:
     """At community scope: every grid with its status, size, branch, boundary and reach."""
     scope, settings = context.scope, context.settings
     st.subheader(t("grids.grid_table_title"))
-    grids = cached.community_grids(context.url, scope, settings)
+    grids = grid_figures.grids_with_reach(context.engine, scope, settings)
     table = grids[["code", "name", "kind", "households"]].copy()
     table["status"] = [
         t(f"grids.status.{grid_status(s, f)}")
@@ -155,9 +161,9 @@ def grids_of_community(context: PageContext) -> None:
 def lists_section(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     st.subheader(t("grids.lists"))
-    unstaffed = cached.unstaffed_grids(context.url, scope)
-    outliers = cached.size_outliers(context.url, scope, settings)
-    problems = cached.communities_with_gaps(context.url, scope, settings)
+    unstaffed = grid_figures.unstaffed_grids(context.engine, scope)
+    outliers = grid_figures.size_outliers(context.engine, scope, settings)
+    problems = grid_figures.gap_communities(context.engine, scope, settings)
     tabs = sections(
         [
             t("alert.unstaffed", n=fmt_int(len(unstaffed))),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached
 from dashboard.charts import ranking_bar
 from dashboard.components import (
     Kpi,
@@ -20,20 +19,23 @@ from dashboard.components import (
 )
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_from_chart, drill_to
-from dashboard.headline import headline_facts, headline_sentences, status_of
+from dashboard.headline import headline_sentences, status_of
 from dashboard.i18n import (
     current_language,
     fmt_decimal,
     fmt_exact,
     fmt_int,
     fmt_pct,
-    is_missing,
     labeller,
     t,
 )
 from dashboard.plain import plain_figure
 from dashboard.report import hint, sections
 from dashboard.tables import table_with_downloads
+from data_access.figures import burden as burden_figures
+from data_access.figures import grids as grid_figures
+from data_access.figures import overview as overview_figures
+from data_access.figures import staffing as staffing_figures
 from data_access.figures.overview import RANKING_COLUMNS
 
 RANKING_METRICS = {
@@ -48,14 +50,12 @@ RANKING_METRICS = {
 
 def staffing_kpis(context: PageContext) -> list[Kpi]:
     scope, settings = context.scope, context.settings
-    now = cached.staffing_total(context.url, scope, settings)
-    before = cached.staffing_total(context.url, scope.year_earlier(), settings)
-    grids_now = cached.grid_staffing_total(context.url, scope)
-    grids_before = cached.grid_staffing_total(context.url, scope.year_earlier())
+    now = staffing_figures.staffing_total(context.engine, scope, settings)
+    before = staffing_figures.staffing_total(context.engine, scope.year_earlier(), settings)
+    grids_now = grid_figures.grid_staffing_total(context.engine, scope)
+    grids_before = grid_figures.grid_staffing_total(context.engine, scope.year_earlier())
     standard = fmt_decimal(settings.standard_per_10k, 0)
     close = settings.close_ratio
-    required = now["required"]
-    filled = None if is_missing(required) or not required else 1 - now["gap"] / required
     residents = Kpi(
         "residents",
         t("kpi.residents"),
@@ -94,7 +94,7 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
         signed_int,
         higher_is_better=False,
         help=t("kpi.gap_help", net=fmt_int(now["net_gap"])),
-        status=status_of(filled, 1.0, close),
+        status=status_of(now["filled_share"], 1.0, close),
     )
     staffed = Kpi(
         "staffed_rate",
@@ -120,7 +120,7 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
         needed = Kpi(
             "required",
             t("kpi.required"),
-            required,
+            now["required"],
             before["required"],
             fmt_int,
             signed_int,
@@ -149,7 +149,9 @@ def _roles(settings) -> str:
 def burden_kpis(context: PageContext) -> list[Kpi]:
     scope, settings = context.scope, context.settings
     kpis = []
-    for category, (now, before) in cached.main_reductions(context.url, scope, settings).items():
+    for category, (now, before) in burden_figures.main_reductions(
+        context.engine, scope, settings
+    ).items():
         help_text = (
             t(
                 "kpi.reduction_help",
@@ -165,16 +167,12 @@ def burden_kpis(context: PageContext) -> list[Kpi]:
             Kpi(
                 f"reduction_{category}",
                 t("kpi.reduction", category=t(f"category.{category}")),
-                None if now.reduction_pct is None else now.reduction_pct / 100,
-                None if before.reduction_pct is None else before.reduction_pct / 100,
+                now.reduction,
+                before.reduction,
                 fmt_pct,
                 signed_points,
                 help=help_text,
-                status=None
-                if now.reduction_pct is None
-                else status_of(
-                    now.reduction_pct, settings.target_reduction_pct, settings.close_ratio
-                ),
+                status=status_of(now.reduction, settings.target_reduction, settings.close_ratio),
             )
         )
     return kpis
@@ -184,7 +182,7 @@ def ranking_section(context: PageContext) -> None:
     scope = context.scope
     child = scope.breakdown_level
     st.subheader(t("overview.ranking", level=t(f"level.{child}")))
-    frame = cached.ranking(context.url, scope, context.settings)
+    frame = overview_figures.ranking(context.engine, scope, context.settings)
     # Labels fixed at run time: AppTest formats the value again outside the script run.
     metric = st.selectbox(
         t("overview.ranking_metric"),
@@ -230,9 +228,9 @@ def ranking_section(context: PageContext) -> None:
 def alerts_section(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     st.subheader(t("overview.alerts"))
-    far = cached.far_below_list(context.url, scope, settings)
-    rebounds = cached.rebound_list(context.url, scope, settings)
-    unstaffed = cached.unstaffed_list(context.url, scope)
+    far = overview_figures.far_below_alerts(context.engine, scope, settings)
+    rebounds = overview_figures.rebound_alerts(context.engine, scope, settings)
+    unstaffed = overview_figures.unstaffed_alerts(context.engine, scope)
     threshold = fmt_decimal(settings.far_below_ratio * settings.standard_per_10k)
     tabs = sections(
         [
@@ -287,30 +285,18 @@ def _alert_table(
 
 def headline_section(context: PageContext) -> None:
     """One or two sentences on what matters here, from the same results as the cards."""
-    scope, settings = context.scope, context.settings
-    categories = settings.main_categories
-    reduction_pct = None
-    if categories:
-        now, _before = cached.main_reductions(context.url, scope, settings)[categories[0]]
-        reduction_pct = now.reduction_pct
-    facts = headline_facts(
-        scope,
-        context.unit_name(scope.code),
-        settings,
-        cached.staffing_total(context.url, scope, settings),
-        None if scope.level == "community" else cached.ranking(context.url, scope, settings),
-        reduction_pct,
-        cached.community_rebounds(context.url, scope, settings),
-        cached.grid_staffing_total(context.url, scope),
-    )
+    scope = context.scope
+    facts = overview_figures.headline_facts(context.engine, scope, context.settings)
     with st.container(key="headline", border=True):
-        for sentence in headline_sentences(facts, current_language()):
+        for sentence in headline_sentences(
+            facts, context.unit_name(scope.code), current_language()
+        ):
             st.text(sentence)
 
 
 def grids_of_community(context: PageContext) -> None:
     st.subheader(t("overview.grids_of_community"))
-    grids = cached.grid_list(context.url, context.scope)
+    grids = grid_figures.grid_list(context.engine, context.scope)
     table = grids[["code", "name", "kind", "households", "staffed", "fulltime_staffed"]].copy()
     table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
     table["households"] = pd.to_numeric(table["households"])  # unknown: empty, not "None"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached
 from dashboard.components import (
     Kpi,
     kpi_row,
@@ -22,6 +21,7 @@ from dashboard.planner_charts import gap_closure_bars
 from dashboard.ready import stop_page
 from dashboard.report import is_report, table_html
 from dashboard.tables import table_with_downloads
+from data_access.figures import staffing as staffing_figures
 from data_access.planner import (
     RULES,
     SURPLUS_USES,
@@ -283,8 +283,8 @@ def render() -> None:
     scope, settings = context.scope, context.settings
     page_header("page.planner", scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
-    communities = cached.staffing_by_level(context.url, scope, settings, "community")
-    history = cached.population_history(context.url, scope)
+    communities = staffing_figures.staffing_by_unit(context.engine, scope, settings, "community")
+    history = staffing_figures.population_by_year(context.engine, scope)
     workers = int(pd.to_numeric(communities["counted_workers"]).sum())
     options = inputs(workers)
     if communities["resident_population"].isna().all():

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import cached, formatting
+from dashboard import formatting, map_data
 from dashboard.burden_charts import burden_trend
 from dashboard.components import (
     Kpi,
@@ -32,6 +32,10 @@ from dashboard.map_layers import MAP_HEIGHT_PX, grid_status
 from dashboard.plain import plain_figure
 from dashboard.staffing_charts import age_bars, certificate_split, staffing_trend
 from dashboard.tables import table_with_downloads
+from data_access.figures import burden as burden_figures
+from data_access.figures import grids as grid_figures
+from data_access.figures import profile as profile_figures
+from data_access.figures import staffing as staffing_figures
 
 PROFILE_PAGE = "profile"
 
@@ -39,7 +43,7 @@ PROFILE_PAGE = "profile"
 def chooser(context: PageContext) -> None:
     """Above community scope: the communities of the scope, the farthest below standard first."""
     st.info(t("profile.choose"), icon=":material/home_work:")
-    frame = cached.profile_chooser(context.url, context.scope, context.settings)
+    frame = profile_figures.profile_chooser(context.engine, context.scope, context.settings)
     columns = ["code", "name", "resident_population", "counted_workers", "per_10k", "gap"]
     key = f"profile_chooser_{context.scope.code or 'city'}"
     table_with_downloads(
@@ -56,24 +60,26 @@ class Figures:
     """Everything the profile shows of one community, read once per run."""
 
     def __init__(self, context: PageContext) -> None:
-        url, scope, settings = context.url, context.scope, context.settings
-        staffing = cached.staffing_by_level(url, scope, settings, "community")
+        engine, scope, settings = context.engine, context.scope, context.settings
+        staffing = staffing_figures.staffing_by_unit(engine, scope, settings, "community")
         self.staffing = None if staffing.empty else staffing.iloc[0]
-        before = cached.staffing_by_level(url, scope.year_earlier(), settings, "community")
-        self.staffing_before = None if before.empty else before.iloc[0]
-        self.grids = cached.grid_staffing_total(url, scope)
-        self.grids_before = cached.grid_staffing_total(url, scope.year_earlier())
-        self.grid_list = cached.grid_list(url, scope)
-        self.burden = cached.unit_reductions(url, scope, "community", settings)
-        self.burden_before = cached.unit_reductions(
-            url, scope.year_earlier(), "community", settings
+        before = staffing_figures.staffing_by_unit(
+            engine, scope.year_earlier(), settings, "community"
         )
-        self.burden_total = cached.burden_total(url, scope)
-        self.population = cached.community_population(url, scope)
-        self.roles = cached.role_counts(url, scope)
-        self.projection = cached.hiring_projection(url, scope, settings)
-        self.problems = cached.community_problems(url, scope, settings)
-        self.facilities = cached.community_facilities(url, scope)
+        self.staffing_before = None if before.empty else before.iloc[0]
+        self.grids = grid_figures.grid_staffing_total(engine, scope)
+        self.grids_before = grid_figures.grid_staffing_total(engine, scope.year_earlier())
+        self.grid_list = grid_figures.grid_list(engine, scope)
+        self.burden = burden_figures.unit_reductions(engine, scope, "community", settings)
+        self.burden_before = burden_figures.unit_reductions(
+            engine, scope.year_earlier(), "community", settings
+        )
+        self.burden_total = burden_figures.monthly_series(engine, scope)
+        self.population = profile_figures.population_history(engine, scope)
+        self.roles = profile_figures.role_counts(engine, scope)
+        self.projection = profile_figures.community_projection(engine, scope, settings)
+        self.problems = profile_figures.community_problems(engine, scope, settings)
+        self.facilities = profile_figures.facilities(engine, scope)
 
 
 def problem_section(context: PageContext, figures: Figures) -> None:
@@ -118,15 +124,13 @@ def kpi_section(context: PageContext, figures: Figures) -> None:
     def old(column: str) -> object:
         return None if before is None else before[column]
 
-    required = now["required"]
-    filled = None if formatting.is_missing(required) or not required else 1 - now["gap"] / required
     kpis = [
         Kpi("residents", t("kpi.residents"), now["resident_population"], old("resident_population"), fmt_int, signed_int, higher_is_better=None),
         Kpi("households", t("kpi.households"), now["households"], old("households"), fmt_int, signed_int, higher_is_better=None),
         Kpi("workers", t("kpi.workers"), now["counted_workers"], old("counted_workers"), fmt_int, signed_int),
         Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], old("per_10k"), fmt_decimal, signed_decimal, status=status_of(now["per_10k"], settings.standard_per_10k, close)),
-        Kpi("required", t("kpi.required"), required, old("required"), fmt_int, signed_int, higher_is_better=None),
-        Kpi("gap", t("kpi.gap"), now["gap"], old("gap"), fmt_int, signed_int, higher_is_better=False, status=status_of(filled, 1.0, close)),
+        Kpi("required", t("kpi.required"), now["required"], old("required"), fmt_int, signed_int, higher_is_better=None),
+        Kpi("gap", t("kpi.gap"), now["gap"], old("gap"), fmt_int, signed_int, higher_is_better=False, status=status_of(now["filled_share"], 1.0, close)),
         Kpi("grids", t("kpi.grids"), figures.grids["grids"], fmt=fmt_int),
         Kpi("staffed_rate", t("kpi.staffed_rate"), figures.grids["staffed_rate"], figures.grids_before["staffed_rate"], fmt_pct, signed_points, status=status_of(figures.grids["staffed_rate"], settings.target_staffed_rate, close)),
     ]  # fmt: skip
@@ -137,28 +141,21 @@ def kpi_section(context: PageContext, figures: Figures) -> None:
     for category in settings.main_categories:
         if category not in now_burden.index:
             continue
-        pct = now_burden.loc[category, "reduction_pct"]
-        earlier = then_burden["reduction_pct"].get(category)
+        reduction = now_burden.loc[category, "reduction"]
         burden_kpis.append(
             Kpi(
                 f"reduction_{category}",
                 t("kpi.reduction", category=t(f"category.{category}")),
-                _fraction(pct),
-                _fraction(earlier),
+                reduction,
+                then_burden["reduction"].get(category),
                 fmt_pct,
                 signed_points,
-                status=None
-                if formatting.is_missing(pct)
-                else status_of(pct, settings.target_reduction_pct, close),
+                status=status_of(reduction, settings.target_reduction, close),
             )
         )
     if burden_kpis:
         kpi_row(burden_kpis)
     status_legend(close)
-
-
-def _fraction(percent: object) -> float | None:
-    return None if formatting.is_missing(percent) else float(percent) / 100  # type: ignore[arg-type]
 
 
 def population_section(context: PageContext, figures: Figures) -> None:
@@ -206,7 +203,7 @@ def staff_section(context: PageContext, figures: Figures) -> None:
     title = context.unit_name(scope.code)
     show_chart(
         staffing_trend(
-            cached.staffing_trend(context.url, scope, settings),
+            staffing_figures.staffing_trend(context.engine, scope, settings),
             settings.standard_per_10k,
             t("profile.staff_trend_title", scope=title),
             t,
@@ -224,7 +221,7 @@ def staff_section(context: PageContext, figures: Figures) -> None:
             key="profile_roles",
         )
     with certificates:
-        counts = cached.certificate_counts(context.url, scope, settings)
+        counts = staffing_figures.certificate_counts(context.engine, scope, settings)
         if counts["workers"].sum():
             show_chart(
                 certificate_split(counts, t("profile.certificates_title", scope=title), t),
@@ -232,7 +229,7 @@ def staff_section(context: PageContext, figures: Figures) -> None:
                 "profile_certificates",
             )
     with ages:
-        bands = cached.age_structure(context.url, scope, settings)
+        bands = staffing_figures.age_structure(context.engine, scope, settings)
         if bands["workers"].sum():
             show_chart(
                 age_bars(bands, t("profile.ages_title", scope=title), t),
@@ -256,7 +253,7 @@ def burden_section(context: PageContext, figures: Figures) -> None:
     )
     st.plotly_chart(plain_figure(figure), key="profile_burden_chart")
     table = marks[
-        ["category", "reduction_pct", "rebound", "baseline_period", "baseline", "current_period", "current", "window_min"]
+        ["category", "reduction", "rebound", "baseline_period", "baseline", "current_period", "current", "window_min"]
     ].copy()  # fmt: skip
     table["category"] = table["category"].map(lambda c: t(f"category.{c}"))
     table["rebound"] = table["rebound"].map(lambda r: t("yes") if r else t("no"))
@@ -280,11 +277,11 @@ def grid_section(context: PageContext, figures: Figures) -> None:
         return
     map_column, list_column = st.columns([3, 2])
     with map_column:
-        map_data = cached.grid_map_data(context.url, context.scope, context.settings)
-        if map_data.bounds is None:
+        shown_map = map_data.load_map_data(context.engine, context.scope, context.settings)
+        if shown_map.bounds is None:
             st.info(t("grids.no_boundaries"), icon=":material/map:")
         else:
-            drawn = grid_map(map_data, context.settings, t, language=current_language())
+            drawn = grid_map(shown_map, context.settings, t, language=current_language())
             st.pydeck_chart(drawn.deck, height=MAP_HEIGHT_PX * 2 // 3, key="profile_map")
             st.html(drawn.legend)
     with list_column:
@@ -322,7 +319,7 @@ def facility_section(context: PageContext, figures: Figures) -> None:
 
 def rank_section(context: PageContext) -> None:
     st.subheader(t("profile.ranks"))
-    ranks = cached.community_ranks(context.url, context.scope, context.settings)
+    ranks = profile_figures.rank_table(context.engine, context.scope, context.settings)
     language = current_language()
 
     def place(rank: object, units: object) -> str:
@@ -331,12 +328,6 @@ def rank_section(context: PageContext) -> None:
         return t("profile.rank_of", rank=int(rank), units=int(units))  # type: ignore[arg-type]
 
     def value(metric: str, number: object) -> str:
-        if metric == "reduction_pct":
-            return (
-                formatting.MISSING
-                if formatting.is_missing(number)
-                else f"{formatting.decimal(number)}%"
-            )
         return formatting.metric(metric, number, language)
 
     pairs = list(zip(ranks["metric"], ranks["value"], strict=True))
@@ -355,7 +346,7 @@ def rank_section(context: PageContext) -> None:
 
 
 def _metric_label(context: PageContext, metric: str) -> str:
-    if metric == "reduction_pct":
+    if metric == "reduction":
         category = context.settings.main_categories[0]
         return t("kpi.reduction", category=t(f"category.{category}"))
     return t(f"metric.{metric}")
@@ -382,7 +373,7 @@ def summary_frame(context: PageContext, figures: Figures) -> pd.DataFrame:
         rows.append((t(f"col.{column}"), formatting.metric(column, value, language)))
     for row in figures.burden.itertuples():
         label = t("kpi.reduction", category=t(f"category.{row.category}"))
-        rows.append((label, formatting.percent(_fraction(row.reduction_pct))))
+        rows.append((label, formatting.percent(row.reduction)))
     rows.append((t("profile.hires_12m"), formatting.integer(figures.projection.hires)))
     rows.append((t("profile.departures_12m"), formatting.integer(figures.projection.departures)))
     return pd.DataFrame(rows, columns=["metric", "value"])

@@ -13,7 +13,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached, formatting
+from dashboard import cached, formatting, map_data
 from dashboard.auth import is_open_access
 from dashboard.components import demo_label, stop_if_empty
 from dashboard.context import PageContext, page_context
@@ -38,6 +38,9 @@ from dashboard.screen import (
     sparklines_html,
     tiles_html,
 )
+from data_access.figures import burden as burden_figures
+from data_access.figures import grids as grid_figures
+from data_access.figures import staffing as staffing_figures
 from data_access.scope import CODE_LENGTH, Scope
 
 
@@ -73,26 +76,23 @@ def rotating(context: PageContext) -> bool:
 def tiles(context: PageContext, scope: Scope) -> list[Tile]:
     settings, language = context.settings, current_language()
     close = settings.close_ratio
-    now = cached.staffing_total(context.url, scope, settings)
-    grids = cached.grid_staffing_total(context.url, scope)
-    required = now["required"]
-    filled = None if formatting.is_missing(required) or not required else 1 - now["gap"] / required
+    now = staffing_figures.staffing_total(context.engine, scope, settings)
+    grids = grid_figures.grid_staffing_total(context.engine, scope)
     standard = formatting.decimal(settings.standard_per_10k)
     result = [
         Tile("per_10k", t("kpi.per_10k"), formatting.decimal(now["per_10k"]), t("screen.standard", value=standard), status_of(now["per_10k"], settings.standard_per_10k, close)),
         Tile("share_meeting", t("kpi.share_meeting"), formatting.percent(now["share_meeting"]), t("screen.target", value=formatting.percent(settings.target_share_meeting, 0)), status_of(now["share_meeting"], settings.target_share_meeting, close)),
-        Tile("gap", t("kpi.gap"), formatting.count(now["gap"], language), t("screen.required", value=formatting.count(required, language)), status_of(filled, 1.0, close)),
+        Tile("gap", t("kpi.gap"), formatting.count(now["gap"], language), t("screen.required", value=formatting.count(now["required"], language)), status_of(now["filled_share"], 1.0, close)),
         Tile("staffed_rate", t("kpi.staffed_rate"), formatting.percent(grids["staffed_rate"]), t("screen.target", value=formatting.percent(settings.target_staffed_rate, 0)), status_of(grids["staffed_rate"], settings.target_staffed_rate, close)),
     ]  # fmt: skip
-    found = cached.main_reductions(context.url, scope, settings)
-    target = t("screen.target", value=formatting.percent(settings.target_reduction_pct / 100, 0))
+    found = burden_figures.main_reductions(context.engine, scope, settings)
+    target = t("screen.target", value=formatting.percent(settings.target_reduction, 0))
     for category in settings.main_categories[:2]:
-        pct, _before = found[category]
-        value = None if pct.reduction_pct is None else pct.reduction_pct / 100
-        status = None if value is None else status_of(pct.reduction_pct, settings.target_reduction_pct, close)  # fmt: skip
+        now_reduction = found[category][0].reduction
+        status = status_of(now_reduction, settings.target_reduction, close)
         label = t("kpi.reduction", category=t(f"category.{category}"))
         result.append(
-            Tile(f"reduction_{category}", label, formatting.percent(value), target, status)
+            Tile(f"reduction_{category}", label, formatting.percent(now_reduction), target, status)
         )
     return result
 
@@ -100,9 +100,9 @@ def tiles(context: PageContext, scope: Scope) -> list[Tile]:
 def alerts(context: PageContext, scope: Scope) -> list[Alert]:
     """Far-below communities, burden rebounds and grids without a worker, in that order."""
     settings = context.settings
-    far = cached.communities_far_below(context.url, scope, settings)
-    rebounds = cached.community_rebounds(context.url, scope, settings)
-    unstaffed = cached.unstaffed_grids(context.url, scope)
+    far = staffing_figures.communities_far_below(context.engine, scope, settings)
+    rebounds = burden_figures.community_rebounds(context.engine, scope, settings)
+    unstaffed = grid_figures.unstaffed_grids(context.engine, scope)
     found = [
         Alert("far_below", row["name"], t("screen.alert.per_10k", value=formatting.decimal(row["per_10k"])))
         for row in far.to_dict("records")
@@ -121,8 +121,8 @@ def alerts(context: PageContext, scope: Scope) -> list[Alert]:
 def child_values(context: PageContext, scope: Scope) -> pd.DataFrame:
     """Each child unit's name and the metrics the map can be coloured by."""
     child = scope.breakdown_level  # a community (an account's own) ranks itself, not its grids
-    coverage = cached.grid_coverage_by_level(context.url, scope, context.settings, child)
-    staffing = cached.staffing_by_level(context.url, scope, context.settings, child)
+    coverage = grid_figures.grid_coverage_by_unit(context.engine, scope, context.settings, child)
+    staffing = staffing_figures.staffing_by_unit(context.engine, scope, context.settings, child)
     return coverage.merge(staffing[["code", "per_10k"]], on="code", how="outer")
 
 
@@ -136,16 +136,16 @@ def ranking(context: PageContext, scope: Scope, metric: str) -> None:
 
 def centre_map(context: PageContext, scope: Scope, metric: str) -> None:
     settings = context.settings
-    map_data = cached.grid_map_data(context.url, scope, settings)
-    if map_data.bounds is None:
+    shown_map = map_data.load_map_data(context.engine, scope, settings)
+    if shown_map.bounds is None:
         st.info(t("grids.no_boundaries"))
         return
     values = unit_values(
-        cached.grid_coverage_by_level(context.url, scope, settings, map_data.unit_level),
-        cached.staffing_by_level(context.url, scope, settings, map_data.unit_level),
+        grid_figures.grid_coverage_by_unit(context.engine, scope, settings, shown_map.unit_level),
+        staffing_figures.staffing_by_unit(context.engine, scope, settings, shown_map.unit_level),
     )
     options = MapOptions(MAP_WIDTH_PX, MAP_HEIGHT_PX, DARK, label_scale=1.3)
-    drawn = grid_map(map_data, settings, t, values, metric, current_language(), options)
+    drawn = grid_map(shown_map, settings, t, values, metric, current_language(), options)
     st.pydeck_chart(drawn.deck, height=MAP_HEIGHT_PX, key="screen_map")
     st.html(f'<div class="screen-legend">{drawn.legend}</div>')
 
@@ -154,14 +154,15 @@ def burden_trend(context: PageContext, scope: Scope) -> None:
     settings = context.settings
     st.html(panel_title_html(t("screen.burden_trend")))
     categories = settings.main_categories
-    series = cached.burden_series(context.url, scope, categories)
-    found = cached.main_reductions(context.url, scope, settings)
+    series = burden_figures.monthly_series(context.engine, scope, categories)
+    found = burden_figures.main_reductions(context.engine, scope, settings)
     titles = {}
     for category in categories:
-        pct, _before = found[category]
-        value = None if pct.reduction_pct is None else pct.reduction_pct / 100
+        now_reduction = found[category][0].reduction
         titles[category] = t(
-            "screen.spark", category=t(f"category.{category}"), pct=formatting.percent(value)
+            "screen.spark",
+            category=t(f"category.{category}"),
+            pct=formatting.percent(now_reduction),
         )
     st.html(sparklines_html(series, titles))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached
 from dashboard.charts import ranking_bar
 from dashboard.components import (
     Kpi,
@@ -29,6 +28,7 @@ from dashboard.staffing_charts import (
     staffing_trend,
 )
 from dashboard.tables import table_with_downloads
+from data_access.figures import staffing as staffing_figures
 
 UNIT_COLUMNS = [
     "code", "name", "communities", "resident_population", "households", "counted_workers",
@@ -64,10 +64,12 @@ def counted_roles_note(context: PageContext) -> None:
 
 def kpis(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
-    now = cached.staffing_total(context.url, scope, settings)
-    before = cached.staffing_total(context.url, scope.year_earlier(), settings)
-    young = cached.uncertified_under_40(context.url, scope, settings)
-    young_before = cached.uncertified_under_40(context.url, scope.year_earlier(), settings)
+    now = staffing_figures.staffing_total(context.engine, scope, settings)
+    before = staffing_figures.staffing_total(context.engine, scope.year_earlier(), settings)
+    young = staffing_figures.uncertified_under_40(context.engine, scope, settings)
+    young_before = staffing_figures.uncertified_under_40(
+        context.engine, scope.year_earlier(), settings
+    )
     kpi_row(
         [
             Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, signed_decimal, help=t("kpi.per_10k_help", standard=fmt_decimal(settings.standard_per_10k, 0))),
@@ -84,7 +86,7 @@ def kpis(context: PageContext) -> None:
 
 def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
     scope, settings = context.scope, context.settings
-    total = cached.staffing_total(context.url, scope, settings)
+    total = staffing_figures.staffing_total(context.engine, scope, settings)
     stem = context.file_stem
     show_chart(
         ranking_bar(
@@ -112,8 +114,8 @@ def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
 
 def people_charts(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
-    certificates = cached.certificate_counts(context.url, scope, settings)
-    ages = cached.age_structure(context.url, scope, settings)
+    certificates = staffing_figures.certificate_counts(context.engine, scope, settings)
+    ages = staffing_figures.age_structure(context.engine, scope, settings)
     left, right = st.columns(2)
     with left:
         if certificates["workers"].sum():
@@ -126,7 +128,7 @@ def people_charts(context: PageContext) -> None:
                 context.file_stem("staffing_certificates"),
                 "staffing_chart_certificates",
             )
-            licensed = cached.licensed_by_certificate(context.url, scope, settings)
+            licensed = staffing_figures.licensed_counts(context.engine, scope, settings)
             st.caption(
                 t(
                     "staffing.certificate_counts",
@@ -147,7 +149,7 @@ def people_charts(context: PageContext) -> None:
 
 
 def trend_chart(context: PageContext) -> None:
-    trend = cached.staffing_trend(context.url, context.scope, context.settings)
+    trend = staffing_figures.staffing_trend(context.engine, context.scope, context.settings)
     show_chart(
         staffing_trend(
             trend,
@@ -162,8 +164,8 @@ def trend_chart(context: PageContext) -> None:
 
 
 def community_scatter(context: PageContext) -> None:
-    communities = cached.staffing_by_level(
-        context.url, context.scope, context.settings, "community"
+    communities = staffing_figures.staffing_by_unit(
+        context.engine, context.scope, context.settings, "community"
     )
     show_chart(
         population_scatter(
@@ -185,7 +187,7 @@ def render() -> None:
     stop_if_empty(context.has_data)
     counted_roles_note(context)
     kpis(context)
-    units = cached.staffing_by_unit(context.url, scope, context.settings)
+    units = staffing_figures.staffing_by_unit(context.engine, scope, context.settings)
     if scope.level != "community":
         st.subheader(t("staffing.section.units", level=t(f"level.{scope.child_level}")))
         unit_charts(context, units)
@@ -198,9 +200,9 @@ def render() -> None:
         community_scatter(context)
         with st.expander(t("staffing.community_table"), expanded=is_report()):
             table_with_downloads(
-                cached.staffing_by_gap(context.url, scope, context.settings, "community")[
-                    COMMUNITY_COLUMNS
-                ],
+                staffing_figures.staffing_by_gap(
+                    context.engine, scope, context.settings, "community"
+                )[COMMUNITY_COLUMNS],
                 key=f"staffing_communities_{scope.code or 'city'}",
                 sheet_title=t("staffing.sheet.communities"),
                 file_stem=context.file_stem("staffing_communities"),
@@ -211,9 +213,9 @@ def render() -> None:
             )
     st.subheader(t("staffing.section.table"))
     table_with_downloads(
-        cached.staffing_by_gap(context.url, scope, context.settings, scope.breakdown_level)[
-            UNIT_COLUMNS
-        ],
+        staffing_figures.staffing_by_gap(
+            context.engine, scope, context.settings, scope.breakdown_level
+        )[UNIT_COLUMNS],
         key=f"staffing_units_{scope.code or 'city'}",
         sheet_title=t("staffing.sheet.units"),
         file_stem=context.file_stem("staffing_units"),

@@ -89,7 +89,7 @@ def test_community_rebounds_while_its_street_does_not(burden_city, settings):
         "baseline": 50.0,
         "current_period": month(2025, 6),
         "current": 36.0,
-        "reduction_pct": 28.0,
+        "reduction": 0.28,
         "window_min": 30.0,
         "rebound": True,
     }
@@ -98,7 +98,7 @@ def test_community_rebounds_while_its_street_does_not(burden_city, settings):
         "baseline": 50.0,
         "current_period": month(2025, 6),
         "current": 40.0,
-        "reduction_pct": 20.0,
+        "reduction": 0.2,
         "window_min": 50.0,
         "rebound": False,
     }
@@ -108,7 +108,7 @@ def test_community_rebounds_while_its_street_does_not(burden_city, settings):
         "baseline": 100.0,
         "current_period": month(2025, 6),
         "current": 76.0,
-        "reduction_pct": 24.0,
+        "reduction": 0.24,
         "window_min": 80.0,
         "rebound": False,
     }
@@ -122,7 +122,7 @@ def test_current_is_each_series_own_latest_month_up_to_the_as_of_date(burden_cit
         "baseline": 25.0,
         "current_period": month(2025, 4),  # its July figure of 99 is after the as-of date
         "current": 12.0,
-        "reduction_pct": 52.0,
+        "reduction": 0.52,
         "window_min": 8.0,  # lowest of 2024-04 … 2025-03
         "rebound": True,
     }
@@ -132,7 +132,7 @@ def test_current_is_each_series_own_latest_month_up_to_the_as_of_date(burden_cit
         "baseline": 125.0,
         "current_period": month(2025, 6),
         "current": 76.0,
-        "reduction_pct": 39.2,
+        "reduction": 0.392,
         "window_min": 80.0,
         "rebound": False,
     }
@@ -146,7 +146,7 @@ def test_zero_baseline_leaves_the_reduction_empty(burden_city, settings):
         "baseline": 0.0,
         "current_period": month(2025, 6),
         "current": 3.0,
-        "reduction_pct": None,
+        "reduction": None,
         "window_min": None,
         "rebound": False,
     }
@@ -156,7 +156,7 @@ def test_rebound_at_exactly_ten_percent(burden_city, settings):
     communities = unit_reductions(burden_city, Scope("990101001", AS_OF), "community", settings)
     meetings = figures(communities, B, "meetings")
     assert (meetings["window_min"], meetings["current"], meetings["rebound"]) == (20.0, 22.0, True)
-    assert meetings["reduction_pct"] == 800 / 30
+    assert meetings["reduction"] == pytest.approx(8 / 30, rel=1e-12)
     stricter = dataclasses.replace(settings, rebound_min_pct=10.5)
     again = unit_reductions(burden_city, Scope("990101001", AS_OF), "community", stricter)
     assert figures(again, B, "meetings")["rebound"] is False
@@ -166,12 +166,14 @@ def test_chosen_baseline_month(burden_city, settings):
     scope = Scope("990101", AS_OF)
     february = unit_reductions(burden_city, scope, "street", settings, month(2024, 2))
     assert figures(february, "990101001", "work_items")["baseline"] == 90.0
-    assert figures(february, "990101001", "work_items")["reduction_pct"] == 1400 / 90
+    assert figures(february, "990101001", "work_items")["reduction"] == pytest.approx(
+        14 / 90, rel=1e-12
+    )
     assert figures(february, "990101002", "work_items")["baseline"] is None  # C skipped February
-    assert figures(february, "990101002", "work_items")["reduction_pct"] is None
+    assert figures(february, "990101002", "work_items")["reduction"] is None
     march = unit_reductions(burden_city, scope, "street", settings, month(2024, 3))
     assert figures(march, "990101001", "work_items")["baseline"] == 50.0  # A did not report
-    assert figures(march, "990101001", "work_items")["reduction_pct"] == -52.0
+    assert figures(march, "990101001", "work_items")["reduction"] == -0.52
 
 
 def test_scope_total_equals_the_sum_of_its_units(burden_city):
@@ -199,7 +201,7 @@ def test_reductions_as_of_an_earlier_month(burden_city, settings):
     earlier = Scope("990101", month(2025, 5))
     streets = unit_reductions(burden_city, earlier, "street", settings)
     assert figures(streets, "990101001", "work_items")["current"] == 80.0
-    assert figures(streets, "990101001", "work_items")["reduction_pct"] == 20.0
+    assert figures(streets, "990101001", "work_items")["reduction"] == 0.2
     assert figures(streets, "990101001", "forms")["current_period"] == month(2024, 1)
 
 
@@ -212,7 +214,7 @@ def test_area_figures_by_category_are_those_of_its_summed_series(burden_city, se
         "baseline": 125.0,
         "current_period": month(2025, 6),
         "current": 76.0,
-        "reduction_pct": 39.2,
+        "reduction": 0.392,
         "window_min": 80.0,
         "rebound": False,
     }
@@ -239,7 +241,7 @@ def test_unit_table_has_every_unit_and_category(burden_city, settings):
         "baseline": 100.0,
         "current_period": month(2025, 6),
         "current": 76.0,
-        "reduction_pct": 24.0,
+        "reduction": 0.24,
         "window_min": 80.0,
         "rebound": False,
     }
@@ -343,7 +345,7 @@ def test_page_at_district_scope(burden_city_url, monkeypatch):
     streets = at.dataframe[-1].value  # every street × category
     assert len(streets) == 20
     work = streets[(streets["代码"] == "990101001") & (streets["类别"] == "工作事项")].iloc[0]
-    assert (work["基期值"], work["当前值"], work["精简率 (%)"], work["反弹"]) == (
+    assert (work["基期值"], work["当前值"], work["精简率"], work["反弹"]) == (
         100,
         76,
         24.0,
@@ -394,7 +396,7 @@ def test_page_unit_table_equals_the_export(burden_city_url, monkeypatch, capsysb
         assert page["Baseline"] == csv_row["baseline"]
         assert page["Current"] == csv_row["current"]
         pct = csv_row["reduction_pct"]
-        assert page["Reduction (%)"] == (str(round(float(pct), 1)) if pct else "")
+        assert page["Reduction"] == (str(round(float(pct), 1)) if pct else "")
         assert page["Rebound"] == ("Yes" if csv_row["rebound"] == "true" else "No")
     work = shown[(shown["Code"] == "990101002") & (shown["Category"] == "Work items")].iloc[0]
-    assert (work["Current"], work["Reduction (%)"], work["Rebound"]) == (12, 52.0, "Yes")
+    assert (work["Current"], work["Reduction"], work["Rebound"]) == (12, 52.0, "Yes")

@@ -1,4 +1,5 @@
-"""Cached results live until the data change, and the main views are computed before anyone asks."""
+"""Figures read in a page go through the account check and one cache; results live until the data
+change, and the main views are computed before anyone asks (dashboard/cached.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,28 @@ import streamlit as st
 from sqlalchemy import event, insert
 
 from dashboard import cached
+from dashboard.map_data import load_map_data
 from data_access.db import get_engine
+from data_access.figures import burden, grids, lookups, overview, registry, staffing
 from data_access.models import ImportBatch
 from data_access.queries.imports import data_version
 from data_access.scope import Scope, month_end
+
+
+@pytest.fixture
+def in_a_page(monkeypatch) -> Iterator[list[tuple[str, Scope]]]:
+    """Figures read as in a page's run: the app's reader installed, every checked scope listed."""
+    checked: list[tuple[str, Scope]] = []
+
+    def check(scope: Scope, what: str = "page") -> Scope:
+        checked.append((what, scope))
+        return scope
+
+    monkeypatch.setattr(cached, "in_script_run", lambda: True)
+    monkeypatch.setattr(cached, "check_scope", check)
+    cached.install()
+    yield checked
+    registry.install_reader(None)
 
 
 @pytest.fixture
@@ -49,33 +68,62 @@ def _accepted_import(url: str) -> None:
 
 
 def test_results_stay_until_an_import_changes_the_data_version(
-    small_city_url, settings, statements
+    small_city_url, settings, statements, in_a_page
 ):
     scope = Scope(None, dt.date(2025, 6, 30))
     quiet = dataclasses.replace(settings, cache_warm=False)
-    before = data_version(get_engine(small_city_url))
+    engine = get_engine(small_city_url)
+    before = data_version(engine)
 
     cached.follow_data_version(small_city_url, quiet)
-    cached.staffing_total(small_city_url, scope, quiet)
+    first = staffing.staffing_total(engine, scope, quiet)
     asked = len(statements)
     cached.follow_data_version(small_city_url, quiet)
-    cached.staffing_total(small_city_url, scope, quiet)
+    assert staffing.staffing_total(engine, scope, quiet).equals(first)
     assert len(statements) == asked  # same version: the cached result, no SQL
 
     _accepted_import(small_city_url)
-    assert data_version(get_engine(small_city_url)) > before
+    assert data_version(engine) > before
     cached.data_version.clear()  # as if the check interval had passed
     cached.follow_data_version(small_city_url, quiet)
     asked = len(statements)
-    cached.staffing_total(small_city_url, scope, quiet)
+    staffing.staffing_total(engine, scope, quiet)
     assert len(statements) > asked  # new version: the cache was emptied and SQL runs again
 
 
-def test_warming_computes_the_city_and_every_district_of_the_latest_month(
-    small_city_url, settings, statements
+def test_outside_a_page_a_figure_is_computed_each_time(small_city_url, settings, statements):
+    cached.install()
+    try:
+        engine, scope = get_engine(small_city_url), Scope(None, dt.date(2025, 6, 30))
+        staffing.staffing_total(engine, scope, settings)
+        asked = len(statements)
+        staffing.staffing_total(engine, scope, settings)
+        assert len(statements) > asked  # the command line and the tests read the database
+    finally:
+        registry.install_reader(None)
+
+
+def test_every_scope_a_page_asks_for_is_checked_before_the_cache(
+    small_city_url, settings, statements, in_a_page
 ):
-    _first, last = cached.data_months(small_city_url)
-    table = cached.units(small_city_url)
+    engine, scope = get_engine(small_city_url), Scope("990101", dt.date(2025, 6, 30))
+    overview.ranking(engine, scope, settings)
+    # The figure and the figures it reads, each with the scope it was given.
+    assert ("ranking", scope) in in_a_page
+    assert ("staffing_by_unit", scope.year_earlier()) in in_a_page
+    assert {what for what, _ in in_a_page} >= {
+        "ranking",
+        "staffing_by_unit",
+        "grid_staffing_by_unit",
+    }
+
+
+def test_warming_computes_the_city_and_every_district_of_the_latest_month(
+    small_city_url, settings, statements, in_a_page
+):
+    engine = get_engine(small_city_url)
+    _first, last = lookups.data_months(engine)
+    table = lookups.units(engine)
     cached.warm(small_city_url, settings)
     asked = len(statements)
     assert asked > 0
@@ -83,23 +131,35 @@ def test_warming_computes_the_city_and_every_district_of_the_latest_month(
     assert districts
     for code in [None, *districts]:
         scope = Scope(code, month_end(last))
-        cached.staffing_total(small_city_url, scope, settings)
-        cached.staffing_by_unit(small_city_url, scope, settings)
-        cached.community_rebounds(small_city_url, scope, settings)
-        cached.burden_series(small_city_url, scope, settings.main_categories)
-        filled = cached.grid_map_data(small_city_url, scope, settings).unit_level
+        staffing.staffing_total(engine, scope, settings)
+        staffing.staffing_by_unit(engine, scope, settings)
+        overview.headline_facts(engine, scope, settings)
+        overview.ranking(engine, scope, settings)
+        burden.main_reductions(engine, scope, settings)
+        filled = load_map_data(engine, scope, settings).unit_level
         assert filled == ("street" if code is None else "community")
-        cached.grid_coverage_by_level(small_city_url, scope, settings, filled)
-        cached.staffing_by_level(small_city_url, scope, settings, filled)
+        grids.grid_coverage_by_unit(engine, scope, settings, filled)
+        staffing.staffing_by_unit(engine, scope, settings, filled)
     assert len(statements) == asked  # every one of them was already there
 
 
-def test_every_cached_read_of_an_area_takes_a_scope_that_the_access_check_sees():
+def test_every_figure_of_an_area_takes_a_scope_that_the_access_check_sees():
     import inspect
 
-    for name in cached.GUARDED:
-        parameters = inspect.signature(getattr(cached, name)).parameters
+    assert len(registry.FIGURES) >= 45
+    for name, function in registry.FIGURES.items():
+        parameters = list(inspect.signature(function).parameters)
+        assert parameters[0] == "engine", name
         assert "code" not in parameters, name  # a bare code would pass the check unseen
-    figures = {"ranking", "burden_unit_table", "community_problems", "communities_with_gaps"}
-    assert figures | {"community_population", "community_facilities"} <= set(cached.GUARDED)
-    assert "scope" in inspect.signature(cached.community_population).parameters
+        if not name.startswith("data_access.figures.lookups:"):
+            assert "scope" in parameters, name
+    wanted = {
+        "data_access.figures.overview:ranking",
+        "data_access.figures.burden:unit_table",
+        "data_access.figures.profile:community_problems",
+        "data_access.figures.profile:population_history",
+        "data_access.figures.profile:facilities",
+        "data_access.figures.grids:gap_communities",
+        "dashboard.map_data:load_map_data",
+    }
+    assert wanted <= set(registry.FIGURES)

@@ -46,7 +46,7 @@ def test_the_exact_count_stays_available():
         ("per_10k", 65, "65.0", "65.0"),  # never "65" beside "64.5"
         ("share_meeting", 0.645, "64.5%", "64.5%"),
         ("share_meeting", 1, "100.0%", "100.0%"),
-        ("reduction_pct", 39.18, "39.2", "39.2"),
+        ("reduction", 0.3918, "39.2%", "39.2%"),
         ("area_km2", 1.5, "1.50", "1.50"),
         ("resident_population", 3_849_008, "384.9万", "3,849,008"),
         ("gap", 12, "12", "12"),
@@ -122,8 +122,8 @@ def test_reference_lines_are_named_in_the_legend_not_over_bars_or_each_other():
     assert [t.name for t in figure.data if t.showlegend] == ["标准 18", "本级 18.2"]
     assert [s.x0 for s in figure.layout.shapes] == [18.0, 18.2]
     assert list(figure.data[0].marker.color) == [palette.BELOW, palette.MEETS]
-    reductions = pd.DataFrame({"code": ["x"], "name": ["会议"], "reduction_pct": [-5.0]})
-    figure = ranking_bar(reductions, "reduction_pct", "t", "%", 0.0, "与基期持平")
+    reductions = pd.DataFrame({"code": ["x"], "name": ["会议"], "reduction": [-0.05]})
+    figure = ranking_bar(reductions, "reduction", "t", "%", 0.0, "与基期持平", percent=True)
     assert not figure.layout.annotations
     assert list(figure.data[0].marker.color) == [palette.BELOW]
 

@@ -9,13 +9,17 @@ import pandas as pd
 import pytest
 
 from data_access.coverage import EARTH_RADIUS_M, analyse_coverage
-from data_access.figures.grids import communities_with_gaps, community_grids, coverage_total
+from data_access.figures.grids import (
+    communities_with_gaps,
+    community_grids,
+    coverage_total,
+    grid_coverage,
+    grid_coverage_by_unit,
+)
 from data_access.queries.grids import (
     community_spatial_coverage,
     grid_counts_by_unit,
     grid_counts_total,
-    grid_coverage,
-    grid_coverage_by_unit,
     grid_list,
     grid_service_reach,
     size_outliers,

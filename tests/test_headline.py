@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.headline import facts_for, headline_sentences, status_of
+from dashboard.headline import headline_sentences, status_of
+from data_access.figures.overview import headline_facts
 from data_access.scope import Scope
 from tests.small_city import AS_OF
 
@@ -59,8 +60,8 @@ EXPECTED = {
 
 @pytest.mark.parametrize(("code", "language"), list(EXPECTED))
 def test_headline_of_each_scope(code, language, small_city, settings):
-    facts = facts_for(small_city, Scope(code, AS_OF), NAMES[code][language], settings)
-    assert headline_sentences(facts, language) == EXPECTED[(code, language)]
+    facts = headline_facts(small_city, Scope(code, AS_OF), settings)
+    assert headline_sentences(facts, NAMES[code][language], language) == EXPECTED[(code, language)]
 
 
 def test_status_against_a_standard():

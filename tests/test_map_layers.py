@@ -424,7 +424,7 @@ MAP_BYTES_MAX = 3_000_000  # issue 16: the map's JSON at any scope
 def test_map_layers_and_size_per_scope_on_the_demo_city(sqlite_demo, settings):
     from data_access.db import make_engine
     from data_access.demo import DEMO_LAST_MONTH
-    from data_access.queries.grids import grid_coverage_by_unit
+    from data_access.figures.grids import grid_coverage_by_unit
     from data_access.queries.hierarchy import units
 
     engine = make_engine(sqlite_demo.url)

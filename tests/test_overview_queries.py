@@ -8,17 +8,20 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from data_access.figures.burden import reduction_of
+from data_access.figures.burden import main_reductions, reduction_of
 from data_access.figures.overview import (
     RANKING_COLUMNS,
+    far_below_alerts,
     far_below_list,
-    main_reductions,
     month_earlier,
     ranking,
+    ranking_of,
+    rebound_alerts,
     rebound_list,
-    unit_ranking,
+    unstaffed_alerts,
     unstaffed_list,
 )
+from data_access.figures.staffing import staffing_by_unit as staffing_figure
 from data_access.queries.burden import community_rebounds, monthly_series
 from data_access.queries.grids import (
     grid_list,
@@ -27,7 +30,7 @@ from data_access.queries.grids import (
     unstaffed_grids,
 )
 from data_access.queries.hierarchy import data_months, units
-from data_access.queries.staffing import communities_far_below, staffing_by_unit
+from data_access.queries.staffing import communities_far_below
 from data_access.scope import Scope
 from tests.small_city import AS_OF
 from tests.test_cli_export import run_export
@@ -70,18 +73,18 @@ def test_burden_reduction_and_rebound_on_summed_series(small_city, settings):
     assert result.baseline == 100
     assert result.current_period == dt.date(2025, 6, 1)
     assert result.current == 60
-    assert result.reduction_pct == pytest.approx(40.0)
+    assert result.reduction == pytest.approx(0.4)
     assert result.window_min == 40
     assert result.rebound is True
     chosen = reduction_of(series, AS_OF, settings, baseline_month=dt.date(2025, 2, 1))
-    assert chosen.reduction_pct == pytest.approx(25.0)
+    assert chosen.reduction == pytest.approx(0.25)
 
 
 def test_zero_baseline_gives_no_reduction(small_city, settings):
     series = monthly_series(small_city, Scope(None, AS_OF), ("forms",))
     result = reduction_of(series, AS_OF, settings)
     assert result.baseline == 0
-    assert result.reduction_pct is None
+    assert result.reduction is None
 
 
 def test_rebound_thresholds(settings):
@@ -112,7 +115,7 @@ def test_hierarchy_and_data_months(small_city):
 def test_ranking_of_streets_with_changes_on_a_year_and_a_month_earlier(small_city, settings):
     scope = Scope("990101", AS_OF)
     assert month_earlier(scope).as_of == dt.date(2025, 5, 31)
-    rows = unit_ranking(small_city, scope, settings)
+    rows = ranking(small_city, scope, settings)
     assert list(rows[RANKING_COLUMNS].columns) == RANKING_COLUMNS
     east, west = rows.iloc[0], rows.iloc[1]
     assert (east["code"], west["code"]) == ("990101001", "990101002")
@@ -124,25 +127,24 @@ def test_ranking_of_streets_with_changes_on_a_year_and_a_month_earlier(small_cit
     assert east["counted_workers_yoy"] == 0
     assert pd.isna(west["per_10k_yoy"])  # C3 and C4 have no population before 2025
     assert list(rows["per_10k_mom"]) == [0.0, 0.0]
-    # The app builds it from its cached reads: the same frame.
-    parts = ranking(
-        staffing_by_unit(small_city, scope, settings),
+    # Built from its parts, each read on its own: the same frame.
+    parts = ranking_of(
+        staffing_figure(small_city, scope, settings),
         grid_staffing_by_unit(small_city, scope),
-        staffing_by_unit(small_city, scope.year_earlier(), settings),
-        staffing_by_unit(small_city, month_earlier(scope), settings),
+        staffing_figure(small_city, scope.year_earlier(), settings),
+        staffing_figure(small_city, month_earlier(scope), settings),
     )
     assert parts.equals(rows)
 
 
 def test_main_reductions_now_and_a_year_earlier(small_city, settings):
     scope = Scope("990101", AS_OF)
-    series = monthly_series(small_city, scope, settings.main_categories)
-    found = main_reductions(series, scope, settings)
+    found = main_reductions(small_city, scope, settings)
     assert list(found) == list(settings.main_categories)
     now, before = found["work_items"]
-    assert (now.baseline, now.current, now.reduction_pct) == (100.0, 60.0, 40.0)
-    assert before.reduction_pct is None  # nothing reported before 2025
-    assert found["forms"][0].reduction_pct is None  # baseline 0
+    assert (now.baseline, now.current, now.reduction) == (100.0, 60.0, 0.4)
+    assert before.reduction is None  # nothing reported before 2025
+    assert found["forms"][0].reduction is None  # baseline 0
 
 
 def test_alert_lists_name_the_district_and_street(small_city, settings):
@@ -162,6 +164,10 @@ def test_alert_lists_name_the_district_and_street(small_city, settings):
     assert list(unstaffed["code"]) == ["990101001001003", "990101001002001"]
     assert list(unstaffed["community_name"]) == ["一社区", "二社区"]
     assert set(unstaffed["street_name"]) == {"东街道"}
+    # The figures the Overview reads are these lists, read from the database.
+    assert far_below_alerts(small_city, city, settings).equals(far)
+    assert rebound_alerts(small_city, city, settings).equals(rebounds)
+    assert unstaffed_alerts(small_city, city).equals(unstaffed)
 
 
 @pytest.mark.slow

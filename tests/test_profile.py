@@ -11,22 +11,22 @@ from sqlalchemy import insert
 from dashboard import formatting
 from data_access.db import make_engine
 from data_access.figures.profile import (
+    Problem,
+    community_problems,
+    community_projection,
     farthest_below_first,
+    hiring_projection,
+    problems,
     projection,
+    rank_table,
+    ranks,
     rebound_rise,
     what_is_wrong,
 )
 from data_access.models import CommunityPopulation
 from data_access.queries.burden import community_rebounds, unit_reductions
 from data_access.queries.grids import grid_staffing_total
-from data_access.queries.profile import (
-    Problem,
-    hires_and_departures,
-    hiring_projection,
-    problems,
-    rank_table,
-    ranks,
-)
+from data_access.queries.profile import hires_and_departures
 from data_access.queries.staffing import staffing_by_unit
 from data_access.scope import Scope
 from tests.small_city import AS_OF, insert_units
@@ -178,7 +178,7 @@ def test_ranks_put_the_best_first():
             "gap": [0, 4, 2],
             "licensed_rate": [0.5, 0.5, 0.1],
             "staffed_rate": [1.0, 0.5, 0.75],
-            "reduction_pct": [60.0, 40.0, 50.0],
+            "reduction": [0.6, 0.4, 0.5],
         }
     )
     assert ranks(frame, "b") == {
@@ -186,7 +186,7 @@ def test_ranks_put_the_best_first():
         "gap": (3, 3),
         "licensed_rate": (1, 3),
         "staffed_rate": (3, 3),
-        "reduction_pct": (3, 3),
+        "reduction": (3, 3),
     }
     assert ranks(frame, "c")["per_10k"] == (None, 2)
 
@@ -212,6 +212,9 @@ def test_what_is_wrong_and_the_pace_in_the_small_city(small_city, settings):
             rebounds,
         )
         pace = projection(staffing, *hires_and_departures(small_city, scope, settings), AS_OF)
+        # The figures the profile page reads are these, read from the database.
+        assert community_problems(small_city, scope, settings) == found
+        assert community_projection(small_city, scope, settings) == pace
         return rebound_rise(rebounds), found, pace
 
     rise, found, pace = read("990101001001")
@@ -245,7 +248,7 @@ def test_problems_in_plain_terms():
     import pandas as pd
 
     staffing = pd.Series({"gap": 3, "resident_population": 10000})
-    burden = pd.DataFrame({"category": ["forms", "work_items"], "reduction_pct": [-5.0, 40.0]})
+    burden = pd.DataFrame({"category": ["forms", "work_items"], "reduction": [-0.05, 0.4]})
     grids = pd.Series({"unstaffed_grids": 2})
     assert problems(staffing, burden, grids, {"work_items": 20.0}) == [
         Problem("short", {"n": 3}),

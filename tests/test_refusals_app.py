@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cached, navigation
+from dashboard import navigation
 from dashboard.i18n import load_catalog
 from dashboard.navigation import PAGES
 from data_access import accounts
 from data_access.access import Principal, RoleRefused, ScopeRefused
 from data_access.db import make_engine
+from data_access.figures import staffing as staffing_figures
 from data_access.schema import upgrade
 from data_access.settings import get_settings
 from tests.admission_city import build_admission
@@ -137,7 +138,7 @@ def test_a_refusal_raised_inside_a_page_or_its_fragment_is_one_sentence(
     def refuse(*args: object, **kwargs: object) -> None:
         raise refusal
 
-    monkeypatch.setattr(cached, "staffing_total", refuse)
+    monkeypatch.setattr(staffing_figures, "staffing_total", refuse)
     at = app_as(page, "east", monkeypatch, lang=lang)
     assert_one_sentence(at, load_catalog(lang)[key])
 

@@ -133,7 +133,7 @@ def test_burden_pdf_holds_every_street_and_category(demo, app_url, tmp_path):
     assert len(rows) == 12 * len(BURDEN_CATEGORIES)
     for row in rows.itertuples():
         category = translate("zh", f"category.{row.category}")
-        reduction = formatting.decimal(row.reduction_pct, 1)
+        reduction = formatting.percent(row.reduction)
         # The table of every street × category, not the rebound list, which has other columns.
         pattern = rf"^ *{row.code} .* {re.escape(category)} +{re.escape(reduction)} "
         line = line_of_pattern(text, pattern)

@@ -34,7 +34,7 @@ def every_kind_of_column() -> pd.DataFrame:
             "staffed_rate": [0.645, 1.0, np.nan, 0.0012],
             "gap": [-3.0, 2.0, np.nan, 0.0],
             "area_km2": [1.005, 12345.678, 0.0, np.nan],
-            "reduction_pct": [-0.05, 12.34, np.nan, 100.0],
+            "reduction": [-0.0005, 0.1234, np.nan, 1.0],
             "period": [dt.date(2026, 10, 31), None, dt.date(2025, 1, 31), dt.date(2026, 1, 31)],
             "imported_at": pd.to_datetime(
                 ["2026-11-29 10:00", None, "2026-01-02 08:30", "2026-01-03 23:59"]

@@ -27,7 +27,7 @@ from dashboard.i18n import text_in
 from dashboard.map_data import DETAIL_LEVELS, load_map_data
 from data_access.db import make_engine
 from data_access.demo import DEMO_LAST_MONTH, build_demo
-from data_access.queries.grids import grid_coverage_by_unit
+from data_access.figures.grids import grid_coverage_by_unit
 from data_access.queries.hierarchy import community_count
 from data_access.queries.staffing import staffing_by_unit
 from data_access.schema import upgrade

@@ -9,9 +9,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
+from data_access.figures.lookups import units as all_units
+from data_access.figures.registry import figure
 from data_access.models import BURDEN_CATEGORIES
-from data_access.queries.burden import REDUCTION_COLUMNS, reductions, unit_reductions
-from data_access.queries.hierarchy import units as all_units
+from data_access.queries import burden as queries
+from data_access.queries.burden import REDUCTION_COLUMNS, reductions
 from data_access.scope import Scope
 from data_access.settings import Settings
 
@@ -73,21 +75,9 @@ def unit_category_table(
     return table[TABLE_COLUMNS].reset_index(drop=True)
 
 
-def unit_table(
-    engine: Engine,
-    scope: Scope,
-    level: str,
-    settings: Settings,
-    baseline_month: dt.date | None = None,
-) -> pd.DataFrame:
-    """unit_category_table of the units at `level` in the scope, read from the database (the export)."""
-    found = unit_reductions(engine, scope, level, settings, baseline_month)
-    return unit_category_table(all_units(engine), found, scope, level)
-
-
 def not_ranked(table: pd.DataFrame, category: str) -> int:
     """How many units of a unit_category_table have no reduction in `category` (no baseline or none)."""
-    return int(table.loc[table["category"] == category, "reduction_pct"].isna().sum())
+    return int(table.loc[table["category"] == category, "reduction"].isna().sum())
 
 
 def unit_rebounds(found: pd.DataFrame) -> pd.DataFrame:
@@ -104,13 +94,14 @@ def total_of(series: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Reduction:
-    """Baseline vs current of one summed series; reduction_pct is None when the baseline is 0."""
+    """Baseline vs current of one summed series; reduction (a fraction 0–1) is None when the
+    baseline is 0."""
 
     baseline_period: dt.date | None
     baseline: float | None
     current_period: dt.date | None
     current: float | None
-    reduction_pct: float | None
+    reduction: float | None
     window_min: float | None
     rebound: bool
 
@@ -121,7 +112,7 @@ def reduction_of(
     settings: Settings,
     baseline_month: dt.date | None = None,
 ) -> Reduction:
-    """Baseline, current, reduction % and rebound of one series (period, value), as of a date."""
+    """Baseline, current, reduction and rebound of one series (period, value), as of a date."""
     one = series[["period", "value"]].assign(series="")
     rows = reductions(one, as_of, settings, baseline_month, keys=("series",))
     if rows.empty:
@@ -132,7 +123,7 @@ def reduction_of(
         baseline=_float_or_none(row["baseline"]),
         current_period=row["current_period"],
         current=float(row["current"]),
-        reduction_pct=_float_or_none(row["reduction_pct"]),
+        reduction=_float_or_none(row["reduction"]),
         window_min=_float_or_none(row["window_min"]),
         rebound=bool(row["rebound"]),
     )
@@ -144,3 +135,116 @@ def _date_or_none(value: Any) -> dt.date | None:
 
 def _float_or_none(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The figures as pages, exports and reports read them (data_access/figures/registry.py)
+
+
+@figure
+def monthly_series(
+    engine: Engine, scope: Scope, categories: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """category, period, value: the scope's own monthly series (queries/burden.py:monthly_series)."""
+    return queries.monthly_series(engine, scope, categories)
+
+
+@figure
+def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """The community × category series in the scope that rebound now (docs/metrics.md §4)."""
+    return queries.community_rebounds(engine, scope, settings)
+
+
+@figure
+def unit_reductions(
+    engine: Engine,
+    scope: Scope,
+    level: str,
+    settings: Settings,
+    baseline_month: dt.date | None = None,
+) -> pd.DataFrame:
+    """The reduction figures of every unit at `level` in the scope and category."""
+    return queries.unit_reductions(engine, scope, level, settings, baseline_month)
+
+
+@figure
+def main_reductions(
+    engine: Engine, scope: Scope, settings: Settings, categories: tuple[str, ...] | None = None
+) -> dict[str, tuple[Reduction, Reduction]]:
+    """category → its reduction at the scope's date and a year earlier, for each of `categories`
+    (default: the main categories); the Overview, the briefing and the wall screen alike."""
+    categories = settings.main_categories if categories is None else categories
+    series = monthly_series(engine, scope, categories)
+    result = {}
+    for category in categories:
+        one = series[series["category"] == category]
+        result[category] = (
+            reduction_of(one, scope.as_of, settings),
+            reduction_of(one, scope.year_earlier().as_of, settings),
+        )
+    return result
+
+
+@figure
+def area_by_category(
+    engine: Engine,
+    scope: Scope,
+    settings: Settings,
+    baseline_month: dt.date | None,
+    as_of: dt.date,
+) -> pd.DataFrame:
+    """The scope's own figures per category as of `as_of` (its date, or a year earlier)."""
+    series = monthly_series(engine, scope)
+    return reductions(series, as_of, settings, baseline_month, keys=("category",))
+
+
+@figure
+def area_category_table(
+    engine: Engine, scope: Scope, settings: Settings, baseline_month: dt.date | None
+) -> pd.DataFrame:
+    """area_by_category at the scope's date in the order of the categories (the Burden table)."""
+    return category_table(area_by_category(engine, scope, settings, baseline_month, scope.as_of))
+
+
+@figure
+def units_by_category(
+    engine: Engine, scope: Scope, level: str, settings: Settings, baseline_month: dt.date | None
+) -> pd.DataFrame:
+    """unit_reductions with each unit's name: the units that have records."""
+    found = unit_reductions(engine, scope, level, settings, baseline_month)
+    return named(found, all_units(engine))
+
+
+@figure
+def unit_table(
+    engine: Engine,
+    scope: Scope,
+    level: str,
+    settings: Settings,
+    baseline_month: dt.date | None = None,
+) -> pd.DataFrame:
+    """Every unit at `level` in the scope × every category (unit_category_table): the Burden
+    page's unit table and `export burden` alike."""
+    found = unit_reductions(engine, scope, level, settings, baseline_month)
+    return unit_category_table(all_units(engine), found, scope, level)
+
+
+@figure
+def rebounding_units(
+    engine: Engine, scope: Scope, level: str, settings: Settings, baseline_month: dt.date | None
+) -> pd.DataFrame:
+    """unit_rebounds of units_by_category: the units that rebound now, largest rise first."""
+    return unit_rebounds(units_by_category(engine, scope, level, settings, baseline_month))
+
+
+@figure
+def units_not_ranked(
+    engine: Engine,
+    scope: Scope,
+    level: str,
+    settings: Settings,
+    baseline_month: dt.date | None,
+    category: str,
+) -> int:
+    """not_ranked of the unit table: units without a reduction in `category`."""
+    return not_ranked(unit_table(engine, scope, level, settings, baseline_month), category)

@@ -1,10 +1,30 @@
-"""Grid-coverage figures (docs/metrics.md §5) as the Grid map page shows them."""
+"""Grid figures (docs/metrics.md §5): one function each, as every page, export and report shows them."""
 
 from __future__ import annotations
 
 import pandas as pd
+from sqlalchemy import Engine
 
-from data_access.queries.grids import grid_coverage
+from data_access import coverage
+from data_access.figures.lookups import units as all_units
+from data_access.figures.registry import figure
+from data_access.queries import grids as queries
+from data_access.scope import CODE_LENGTH, Scope
+from data_access.settings import Settings
+
+
+def grid_coverage(
+    counts: pd.DataFrame,
+    spatial: pd.DataFrame,
+    reach: pd.DataFrame,
+    code_length: int | None,
+) -> pd.DataFrame:
+    """The SQL counts joined with spatial coverage and service reach rolled up by code prefix."""
+    rolled = coverage.rollup(spatial, reach, code_length)
+    if code_length is None:
+        counts = counts.assign(code="")
+    merged = counts.merge(rolled, on="code", how="left")
+    return merged.drop(columns=["code"]) if code_length is None else merged
 
 
 def coverage_total(counts: pd.Series, spatial: pd.DataFrame, reach: pd.DataFrame) -> pd.Series:
@@ -62,3 +82,86 @@ def community_grids(grids: pd.DataFrame, reach: pd.DataFrame) -> pd.DataFrame:
         lambda code: bool(reached[code]) if code in reached.index else None
     )
     return table
+
+
+# ---------------------------------------------------------------------------------------------
+# The figures as pages, exports and reports read them (data_access/figures/registry.py)
+
+
+@figure
+def grid_staffing_total(engine: Engine, scope: Scope) -> pd.Series:
+    """The scope's grids and how many are staffed, as one row."""
+    return queries.grid_staffing_total(engine, scope)
+
+
+@figure
+def grid_staffing_by_unit(engine: Engine, scope: Scope, level: str | None = None) -> pd.DataFrame:
+    """Grids and staffed grids per unit at `level` (default: the scope's children)."""
+    return queries.grid_staffing_by_unit(engine, scope, level)
+
+
+@figure
+def unstaffed_grids(engine: Engine, scope: Scope) -> pd.DataFrame:
+    return queries.unstaffed_grids(engine, scope)
+
+
+@figure
+def grid_list(engine: Engine, scope: Scope) -> pd.DataFrame:
+    return queries.grid_list(engine, scope)
+
+
+@figure
+def grid_counts_total(engine: Engine, scope: Scope, settings: Settings) -> pd.Series:
+    return queries.grid_counts_total(engine, scope, settings)
+
+
+@figure
+def community_spatial_coverage(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """Per community: area, area covered by its grids, gaps and overlaps in m²."""
+    return queries.community_spatial_coverage(engine, scope, settings)
+
+
+@figure
+def service_reach(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """Grids with a boundary: households, centre and whether a facility is within reach."""
+    return queries.grid_service_reach(engine, scope, settings)
+
+
+@figure
+def grid_coverage_by_unit(
+    engine: Engine, scope: Scope, settings: Settings, level: str | None = None
+) -> pd.DataFrame:
+    """Every grid-coverage figure of docs/metrics.md §5 for each unit at `level` inside the scope
+    (default: its children): the Grid map page, its map and `export grids` alike."""
+    level = level or scope.breakdown_level
+    counts = queries.grid_counts_by_unit(engine, scope, settings, level)
+    spatial = community_spatial_coverage(engine, scope, settings)
+    reach = service_reach(engine, scope, settings)
+    return grid_coverage(counts, spatial, reach, CODE_LENGTH[level])
+
+
+@figure
+def grid_coverage_total(engine: Engine, scope: Scope, settings: Settings) -> pd.Series:
+    """coverage_total of the scope: the Grid map page's cards."""
+    counts = grid_counts_total(engine, scope, settings)
+    spatial = community_spatial_coverage(engine, scope, settings)
+    return coverage_total(counts, spatial, service_reach(engine, scope, settings))
+
+
+@figure
+def gap_communities(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """communities_with_gaps of the scope, with the communities' names."""
+    spatial = community_spatial_coverage(engine, scope, settings)
+    return communities_with_gaps(spatial, all_units(engine))
+
+
+@figure
+def grids_with_reach(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """community_grids of the scope: its grids with boundary and reach."""
+    return community_grids(grid_list(engine, scope), service_reach(engine, scope, settings))
+
+
+@figure
+def size_outliers(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """General grids outside the household size range, farthest first."""
+    return queries.size_outliers(engine, scope, settings)

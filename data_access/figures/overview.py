@@ -1,16 +1,17 @@
-"""Overview figures (docs/metrics.md §3–§5): the child units' ranking with its changes, the main
-categories' reductions now and a year earlier, and the alert lists with each unit's places."""
+"""Overview figures (docs/metrics.md §3–§5): the child units' ranking with its changes, the alert
+lists with each unit's places, and the headline's facts; the Overview, the briefing, the wall
+screen and `export ranking` read them from here."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from data_access.figures.burden import Reduction, reduction_of
-from data_access.queries.grids import grid_staffing_by_unit
-from data_access.queries.staffing import staffing_by_unit
+from data_access.figures import burden, grids, staffing
+from data_access.figures.lookups import units as all_units
+from data_access.figures.registry import figure
 from data_access.scope import CODE_LENGTH, Scope, add_months, month_end
 from data_access.settings import Settings
 
@@ -27,20 +28,20 @@ def month_earlier(scope: Scope) -> Scope:
     return replace(scope, as_of=month_end(add_months(scope.as_of, -1)))
 
 
-def ranking(
-    staffing: pd.DataFrame,
-    grids: pd.DataFrame,
+def ranking_of(
+    staffing_rows: pd.DataFrame,
+    grid_rows: pd.DataFrame,
     year_before: pd.DataFrame,
     month_before: pd.DataFrame,
 ) -> pd.DataFrame:
     """The units' staffing with their grids and staffed rate, and the change of per 10,000 and of
     counted workers on the same month a year earlier (_yoy, 同比) and on the month before (_mom, 环比).
 
-    staffing, year_before, month_before: queries/staffing.py:staffing_by_unit of the scope at
-    its date, a year and a month earlier; grids: queries/grids.py:grid_staffing_by_unit.
+    staffing_rows, year_before, month_before: staffing.py:staffing_by_unit of the scope at its
+    date, a year and a month earlier; grid_rows: grids.py:grid_staffing_by_unit.
     A unit without grids has 0 grids and no staffed rate; a unit without an earlier row, no change.
     """
-    merged = staffing.merge(grids.drop(columns=["name"]), on="code", how="left")
+    merged = staffing_rows.merge(grid_rows.drop(columns=["name"]), on="code", how="left")
     merged["grids"] = merged["grids"].fillna(0).astype(int)
     for suffix, then in (("yoy", year_before), ("mom", month_before)):
         earlier = then.set_index("code")
@@ -49,42 +50,22 @@ def ranking(
     return merged
 
 
-def unit_ranking(
+@figure
+def ranking(
     engine: Engine, scope: Scope, settings: Settings, level: str | None = None
 ) -> pd.DataFrame:
-    """ranking() of the units at `level` in the scope (default: its children), read from the database."""
-    level = level or scope.breakdown_level
+    """ranking_of the units at `level` in the scope (default: its children): the Overview's
+    ranking, the briefing's and `export ranking` alike."""
 
     def staffing_on(at: Scope) -> pd.DataFrame:
-        return staffing_by_unit(engine, at, settings, level=level)
+        return staffing.staffing_by_unit(engine, at, settings, level)
 
-    return ranking(
+    return ranking_of(
         staffing_on(scope),
-        grid_staffing_by_unit(engine, scope, level),
+        grids.grid_staffing_by_unit(engine, scope, level),
         staffing_on(scope.year_earlier()),
         staffing_on(month_earlier(scope)),
     )
-
-
-def main_reductions(
-    series: pd.DataFrame,
-    scope: Scope,
-    settings: Settings,
-    categories: tuple[str, ...] | None = None,
-) -> dict[str, tuple[Reduction, Reduction]]:
-    """category → its reduction at the scope's date and a year earlier, for each of `categories`
-    (default: the main categories).
-
-    series: category, period, value of the scope (queries/burden.py:monthly_series).
-    """
-    result = {}
-    for category in settings.main_categories if categories is None else categories:
-        one = series[series["category"] == category]
-        result[category] = (
-            reduction_of(one, scope.as_of, settings),
-            reduction_of(one, scope.year_earlier().as_of, settings),
-        )
-    return result
 
 
 def with_places(frame: pd.DataFrame, code_column: str, units: pd.DataFrame) -> pd.DataFrame:
@@ -99,18 +80,93 @@ def with_places(frame: pd.DataFrame, code_column: str, units: pd.DataFrame) -> p
 
 
 def far_below_list(far: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """queries/staffing.py:communities_far_below with their places, in the Overview's columns."""
+    """staffing.py:communities_far_below with their places, in the Overview's columns."""
     columns = ["code", "name", "resident_population", "counted_workers", "per_10k", "required"]
     return with_places(far[[*columns, "gap"]], "code", units)
 
 
 def rebound_list(rebounds: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """queries/burden.py:community_rebounds with their places, in the Overview's columns."""
+    """burden.py:community_rebounds with their places, in the Overview's columns."""
     columns = ["community_code", "name", "category", "period", "window_min", "current"]
     return with_places(rebounds[columns], "community_code", units)
 
 
 def unstaffed_list(unstaffed: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """queries/grids.py:unstaffed_grids with their places, in the Overview's columns."""
+    """grids.py:unstaffed_grids with their places, in the Overview's columns."""
     columns = ["code", "name", "community_name", "kind", "households"]
     return with_places(unstaffed[columns], "code", units)
+
+
+@figure
+def far_below_alerts(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """The Overview's alert list of communities far below the standard, with their places."""
+    far = staffing.communities_far_below(engine, scope, settings)
+    return far_below_list(far, all_units(engine))
+
+
+@figure
+def rebound_alerts(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
+    """The Overview's alert list of community × category series that rebound, with places."""
+    return rebound_list(burden.community_rebounds(engine, scope, settings), all_units(engine))
+
+
+@figure
+def unstaffed_alerts(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The Overview's alert list of grids without a grid worker, with their places."""
+    return unstaffed_list(grids.unstaffed_grids(engine, scope), all_units(engine))
+
+
+@dataclass(frozen=True)
+class HeadlineFacts:
+    """What the headline says, from the same figures as the Overview's cards."""
+
+    level: str  # city, district, street or community
+    per_10k: float | None
+    standard: float
+    communities_assessed: int
+    communities_below: int  # assessed communities short of their required headcount
+    gap: int  # workers short, summed over the communities that are short
+    weakest_name: str | None  # the child unit with the lowest per 10,000 (not at community scope)
+    weakest_per_10k: float | None
+    category: str | None  # the first main burden category
+    reduction: float | None  # its reduction against the baseline, a fraction 0–1
+    rebounding_communities: int  # communities with a rebound in any category
+    unstaffed_grids: int
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[call-overload, arg-type]
+
+
+@figure
+def headline_facts(engine: Engine, scope: Scope, settings: Settings) -> HeadlineFacts:
+    """The facts of the Overview's and the briefing's headline (dashboard/headline.py words them)."""
+    total = staffing.staffing_total(engine, scope, settings)
+    weakest = None
+    if scope.level != "community":
+        children = staffing.staffing_by_unit(engine, scope, settings)
+        ranked = children.dropna(subset=["per_10k"]).sort_values(["per_10k", "code"])
+        weakest = None if ranked.empty else ranked.iloc[0]
+    categories = settings.main_categories
+    reduction = None
+    if categories:
+        now, _year_before = burden.main_reductions(engine, scope, settings)[categories[0]]
+        reduction = now.reduction
+    rebounds = burden.community_rebounds(engine, scope, settings)
+    grid_total = grids.grid_staffing_total(engine, scope)
+    assessed = int(_number(total.get("communities_assessed")) or 0)
+    meeting = int(_number(total.get("communities_meeting")) or 0)
+    return HeadlineFacts(
+        level=scope.level,
+        per_10k=_number(total.get("per_10k")),
+        standard=settings.standard_per_10k,
+        communities_assessed=assessed,
+        communities_below=assessed - meeting,
+        gap=int(_number(total.get("gap")) or 0),
+        weakest_name=None if weakest is None else str(weakest["name"]),
+        weakest_per_10k=None if weakest is None else float(weakest["per_10k"]),
+        category=categories[0] if categories else None,
+        reduction=reduction,
+        rebounding_communities=int(rebounds["community_code"].nunique()) if len(rebounds) else 0,
+        unstaffed_grids=int(_number(grid_total.get("unstaffed_grids")) or 0),
+    )

@@ -80,7 +80,7 @@ REDUCTION_COLUMNS = [
     "baseline",
     "current_period",
     "current",
-    "reduction_pct",
+    "reduction",
     "window_min",
     "rebound",
 ]
@@ -198,10 +198,11 @@ def reductions(
     baseline_month: dt.date | None = None,
     keys: tuple[str, ...] = ("code", "category"),
 ) -> pd.DataFrame:
-    """Baseline, current, reduction % and rebound of every series in `series` (keys, period, value).
+    """Baseline, current, reduction and rebound of every series in `series` (keys, period, value).
 
     Current is each series' latest month up to as_of; the baseline is baseline_month, by default
-    each series' earliest month; reduction_pct is NaN when the baseline is 0 or missing; the
+    each series' earliest month; reduction (a fraction 0–1) is NaN when the baseline is 0 or
+    missing; the
     rebound compares current with the lowest of the rebound_window_months months before it.
     """
     by = list(keys)
@@ -231,16 +232,17 @@ def reductions(
     return _finished(result, settings, by)
 
 
+def reduction_percent(baseline: pd.Series, current: pd.Series) -> pd.Series:
+    """(baseline - current) / baseline in % (NaN for a baseline of 0 or none), times 100 before
+    dividing so that whole percentages come out exact (docs/metrics.md §4)."""
+    return (baseline - current) * 100.0 / baseline.where(baseline != 0)
+
+
 def _finished(result: pd.DataFrame, settings: Settings, by: list[str]) -> pd.DataFrame:
-    """The reduction % and rebound of rows holding current, baseline and window_min."""
+    """The reduction (a fraction 0–1) and rebound of rows holding current, baseline and window_min."""
     for column in ("current", "baseline", "window_min"):
         result[column] = result[column].astype(float)
-    # Times 100 before dividing, so that whole percentages come out exact.
-    result["reduction_pct"] = (
-        (result["baseline"] - result["current"])
-        * 100.0
-        / result["baseline"].where(result["baseline"] != 0)
-    )
+    result["reduction"] = reduction_percent(result["baseline"], result["current"]) / 100
     result["rebound"] = rebounds(result["current"], result["window_min"], settings)
     return result[[*by, *REDUCTION_COLUMNS]].sort_values(by, ignore_index=True)
 

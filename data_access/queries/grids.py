@@ -526,28 +526,3 @@ def raw_service_reach(engine: Engine, scope: Scope, settings: Settings) -> pd.Da
     grids = grid_boundaries(engine, scope)
     facilities = facilities_near_grids(engine, grids, settings.walk_radius_m)
     return coverage.service_reach(grids, facilities, settings.walk_radius_m)
-
-
-def grid_coverage(
-    counts: pd.DataFrame,
-    spatial: pd.DataFrame,
-    reach: pd.DataFrame,
-    code_length: int | None,
-) -> pd.DataFrame:
-    """The SQL counts joined with spatial coverage and service reach rolled up by code prefix."""
-    rolled = coverage.rollup(spatial, reach, code_length)
-    if code_length is None:
-        counts = counts.assign(code="")
-    merged = counts.merge(rolled, on="code", how="left")
-    return merged.drop(columns=["code"]) if code_length is None else merged
-
-
-def grid_coverage_by_unit(
-    engine: Engine, scope: Scope, settings: Settings, level: str | None = None
-) -> pd.DataFrame:
-    """Every grid-coverage figure of docs/metrics.md §5 for each unit at `level` inside the scope."""
-    level = level or scope.breakdown_level
-    counts = grid_counts_by_unit(engine, scope, settings, level)
-    spatial = community_spatial_coverage(engine, scope, settings)
-    reach = grid_service_reach(engine, scope, settings)
-    return grid_coverage(counts, spatial, reach, CODE_LENGTH[level])

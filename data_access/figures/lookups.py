@@ -1,0 +1,29 @@
+"""The lookups every page reads besides its figures: the units, the months with data, the imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from data_access.figures.registry import figure
+from data_access.queries import hierarchy, imports
+
+
+@figure
+def units(engine: Engine) -> pd.DataFrame:
+    """Every district, street and community: code, name, level, parent_code (queries/hierarchy.py)."""
+    return hierarchy.units(engine)
+
+
+@figure
+def data_months(engine: Engine) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last month with data (read_path.py:data_months)."""
+    return hierarchy.data_months(engine)
+
+
+def import_history(engine: Engine, limit: int) -> pd.DataFrame:
+    """The latest `limit` imports, newest first (queries/imports.py); read anew on every run, so
+    that a check or an import just made is listed at once."""
+    return imports.import_history(engine, limit)
