@@ -1,6 +1,6 @@
 """The map's background from the basemap setting: none (the default), XYZ tiles, 天地图 or CARTO.
 
-See the README's Basemap section; with none, the map asks no host but the app for anything.
+See docs/operations.md, Basemap; with none, the map asks no host but the app for anything.
 """
 
 from __future__ import annotations

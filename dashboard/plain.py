@@ -1,4 +1,4 @@
-"""Data shown as text, never as markup (README, Security).
+"""Data shown as text, never as markup (docs/security.md).
 
 Unit names, codes, file names and values from the URL are data: a name such as
 `![t](http://host/x.png)` must not make every viewer's browser (and the report's Chromium on the

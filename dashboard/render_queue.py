@@ -2,7 +2,7 @@
 
 Three viewers pressing 截图 PNG at once used to start three browsers (27 processes). A render
 takes a place in this queue first; while it waits the sidebar shows how many are ahead, and a
-render that cannot start or finish within the deadline ends with a message (README, Security).
+render that cannot start or finish within the deadline ends with a message (docs/security.md).
 No Streamlit import: the snapshot command uses it too.
 """
 

@@ -124,7 +124,7 @@ def export_burden(engine: Engine, scope: Scope, level: str, settings: Settings) 
         frame[column] = frame[column].map(lambda p: None if pd.isna(p) else p.strftime("%Y-%m"))
     # A unit or category without records has no rebound either.
     frame["rebound"] = frame["rebound"].eq(True).map({True: "true", False: "false"})
-    # The export's reduction is a percentage, as documented (README, export burden).
+    # The export's reduction is a percentage, as documented (docs/operations.md, export burden).
     frame["reduction_pct"] = reduction_percent(frame["baseline"], frame["current"])
     return with_integers(frame[BURDEN_COLUMNS].copy(), {"baseline", "current"})
 

@@ -29,7 +29,7 @@ def insert_frame(connection: Connection, table: type[Base], frame: pd.DataFrame)
     for start in range(0, len(frame), BATCH):
         # A batch at a time, column by column into plain Python values (None for missing), then
         # one dict per row: several times quicker than DataFrame.to_dict, and never the dicts of
-        # a million rows at once (README, Security).
+        # a million rows at once (docs/security.md).
         batch = frame.iloc[start : start + BATCH]
         values = [
             _python_values(batch[column.name], isinstance(column.type, Integer | BigInteger))

@@ -1,4 +1,4 @@
-"""A database that stops answering mid-query becomes an error within seconds (README, Security).
+"""A database that stops answering mid-query becomes an error within seconds (docs/security.md).
 
 Connect timeouts only cover connecting. Once a query is on its way, a dead network (a firewall
 that drops packets, a VPN that went down) leaves the driver waiting for an answer for minutes,

@@ -2,7 +2,7 @@
 of valid burden rows.
 
 Not a test: each case runs in a subprocess of its own (python -m tests.hostile_corpus), so that
-its peak RSS is its own; the figures go into the README's security section. Builds a SQLite city
+its peak RSS is its own; the figures go into docs/security.md. Builds a SQLite city
 of 1,400 communities in a temporary folder (or uses --url, which must hold that city), then:
 
     .venv/bin/python tools/benchmark_import.py                 # every case and 50 MB of rows

@@ -1,4 +1,4 @@
-"""Reading import files into rows of cells, as streams: CSV, XLSX, GeoJSON, zip (README, Security).
+"""Reading import files into rows of cells, as streams: CSV, XLSX, GeoJSON, zip (docs/security.md).
 
 Nothing here holds all rows of a file: a table knows its header and how to walk its rows again
 (the import reads each table twice, once to check and once to write). Every cap is counted on

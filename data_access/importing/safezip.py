@@ -1,4 +1,4 @@
-"""Zips that cannot lie (README, Security): members inflated as a stream under running caps.
+"""Zips that cannot lie (docs/security.md): members inflated as a stream under running caps.
 
 Declared sizes are never trusted: every byte inflated counts against the member's cap, the
 whole archive's cap and a ratio to the compressed size. Only stored and deflated members are

@@ -345,7 +345,7 @@ def to_geometry(value: object, column: Column) -> str:
 def _with_arrays(geometry: dict[str, object]) -> dict[str, object]:
     """The geometry with each ring as one float array, for shape(): shapely copies a ring given
     as lists into a list of floats per vertex first, which doubled the memory of a boundary of a
-    million vertices (README, Security). Anything odd is left as given, for shape() to refuse."""
+    million vertices (docs/security.md). Anything odd is left as given, for shape() to refuse."""
     coordinates = geometry.get("coordinates")
     if not isinstance(coordinates, list):
         return geometry
@@ -402,7 +402,7 @@ class Problems:
     """The problems of one import: the first `cap` kept whole, beyond that a count per kind.
 
     Past the cap a problem is not even built: report() counts it under its kind and keeps only
-    the first of each kind, for the line that says how many were left out (README, Security).
+    the first of each kind, for the line that says how many were left out (docs/security.md).
     """
 
     def __init__(self, cap: int) -> None:
@@ -709,7 +709,7 @@ class Links:
 
 
 # A file whose rows end before their required columns this often is not the table its header
-# says: its reading stops there, with a problem that says so (README, Security).
+# says: its reading stops there, with a problem that says so (docs/security.md).
 MAX_SHORT_ROWS = 1000
 
 

@@ -1,4 +1,4 @@
-"""XLSX read by the cells present, as a stream (README, Security).
+"""XLSX read by the cells present, as a stream (docs/security.md).
 
 openpyxl's read-only mode walks the range a sheet declares and pads every row to its width, so
 that a 2 KB file claiming A1:XFD1048576 runs for minutes. Here the sheet XML is parsed as a
@@ -7,7 +7,7 @@ SafeZip's caps, and values are those last calculated by the spreadsheet, never f
 
 Sheets and shared strings go through expat's handlers, not a tree: nothing is held but the row
 being read, so memory does not grow with the elements a part holds. What is held is capped by
-count and characters before it grows (README, Security): the shared strings, the text of one
+count and characters before it grows (docs/security.md): the shared strings, the text of one
 cell, and the elements that are not rows, whose count bounds the time a sheet of junk costs.
 """
 

@@ -68,7 +68,7 @@ def _district_rows(
         BurdenRecord.count.label("value"),
     ).where(in_scope(BurdenRecord.community_code, whole_district(district)))
     # Fetched a batch at a time into compact columns, never as one list of row objects: a
-    # district of a million records held as rows alone took gigabytes (README, Security).
+    # district of a million records held as rows alone took gigabytes (docs/security.md).
     names = ["code", "category", "period", "value"]
     parts = [
         pd.DataFrame(part, columns=names)
