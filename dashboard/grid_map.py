@@ -65,14 +65,6 @@ class MapOptions:
     label_scale: float = 1.0
 
 
-def unit_values(coverage: pd.DataFrame, staffing: pd.DataFrame) -> pd.DataFrame:
-    """The metrics a unit can be coloured by: grid coverage and workers per 10,000, of the
-    units at the map's `unit_level` (communities, streets or districts)."""
-    return coverage.drop(columns=["name"]).merge(
-        staffing[["code", "per_10k"]], on="code", how="outer"
-    )
-
-
 def grid_map(
     map_data: MapData,
     settings: Settings,

@@ -9,7 +9,7 @@ from dashboard import map_data
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_to
-from dashboard.grid_map import MapOptions, drill_target, grid_map, unit_values
+from dashboard.grid_map import MapOptions, drill_target, grid_map
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, labeller, t
 from dashboard.map_data import DETAIL_LEVELS
 from dashboard.map_geometry import MAP_HEIGHT_PX
@@ -18,7 +18,6 @@ from dashboard.plain import t_plain
 from dashboard.report import hint, sections
 from dashboard.tables import table_with_downloads
 from data_access.figures import grids as grid_figures
-from data_access.figures import staffing as staffing_figures
 
 
 def coverage_kpis(context: PageContext) -> list[Kpi]:
@@ -57,14 +56,7 @@ def map_section(context: PageContext) -> None:
         )
     else:
         metric = metric_selectbox()
-        values = unit_values(
-            grid_figures.grid_coverage_by_unit(
-                context.engine, scope, settings, shown_map.unit_level
-            ),
-            staffing_figures.staffing_by_unit(
-                context.engine, scope, settings, shown_map.unit_level
-            ),
-        )
+        values = grid_figures.unit_metrics(context.engine, scope, settings, shown_map.unit_level)
         drawn = grid_map(shown_map, settings, t, values, metric, language)
     key = f"grids_map_{scope.code or 'city'}"
     st.pydeck_chart(

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import time
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import cached, formatting, map_data
 from dashboard.auth import is_open_access
 from dashboard.components import demo_label, stop_if_empty
 from dashboard.context import PageContext, page_context
-from dashboard.grid_map import MapOptions, grid_map, unit_values
+from dashboard.grid_map import MapOptions, grid_map
 from dashboard.headline import status_of
 from dashboard.i18n import current_language, labeller, t
 from dashboard.map_style import DARK, MAP_METRICS, metric_classes
@@ -118,19 +117,14 @@ def alerts(context: PageContext, scope: Scope) -> list[Alert]:
     return found
 
 
-def child_values(context: PageContext, scope: Scope) -> pd.DataFrame:
-    """Each child unit's name and the metrics the map can be coloured by."""
-    child = scope.breakdown_level  # a community (an account's own) ranks itself, not its grids
-    coverage = grid_figures.grid_coverage_by_unit(context.engine, scope, context.settings, child)
-    staffing = staffing_figures.staffing_by_unit(context.engine, scope, context.settings, child)
-    return coverage.merge(staffing[["code", "per_10k"]], on="code", how="outer")
-
-
 def ranking(context: PageContext, scope: Scope, metric: str) -> None:
     level = t(f"level.{scope.breakdown_level}")
     st.html(panel_title_html(t("screen.ranking", level=level, metric=t(f"grids.metric.{metric}"))))
     classes = metric_classes(metric, context.settings.standard_per_10k)
-    frame = child_values(context, scope)
+    # A community (an account's own) ranks itself, not its grids.
+    frame = grid_figures.unit_metrics(
+        context.engine, scope, context.settings, scope.breakdown_level
+    )
     st.html(ranking_html(frame, metric, classes, current_language(), PANEL_HEIGHT_PX - 50))
 
 
@@ -140,10 +134,7 @@ def centre_map(context: PageContext, scope: Scope, metric: str) -> None:
     if shown_map.bounds is None:
         st.info(t("grids.no_boundaries"))
         return
-    values = unit_values(
-        grid_figures.grid_coverage_by_unit(context.engine, scope, settings, shown_map.unit_level),
-        staffing_figures.staffing_by_unit(context.engine, scope, settings, shown_map.unit_level),
-    )
+    values = grid_figures.unit_metrics(context.engine, scope, settings, shown_map.unit_level)
     options = MapOptions(MAP_WIDTH_PX, MAP_HEIGHT_PX, DARK, label_scale=1.3)
     drawn = grid_map(shown_map, settings, t, values, metric, current_language(), options)
     st.pydeck_chart(drawn.deck, height=MAP_HEIGHT_PX, key="screen_map")

@@ -22,14 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydeck.bindings.json_tools import serialize
 
-from dashboard.grid_map import grid_map, unit_values
+from dashboard.grid_map import grid_map
 from dashboard.i18n import text_in
 from dashboard.map_data import DETAIL_LEVELS, load_map_data
 from data_access.db import make_engine
 from data_access.demo import DEMO_LAST_MONTH, build_demo
-from data_access.figures.grids import grid_coverage_by_unit
+from data_access.figures.grids import unit_metrics
 from data_access.queries.hierarchy import community_count
-from data_access.queries.staffing import staffing_by_unit
 from data_access.schema import upgrade
 from data_access.scope import Scope, month_end
 from data_access.settings import get_settings
@@ -54,10 +53,7 @@ def measure(engine, scope: Scope) -> dict[str, float]:
     map_data = load_map_data(engine, scope, settings)
     values = None
     if scope.level not in DETAIL_LEVELS:
-        values = unit_values(
-            grid_coverage_by_unit(engine, scope, settings, map_data.unit_level),
-            staffing_by_unit(engine, scope, settings, level=map_data.unit_level),
-        )
+        values = unit_metrics(engine, scope, settings, map_data.unit_level)
     prepared = time.perf_counter()
     deck = grid_map(map_data, settings, text, values).deck
     sent = deck.to_json()

@@ -6,6 +6,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data_access import coverage
+from data_access.figures import staffing
 from data_access.figures.lookups import units as all_units
 from data_access.figures.registry import figure
 from data_access.queries import grids as queries
@@ -138,6 +139,17 @@ def grid_coverage_by_unit(
     spatial = community_spatial_coverage(engine, scope, settings)
     reach = service_reach(engine, scope, settings)
     return grid_coverage(counts, spatial, reach, CODE_LENGTH[level])
+
+
+@figure
+def unit_metrics(
+    engine: Engine, scope: Scope, settings: Settings, level: str | None = None
+) -> pd.DataFrame:
+    """Every metric a unit can be coloured or ranked by on the maps and the wall screen: its grid
+    coverage (grid_coverage_by_unit) and workers per 10,000, per unit at `level`."""
+    coverage = grid_coverage_by_unit(engine, scope, settings, level)
+    per_10k = staffing.staffing_by_unit(engine, scope, settings, level)[["code", "per_10k"]]
+    return coverage.merge(per_10k, on="code", how="outer")
 
 
 @figure
