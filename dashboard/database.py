@@ -92,8 +92,9 @@ def short_error(exc: SQLAlchemyError) -> str:
     return f"{type(exc).__name__}: {detail[0][:300] if detail else ''}"
 
 
-def database_failed(exc: SQLAlchemyError) -> None:
-    """Explains a database failure in the UI language and waits for the database to return.
+def database_failed(exc: SQLAlchemyError, wait: bool = True) -> None:
+    """Explains a database failure in the UI language and waits for the database to return
+    (`wait`; a fragment, which reruns by itself, does not wait).
 
     Viewers read that the database cannot be reached or did not answer; the driver's words,
     with the host and port they name, go to the server log only.
@@ -112,7 +113,8 @@ def database_failed(exc: SQLAlchemyError) -> None:
     st.error(
         t("db.unreachable", source=t(f"db.source.{target.source}")), icon=":material/cloud_off:"
     )
-    _wait_for_database(target.url)
+    if wait:
+        _wait_for_database(target.url)
 
 
 @st.fragment(run_every=10)

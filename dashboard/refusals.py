@@ -14,8 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.auth import NotSignedIn
+from dashboard.database import database_failed
 from dashboard.i18n import t
 from data_access.access import RoleRefused, ScopeRefused
 
@@ -50,7 +52,11 @@ def fragment(
 
     @functools.wraps(function)
     def shown(*args: Any, **kwargs: Any) -> None:
-        with refusals_shown():
-            function(*args, **kwargs)
+        try:
+            with refusals_shown():
+                function(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            # The outage message of app.py's run, without its wait: the fragment reruns itself.
+            database_failed(exc, wait=False)
 
     return st.fragment(shown, run_every=run_every)

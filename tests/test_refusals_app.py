@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from dashboard import navigation
@@ -141,6 +142,18 @@ def test_a_refusal_raised_inside_a_page_or_its_fragment_is_one_sentence(
     monkeypatch.setattr(staffing_figures, "staffing_total", refuse)
     at = app_as(page, "east", monkeypatch, lang=lang)
     assert_one_sentence(at, load_catalog(lang)[key])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_database_failure_inside_the_wall_screens_fragment_is_one_sentence(
+    lang, signed_city, monkeypatch
+):
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(staffing_figures, "staffing_total", fail)
+    at = app_as("screen", "east", monkeypatch, lang=lang)
+    assert_one_sentence(at, load_catalog(lang)["db.query_failed"])
 
 
 @pytest.mark.parametrize(
