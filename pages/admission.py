@@ -38,8 +38,7 @@ def kpi_section(context: PageContext, data: AdmissionData, before: AdmissionData
     now_lists = list_counts(data.items, scope.as_of)
     then_lists = list_counts(data.items, scope.year_earlier().as_of)
     now, then = timing_summary(data.applications), timing_summary(before.applications)
-    missing_now = int((~data.found["admitted"]).sum())
-    missing_then = int((~before.found["admitted"]).sum())
+    missing_now, missing_then = len(not_admitted(data.found)), len(not_admitted(before.found))
     kpis = [
         Kpi(f"admission_{name}", t(f"admission.list.{name}"), int(now_lists[name]), int(then_lists[name]), fmt_int, signed_int, higher_is_better=None)
         for name in SHOWN_LISTS
@@ -151,7 +150,7 @@ def applications_section(context: PageContext, data: AdmissionData) -> None:
     )
     waiting, everything = st.tabs(
         [
-            t("admission.tab_waiting", n=fmt_int(int(applications["state"].eq("pending").sum()))),
+            t("admission.tab_waiting", n=fmt_int(timing_summary(applications)["pending"])),
             t("admission.tab_all", n=fmt_int(len(applications))),
         ]
     )
