@@ -27,6 +27,7 @@ from data_access.models import (
 from data_access.queries import burden, grids
 from data_access.queries.hierarchy import data_months, units
 from data_access.scope import CODE_LENGTH, Scope, month_end
+from data_access.summaries import burden as burden_summary
 from data_access.summaries import refresh_burden_summary, refresh_summaries
 from tests.burden_city import AS_OF, A, B, C, build_burden_city
 from tests.grid_city import AS_OF as GRID_AS_OF
@@ -140,6 +141,19 @@ def test_the_summary_holds_the_hand_checked_figures(burden_city, settings):
     assert (city["value"], pd.isna(city["window_min"])) == (125, True)
     last_c = summary.loc[("community", C, "work_items", dt.date(2025, 4, 1))]
     assert last_c["next_period"] == dt.date(2025, 7, 1)  # C's July figure follows April
+
+
+def test_the_summary_is_the_same_a_community_at_a_time(burden_city, settings, monkeypatch):
+    """The district's rows are summed block by block of communities (summaries/burden.py): one
+    community a block gives exactly the rows of the whole street at once."""
+    whole = _summary_table(burden_city)
+    assert whole["code"].str.len().eq(CODE_LENGTH["community"]).sum() > 3
+    monkeypatch.setattr(burden_summary, "_BLOCK", 1)
+    with burden_city.begin() as connection:
+        refresh_burden_summary(connection, settings)
+    pd.testing.assert_frame_equal(whole, _summary_table(burden_city))
+    for code in CHECKED_SCOPES:
+        _assert_same(burden_city, Scope(code, AS_OF), settings)
 
 
 def _burden_csv(rows: list[tuple[str, str, str, int]]) -> Upload:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, select
 
-from data_access.models import BurdenRecord, BurdenSummary, SummaryState
+from data_access.models import BurdenRecord, BurdenSummary, Community, SummaryState
 from data_access.read_path import BURDEN, CITY, NEXT_NONE, rebound_params
 from data_access.rebound import rebounds
 from data_access.scope import CODE_LENGTH
@@ -26,6 +26,8 @@ from data_access.sql import in_scope
 from data_access.summary_writes import all_districts, insert_frame, set_state, whole_district
 
 _FETCH = 50_000  # raw rows read at a time into a summary's frame
+# Communities whose raw records are summarised at once: at most categories × months rows each.
+_BLOCK = 100
 _LEVELS = ("community", "street", "district")
 
 
@@ -60,13 +62,54 @@ def summary_matches(connection: Connection, settings: Settings) -> bool:
 def _district_rows(
     connection: Connection, district: str, settings: Settings
 ) -> Iterator[pd.DataFrame]:
-    """The community, street and district rows of one district, from its raw records."""
+    """The community, street and district rows of one district, from its raw records.
+
+    A block of at most _BLOCK communities at a time: only that block's raw records are ever in
+    memory; a street's row of a category and month is the sum of its blocks' sums, the
+    district's the sum of its streets' (README, Security).
+    """
+    streets: list[pd.DataFrame] = []
+    for communities in _streets(connection, district):
+        blocks: list[pd.DataFrame] = []
+        for start in range(0, len(communities), _BLOCK):
+            block = communities[start : start + _BLOCK]
+            raw = _raw_records(connection, block[0], block[-1])
+            if raw.empty:
+                continue
+            yield _with_window(raw.assign(level="community"), settings)
+            blocks.append(_summed(raw, "street"))
+            del raw
+        if blocks:
+            street = _summed(pd.concat(blocks, ignore_index=True), "street")
+            yield _with_window(street.assign(level="street"), settings)
+            streets.append(street)
+    if streets:
+        summed = _summed(pd.concat(streets, ignore_index=True), "district")
+        yield _with_window(summed.assign(level="district"), settings)
+
+
+def _streets(connection: Connection, district: str) -> list[list[str]]:
+    """The codes of the district's communities, in order, street by street. Every raw record's
+    community is one of them: burden_record.community_code references community.code."""
+    codes = connection.execute(
+        select(Community.code)
+        .where(in_scope(Community.code, whole_district(district)))
+        .order_by(Community.code)
+    ).scalars()
+    streets: dict[str, list[str]] = {}
+    for code in codes:
+        streets.setdefault(code[: CODE_LENGTH["street"]], []).append(code)
+    return list(streets.values())
+
+
+def _raw_records(connection: Connection, first: str, last: str) -> pd.DataFrame:
+    """code, category, period, value of the raw records of the communities first to last."""
     statement = select(
         BurdenRecord.community_code.label("code"),
         BurdenRecord.category,
         BurdenRecord.period,
         BurdenRecord.count.label("value"),
-    ).where(in_scope(BurdenRecord.community_code, whole_district(district)))
+    ).where(BurdenRecord.community_code >= first, BurdenRecord.community_code <= last)
     # Fetched a batch at a time into compact columns, never as one list of row objects: a
     # district of a million records held as rows alone took gigabytes (docs/security.md).
     names = ["code", "category", "period", "value"]
@@ -76,18 +119,19 @@ def _district_rows(
     ]
     raw = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=names)
     del parts
-    if raw.empty:
-        return
-    raw["period"] = pd.to_datetime(raw["period"]).dt.date
-    raw["value"] = raw["value"].astype("int64")
-    yield _with_window(raw.assign(level="community"), settings)
-    for level in ("street", "district"):
-        summed = (
-            raw.assign(code=raw["code"].str[: CODE_LENGTH[level]])
-            .groupby(["code", "category", "period"], as_index=False, sort=False)["value"]
-            .sum()
-        )
-        yield _with_window(summed.assign(level=level), settings)
+    if not raw.empty:
+        raw["period"] = pd.to_datetime(raw["period"]).dt.date
+        raw["value"] = raw["value"].astype("int64")
+    return raw
+
+
+def _summed(rows: pd.DataFrame, level: str) -> pd.DataFrame:
+    """code, category, period, value of the units of `level` that hold the rows: their sums."""
+    return (
+        rows.assign(code=rows["code"].str[: CODE_LENGTH[level]])
+        .groupby(["code", "category", "period"], as_index=False, sort=False)["value"]
+        .sum()
+    )
 
 
 def _city_rows(connection: Connection, settings: Settings) -> Iterator[pd.DataFrame]:
