@@ -129,8 +129,8 @@ def _summed(rows: pd.DataFrame, level: str) -> pd.DataFrame:
     """code, category, period, value of the units of `level` that hold the rows: their sums."""
     return (
         rows.assign(code=rows["code"].str[: CODE_LENGTH[level]])
-        .groupby(["code", "category", "period"], as_index=False, sort=False)["value"]
-        .sum()
+        .groupby(["code", "category", "period"], as_index=False, sort=False)
+        .agg(value=("value", "sum"))
     )
 
 
