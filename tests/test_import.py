@@ -604,3 +604,119 @@ def test_data_page_lists_the_import_history(city, city_url, monkeypatch, lang, h
     assert shown.iloc[0, 4] == ("已拒绝" if lang == "zh" else "refused")
     buttons = {b.proto.label for b in at.get("download_button")}
     assert {"下载 Excel 模板", "导出全部数据（CSV 压缩包）"} <= buttons or lang == "en"
+
+
+# --- Duplicate keys (data_access/importing/validate.py, Links) ----------------------------------
+
+
+class _EveryHash(set):
+    """A set of colliding hashes that holds every hash: Links then remembers every key."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def _duplicate_checks(
+    uploads: list[Upload], known: Known, cap: int
+) -> tuple[tuple[list[Problem], int], tuple[list[Problem], int]]:
+    """(listed problems, total) from validate(), then from one pass remembering every key."""
+    from data_access.importing.readers import read_uploads
+    from data_access.importing.validate import Links, Problems, _validate_pass, validate
+
+    found = []
+    for two_pass in (True, False):
+        raws = read_uploads(uploads, MAX_BYTES).tables
+        problems = Problems(cap)
+        if two_pass:
+            validate(raws, known, problems=problems, max_rows=10**6)
+        else:
+            _validate_pass(raws, Links(known, _EveryHash()), None, problems, 10**6)
+        found.append((problems.listed(), problems.total))
+    return found[0], found[1]
+
+
+def _burden_known() -> Known:
+    known = Known()
+    known.codes["community"] = {f"990101001{n:03d}" for n in range(1, 31)}
+    return known
+
+
+def test_duplicate_keys_are_listed_with_the_row_where_each_was_first_seen():
+    lines = [
+        "990101001001,forms,2025-01,1",  # row 2
+        "990101001002,forms,2025-01,2",
+        "990101001001,forms,2025-01,3",  # row 4: as row 2
+        "990101001001,forms,2025-02,4",
+        "990101001001,forms,2025-01,5",  # row 6: as row 2 again
+        "990101001002,forms,2025-1,6",  # row 7: the same month written otherwise, as row 3
+    ]
+    upload = Upload.of("burden.csv", ("社区代码,类别,月份,数量\n" + "\n".join(lines)).encode())
+    (listed, total), _ = _duplicate_checks([upload], _burden_known(), 1000)
+    assert total == 3
+    assert [(p.key, p.row, p.column, p.value, p.params) for p in listed] == [
+        ("duplicate_key", 4, "社区代码", "990101001001 / forms / 2025-01", {"file": "burden.csv", "row": 2}),
+        ("duplicate_key", 6, "社区代码", "990101001001 / forms / 2025-01", {"file": "burden.csv", "row": 2}),
+        ("duplicate_key", 7, "社区代码", "990101001002 / forms / 2025-01", {"file": "burden.csv", "row": 3}),
+    ]  # fmt: skip
+
+
+def _many_duplicates() -> tuple[list[Upload], list[tuple[str, int, int]]]:
+    """Burden rows of 30 communities and 50 months, each key twice, between bad counts and
+    unknown communities, and a communities file whose codes come three times; with the
+    duplicates (file, row, row first seen) counted here from the text."""
+    rows, communities = [], []
+    for n in range(3000):
+        community = f"990101001{n % 30 + 1:03d}" if n % 7 else "990101009001"
+        month = n // 30 % 50
+        count = "x" if n % 11 == 0 else str(n)
+        rows.append((community, f"{2015 + month // 12}-{month % 12 + 1:02d}", count))
+    for n in range(120):
+        communities.append(f"990101001{n % 40 + 1:03d}")
+    expected = []
+    for file, keys in (("communities.csv", communities), ("burden.csv", [r[:2] for r in rows])):
+        first: dict[object, int] = {}
+        for row, key in enumerate(keys, start=2):
+            if first.setdefault(key, row) != row:
+                expected.append((file, row, first[key]))
+    burden = "".join(f"{code},forms,{month},{count}\n" for code, month, count in rows)
+    units = "".join(f"{code},社区{n},990101001\n" for n, code in enumerate(communities))
+    uploads = [
+        Upload.of("burden.csv", ("社区代码,类别,月份,数量\n" + burden).encode()),
+        Upload.of("communities.csv", ("社区代码,社区名称,所属街道代码\n" + units).encode()),
+    ]
+    return uploads, expected
+
+
+def _known_city() -> Known:
+    known = _burden_known()
+    known.codes["street"] = {"990101001"}
+    return known
+
+
+@pytest.mark.parametrize("cap", [1000, 40, 5000])
+def test_many_duplicate_keys_are_listed_as_a_pass_remembering_every_key_lists_them(cap):
+    uploads, expected = _many_duplicates()
+    assert len(expected) > 1500
+    two_passes, every_key = _duplicate_checks(uploads, _known_city(), cap)
+    assert two_passes == every_key
+    listed, total = two_passes
+    duplicates = [(p.file, p.row, p.params["row"]) for p in listed if p.key == "duplicate_key"]
+    kinds = {p.key for p in listed} | {p.params.get("key") for p in listed if p.key == "more"}
+    assert {"duplicate_key", "missing_community", "not_integer"} <= kinds
+    if cap == 5000:  # everything listed, in file order
+        assert total == len(listed) > len(expected)
+        assert duplicates == sorted(expected)
+    else:
+        assert total > len(listed) > cap and set(duplicates) < set(expected)
+
+
+def test_equal_hashes_of_different_keys_are_no_duplicate(monkeypatch):
+    """Every key given one hash: the second pass compares the keys themselves."""
+    from data_access.importing import validate as validate_module
+
+    uploads, expected = _many_duplicates()
+    honest = _duplicate_checks(uploads, _known_city(), 5000)[0]
+    monkeypatch.setattr(validate_module, "hash", lambda value: 7, raising=False)
+    colliding = _duplicate_checks(uploads, _known_city(), 5000)[0]
+    assert colliding == honest
+    assert sum(p.key == "duplicate_key" for p in honest[0]) == len(expected)

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import re
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import cast
@@ -412,6 +413,14 @@ class Problems:
         self.firsts: dict[str, Problem] = {}  # and the first of each, for its message
         self.total = 0
 
+    def state(self) -> tuple[list[Problem], dict[str, int], dict[str, Problem], int]:
+        """What restore() needs to bring these problems back to this point."""
+        return list(self.kept), dict(self.counts), dict(self.firsts), self.total
+
+    def restore(self, state: tuple[list[Problem], dict[str, int], dict[str, Problem], int]) -> None:
+        kept, counts, firsts, self.total = state
+        self.kept, self.counts, self.firsts = list(kept), dict(counts), dict(firsts)
+
     def add(self, problem: Problem, always: bool = False) -> None:
         """Kept whole while under the cap, or always (a problem that ends a file's reading)."""
         self.total += 1
@@ -664,15 +673,21 @@ class Links:
     """Parents that exist (in the database or earlier in this import) and keys seen once.
 
     Tables come in dependency order (KIND_ORDER), so a parent is known before its children.
-    Keys are remembered by their hash with the place they were first seen: a 64-bit hash over
-    at most a few million keys collides with odds below one in ten million, and it keeps the
-    memory of 1.6 M burden rows near 100 MB instead of a gigabyte of tuples.
+    Keys are checked in two passes of validate() so that 1.5 M burden rows need about 12 MB
+    rather than hundreds of megabytes of Python objects: the first pass (colliding None) keeps
+    only each key's 64-bit hash in a compact array; only when two hashes are equal does a second
+    pass run, which remembers the real keys of those hashes alone with the row where each was
+    first seen, and reports every duplicate where and as the row-by-row check would. Equal
+    hashes of different keys are never a duplicate.
     """
 
-    def __init__(self, known: Known) -> None:
+    def __init__(self, known: Known, colliding: set[int] | None = None) -> None:
         self.known = known
-        self.first_seen: dict[int, int] = {}
+        self.colliding = colliding
+        self.hashes = array("q")  # first pass: the hash of every key, in row order
+        self.first_seen: dict[tuple[str, tuple[object, ...]], int] = {}  # second pass
         self.places: list[str] = []  # files, by index in the packed place
+        self.added: dict[str, list[str]] = {level: [] for level in CODE_LENGTH}
 
     def check(
         self, table: CheckedTable, number: int, record: dict[str, object], sink: Sink
@@ -680,7 +695,10 @@ class Links:
         spec, file, headers = table.spec, table.raw.file, table.headers
         level = _own_level(spec)
         if level and record.get("code"):
-            self.known.codes[level].add(str(record["code"]))
+            own, codes = str(record["code"]), self.known.codes[level]
+            if own not in codes:
+                codes.add(own)
+                self.added[level].append(own)
         for column, parent_level in spec.parents:
             code = record.get(column)
             if code and str(code) not in self.known.codes[parent_level]:
@@ -693,10 +711,16 @@ class Links:
         key = tuple(record.get(name) for name in spec.key)
         if any(part is None for part in key):
             return
+        identity = (spec.kind, key)
+        if self.colliding is None:
+            self.hashes.append(hash(identity))
+            return
+        if hash(identity) not in self.colliding:
+            return
         if not self.places or self.places[-1] != file:
             self.places.append(file)
         place = (len(self.places) - 1) << 32 | number
-        previous = self.first_seen.setdefault(hash((spec.kind, key)), place)
+        previous = self.first_seen.setdefault(identity, place)
         if previous != place:
             sink.report(
                 file,
@@ -706,6 +730,18 @@ class Links:
                 " / ".join(_text_of(_plain(part)) for part in key),
                 {"file": self.places[previous >> 32], "row": previous & 0xFFFFFFFF},
             )
+
+    def colliding_hashes(self) -> set[int]:
+        """The hashes the first pass saw more than once."""
+        if not self.hashes:
+            return set()
+        values, counts = np.unique(np.frombuffer(self.hashes, dtype=np.int64), return_counts=True)
+        return {int(value) for value in values[counts > 1]}
+
+    def forget_codes(self) -> None:
+        """Takes the unit codes this pass added out of `known` again, for a second pass."""
+        for level, codes in self.added.items():
+            self.known.codes[level].difference_update(codes)
 
 
 # A file whose rows end before their required columns this often is not the table its header
@@ -728,12 +764,37 @@ def validate(
     problems: Problems | None = None,
     max_rows: int | None = None,
 ) -> tuple[list[CheckedTable], Problems]:
-    """Every check of every row, streaming; the import may go ahead only when no problem is found.
+    """Every check of every table; the import may go ahead only when no problem is found.
 
-    Tables must come in KIND_ORDER. Each table's `count` is set to the rows it holds.
+    Tables must come in KIND_ORDER. Each table's `count` is set to the rows it holds. When two
+    keys share a hash, every check runs a second time from the same start, now remembering the
+    keys of those hashes (Links): the problems are those, and in the order, of one pass that
+    remembered every key.
     """
     problems = problems if problems is not None else Problems(10**9)
+    start = problems.state()
     links = Links(known)
+    checked = _validate_pass(raws, links, progress, problems, max_rows)
+    colliding = links.colliding_hashes()
+    if not colliding:
+        return checked, problems
+    del links.hashes[:]
+    links.forget_codes()
+    problems.restore(start)
+    for raw in raws:
+        raw.count = 0
+    checked = _validate_pass(raws, Links(known, colliding), progress, problems, max_rows)
+    return checked, problems
+
+
+def _validate_pass(
+    raws: list[RawTable],
+    links: Links,
+    progress: Progress | None,
+    problems: Problems,
+    max_rows: int | None,
+) -> list[CheckedTable]:
+    """Every check of every row, streaming: validate()'s one pass."""
     total = sum(raw.estimate for raw in raws)
     checked: list[CheckedTable] = []
     done = 0
@@ -756,7 +817,7 @@ def validate(
                         Problem(raw.file, "too_many_rows", number, params={"limit": max_rows}),
                         always=True,
                     )
-                    return checked, problems
+                    return checked
                 if len(cells) <= last_required:
                     short += 1
                     if short > MAX_SHORT_ROWS:
@@ -778,7 +839,7 @@ def validate(
             problems.add(error.problem, always=True)
     if progress:
         progress("validate", done, done)
-    return checked, problems
+    return checked
 
 
 def check_scope(tables: list[CheckedTable], scope_code: str | None, problems: Problems) -> None:
