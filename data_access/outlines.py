@@ -40,6 +40,9 @@ MAP_WIDTH_PX = 900  # the width of the grids page's map, for which outlines are 
 # Which units each detail holds: a city map fills streets (or districts) and outlines districts;
 # a district's map fills communities and outlines streets.
 DETAIL_LEVELS = {"city": ("street", "district"), "district": ("community", "street", "district")}
+# Shapely's topology-preserving simplifier takes about 300 bytes a vertex: a geometry with more
+# vertices than this is thinned first (simplified()).
+TOPOLOGY_VERTICES = 50_000
 
 
 def simplify_tolerance(bounds: Sequence[float] | None, width_px: int = MAP_WIDTH_PX) -> float:
@@ -55,6 +58,26 @@ def coordinate_decimals(tolerance: float) -> int:
     if tolerance <= 0:
         return 6
     return int(min(6, max(4, math.ceil(-math.log10(tolerance / 5)))))
+
+
+def simplified(geometries: np.ndarray, tolerance: float | np.ndarray) -> np.ndarray:
+    """shapely.simplify with the topology preserved, within bounded memory: a geometry of more
+    than TOPOLOGY_VERTICES vertices is first thinned without it (Douglas-Peucker) to an eighth
+    of its tolerance, and if still that large, simplified that way to its tolerance alone."""
+    geometries = np.asarray(geometries, dtype=object)
+    tolerances = np.broadcast_to(np.asarray(tolerance, dtype=float), geometries.shape)
+    large = shapely.get_num_coordinates(geometries) > TOPOLOGY_VERTICES
+    if not large.any():
+        return cast(np.ndarray, shapely.simplify(geometries, tolerances, preserve_topology=True))
+    given = geometries.copy()
+    given[large] = shapely.simplify(
+        geometries[large], tolerances[large] / 8, preserve_topology=False
+    )
+    still = large & (shapely.get_num_coordinates(given) > TOPOLOGY_VERTICES)
+    given[still] = None
+    result = np.asarray(shapely.simplify(given, tolerances, preserve_topology=True), dtype=object)
+    result[still] = shapely.simplify(geometries[still], tolerances[still], preserve_topology=False)
+    return result
 
 
 def without_holes(geometry: shapely.Geometry) -> shapely.Geometry:
@@ -95,10 +118,7 @@ def outline_rows(shapes: pd.DataFrame, detail: str, tolerance: float) -> pd.Data
     geometries = shapes["geometry"].to_numpy()
     bounds = shapely.bounds(geometries)
     points = shapely.get_coordinates(shapely.point_on_surface(geometries))
-    if tolerance > 0:
-        simplified = shapely.simplify(geometries, tolerance, preserve_topology=True)
-    else:
-        simplified = geometries
+    thinned = simplified(geometries, tolerance) if tolerance > 0 else geometries
     decimals = coordinate_decimals(tolerance)
     frame = pd.DataFrame(
         {
@@ -113,7 +133,7 @@ def outline_rows(shapes: pd.DataFrame, detail: str, tolerance: float) -> pd.Data
             "label_lat": points[:, 1],
             "area": shapely.area(geometries),
             "decimals": decimals,
-            "outline": polygon_coordinates(simplified, [decimals] * len(simplified)),
+            "outline": polygon_coordinates(thinned, [decimals] * len(thinned)),
         }
     )
     return frame[frame["outline"] != "[]"][columns].reset_index(drop=True)
@@ -290,9 +310,8 @@ def piece_rows(
     for detail in PIECE_DETAILS:
         scope_code = everything["community_code"].str.slice(0, CODE_LENGTH[detail])
         tolerance = _scope_tolerances(measured.assign(scope_code=scope_code))
-        simplified = shapely.simplify(geometries, tolerance, preserve_topology=True)
         decimals = [coordinate_decimals(t) for t in tolerance]
-        outlines = polygon_coordinates(simplified, decimals)
+        outlines = polygon_coordinates(simplified(geometries, tolerance), decimals)
         frames.append(
             measured.assign(
                 detail=detail, scope_code=scope_code, decimals=decimals, outline=outlines

@@ -455,3 +455,29 @@ def test_map_layers_and_size_per_scope_on_the_demo_city(sqlite_demo, settings):
             assert {f["code"] for f in layers["units"]["data"]} == streets
             assert all(f["value_text"] != "—" for f in layers["units"]["data"])
     engine.dispose()
+
+
+def test_a_boundary_of_many_vertices_is_thinned_before_its_topology_preserving_simplification():
+    """outlines.simplified: the same as shapely's topology-preserving simplify below
+    TOPOLOGY_VERTICES; above, thinned first, within the tolerance of the boundary given."""
+    from data_access.outlines import TOPOLOGY_VERTICES, simplified
+
+    def circle(vertices: int) -> shapely.Geometry:
+        step = 2 * math.pi / vertices
+        points = [
+            (116.4 + 0.01 * math.cos(k * step), 39.9 + 0.01 * math.sin(k * step))
+            for k in range(vertices)
+        ]
+        return shapely.Polygon(points)
+
+    small, large = circle(1000), circle(TOPOLOGY_VERTICES + 1000)
+    tolerance = 0.02 / 1800
+    given = np.array([small, large, None], dtype=object)
+    found = simplified(given, tolerance)
+    assert shapely.equals_exact(
+        found[0], shapely.simplify(small, tolerance, preserve_topology=True), 0
+    )
+    assert found[2] is None
+    assert 50 < shapely.get_num_coordinates(found[1]) < 1000
+    assert found[1].is_valid
+    assert shapely.hausdorff_distance(found[1], large) <= tolerance * 1.2
