@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, Select, and_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.models import ACCOUNT_ROLES, CITY, Base
@@ -141,3 +141,47 @@ def require_role(principal: Principal, role: str, action: str, audit: Engine | N
     if not principal.may(role):
         record(audit, "refused", principal.name, principal.scope_label, action)
         raise RoleRefused(principal, role, action)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the Data page offers to whom (docs/accounts.md, "Roles"): the page asks these and draws
+# what they allow; the functions that act (import, export, the audit, account changes) check
+# again when they run.
+
+
+def may_import(principal: Principal) -> bool:
+    """Templates, upload and import history: importers and administrators."""
+    return principal.may("importer")
+
+
+def may_administer(principal: Principal, signing: bool) -> bool:
+    """The audit and the account management: administrators, with sign-in on (with it off every
+    visitor is the open account and there are no accounts)."""
+    return signing and principal.is_admin
+
+
+def inside(column: ColumnElement[str], code: str) -> ColumnElement[bool]:
+    """The rows whose code `column` starts with `code`, as an index-friendly range (':' sorts
+    right after '9'); 'city' and NULL are never inside a unit."""
+    return and_(column >= code, column < code + ":")
+
+
+def accounts_within(principal: Principal) -> Select[tuple[str]]:
+    """The names of the accounts whose area lies inside the principal's (a city principal: all)."""
+    table = Base.metadata.tables["account"]
+    statement = select(table.c.name)
+    if principal.scope_code is not None:
+        statement = statement.where(inside(table.c.scope, principal.scope_code))
+    return statement
+
+
+def visible_imports(principal: Principal) -> ColumnElement[bool] | None:
+    """Which rows of import_batch the import history shows the principal: an administrator the
+    imports of the accounts inside its area (a city administrator: all, those made without an
+    account too), anyone else its own. None: no condition."""
+    table = Base.metadata.tables["import_batch"]
+    if not principal.is_admin:
+        return table.c.account == principal.name
+    if principal.scope_code is None:
+        return None
+    return table.c.account.in_(accounts_within(principal))

@@ -13,6 +13,7 @@ import math
 import secrets
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NoReturn
@@ -23,10 +24,21 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from data_access.access import ROLE_RANK, Principal, now, record
+from data_access.access import (
+    ROLE_RANK,
+    Principal,
+    RoleRefused,
+    ScopeRefused,
+    accounts_within,
+    check,
+    inside,
+    now,
+    record,
+    require_role,
+)
 from data_access.db import read_frame
 from data_access.models import ACCOUNT_ROLES, CITY, Account, Base
-from data_access.scope import level_of_code
+from data_access.scope import Scope, level_of_code
 from data_access.settings import Settings
 from data_access.tokens import configured_secret
 
@@ -173,15 +185,26 @@ def add_account(
     password: str | None,
     *,
     actor: Principal,
+    known_units: Collection[str] | None = None,
 ) -> None:
     """Creates an account; password None makes one that signs in through single sign-on only.
-    `actor` may create only accounts it may manage (may_manage); OPERATOR any."""
+    `actor` may create only accounts it may manage (may_manage); OPERATOR any. With
+    `known_units` (the codes of the units in the database), a scope inside the actor's area that
+    is no known unit is refused as such; one outside it is refused as out of reach."""
     name = name.strip()
     if not name or len(name) > 64:
         raise AccountError("an account name has 1 to 64 characters", "name")
     if role not in ACCOUNT_ROLES:
         raise AccountError(f"role must be one of {', '.join(ACCOUNT_ROLES)}", "role")
     scope = checked_scope(scope)
+    code = None if scope == CITY else scope
+    if (
+        known_units is not None
+        and code is not None
+        and code not in known_units
+        and actor.allows_code(code)
+    ):
+        raise AccountError("no such unit", "no_unit")
     values = {
         "name": name,
         "password_hash": None if password is None else hash_password(password),
@@ -277,6 +300,21 @@ def unlock_account(engine: Engine, name: str, *, actor: Principal) -> None:
     )
     _name_cleared(engine, _subject(target["name"]))
     record(engine, "account_unlocked", target["name"], None, _by(actor))
+
+
+def managed_accounts(engine: Engine, actor: Principal) -> pd.DataFrame:
+    """The accounts whose area lies inside the administrator's own (a city administrator: all),
+    with list_accounts' columns and `manageable`: whether `actor` may change it (may_manage).
+    RoleRefused, recorded, for an account that is no administrator."""
+    require_role(actor, "admin", "accounts", engine)
+    frame = list_accounts(engine)
+    frame = frame[[actor.allows_code(None if s == CITY else s) for s in frame["scope"]]]
+    frame = frame.reset_index(drop=True)
+    frame["manageable"] = [
+        may_manage(actor, scope, role, own=name == actor.name)
+        for name, scope, role in zip(frame["name"], frame["scope"], frame["role"], strict=True)
+    ]
+    return frame
 
 
 def list_accounts(engine: Engine) -> pd.DataFrame:
@@ -781,6 +819,63 @@ def end_sessions(engine: Engine, name: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# An action asked for by a page drawn earlier: checked against the account as it is now
+# (docs/accounts.md, "Roles" and "Scope").
+
+
+def account_now(
+    engine: Engine, principal: Principal, action: str, scope: str | None = None
+) -> Principal | None:
+    """The signed-in account as the database has it now (its area and role as they are now), or
+    None when it was disabled, is gone or is another account under the same name; None is
+    recorded as `refused`, detail `ACTION: disabled`, with `scope` (default the account's area)."""
+    with engine.connect() as connection:
+        current = _current(connection, principal)
+    if current is None:
+        record(
+            engine, "refused", principal.name, scope or principal.scope_label, f"{action}: disabled"
+        )
+    return current
+
+
+def acting_admin(engine: Engine, principal: Principal) -> Principal | None:
+    """The administrator pressing a button of the account management, as it is now; None, and
+    recorded, when it was disabled or is no longer an administrator."""
+    current = account_now(engine, principal, "accounts")
+    if current is None:
+        return None
+    try:
+        require_role(current, "admin", "accounts", engine)
+    except RoleRefused:
+        return None
+    return current
+
+
+def importing_account(engine: Engine, principal: Principal, *, signing: bool) -> Principal:
+    """The account an import runs as: the signed-in one as it is now (with sign-in off, the open
+    account), when it is an importer or an administrator. Else records the refusal and raises
+    RoleRefused."""
+    current = account_now(engine, principal, "import") if signing else principal
+    if current is None:
+        raise RoleRefused(principal, "importer", "import")
+    require_role(current, "importer", "import", engine)
+    return current
+
+
+def exporting_account(
+    engine: Engine, principal: Principal, scope: Scope, *, signing: bool
+) -> Principal:
+    """The account a full export of `scope` runs as: the signed-in one as it is now, when the
+    scope lies inside its area now. Else records the refusal and raises ScopeRefused; the export
+    itself is recorded by the caller once it is made."""
+    current = account_now(engine, principal, "export", scope.code) if signing else principal
+    if current is None:
+        raise ScopeRefused(principal, scope.code)
+    check(current, scope, engine, "export")
+    return current
+
+
+# ---------------------------------------------------------------------------------------------
 # The audit
 
 
@@ -790,12 +885,25 @@ def audit_events(
     account: str | None = None,
     since: dt.date | None = None,
     limit: int = 1000,
+    *,
+    actor: Principal,
 ) -> pd.DataFrame:
-    """The latest audit events, newest first, filtered by kind, account and first day."""
+    """The latest audit events `actor` may see, newest first, filtered by kind, account and
+    first day. Only an administrator sees the audit (RoleRefused, recorded, for any other); a
+    city administrator (and OPERATOR) sees every event, any other the events of the accounts
+    inside its area and the events about units inside it (docs/accounts.md, "Audit")."""
+    require_role(actor, "admin", "audit", engine)
     table = _TABLES["audit_event"]
     statement = select(
         table.c.at, table.c.account, table.c.kind, table.c.scope, table.c.detail
     ).order_by(table.c.id.desc())
+    if actor.scope_code is not None:
+        statement = statement.where(
+            or_(
+                table.c.account.in_(accounts_within(actor)),
+                inside(table.c.scope, actor.scope_code),
+            )
+        )
     if kinds:
         statement = statement.where(table.c.kind.in_(kinds))
     if account:

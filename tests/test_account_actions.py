@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from data_access import accounts
-from data_access.access import Principal, now
+from data_access.access import Principal, RoleRefused, now, record
 from data_access.accounts import OPERATOR, AccountError, AccountRefused
 from data_access.db import make_engine
 from data_access.models import Account, AuditEvent, Base
@@ -239,3 +239,78 @@ def test_the_operator_manages_every_account_and_names_unknown_ones(engine):
     with pytest.raises(AccountError, match="no account named nobody") as unknown:
         accounts.unlock_account(engine, "nobody", actor=OPERATOR)
     assert unknown.value.code == "unknown"
+
+
+# ---------------------------------------------------------------------------------------------
+# Which audit events an administrator sees (docs/accounts.md, "Audit")
+
+AUDIT_ACCOUNTS = {
+    "city_admin": ("city", "admin"),
+    "d1_admin": ("990101", "admin"),
+    "east": ("990101001", "viewer"),
+    "d2_admin": ("990102", "admin"),
+    "south": ("990102001", "viewer"),
+}
+
+
+def test_an_administrator_sees_the_audit_of_its_own_area_only(migrated_database):
+    engine = make_engine(migrated_database("audit_area"))
+    for name, (scope, role) in AUDIT_ACCOUNTS.items():
+        accounts.add_account(engine, name, scope, role, PASSWORD, actor=OPERATOR)
+    for name in AUDIT_ACCOUNTS:
+        assert accounts.authenticate(engine, name, PASSWORD, 5, 15).principal is not None
+    assert accounts.authenticate(engine, "nobody_at_all", PASSWORD, 5, 15).principal is None
+    record(engine, "refused", "south", "990101001", "street=990101001")
+    record(engine, "export", "city_admin", "990101", "all_data_990101")
+    record(engine, "export", "city_admin", "city", "all_data_city")
+    record(engine, "export", "d2_admin", "990102", "all_data_990102")
+    accounts.set_password(engine, "east", NEW, actor=who(engine, "d1_admin"))
+
+    def seen(actor: Principal, **filters: object) -> list[tuple]:
+        frame = accounts.audit_events(engine, actor=actor, **filters)  # type: ignore[arg-type]
+        frame = frame.astype(object).where(frame.notna(), None)
+        return list(
+            frame[["account", "kind", "scope", "detail"]].itertuples(index=False, name=None)
+        )
+
+    everything = seen(OPERATOR)
+    assert len(everything) == 5 + 5 + 1 + 4 + 1
+    assert seen(who(engine, "city_admin")) == everything
+    assert seen(who(engine, "d1_admin")) == [
+        ("east", "password_changed", None, "by d1_admin"),
+        ("city_admin", "export", "990101", "all_data_990101"),  # about its district
+        ("south", "refused", "990101001", "street=990101001"),  # about its street
+        ("east", "sign_in", "990101001", "password"),
+        ("d1_admin", "sign_in", "990101", "password"),
+        ("east", "account_added", "990101001", "role=viewer"),
+        ("d1_admin", "account_added", "990101", "role=admin"),
+    ]
+    assert seen(who(engine, "d2_admin")) == [
+        ("d2_admin", "export", "990102", "all_data_990102"),
+        ("south", "refused", "990101001", "street=990101001"),  # its own account's refusal
+        ("south", "sign_in", "990102001", "password"),
+        ("d2_admin", "sign_in", "990102", "password"),
+        ("south", "account_added", "990102001", "role=viewer"),
+        ("d2_admin", "account_added", "990102", "role=admin"),
+    ]
+    # The filters narrow what the area allows, never widen it.
+    d1 = who(engine, "d1_admin")
+    assert seen(d1, account="city_admin") == [("city_admin", "export", "990101", "all_data_990101")]
+    assert seen(d1, account="d2_admin") == []
+    assert seen(d1, kinds=("sign_in",)) == [
+        ("east", "sign_in", "990101001", "password"),
+        ("d1_admin", "sign_in", "990101", "password"),
+    ]
+    # A street administrator: its street's accounts and units.
+    street_admin = Principal("s1_admin", "990101001", "admin")
+    assert [row[:2] for row in seen(street_admin)] == [
+        ("east", "password_changed"),
+        ("south", "refused"),
+        ("east", "sign_in"),
+        ("east", "account_added"),
+    ]
+    # Only administrators see the audit; a viewer's request is refused and recorded.
+    with pytest.raises(RoleRefused):
+        accounts.audit_events(engine, actor=who(engine, "east"))
+    assert last_audit(engine) == ("east", "refused", "990101001", "audit")
+    engine.dispose()

@@ -19,10 +19,11 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from streamlit.testing.v1 import AppTest
 
 from data_access.__main__ import main
+from data_access.access import Principal
 from data_access.db import make_engine
 from data_access.files import csv_bytes
 from data_access.importing import Problem, Upload, line, run_import, uploads_from_paths
-from data_access.importing.export_all import export_all, export_workbook, export_zip
+from data_access.importing.export_all import FullExport, export_all, export_workbook, export_zip
 from data_access.importing.messages import text as catalog_text
 from data_access.importing.runner import check_uploads
 from data_access.importing.specs import SPECS
@@ -32,6 +33,7 @@ from data_access.models import Base, BurdenRecord, Community, Grid, StaffMember
 from data_access.scope import Scope
 from data_access.sql import _UPSERTS
 from tests import small_city
+from tests.admission_city import build_admission
 
 CORPUS = Path(__file__).resolve().parent / "import_corpus"
 MAX_BYTES = 2**20
@@ -477,7 +479,7 @@ def test_export_then_import_into_a_fresh_database_then_export_is_identical(
 ):
     import_paths(fresh, CORPUS / "good")
     scope = Scope(None, TODAY)
-    exported = export_all(fresh, scope)
+    exported = export_all(fresh, scope, viewer=None)
     assert {k: len(v) for k, v in exported.tables.items()} == {
         "districts": 1, "streets": 1, "communities": 2, "population": 3, "grids": 3, "staff": 6,
         "facilities": 2, "burden": 12, "work_items": 3, "applications": 2, "items_found": 2,
@@ -488,7 +490,7 @@ def test_export_then_import_into_a_fresh_database_then_export_is_identical(
         engine = make_engine(migrated_database("round_trip"))
         report = run_import(engine, [Upload.of(name, payload)], max_bytes=MAX_BYTES)
         assert report.status == "accepted", [line(p, "en") for p in report.problems]
-        again = export_all(engine, scope)
+        again = export_all(engine, scope, viewer=None)
         assert again == exported, name
         assert export_zip(again) == data, name  # byte for byte
         counts, expected = row_counts(engine), row_counts(fresh)
@@ -499,7 +501,7 @@ def test_export_then_import_into_a_fresh_database_then_export_is_identical(
 
 
 def test_export_of_a_street_brings_its_district_and_imports_alone(city, fresh):
-    exported = export_all(city, Scope("990101002", TODAY))
+    exported = export_all(city, Scope("990101002", TODAY), viewer=None)
     assert [r[0] for r in exported.tables["districts"]] == ["990101"]
     assert [r[0] for r in exported.tables["streets"]] == ["990101002"]
     assert [r[0] for r in exported.tables["communities"]] == ["990101002001", "990101002002"]
@@ -508,12 +510,53 @@ def test_export_of_a_street_brings_its_district_and_imports_alone(city, fresh):
     assert row_counts(fresh)["staff_member"] == len(exported.tables["staff"]) == 50
 
 
+def _application_ids(export: FullExport) -> list[str]:
+    """The ids of the applications sheet's rows, in the workbook the Data page gives out."""
+    workbook = openpyxl.load_workbook(io.BytesIO(export_workbook(export)))
+    sheet = workbook[SPECS["applications"].sheet]
+    return sorted(str(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True))
+
+
+def test_the_full_export_gives_applications_as_the_admission_page_does(city):
+    """A street or community account gets no application, a district account those addressed
+    to its district, a city account those of the scope (docs/admission.md: A1 … A8)."""
+    build_admission(city)
+    street = Principal("east", "990101001", "viewer")
+    community = Principal("c1", "990101001001", "importer")
+    district = Principal("district_a", "990101", "viewer")
+    other = Principal("district_b", "990102", "admin")
+    whole = Principal("chief", None, "admin")
+    for viewer in (street, community):
+        made = export_all(city, Scope(viewer.scope_code, TODAY), viewer=viewer)
+        assert made.tables["applications"] == []
+        assert _application_ids(made) == []
+        assert made.tables["communities"]  # the rest of its area is there
+        with zipfile.ZipFile(io.BytesIO(export_zip(made))) as archive:
+            lines = archive.read("applications.csv").decode("utf-8-sig").splitlines()
+        assert len(lines) == 1  # the header only
+    made = export_all(city, Scope("990101", TODAY), viewer=district)
+    assert _application_ids(made) == ["A1", "A3", "A6", "A7"]
+    assert {row[3] for row in made.tables["applications"]} == {"990101"}
+    # Exporting a street of its district, a district account still gets its district's.
+    made = export_all(city, Scope("990101002", TODAY), viewer=district)
+    assert _application_ids(made) == ["A1", "A3", "A6", "A7"]
+    made = export_all(city, Scope("990102", TODAY), viewer=other)
+    assert _application_ids(made) == ["A4", "A5"]
+    # The city's account: every application at city scope; a district's and the city's own
+    # when it exports one district, as before.
+    assert _application_ids(export_all(city, Scope(None, TODAY), viewer=whole)) == [
+        f"A{n}" for n in range(1, 9)
+    ]
+    made = export_all(city, Scope("990102", TODAY), viewer=whole)
+    assert _application_ids(made) == ["A2", "A4", "A5", "A8"]
+
+
 def test_text_is_stored_as_given_and_every_csv_guards_formulas(city, fresh):
     name = '=HYPERLINK("x")'
     content = f'区代码,区名称\r\n990109,"{name.replace(chr(34), chr(34) * 2)}"\r\n'
     report = run_import(city, [Upload.of("districts.csv", content.encode())], max_bytes=MAX_BYTES)
     assert report.accepted
-    exported = export_all(city, Scope("990109", TODAY))
+    exported = export_all(city, Scope("990109", TODAY), viewer=None)
     assert exported.tables["districts"] == [["990109", name]]
     with zipfile.ZipFile(io.BytesIO(export_zip(exported))) as archive:
         rows = list(csv.reader(io.StringIO(archive.read("districts.csv").decode("utf-8-sig"))))
@@ -521,7 +564,9 @@ def test_text_is_stored_as_given_and_every_csv_guards_formulas(city, fresh):
     assert rows == [["区代码", "区名称"], ["990109", "'" + name]]
     back = run_import(fresh, [Upload.of("export.zip", export_zip(exported))], max_bytes=MAX_BYTES)
     assert back.accepted, back.problems
-    assert export_all(fresh, Scope("990109", TODAY)).tables["districts"] == [["990109", name]]
+    assert export_all(fresh, Scope("990109", TODAY), viewer=None).tables["districts"] == [
+        ["990109", name]
+    ]
     workbook = openpyxl.load_workbook(io.BytesIO(export_workbook(exported)))
     assert workbook["区"]["B2"].value == name and workbook["区"]["B2"].data_type == "s"
     import pandas as pd

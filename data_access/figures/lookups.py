@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine
 
+from data_access.access import Principal
 from data_access.figures.registry import figure
 from data_access.queries import hierarchy, imports
 
@@ -23,7 +24,8 @@ def data_months(engine: Engine) -> tuple[dt.date | None, dt.date | None]:
     return hierarchy.data_months(engine)
 
 
-def import_history(engine: Engine, limit: int) -> pd.DataFrame:
-    """The latest `limit` imports, newest first (queries/imports.py); read anew on every run, so
-    that a check or an import just made is listed at once."""
-    return imports.import_history(engine, limit)
+def import_history(engine: Engine, limit: int, viewer: Principal) -> pd.DataFrame:
+    """The latest `limit` imports the account `viewer` may see, newest first (queries/imports.py,
+    access.visible_imports); read anew on every run, so that a check or an import just made is
+    listed at once."""
+    return imports.import_history(engine, limit, viewer)

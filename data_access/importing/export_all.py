@@ -1,4 +1,8 @@
-"""The whole database for a scope, in the template format, so that the files import again unchanged."""
+"""The whole database for a scope, in the template format, so that the files import again unchanged.
+
+Applications follow the Admission page (docs/admission.md): an account of a street or a
+community gets none, a district account those addressed to its district (docs/accounts.md).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from typing import SupportsFloat, SupportsInt, cast
 import xlsxwriter
 from sqlalchemy import ColumnElement, Engine, or_, select
 
+from data_access.access import Principal
+from data_access.admission import sees_applications
 from data_access.db import read_frame
 from data_access.files import plain_csv_bytes
 from data_access.importing.specs import BOOLEAN_LABELS, KIND_ORDER, SPECS, Column, TableSpec
@@ -65,8 +71,11 @@ def _scope_filter(column: ColumnElement[str], scope: Scope) -> ColumnElement[boo
     )
 
 
-def table_rows(engine: Engine, spec: TableSpec, scope: Scope) -> list[list[object]]:
-    """One kind's rows inside the scope, in template column order and format, sorted by key."""
+def table_rows(
+    engine: Engine, spec: TableSpec, scope: Scope, viewer: Principal | None = None
+) -> list[list[object]]:
+    """One kind's rows inside the scope, in template column order and format, sorted by key;
+    the applications as the account `viewer` may see them (None: no account, all of the scope)."""
     table = Base.metadata.tables[spec.table]
     columns = spec.template_columns
     statement = select(*(table.c[c.name] for c in columns))
@@ -76,6 +85,10 @@ def table_rows(engine: Engine, spec: TableSpec, scope: Scope) -> list[list[objec
         if scope_column == "scope":
             where = or_(where, table.c.scope.is_(None))
         statement = statement.where(where)
+    if spec.kind == "applications" and viewer is not None and viewer.scope_code is not None:
+        if not sees_applications(viewer.scope_code):
+            return []
+        statement = statement.where(table.c.scope == viewer.scope_code)
     frame = read_frame(engine, statement)
     records = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
     keys = [columns.index(spec.by_name[k]) for k in spec.key]
@@ -126,9 +139,11 @@ def boundary_rows(engine: Engine, scope: Scope) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def export_all(engine: Engine, scope: Scope) -> FullExport:
-    """Everything the database holds for the scope (its ancestors' rows included)."""
-    tables = {kind: table_rows(engine, SPECS[kind], scope) for kind in TABLE_KINDS}
+def export_all(engine: Engine, scope: Scope, *, viewer: Principal | None) -> FullExport:
+    """Everything the database holds for the scope (its ancestors' rows included), as the account
+    `viewer` may have it: applications only for a city or district account, and for a district
+    account only those addressed to its district (None: the command line, no account)."""
+    tables = {kind: table_rows(engine, SPECS[kind], scope, viewer) for kind in TABLE_KINDS}
     return FullExport(tables, boundary_rows(engine, scope))
 
 

@@ -1,0 +1,338 @@
+"""The Data page's import and export: templates, upload with a validation report, import
+history and the full export (docs/architecture.md §4).
+
+What an account may do here is asked of data_access (docs/accounts.md): the import runs as the
+account as it is when the button is pressed (`accounts.importing_account`), the history lists
+the imports `access.visible_imports` allows, and the full export is checked when its button is
+pressed (`accounts.exporting_account`) and holds the applications the account may see
+(`export_all`). A refusal is one sentence in the UI language (dashboard/refusals.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.auth import audit_engine
+from dashboard.context import PageContext
+from dashboard.database import writer_url
+from dashboard.i18n import current_language, fmt_time, t
+from dashboard.plain import escape_markdown, t_plain
+from dashboard.tables import table_with_downloads
+from data_access import access
+from data_access.accounts import exporting_account, importing_account
+from data_access.db import get_writer_engine
+from data_access.figures import lookups
+from data_access.importing import SPECS, ImportReport, Problem, Upload, message, run_import
+from data_access.importing.export_all import FullExport, export_all, export_workbook, export_zip
+from data_access.importing.specs import KIND_ORDER, Column
+from data_access.importing.templates import template_workbook, template_zip
+from data_access.scope import CODE_LENGTH
+
+logger = logging.getLogger(__name__)
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HISTORY_ROWS = 200
+_REPORT = "data_report"
+_UPLOADER_ROUND = "data_uploader_round"
+
+
+class _Uploaded(Protocol):
+    """What the import reads of a file from st.file_uploader."""
+
+    name: str
+
+    def getvalue(self) -> bytes: ...
+
+
+def signing(context: PageContext) -> bool:
+    """True when sign-in is on: the accounts are then read again from the database."""
+    return context.settings.auth_mode != "none"
+
+
+def kind_label(kind: str) -> str:
+    return t(f"data.kind.{kind}") if kind in (*SPECS, "demo") else kind
+
+
+def format_label(column: Column) -> str:
+    if column.kind == "code":
+        return t("data.format.code", length=CODE_LENGTH[column.level or "grid"])
+    if column.kind == "choice" and column.labels:
+        return t("data.format.choice", allowed="、".join(column.labels.values()))
+    return t(f"data.format.{column.kind}")
+
+
+def reference_frame() -> pd.DataFrame:
+    """Every template column: table, header, English name, required and format."""
+    rows = [
+        {
+            "table": kind_label(kind),
+            "header": column.header,
+            "field": column.name,
+            "mandatory": t("yes") if column.required else "",
+            "format": format_label(column),
+        }
+        for kind in KIND_ORDER
+        for column in SPECS[kind].template_columns
+    ]
+    return pd.DataFrame(rows)
+
+
+def templates_section(context: PageContext) -> None:
+    st.subheader(t("data.templates"))
+    st.caption(t("data.templates_help"))
+    row = st.container(horizontal=True)
+    row.download_button(
+        t("data.template_xlsx"),
+        data=template_workbook,
+        file_name="社区治理数据导入模板.xlsx",
+        mime=XLSX_MIME,
+        key="data_template_xlsx",
+        icon=":material/table_view:",
+        on_click="ignore",
+    )
+    row.download_button(
+        t("data.template_zip"),
+        data=template_zip,
+        file_name="社区治理数据导入模板_csv.zip",
+        mime="application/zip",
+        key="data_template_zip",
+        icon=":material/folder_zip:",
+        on_click="ignore",
+    )
+    with st.expander(t("data.reference")):
+        table_with_downloads(
+            reference_frame(),
+            key="data_reference",
+            sheet_title=t("data.reference_sheet"),
+            file_stem="import_columns",
+            filters=context.filters_used(),
+        )
+
+
+def _progress_reporter(bar: Any) -> Callable[[str, int, int], None]:
+    """Moves the progress bar `bar` (st.progress) through reading, checking and writing."""
+    shares = {"read": (0.0, 0.05), "validate": (0.05, 0.55), "write": (0.6, 0.4)}
+
+    def report(phase: str, done: int, total: int) -> None:
+        start, share = shares[phase]
+        fraction = start + share * (done / total if total else 1.0)
+        label = t(f"data.phase.{phase}", done=f"{done:,}", total=f"{total:,}")
+        bar.progress(min(fraction, 1.0), text=label)
+
+    return report
+
+
+def _run(context: PageContext, files: list[_Uploaded], dry_run: bool) -> ImportReport:
+    audit = audit_engine()
+    # The account as it is now: one disabled, demoted or narrowed since the page was drawn
+    # imports nothing, or only inside its new area (RoleRefused is shown as one sentence).
+    account = importing_account(audit, context.principal, signing=signing(context))
+    try:
+        uploads = [Upload.of(f.name, f.getvalue()) for f in files]
+    except Exception:  # the upload itself broke: logged with an incident id, like a failed import
+        incident = secrets.token_hex(4)
+        logger.exception("upload failed: incident %s", incident)
+        problem = Problem("—", "unexpected", params={"incident": incident})
+        return ImportReport("failed", [problem], incident=incident)
+    bar = st.progress(0.0, text=t("data.phase.read"))
+    report = run_import(
+        get_writer_engine(writer_url()),
+        uploads,
+        max_bytes=context.settings.import_max_bytes,
+        language=current_language(),
+        dry_run=dry_run,
+        progress=_progress_reporter(bar),
+        account=account.name if signing(context) else None,
+        scope_code=account.scope_code,
+    )
+    bar.empty()
+    if not dry_run:
+        files_named = ", ".join(u.name for u in uploads)
+        access.record(
+            audit, "import", account.name, account.scope_label, f"{report.status}: {files_named}"
+        )
+    return report
+
+
+def upload_section(context: PageContext) -> None:
+    st.subheader(t("data.upload"))
+    round_ = st.session_state.get(_UPLOADER_ROUND, 0)
+    files = st.file_uploader(
+        t("data.upload_label"),
+        type=["xlsx", "csv", "geojson", "json", "zip"],
+        accept_multiple_files=True,
+        key=f"data_upload_{round_}",
+        help=t("data.upload_help"),
+        max_upload_size=context.settings.import_max_mb,
+    )
+    # Streamlit draws the uploader's own texts in English; say what they mean in Chinese.
+    explanation = t("data.uploader_english", mb=context.settings.import_max_mb)
+    if explanation:
+        st.caption(explanation)
+    row = st.container(horizontal=True)
+    check = row.button(
+        t("data.check"), key="data_check", disabled=not files, icon=":material/rule:"
+    )
+    load = row.button(
+        t("data.import"),
+        key="data_import",
+        type="primary",
+        disabled=not files,
+        icon=":material/upload:",
+    )
+    if files and (check or load):
+        report = _run(context, list(files), dry_run=check)
+        st.session_state[_REPORT] = report
+        if report.accepted:
+            st.cache_data.clear()  # every page shows the new numbers at once
+            st.session_state[_UPLOADER_ROUND] = round_ + 1
+            st.rerun()
+    kept = st.session_state.get(_REPORT)
+    if isinstance(kept, ImportReport):
+        report_section(context, kept)
+
+
+def report_section(context: PageContext, report: ImportReport) -> None:
+    rows = sum(part.rows for part in report.parts)
+    if report.status == "failed":  # one sentence with the incident id; the server log has the rest
+        st.error(
+            "\n\n".join(escape_markdown(message(p, current_language())) for p in report.problems),
+            icon=":material/error:",
+        )
+        return
+    if report.problems:
+        key = "data.refused" if report.status == "refused" else "data.problems_found"
+        count = report.total_problems or len(report.problems)
+        st.error(t(key, n=f"{count:,}"), icon=":material/error:")
+        table_with_downloads(
+            problem_frame(report),
+            key="data_problems",
+            sheet_title=t("data.report_sheet"),
+            file_stem="import_problems",
+            filters=context.filters_used(),
+        )
+    else:
+        key = "data.accepted" if report.accepted else "data.checked"
+        st.success(
+            t(key, files=len(report.parts), rows=f"{rows:,}"), icon=":material/check_circle:"
+        )
+        table_with_downloads(
+            parts_frame(report),
+            key="data_parts",
+            sheet_title=t("data.parts_sheet"),
+            file_stem="import_result",
+            filters=context.filters_used(),
+        )
+    if report.skipped:
+        st.caption(t_plain("data.skipped", files=", ".join(report.skipped)))
+
+
+def problem_frame(report: ImportReport) -> pd.DataFrame:
+    """The validation report: file, row, column, value and the problem in the UI language."""
+    language = current_language()
+    frame = pd.DataFrame(
+        [
+            {
+                "file": p.file,
+                "row": p.row,
+                "column": p.column or "",
+                "value": p.value or "",
+                "problem": message(p, language),
+            }
+            for p in report.problems
+        ],
+        columns=["file", "row", "column", "value", "problem"],
+    )
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
+
+
+def parts_frame(report: ImportReport) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        [
+            {
+                "file": p.file,
+                "table": kind_label(p.kind),
+                "rows": p.rows,
+                "inserted": p.inserted,
+                "updated": p.updated,
+                "unchanged": p.unchanged,
+            }
+            for p in report.parts
+        ],
+        columns=["file", "table", "rows", "inserted", "updated", "unchanged"],
+    )
+    if not report.accepted:
+        frame = frame.drop(columns=["inserted", "updated", "unchanged"])
+    return frame
+
+
+def history_section(context: PageContext) -> None:
+    """The latest imports this account may see (access.visible_imports)."""
+    st.subheader(t("data.history"))
+    st.caption(t("data.history_help", n=HISTORY_ROWS))
+    history = lookups.import_history(context.engine, HISTORY_ROWS, context.principal)
+    if history.empty:
+        st.info(t("data.history_empty"))
+        return
+    table = history[
+        ["imported_at", "kind", "file_name", "rows", "status", "message", "sha256", "account"]
+    ].copy()
+    table["account"] = table["account"].fillna("")
+    # Stored in UTC; shown in the configured time zone (setting time_zone).
+    table["imported_at"] = pd.to_datetime(table["imported_at"]).map(
+        lambda moment: fmt_time(moment.to_pydatetime())
+    )
+    table["kind"] = table["kind"].map(kind_label)
+    table["status"] = table["status"].map(lambda s: t(f"data.status.{s}"))
+    table = table.rename(columns={"kind": "table"})
+    table_with_downloads(
+        table,
+        key="data_history",
+        sheet_title=t("data.history_sheet"),
+        file_stem="import_history",
+        filters=context.filters_used(),
+    )
+
+
+def export_section(context: PageContext) -> None:
+    st.subheader(t("data.export"))
+    scope = context.scope
+    st.caption(t_plain("data.export_help", scope=context.unit_name(scope.code)))
+    engine = context.engine
+    stem = f"all_data_{scope.code or 'city'}"
+    principal = context.principal
+
+    def checked_export() -> FullExport:
+        # Checked when the button is pressed, against the account as it is then: one disabled
+        # or narrowed since the page was drawn gets nothing (ScopeRefused, recorded).
+        audit = audit_engine()
+        account = exporting_account(audit, principal, scope, signing=signing(context))
+        made = export_all(engine, scope, viewer=account)
+        access.record(audit, "export", account.name, scope.code or "city", stem)
+        return made
+
+    row = st.container(horizontal=True)
+    row.download_button(
+        t("data.export_xlsx"),
+        data=lambda: export_workbook(checked_export()),
+        file_name=f"{stem}.xlsx",
+        mime=XLSX_MIME,
+        key="data_export_xlsx",
+        icon=":material/table_view:",
+        on_click="ignore",
+    )
+    row.download_button(
+        t("data.export_zip"),
+        data=lambda: export_zip(checked_export()),
+        file_name=f"{stem}.zip",
+        mime="application/zip",
+        key="data_export_zip",
+        icon=":material/folder_zip:",
+        on_click="ignore",
+    )
