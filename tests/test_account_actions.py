@@ -1,7 +1,8 @@
 """Who may change which account, checked in data_access whatever the page offered: every account
 action for an account of the administrator's own area, a wider one, one of another district, by
 an account whose role is too low, on a peer and on a name that is no account (docs/accounts.md,
-"Who manages which account"); on every backend."""
+"Who manages which account"); and which audit events and imports an administrator, an importer
+and a viewer see ("Audit"); on every backend."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, update
 
@@ -16,7 +18,9 @@ from data_access import accounts
 from data_access.access import Principal, RoleRefused, now, record
 from data_access.accounts import OPERATOR, AccountError, AccountRefused
 from data_access.db import make_engine
+from data_access.importing import Upload, run_import
 from data_access.models import Account, AuditEvent, Base
+from data_access.queries.imports import import_history
 
 PASSWORD = "Konten-Probe-pw-1"
 NEW = "Neues-Konto-pw-2"
@@ -313,4 +317,30 @@ def test_an_administrator_sees_the_audit_of_its_own_area_only(migrated_database)
     with pytest.raises(RoleRefused):
         accounts.audit_events(engine, actor=who(engine, "east"))
     assert last_audit(engine) == ("east", "refused", "990101001", "audit")
+    engine.dispose()
+
+
+def test_the_import_history_shows_an_importer_its_own_and_an_administrator_its_area(
+    migrated_database,
+):
+    engine = make_engine(migrated_database("history_area"))
+    for name, (scope, role) in AUDIT_ACCOUNTS.items():
+        accounts.add_account(engine, name, scope, role, PASSWORD, actor=OPERATOR)
+    bad = Upload.of("districts.csv", "区代码,区名称\r\nabc,无效\r\n".encode())
+    importers = ("east", "south", "d1_admin", "city_admin", None)  # None: the command line
+    for name in importers:
+        report = run_import(engine, [bad], max_bytes=2**20, account=name)
+        assert report.status == "refused"
+
+    def history(viewer: Principal | None) -> list[str | None]:
+        frame = import_history(engine, 100, viewer)
+        return [None if pd.isna(a) else a for a in frame["account"]]
+
+    assert history(None) == [None, "city_admin", "d1_admin", "south", "east"]
+    assert history(who(engine, "city_admin")) == history(None)
+    assert history(who(engine, "d1_admin")) == ["d1_admin", "east"]
+    assert history(who(engine, "d2_admin")) == ["south"]
+    assert history(who(engine, "east")) == ["east"]
+    assert history(Principal("east", "990101001", "importer")) == ["east"]
+    assert history(Principal("s1_admin", "990101001", "admin")) == ["east"]
     engine.dispose()

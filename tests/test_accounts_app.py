@@ -362,6 +362,30 @@ def test_a_district_admin_manages_only_accounts_of_its_district(local_mode, monk
     engine.dispose()
 
 
+def test_a_district_admin_sees_only_its_districts_audit_on_the_data_page(local_mode, monkeypatch):
+    engine = make_engine(local_mode)
+    access.record(engine, "export", "chief", "city", "mark city")
+    access.record(engine, "export", "chief", "990101", "mark chief in a")
+    access.record(engine, "refused", "east", "990102", "mark east outside")
+    access.record(engine, "sign_in", "chief", "city", "mark chief sign-in")
+    engine.dispose()
+
+    def marks(name: str) -> list[str]:
+        at = signed_in_as(app("pages/data.py", monkeypatch), name)
+        at.run()
+        assert not at.exception
+        table = next(d.value for d in at.dataframe if "请求内容" in d.value.columns)
+        return [str(d) for d in table["请求内容"] if str(d).startswith("mark ")]
+
+    assert marks("admin_a") == ["mark east outside", "mark chief in a"]
+    assert marks("chief") == [
+        "mark chief sign-in",
+        "mark east outside",
+        "mark chief in a",
+        "mark city",
+    ]
+
+
 def test_viewers_and_importers_have_no_account_management(local_mode, monkeypatch):
     for name in ("east", "importer_east"):
         at = signed_in_as(app("pages/data.py", monkeypatch), name)
