@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from functools import partial
+from typing import Literal, TypedDict
 
 import pandas as pd
 import streamlit as st
@@ -340,7 +341,14 @@ def breadcrumb(context: PageContext, url_path: str) -> None:
         )
 
 
-def drill_from_chart(key: str) -> dict[str, object]:
+class ChartDrill(TypedDict):
+    """The st.plotly_chart options of a chart whose bars drill down."""
+
+    on_select: Callable[[], None]
+    selection_mode: Literal["points"]
+
+
+def drill_from_chart(key: str) -> ChartDrill:
     """st.plotly_chart options that drill to the unit of a clicked bar (its customdata code)."""
     return {"on_select": partial(_drill_to_point, key), "selection_mode": "points"}
 

@@ -4,6 +4,7 @@ one chart (docs/architecture.md §6). Printed from the sidebar or `python -m das
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -66,10 +67,11 @@ def cards(context: PageContext) -> list[Card]:
     grids_now = grid_figures.grid_staffing_total(context.engine, scope)
     grids_before = grid_figures.grid_staffing_total(context.engine, scope.year_earlier())
 
-    def change(value: object, earlier: object, write) -> str:
-        if formatting.is_missing(value) or formatting.is_missing(earlier):
+    def change(value: float | None, earlier: float | None, write: Callable[[float], str]) -> str:
+        # None, or the NaN or NA of a query frame
+        if value is None or earlier is None or any(map(formatting.is_missing, (value, earlier))):
             return ""
-        text = write(float(value) - float(earlier))  # type: ignore[arg-type]
+        text = write(float(value) - float(earlier))
         if not any(digit in text for digit in "123456789"):
             text = write(0.0)  # a change that rounds to zero is no change, not "-0.0"
         return t("briefing.change", change=text)

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from dashboard import formatting
 from dashboard.burden_charts import burden_trend
 from dashboard.charts import ranking_bar
 from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
@@ -87,7 +88,10 @@ def kpi_section(context: PageContext, scope_rows: pd.DataFrame, year_before: pd.
 
 
 def _month_text(period: object) -> str:
-    return "—" if period is None or pd.isna(period) else period.strftime("%Y-%m")  # type: ignore[union-attr]
+    # pandas' NaT is a datetime too, so the missing test comes first.
+    if formatting.is_missing(period) or not isinstance(period, dt.date):
+        return formatting.MISSING
+    return period.strftime("%Y-%m")
 
 
 def trend_section(context: PageContext, total: pd.DataFrame, scope_rows: pd.DataFrame) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -47,7 +49,7 @@ def _count(text: str) -> int | None:
     return int(text) if text.isdigit() and int(text) <= MAX_POSTS else None
 
 
-URL_PARSERS = {
+URL_PARSERS: dict[str, Callable[[str], object]] = {
     "plan_posts": _count,
     "plan_departures": _count,
     "plan_rule": lambda text: text if text in RULES else None,
@@ -183,7 +185,7 @@ def effect_table(plan: Plan, options: PlanOptions, minimum: int) -> None:
             growth=t("planner.plan_year_growth") if options.growth else "",
         )
     )
-    rows: list[tuple[str, object]] = [
+    rows: list[tuple[str, Callable[[Figures], str]]] = [
         (t("planner.effect.per_10k"), lambda f: fmt_decimal(f.per_10k)),
         (t("planner.effect.counted"), lambda f: fmt_int(f.counted_workers)),
         (t("planner.effect.required"), lambda f: fmt_int(f.required)),
@@ -203,7 +205,7 @@ def effect_table(plan: Plan, options: PlanOptions, minimum: int) -> None:
     frame = pd.DataFrame(
         {
             t("planner.effect.metric"): [label for label, _ in rows],
-            **{name: [shown(figures) for _, shown in rows] for name, figures in states},  # type: ignore[operator]
+            **{name: [shown(figures) for _, shown in rows] for name, figures in states},
         }
     )
     small_table(frame, "planner_effect")

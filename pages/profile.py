@@ -325,7 +325,7 @@ def rank_section(context: PageContext) -> None:
     def place(rank: object, units: object) -> str:
         if formatting.is_missing(rank):
             return formatting.MISSING
-        return t("profile.rank_of", rank=int(rank), units=int(units))  # type: ignore[arg-type]
+        return t("profile.rank_of", rank=formatting.integer(rank), units=formatting.integer(units))
 
     def value(metric: str, number: object) -> str:
         return formatting.metric(metric, number, language)

@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from data_access.importing.readers import Upload
 from data_access.importing.xlsx import MAX_OTHER_ELEMENTS, MAX_SHARED_STRINGS
@@ -33,8 +34,31 @@ CATEGORIES = (
     "meetings", "inspections", "ledgers", "apps", "creation_tasks",
 )  # fmt: skip
 BURDEN_HEADER = "社区代码,类别,月份,数量\n"
+
+
+class Limits(TypedDict, total=False):
+    """Limits passed to run_import; a limit left out comes from the settings."""
+
+    max_rows: int
+    max_problems: int
+    max_unzipped: int
+
+
+class CaseResult(TypedDict, total=False):
+    """What came of one case (run_cases, printed as JSON); a crashed run has only an error."""
+
+    case: str
+    status: str
+    keys: list[str]
+    audit: list[str]
+    seconds: float
+    peak_rss_mb: int
+    input_mb: float
+    error: str
+
+
 # Small limits for the cases that test a cap: the cap, not the machine, must stop them.
-TEST_LIMITS = {"max_rows": 50_000, "max_problems": 1000, "max_unzipped": 8 << 20}
+TEST_LIMITS: Limits = {"max_rows": 50_000, "max_problems": 1000, "max_unzipped": 8 << 20}
 MAX_BYTES = 50 << 20
 
 
@@ -395,7 +419,7 @@ def peak_rss_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def run_cases(url: str, names: list[str], memory_mb: int | None) -> list[dict[str, object]]:
+def run_cases(url: str, names: list[str], memory_mb: int | None) -> list[CaseResult]:
     """Imports each case into the database at url; what came of it, time and peak memory."""
     if memory_mb:
         limit = memory_mb << 20
@@ -407,14 +431,14 @@ def run_cases(url: str, names: list[str], memory_mb: int | None) -> list[dict[st
     from data_access.models import ImportBatch
 
     engine = make_engine(url)
-    results = []
+    results: list[CaseResult] = []
     for name in names:
         with engine.connect() as connection:
             last = connection.execute(select(func.max(ImportBatch.id))).scalar() or 0
         if name.startswith("file:"):  # a file on disk, as the command line reads it
             path = Path(name.removeprefix("file:"))
             uploads = [Upload(path.name, path.read_bytes(), path.stat().st_size)]
-            limits: dict[str, int] = {}  # the settings' own
+            limits: Limits = {}  # the settings' own
         else:
             uploads = BY_NAME[name].build()
             limits = TEST_LIMITS

@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
 
+    from dashboard.navigation import PageSpec
+
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -153,8 +155,9 @@ def run_page(url: str, page_path: str, state: dict[str, str]) -> AppTest:
     from dashboard.compat import keep_component_manager, share_component_manager
 
     os.environ["DATABASE_URL"] = url
-    pages = getattr(navigation, "_ORIGINAL_PAGES", navigation.PAGES)
-    navigation._ORIGINAL_PAGES = pages  # type: ignore[attr-defined]
+    if not _ORIGINAL_PAGES:
+        _ORIGINAL_PAGES.append(navigation.PAGES)
+    pages = _ORIGINAL_PAGES[0]
     chosen = next(spec for spec in pages if spec.path == page_path)
     navigation.PAGES = (chosen, *(spec for spec in pages if spec is not chosen))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
@@ -168,6 +171,7 @@ def run_page(url: str, page_path: str, state: dict[str, str]) -> AppTest:
 
 
 _COMPONENTS: dict[str, object] = {}  # run_page's shared component registry
+_ORIGINAL_PAGES: list[tuple[PageSpec, ...]] = []  # navigation.PAGES before run_page reorders it
 
 
 def timed(run: Callable[[], T]) -> tuple[float, T]:

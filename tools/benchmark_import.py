@@ -35,6 +35,7 @@ from tests.hostile_corpus import (  # noqa: E402
     BY_NAME,
     CATEGORIES,
     COMMUNITIES,
+    CaseResult,
     boundary_geojson,
     shared_strings_flood,
     sheet_junk_flood,
@@ -101,7 +102,7 @@ def valid_rows(path: Path, megabytes: float) -> int:
     return rows
 
 
-def run(url: str, case: str, memory_mb: int) -> dict[str, object]:
+def run(url: str, case: str, memory_mb: int) -> CaseResult:
     environment = {**os.environ, "HOSTILE_MEMORY_MB": str(memory_mb), "OPENBLAS_NUM_THREADS": "1"}
     # The valid file is a history of about 110 months, more than import_max_new_months.
     environment.setdefault("DASHBOARD_IMPORT_MAX_NEW_MONTHS", "1000")
@@ -151,13 +152,13 @@ def main() -> int:
         )
         for case in cases:
             result = run(url, case, args.memory_mb)
-            seconds = float(result.get("seconds", 0))  # type: ignore[arg-type]
-            megabytes = float(result.get("input_mb", 0))  # type: ignore[arg-type]
+            seconds = float(result.get("seconds", 0))
+            megabytes = float(result.get("input_mb", 0))
             print(
                 f"{names[case]:<30}{result['status']:<10}{megabytes:>8}"
                 f"{result.get('peak_rss_mb', 0):>13}{seconds:>9}"
                 f"{megabytes / seconds if seconds else 0:>7.2f}  "
-                f"{', '.join(result.get('keys', [])) or result.get('error', '')}"  # type: ignore[arg-type]
+                f"{', '.join(result.get('keys', [])) or result.get('error', '')}"
             )
     return 0
 

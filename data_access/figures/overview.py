@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import pandas as pd
+from pandas.api.typing import NAType
 from sqlalchemy import Engine
 
 from data_access.figures import burden, grids, staffing
@@ -134,8 +135,8 @@ class HeadlineFacts:
     unstaffed_grids: int
 
 
-def _number(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)  # type: ignore[call-overload, arg-type]
+def _number(value: float | NAType | None) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 @figure

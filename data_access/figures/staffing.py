@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from pandas.api.typing import NAType
 from sqlalchemy import Engine
 
 from data_access.figures.registry import figure
@@ -12,12 +13,12 @@ from data_access.scope import Scope
 from data_access.settings import Settings
 
 
-def filled_share(required: object, gap: object) -> float | None:
+def filled_share(required: float | NAType | None, gap: float) -> float | None:
     """The share of the required posts that are filled, 1 - gap / required (docs/metrics.md §3);
     None without a required headcount."""
-    if required is None or pd.isna(required) or not required:  # type: ignore[call-overload]
+    if required is None or pd.isna(required) or not required:
         return None
-    return 1 - float(gap) / float(required)  # type: ignore[arg-type]
+    return 1 - float(gap) / float(required)
 
 
 def _with_filled_share(frame: pd.DataFrame) -> pd.DataFrame:
