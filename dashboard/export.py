@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -206,15 +208,46 @@ def download_table(
     )
 
 
+# Server-side chart pictures (figure_png). kaleido starts a Chromium for every render and, when
+# the machine is slow, can call its page's script before the page has loaded it (a JavaScript
+# ReferenceError): such a render is made once more, in a new Chromium. Renders in one process
+# wait for each other, so that simultaneous clicks do not start a Chromium each on a small server;
+# a render kept waiting RENDER_WAIT_SECONDS (one before it is stuck) is drawn beside it.
+RENDER_WAIT_SECONDS = 120.0
+_RENDER_LOCK = threading.Lock()
+_log = logging.getLogger(__name__)
+
+
 def chromium_available() -> bool:
     """Server-side images need a Chromium on the server (Debian's `chromium` package)."""
     return chromium_path() is not None
 
 
 def figure_png(figure: go.Figure) -> bytes:
-    """The figure as a PNG drawn on the server, at twice the screen resolution."""
-    height = figure.layout.height or 450
-    return figure.to_image(format="png", width=1200, height=int(height), scale=2)
+    """The figure as a PNG drawn on the server, at twice the screen resolution.
+
+    One render at a time in a process, and a render that met kaleido's page before its scripts
+    had run is made once more (docs/architecture.md §3, charts).
+    """
+    # Imported here: kaleido is only needed when someone asks for a picture.
+    from choreographer.errors import DevtoolsProtocolError
+    from kaleido.errors import JavascriptError
+
+    height = int(figure.layout.height or 450)
+    acquired = _RENDER_LOCK.acquire(timeout=RENDER_WAIT_SECONDS)
+    if not acquired:
+        _log.warning(
+            "a chart render has run for %s s; drawing this one beside it", RENDER_WAIT_SECONDS
+        )
+    try:
+        try:
+            return figure.to_image(format="png", width=1200, height=height, scale=2)
+        except (JavascriptError, DevtoolsProtocolError) as error:
+            _log.warning("a chart render failed, drawing it once more: %s", error)
+        return figure.to_image(format="png", width=1200, height=height, scale=2)
+    finally:
+        if acquired:
+            _RENDER_LOCK.release()
 
 
 def show_chart(

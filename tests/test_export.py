@@ -8,8 +8,11 @@ import struct
 
 import openpyxl
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
+from kaleido.errors import JavascriptError
 
+from dashboard import export
 from dashboard.charts import ranking_bar
 from dashboard.export import chromium_available, figure_png
 from data_access.files import BOM, csv_bytes, excel_bytes, neutralise, sheet_name
@@ -85,3 +88,59 @@ def test_chart_png_is_drawn_on_the_server():
     assert image.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = struct.unpack(">II", image[16:24])
     assert (width, height) == (2400, 2 * figure.layout.height)
+
+
+# A render that met kaleido's page before its script had run (dashboard/export.py:figure_png).
+NOT_READY = "{'subtype': 'error', 'description': 'ReferenceError: kaleido_scopes is not defined'}"
+
+
+def _small_figure() -> go.Figure:
+    return go.Figure(go.Bar(x=["甲"], y=[1.0]), layout={"height": 300})
+
+
+def _fake_renders(monkeypatch, outcomes: list[bytes | Exception]) -> list[bool]:
+    """Replaces kaleido with `outcomes`, one per render; whether each render held the lock."""
+    held: list[bool] = []
+
+    def to_image(figure: go.Figure, **options: object) -> bytes:
+        assert options == {"format": "png", "width": 1200, "height": 300, "scale": 2}
+        held.append(export._RENDER_LOCK.locked())
+        outcome = outcomes[len(held) - 1]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(go.Figure, "to_image", to_image)
+    return held
+
+
+def test_a_render_that_met_the_page_unready_is_drawn_once_more(monkeypatch):
+    held = _fake_renders(monkeypatch, [JavascriptError(NOT_READY), b"\x89PNG drawn"])
+    assert figure_png(_small_figure()) == b"\x89PNG drawn"
+    assert held == [True, True]  # both under the lock
+    assert not export._RENDER_LOCK.locked()
+
+
+def test_a_render_failing_twice_is_an_error_and_other_errors_are_not_retried(monkeypatch):
+    held = _fake_renders(monkeypatch, [JavascriptError(NOT_READY), JavascriptError(NOT_READY)])
+    with pytest.raises(JavascriptError, match="ReferenceError"):
+        figure_png(_small_figure())
+    assert held == [True, True]
+    assert not export._RENDER_LOCK.locked()
+    held = _fake_renders(monkeypatch, [ValueError("bad figure"), b"never"])
+    with pytest.raises(ValueError, match="bad figure"):
+        figure_png(_small_figure())
+    assert held == [True]
+    assert not export._RENDER_LOCK.locked()
+
+
+def test_a_render_kept_waiting_by_a_stuck_one_is_drawn_beside_it(monkeypatch):
+    monkeypatch.setattr(export, "RENDER_WAIT_SECONDS", 0.0)
+    held = _fake_renders(monkeypatch, [b"\x89PNG beside"])
+    assert export._RENDER_LOCK.acquire(blocking=False)  # the stuck render
+    try:
+        assert figure_png(_small_figure()) == b"\x89PNG beside"
+        assert held == [True]
+        assert export._RENDER_LOCK.locked()  # still the stuck render's, not released by this one
+    finally:
+        export._RENDER_LOCK.release()
