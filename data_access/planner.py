@@ -83,6 +83,11 @@ class Plan:
     needed: PostsNeeded
     needed_with_growth: PostsNeeded | None = field(default=None)
 
+    @property
+    def receiving(self) -> int:
+        """Communities that receive at least one of the new posts."""
+        return int((self.communities["added"] > 0).sum())
+
 
 PLAN_COLUMNS = [
     "code", "name", "resident_population", "population_plan", "counted_workers", "departures",
@@ -318,3 +323,13 @@ def plan_by_unit(communities: pd.DataFrame, code_length: int) -> pd.DataFrame:
     sums["closed"] = sums["gap_before"] - sums["gap_after"]
     sums["beyond"] = sums["added"] - sums["closed"]
     return sums.sort_values("code", ignore_index=True)
+
+
+def counted_workers(communities: pd.DataFrame) -> int:
+    """The counted workers of the communities a plan starts from (its departures' upper bound)."""
+    return int(pd.to_numeric(communities["counted_workers"]).sum())
+
+
+def unassessed(communities: pd.DataFrame) -> int:
+    """Communities without a population in force: no required headcount, left out of the plan."""
+    return int(communities["resident_population"].isna().sum())

@@ -30,8 +30,10 @@ from data_access.planner import (
     Figures,
     Plan,
     PlanOptions,
+    counted_workers,
     make_plan,
     plan_by_unit,
+    unassessed,
 )
 from data_access.scope import CODE_LENGTH
 
@@ -136,13 +138,12 @@ def assumptions(options: PlanOptions) -> dict[str, str]:
 
 def summary(plan: Plan, minimum: int, standard: float) -> None:
     now, after = plan.now, plan.after
-    receiving = int((plan.communities["added"] > 0).sum())
     st.info(
         t(
             "planner.summary",
             posts=fmt_int(plan.posts),
             allocated=fmt_int(plan.allocated),
-            communities=fmt_int(receiving),
+            communities=fmt_int(plan.receiving),
             per_10k_now=fmt_decimal(now.per_10k),
             per_10k_after=fmt_decimal(after.per_10k),
             standard=fmt_decimal(standard, 0),
@@ -287,17 +288,16 @@ def render() -> None:
     stop_if_empty(context.has_data)
     communities = staffing_figures.staffing_by_unit(context.engine, scope, settings, "community")
     history = staffing_figures.population_by_year(context.engine, scope)
-    workers = int(pd.to_numeric(communities["counted_workers"]).sum())
-    options = inputs(workers)
+    options = inputs(counted_workers(communities))
     if communities["resident_population"].isna().all():
         st.info(t("planner.no_population"), icon=":material/info:")
         stop_page()
     if scope.level == "community":
         st.caption(t("planner.community_scope"))
     plan = make_plan(communities, options, settings, history, scope.as_of.year)
-    unassessed = int(communities["resident_population"].isna().sum())
-    if unassessed:
-        st.caption(t("planner.unassessed", n=fmt_int(unassessed)))
+    left_out = unassessed(communities)
+    if left_out:
+        st.caption(t("planner.unassessed", n=fmt_int(left_out)))
     minimum = settings.minimum_workers
     summary(plan, minimum, settings.standard_per_10k)
     kpis(plan, minimum)
