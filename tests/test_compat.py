@@ -94,3 +94,28 @@ def test_the_pools_pre_ping_goes_through_the_wrapper(tmp_path: Any) -> None:
             assert connection.execute(text("SELECT 1")).scalar_one() == 1
     engine.dispose()
     assert pinged and all(pinged)
+
+
+def test_a_zips_entries_are_counted_from_its_end_record_without_a_private_helper() -> None:
+    import io
+    import zipfile
+
+    from data_access.importing.safezip import declared_entries
+
+    def archive(members: int, comment: bytes = b"") -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as written:
+            for number in range(members):
+                written.writestr(f"{number}.csv", "a,b\n")
+            written.comment = comment
+        return buffer.getvalue()
+
+    assert declared_entries(archive(0)) == 0
+    assert declared_entries(archive(3, b"PK\x05\x06 in a comment")) == 3
+    assert declared_entries(archive(70_000)) == 70_000  # the zip64 record's count
+    assert declared_entries(b"not a zip at all") is None
+    assert declared_entries(archive(2) + b"trailing bytes") == 2  # as zipfile takes it
+    lying = bytearray(archive(2))
+    end = lying.rfind(b"PK\x05\x06")
+    lying[end + 10 : end + 12] = (60_000).to_bytes(2, "little")  # the total the record declares
+    assert declared_entries(bytes(lying)) == 60_000

@@ -10,6 +10,7 @@ parsed, so that a million tiny entries cannot fill the memory either.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -55,19 +56,52 @@ def member_name(info: zipfile.ZipInfo) -> str:
     return info.filename
 
 
+_END = struct.Struct("<4s4H2LH")  # end of central directory record (APPNOTE 4.3.16)
+_END_SIGNATURE = b"PK\x05\x06"
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")  # zip64 end of central directory locator (4.3.15)
+_ZIP64_LOCATOR_SIGNATURE = b"PK\x06\x07"
+_ZIP64_END = struct.Struct("<4sQ2H2L4Q")  # zip64 end of central directory record (4.3.14)
+_ZIP64_END_SIGNATURE = b"PK\x06\x06"
+
+
+def declared_entries(data: bytes) -> int | None:
+    """The number of entries the archive's end record declares, read before anything else is
+    parsed (the zip64 record's when the plain one says 0xFFFF); None when there is no end record.
+
+    The record lies in the last 22 bytes plus at most a 65,535-byte comment."""
+    tail_start = max(0, len(data) - _END.size - 0xFFFF)
+    candidates = []
+    at = data.rfind(_END_SIGNATURE, tail_start, len(data) - _END.size + 4)
+    while at >= 0:
+        candidates.append(at)
+        at = data.rfind(_END_SIGNATURE, tail_start, at + 3)
+    if not candidates:
+        return None
+    # The record is the one whose comment runs to the end (a comment may hold the signature);
+    # failing that, the last one, as zipfile takes it.
+    ends = [a for a in candidates if a + _END.size + _END.unpack_from(data, a)[7] == len(data)]
+    at = (ends or candidates)[0]
+    entries = _END.unpack_from(data, at)[4]
+    if entries != 0xFFFF:
+        return int(entries)
+    locator_at = at - _ZIP64_LOCATOR.size
+    if locator_at < 0 or data[locator_at : locator_at + 4] != _ZIP64_LOCATOR_SIGNATURE:
+        return int(entries)
+    offset = _ZIP64_LOCATOR.unpack_from(data, locator_at)[2]
+    if offset + _ZIP64_END.size > len(data) or data[offset : offset + 4] != _ZIP64_END_SIGNATURE:
+        return None
+    return int(_ZIP64_END.unpack_from(data, offset)[7])
+
+
 class SafeZip:
     """An archive in memory, opened only when its directory is of a sane size."""
 
     def __init__(self, data: bytes, total_cap: int) -> None:
         buffer = io.BytesIO(data)
-        try:
-            # The end record gives the entry count before parsing; a private helper, untyped.
-            end = zipfile._EndRecData(buffer)  # type: ignore[attr-defined]
-        except (OSError, ValueError) as exc:
-            raise ZipRefused("unreadable", error=type(exc).__name__) from exc
-        if end is None:
+        entries = declared_entries(data)
+        if entries is None:
             raise ZipRefused("unreadable", error="not a zip file")
-        if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_MEMBERS:  # type: ignore[attr-defined]  # private too
+        if entries > MAX_MEMBERS:
             raise ZipRefused("zip_too_many_members", limit=MAX_MEMBERS)
         try:
             self.archive = zipfile.ZipFile(buffer)
