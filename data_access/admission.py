@@ -311,7 +311,9 @@ def found_by_unit(found: pd.DataFrame, length: int) -> pd.DataFrame:
     return counts.fillna(0).astype(int).rename_axis("code").reset_index()
 
 
-def by_unit(data: AdmissionData, units: pd.DataFrame, level: str, scope: Scope) -> pd.DataFrame:
+def admission_by_unit(
+    data: AdmissionData, units: pd.DataFrame, level: str, scope: Scope
+) -> pd.DataFrame:
     """UNIT_COLUMNS for every unit at `level` inside the scope (the page's table and the export).
 
     Application columns count the applications to the unit's own district (not the city's).
@@ -347,12 +349,14 @@ def by_unit(data: AdmissionData, units: pd.DataFrame, level: str, scope: Scope) 
     return table[UNIT_COLUMNS]
 
 
-def unit_table(
+def admission_unit_table(
     engine: Engine, scope: Scope, level: str, settings: Settings, applications: bool = True
 ) -> pd.DataFrame:
-    """by_unit straight from the database: the rows of `python -m data_access export admission`;
+    """admission_by_unit straight from the database: the rows of `python -m data_access export admission`;
     without the application columns when `applications` is False (a street or community account)."""
-    table = by_unit(load(engine, scope, settings, applications), all_units(engine), level, scope)
+    table = admission_by_unit(
+        load(engine, scope, settings, applications), all_units(engine), level, scope
+    )
     return table if applications else without_application_columns(table)
 
 

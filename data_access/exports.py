@@ -10,8 +10,7 @@ from sqlalchemy import Engine
 
 from data_access.access import Principal
 from data_access.admission import UNIT_COLUMNS as ADMISSION_COLUMNS
-from data_access.admission import sees_applications
-from data_access.admission import unit_table as admission_unit_table
+from data_access.admission import admission_unit_table, sees_applications
 from data_access.figures.burden import unit_table as burden_unit_table
 from data_access.figures.grids import grid_coverage_by_unit
 from data_access.figures.overview import RANKING_COLUMNS, ranking

@@ -17,8 +17,8 @@ from dashboard.tables import table_with_downloads
 from data_access.admission import (
     SHOWN_LISTS,
     AdmissionData,
+    admission_by_unit,
     by_department,
-    by_unit,
     for_account,
     list_changes,
     list_counts,
@@ -210,7 +210,7 @@ def found_section(context: PageContext, data: AdmissionData) -> None:
         st.info(t("admission.no_found"))
         return
     level = scope.breakdown_level
-    units = by_unit(data, context.units, level, scope)
+    units = admission_by_unit(data, context.units, level, scope)
     if not _sees_applications(context):
         units = without_application_columns(units)
     table_key = f"admission_units_{scope.code or 'city'}"

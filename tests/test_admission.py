@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine
 
 from data_access.admission import (
+    admission_by_unit,
     by_department,
-    by_unit,
     list_changes,
     list_counts,
     list_history,
@@ -201,7 +201,7 @@ def test_a_district_sees_its_own_and_the_citys_applications(admission_db, settin
     ],
 )
 def test_items_found_but_not_admitted_at_each_level(admission_db, settings, scope, level, expected):
-    table = by_unit(
+    table = admission_by_unit(
         load(admission_db, Scope(scope, AS_OF), settings),
         units(admission_db),
         level,
@@ -227,7 +227,9 @@ def test_not_admitted_list_names_the_items(admission_db, settings):
 
 
 def test_unit_table_counts_each_districts_own_applications(admission_db, settings):
-    table = by_unit(load(admission_db, CITY, settings), units(admission_db), "district", CITY)
+    table = admission_by_unit(
+        load(admission_db, CITY, settings), units(admission_db), "district", CITY
+    )
     first, second = table.iloc[0], table.iloc[1]
     assert first[["communities", "applications", "pending", "overdue"]].tolist() == [4, 3, 1, 0]
     assert first[["decided_on_time", "decided_late", "on_time_share"]].tolist() == [1, 1, 0.5]
@@ -244,7 +246,9 @@ def test_unit_table_counts_each_districts_own_applications(admission_db, setting
 def test_export_admission_matches_the_unit_table(admission_db, settings):
     exported = export_table(admission_db, "admission", "street", "990101", AS_OF, settings)
     scope = Scope("990101", AS_OF)
-    table = by_unit(load(admission_db, scope, settings), units(admission_db), "street", scope)
+    table = admission_by_unit(
+        load(admission_db, scope, settings), units(admission_db), "street", scope
+    )
     pd.testing.assert_frame_equal(exported, table)
     assert exported["code"].tolist() == ["990101001", "990101002"]
     assert exported["applications"].tolist() == [3, 3]  # the district's, on each of its streets

@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from data_access.db import make_engine
 from data_access.figures.burden import (
     by_category,
-    by_unit,
     category_table,
     not_ranked,
+    reductions_by_unit,
     total_of,
     unit_category_table,
     unit_rebounds,
@@ -252,14 +252,16 @@ def test_unit_table_has_every_unit_and_category(burden_city, settings):
     assert (not_ranked(table, "work_items"), not_ranked(table, "forms")) == (0, 2)
     assert not_ranked(table, "meetings") == 1  # B's street only
     # The page builds it from the per-unit figures it already has: the same table.
-    found = by_unit(unit_series(burden_city, scope, "street"), units(burden_city), AS_OF, settings)
+    found = reductions_by_unit(
+        unit_series(burden_city, scope, "street"), units(burden_city), AS_OF, settings
+    )
     assert set(found["name"]) == {"一街道", "二街道"}
     assert unit_category_table(units(burden_city), found, scope, "street").equals(table)
 
 
 def test_unit_rebounds_largest_rise_first(burden_city, settings):
     scope = Scope("990101", AS_OF)
-    found = by_unit(
+    found = reductions_by_unit(
         unit_series(burden_city, scope, "community"), units(burden_city), AS_OF, settings
     )
     rebounds = unit_rebounds(found)

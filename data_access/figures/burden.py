@@ -41,7 +41,7 @@ def category_table(rows: pd.DataFrame) -> pd.DataFrame:
     return in_order.reset_index()
 
 
-def by_unit(
+def reductions_by_unit(
     series: pd.DataFrame,
     units: pd.DataFrame,
     as_of: dt.date,
@@ -81,7 +81,7 @@ def not_ranked(table: pd.DataFrame, category: str) -> int:
 
 
 def unit_rebounds(found: pd.DataFrame) -> pd.DataFrame:
-    """The rows of by_unit that rebound now, with rise = current - window_min, largest rise first."""
+    """The rows of reductions_by_unit that rebound now, with rise = current - window_min, largest rise first."""
     rebounding = found[found["rebound"].eq(True)]
     rebounding = rebounding.assign(rise=rebounding["current"] - rebounding["window_min"])
     return rebounding.sort_values(["rise", "code"], ascending=[False, True])
