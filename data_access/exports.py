@@ -11,11 +11,11 @@ from sqlalchemy import Engine
 from data_access.access import Principal
 from data_access.admission import UNIT_COLUMNS as ADMISSION_COLUMNS
 from data_access.admission import admission_unit_table, sees_applications
+from data_access.figures.burden import reduction_percent
 from data_access.figures.burden import unit_table as burden_unit_table
 from data_access.figures.grids import grid_coverage_by_unit
 from data_access.figures.overview import RANKING_COLUMNS, ranking
 from data_access.figures.staffing import staffing_by_unit
-from data_access.queries.burden import reduction_percent
 from data_access.scope import LEVELS, Scope, level_of_code
 from data_access.settings import Settings
 

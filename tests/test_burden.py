@@ -13,23 +13,19 @@ from sqlalchemy import Engine
 
 from data_access.db import make_engine
 from data_access.figures.burden import (
+    REDUCTION_COLUMNS,
     by_category,
     category_table,
     not_ranked,
+    reductions,
     reductions_by_unit,
     total_of,
     unit_category_table,
     unit_rebounds,
+    unit_reductions,
     unit_table,
 )
-from data_access.queries.burden import (
-    REDUCTION_COLUMNS,
-    community_rebounds,
-    monthly_series,
-    reductions,
-    unit_reductions,
-    unit_series,
-)
+from data_access.queries.burden import community_rebounds, monthly_series, unit_series
 from data_access.queries.hierarchy import units
 from data_access.schema import upgrade
 from data_access.scope import Scope

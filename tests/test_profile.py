@@ -10,6 +10,7 @@ from sqlalchemy import insert
 
 from dashboard import formatting
 from data_access.db import make_engine
+from data_access.figures.burden import unit_reductions
 from data_access.figures.profile import (
     Problem,
     community_problems,
@@ -24,7 +25,7 @@ from data_access.figures.profile import (
     what_is_wrong,
 )
 from data_access.models import CommunityPopulation
-from data_access.queries.burden import community_rebounds, unit_reductions
+from data_access.queries.burden import community_rebounds
 from data_access.queries.grids import grid_staffing_total
 from data_access.queries.profile import hires_and_departures
 from data_access.queries.staffing import staffing_by_unit

@@ -16,8 +16,9 @@ from dashboard import formatting
 from dashboard.snapshot import chromium_path, main, render, running_app, view_url
 from data_access.catalog import translate
 from data_access.db import make_engine
+from data_access.figures.burden import reductions
 from data_access.models import BURDEN_CATEGORIES
-from data_access.queries.burden import reductions, unit_series
+from data_access.queries.burden import unit_series
 from data_access.queries.hierarchy import data_months
 from data_access.queries.staffing import staffing_by_unit
 from data_access.scope import Scope, month_end

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, event, func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from data_access.db import make_engine, read_frame
+from data_access.figures import burden as burden_figures
 from data_access.models import BurdenRecord
 from data_access.queries import burden
 from data_access.queries.hierarchy import community_count, data_months, units
@@ -62,7 +63,9 @@ def page_queries(engine: Engine, scope: Scope) -> dict[str, Callable[[], pd.Data
         f"unit_series ({level})": lambda: burden.unit_series(engine, scope, level),
         "community_rebounds": lambda: burden.community_rebounds(engine, scope, settings),
         "monthly_series (Overview)": lambda: burden.monthly_series(engine, scope),
-        "reductions (pandas only)": lambda: burden.reductions(series, scope.as_of, settings),
+        "reductions (pandas only)": lambda: burden_figures.reductions(
+            series, scope.as_of, settings
+        ),
     }
 
 

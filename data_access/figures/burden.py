@@ -13,11 +13,82 @@ from data_access.figures.lookups import units as all_units
 from data_access.figures.registry import figure
 from data_access.models import BURDEN_CATEGORIES
 from data_access.queries import burden as queries
-from data_access.queries.burden import REDUCTION_COLUMNS, reductions
-from data_access.scope import Scope
+from data_access.read_path import summary_coverage
+from data_access.rebound import rebounds
+from data_access.scope import Scope, month_start
 from data_access.settings import Settings
 
+REDUCTION_COLUMNS = [
+    "baseline_period",
+    "baseline",
+    "current_period",
+    "current",
+    "reduction",
+    "window_min",
+    "rebound",
+]
 TABLE_COLUMNS = ["code", "name", "category", *REDUCTION_COLUMNS]
+
+
+def _month_number(periods: pd.Series) -> pd.Series:
+    stamps = pd.to_datetime(periods)
+    return stamps.dt.year * 12 + stamps.dt.month
+
+
+def reductions(
+    series: pd.DataFrame,
+    as_of: dt.date,
+    settings: Settings,
+    baseline_month: dt.date | None = None,
+    keys: tuple[str, ...] = ("code", "category"),
+) -> pd.DataFrame:
+    """Baseline, current, reduction and rebound of every series in `series` (keys, period, value).
+
+    Current is each series' latest month up to as_of; the baseline is baseline_month, by default
+    each series' earliest month; reduction (a fraction 0–1) is NaN when the baseline is 0 or
+    missing; the
+    rebound compares current with the lowest of the rebound_window_months months before it.
+    """
+    by = list(keys)
+    upto = series.loc[series["period"] <= as_of, [*by, "period", "value"]]
+    upto = upto.assign(month=_month_number(upto["period"]))
+    grouped = upto.groupby(by, sort=False)["month"]
+    current_month = grouped.transform("max")
+    if baseline_month is None:
+        is_baseline = upto["month"] == grouped.transform("min")
+    else:
+        is_baseline = upto["period"] == month_start(baseline_month)
+    window = (upto["month"] < current_month) & (
+        upto["month"] >= current_month - settings.rebound_window_months
+    )
+    current = upto.loc[upto["month"] == current_month, [*by, "period", "value"]]
+    baseline = upto.loc[is_baseline, [*by, "period", "value"]]
+    lowest = upto.loc[window].groupby(by, sort=False)["value"].min().rename("window_min")
+    result = (
+        current.rename(columns={"period": "current_period", "value": "current"})
+        .merge(
+            baseline.rename(columns={"period": "baseline_period", "value": "baseline"}),
+            on=by,
+            how="left",
+        )
+        .merge(lowest.reset_index(), on=by, how="left")
+    )
+    return finished_reductions(result, settings, by)
+
+
+def reduction_percent(baseline: pd.Series, current: pd.Series) -> pd.Series:
+    """(baseline - current) / baseline in % (NaN for a baseline of 0 or none), times 100 before
+    dividing so that whole percentages come out exact (docs/metrics.md §4)."""
+    return (baseline - current) * 100.0 / baseline.where(baseline != 0)
+
+
+def finished_reductions(result: pd.DataFrame, settings: Settings, by: list[str]) -> pd.DataFrame:
+    """The reduction (a fraction 0–1) and rebound of rows holding current, baseline and window_min."""
+    for column in ("current", "baseline", "window_min"):
+        result[column] = result[column].astype(float)
+    result["reduction"] = reduction_percent(result["baseline"], result["current"]) / 100
+    result["rebound"] = rebounds(result["current"], result["window_min"], settings)
+    return result[[*by, *REDUCTION_COLUMNS]].sort_values(by, ignore_index=True)
 
 
 def by_category(
@@ -53,7 +124,7 @@ def reductions_by_unit(
 
 
 def named(found: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Reductions per unit (queries/burden.py:unit_reductions) with each unit's name."""
+    """Reductions per unit (unit_reductions) with each unit's name."""
     return found.merge(units[["code", "name"]], on="code")
 
 
@@ -163,8 +234,29 @@ def unit_reductions(
     settings: Settings,
     baseline_month: dt.date | None = None,
 ) -> pd.DataFrame:
-    """The reduction figures of every unit at `level` in the scope and category."""
-    return queries.unit_reductions(engine, scope, level, settings, baseline_month)
+    """reductions() of every unit at `level` in the scope, and category.
+
+    From the summary (when it holds today's rebound window): each series' current row, with its
+    stored window minimum, and its baseline row, two rows per series instead of every month
+    (queries/burden.py:summary_reduction_rows). From burden_record: the series themselves, one child of the scope at a
+    time for deep levels."""
+    if summary_coverage(engine).reads_burden_window(settings):
+        rows = queries.summary_reduction_rows(engine, scope, level, baseline_month)
+        return finished_reductions(rows, settings, ["code", "category"])
+    parts = [scope]
+    if level not in (scope.level, scope.child_level):
+        # Communities of a whole city are the whole table: reading a child at a time bounds memory.
+        table = all_units(engine)
+        inside = (table["level"] == scope.child_level) & table["code"].str.startswith(
+            scope.code or ""
+        )
+        parts = [Scope(code, scope.as_of) for code in table.loc[inside, "code"]] or parts
+    frames = [
+        reductions(queries.unit_series(engine, part, level), scope.as_of, settings, baseline_month)
+        for part in parts
+    ]
+    found = [frame for frame in frames if len(frame)]
+    return pd.concat(found, ignore_index=True) if found else frames[0]
 
 
 @figure

@@ -11,9 +11,7 @@ from sqlalchemy.orm import aliased
 
 from data_access.db import read_frame
 from data_access.models import BurdenRecord, BurdenSummary, Community
-from data_access.queries.hierarchy import units
 from data_access.read_path import CITY, summary_coverage
-from data_access.rebound import rebounds
 from data_access.scope import CODE_LENGTH, Scope, month_start
 from data_access.settings import Settings
 from data_access.sql import add_months_, code_prefix, in_scope
@@ -75,17 +73,6 @@ def _monthly_sums(
     return statement
 
 
-REDUCTION_COLUMNS = [
-    "baseline_period",
-    "baseline",
-    "current_period",
-    "current",
-    "reduction",
-    "window_min",
-    "rebound",
-]
-
-
 def unit_series(engine: Engine, scope: Scope, level: str) -> pd.DataFrame:
     """code, category, period, value: each unit at `level` in the scope, summed per category and month up to the as-of date."""
     if summary_coverage(engine).reads_burden_series():
@@ -101,47 +88,14 @@ def unit_series(engine: Engine, scope: Scope, level: str) -> pd.DataFrame:
     )
 
 
-def unit_reductions(
-    engine: Engine,
-    scope: Scope,
-    level: str,
-    settings: Settings,
-    baseline_month: dt.date | None = None,
+def summary_reduction_rows(
+    engine: Engine, scope: Scope, level: str, baseline_month: dt.date | None = None
 ) -> pd.DataFrame:
-    """reductions() of every unit at `level` in the scope.
-
-    From the summary (when it holds today's rebound window): each series' current row, with its
-    stored window minimum, and its baseline row, two rows per series instead of every month
-    (summary_reductions). From burden_record: the series themselves, one child of the scope at a
-    time for deep levels."""
-    if summary_coverage(engine).reads_burden_window(settings):
-        return summary_reductions(engine, scope, level, settings, baseline_month)
-    parts = [scope]
-    if level not in (scope.level, scope.child_level):
-        # Communities of a whole city are the whole table: reading a child at a time bounds memory.
-        table = units(engine)
-        inside = (table["level"] == scope.child_level) & table["code"].str.startswith(
-            scope.code or ""
-        )
-        parts = [Scope(code, scope.as_of) for code in table.loc[inside, "code"]] or parts
-    frames = [
-        reductions(unit_series(engine, part, level), scope.as_of, settings, baseline_month)
-        for part in parts
-    ]
-    found = [frame for frame in frames if len(frame)]
-    return pd.concat(found, ignore_index=True) if found else frames[0]
-
-
-def summary_reductions(
-    engine: Engine,
-    scope: Scope,
-    level: str,
-    settings: Settings,
-    baseline_month: dt.date | None = None,
-) -> pd.DataFrame:
-    """What reductions(unit_series(...)) gives, read from burden_summary: the row current at the
-    as-of date (period <= as-of < next_period) with its window minimum, and the baseline row (the
-    series' first month, or baseline_month) of every unit at `level` in the scope and category."""
+    """The rows figures/burden.py:reductions takes its figures from, read from burden_summary: the
+    row current at the as-of date (period <= as-of < next_period) with its window minimum, and
+    the baseline row (the series' first month, or baseline_month) of every unit at `level` in
+    the scope and category: code, category, current_period, current, window_min,
+    baseline_period, baseline."""
     summary = BurdenSummary
     inside = (summary.level == level, in_scope(summary.code, scope))
     current = read_frame(
@@ -182,69 +136,7 @@ def summary_reductions(
     if first is not None:
         chosen = first.rename(columns={"period": "baseline_period"})
         baseline = baseline.merge(chosen, on=["code", "category", "baseline_period"])
-    result = current.merge(baseline, on=["code", "category"], how="left")
-    return _finished(result, settings, ["code", "category"])
-
-
-def _month_number(periods: pd.Series) -> pd.Series:
-    stamps = pd.to_datetime(periods)
-    return stamps.dt.year * 12 + stamps.dt.month
-
-
-def reductions(
-    series: pd.DataFrame,
-    as_of: dt.date,
-    settings: Settings,
-    baseline_month: dt.date | None = None,
-    keys: tuple[str, ...] = ("code", "category"),
-) -> pd.DataFrame:
-    """Baseline, current, reduction and rebound of every series in `series` (keys, period, value).
-
-    Current is each series' latest month up to as_of; the baseline is baseline_month, by default
-    each series' earliest month; reduction (a fraction 0–1) is NaN when the baseline is 0 or
-    missing; the
-    rebound compares current with the lowest of the rebound_window_months months before it.
-    """
-    by = list(keys)
-    upto = series.loc[series["period"] <= as_of, [*by, "period", "value"]]
-    upto = upto.assign(month=_month_number(upto["period"]))
-    grouped = upto.groupby(by, sort=False)["month"]
-    current_month = grouped.transform("max")
-    if baseline_month is None:
-        is_baseline = upto["month"] == grouped.transform("min")
-    else:
-        is_baseline = upto["period"] == month_start(baseline_month)
-    window = (upto["month"] < current_month) & (
-        upto["month"] >= current_month - settings.rebound_window_months
-    )
-    current = upto.loc[upto["month"] == current_month, [*by, "period", "value"]]
-    baseline = upto.loc[is_baseline, [*by, "period", "value"]]
-    lowest = upto.loc[window].groupby(by, sort=False)["value"].min().rename("window_min")
-    result = (
-        current.rename(columns={"period": "current_period", "value": "current"})
-        .merge(
-            baseline.rename(columns={"period": "baseline_period", "value": "baseline"}),
-            on=by,
-            how="left",
-        )
-        .merge(lowest.reset_index(), on=by, how="left")
-    )
-    return _finished(result, settings, by)
-
-
-def reduction_percent(baseline: pd.Series, current: pd.Series) -> pd.Series:
-    """(baseline - current) / baseline in % (NaN for a baseline of 0 or none), times 100 before
-    dividing so that whole percentages come out exact (docs/metrics.md §4)."""
-    return (baseline - current) * 100.0 / baseline.where(baseline != 0)
-
-
-def _finished(result: pd.DataFrame, settings: Settings, by: list[str]) -> pd.DataFrame:
-    """The reduction (a fraction 0–1) and rebound of rows holding current, baseline and window_min."""
-    for column in ("current", "baseline", "window_min"):
-        result[column] = result[column].astype(float)
-    result["reduction"] = reduction_percent(result["baseline"], result["current"]) / 100
-    result["rebound"] = rebounds(result["current"], result["window_min"], settings)
-    return result[[*by, *REDUCTION_COLUMNS]].sort_values(by, ignore_index=True)
+    return current.merge(baseline, on=["code", "category"], how="left")
 
 
 def community_rebounds(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
