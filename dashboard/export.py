@@ -241,13 +241,22 @@ def figure_png(figure: go.Figure) -> bytes:
         )
     try:
         try:
-            return figure.to_image(format="png", width=1200, height=height, scale=2)
+            return _render_png(figure, height)
         except (JavascriptError, DevtoolsProtocolError) as error:
             _log.warning("a chart render failed, drawing it once more: %s", error)
-        return figure.to_image(format="png", width=1200, height=height, scale=2)
+        return _render_png(figure, height)
     finally:
         if acquired:
             _RENDER_LOCK.release()
+
+
+def _render_png(figure: go.Figure, height: int) -> bytes:
+    """One PNG by kaleido, with plotly.js from the plotly package and without MathJax, which
+    kaleido would otherwise load from a public CDN for every picture (the charts hold no TeX)."""
+    import kaleido
+
+    options = {"format": "png", "width": 1200, "height": height, "scale": 2}
+    return bytes(kaleido.calc_fig_sync(figure.to_dict(), opts=options, kopts={"mathjax": False}))
 
 
 def show_chart(

@@ -75,7 +75,17 @@ def test_sheet_names_are_valid_and_unique():
 
 @pytest.mark.slow  # starts Chromium
 @pytest.mark.skipif(not chromium_available(), reason="no Chromium on this machine to draw images")
-def test_chart_png_is_drawn_on_the_server():
+def test_chart_png_is_drawn_on_the_server(monkeypatch):
+    import kaleido
+
+    asked: list[dict[str, object]] = []
+    real = kaleido.calc_fig_sync
+
+    def calc_fig_sync(*args: object, **kwargs: object) -> bytes:
+        asked.append(dict(kwargs["kopts"]))  # type: ignore[call-overload]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kaleido, "calc_fig_sync", calc_fig_sync)
     figure = ranking_bar(
         pd.DataFrame({"code": ["990101"], "name": ["东湖区"], "per_10k": [16.5]}),
         "per_10k",
@@ -88,6 +98,8 @@ def test_chart_png_is_drawn_on_the_server():
     assert image.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = struct.unpack(">II", image[16:24])
     assert (width, height) == (2400, 2 * figure.layout.height)
+    # No MathJax: kaleido would fetch it from a public CDN for every picture.
+    assert [kopts.get("mathjax") for kopts in asked] == [False]
 
 
 # A render that met kaleido's page before its script had run (dashboard/export.py:figure_png).
@@ -102,15 +114,15 @@ def _fake_renders(monkeypatch, outcomes: list[bytes | Exception]) -> list[bool]:
     """Replaces kaleido with `outcomes`, one per render; whether each render held the lock."""
     held: list[bool] = []
 
-    def to_image(figure: go.Figure, **options: object) -> bytes:
-        assert options == {"format": "png", "width": 1200, "height": 300, "scale": 2}
+    def render(figure: go.Figure, height: int) -> bytes:
+        assert height == 300
         held.append(export._RENDER_LOCK.locked())
         outcome = outcomes[len(held) - 1]
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
-    monkeypatch.setattr(go.Figure, "to_image", to_image)
+    monkeypatch.setattr(export, "_render_png", render)
     return held
 
 
