@@ -63,6 +63,36 @@ SETTINGS: tuple[Setting, ...] = (
         "Every grid should have at least one grid worker (网格配员率).",
     ),
     Setting(
+        "premises_standard_m2_per_100_households",
+        30.0,
+        "城乡社区服务体系建设规划: at least 30 m² of community comprehensive service premises "
+        "(社区综合服务设施) per 100 households.",
+    ),
+    Setting(
+        "premises_counted_kinds",
+        "service_centre,social_work_station",
+        "Facility kinds whose floor area counts as comprehensive service premises: the "
+        "party-and-people service centre (党群服务中心) and the social-work station (社工站).",
+    ),
+    Setting(
+        "elderly_premises_standard_m2_per_100_households",
+        20.0,
+        "New housing must provide at least 20 m² of elderly-care premises per 100 households; "
+        "reported apart from the comprehensive premises.",
+    ),
+    Setting(
+        "premises_standard_applies_to_villages",
+        False,
+        "The premises standard is an urban one; villages (行政村) are assessed against it only "
+        "where the city says so.",
+    ),
+    Setting(
+        "premises_alert_ratio",
+        0.5,
+        "A community with no counted premises, or below half the premises standard per 100 "
+        "households, is listed among the Overview's alerts.",
+    ),
+    Setting(
         "target_reduction_pct",
         50.0,
         "Burden reduction target against the baseline; 江夏 cut work items 66 % and forms 81 %.",
@@ -375,6 +405,11 @@ class Settings:
     close_ratio: float
     target_share_meeting: float
     target_staffed_rate: float
+    premises_standard_m2_per_100_households: float
+    premises_counted_kinds: str
+    elderly_premises_standard_m2_per_100_households: float
+    premises_standard_applies_to_villages: bool
+    premises_alert_ratio: float
     target_reduction_pct: float
     rebound_min_pct: float
     rebound_min_abs: int
@@ -438,6 +473,11 @@ class Settings:
         """Roles counted as community workers (docs/metrics.md §3)."""
         roles = ("secretary", "committee", "staff")
         return (*roles, "grid_fulltime") if self.count_grid_fulltime else roles
+
+    @property
+    def premises_kinds(self) -> tuple[str, ...]:
+        """Facility kinds counted as comprehensive service premises (docs/metrics.md §9)."""
+        return tuple(k.strip() for k in self.premises_counted_kinds.split(",") if k.strip())
 
     @property
     def import_max_bytes(self) -> int:

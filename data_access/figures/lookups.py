@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from data_access.access import Principal
 from data_access.figures.registry import figure
 from data_access.queries import hierarchy, imports
+from data_access.scope import CODE_LENGTH
 
 
 @figure
@@ -29,3 +30,14 @@ def import_history(engine: Engine, limit: int, viewer: Principal) -> pd.DataFram
     access.visible_imports); read anew on every run, so that a check or an import just made is
     listed at once."""
     return imports.import_history(engine, limit, viewer)
+
+
+def with_places(frame: pd.DataFrame, code_column: str, units: pd.DataFrame) -> pd.DataFrame:
+    """The frame with the district and street name of each row's unit in front of it."""
+    names = dict(zip(units["code"].tolist(), units["name"].tolist(), strict=True))
+    codes = frame[code_column].astype(str)
+    placed = frame.copy()
+    for level, column in (("street", "street_name"), ("district", "district_name")):
+        prefixes = codes.str[: CODE_LENGTH[level]]
+        placed.insert(0, column, prefixes.map(lambda code: names.get(code, code)))
+    return placed

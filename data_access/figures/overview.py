@@ -12,8 +12,9 @@ from sqlalchemy import Engine
 
 from data_access.figures import burden, grids, staffing
 from data_access.figures.lookups import units as all_units
+from data_access.figures.lookups import with_places
 from data_access.figures.registry import figure
-from data_access.scope import CODE_LENGTH, Scope, add_months, month_end
+from data_access.scope import Scope, add_months, month_end
 from data_access.settings import Settings
 
 RANKING_COLUMNS = [
@@ -67,17 +68,6 @@ def ranking(
         staffing_on(scope.year_earlier()),
         staffing_on(month_earlier(scope)),
     )
-
-
-def with_places(frame: pd.DataFrame, code_column: str, units: pd.DataFrame) -> pd.DataFrame:
-    """The frame with the district and street name of each row's unit in front of it."""
-    names = dict(zip(units["code"].tolist(), units["name"].tolist(), strict=True))
-    codes = frame[code_column].astype(str)
-    placed = frame.copy()
-    for level, column in (("street", "street_name"), ("district", "district_name")):
-        prefixes = codes.str[: CODE_LENGTH[level]]
-        placed.insert(0, column, prefixes.map(lambda code: names.get(code, code)))
-    return placed
 
 
 def far_below_list(far: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
