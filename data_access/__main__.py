@@ -361,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--account", help="import as this account: only rows inside its area")
     load.set_defaults(func=cmd_import)
     export = commands.add_parser("export", help="write a metrics table as CSV")
-    export.add_argument("table", help="staffing, burden, grids, admission or ranking")
+    export.add_argument("table", help="staffing, burden, grids, admission, ranking or premises")
     export.add_argument("--level", required=True, choices=("district", "street", "community"))
     export.add_argument("--scope", help="a district, street or community code (default: all)")
     export.add_argument("--as-of", help="YYYY-MM-DD (default: today)")

@@ -15,6 +15,7 @@ from data_access.figures.burden import reduction_percent
 from data_access.figures.burden import unit_table as burden_unit_table
 from data_access.figures.grids import grid_coverage_by_unit
 from data_access.figures.overview import RANKING_COLUMNS, ranking
+from data_access.figures.premises import premises_by_unit
 from data_access.figures.staffing import staffing_by_unit
 from data_access.scope import LEVELS, Scope, level_of_code
 from data_access.settings import Settings
@@ -157,6 +158,29 @@ def export_admission(
     return table[[c for c in ADMISSION_COLUMNS if c in table]]
 
 
+PREMISES_COLUMNS = [
+    "code",
+    "name",
+    "communities",
+    "households",
+    "premises_m2",
+    "per_100_households",
+    "required_m2",
+    "shortfall_m2",
+    "communities_meeting",
+    "communities_without",
+    "elderly_m2",
+    "elderly_per_100_households",
+    "facilities_without_area",
+]
+
+
+def export_premises(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:
+    """Service premises per unit at `level` (docs/metrics.md §9): m² and m² per 100 households
+    over the assessed communities, unrounded; the Grid map page's premises table alike."""
+    return premises_by_unit(engine, scope, settings, level)[PREMISES_COLUMNS].copy()
+
+
 Exporter = Callable[[Engine, Scope, str, Settings], pd.DataFrame]
 EXPORTERS: dict[str, Exporter] = {
     "staffing": export_staffing,
@@ -164,6 +188,7 @@ EXPORTERS: dict[str, Exporter] = {
     "burden": export_burden,
     "admission": export_admission,
     "ranking": export_ranking,
+    "premises": export_premises,
 }
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from data_access.db import make_engine
+from data_access.exports import PREMISES_COLUMNS
 from data_access.figures.premises import (
     premises_alerts,
     premises_by_shortfall,
@@ -22,6 +23,7 @@ from data_access.schema import upgrade
 from data_access.scope import Scope
 from tests.premises_city import UNKNOWN, VILLAGE, build_premises
 from tests.small_city import AS_OF, build_small_city
+from tests.test_cli_export import run_export
 
 CITY = Scope(None, AS_OF)
 
@@ -137,7 +139,7 @@ def test_communities_unknown_area_and_village(premises_db, settings):
     # The village is not set against the urban standard: no required area, no shortfall.
     assert village["communities_applying"] == 0 and village["communities_assessed"] == 0
     assert pd.isna(village["required_m2"]) and pd.isna(village["per_100_households"])
-    assert village["shortfall_m2"] == 0
+    assert pd.isna(village["shortfall_m2"])
     unknown = _row(rows, UNKNOWN)
     # A station without a floor area: the area is unknown, not 300 m² and not assessed.
     assert unknown["communities_assessed"] == 0 and pd.isna(unknown["premises_m2"])
@@ -202,3 +204,53 @@ def test_facilities_without_area_are_named(premises_db, settings):
     assert found["street_name"].tolist() == ["东街道", "南街道"]
     only_district = unknown_area_facilities(premises_db, Scope("990102", AS_OF), settings)
     assert only_district["code"].tolist() == ["F13"]
+
+
+def test_export_premises_by_street(premises_url, premises_db, settings, monkeypatch, capsysbinary):
+    status, rows, _ = run_export(
+        monkeypatch, capsysbinary, premises_url,
+        "premises", "--level", "street", "--as-of", AS_OF.isoformat(),
+    )  # fmt: skip
+    assert status == 0
+    assert list(rows[0]) == PREMISES_COLUMNS
+    first = dict(rows[0])
+    assert float(first.pop("per_100_households")) == pytest.approx(24.5, rel=1e-12)
+    assert first == {
+        "code": "990101001",
+        "name": "东街道",
+        "communities": "2",
+        "households": "5000",
+        "premises_m2": "1225.0",
+        "required_m2": "1500.0",
+        "shortfall_m2": "275.0",
+        "communities_meeting": "0",
+        "communities_without": "0",
+        "elderly_m2": "700.0",
+        "elderly_per_100_households": "20.0",
+        "facilities_without_area": "1",
+    }
+    # The page table is the same figure: every value equal to the export's.
+    page = premises_by_unit(premises_db, CITY, settings, "street")[PREMISES_COLUMNS]
+    for row, (_, expected) in zip(rows, page.iterrows(), strict=True):
+        for column in PREMISES_COLUMNS:
+            value = expected[column]
+            if pd.isna(value):
+                assert row[column] == "", column
+            elif isinstance(value, str):
+                assert row[column] == value
+            else:
+                assert float(row[column]) == pytest.approx(float(value), rel=1e-12), column
+
+
+def test_export_premises_of_communities_leaves_unknown_empty(
+    premises_url, monkeypatch, capsysbinary
+):
+    status, rows, _ = run_export(
+        monkeypatch, capsysbinary, premises_url,
+        "premises", "--level", "community", "--scope", "990102001", "--as-of", AS_OF.isoformat(),
+    )  # fmt: skip
+    assert status == 0
+    by_code = {row["code"]: row for row in rows}
+    assert by_code[UNKNOWN]["premises_m2"] == "" and by_code[UNKNOWN]["per_100_households"] == ""
+    assert by_code[UNKNOWN]["facilities_without_area"] == "1"
+    assert by_code[VILLAGE]["required_m2"] == "" and by_code[VILLAGE]["shortfall_m2"] == ""

@@ -106,7 +106,10 @@ def _aggregate(per_community: Subquery, key: Any | None) -> Select[Any]:
         premises.label("premises_m2"),
         safe_ratio(premises, households, 100.0).label("per_100_households"),
         func.sum(c.required_m2).label("required_m2"),
-        sum_positive(c.required_m2 - c.premises_m2).label("shortfall_m2"),
+        # Empty, not 0, where no community is assessed (a village alone, areas unknown).
+        case((func.sum(c.assessed) > 0, sum_positive(c.required_m2 - c.premises_m2))).label(
+            "shortfall_m2"
+        ),
         count_if(and_(assessed, c.premises_m2 >= c.required_m2)).label("communities_meeting"),
         count_if(and_(c.applies == 1, c.counted_facilities == 0)).label("communities_without"),
         func.sum(c.elderly_assessed).label("elderly_assessed"),
@@ -114,7 +117,12 @@ def _aggregate(per_community: Subquery, key: Any | None) -> Select[Any]:
         elderly.label("elderly_m2"),
         safe_ratio(elderly, elderly_households, 100.0).label("elderly_per_100_households"),
         func.sum(c.elderly_required_m2).label("elderly_required_m2"),
-        sum_positive(c.elderly_required_m2 - c.elderly_m2).label("elderly_shortfall_m2"),
+        case(
+            (
+                func.sum(c.elderly_assessed) > 0,
+                sum_positive(c.elderly_required_m2 - c.elderly_m2),
+            )
+        ).label("elderly_shortfall_m2"),
         count_if(and_(elderly_assessed, c.elderly_m2 >= c.elderly_required_m2)).label(
             "elderly_meeting"
         ),
