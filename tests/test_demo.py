@@ -23,10 +23,12 @@ from data_access.demo import (
     area_km2,
     build_demo,
 )
+from data_access.figures.premises import premises_by_unit, premises_total
 from data_access.models import BURDEN_CATEGORIES
 from data_access.queries.hierarchy import DEMO_KIND, holds_demo
 from data_access.schema import upgrade
-from data_access.scope import CODE_LENGTH
+from data_access.scope import CODE_LENGTH, Scope, month_end
+from data_access.settings import load_settings
 from tests.backends import DemoBuild
 
 COUNTED_ROLES = ("secretary", "committee", "staff", "grid_fulltime")
@@ -348,8 +350,9 @@ def test_facilities_lie_in_their_community(tables: dict[str, pd.DataFrame]) -> N
         assert polygons[row.community_code].contains(shapely.Point(row.lon, row.lat))
     centres = facility[facility.kind == "service_centre"]
     assert centres.community_code.is_unique
-    assert len(centres) == len(tables["community"])
-    assert centres.floor_area_m2.between(300, 1_500).all()
+    # A few communities still have no service centre (docs/metrics.md §9).
+    assert 0.95 * len(tables["community"]) <= len(centres) < len(tables["community"])
+    assert centres.floor_area_m2.dropna().between(80, 3_000).all()
     stations = facility[facility.kind == "social_work_station"]
     assert stations.community_code.str[:9].nunique() == len(tables["street"])
     assert facility.code.str.fullmatch(r"F\d{8}").all()
@@ -498,3 +501,24 @@ def test_burden_is_calibrated_to_the_seeds(burden: pd.DataFrame) -> None:
     assert 20 <= mean.loc["inspections", year].sum() <= 40
     assert 195 <= mean.loc["ledgers", first] <= 245
     assert 11 <= mean.loc["signboards", first] <= 16
+
+
+def test_premises_spread_around_the_standard(demo: Built) -> None:
+    """Most urban communities near 30 m² per 100 households, the old centre short, the outskirts
+    above, some far below, a few without premises and a few areas unknown (docs/metrics.md §9)."""
+    settings = load_settings(environ={}, secrets_file=Path("/nonexistent"))
+    scope = Scope(None, month_end(DEMO_LAST_MONTH))
+    communities = premises_by_unit(demo.engine, scope, settings, "community")
+    assessed = communities.dropna(subset=["per_100_households"])
+    per_100 = assessed["per_100_households"].astype(float)
+    assert 0.85 * communities["communities_applying"].sum() <= len(assessed)
+    assert 24 <= per_100.median() <= 34
+    assert 0.3 <= (per_100 >= 30).mean() <= 0.6
+    assert (per_100 < 15).mean() >= 0.03
+    total = premises_total(demo.engine, scope, settings)
+    assert 1 <= total["communities_without"] <= 10
+    assert 1 <= total["facilities_without_area"] <= 15
+    districts = premises_by_unit(demo.engine, scope, settings).set_index("code")
+    # The old town (the first district) is short; the newer districts are above it.
+    old_town = float(districts["per_100_households"].iloc[0])
+    assert old_town < 30 < float(districts["per_100_households"].max())

@@ -134,7 +134,7 @@ def _write_city(
         conn, "staff_member", staff, len(staff), notify.within("staff", 0.5)
     )
     notify("facilities")
-    facilities = plan_facilities(plan, facility_rng)
+    facilities = plan_facilities(plan, facility_rng, population)
     written["facility"] = _insert(conn, "facility", facilities, len(facilities))
     notify("burden")
     counts, present = plan_burden(plan, burden_rng)
