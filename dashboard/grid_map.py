@@ -110,7 +110,9 @@ def _choropleth(
     language: str,
     options: MapOptions,
 ) -> tuple[list, str]:
-    classes = metric_classes(metric, settings.standard_per_10k)
+    classes = metric_classes(
+        metric, settings.standard_per_10k, settings.premises_standard_m2_per_100_households
+    )
     if values is None:
         values = pd.DataFrame({"code": pd.Series(dtype=object)})
     units = community_features(map_data.units, values, metric, classes, language)

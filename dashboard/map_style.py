@@ -40,7 +40,15 @@ RAMP: list[Colour] = [
 ]
 RATE_BREAKS = (0.8, 0.9, 0.95, 0.99)
 PER_10K_FACTORS = (0.8, 1.0, 1.2)  # of the standard
-MAP_METRICS = ("staffed_rate", "household_coverage", "per_10k", "spatial_coverage", "service_reach")
+PREMISES_FACTORS = (0.5, 1.0, 1.2)  # of the premises standard: below half is an alert (§9)
+MAP_METRICS = (
+    "staffed_rate",
+    "household_coverage",
+    "per_10k",
+    "spatial_coverage",
+    "service_reach",
+    "premises",
+)
 # Names on the map: the units of the scope larger, the level below smaller.
 LABEL_SIZES_PX = {"primary": 16, "secondary": 12}
 # System fonts with CJK glyphs (nothing is downloaded): Linux, Windows, macOS.
@@ -117,8 +125,17 @@ class Classes:
         return formatting.decimal(value, formatting.METRIC_DECIMALS["per_10k"])
 
 
-def metric_classes(metric: str, standard_per_10k: float) -> Classes:
-    """Rates in five classes (< 80 % … ≥ 99 %); per 10,000 in four around the standard."""
+def metric_classes(
+    metric: str, standard_per_10k: float, premises_standard: float | None = None
+) -> Classes:
+    """Rates in five classes (< 80 % … ≥ 99 %); per 10,000 in four around the standard; premises
+    per 100 households in four around theirs (below half, below, meeting, well above)."""
+    if metric == "premises":
+        if premises_standard is None:
+            raise ValueError("the premises metric needs the premises standard")
+        breaks = tuple(round(f * premises_standard, 2) for f in PREMISES_FACTORS)
+        colours = (RAMP[0], RAMP[1], RAMP[3], RAMP[4])
+        return Classes(breaks, tuple(tuple(c) for c in colours), percent=False)
     if metric == "per_10k":
         breaks = tuple(round(f * standard_per_10k, 2) for f in PER_10K_FACTORS)
         colours = (RAMP[0], RAMP[1], RAMP[3], RAMP[4])

@@ -15,6 +15,7 @@ from data_access.figures.burden import reduction_percent
 from data_access.figures.burden import unit_table as burden_unit_table
 from data_access.figures.grids import grid_coverage_by_unit
 from data_access.figures.overview import RANKING_COLUMNS, ranking
+from data_access.figures.premises import EXPORT_COLUMNS as PREMISES_COLUMNS
 from data_access.figures.premises import premises_by_unit
 from data_access.figures.staffing import staffing_by_unit
 from data_access.scope import LEVELS, Scope, level_of_code
@@ -156,23 +157,6 @@ def export_admission(
     without the applications' columns for a street or community account."""
     table = admission_unit_table(engine, scope, level, settings, applications)
     return table[[c for c in ADMISSION_COLUMNS if c in table]]
-
-
-PREMISES_COLUMNS = [
-    "code",
-    "name",
-    "communities",
-    "households",
-    "premises_m2",
-    "per_100_households",
-    "required_m2",
-    "shortfall_m2",
-    "communities_meeting",
-    "communities_without",
-    "elderly_m2",
-    "elderly_per_100_households",
-    "facilities_without_area",
-]
 
 
 def export_premises(engine: Engine, scope: Scope, level: str, settings: Settings) -> pd.DataFrame:

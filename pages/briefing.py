@@ -20,6 +20,7 @@ from dashboard.report import TABLE_RULES, table_html
 from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
 from data_access.figures import overview as overview_figures
+from data_access.figures import premises as premises_figures
 from data_access.figures import staffing as staffing_figures
 from data_access.models import BURDEN_CATEGORIES
 
@@ -42,7 +43,7 @@ BRIEFING_CSS = (
     "<style>"
     + TABLE_RULES
     + """
-.briefing-cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
+.briefing-cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 8px; }
 .briefing-card { border: 1px solid #ddd; border-left: 6px solid #90a4ae; border-radius: 6px;
   padding: 6px 10px; break-inside: avoid; }
 .briefing-card .label { font-size: 0.85rem; color: #444; }
@@ -59,13 +60,17 @@ BRIEFING_CSS += "</style>"
 
 
 def cards(context: PageContext) -> list[Card]:
-    """Six KPIs, each with its standard or target: staffing, grids and the main burden categories."""
+    """Seven KPIs, each with its standard or target: staffing, grids, service premises and the
+    main burden categories."""
     scope, settings = context.scope, context.settings
     close = settings.close_ratio
     now = staffing_figures.staffing_total(context.engine, scope, settings)
     before = staffing_figures.staffing_total(context.engine, scope.year_earlier(), settings)
     grids_now = grid_figures.grid_staffing_total(context.engine, scope)
     grids_before = grid_figures.grid_staffing_total(context.engine, scope.year_earlier())
+    rooms = premises_figures.premises_total(context.engine, scope, settings)
+    rooms_before = premises_figures.premises_total(context.engine, scope.year_earlier(), settings)
+    premises_standard = settings.premises_standard_m2_per_100_households
 
     def change(value: float | None, earlier: float | None, write: Callable[[float], str]) -> str:
         # None, or the NaN or NA of a query frame
@@ -108,8 +113,19 @@ def cards(context: PageContext) -> list[Card]:
             change(grids_now["staffed_rate"], grids_before["staffed_rate"], points),
             status_of(grids_now["staffed_rate"], settings.target_staffed_rate, close),
         ),
+        Card(
+            t("kpi.premises"),
+            fmt_decimal(rooms["per_100_households"]),
+            t("briefing.standard", value=fmt_decimal(premises_standard, 0)),
+            change(
+                rooms["per_100_households"],
+                rooms_before["per_100_households"],
+                lambda c: f"{c:+.1f}",
+            ),
+            status_of(rooms["per_100_households"], premises_standard, close),
+        ),
     ]
-    # The main burden categories first, then the others, until six cards are shown.
+    # The main burden categories first, then the others, until seven cards are shown.
     categories = tuple(dict.fromkeys([*settings.main_categories, *BURDEN_CATEGORIES]))[:2]
     found = burden_figures.main_reductions(context.engine, scope, settings, categories)
     for category, (reduced, reduced_before) in found.items():

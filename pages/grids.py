@@ -18,6 +18,7 @@ from dashboard.plain import t_plain
 from dashboard.report import hint, sections
 from dashboard.tables import table_with_downloads
 from data_access.figures import grids as grid_figures
+from data_access.figures import premises as premises_figures
 
 
 def coverage_kpis(context: PageContext) -> list[Kpi]:
@@ -156,11 +157,14 @@ def lists_section(context: PageContext) -> None:
     unstaffed = grid_figures.unstaffed_grids(context.engine, scope)
     outliers = grid_figures.size_outliers(context.engine, scope, settings)
     problems = grid_figures.gap_communities(context.engine, scope, settings)
+    short = premises_figures.premises_by_shortfall(context.engine, scope, settings)
+    short = short[premises_figures.EXPORT_COLUMNS]
     tabs = sections(
         [
             t("alert.unstaffed", n=fmt_int(len(unstaffed))),
             t("grids.list.size", n=fmt_int(len(outliers))),
             t("grids.list.gaps", n=fmt_int(len(problems))),
+            t("grids.list.premises", level=t(f"level.{scope.breakdown_level}")),
         ]
     )
     with tabs[0]:
@@ -182,6 +186,10 @@ def lists_section(context: PageContext) -> None:
     with tabs[2]:
         st.caption(t("grids.list.gaps_help", width=fmt_decimal(settings.sliver_width_m, 0)))
         _table(context, problems, "gaps")
+    with tabs[3]:
+        standard = settings.premises_standard_m2_per_100_households
+        st.caption(t("grids.list.premises_help", standard=fmt_decimal(standard, 0)))
+        _table(context, short, "premises")
 
 
 def _table(context: PageContext, table: pd.DataFrame, name: str) -> None:

@@ -35,6 +35,7 @@ from dashboard.tables import table_with_downloads
 from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
 from data_access.figures import overview as overview_figures
+from data_access.figures import premises as premises_figures
 from data_access.figures import staffing as staffing_figures
 from data_access.figures.overview import RANKING_COLUMNS
 
@@ -225,18 +226,70 @@ def ranking_section(context: PageContext) -> None:
     )
 
 
+def premises_kpis(context: PageContext) -> list[Kpi]:
+    """Service premises per 100 households against the standard (docs/metrics.md §9)."""
+    scope, settings = context.scope, context.settings
+    now = premises_figures.premises_total(context.engine, scope, settings)
+    before = premises_figures.premises_total(context.engine, scope.year_earlier(), settings)
+    standard = settings.premises_standard_m2_per_100_households
+    help_text = t(
+        "kpi.premises_help",
+        standard=fmt_decimal(standard, 0),
+        shortfall=fmt_int(now["shortfall_m2"]),
+        meeting=fmt_int(now["communities_meeting"]),
+        assessed=fmt_int(now["communities_assessed"]),
+        without=fmt_int(now["communities_without"]),
+        unknown=fmt_int(now["facilities_without_area"]),
+        elderly=fmt_decimal(now["elderly_per_100_households"]),
+        elderly_standard=fmt_decimal(settings.elderly_premises_standard_m2_per_100_households, 0),
+    )
+    return [
+        Kpi(
+            "premises",
+            t("kpi.premises"),
+            now["per_100_households"],
+            before["per_100_households"],
+            fmt_decimal,
+            signed_decimal,
+            help=help_text,
+            status=status_of(now["per_100_households"], standard, settings.close_ratio),
+        )
+    ]
+
+
+def premises_alert_tab(context: PageContext) -> None:
+    """Communities without premises or below half the standard; facilities without an area."""
+    scope, settings = context.scope, context.settings
+    short = premises_figures.premises_alerts(context.engine, scope, settings)
+    threshold = settings.premises_alert_ratio * settings.premises_standard_m2_per_100_households
+    st.caption(t("alert.premises_help", threshold=fmt_decimal(threshold)))
+    table = short.copy()
+    table["reason"] = table["reason"].map(lambda r: t(f"alert.premises_reason.{r}"))
+    for column in ("premises_m2", "per_100_households", "required_m2", "shortfall_m2"):
+        table[column] = table[column].round(1)
+    _alert_table(context, table, "premises", "code")
+    unknown = premises_figures.unknown_area_facilities(context.engine, scope, settings)
+    if len(unknown):
+        st.caption(t("alert.unknown_area_help", n=fmt_int(len(unknown))))
+        named = unknown.copy()
+        named["kind"] = named["kind"].map(lambda k: t(f"facility.{k}"))
+        _alert_table(context, named, "unknown_area")
+
+
 def alerts_section(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     st.subheader(t("overview.alerts"))
     far = overview_figures.far_below_alerts(context.engine, scope, settings)
     rebounds = overview_figures.rebound_alerts(context.engine, scope, settings)
     unstaffed = overview_figures.unstaffed_alerts(context.engine, scope)
+    short = premises_figures.premises_alerts(context.engine, scope, settings)
     threshold = fmt_decimal(settings.far_below_ratio * settings.standard_per_10k)
     tabs = sections(
         [
             t("alert.far_below", n=fmt_int(len(far))),
             t("alert.rebounds", n=fmt_int(len(rebounds))),
             t("alert.unstaffed", n=fmt_int(len(unstaffed))),
+            t("alert.premises", n=fmt_int(len(short))),
         ]
     )
     with tabs[0]:
@@ -259,6 +312,8 @@ def alerts_section(context: PageContext) -> None:
         table = unstaffed.copy()
         table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
         _alert_table(context, table, "unstaffed", "code")
+    with tabs[3]:
+        premises_alert_tab(context)
 
 
 def _alert_table(
@@ -312,7 +367,7 @@ def render() -> None:
     status_style()
     headline_section(context)
     kpi_row(staffing_kpis(context))
-    kpi_row(burden_kpis(context))
+    kpi_row(burden_kpis(context) + premises_kpis(context))
     status_legend(context.settings.close_ratio)
     alerts_section(context)
     if context.scope.level == "community":

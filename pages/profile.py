@@ -34,6 +34,7 @@ from dashboard.staffing_charts import age_bars, certificate_split, staffing_tren
 from dashboard.tables import table_with_downloads
 from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
+from data_access.figures import premises as premises_figures
 from data_access.figures import profile as profile_figures
 from data_access.figures import staffing as staffing_figures
 
@@ -80,6 +81,7 @@ class Figures:
         self.projection = profile_figures.community_projection(engine, scope, settings)
         self.problems = profile_figures.community_problems(engine, scope, settings)
         self.facilities = profile_figures.facilities(engine, scope)
+        self.premises = premises_figures.premises_total(engine, scope, settings)
 
 
 def problem_section(context: PageContext, figures: Figures) -> None:
@@ -301,8 +303,24 @@ def grid_section(context: PageContext, figures: Figures) -> None:
         )
 
 
+def premises_sentence(context: PageContext, figures: Figures) -> str:
+    """The community's premises, the standard and the shortfall in one sentence (metrics §9)."""
+    total, settings = figures.premises, context.settings
+    status = premises_figures.premises_status(total)
+    return t(
+        f"profile.premises.{status}",
+        area=fmt_decimal(total["premises_m2"], 0),
+        per_100=fmt_decimal(total["per_100_households"]),
+        standard=fmt_decimal(settings.premises_standard_m2_per_100_households, 0),
+        required=fmt_decimal(total["required_m2"], 0),
+        shortfall=fmt_decimal(total["shortfall_m2"], 0),
+        unknown=fmt_int(total["facilities_without_area"]),
+    )
+
+
 def facility_section(context: PageContext, figures: Figures) -> None:
     st.subheader(t("profile.facilities"))
+    st.text(premises_sentence(context, figures))
     if figures.facilities.empty:
         st.info(t("profile.no_facilities"))
         return

@@ -120,7 +120,10 @@ def alerts(context: PageContext, scope: Scope) -> list[Alert]:
 def ranking(context: PageContext, scope: Scope, metric: str) -> None:
     level = t(f"level.{scope.breakdown_level}")
     st.html(panel_title_html(t("screen.ranking", level=level, metric=t(f"grids.metric.{metric}"))))
-    classes = metric_classes(metric, context.settings.standard_per_10k)
+    settings = context.settings
+    classes = metric_classes(
+        metric, settings.standard_per_10k, settings.premises_standard_m2_per_100_households
+    )
     # A community (an account's own) ranks itself, not its grids.
     frame = grid_figures.unit_metrics(
         context.engine, scope, context.settings, scope.breakdown_level

@@ -10,12 +10,17 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from dashboard import formatting
+from dashboard.headline import status_of
+from dashboard.map_style import metric_classes
 from data_access.db import make_engine
 from data_access.exports import PREMISES_COLUMNS
+from data_access.figures import grids as grid_figures
 from data_access.figures.premises import (
     premises_alerts,
     premises_by_shortfall,
     premises_by_unit,
+    premises_status,
     premises_total,
     unknown_area_facilities,
 )
@@ -24,6 +29,7 @@ from data_access.scope import Scope
 from tests.premises_city import UNKNOWN, VILLAGE, build_premises
 from tests.small_city import AS_OF, build_small_city
 from tests.test_cli_export import run_export
+from tests.test_pages import metric_values, run_app
 
 CITY = Scope(None, AS_OF)
 
@@ -254,3 +260,77 @@ def test_export_premises_of_communities_leaves_unknown_empty(
     assert by_code[UNKNOWN]["premises_m2"] == "" and by_code[UNKNOWN]["per_100_households"] == ""
     assert by_code[UNKNOWN]["facilities_without_area"] == "1"
     assert by_code[VILLAGE]["required_m2"] == "" and by_code[VILLAGE]["shortfall_m2"] == ""
+
+
+@pytest.mark.parametrize(
+    ("community", "light"),
+    [("990101002002", "meets"), ("990101001001", "close"), ("990101001002", "below")],
+)
+def test_light_at_the_thresholds(premises_db, settings, community, light):
+    # 35.0 ≥ 30 meets; 28.57 ≥ 0.9 × 30 = 27 is close; 15.0 is below.
+    total = premises_total(premises_db, Scope(community, AS_OF), settings)
+    standard = settings.premises_standard_m2_per_100_households
+    assert status_of(total["per_100_households"], standard, settings.close_ratio) == light
+
+
+@pytest.mark.parametrize(
+    ("community", "status"),
+    [
+        ("990101002002", "meets"),
+        ("990101001001", "short"),
+        ("990101002001", "none"),
+        (UNKNOWN, "unknown"),
+        (VILLAGE, "village"),
+    ],
+)
+def test_profile_status(premises_db, settings, community, status):
+    total = premises_total(premises_db, Scope(community, AS_OF), settings)
+    assert premises_status(total) == status
+
+
+def test_map_classes_around_the_standard():
+    classes = metric_classes("premises", 18.0, 30.0)
+    assert classes.breaks == (15.0, 30.0, 36.0)
+    assert classes.colour(14.9) == classes.colour(0.0) != classes.colour(15.0)
+    assert classes.colour(30.0) != classes.colour(29.9)
+    assert formatting.metric("premises", 28.5714, "zh") == "28.6"
+    with pytest.raises(ValueError, match="premises standard"):
+        metric_classes("premises", 18.0)
+
+
+def test_unit_metrics_carry_premises(premises_db, settings):
+    metrics = grid_figures.unit_metrics(premises_db, CITY, settings, "street")
+    by_code = metrics.set_index("code")["premises"]
+    assert float(by_code["990101001"]) == pytest.approx(24.5, rel=1e-12)
+    assert float(by_code["990102001"]) == pytest.approx(250 / 18, rel=1e-12)
+
+
+@pytest.mark.servers()  # the pages' code is the same on every backend
+def test_pages_show_the_figures(premises_url, monkeypatch):
+    at = run_app(premises_url, monkeypatch, page="pages/overview.py", lang="en")
+    assert not at.exception
+    assert metric_values(at)["Service premises (m² per 100 households)"] == "11.0"
+    profile = run_app(
+        premises_url, monkeypatch, page="pages/profile.py", lang="en",
+        district="990101", street="990101001", community="990101001001",
+    )  # fmt: skip
+    assert not profile.exception
+    texts = [element.value for element in profile.text]
+    assert (
+        "Service premises 1,000 m², 28.6 m² per 100 households: below the standard of 30 m²; "
+        "required 1,050 m², short by 50 m²."
+    ) in texts
+
+    grids = run_app(premises_url, monkeypatch, page="pages/grids.py", lang="en")
+    assert not grids.exception
+    shortfalls = [
+        frame.value for frame in grids.dataframe if "Shortfall (m²)" in frame.value.columns
+    ]
+    assert len(shortfalls) == 1
+    # The districts, largest shortfall first: the export's rows and values.
+    assert list(shortfalls[0]["Code"]) == ["990101", "990102"]
+    assert list(shortfalls[0]["Shortfall (m²)"]) == pytest.approx([3575, 290], rel=1e-12)
+    assert list(shortfalls[0]["Per 100 households (m²)"]) == pytest.approx(
+        [1925 / 18000 * 100, 250 / 18], rel=1e-12
+    )
+    assert list(shortfalls[0]["Facilities without area"]) == [1, 1]

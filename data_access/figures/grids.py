@@ -6,7 +6,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data_access import coverage
-from data_access.figures import staffing
+from data_access.figures import premises, staffing
 from data_access.figures.lookups import units as all_units
 from data_access.figures.registry import figure
 from data_access.queries import grids as queries
@@ -146,10 +146,13 @@ def unit_metrics(
     engine: Engine, scope: Scope, settings: Settings, level: str | None = None
 ) -> pd.DataFrame:
     """Every metric a unit can be coloured or ranked by on the maps and the wall screen: its grid
-    coverage (grid_coverage_by_unit) and workers per 10,000, per unit at `level`."""
+    coverage (grid_coverage_by_unit), workers per 10,000 and service premises per 100 households
+    (`premises`, docs/metrics.md §9), per unit at `level`."""
     coverage = grid_coverage_by_unit(engine, scope, settings, level)
     per_10k = staffing.staffing_by_unit(engine, scope, settings, level)[["code", "per_10k"]]
-    return coverage.merge(per_10k, on="code", how="outer")
+    rooms = premises.premises_by_unit(engine, scope, settings, level)
+    rooms = rooms[["code", "per_100_households"]].rename(columns={"per_100_households": "premises"})
+    return coverage.merge(per_10k, on="code", how="outer").merge(rooms, on="code", how="outer")
 
 
 @figure

@@ -13,6 +13,12 @@ from data_access.queries import premises as queries
 from data_access.scope import Scope
 from data_access.settings import Settings
 
+# The columns of `export premises` and of the page tables (docs/metrics.md §7, §9).
+EXPORT_COLUMNS = [
+    "code", "name", "communities", "households", "premises_m2", "per_100_households",
+    "required_m2", "shortfall_m2", "communities_meeting", "communities_without", "elderly_m2",
+    "elderly_per_100_households", "facilities_without_area",
+]  # fmt: skip
 ALERT_COLUMNS = [
     "code", "name", "households", "premises_m2", "per_100_households", "required_m2",
     "shortfall_m2", "reason",
@@ -48,6 +54,19 @@ def alert_rows(communities: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     order = table.assign(first=table["reason"] != "none")
     order = order.sort_values(["first", "per_100_households", "code"], na_position="first")
     return order[ALERT_COLUMNS].reset_index(drop=True)
+
+
+def premises_status(total: pd.Series) -> str:
+    """What one community's premises_total says, in one word: `village` (the standard does not
+    apply), `no_households`, `unknown` (a counted facility without a floor area), `none` (no
+    counted facility), `meets` or `short`."""
+    if not total["communities_applying"]:
+        return "village"
+    if not total["communities_assessed"]:
+        return "unknown" if total["facilities_without_area"] else "no_households"
+    if total["communities_without"]:
+        return "none"
+    return "meets" if total["communities_meeting"] else "short"
 
 
 def largest_shortfall_first(units: pd.DataFrame) -> pd.DataFrame:
