@@ -334,3 +334,18 @@ def test_pages_show_the_figures(premises_url, monkeypatch):
         [1925 / 18000 * 100, 250 / 18], rel=1e-12
     )
     assert list(shortfalls[0]["Facilities without area"]) == [1, 1]
+
+
+@pytest.mark.servers()
+def test_wall_screen_and_briefing_show_premises(premises_url, monkeypatch):
+    screen = run_app(
+        premises_url, monkeypatch, page="pages/screen.py", lang="en", metric="premises"
+    )
+    assert not screen.exception
+    html = " ".join(str(element.proto.body) for element in screen.get("html"))
+    assert "Premises per 100 households" in html  # the ranking's title
+    assert "No premises" in html and "13.9 m² per 100 hh" in html  # C3 and C5's alerts
+    briefing = run_app(premises_url, monkeypatch, page="pages/briefing.py", lang="en")
+    assert not briefing.exception
+    cards = " ".join(str(element.proto.body) for element in briefing.get("html"))
+    assert "Service premises (m² per 100 households)" in cards and "11.0" in cards
