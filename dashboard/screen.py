@@ -41,7 +41,7 @@ class Tile:
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # far_below, rebound, unstaffed, premises
+    kind: str  # far_below, rebound, unstaffed
     place: str  # the unit's name
     detail: str  # what is wrong, in the UI language
 

@@ -39,7 +39,6 @@ from dashboard.screen import (
 )
 from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
-from data_access.figures import premises as premises_figures
 from data_access.figures import staffing as staffing_figures
 from data_access.scope import CODE_LENGTH, Scope
 
@@ -98,8 +97,7 @@ def tiles(context: PageContext, scope: Scope) -> list[Tile]:
 
 
 def alerts(context: PageContext, scope: Scope) -> list[Alert]:
-    """Far-below communities, burden rebounds, grids without a worker and communities short of
-    service premises (docs/metrics.md §9), in that order."""
+    """Far-below communities, burden rebounds and grids without a worker, in that order."""
     settings = context.settings
     far = staffing_figures.communities_far_below(context.engine, scope, settings)
     rebounds = burden_figures.community_rebounds(context.engine, scope, settings)
@@ -116,11 +114,6 @@ def alerts(context: PageContext, scope: Scope) -> list[Alert]:
         Alert("unstaffed", row["name"], t("screen.alert.no_worker"))
         for row in unstaffed.to_dict("records")
     ]
-    short = premises_figures.premises_alerts(context.engine, scope, settings)
-    found += [
-        Alert("premises", row["name"], t("screen.alert.no_premises") if row["reason"] == "none" else t("screen.alert.premises", value=formatting.decimal(row["per_100_households"])))
-        for row in short.to_dict("records")
-    ]  # fmt: skip
     return found
 
 
@@ -171,10 +164,7 @@ def burden_trend(context: PageContext, scope: Scope) -> None:
 def alert_list(found: list[Alert]) -> None:
     seconds = page_context().settings.screen_cycle_seconds
     shown, number, pages = alert_page(found, time.time(), seconds)
-    kinds = {
-        kind: t(f"screen.alert.kind.{kind}")
-        for kind in ("far_below", "rebound", "unstaffed", "premises")
-    }
+    kinds = {kind: t(f"screen.alert.kind.{kind}") for kind in ("far_below", "rebound", "unstaffed")}
     title = t("screen.alerts", n=formatting.integer(len(found)))
     page = t("screen.alert_page", page=number, pages=pages) if pages > 1 else ""
     if not found:
