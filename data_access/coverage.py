@@ -8,6 +8,7 @@ Distances are great-circle distances on the mean Earth radius.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,11 +20,98 @@ EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
 
 
+# A boundary text longer than this is read by coordinate_arrays() when it can be: GEOS's GeoJSON
+# reader takes about 200 MB for a boundary of a million vertices (docs/security.md, memory).
+LARGE_BOUNDARY = 1 << 20
+
+
 def parse_boundaries(texts: Iterable[object]) -> np.ndarray:
     """GeoJSON texts as an array of polygonal geometries; None where missing, unreadable or without area."""
     values = [t if isinstance(t, str) and t.strip() else None for t in texts]
-    geometries = shapely.from_geojson(np.array(values, dtype=object), on_invalid="ignore")
-    return polygonal(np.asarray(geometries, dtype=object).reshape(len(values)))
+    large = {
+        index: geometry
+        for index, text in enumerate(values)
+        if text is not None and len(text) > LARGE_BOUNDARY
+        for geometry in [_large_boundary(text)]
+        if geometry is not None
+    }
+    given = [None if index in large else text for index, text in enumerate(values)]
+    geometries = shapely.from_geojson(np.array(given, dtype=object), on_invalid="ignore")
+    geometries = np.asarray(geometries, dtype=object).reshape(len(values))
+    for index, geometry in large.items():
+        geometries[index] = geometry
+    return polygonal(geometries)
+
+
+_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+_POINT = rf"\[{_NUMBER},{_NUMBER}(?:,{_NUMBER})?\]"
+_RING = rf"\[{_POINT}(?:,{_POINT})*+\]"
+_POLYGON = rf"\[{_RING}(?:,{_RING})*+\]"
+_COORDINATES = {
+    "Polygon": re.compile(_POLYGON),
+    "MultiPolygon": re.compile(rf"\[{_POLYGON}(?:,{_POLYGON})*+\]"),
+}
+_RING_START = re.compile(r"\[(?=\[[-0-9])")  # the bracket that opens a ring
+_POLYGON_START = re.compile(r"\[(?=\[\[[-0-9])")
+_BRACKETS = str.maketrans("[]", "  ")
+
+RingArrays = list[list[np.ndarray]]  # per polygon, its rings as arrays of coordinates
+
+
+def coordinate_arrays(text: str) -> tuple[str, RingArrays] | None:
+    """A Polygon or MultiPolygon written as compact JSON with only its type and coordinates, in
+    that order (as the import stores it), as its type and each ring as a float array; None for
+    any other text. Reads the numbers with numpy, in a few bytes a vertex beyond the text,
+    rather than as Python lists or through GEOS's GeoJSON reader (docs/security.md, memory)."""
+    for kind, pattern in _COORDINATES.items():
+        prefix = f'{{"type":"{kind}","coordinates":'
+        if text.startswith(prefix) and text.endswith("}"):
+            start, end = len(prefix), len(text) - 1
+            if pattern.fullmatch(text, start, end):
+                rings = _rings(text, start, end, kind == "MultiPolygon")
+                return None if rings is None else (kind, rings)
+            return None
+    return None
+
+
+def _rings(text: str, start: int, end: int, multi: bool) -> RingArrays | None:
+    ring_starts = [m.start() for m in _RING_START.finditer(text, start, end)]
+    # Within a ring, "],[" lies between two points; the one before the next ring or polygon
+    # ends at or past the bracket before that ring's.
+    bounds = zip(ring_starts, [*(s - 1 for s in ring_starts[1:]), end], strict=True)
+    points = [text.count("],[", a, b) + 1 for a, b in bounds]
+    values = np.fromstring(text[start:end].translate(_BRACKETS), dtype=float, sep=",")
+    total = sum(points)
+    dimension = len(values) // total
+    # Points of two and of three numbers mixed, or a number beyond a float: read as written.
+    if dimension * total != len(values) or not np.isfinite(values).all():
+        return None
+    rings = np.split(values.reshape(total, dimension), np.cumsum(points)[:-1])
+    if not multi:
+        return [rings]
+    polygon_starts = [m.start() for m in _POLYGON_START.finditer(text, start, end)]
+    owners = np.searchsorted(polygon_starts, ring_starts, side="right") - 1
+    polygons: RingArrays = [[] for _ in polygon_starts]
+    for owner, ring in zip(owners, rings, strict=True):
+        polygons[owner].append(ring)
+    return polygons
+
+
+def _large_boundary(text: str) -> shapely.Geometry | None:
+    """The geometry from_geojson would read from text, through coordinate_arrays(); None when
+    the text is not in its form or GEOS would refuse a ring (open, or of 1 to 3 points)."""
+    read = coordinate_arrays(text)
+    if read is None:
+        return None
+    _, polygons = read
+    rings = [ring for polygon in polygons for ring in polygon]
+    if any(
+        ring.shape[1] != 2 or len(ring) < 4 or not np.array_equal(ring[0], ring[-1])
+        for ring in rings
+    ):
+        return None
+    shapes = [shapely.Polygon(polygon[0], polygon[1:]) for polygon in polygons]
+    return shapes[0] if read[0] == "Polygon" else shapely.MultiPolygon(shapes)
 
 
 POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import pandas as pd
 import pytest
+import shapely
 
-from data_access.coverage import EARTH_RADIUS_M, analyse_coverage
+from data_access import coverage
+from data_access.coverage import EARTH_RADIUS_M, analyse_coverage, parse_boundaries
 from data_access.figures.grids import (
     communities_with_gaps,
     community_grids,
@@ -27,6 +30,7 @@ from data_access.queries.grids import (
 from data_access.queries.hierarchy import units
 from data_access.scope import Scope
 from tests.grid_city import AS_OF, A, B, C, square
+from tests.hostile_corpus import boundary_geojson
 from tests.test_cli_export import run_export
 from tests.test_pages import metric_values, run_app
 
@@ -299,3 +303,60 @@ def test_page_unit_table_equals_the_export(grid_city_url, monkeypatch, capsysbin
             expected = round(float(csv_row[column]) * 100, 1) if csv_row[column] else None
             assert (None if pd.isna(page[header]) else page[header]) == expected, column
     assert shown.iloc[0]["Spatial coverage (%)"] == 75.0
+
+
+def _ring(west: float, south: float, size: float) -> list[list[float]]:
+    return [
+        [west, south],
+        [west + size, south],
+        [west + size, south + size],
+        [west, south + size],
+        [west, south],
+    ]
+
+
+BOUNDARY_TEXTS = (
+    [
+        json.dumps(geometry, separators=(",", ":"))
+        for geometry in (
+            {"type": "Polygon", "coordinates": [_ring(116, 39, 1)]},
+            {"type": "Polygon", "coordinates": [_ring(116, 39, 1), _ring(116.2, 39.2, 0.1)]},
+            {"type": "MultiPolygon", "coordinates": [[_ring(116, 39, 1)], [_ring(118, 39, 1)]]},
+            {
+                "type": "Polygon",
+                "coordinates": [[[116, 39], [117, 40], [117, 39], [116, 40], [116, 39]]],
+            },
+            {"type": "Polygon", "coordinates": [_ring(116, 39, 1)[:-1]]},  # open: GEOS refuses it
+            {"type": "Polygon", "coordinates": [_ring(116, 39, 1)[:3]]},
+            {
+                "type": "Polygon",
+                "coordinates": [[[116, 39, 1], [117, 39, 1], [117, 40, 1], [116, 39, 1]]],
+            },
+            {"type": "Polygon", "coordinates": [[[116, 39], [116, 39], [116, 39], [116, 39]]]},
+            {"coordinates": [_ring(116, 39, 1)], "type": "Polygon"},
+        )
+    ]
+    + [json.dumps({"type": "Polygon", "coordinates": [_ring(116, 39, 1)]}), "{", "", None]
+)
+
+
+def test_large_boundaries_read_as_arrays_give_what_geos_reads(monkeypatch):
+    """parse_boundaries reads a long text through numpy when it can: the same geometries, to the
+    bit, as GEOS's GeoJSON reader, and None where that refuses the text."""
+    as_geos = parse_boundaries(BOUNDARY_TEXTS)
+    monkeypatch.setattr(coverage, "LARGE_BOUNDARY", 0)
+    as_arrays = parse_boundaries(BOUNDARY_TEXTS)
+    assert [g is None for g in as_geos] == [
+        False, False, False, False, True, True, False, True, False, False, True, True, True
+    ]  # fmt: skip
+    assert list(shapely.to_wkb(as_arrays)) == list(shapely.to_wkb(as_geos))
+
+
+def test_a_boundary_of_many_vertices_is_read_as_arrays():
+    geometry = json.loads(boundary_geojson(200_000))["features"][0]["geometry"]
+    text = json.dumps(geometry, separators=(",", ":"))
+    assert len(text) > coverage.LARGE_BOUNDARY
+    read = coverage.coordinate_arrays(text)
+    assert read is not None and read[1][0][0].shape == (200_001, 2)
+    (shape,) = parse_boundaries([text])
+    assert shapely.to_wkb(shape) == shapely.to_wkb(shapely.from_geojson(text))

@@ -20,15 +20,17 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.__main__ import main
 from data_access.access import Principal
+from data_access.coverage import coordinate_arrays
 from data_access.db import make_engine
 from data_access.files import csv_bytes
 from data_access.importing import Problem, Upload, line, run_import, uploads_from_paths
 from data_access.importing.export_all import FullExport, export_all, export_workbook, export_zip
 from data_access.importing.messages import text as catalog_text
+from data_access.importing.readers import GeometryText
 from data_access.importing.runner import check_uploads
 from data_access.importing.specs import SPECS
 from data_access.importing.templates import template_workbook, template_zip
-from data_access.importing.validate import Known
+from data_access.importing.validate import CellError, Known, to_geometry
 from data_access.models import Base, BurdenRecord, Community, Grid, StaffMember
 from data_access.scope import Scope
 from data_access.sql import _UPSERTS
@@ -765,3 +767,129 @@ def test_equal_hashes_of_different_keys_are_no_duplicate(monkeypatch):
     colliding = _duplicate_checks(uploads, _known_city(), 5000)[0]
     assert colliding == honest
     assert sum(p.key == "duplicate_key" for p in honest[0]) == len(expected)
+
+
+# ---------------------------------------------------------------------------------------------
+# GeoJSON boundaries: each feature's geometry is kept as text, and read as numpy arrays when it
+# holds only its type and coordinates (docs/security.md, memory)
+
+
+def _square(west: float, south: float, size: float) -> list[list[float]]:
+    return [
+        [west, south],
+        [west + size, south],
+        [west + size, south + size],
+        [west, south + size],
+        [west, south],
+    ]
+
+
+FEATURE_GEOMETRIES = {
+    # Whole numbers stay whole: 116 is stored as 116, never 116.0.
+    "990101001001": '{"type":"Polygon","coordinates":[[[116,39],[117,39],[117,40],[116,40],'
+    "[116,39]],[[116.2,39.2],[116.4,39.2],[116.4,39.4],[116.2,39.2]]]}",
+    "990101001002": json.dumps(
+        {"type": "MultiPolygon", "coordinates": [[_square(116, 39, 0.5)], [_square(117, 39, 0.5)]]}
+    ),
+    # Keys in another order and a bbox: read as a cell's text would be.
+    "990101002001": '{"coordinates": [[[116.0, 39.0], [116.5, 39.0], [116.5, 39.5], [116.0, 39.0]]],'
+    ' "bbox": [116.0, 39.0, 116.5, 39.5], "type": "Polygon"}',
+    "990101002002": '{"type":"Polygon","coordinates":[[[116,39,5],[117,39,5],[117,40,5],[116,39,5]]]}',
+    # Numbers as JSON allows them, stored as Python writes them.
+    "990102001001": '{"type": "Polygon", "coordinates": [[[1.16E2, 39], [116.5, 3.9e1], '
+    "[116.5, 39.5], [1.16E2, 39]]]}",
+}
+
+
+def test_geojson_boundaries_are_stored_as_their_compact_json(city):
+    features = ",".join(
+        f'{{"type":"Feature","properties":{{"code":"{code}"}},"geometry":{geometry}}}'
+        for code, geometry in FEATURE_GEOMETRIES.items()
+    )
+    data = f'{{"type":"FeatureCollection","features":[{features}]}}'.encode()
+    report = run_import(city, [Upload.of("boundaries.geojson", data)], max_bytes=2**20)
+    assert report.status == "accepted", report.problems
+    with city.connect() as connection:
+        stored = dict(
+            connection.execute(
+                select(Community.code, Community.boundary).where(Community.boundary.is_not(None))
+            ).all()
+        )
+    expected = {
+        code: json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+        for code, text in FEATURE_GEOMETRIES.items()
+    }
+    assert stored == expected
+    assert stored["990101001001"].startswith('{"type":"Polygon","coordinates":[[[116,39],[117,39]')
+    assert stored["990102001001"] == (
+        '{"type":"Polygon","coordinates":[[[116.0,39],[116.5,39.0],[116.5,39.5],[116.0,39]]]}'
+    )
+    assert stored["990101002001"].startswith('{"coordinates":[[[116.0,39.0],')
+
+
+BOWTIE = [[116, 39], [117, 40], [117, 39], [116, 40], [116, 39]]
+CHECKED_GEOMETRIES = [
+    {"type": "Polygon", "coordinates": [_square(116, 39, 1)]},
+    {"type": "Polygon", "coordinates": [BOWTIE]},  # self-intersecting
+    {"type": "Polygon", "coordinates": [_square(10, 10, 1)]},  # outside China
+    {"type": "Polygon", "coordinates": [_square(116, 39, 1)[:-1]]},  # open ring
+    {"type": "Polygon", "coordinates": [[[116, 39], [117, 39], [116, 39]]]},  # too few points
+    {"type": "Polygon", "coordinates": [[[116, 39], [117, 39, 1], [117, 40], [116, 39]]]},
+    {"type": "Polygon", "coordinates": []},
+    {"type": "MultiPolygon", "coordinates": [[_square(116, 39, 1)], [BOWTIE]]},
+    {"type": "MultiPolygon", "coordinates": [[_square(116, 39, 1)], [_square(116.5, 39, 1)]]},
+    {"type": "Polygon", "coordinates": [_square(116, 39, 1), _square(116.2, 39.2, 0.1)]},
+    {"type": "Point", "coordinates": [116, 39]},
+    {"type": "Polygon", "coordinates": [[[116, 39], [117, 39], [117, 1e308], [116, 39]]]},
+]
+
+
+@pytest.mark.parametrize("geometry", CHECKED_GEOMETRIES)
+def test_a_feature_geometry_is_checked_as_its_parsed_object(geometry):
+    """The numpy reading of a feature's text accepts and refuses exactly what shapely's reading
+    of the parsed object does, with the same problem and the same stored text."""
+    column = SPECS["boundaries"].by_name["boundary"]
+    text = json.dumps(geometry, separators=(",", ":"))
+
+    def outcome(value: object) -> object:
+        try:
+            return to_geometry(value, column)
+        except CellError as error:
+            return error.key, error.params
+
+    assert outcome(GeometryText(text)) == outcome(geometry)
+    assert outcome(GeometryText(text)) == outcome(text)
+
+
+def test_feature_geometries_of_the_simple_form_are_read_as_arrays():
+    read = coordinate_arrays(json.dumps(CHECKED_GEOMETRIES[9], separators=(",", ":")))
+    assert read is not None
+    kind, polygons = read
+    assert kind == "Polygon" and len(polygons) == 1
+    assert [ring.tolist() for ring in polygons[0]] == CHECKED_GEOMETRIES[9]["coordinates"]
+    read = coordinate_arrays(json.dumps(CHECKED_GEOMETRIES[8], separators=(",", ":")))
+    assert read is not None and read[0] == "MultiPolygon"
+    assert [[ring.tolist() for ring in polygon] for polygon in read[1]] == [
+        [_square(116, 39, 1)],
+        [_square(116.5, 39, 1)],
+    ]
+    # Mixed dimensions, spaces, another key order or other keys: read as written instead.
+    for geometry, separators in (
+        (CHECKED_GEOMETRIES[5], (",", ":")),
+        (CHECKED_GEOMETRIES[0], (", ", ": ")),
+        ({"coordinates": [_square(116, 39, 1)], "type": "Polygon"}, (",", ":")),
+        ({**CHECKED_GEOMETRIES[0], "bbox": [116, 39, 117, 40]}, (",", ":")),
+        (CHECKED_GEOMETRIES[6], (",", ":")),
+    ):
+        assert coordinate_arrays(json.dumps(geometry, separators=separators)) is None
+
+
+def test_a_feature_geometry_is_shown_short_in_a_problem(city):
+    data = (
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+        f'{{"code":"990101001001"}},"geometry":{json.dumps(CHECKED_GEOMETRIES[1])}}}]}}'
+    ).encode()
+    report = run_import(city, [Upload.of("boundaries.geojson", data)], max_bytes=2**20)
+    assert report.status == "refused"
+    (problem,) = report.problems
+    assert (problem.key, problem.row, problem.value) == ("geometry_invalid", 1, "{…}")

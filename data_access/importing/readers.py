@@ -8,6 +8,7 @@ what is actually read, never on what a header or a zip directory declares.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
@@ -513,25 +514,43 @@ def _read_geojson(name: str, data: bytes, problems: list[Problem]) -> RawTable |
     if not isinstance(features, list):
         problems.append(Problem(name, "geojson_not_collection"))
         return None
+    # Only each feature's code and geometry text are kept: the parsed document of a boundary of
+    # a million vertices takes about 160 MB (docs/security.md, memory).
+    rows = [_feature_row(feature) for feature in features]
+    count = len(features)
+    del document, features
 
     def walk() -> Rows:
-        for number, feature in enumerate(features, start=1):
-            if not isinstance(feature, dict) or feature.get("type") != "Feature":
-                yield number, [NOT_A_FEATURE, None]
-                continue
-            properties = feature.get("properties") or {}
-            code = properties.get("code") if isinstance(properties, dict) else None
-            yield number, [code, feature.get("geometry")]
+        for number, cells in enumerate(rows, start=1):
+            yield number, list(cells)
 
     return RawTable(
-        name,
-        name,
-        _sha256(data),
-        "boundaries",
-        ["properties.code", "geometry"],
-        walk,
-        len(features),
+        name, name, _sha256(data), "boundaries", ["properties.code", "geometry"], walk, count
     )
+
+
+@dataclass(frozen=True)
+class GeometryText:
+    """A feature's geometry object as the compact JSON that the import stores (to_geometry)."""
+
+    text: str
+
+
+def _feature_row(feature: object) -> list[object]:
+    """A feature's cells: its code and its geometry, an object as GeometryText."""
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        return [NOT_A_FEATURE, None]
+    properties = feature.get("properties") or {}
+    code = properties.get("code") if isinstance(properties, dict) else None
+    geometry = feature.get("geometry")
+    # An infinite number, or nesting too deep to write again, is kept as parsed: to_geometry
+    # refuses it as it always did.
+    if isinstance(geometry, dict):
+        with contextlib.suppress(ValueError, RecursionError):
+            geometry = GeometryText(
+                json.dumps(geometry, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            )
+    return [code, geometry]
 
 
 class _NotAFeature:

@@ -29,6 +29,7 @@ from data_access.importing.validate import (
     check_scope,
     validate,
 )
+from data_access.memory import release_memory
 from data_access.models import Base
 from data_access.outlines import affected_by_boundaries, refresh_outlines
 from data_access.partitions import (
@@ -146,6 +147,7 @@ def _run(
     scope_code: str | None = None,
 ) -> ImportReport:
     read, tables, problems = _read(uploads, limits, progress, max_problems)
+    release_memory()
     parts: list[PartSummary] = []
     checked: list[CheckedTable] = []
     summary_rows = 0
@@ -166,11 +168,13 @@ def _run(
                         get_settings().import_max_new_months,
                         problems,
                     )
+                    release_memory()
                     if problems or dry_run:
                         transaction.rollback()
                     else:
                         written: dict[str, set[str]] = {}
                         parts = _write_all(connection, checked, progress, written)
+                        release_memory()
                         summary_rows = refresh_after_import(connection, written)
                         analysed = _analysed_tables(connection, checked, written)
                         _audit(connection, _accepted_entries(checked, parts, language), account)
@@ -271,16 +275,20 @@ def refresh_after_import(connection: Connection, written: dict[str, set[str]]) -
     affected = affected_by_import(written)
     settings = get_settings()
     rows = 0
+    # Memory each refresh freed goes back to the system before the next (docs/security.md).
     if affected.burden:
         rows += refresh_burden_summary(connection, settings, affected.burden)
+        release_memory()
     if affected.grids is None or affected.grids:
         rows += refresh_grid_summaries(connection, settings, affected.grids)
+        release_memory()
     # Always: a month of new data widens the months the staffing summary covers.
     rows += refresh_staffing_summary(connection, settings, affected.staffing)
     rows += refresh_grid_staffing_summary(connection, affected.grid_staffing)
     outline_districts = affected_by_boundaries(written)
     if outline_districts:
         rows += refresh_outlines(connection, outline_districts)
+        release_memory()
     return rows
 
 

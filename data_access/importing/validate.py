@@ -17,11 +17,13 @@ import shapely
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from data_access.coverage import coordinate_arrays
 from data_access.files import unguard
 from data_access.importing.messages import Problem
 from data_access.importing.readers import (
     NOT_A_FEATURE,
     DuplicateKey,
+    GeometryText,
     RawTable,
     ReadProblem,
     unique_keys,
@@ -305,7 +307,17 @@ def to_choice(value: object, column: Column) -> str:
 
 def to_geometry(value: object, column: Column) -> str:
     """A Polygon or MultiPolygon (GeoJSON, WGS-84), valid and inside China, as compact JSON."""
-    geometry = value
+    if isinstance(value, GeometryText):
+        # A GeoJSON feature's geometry, already compact JSON: read as numpy arrays when it
+        # holds only its type and coordinates (docs/security.md, memory), else as a cell's text.
+        read = coordinate_arrays(value.text)
+        if read is not None:
+            written, polygons = read
+            coordinates = polygons[0] if written == "Polygon" else polygons
+            _checked_shape({"type": written, "coordinates": coordinates})
+            return value.text
+        value = value.text
+    geometry: object = value
     if isinstance(value, str):
         try:
             geometry = json.loads(value, parse_constant=_no_constant, object_pairs_hook=unique_keys)
@@ -318,8 +330,19 @@ def to_geometry(value: object, column: Column) -> str:
     kind = geometry.get("type") if isinstance(geometry, dict) else None
     if not isinstance(geometry, dict) or kind not in ("Polygon", "MultiPolygon"):
         raise CellError("geometry_type", type=kind or "—")
+    _checked_shape(_with_arrays(geometry))
     try:
-        polygon = shape(_with_arrays(geometry))
+        return json.dumps(
+            geometry, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str
+        )
+    except ValueError as exc:
+        raise CellError("geometry_parse", error="NaN") from exc
+
+
+def _checked_shape(geometry: dict[str, object]) -> None:
+    """Refuses a geometry that shapely cannot build, empty, invalid or outside China."""
+    try:
+        polygon = shape(geometry)
     except (
         ValueError,
         TypeError,
@@ -335,12 +358,6 @@ def to_geometry(value: object, column: Column) -> str:
     west, south, east, north = polygon.bounds
     if west < LON_RANGE[0] or east > LON_RANGE[1] or south < LAT_RANGE[0] or north > LAT_RANGE[1]:
         raise CellError("geometry_outside_china")
-    try:
-        return json.dumps(
-            geometry, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str
-        )
-    except ValueError as exc:
-        raise CellError("geometry_parse", error="NaN") from exc
 
 
 def _with_arrays(geometry: dict[str, object]) -> dict[str, object]:
@@ -391,7 +408,9 @@ CONVERTERS: dict[str, Callable[[object, Column], object]] = {
 
 def shown(value: object) -> str:
     """A cell as shown in a problem: short, and GeoJSON cut down to its start."""
-    text = "" if value is None else _text_of(value) if not isinstance(value, dict) else "{…}"
+    if isinstance(value, (dict, GeometryText)):
+        return "{…}"
+    text = "" if value is None else _text_of(value)
     return text if len(text) <= 60 else text[:57] + "…"
 
 
