@@ -144,10 +144,18 @@ def _sinusoidal(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return shapes, present
     centre_lon = shapely.get_x(shapely.centroid(shapes))
     coords, index = shapely.get_coordinates(shapes, return_index=True)
+    # In place, in the order of x = radians(lon - centre) × cos(lat) × R and y = lat × R: a
+    # boundary of a million vertices needs no more arrays of them than it must (docs/security.md).
+    x = coords[:, 0]
+    x -= centre_lon[index]
+    del index
+    np.radians(x, out=x)
     lat = np.radians(coords[:, 1])
-    x = np.radians(coords[:, 0] - centre_lon[index]) * np.cos(lat) * EARTH_RADIUS_M
-    y = lat * EARTH_RADIUS_M
-    return shapely.set_coordinates(shapes.copy(), np.column_stack([x, y])), present
+    x *= np.cos(lat)
+    x *= EARTH_RADIUS_M
+    np.multiply(lat, EARTH_RADIUS_M, out=coords[:, 1])
+    del lat
+    return shapely.set_coordinates(shapes.copy(), coords), present
 
 
 def area_m2(geometries: np.ndarray) -> np.ndarray:
