@@ -247,6 +247,13 @@ SETTINGS: tuple[Setting, ...] = (
         "A zip or workbook may inflate to at most this many MiB in all; more is a zip bomb.",
     ),
     Setting(
+        "import_max_geojson_mb",
+        32,
+        "A boundaries file at most this many MiB: a district's communities and grids take a few; "
+        "a single outline of 1.5 million points filling 50 MiB took 593 MB to check and map, "
+        "32 MiB stays under 512 MB (docs/security.md).",
+    ),
+    Setting(
         "import_max_rows",
         2_000_000,
         "An import of more data rows than this is refused as soon as it passes the count.",
@@ -440,6 +447,7 @@ class Settings:
     admission_limit_working_days: int
     admission_found_months: int
     import_max_unzipped_mb: int
+    import_max_geojson_mb: int
     import_max_rows: int
     import_max_problems: int
     burden_first_year: int
@@ -486,6 +494,10 @@ class Settings:
     @property
     def import_max_unzipped_bytes(self) -> int:
         return self.import_max_unzipped_mb * 2**20
+
+    @property
+    def import_max_geojson_bytes(self) -> int:
+        return self.import_max_geojson_mb * 2**20
 
     @property
     def main_categories(self) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PACKAGES = ("data_access", "dashboard", "pages", "tools", "tests")
+FILE_SUFFIXES = {"csv", "xlsx", "geojson", "json", "zip", "png", "pdf", "toml", "md", "txt"}
 BACKTICKED = re.compile(r"`([^`\n]+)`")
 FILE_REF = re.compile(r"^([A-Za-z0-9_./-]+\.py)(?::([A-Za-z_][A-Za-z0-9_]*))?(?:\(\))?$")
 DOTTED_REF = re.compile(
@@ -104,6 +105,8 @@ def _problems(text: str, label: str) -> list[str]:
             if not dotted or known_module or reference in _catalogue_keys():
                 continue
             module, name = dotted.groups()
+            if name in FILE_SUFFIXES:  # a data file, like `grids.csv`
+                continue
             files = _modules_by_dotted_tail().get(module, [])
             if files and not any(name in _names_in(path) for path in files):
                 problems.append(f"{where}: {name} is not defined in {module}")

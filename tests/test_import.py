@@ -893,3 +893,37 @@ def test_a_feature_geometry_is_shown_short_in_a_problem(city):
     assert report.status == "refused"
     (problem,) = report.problems
     assert (problem.key, problem.row, problem.value) == ("geometry_invalid", 1, "{…}")
+
+
+def test_a_boundaries_file_over_its_own_cap_is_refused_unread():
+    from data_access.importing.readers import Limits, read_uploads
+
+    ring = [[114.3 + i * 1e-6, 30.5] for i in range(120_000)] + [[114.3, 30.6], [114.3, 30.5]]
+    feature = {
+        "type": "Feature",
+        "properties": {"code": "990101001001"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    data = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+    assert 2 * 2**20 < len(data) < 5 * 2**20
+    upload = Upload("boundaries.geojson", data, len(data))
+    refused = read_uploads([upload], Limits.of(50 * 2**20, None, 2 * 2**20))
+    assert refused.tables == []
+    assert [(p.key, p.params["limit_mb"]) for p in refused.problems] == [("file_too_large", 2)]
+    # The same file under the cap is read.
+    read = read_uploads([upload], Limits.of(50 * 2**20, None, 8 * 2**20))
+    assert read.problems == [] and len(read.tables) == 1
+
+
+def test_a_boundary_in_a_cell_is_parsed_only_under_its_cap():
+    from data_access.importing import SPECS
+    from data_access.importing.validate import MAX_CELL_GEOMETRY_CHARS, CellError, to_geometry
+
+    column = SPECS["communities"].by_name["boundary"]
+    square = [[116.40, 39.90], [116.41, 39.90], [116.41, 39.91], [116.40, 39.91], [116.40, 39.90]]
+    small = json.dumps({"type": "Polygon", "coordinates": [square]})
+    assert json.loads(to_geometry(small, column))["coordinates"] == [square]
+    huge = small[:-2] + " " * MAX_CELL_GEOMETRY_CHARS + "]}"
+    with pytest.raises(CellError) as refused:
+        to_geometry(huge, column)
+    assert (refused.value.key, refused.value.params) == ("geometry_too_large", {"limit_mb": 2})

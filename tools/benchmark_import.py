@@ -47,8 +47,23 @@ LARGE = {  # file name → how it is made
     "bad_cells/burden.csv": lambda: BURDEN_HEADER.encode() + b"1,a,b,c\n" * 1_000_000,
     "shared_strings/burden.xlsx": lambda: shared_strings_flood(14_000_000),
     "junk_elements/burden.xlsx": lambda: sheet_junk_flood(14_000_000),
-    "vertices/boundaries.geojson": lambda: boundary_geojson(1_000_000),
+    "vertices/boundaries.geojson": lambda: boundary_filling_the_cap(),
 }
+
+
+def boundary_filling_the_cap() -> bytes:
+    """One community's outline with as many points as the boundaries file cap admits
+    (import_max_geojson_mb): the import's most memory per byte."""
+    from data_access.settings import get_settings
+
+    cap = get_settings().import_max_geojson_bytes
+    vertices = cap // 35  # each point is written in 35 bytes
+    data = boundary_geojson(vertices)
+    while len(data) > cap:
+        vertices -= 1_000
+        data = boundary_geojson(vertices)
+    return data
+
 
 STREETS = 14
 PER_STREET = 100

@@ -49,14 +49,22 @@ class ReadProblem(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    """Caps of one import: bytes per file, bytes inflated from one zip or workbook."""
+    """Caps of one import: bytes per file, bytes inflated from one zip or workbook, bytes of a
+    boundaries file (GeoJSON, whose outlines cost the most memory per byte)."""
 
     max_bytes: int
     max_unzipped: int
+    max_geojson: int
 
     @classmethod
-    def of(cls, max_bytes: int, max_unzipped: int | None = None) -> Limits:
-        return cls(max_bytes, max_unzipped if max_unzipped is not None else 3 * max_bytes)
+    def of(
+        cls, max_bytes: int, max_unzipped: int | None = None, max_geojson: int | None = None
+    ) -> Limits:
+        return cls(
+            max_bytes,
+            max_unzipped if max_unzipped is not None else 3 * max_bytes,
+            min(max_bytes, max_geojson) if max_geojson is not None else max_bytes,
+        )
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,9 @@ def _read_member(
     if suffix in GEOJSON_SUFFIXES:
         if kind_of_name(stem) != "boundaries":
             _unknown(name, explicit, result, "unknown_kind")
+            return
+        if len(data) > limits.max_geojson:
+            result.problems.append(_too_large(name, len(data), limits.max_geojson))
             return
         table = _read_geojson(name, data, result.problems)
         if table is not None:

@@ -108,7 +108,9 @@ def run_import(
     """
     settings = get_settings()
     limits = Limits.of(
-        max_bytes, max_unzipped if max_unzipped is not None else settings.import_max_unzipped_bytes
+        max_bytes,
+        max_unzipped if max_unzipped is not None else settings.import_max_unzipped_bytes,
+        settings.import_max_geojson_bytes,
     )
     try:
         return _run(
@@ -260,7 +262,9 @@ def check_uploads(uploads: Sequence[Upload], known: Known, *, max_bytes: int) ->
     """The problems run_import would list for the uploads, given the unit codes the database
     holds: every check, without a database."""
     settings = get_settings()
-    limits = Limits.of(max_bytes, settings.import_max_unzipped_bytes)
+    limits = Limits.of(
+        max_bytes, settings.import_max_unzipped_bytes, settings.import_max_geojson_bytes
+    )
     _, tables, problems = _read(uploads, limits, None, settings.import_max_problems)
     _check(uploads, tables, known, problems, None, settings.import_max_rows)
     return problems.listed()

@@ -305,6 +305,11 @@ def to_choice(value: object, column: Column) -> str:
     raise CellError("not_allowed", allowed=allowed_text(labels))
 
 
+# A boundary written into a cell of communities.csv or grids.csv: real outlines take a few
+# hundred KB; a cell is parsed as a whole, so its memory is bounded by this (docs/security.md).
+MAX_CELL_GEOMETRY_CHARS = 2 * 2**20
+
+
 def to_geometry(value: object, column: Column) -> str:
     """A Polygon or MultiPolygon (GeoJSON, WGS-84), valid and inside China, as compact JSON."""
     if isinstance(value, GeometryText):
@@ -318,6 +323,9 @@ def to_geometry(value: object, column: Column) -> str:
             return value.text
         value = value.text
     geometry: object = value
+    if isinstance(value, str) and len(value) > MAX_CELL_GEOMETRY_CHARS:
+        # A cell is parsed whole: a larger outline comes as boundaries.geojson, under its cap.
+        raise CellError("geometry_too_large", limit_mb=MAX_CELL_GEOMETRY_CHARS // 2**20)
     if isinstance(value, str):
         try:
             geometry = json.loads(value, parse_constant=_no_constant, object_pairs_hook=unique_keys)
