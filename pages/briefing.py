@@ -167,13 +167,15 @@ def alerts(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
     far = staffing_figures.communities_far_below(context.engine, scope, settings)
     rebounds = burden_figures.community_rebounds(context.engine, scope, settings)
+    rebounding = overview_figures.rebound_counts(rebounds)
     unstaffed = grid_figures.unstaffed_grids(context.engine, scope)
     st.subheader(t("briefing.alerts"))
     counts = t(
         "briefing.alert_counts",
         far=formatting.integer(len(far)),
         threshold=fmt_decimal(settings.far_below_ratio * settings.standard_per_10k),
-        rebounds=formatting.integer(rebounds["community_code"].nunique() if len(rebounds) else 0),
+        rebounds=formatting.integer(rebounding.communities),
+        series=formatting.integer(rebounding.series),
         unstaffed=formatting.integer(len(unstaffed)),
     )
     st.html(f"<p>{html.escape(counts)}</p>")

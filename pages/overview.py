@@ -284,10 +284,15 @@ def alerts_section(context: PageContext) -> None:
     unstaffed = overview_figures.unstaffed_alerts(context.engine, scope)
     short = premises_figures.premises_alerts(context.engine, scope, settings)
     threshold = fmt_decimal(settings.far_below_ratio * settings.standard_per_10k)
+    rebounding = overview_figures.rebound_counts(rebounds)
     tabs = sections(
         [
             t("alert.far_below", n=fmt_int(len(far))),
-            t("alert.rebounds", n=fmt_int(len(rebounds))),
+            t(
+                "alert.rebounds",
+                communities=fmt_int(rebounding.communities),
+                series=fmt_int(rebounding.series),
+            ),
             t("alert.unstaffed", n=fmt_int(len(unstaffed))),
             t("alert.premises", n=fmt_int(len(short))),
         ]

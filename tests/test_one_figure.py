@@ -183,8 +183,9 @@ def overview_shows(at: AppTest, figures: Figures, code: str | None) -> Shown:
     meeting = assessed - below if below is not None else count_in(headline, "headline.all_meet")
     assert meeting is not None
     assert metrics[ZH["kpi.share_meeting"]] == formatting.percent(meeting / assessed)
-    # The alert tabs count rows; the rebound list has a row per community and category.
+    # The rebound tab counts communities and, apart, the list's community × category rows.
     tabs = [tab.label for tab in at.tabs]
+    assert count_in(tabs[1], "alert.rebounds", "communities") == rebounding
     assert count_in(tabs[2], "alert.unstaffed") == unstaffed
     (help_text,) = [m.help for m in at.metric if m.label == ZH["kpi.staffed_rate"]]
     assert count_in(help_text, "kpi.staffed_rate_help", "unstaffed") == unstaffed
@@ -192,6 +193,7 @@ def overview_shows(at: AppTest, figures: Figures, code: str | None) -> Shown:
         frame.value for frame in at.dataframe if frame.key == f"overview_rebounds_{code or 'city'}"
     ]
     assert rebounds[ZH["col.community_code"]].nunique() == rebounding
+    assert count_in(tabs[1], "alert.rebounds", "series") == len(rebounds)
     return Shown(metrics[ZH["kpi.per_10k"]], metrics[ZH["kpi.gap"]], meeting, rebounding, unstaffed)
 
 

@@ -7,21 +7,27 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from sqlalchemy import insert
 
+from data_access.db import make_engine
 from data_access.figures.burden import main_reductions, reduction_of
 from data_access.figures.overview import (
     RANKING_COLUMNS,
+    ReboundCounts,
     far_below_alerts,
     far_below_list,
+    headline_facts,
     month_earlier,
     ranking,
     ranking_of,
     rebound_alerts,
+    rebound_counts,
     rebound_list,
     unstaffed_alerts,
     unstaffed_list,
 )
 from data_access.figures.staffing import staffing_by_unit as staffing_figure
+from data_access.models import BurdenRecord
 from data_access.queries.burden import community_rebounds, monthly_series
 from data_access.queries.grids import (
     grid_list,
@@ -32,9 +38,11 @@ from data_access.queries.grids import (
 from data_access.queries.hierarchy import data_months, units
 from data_access.queries.staffing import communities_far_below
 from data_access.scope import Scope
-from tests.small_city import AS_OF
+from tests.small_city import AS_OF, build_small_city, refresh_all_summaries
 from tests.test_cli_export import run_export
 from tests.test_pages import run_app
+
+C1 = "990101001001"
 
 
 def test_grid_staffing_counts_active_grid_workers_only(small_city):
@@ -205,3 +213,67 @@ def test_page_ranking_table_equals_the_export(small_city_url, monkeypatch, capsy
         23 / 14000 * 10000 - 23 / 13000 * 10000
     )
     assert rows[1]["per_10k_yoy"] == rows[1]["staffed_rate"] == ""
+
+
+@pytest.fixture
+def twice_url(migrated_database) -> str:
+    """tests/small_city.py with C1 rebounding in a second category: its meetings are 20 from
+    2025-01 to 2025-05 and 25 in 2025-06 (a rise of 25 % and of 5 over the lowest, docs/metrics.md
+    §4). C1 and C2 rebound, in 3 community × category series."""
+    url = migrated_database("twice_rebounding")
+    engine = make_engine(url)
+    build_small_city(engine, refresh=False)
+    meetings = {**dict.fromkeys(range(1, 6), 20), 6: 25}
+    with engine.begin() as connection:
+        connection.execute(
+            insert(BurdenRecord),
+            [
+                {
+                    "community_code": C1,
+                    "category": "meetings",
+                    "period": dt.date(2025, m, 1),
+                    "count": n,
+                }
+                for m, n in meetings.items()
+            ],
+        )
+        refresh_all_summaries(connection)
+    engine.dispose()
+    return url
+
+
+def test_rebound_counts_name_communities_and_series_apart(twice_url, settings):
+    engine = make_engine(twice_url)
+    try:
+        city = Scope(None, AS_OF)
+        rebounds = community_rebounds(engine, city, settings)
+        assert sorted(zip(rebounds["community_code"], rebounds["category"], strict=True)) == [
+            (C1, "meetings"),
+            (C1, "work_items"),
+            ("990101001002", "forms"),
+        ]
+        counts = rebound_counts(rebounds)
+        assert counts == ReboundCounts(communities=2, series=3)
+        assert rebound_counts(rebound_alerts(engine, city, settings)) == counts
+        assert headline_facts(engine, city, settings).rebounding_communities == 2
+        assert rebound_counts(rebounds.iloc[:0]) == ReboundCounts(communities=0, series=0)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["overview", "briefing"])
+def test_pages_write_rebounding_communities_and_series_apart(twice_url, page, monkeypatch):
+    at = run_app(twice_url, monkeypatch, page=f"pages/{page}.py", lang="zh", month="2025-06")
+    assert not at.exception
+    headline = "".join(text.value for text in at.text) + "".join(
+        element.proto.body for element in at.get("html")
+    )
+    assert "2个社区出现反弹" in headline
+    if page == "overview":
+        assert at.tabs[1].label == "减负反弹（2个社区，3项）"
+        (table,) = [frame.value for frame in at.dataframe if frame.key == "overview_rebounds_city"]
+        assert len(table) == 3
+        return
+    (counts,) = [e.proto.body for e in at.get("html") if "出现减负反弹的社区" in e.proto.body]
+    assert "出现减负反弹的社区 2 个（社区×类别 3 项）" in counts

@@ -95,6 +95,21 @@ def far_below_alerts(engine: Engine, scope: Scope, settings: Settings) -> pd.Dat
     return far_below_list(far, all_units(engine))
 
 
+@dataclass(frozen=True)
+class ReboundCounts:
+    """What a list of rebounds counts, named apart (docs/metrics.md §4)."""
+
+    communities: int  # communities with a rebound in any category
+    series: int  # community × category series that rebound: the rows of the alert list
+
+
+def rebound_counts(rebounds: pd.DataFrame) -> ReboundCounts:
+    """The counts of burden.py:community_rebounds or of rebound_alerts, one frame of them: the
+    headline, the Overview's alert tab and the briefing all write these."""
+    communities = int(rebounds["community_code"].nunique()) if len(rebounds) else 0
+    return ReboundCounts(communities=communities, series=len(rebounds))
+
+
 @figure
 def rebound_alerts(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
     """The Overview's alert list of community × category series that rebound, with places."""
@@ -158,6 +173,6 @@ def headline_facts(engine: Engine, scope: Scope, settings: Settings) -> Headline
         weakest_per_10k=None if weakest is None else float(weakest["per_10k"]),
         category=categories[0] if categories else None,
         reduction=reduction,
-        rebounding_communities=int(rebounds["community_code"].nunique()) if len(rebounds) else 0,
+        rebounding_communities=rebound_counts(rebounds).communities,
         unstaffed_grids=int(_number(grid_total.get("unstaffed_grids")) or 0),
     )
