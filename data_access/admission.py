@@ -205,26 +205,30 @@ SUMMARY_COLUMNS = [
 
 
 def timing_summary(frame: pd.DataFrame) -> pd.Series:
-    """Counts, the on-time share of decided applications, and the median and worst working days.
+    """Counts, the on-time share, and the median and worst working days (docs/admission.md).
 
-    The median is over decided applications; the worst also counts the wait of pending ones.
+    The on-time share is on time / (on time + late + overdue): a pending application past the
+    limit is late already, so a department with one is never at 100 %. The median is over
+    decided applications; the worst also counts the wait of pending ones.
     """
     timing = frame["timing"]
     on_time, late = int((timing == "on_time").sum()), int((timing == "late").sum())
+    overdue = int((timing == "overdue").sum())
+    judged = on_time + late + overdue
     decided_days = frame.loc[timing.isin(["on_time", "late"]), "working_days"].astype(float)
     all_days = frame["working_days"].dropna().astype(float)
     return pd.Series(
         {
             "applications": len(frame),
             "pending": int(timing.isin(["pending", "overdue"]).sum()),
-            "overdue": int((timing == "overdue").sum()),
+            "overdue": overdue,
             "decided": int((frame["state"] != "pending").sum()),
             "decided_on_time": on_time,
             "decided_late": late,
             "unknown": int((timing == "unknown").sum()),
             "admitted": int((frame["state"] == "admitted").sum()),
             "refused": int((frame["state"] == "refused").sum()),
-            "on_time_share": on_time / (on_time + late) if on_time + late else float("nan"),
+            "on_time_share": on_time / judged if judged else float("nan"),
             "median_working_days": decided_days.median() if len(decided_days) else float("nan"),
             "worst_working_days": all_days.max() if len(all_days) else float("nan"),
         }

@@ -179,7 +179,24 @@ def test_on_time_share_median_and_worst_by_department(admission_db, settings):
     assert total[
         ["applications", "pending", "overdue", "decided_on_time", "decided_late"]
     ].tolist() == [7, 3, 1, 2, 2]
-    assert total["on_time_share"] == 0.5 and total["median_working_days"] == 14.5
+    # 2 on time of 2 on time, 2 late and 1 overdue (docs/admission.md).
+    assert total["on_time_share"] == 0.4 and total["median_working_days"] == 14.5
+
+
+def test_an_overdue_application_keeps_a_department_below_100_percent(admission_db, settings):
+    applications = load(admission_db, CITY, settings).applications.set_index("id")
+    assert applications.loc[["A1", "A2", "A4"], "timing"].tolist() == [
+        "on_time",
+        "on_time",
+        "overdue",
+    ]
+    # 城管局 answered A1 and A2 on time; give it A4 too, pending 38 working days by the as-of date.
+    applications.loc["A4", "department"] = "城管局"
+    table = by_department(applications.reset_index()).set_index("department")
+    assert table.loc["城管局", ["decided_on_time", "decided_late", "overdue"]].tolist() == [2, 0, 1]
+    assert table.loc["城管局", "on_time_share"] == 2 / 3
+    # A pending application within the limit (卫健委's A5) is left out of the share.
+    assert math.isnan(table.loc["卫健委", "on_time_share"])
 
 
 def test_a_district_sees_its_own_and_the_citys_applications(admission_db, settings):
@@ -240,7 +257,7 @@ def test_unit_table_counts_each_districts_own_applications(admission_db, setting
         1,
         38,
     ]
-    assert pd.isna(second["on_time_share"])
+    assert second["on_time_share"] == 0.0  # nothing answered, one overdue
 
 
 def test_export_admission_matches_the_unit_table(admission_db, settings):
@@ -314,7 +331,7 @@ def test_page_figures_equal_the_export_at_city_scope(admission_sqlite, monkeypat
     assert not at.exception and not at.error
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["依法自治事项"] == "2" and metrics["协助政府事项"] == "2"
-    assert metrics["按时答复率"] == "50.0%"
+    assert metrics["按时答复率"] == "40.0%"
     assert metrics["审批用时中位数（工作日）"] == "14.5"
     assert metrics["审批中的申请"] == "3"
     assert metrics["未经准入进入社区的事项"] == "6"
@@ -378,7 +395,8 @@ def test_cli_export_admission_writes_the_documented_columns(
         "decided_late": "1", "on_time_share": "0.5", "median_working_days": "11.5",
         "worst_working_days": "16",
     }  # fmt: skip
-    assert (rows[1]["on_time_share"], rows[1]["median_working_days"]) == ("", "")  # none decided
+    # None decided, one overdue: the share is 0, the median empty.
+    assert (rows[1]["on_time_share"], rows[1]["median_working_days"]) == ("0.0", "")
 
 
 def test_department_chart_stacks_answers_and_waits(admission_db, settings):
