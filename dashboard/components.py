@@ -9,7 +9,7 @@ from typing import Literal, SupportsFloat, cast
 import pandas as pd
 import streamlit as st
 
-from dashboard import palette
+from dashboard import formatting, palette
 from dashboard.i18n import fmt_month, is_missing, t
 from dashboard.plain import t_plain
 from dashboard.ready import stop_page
@@ -18,17 +18,17 @@ from data_access.scope import Scope
 
 def signed_int(change: float) -> str:
     """A change in a count, e.g. +1,234."""
-    return f"{change:+,.0f}"
+    return formatting.signed(change)
 
 
 def signed_decimal(change: float) -> str:
     """A change in a ratio shown with one decimal, e.g. +0.3."""
-    return f"{change:+.1f}"
+    return formatting.signed(change, 1)
 
 
 def signed_points(change: float) -> str:
     """A change in a 0–1 rate, in percentage points."""
-    return t("kpi.points", value=f"{change * 100:+.1f}")
+    return t("kpi.points", value=formatting.signed(change * 100, 1))
 
 
 @dataclass(frozen=True)

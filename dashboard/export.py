@@ -65,7 +65,8 @@ def number_format(key: str, values: pd.Series) -> str | None:
     if key in formatting.RATE_METRICS:
         return "0." + "0" * formatting.RATE_DECIMALS + "%"
     if key in formatting.METRIC_DECIMALS:
-        return "#,##0." + "0" * formatting.METRIC_DECIMALS[key]
+        digits = formatting.METRIC_DECIMALS[key]
+        return "#,##0" + ("." + "0" * digits if digits else "")
     whole = values.dropna()
     if whole.empty or (whole == whole.round()).all():
         return "#,##0"

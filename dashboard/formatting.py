@@ -6,7 +6,7 @@ decimals per metric, "—" for a missing value and no "k"/"M" on chart axes (doc
 
 The API is small on purpose and other modules depend on it; keep these names stable:
 is_missing, count, integer, decimal, percent, metric, signed, month, timestamp, now,
-month_tickformat, month_file_label, AXIS_STYLE, SEPARATORS, MISSING.
+month_tickformat, month_file_label, AXIS_STYLE, YEAR_AXIS, SEPARATORS, MISSING.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ METRIC_DECIMALS: dict[str, int] = {
     "premises": 1,  # m² per 100 households (docs/metrics.md §9)
     "area_km2": 2,
     "gap_km2": 2,
-    "median_working_days": 1,
+    "median_working_days": 0,  # working days are whole days wherever people read them
 }
 RATE_METRICS = frozenset(
     {
@@ -51,6 +51,13 @@ RATE_DECIMALS = 1
 # Plotly: "." for decimals and "," for thousands, and full numbers on axes instead of 2k / 50k.
 SEPARATORS = ".,"
 AXIS_STYLE: dict[str, object] = {"exponentformat": "none", "separatethousands": True}
+# An axis of calendar years: 2019, never 2,019 (a year is not a count).
+YEAR_AXIS: dict[str, object] = {
+    "dtick": 1,
+    "tickformat": "d",
+    "hoverformat": "d",
+    "separatethousands": False,
+}
 
 
 def is_missing(value: object) -> bool:
@@ -62,6 +69,13 @@ def is_missing(value: object) -> bool:
 def _number(value: object) -> float:
     """A value known not to be missing (a count, ratio or rate of a query frame) as a float."""
     return float(cast(SupportsFloat, value))
+
+
+def _no_negative_zero(text: str) -> str:
+    """ "-0.0" (a small negative value rounded to nothing) as "0.0": no figure is shown as -0."""
+    if text.startswith("-") and not any(digit in text for digit in "123456789"):
+        return text[1:]
+    return text
 
 
 def integer(value: object) -> str:
@@ -87,14 +101,14 @@ def decimal(value: object, digits: int = 1) -> str:
     """A ratio with a fixed number of decimals: 18.2."""
     if is_missing(value):
         return MISSING
-    return f"{_number(value):,.{digits}f}"
+    return _no_negative_zero(f"{_number(value):,.{digits}f}")
 
 
 def percent(fraction: object, digits: int = RATE_DECIMALS) -> str:
     """A 0–1 fraction as a percentage: 0.645 → 64.5%."""
     if is_missing(fraction):
         return MISSING
-    return f"{_number(fraction) * 100:.{digits}f}%"
+    return _no_negative_zero(f"{_number(fraction) * 100:.{digits}f}%")
 
 
 def metric(name: str, value: object, language: str) -> str:

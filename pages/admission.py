@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import formatting
 from dashboard.admission_charts import department_timing_chart, list_history_chart
 from dashboard.components import Kpi, kpi_row, page_header, signed_int, signed_points, stop_if_empty
 from dashboard.context import PageContext, page_context
@@ -49,7 +50,7 @@ def kpi_section(context: PageContext, data: AdmissionData, before: AdmissionData
     if _sees_applications(context):
         kpis += [
             Kpi("admission_on_time", t("admission.kpi.on_time_share"), now["on_time_share"], then["on_time_share"], fmt_pct, signed_points, help=t("admission.kpi.on_time_help", limit=limit, on_time=fmt_int(now["decided_on_time"]), late=fmt_int(now["decided_late"]), overdue=fmt_int(now["overdue"]))),
-            Kpi("admission_median", t("admission.kpi.median_days"), now["median_working_days"], then["median_working_days"], lambda v: fmt_decimal(v, 1), lambda c: f"{c:+.1f}", higher_is_better=False, help=t("admission.kpi.median_help", worst=fmt_int(now["worst_working_days"]))),
+            Kpi("admission_median", t("admission.kpi.median_days"), now["median_working_days"], then["median_working_days"], lambda v: fmt_decimal(v, formatting.METRIC_DECIMALS["median_working_days"]), lambda c: formatting.signed(c, formatting.METRIC_DECIMALS["median_working_days"]), higher_is_better=False, help=t("admission.kpi.median_help", worst=fmt_int(now["worst_working_days"]))),
             Kpi("admission_pending", t("admission.kpi.pending"), now["pending"], fmt=fmt_int, help=t("admission.kpi.pending_help", overdue=fmt_int(now["overdue"]), limit=limit)),
         ]  # fmt: skip
     kpis += [

@@ -82,14 +82,14 @@ def cards(context: PageContext) -> list[Card]:
         return t("briefing.change", change=text)
 
     def points(change_value: float) -> str:
-        return t("kpi.points", value=f"{change_value * 100:+.1f}")
+        return t("kpi.points", value=formatting.signed(change_value * 100, 1))
 
     result = [
         Card(
             t("kpi.per_10k"),
             fmt_decimal(now["per_10k"]),
             t("briefing.standard", value=fmt_decimal(settings.standard_per_10k, 0)),
-            change(now["per_10k"], before["per_10k"], lambda c: f"{c:+.1f}"),
+            change(now["per_10k"], before["per_10k"], lambda c: formatting.signed(c, 1)),
             status_of(now["per_10k"], settings.standard_per_10k, close),
         ),
         Card(
@@ -120,7 +120,7 @@ def cards(context: PageContext) -> list[Card]:
             change(
                 rooms["per_100_households"],
                 rooms_before["per_100_households"],
-                lambda c: f"{c:+.1f}",
+                lambda c: formatting.signed(c, 1),
             ),
             status_of(rooms["per_100_households"], premises_standard, close),
         ),

@@ -187,7 +187,7 @@ def population_section(context: PageContext, figures: Figures) -> None:
             "side": "right",
             **formatting.AXIS_STYLE,
         },
-        xaxis={"dtick": 1},
+        xaxis=formatting.YEAR_AXIS,
         legend={"orientation": "h", "y": -0.2},
         separators=formatting.SEPARATORS,
         height=340,

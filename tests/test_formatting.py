@@ -48,6 +48,9 @@ def test_the_exact_count_stays_available():
         ("share_meeting", 1, "100.0%", "100.0%"),
         ("reduction", 0.3918, "39.2%", "39.2%"),
         ("area_km2", 1.5, "1.50", "1.50"),
+        ("median_working_days", 9.0, "9", "9"),  # whole working days, never "9.0"
+        ("median_working_days", 11.5, "12", "12"),  # halves to even, as every figure here
+        ("median_working_days", 14.5, "14", "14"),
         ("resident_population", 3_849_008, "384.9万", "3,849,008"),
         ("gap", 12, "12", "12"),
         ("per_10k", None, "—", "—"),
@@ -64,6 +67,53 @@ def test_signed_changes():
     assert f.signed(-0.34, 1) == "-0.3"
     assert f.signed(-0.04, 1) == "+0.0"  # no change, not a fall
     assert f.signed(None) == "—"
+    assert f.signed(-0.4) == "+0"
+    assert f.signed(-0.0004 * 100, 1) == "+0.0"
+
+
+@pytest.mark.parametrize(
+    ("write", "value", "text"),
+    [
+        (lambda v: f.decimal(v), -0.04, "0.0"),
+        (lambda v: f.decimal(v, 2), -0.004, "0.00"),
+        (lambda v: f.decimal(v, 0), -0.4, "0"),
+        (lambda v: f.decimal(v), -0.0, "0.0"),
+        (lambda v: f.decimal(v), -0.05001, "-0.1"),  # a fall that shows stays a fall
+        (lambda v: f.percent(v), -0.0004, "0.0%"),
+        (lambda v: f.percent(v), -0.0006, "-0.1%"),
+        (lambda v: f.metric("per_10k", v, "zh"), -0.01, "0.0"),
+        (lambda v: f.metric("reduction", v, "en"), -0.0001, "0.0%"),
+        (lambda v: f.integer(v), -0.4, "0"),
+        (lambda v: f.count(v, "zh"), -0.4, "0"),
+    ],
+)
+def test_a_value_that_rounds_to_zero_is_never_minus_zero(write, value, text):
+    assert write(value) == text
+
+
+def test_kpi_changes_are_never_minus_zero():
+    from dashboard.components import signed_decimal, signed_int, signed_points
+
+    assert signed_int(-0.4) == "+0"
+    assert signed_decimal(-0.04) == "+0.0"
+    assert signed_decimal(-0.06) == "-0.1"
+    assert signed_points(-0.0004).startswith("+0.0")
+
+
+def test_excel_writes_working_days_whole_and_keeps_the_value():
+    from dashboard.export import number_format
+
+    assert number_format("median_working_days", pd.Series([11.5])) == "#,##0"
+    assert number_format("per_10k", pd.Series([18.25])) == "#,##0.0"
+
+
+def test_a_year_axis_writes_2019_not_2_019():
+    assert f.YEAR_AXIS == {
+        "dtick": 1,
+        "tickformat": "d",
+        "hoverformat": "d",
+        "separatethousands": False,
+    }
 
 
 def test_months_in_each_language():
@@ -125,6 +175,10 @@ def test_reference_lines_are_named_in_the_legend_not_over_bars_or_each_other():
     reductions = pd.DataFrame({"code": ["x"], "name": ["会议"], "reduction": [-0.05]})
     figure = ranking_bar(reductions, "reduction", "t", "%", 0.0, "与基期持平", percent=True)
     assert not figure.layout.annotations
+    # A bar's text of a change that rounds to nothing: 0.0%, never -0.0%.
+    tiny = pd.DataFrame({"code": ["x"], "name": ["会议"], "reduction": [-0.0004]})
+    figure = ranking_bar(tiny, "reduction", "t", "%", 0.0, "与基期持平", percent=True)
+    assert list(figure.data[0].text) == ["0.0%"]
     assert list(figure.data[0].marker.color) == [palette.BELOW]
 
 

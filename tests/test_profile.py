@@ -3,8 +3,11 @@ and the way down to a profile and back up by the breadcrumb."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 
+import numpy as np
 import pytest
 from sqlalchemy import insert
 
@@ -17,6 +20,7 @@ from data_access.figures.profile import (
     community_projection,
     farthest_below_first,
     hiring_projection,
+    population_history,
     problems,
     projection,
     rank_table,
@@ -268,3 +272,24 @@ def test_profile_runs_in_both_languages_on_the_demo_city(lang, demo_url, monkeyp
     assert not at.exception
     assert at.session_state["district"] == "990101"  # a community alone brings its parents
     assert at.title[0].value == ("社区画像" if lang == "zh" else "Community profile")
+
+
+def test_population_years_are_written_without_thousands_separators(small_city_url, monkeypatch):
+    at = run_app(small_city_url, monkeypatch, page="pages/profile.py", month=MONTH, **C1)
+    assert not at.exception
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    (population,) = [
+        spec for spec in specs if spec["layout"]["title"]["text"].endswith("历年常住人口与户数")
+    ]
+    years = [trace["x"] for trace in population["data"]]
+    # Plotly sends the years as base64 int16: whole numbers, the same on both traces.
+    assert years[0] == years[1] and years[0]["dtype"] == "i2"
+    decoded = np.frombuffer(base64.b64decode(years[0]["bdata"]), dtype="<i2").tolist()
+    engine = make_engine(small_city_url)
+    try:
+        history = population_history(engine, Scope(C1["community"], AS_OF))
+    finally:
+        engine.dispose()
+    assert decoded == history["year"].tolist() == [2024, 2025, 2026]
+    axis = population["layout"]["xaxis"]
+    assert (axis["tickformat"], axis["hoverformat"], axis["separatethousands"]) == ("d", "d", False)
