@@ -19,6 +19,7 @@ from dashboard.ready import stop_page
 from dashboard.report import sections
 from dashboard.tables import table_with_downloads
 from data_access.figures import burden as burden_figures
+from data_access.figures import overview as overview_figures
 from data_access.models import BURDEN_CATEGORIES
 
 BASELINE_KEY = "burden_baseline"
@@ -186,14 +187,19 @@ def rebounds_section(context: PageContext, rebounding: pd.DataFrame, level: str)
         lists["community"] = communities.rename(
             columns={"community_code": "code", "period": "current_period"}
         )
-    labels = [
-        t(
-            "burden.rebounds_communities" if name == "community" else "burden.rebounds_units",
-            level=t(f"level.{name}"),
-            n=fmt_int(len(frame)),
+
+    def label(name: str, frame: pd.DataFrame) -> str:
+        if name != "community":
+            return t("burden.rebounds_units", level=t(f"level.{name}"), n=fmt_int(len(frame)))
+        # Communities and community × category series named apart, as on the Overview.
+        counts = overview_figures.rebound_counts(frame, "code")
+        return t(
+            "burden.rebounds_communities",
+            communities=fmt_int(counts.communities),
+            series=fmt_int(counts.series),
         )
-        for name, frame in lists.items()
-    ]
+
+    labels = [label(name, frame) for name, frame in lists.items()]
     for tab, (name, frame) in zip(sections(labels), lists.items(), strict=True):
         with tab:
             _rebound_table(context, frame, name)

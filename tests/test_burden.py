@@ -339,7 +339,7 @@ def test_page_at_district_scope(burden_city_url, monkeypatch):
     assert values["工作事项精简率"] == "39.2%"
     assert values["报表精简率"] == "—"  # baseline 0
     # Streets: 二街道's work items (C alone) and 一街道's meetings (B alone), not 一街道's work items.
-    assert [tab.label for tab in at.tabs] == ["街道层面（2）", "社区层面（3）"]
+    assert [tab.label for tab in at.tabs] == ["街道层面（2）", "社区层面（3个社区，3项）"]
     streets = at.dataframe[-1].value  # every street × category
     assert len(streets) == 20
     work = streets[(streets["代码"] == "990101001") & (streets["类别"] == "工作事项")].iloc[0]
@@ -360,7 +360,9 @@ def test_page_with_a_chosen_baseline_month(burden_city_url, monkeypatch):
     assert not at.exception
     values = {metric.label: metric.value for metric in at.metric}
     assert values["Work items reduced"] == "15.6%"  # 90 → 76
-    assert [tab.label for tab in at.tabs] == ["By community (2)"]  # A's work items, B's meetings
+    assert [tab.label for tab in at.tabs] == [
+        "By community (2 communities, 2 series)"
+    ]  # A's work items, B's meetings
 
 
 @pytest.mark.slow

@@ -277,3 +277,17 @@ def test_pages_write_rebounding_communities_and_series_apart(twice_url, page, mo
         return
     (counts,) = [e.proto.body for e in at.get("html") if "出现减负反弹的社区" in e.proto.body]
     assert "出现减负反弹的社区 2 个（社区×类别 3 项）" in counts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "filters", [{}, {"district": "990101", "street": "990101001"}], ids=["city", "street"]
+)
+def test_burden_page_writes_rebounding_communities_and_series_apart(
+    twice_url, filters, monkeypatch
+):
+    at = run_app(
+        twice_url, monkeypatch, page="pages/burden.py", lang="zh", month="2025-06", **filters
+    )
+    assert not at.exception
+    assert at.tabs[-1].label == "社区层面（2个社区，3项）"

@@ -103,10 +103,11 @@ class ReboundCounts:
     series: int  # community × category series that rebound: the rows of the alert list
 
 
-def rebound_counts(rebounds: pd.DataFrame) -> ReboundCounts:
+def rebound_counts(rebounds: pd.DataFrame, code_column: str = "community_code") -> ReboundCounts:
     """The counts of burden.py:community_rebounds or of rebound_alerts, one frame of them: the
-    headline, the Overview's alert tab and the briefing all write these."""
-    communities = int(rebounds["community_code"].nunique()) if len(rebounds) else 0
+    headline, the Overview's alert tab, the Burden page's community tab and the briefing all
+    write these. `code_column`: the column of the community's code."""
+    communities = int(rebounds[code_column].nunique()) if len(rebounds) else 0
     return ReboundCounts(communities=communities, series=len(rebounds))
 
 
