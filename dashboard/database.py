@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 import streamlit as st
@@ -18,6 +19,7 @@ from data_access.schema import has_schema, upgrade
 from data_access.settings import get_settings
 
 _log = logging.getLogger(__name__)
+PROGRESS_SECONDS = 0.5  # how often a waiting page shows the demo build's progress
 
 
 @dataclass(frozen=True)
@@ -36,24 +38,62 @@ def writer_url() -> str:
     return resolve_writer().url
 
 
-@st.cache_resource(show_spinner=False)
+class DemoBuild:
+    """The embedded demo city being built in a thread of the server's own, so that a viewer who
+    closes or reloads the page during the minutes it takes does not stop it (each session only
+    shows its progress)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.fraction = 0.0
+        self.phase = ""
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="demo-build", daemon=True)
+
+    def _run(self) -> None:
+        from data_access.demo import build_demo  # numpy and shapely load only for a demo
+
+        def progress(fraction: float, phase: str) -> None:
+            self.fraction, self.phase = min(max(fraction, 0.0), 1.0), phase
+
+        try:
+            build_demo(get_engine(self.url), progress=progress)
+        except BaseException as exc:  # shown to every waiting session, then tried anew
+            _log.exception("building the demo city failed")
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+_builds: dict[str, DemoBuild] = {}
+_builds_lock = threading.Lock()
+_ready: set[str] = set()  # embedded files known to hold the demo city, in this process
+
+
 def _prepare_embedded(url: str) -> None:
-    """Creates the embedded file and fills it with the demo city, once per process."""
-    from data_access.demo import build_demo  # numpy and shapely load only when a demo is built
-
-    engine = get_engine(url)
-    upgrade(engine)
-    if community_count(engine) > 0:
+    """Creates the embedded file and fills it with the demo city, once per process; the page
+    shows the build's progress until it is done."""
+    if url in _ready:
         return
+    engine = get_engine(url)
+    with _builds_lock:
+        build = _builds.get(url)
+        if build is None or build.error is not None:
+            upgrade(engine)
+            if community_count(engine) > 0:
+                _ready.add(url)
+                return
+            build = _builds[url] = DemoBuild(url)
+            build.thread.start()
     bar = st.progress(0.0, text=t("demo.creating"))
-
-    def show_progress(fraction: float, phase: str) -> None:
-        bar.progress(
-            min(max(fraction, 0.0), 1.0), text=t("demo.creating") + " · " + t(f"demo.phase.{phase}")
-        )
-
-    build_demo(engine, progress=show_progress)
+    while not build.done.wait(PROGRESS_SECONDS):
+        phase = t(f"demo.phase.{build.phase}") if build.phase else ""
+        bar.progress(build.fraction, text=" · ".join(filter(None, [t("demo.creating"), phase])))
     bar.empty()
+    if build.error is not None:
+        raise build.error
+    _ready.add(url)
 
 
 def open_database() -> DatabaseState:
