@@ -1,4 +1,4 @@
-"""The wall screen (大屏): its tiles, alert pages, ranking and sparklines (pure, no Streamlit).
+"""The wall screen (大屏): its tiles, alerts by street, ranking and sparklines (pure, no Streamlit).
 
 Made for 1920×1080 seen from five metres: large type, light on dark, nothing to scroll. Every
 data value that goes into HTML is escaped here.
@@ -14,18 +14,21 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard import formatting
-from dashboard.map_style import Classes
+from dashboard.map_style import LABEL_SIZES_PX, Classes
 
 SCREEN_WIDTH_PX, SCREEN_HEIGHT_PX = 1920, 1080
-MAP_WIDTH_PX, MAP_HEIGHT_PX = 880, 720
-PANEL_HEIGHT_PX = 790
+# The smallest text on the wall, read from five metres (docs/operations.md, the wall screen).
+MIN_TEXT_PX = 24
+# The map's names scaled so that the smaller of its two sizes is MIN_TEXT_PX.
+LABEL_SCALE = MIN_TEXT_PX / min(LABEL_SIZES_PX.values())
+MAP_WIDTH_PX, MAP_HEIGHT_PX = 800, 660
+PANEL_HEIGHT_PX = 720
 BACKGROUND = "#0b1726"
 PANEL = "#13243a"
 TEXT = "#e8eef5"
 MUTED = "#9fb3c8"
 # Brighter than the cards' colours of the other pages: they must carry on a dark wall.
 STATUS_COLOURS = {"meets": "#3ccf6e", "close": "#ffb020", "below": "#ff5a4f"}
-ALERTS_PER_PAGE = 9
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,6 @@ class Tile:
     status: str | None  # meets, close, below; None: not judged
 
 
-@dataclass(frozen=True)
-class Alert:
-    kind: str  # far_below, rebound, unstaffed
-    place: str  # the unit's name
-    detail: str  # what is wrong, in the UI language
-
-
 def rotation_code(codes: Sequence[str | None], now_s: float, seconds: int) -> str | None:
     """The unit shown at time now_s when the screen turns through codes every `seconds`.
 
@@ -54,15 +50,6 @@ def rotation_code(codes: Sequence[str | None], now_s: float, seconds: int) -> st
     if not codes:
         return None
     return codes[int(now_s // max(seconds, 1)) % len(codes)]
-
-
-def alert_page(
-    alerts: Sequence[Alert], now_s: float, seconds: int, per_page: int = ALERTS_PER_PAGE
-) -> tuple[list[Alert], int, int]:
-    """The page of alerts to show at now_s, its number (from 1) and the number of pages."""
-    pages = max(1, -(-len(alerts) // per_page))
-    index = int(now_s // max(seconds, 1)) % pages
-    return list(alerts[index * per_page : (index + 1) * per_page]), index + 1, pages
 
 
 def tiles_html(tiles: Sequence[Tile], status_words: dict[str, str]) -> str:
@@ -80,28 +67,58 @@ def tiles_html(tiles: Sequence[Tile], status_words: dict[str, str]) -> str:
     return f'<div class="screen-tiles">{"".join(cells)}</div>'
 
 
-def header_html(scope: str, date_line: str, refreshed: str) -> str:
+def header_html(title: str, date_line: str, refreshed: str, flags: Sequence[str] = ()) -> str:
+    """The title (the city's or the unit's name), the data date, the refresh time and short
+    flags such as the demo label, in one line."""
+    marks = "".join(f'<span class="screen-flag">{html.escape(flag)}</span>' for flag in flags)
     return (
         '<div class="screen-header">'
-        f'<span class="screen-scope">{html.escape(scope)}</span>'
+        f'<span class="screen-scope">{html.escape(title)}</span>'
         f'<span class="screen-date">{html.escape(date_line)}</span>'
-        f'<span class="screen-refreshed">{html.escape(refreshed)}</span>'
+        f'<span class="screen-refreshed">{html.escape(refreshed)}</span>{marks}'
         "</div>"
     )
 
 
-def alerts_html(title: str, alerts: Sequence[Alert], kinds: dict[str, str], page: str) -> str:
-    rows = "".join(
-        f'<div class="screen-alert screen-alert-{html.escape(a.kind)}">'
-        f'<span class="screen-alert-kind">{html.escape(kinds[a.kind])}</span>'
-        f'<span class="screen-alert-place">{html.escape(a.place)}</span>'
-        f'<span class="screen-alert-detail">{html.escape(a.detail)}</span></div>'
-        for a in alerts
+def street_alerts_html(
+    title: str,
+    places: pd.DataFrame,
+    totals: dict[str, int],
+    kinds: dict[str, str],
+    total_label: str,
+    with_district: bool,
+) -> str:
+    """A table of the places with the most open alerts, a column per kind, the scope's totals on
+    top. places: data_access/figures/screen.py:alerts_by_street; kinds: kind → its short label;
+    with_district: put each street's district before it (the city's screen)."""
+    head = "".join(
+        f'<th class="screen-alert-count screen-alert-{html.escape(k)}">{html.escape(label)}</th>'
+        for k, label in kinds.items()
     )
+    total_cells = "".join(
+        f'<td class="screen-alert-total screen-alert-total-{html.escape(k)}">'
+        f"{formatting.integer(totals.get(k, 0))}</td>"
+        for k in kinds
+    )
+    rows = []
+    for row in places.to_dict("records"):
+        place = str(row["name"])
+        if with_district and row["district_name"]:
+            place = f"{row['district_name']} {place}"
+        cells = "".join(
+            f'<td class="screen-alert-count">{formatting.integer(row[k]) if row[k] else "·"}</td>'
+            for k in kinds
+        )
+        rows.append(
+            f'<tr class="screen-alert"><td class="screen-alert-place">{html.escape(place)}</td>'
+            f"{cells}</tr>"
+        )
     return (
-        f'<div class="screen-panel-title">{html.escape(title)}'
-        f'<span class="screen-page">{html.escape(page)}</span></div>'
-        f'<div class="screen-alerts">{rows}</div>'
+        f'<div class="screen-panel-title">{html.escape(title)}</div>'
+        '<table class="screen-alerts">'
+        f"<thead><tr><th></th>{head}</tr></thead>"
+        f'<tbody><tr class="screen-alert-totals"><td class="screen-alert-place">'
+        f"{html.escape(total_label)}</td>{total_cells}</tr>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -176,54 +193,59 @@ def _rgba(colour: Sequence[int]) -> str:
     return f"rgba({colour[0]},{colour[1]},{colour[2]},1)"
 
 
+# Every text at least MIN_TEXT_PX (1.5rem); Streamlit's own header, toolbar and sidebar handle
+# are hidden: the wall shows no control (scope and metric come from the URL).
 SCREEN_CSS = f"""
 <style>
 .stApp, [data-testid="stMain"] {{ background: {BACKGROUND}; }}
-[data-testid="stHeader"] {{ background: transparent; }}
-[data-testid="stMainBlockContainer"] {{ padding: 0.5rem 2.6rem 0 3rem; max-width: 100%; }}
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
+[data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stDecoration"], [data-testid="stStatusWidget"] {{ display: none !important; }}
+[data-testid="stMainBlockContainer"] {{ padding: 0.6rem 2.2rem 0 2.2rem; max-width: 100%; }}
 [data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: 0.5rem; }}
-[data-testid="stMain"] h1 {{ color: {TEXT}; font-size: 2rem; padding: 0; margin: 0;
-  white-space: nowrap; }}
-[data-testid="stMain"] [data-testid="stAlertContainer"] {{ padding: 0.3rem 0.7rem; }}
-[data-testid="stMain"] [data-testid="stAlertContainer"] p {{ font-size: 1rem; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }}
-[data-testid="stMain"] [data-testid="stCaptionContainer"] p {{ color: {MUTED}; }}
-.screen-header {{ display: flex; gap: 2rem; align-items: baseline; color: {MUTED};
-  font-size: 1.45rem; white-space: nowrap; overflow: hidden; }}
-.screen-scope {{ color: {TEXT}; font-weight: 700; font-size: 2rem; }}
+[data-testid="stMain"] [data-testid="stAlertContainer"] p {{ font-size: 1.5rem; }}
+.screen-header {{ display: flex; gap: 2.2rem; align-items: baseline; color: {MUTED};
+  font-size: 1.6rem; white-space: nowrap; overflow: hidden; }}
+.screen-scope {{ color: {TEXT}; font-weight: 700; font-size: 2.6rem; }}
+.screen-flag {{ margin-left: auto; color: {STATUS_COLOURS["close"]}; font-weight: 700; }}
+.screen-flag ~ .screen-flag {{ margin-left: 0; }}
 .screen-tiles {{ display: grid; grid-template-columns: repeat(6, 1fr); gap: 0.9rem; }}
 .screen-tile {{ background: {PANEL}; border-top: 6px solid; border-radius: 6px;
-  padding: 0.45rem 0.9rem 0.55rem 0.9rem; }}
-.screen-tile-label {{ color: {MUTED}; font-size: 1.35rem; white-space: nowrap;
+  padding: 0.35rem 0.9rem 0.45rem 0.9rem; }}
+.screen-tile-label {{ color: {MUTED}; font-size: 1.5rem; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }}
-.screen-tile-value {{ font-size: 3.2rem; font-weight: 700; line-height: 1.15; }}
-.screen-tile-standard {{ color: {MUTED}; font-size: 1.2rem; display: flex;
-  justify-content: space-between; }}
+.screen-tile-value {{ font-size: 3.2rem; font-weight: 700; line-height: 1.1; }}
+.screen-tile-standard {{ color: {MUTED}; font-size: 1.5rem; display: flex;
+  justify-content: space-between; white-space: nowrap; }}
 .screen-tile-standard span {{ font-weight: 700; }}
-.screen-panel-title {{ color: {TEXT}; font-size: 1.5rem; font-weight: 700;
-  display: flex; justify-content: space-between; white-space: nowrap; }}
-.screen-page {{ color: {MUTED}; font-weight: 400; font-size: 1.2rem; }}
-.screen-alerts {{ display: flex; flex-direction: column; gap: 0.3rem; }}
-.screen-alert {{ background: {PANEL}; border-left: 6px solid {STATUS_COLOURS["below"]};
-  border-radius: 4px; padding: 0.2rem 0.6rem; display: grid;
-  grid-template-columns: 7.2rem 1fr auto; gap: 0.6rem; font-size: 1.25rem; color: {TEXT};
-  white-space: nowrap; overflow: hidden; }}
-.screen-alert-rebound {{ border-left-color: {STATUS_COLOURS["close"]}; }}
-.screen-alert-unstaffed {{ border-left-color: #5fb3ff; }}
-.screen-alert-kind {{ color: {MUTED}; }}
-.screen-alert-place {{ overflow: hidden; text-overflow: ellipsis; }}
-.screen-legend div {{ color: {TEXT}; font-size: 1.05rem !important; }}
+.screen-panel-title {{ color: {TEXT}; font-size: 1.6rem; font-weight: 700;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+.screen-alerts {{ width: 100%; border-collapse: separate; border-spacing: 0 0.25rem;
+  font-size: 1.5rem; color: {TEXT}; table-layout: auto; margin: 0; }}
+.screen-alerts th {{ color: {MUTED}; font-weight: 400; text-align: right; padding: 0 0.4rem;
+  white-space: nowrap; border: none; }}
+.screen-alerts td {{ background: {PANEL}; padding: 0.05rem 0.4rem; border: none;
+  white-space: nowrap; text-align: right; line-height: 1.35; }}
+.screen-alerts td.screen-alert-place {{ text-align: left; max-width: 15rem; overflow: hidden;
+  text-overflow: ellipsis; border-left: 6px solid {STATUS_COLOURS["below"]}; }}
+.screen-alert-totals td {{ font-weight: 700; background: transparent; }}
+.screen-alert-totals td.screen-alert-place {{ border-left-color: transparent; }}
+th.screen-alert-far_below {{ color: {STATUS_COLOURS["below"]}; }}
+th.screen-alert-rebound {{ color: {STATUS_COLOURS["close"]}; }}
+th.screen-alert-unstaffed {{ color: #5fb3ff; }}
+th.screen-alert-premises {{ color: #c79bff; }}
+.screen-legend div {{ color: {TEXT}; font-size: 1.5rem !important; line-height: 1.5 !important; }}
 .screen-ranking {{ display: flex; flex-direction: column; justify-content: space-around; }}
-.screen-rank {{ display: grid; grid-template-columns: 6.5rem 1fr 4.6rem; gap: 0.5rem;
-  align-items: center; font-size: 1.3rem; color: {TEXT}; }}
+.screen-rank {{ display: grid; grid-template-columns: 6.8rem 1fr 5rem; gap: 0.5rem;
+  align-items: center; font-size: 1.5rem; color: {TEXT}; }}
 .screen-rank-name {{ text-align: right; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 .screen-rank-track {{ height: 1.7rem; }}
 .screen-rank-bar {{ display: block; height: 100%; border-radius: 3px; }}
 .screen-rank-value {{ font-weight: 700; text-align: right; }}
 .screen-sparks {{ display: flex; flex-direction: column; gap: 0.2rem; }}
-.screen-spark-title {{ color: {TEXT}; font-size: 1.2rem; }}
-.screen-spark {{ display: block; width: 100%; height: 78px; background: {PANEL}; border-radius: 4px; }}
+.screen-spark-title {{ color: {TEXT}; font-size: 1.5rem; }}
+.screen-spark {{ display: block; width: 100%; height: 64px; background: {PANEL}; border-radius: 4px; }}
 /* A 4K wall shows the 1920-pixel layout twice as large. */
 @media (min-width: 3000px) {{ [data-testid="stMain"] {{ zoom: 2; }} }}
 @media (min-width: 2400px) and (max-width: 2999px) {{ [data-testid="stMain"] {{ zoom: 1.3333; }} }}

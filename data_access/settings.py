@@ -178,7 +178,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "screen_cycle_seconds",
         10,
-        "How long the wall screen shows one page of its alert list before the next.",
+        "No longer used: the wall screen lists its alerts by street on one page. Kept so that a "
+        "settings file naming it still loads.",
+    ),
+    Setting(
+        "city_name",
+        "",
+        "The city's name, the wall screen's title at city scope; empty: 全市 (All city) in the "
+        "UI language, or the demo city's name on demo data.",
     ),
     Setting(
         "statement_timeout_seconds",
@@ -434,6 +441,7 @@ class Settings:
     screen_rotate: bool
     screen_rotate_seconds: int
     screen_cycle_seconds: int
+    city_name: str
     statement_timeout_seconds: int
     writer_statement_timeout_seconds: int
     connect_timeout_seconds: int

@@ -1,9 +1,8 @@
 """大屏 Wall screen: the city or a district at a glance on a 1920×1080 display, refreshing itself.
 
-The scope comes from the URL (district=…), the map's metric from metric=…, rotation through the
-districts from rotate=1 or the setting screen_rotate. Figures reload every
-screen_refresh_seconds without losing the place; the alert list turns a page every
-screen_cycle_seconds.
+The scope comes from the URL (district=…), the map's metric from metric=… (per 10,000 by
+default), rotation through the districts from rotate=1 or the setting screen_rotate: the screen
+has no control of its own. Figures reload every screen_refresh_seconds without losing the place.
 """
 
 from __future__ import annotations
@@ -14,31 +13,32 @@ import streamlit as st
 
 from dashboard import cached, formatting, map_data
 from dashboard.auth import is_open_access
-from dashboard.components import demo_label, stop_if_empty
+from dashboard.components import stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.grid_map import MapOptions, grid_map
 from dashboard.headline import status_of
-from dashboard.i18n import current_language, labeller, t
+from dashboard.i18n import current_language, t
 from dashboard.map_style import DARK, MAP_METRICS, metric_classes
 from dashboard.refusals import fragment
 from dashboard.screen import (
+    LABEL_SCALE,
     MAP_HEIGHT_PX,
     MAP_WIDTH_PX,
     PANEL_HEIGHT_PX,
     SCREEN_CSS,
-    Alert,
     Tile,
-    alert_page,
-    alerts_html,
     header_html,
     panel_title_html,
     ranking_html,
     rotation_code,
     sparklines_html,
+    street_alerts_html,
     tiles_html,
 )
+from data_access.demo.common import DEMO_CITY_NAME
 from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
+from data_access.figures import screen as screen_figures
 from data_access.figures import staffing as staffing_figures
 from data_access.scope import CODE_LENGTH, Scope
 
@@ -96,25 +96,19 @@ def tiles(context: PageContext, scope: Scope) -> list[Tile]:
     return result
 
 
-def alerts(context: PageContext, scope: Scope) -> list[Alert]:
-    """Far-below communities, burden rebounds and grids without a worker, in that order."""
-    settings = context.settings
-    far = staffing_figures.communities_far_below(context.engine, scope, settings)
-    rebounds = burden_figures.community_rebounds(context.engine, scope, settings)
-    unstaffed = grid_figures.unstaffed_grids(context.engine, scope)
-    found = [
-        Alert("far_below", row["name"], t("screen.alert.per_10k", value=formatting.decimal(row["per_10k"])))
-        for row in far.to_dict("records")
-    ]  # fmt: skip
-    found += [
-        Alert("rebound", row["name"], t("screen.alert.rebound", category=t(f"category.{row['category']}"), low=formatting.integer(row["window_min"]), now=formatting.integer(row["current"])))
-        for row in rebounds.to_dict("records")
-    ]  # fmt: skip
-    found += [
-        Alert("unstaffed", row["name"], t("screen.alert.no_worker"))
-        for row in unstaffed.to_dict("records")
-    ]
-    return found
+def screen_metric() -> str:
+    """The map's and the ranking's metric: the URL's (checked by dashboard/filters.py), else per 10,000."""
+    wanted = st.session_state.get("metric")
+    return wanted if wanted in MAP_METRICS else "per_10k"
+
+
+def screen_title(context: PageContext, code: str | None) -> str:
+    """The unit's name; at city scope the city's (setting city_name, the demo city's, or 全市)."""
+    if code is not None:
+        return context.unit_name(code)
+    if context.settings.city_name:
+        return context.settings.city_name
+    return DEMO_CITY_NAME if context.is_demo else t("scope.city")
 
 
 def ranking(context: PageContext, scope: Scope, metric: str) -> None:
@@ -138,7 +132,7 @@ def centre_map(context: PageContext, scope: Scope, metric: str) -> None:
         st.info(t("grids.no_boundaries"))
         return
     values = grid_figures.unit_metrics(context.engine, scope, settings, shown_map.unit_level)
-    options = MapOptions(MAP_WIDTH_PX, MAP_HEIGHT_PX, DARK, label_scale=1.3)
+    options = MapOptions(MAP_WIDTH_PX, MAP_HEIGHT_PX, DARK, label_scale=LABEL_SCALE)
     drawn = grid_map(shown_map, settings, t, values, metric, current_language(), options)
     st.pydeck_chart(drawn.deck, height=MAP_HEIGHT_PX, key="screen_map")
     st.html(f'<div class="screen-legend">{drawn.legend}</div>')
@@ -161,48 +155,39 @@ def burden_trend(context: PageContext, scope: Scope) -> None:
     st.html(sparklines_html(series, titles))
 
 
-def alert_list(found: list[Alert]) -> None:
-    seconds = page_context().settings.screen_cycle_seconds
-    shown, number, pages = alert_page(found, time.time(), seconds)
-    kinds = {kind: t(f"screen.alert.kind.{kind}") for kind in ("far_below", "rebound", "unstaffed")}
-    title = t("screen.alerts", n=formatting.integer(len(found)))
-    page = t("screen.alert_page", page=number, pages=pages) if pages > 1 else ""
-    if not found:
+def street_alerts(context: PageContext, scope: Scope) -> None:
+    """The places with the most open alerts, a column per kind, the scope's totals on top."""
+    settings = context.settings
+    places = screen_figures.alerts_by_street(context.engine, scope, settings)
+    totals = screen_figures.alert_totals(context.engine, scope, settings)
+    level = t(f"level.{screen_figures.group_level(scope)}")
+    title = t("screen.alerts_by", level=level, n=formatting.integer(sum(totals.values())))
+    if not sum(totals.values()):
         st.html(panel_title_html(title))
         st.success(t("alert.none"))
         return
-    st.html(alerts_html(title, shown, kinds, page))
+    kinds = {kind: t(f"screen.alert.kind.{kind}") for kind in screen_figures.ALERT_KINDS}
+    with_district = scope.level == "city"
+    st.html(street_alerts_html(title, places, totals, kinds, t("screen.total"), with_district))
 
 
-def top_row(context: PageContext, code: str | None, as_of) -> str:
-    """Title, scope, data date, refresh time, the metric and the demo label, in one line."""
+def top_row(context: PageContext, code: str | None, as_of) -> None:
+    """The title (the city's or the unit's name), data date, refresh time and the demo label."""
     language = current_language()
     refreshed = formatting.now(context.settings.time_zone).strftime("%H:%M")
-    title, scope, chooser, label = st.columns([1, 3.2, 1.1, 1.6], vertical_alignment="center")
-    with title:
-        st.title(t("page.screen"))
-    with scope:
-        st.html(
-            header_html(
-                context.unit_name(code),
-                t("screen.data_date", month=formatting.month(as_of, language)),
-                t("screen.refreshed", time=refreshed),
-            )
+    flags = []
+    if context.is_demo:
+        flags.append(t("screen.demo"))  # fictional data: nothing to protect, the label comes first
+    elif is_open_access(context.settings):
+        flags.append(t("screen.open_access"))
+    st.html(
+        header_html(
+            screen_title(context, code),
+            t("screen.data_date", month=formatting.month(as_of, language)),
+            t("screen.refreshed", time=refreshed),
+            flags,
         )
-    with chooser:
-        metric = st.selectbox(
-            t("grids.map_metric"),
-            MAP_METRICS,
-            format_func=labeller("grids.metric"),
-            key="metric",
-            label_visibility="collapsed",
-        )
-    with label:
-        if context.is_demo:
-            demo_label()  # fictional data: nothing to protect, the demo label comes first
-        elif is_open_access(context.settings):
-            st.warning(t("auth.open_warning_short"), icon=":material/lock_open:")
-    return metric
+    )
 
 
 def body() -> None:
@@ -211,25 +196,25 @@ def body() -> None:
     cached.follow_data_version(context.url, context.settings)
     code = screen_code(context, rotating(context))
     scope = Scope(code, context.scope.as_of)
-    metric = top_row(context, code, scope.as_of)
+    metric = screen_metric()
+    top_row(context, code, scope.as_of)
     stop_if_empty(context.has_data)
     words = {status: t(f"screen.status.{status}") for status in ("meets", "close", "below")}
     st.html(tiles_html(tiles(context, scope), words))
-    left, centre, right = st.columns([1.1, 2.1, 1.25], gap="medium")
+    left, centre, right = st.columns([1.0, 1.9, 1.5], gap="medium")
     with left:
         ranking(context, scope, metric)
     with centre:
         centre_map(context, scope, metric)
     with right:
-        found = alerts(context, scope)
-        seconds = context.settings.screen_cycle_seconds
-        fragment(alert_list, run_every=seconds)(found)
+        street_alerts(context, scope)
         burden_trend(context, scope)
 
 
 def render() -> None:
     context = page_context()
-    st.set_page_config(initial_sidebar_state="collapsed")
+    title = screen_title(context, screen_code(context, rotating(context)))
+    st.set_page_config(page_title=title, initial_sidebar_state="collapsed")
     st.html(SCREEN_CSS)
     settings = context.settings
     seconds = settings.screen_refresh_seconds

@@ -25,6 +25,7 @@ from dashboard.i18n import fmt_decimal, load_catalog
 from dashboard.navigation import PAGES
 from dashboard.snapshot import CHROMIUM_ARGS, ROOT, chromium_path, running_app
 from data_access.db import make_engine
+from data_access.demo.common import DEMO_CITY_NAME
 from data_access.queries.hierarchy import data_months
 from data_access.queries.staffing import staffing_total
 from data_access.scope import Scope, month_end
@@ -243,11 +244,50 @@ def test_wall_screen_fits_1920_by_1080_without_scrolling(lang, level, app_url, b
         )
         assert main[0] <= main[1], f"the screen scrolls: {main}"
         assert page.locator(".screen-tile").count() == 6
-        catalog = load_catalog(lang)
         scope = page.locator(".screen-scope").inner_text()
-        assert scope == (catalog["scope.city"] if level == "city" else "滨江区")
+        assert scope == (DEMO_CITY_NAME if level == "city" else "滨江区")
         page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
         assert outside == []
+    finally:
+        context.close()
+
+
+# Every element that draws text of its own, visible on the screen, with its computed font size;
+# and every visible control. The map's names are drawn in its canvas: tests/test_screen.py checks
+# their sizes.
+SCREEN_TEXTS = """() => {
+  const shown = (e) => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'
+      && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth; };
+  const texts = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (own && shown(e)) texts.push([e.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(e).fontSize)]);
+  }
+  const controls = [...document.querySelectorAll(
+    'input, select, textarea, button, [role=button], [role=combobox], [role=listbox]')]
+    .filter(shown).map((e) => e.outerHTML.slice(0, 80));
+  return {texts, controls};
+}"""
+
+
+@pytest.mark.sample({"lang": "zh", "level": "city"})
+@pytest.mark.parametrize("level", SCREEN_SCOPES)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_wall_screen_text_is_readable_and_nothing_on_it_is_a_control(lang, level, app_url, browser):
+    """From five metres (docs/operations.md): no text under 24 px at 1920×1080, no control."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    try:
+        open_view(page, f"{app_url}/screen?{query({'lang': lang, **SCREEN_SCOPES[level]})}")
+        page.wait_for_selector(".screen-alerts", timeout=60_000)
+        found = page.evaluate(SCREEN_TEXTS)
+        texts = found["texts"]
+        assert len(texts) > 40  # tiles, ranking, alerts, legend, trend
+        small = [(text, size) for text, size in texts if size < 24]
+        assert small == []
+        assert found["controls"] == []
+        assert page.locator(".screen-alerts tr.screen-alert").count() == 10  # the top ten streets
     finally:
         context.close()
 

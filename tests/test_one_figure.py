@@ -222,15 +222,19 @@ def screen_shows(at: AppTest, figures: Figures) -> Shown:
         for body in bodies
         if '<div class="screen-tiles">' in body
     ]
-    (alerts,) = [body for body in bodies if '<div class="screen-alerts">' in body]
-    assert '<span class="screen-page"></span>' in alerts  # one page: every alert is on it
-    rows = re.findall(
-        r'<div class="screen-alert screen-alert-(\w+)">.*?'
-        r'<span class="screen-alert-place">([^<]*)</span>',
-        alerts,
-    )
-    rebounding = len({place for kind, place in rows if kind == "rebound"})
-    unstaffed = sum(kind == "unstaffed" for kind, _ in rows)
+    (alerts,) = [body for body in bodies if '<table class="screen-alerts">' in body]
+    totals = {
+        kind: int(value)
+        for kind, value in re.findall(
+            r'screen-alert-total-(\w+)">([\d,]+)<', alerts.replace(",", "")
+        )
+    }
+    # The small city has fewer than ten streets: every street is listed and they add up.
+    rows = re.findall(r'<tr class="screen-alert">(.*?)</tr>', alerts)
+    counts = [re.findall(r'screen-alert-count">([^<]*)<', row) for row in rows]
+    for column, kind in enumerate(totals):
+        assert sum(int(c[column]) for c in counts if c[column] != "·") == totals[kind]
+    rebounding, unstaffed = totals["rebound"], totals["unstaffed"]
     # The screen writes the share of communities meeting; the count is the figure's.
     assessed = int(figures.total["communities_assessed"])
     share = tiles[ZH["kpi.share_meeting"]]

@@ -1,4 +1,5 @@
-"""The wall screen's parts without a browser: rotation, alert pages, tiles, its picture size."""
+"""The wall screen's parts without a browser: rotation, alerts by street, tiles, map names, its
+picture size."""
 
 from __future__ import annotations
 
@@ -6,18 +7,23 @@ import re
 
 import pandas as pd
 
-from dashboard.map_style import metric_classes
+from dashboard.grid_map import MapOptions
+from dashboard.map_geometry import fit_view
+from dashboard.map_layers import label_features
+from dashboard.map_style import DARK, LABEL_SIZES_PX, metric_classes
 from dashboard.screen import (
-    Alert,
+    LABEL_SCALE,
+    MIN_TEXT_PX,
     Tile,
-    alert_page,
-    alerts_html,
+    header_html,
     ranking_html,
     rotation_code,
     sparkline_svg,
+    street_alerts_html,
     tiles_html,
 )
 from dashboard.snapshot import fixed_viewport
+from data_access.figures.screen import alerts_by_place
 
 
 def test_rotation_follows_the_clock_so_a_refresh_keeps_its_place():
@@ -32,14 +38,34 @@ def test_rotation_follows_the_clock_so_a_refresh_keeps_its_place():
     assert rotation_code([], 100, 60) is None
 
 
-def test_alert_pages_turn_and_wrap():
-    alerts = [Alert("unstaffed", f"网格{n}", "无网格员") for n in range(20)]
-    shown, page, pages = alert_page(alerts, 0, 10, per_page=9)
-    assert (len(shown), page, pages) == (9, 1, 3)
-    shown, page, pages = alert_page(alerts, 25, 10, per_page=9)
-    assert ([a.place for a in shown], page) == (["网格18", "网格19"], 3)
-    assert alert_page(alerts, 30, 10, per_page=9)[1] == 1  # back to the first page
-    assert alert_page([], 30, 10) == ([], 1, 1)
+UNITS = pd.DataFrame(
+    {
+        "code": ["990101", "990102", "990101001", "990101002", "990102001"],
+        "name": ["甲区", "乙区", "东街道", "西街道", "南街道"],
+    }
+)
+
+
+def test_alerts_are_counted_by_street_most_first():
+    codes = {
+        "far_below": pd.Series(["990101001001", "990102001003"]),
+        "rebound": pd.Series(["990101002001"]),
+        # grids: 15 digits, counted under their street
+        "unstaffed": pd.Series(["990101001001001", "990101001002001", "990102001003001"]),
+        "premises": pd.Series([], dtype=str),
+    }
+    found = alerts_by_place(codes, UNITS, "street")
+    assert found["name"].tolist() == ["东街道", "南街道", "西街道"]
+    assert found["district_name"].tolist() == ["甲区", "乙区", "甲区"]
+    assert found[["far_below", "rebound", "unstaffed", "premises", "total"]].values.tolist() == [
+        [1, 0, 2, 0, 3],
+        [1, 0, 1, 0, 2],
+        [0, 1, 0, 0, 1],
+    ]
+    assert alerts_by_place(codes, UNITS, "street", limit=2)["name"].tolist() == ["东街道", "南街道"]
+    # inside a street: its communities
+    by_community = alerts_by_place(codes, UNITS, "community")
+    assert by_community["code"].tolist()[:2] == ["990101001001", "990102001003"]
 
 
 def test_values_in_the_screen_html_are_escaped():
@@ -47,9 +73,37 @@ def test_values_in_the_screen_html_are_escaped():
     html = tiles_html([tile], {"below": "未达标"})
     assert "&lt;b&gt;缺额&lt;/b&gt;" in html and "<b>" not in html
     assert "#ff5a4f" in html  # the colour of "below"
-    alert = Alert("far_below", "<script>x</script>社区", "每万人 12.0")
-    page = alerts_html("预警（1）", [alert], {"far_below": "远低标准"}, "")
-    assert "<script>" not in page and "&lt;script&gt;" in page
+    units = pd.DataFrame(
+        {"code": ["990101", "990101001"], "name": ["甲区", "<script>x</script>街道"]}
+    )
+    places = alerts_by_place({"far_below": pd.Series(["990101001001"])}, units, "street")
+    kinds = {"far_below": "远低标准", "rebound": "减负反弹"}
+    table = street_alerts_html("预警", places, {"far_below": 1}, kinds, "合计", with_district=True)
+    assert "<script>" not in table and "甲区 &lt;script&gt;x&lt;/script&gt;街道" in table
+    assert re.findall(r'screen-alert-total-(\w+)">(\d+)<', table) == [
+        ("far_below", "1"),
+        ("rebound", "0"),
+    ]
+    assert "<script>" not in header_html("<script>", "数据截至", "刷新于", ["演示数据"])
+
+
+def test_the_map_names_on_the_wall_are_at_least_the_smallest_text():
+    assert min(LABEL_SIZES_PX.values()) * LABEL_SCALE >= MIN_TEXT_PX == 24
+    assert MapOptions(theme=DARK, label_scale=LABEL_SCALE).label_scale == 2.0
+    labels = pd.DataFrame(
+        {
+            "code": ["990101", "990101001"],
+            "name": ["甲区", "东街道"],
+            "level": ["district", "street"],
+            "rank": ["primary", "secondary"],
+            "lon": [114.0, 114.3],
+            "lat": [30.0, 30.3],
+            "area": [2.0, 1.0],
+        }
+    )
+    view = fit_view((113.9, 29.9, 114.4, 30.4), 800, 660)
+    placed = label_features(labels, view, lambda key, **kw: key, 800, 660, LABEL_SCALE)
+    assert [label["size"] for label in placed] == [32.0, 24.0]
 
 
 def test_the_screen_is_pictured_at_its_own_size():
