@@ -200,7 +200,8 @@ SCREEN_CSS = f"""
 .stApp, [data-testid="stMain"] {{ background: {BACKGROUND}; }}
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
 [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-[data-testid="stDecoration"], [data-testid="stStatusWidget"] {{ display: none !important; }}
+[data-testid="stDecoration"], [data-testid="stStatusWidget"],
+[data-testid="stElementToolbar"] {{ display: none !important; }}
 [data-testid="stMainBlockContainer"] {{ padding: 0.6rem 2.2rem 0 2.2rem; max-width: 100%; }}
 [data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: 0.5rem; }}
 [data-testid="stMain"] [data-testid="stAlertContainer"] p {{ font-size: 1.5rem; }}
@@ -218,8 +219,7 @@ SCREEN_CSS = f"""
 .screen-tile-standard {{ color: {MUTED}; font-size: 1.5rem; display: flex;
   justify-content: space-between; white-space: nowrap; }}
 .screen-tile-standard span {{ font-weight: 700; }}
-.screen-panel-title {{ color: {TEXT}; font-size: 1.6rem; font-weight: 700;
-  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+.screen-panel-title {{ color: {TEXT}; font-size: 1.6rem; font-weight: 700; line-height: 1.3; }}
 .screen-alerts {{ width: 100%; border-collapse: separate; border-spacing: 0 0.25rem;
   font-size: 1.5rem; color: {TEXT}; table-layout: auto; margin: 0; }}
 .screen-alerts th {{ color: {MUTED}; font-weight: 400; text-align: right; padding: 0 0.4rem;
@@ -245,7 +245,7 @@ th.screen-alert-premises {{ color: #c79bff; }}
 .screen-rank-value {{ font-weight: 700; text-align: right; }}
 .screen-sparks {{ display: flex; flex-direction: column; gap: 0.2rem; }}
 .screen-spark-title {{ color: {TEXT}; font-size: 1.5rem; }}
-.screen-spark {{ display: block; width: 100%; height: 64px; background: {PANEL}; border-radius: 4px; }}
+.screen-spark {{ display: block; width: 100%; height: 40px; background: {PANEL}; border-radius: 4px; }}
 /* A 4K wall shows the 1920-pixel layout twice as large. */
 @media (min-width: 3000px) {{ [data-testid="stMain"] {{ zoom: 2; }} }}
 @media (min-width: 2400px) and (max-width: 2999px) {{ [data-testid="stMain"] {{ zoom: 1.3333; }} }}

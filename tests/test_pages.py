@@ -9,7 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import navigation
 from dashboard.i18n import load_catalog
-from dashboard.navigation import PAGES
+from dashboard.navigation import PAGES, PageSpec
+from data_access.db import make_engine
+from data_access.demo.common import DEMO_CITY_NAME
+from data_access.queries.hierarchy import units
 
 pytestmark = pytest.mark.slow  # every test here runs the app under AppTest
 
@@ -36,6 +39,21 @@ def run_app(
     return at
 
 
+def screen_header(at: AppTest) -> str:
+    (header,) = [
+        e.proto.body for e in at.get("html") if '<div class="screen-header">' in e.proto.body
+    ]
+    return header
+
+
+def assert_title(at: AppTest, spec: PageSpec, lang: str, area: str) -> None:
+    """The page's title; the wall screen's is the name of the area it shows (docs/operations.md)."""
+    if spec.url_path == "screen":
+        assert f'<span class="screen-scope">{area}</span>' in screen_header(at)
+    else:
+        assert at.title[0].value == load_catalog(lang)[spec.title_key]
+
+
 def metric_values(at: AppTest) -> dict[str, str]:
     return {metric.label: metric.value for metric in at.metric}
 
@@ -57,7 +75,7 @@ DEMO_SCOPES = {
 def test_page_runs_on_small_city(spec, lang, small_city_url, monkeypatch):
     at = run_app(small_city_url, monkeypatch, page=spec.path, lang=lang)
     assert not at.exception
-    assert at.title[0].value == load_catalog(lang)[spec.title_key]
+    assert_title(at, spec, lang, load_catalog(lang)["scope.city"])
 
 
 @pytest.mark.servers({"lang": "zh", "level": "city"}, {"lang": "en", "level": "community"})
@@ -67,9 +85,20 @@ def test_page_runs_on_small_city(spec, lang, small_city_url, monkeypatch):
 def test_page_runs_on_demo_city(spec, lang, level, demo_url, monkeypatch):
     at = run_app(demo_url, monkeypatch, page=spec.path, lang=lang, **DEMO_SCOPES[level])
     assert not at.exception
-    assert at.title[0].value == load_catalog(lang)[spec.title_key]
-    label = load_catalog(lang)["demo.label"]
-    assert any(info.value == label for info in at.info)  # the demo label is on every page
+    district = DEMO_SCOPES[level].get("district")
+    if district is None:
+        area = DEMO_CITY_NAME
+    else:  # the wall screen shows no narrower area than a district to an open-access viewer
+        engine = make_engine(demo_url)
+        area = units(engine).set_index("code")["name"][district]
+        engine.dispose()
+    assert_title(at, spec, lang, area)
+    if spec.url_path == "screen":  # a short label in its title line
+        label = load_catalog(lang)["screen.demo"]
+        assert f'<span class="screen-flag">{label}</span>' in screen_header(at)
+    else:
+        label = load_catalog(lang)["demo.label"]
+        assert any(info.value == label for info in at.info)  # the demo label is on every page
     assert not at.error
 
 
