@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from data_access.db import make_engine
 from data_access.schema import upgrade
-from data_access.settings import Settings, load_settings
+from data_access.settings import Settings, get_settings, load_settings
 from tests.backends import BACKENDS, Databases, DemoBuild, require
 from tests.grid_city import build_grid_city
 from tests.small_city import build_small_city
@@ -220,3 +220,14 @@ def city(city_url: str) -> Iterator[Engine]:
     engine = make_engine(city_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def signed_city(city_file: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The test module's `city_file` (a city with accounts) as the app's database, sign-in on."""
+    monkeypatch.setenv("DATABASE_URL", city_file)
+    monkeypatch.delenv("DATABASE_WRITER_URL", raising=False)
+    monkeypatch.setenv("DASHBOARD_AUTH_MODE", "local")
+    get_settings.cache_clear()
+    yield city_file
+    get_settings.cache_clear()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pandas as pd
@@ -89,16 +88,6 @@ def city_file(tmp_path_factory: pytest.TempPathFactory) -> str:
         )
     engine.dispose()
     return url
-
-
-@pytest.fixture
-def signed_city(city_file: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", city_file)
-    monkeypatch.delenv("DATABASE_WRITER_URL", raising=False)
-    monkeypatch.setenv("DASHBOARD_AUTH_MODE", "local")
-    get_settings.cache_clear()
-    yield city_file
-    get_settings.cache_clear()
 
 
 def figures_of(url: str, area: str | None) -> Figures:

@@ -8,7 +8,6 @@ street account `east` is 东街道 990101001 in 甲区 990101, the foreign scope
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from data_access.access import Principal, RoleRefused, ScopeRefused
 from data_access.db import make_engine
 from data_access.figures import staffing as staffing_figures
 from data_access.schema import upgrade
-from data_access.settings import get_settings
 from tests.admission_city import build_admission
 from tests.small_city import AS_OF, build_small_city
 
@@ -51,16 +49,6 @@ def city_file(tmp_path_factory: pytest.TempPathFactory) -> str:
         accounts.add_account(engine, name, scope, role, PASSWORD, actor=accounts.OPERATOR)
     engine.dispose()
     return url
-
-
-@pytest.fixture
-def signed_city(city_file: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", city_file)
-    monkeypatch.delenv("DATABASE_WRITER_URL", raising=False)
-    monkeypatch.setenv("DASHBOARD_AUTH_MODE", "local")
-    get_settings.cache_clear()
-    yield city_file
-    get_settings.cache_clear()
 
 
 def app_as(
