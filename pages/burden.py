@@ -71,7 +71,7 @@ def kpi_section(context: PageContext, scope_rows: pd.DataFrame, year_before: pd.
                 "burden.kpi_rebound",
                 months=context.settings.rebound_window_months,
                 low=fmt_int(row["window_min"]),
-                rise=fmt_int(row["current"] - row["window_min"]),
+                rise=fmt_int(row["rise"]),
             )
         earlier = before.loc[category, "reduction"] if category in before.index else None
         kpis.append(

@@ -285,9 +285,11 @@ def area_by_category(
     baseline_month: dt.date | None,
     as_of: dt.date,
 ) -> pd.DataFrame:
-    """The scope's own figures per category as of `as_of` (its date, or a year earlier)."""
+    """The scope's own figures per category as of `as_of` (its date, or a year earlier), with the
+    rise of the current month over the window's low (for a rebound's explanation)."""
     series = monthly_series(engine, scope)
-    return reductions(series, as_of, settings, baseline_month, keys=("category",))
+    found = reductions(series, as_of, settings, baseline_month, keys=("category",))
+    return found.assign(rise=found["current"] - found["window_min"])
 
 
 @figure
