@@ -88,6 +88,21 @@ def _principal(account: Account | dict) -> Principal:
     )
 
 
+def _account_of_identity(connection: Connection, identity: str) -> dict | None:
+    """The account a single sign-on identity is mapped to, as a row, or None."""
+    accounts, mapping = _TABLES["account"], _TABLES["identity_map"]
+    found = (
+        connection.execute(
+            select(accounts)
+            .join(mapping, mapping.c.account_id == accounts.c.id)
+            .where(mapping.c.identity == identity)
+        )
+        .mappings()
+        .first()
+    )
+    return dict(found) if found is not None else None
+
+
 def _row(connection: Connection, name: str) -> dict | None:
     table = _TABLES["account"]
     found = connection.execute(select(table).where(table.c.name == name)).mappings().first()
@@ -351,7 +366,7 @@ def map_identity(engine: Engine, identity: str, name: str, *, actor: Principal) 
     identity = identity.strip().lower()
     if not identity or len(identity) > 255:
         raise AccountError("an identity is a subject or an e-mail address", "identity")
-    accounts, table = _TABLES["account"], _TABLES["identity_map"]
+    table = _TABLES["identity_map"]
     with engine.begin() as connection:
         target = _row(connection, name)
         current = _current(connection, actor)
@@ -359,16 +374,7 @@ def map_identity(engine: Engine, identity: str, name: str, *, actor: Principal) 
             actor, current, target["scope"], target["role"], _is_own(current, target)
         )
         if target is not None and allowed:
-            found = (
-                connection.execute(
-                    select(accounts)
-                    .join(table, table.c.account_id == accounts.c.id)
-                    .where(table.c.identity == identity)
-                )
-                .mappings()
-                .first()
-            )
-            previous = dict(found) if found is not None else None
+            previous = _account_of_identity(connection, identity)
             if previous is not None and previous["id"] != target["id"]:
                 allowed = _permits(
                     actor, current, previous["scope"], previous["role"], _is_own(current, previous)
@@ -721,21 +727,12 @@ def principal_by_name(engine: Engine, name: str) -> Principal | None:
 
 def principal_for_identity(engine: Engine, identities: list[str]) -> Principal | None:
     """The account a single sign-on identity is mapped to (by subject first, then e-mail)."""
-    accounts, mapping = _TABLES["account"], _TABLES["identity_map"]
     wanted = [i.strip().lower() for i in identities if i and i.strip()]
     with engine.connect() as connection:
         for identity in wanted:
-            found = (
-                connection.execute(
-                    select(accounts)
-                    .join(mapping, mapping.c.account_id == accounts.c.id)
-                    .where(mapping.c.identity == identity)
-                )
-                .mappings()
-                .first()
-            )
+            found = _account_of_identity(connection, identity)
             if found is not None:
-                return None if found["disabled"] else _principal(dict(found))
+                return None if found["disabled"] else _principal(found)
     return None
 
 
