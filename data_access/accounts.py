@@ -13,7 +13,7 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NoReturn
@@ -492,9 +492,10 @@ class _AddressDelays:
 
     MAX_ADDRESSES = 10_000
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
         self._seen: dict[str, tuple[int, float, float]] = {}
+        self.clock = clock
 
     def clear(self) -> None:
         with self._lock:
@@ -503,7 +504,7 @@ class _AddressDelays:
     def admit(self, address: str, limits: SignInLimits) -> bool:
         """True when an attempt from address may be checked now; it then holds the address's
         next slot, so that of many attempts at once after a delay only one is checked."""
-        moment = time.monotonic()
+        moment = self.clock()
         free = limits.address_free_failures
         with self._lock:
             failures, not_before, forget_at = self._seen.get(address, (0, 0.0, 0.0))
@@ -515,7 +516,7 @@ class _AddressDelays:
             return True
 
     def failed(self, address: str, limits: SignInLimits) -> None:
-        moment = time.monotonic()
+        moment = self.clock()
         free = limits.address_free_failures
         with self._lock:
             failures, _, forget_at = self._seen.pop(address, (0, 0.0, 0.0))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,7 +38,7 @@ ACCOUNTS = {
 
 
 @pytest.fixture(scope="module")
-def city_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def city_file(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('accounts_app') / 'city.sqlite3'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -48,16 +47,6 @@ def city_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         accounts.add_account(engine, name, scope, role, PASSWORD, actor=OPERATOR)
     engine.dispose()
     return url
-
-
-@pytest.fixture
-def local_mode(city_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", city_url)
-    monkeypatch.delenv("DATABASE_WRITER_URL", raising=False)
-    monkeypatch.setenv("DASHBOARD_AUTH_MODE", "local")
-    get_settings.cache_clear()
-    yield city_url
-    get_settings.cache_clear()
 
 
 def app(page: str | None = None, monkeypatch: pytest.MonkeyPatch | None = None) -> AppTest:
@@ -92,7 +81,7 @@ def last_audit(url: str, n: int = 1) -> list[tuple]:
     return [tuple(row) for row in reversed(rows)]
 
 
-def test_the_sign_in_form_comes_first(local_mode):
+def test_the_sign_in_form_comes_first(signed_city):
     at = app()
     at.run()
     assert not at.exception
@@ -119,23 +108,23 @@ def _form_script() -> None:
         _password_form(audit_engine(), get_settings())
 
 
-def test_the_sign_in_form_lets_only_the_right_password_in(local_mode):
+def test_the_sign_in_form_lets_only_the_right_password_in(signed_city):
     at = AppTest.from_function(_form_script, default_timeout=60)
     at.run()
     at.text_input(key="sign_in_name").input("east")
     at.text_input(key="sign_in_password").input(WRONG)
     at.button[0].click().run()
     assert at.error[0].value == "账号或密码不正确。"
-    assert last_audit(local_mode)[0] == ("east", "sign_in_failed", "990101001", "bad")
+    assert last_audit(signed_city)[0] == ("east", "sign_in_failed", "990101001", "bad")
     at.text_input(key="sign_in_name").input("east")
     at.text_input(key="sign_in_password").input(PASSWORD)
     at.button[0].click().run()
     assert not at.exception
     assert at.success[0].value == "990101001"
-    assert last_audit(local_mode)[0] == ("east", "sign_in", "990101001", "password")
+    assert last_audit(signed_city)[0] == ("east", "sign_in", "990101001", "password")
 
 
-def test_a_street_account_cannot_reach_another_street_by_session_state(local_mode):
+def test_a_street_account_cannot_reach_another_street_by_session_state(signed_city):
     at = signed_in_as(app(), "east")
     at.session_state["district"] = "990101"
     at.session_state["street"] = "990101002"
@@ -144,10 +133,10 @@ def test_a_street_account_cannot_reach_another_street_by_session_state(local_mod
     assert "street=990101002" in at.error[0].value
     assert "超出本账号的权限范围" in at.error[0].value
     assert workers(at) == "23"  # its own street, not the 50 of street 990101002
-    assert last_audit(local_mode)[0] == ("east", "refused", "990101001", "street=990101002")
+    assert last_audit(signed_city)[0] == ("east", "refused", "990101001", "street=990101002")
 
 
-def test_a_street_account_cannot_reach_another_district_by_url(local_mode):
+def test_a_street_account_cannot_reach_another_district_by_url(signed_city):
     at = signed_in_as(app(), "east")
     at.query_params["district"] = "990102"
     at.query_params["street"] = "990102001"
@@ -155,14 +144,14 @@ def test_a_street_account_cannot_reach_another_district_by_url(local_mode):
     assert not at.exception
     assert "district=990102, street=990102001" in at.error[0].value
     assert workers(at) == "23"
-    assert last_audit(local_mode)[0][1:] == (
+    assert last_audit(signed_city)[0][1:] == (
         "refused",
         "990101001",
         "district=990102 street=990102001",
     )
 
 
-def test_the_sidebar_offers_an_account_only_its_own_units(local_mode):
+def test_the_sidebar_offers_an_account_only_its_own_units(signed_city):
     at = signed_in_as(app(), "district_a")
     at.run()
     assert not at.exception
@@ -180,9 +169,9 @@ def test_the_sidebar_offers_an_account_only_its_own_units(local_mode):
     ]
 
 
-def test_only_importers_see_the_import_and_only_admins_the_audit(local_mode, monkeypatch):
+def test_only_importers_see_the_import_and_only_admins_the_audit(signed_city, monkeypatch):
     # A refusal of its own, so the audit the admin sees holds one whatever ran before.
-    engine = make_engine(local_mode)
+    engine = make_engine(signed_city)
     with pytest.raises(access.ScopeRefused):
         access.check(
             Principal("east", "990101001", "viewer"), Scope("990102", dt.date(2025, 6, 30)), engine
@@ -208,8 +197,8 @@ def test_only_importers_see_the_import_and_only_admins_the_audit(local_mode, mon
     assert set(ACCOUNTS) <= set(accounts_table["账号"])
 
 
-def test_a_disabled_account_is_signed_out_on_its_next_run(local_mode):
-    engine = make_engine(local_mode)
+def test_a_disabled_account_is_signed_out_on_its_next_run(signed_city):
+    engine = make_engine(signed_city)
     accounts.add_account(engine, "leaver", "990101002", "viewer", PASSWORD, actor=OPERATOR)
     at = app()
     at.session_state["_principal"] = Principal("leaver", "990101002", "viewer")
@@ -221,7 +210,7 @@ def test_a_disabled_account_is_signed_out_on_its_next_run(local_mode):
     assert at.info[0].value == "该账号已被停用，请联系管理员。"
 
 
-def test_a_report_link_works_once_for_its_account_and_view(local_mode):
+def test_a_report_link_works_once_for_its_account_and_view(signed_city):
     params = {"district": "990101", "street": "990101001", "lang": "zh"}
     token = mint("east", view_key("", params), 60)
     at = app()
@@ -229,12 +218,12 @@ def test_a_report_link_works_once_for_its_account_and_view(local_mode):
     at.run()
     assert not at.exception
     assert workers(at) == "23"
-    assert last_audit(local_mode)[0][:2] == ("east", "report")
+    assert last_audit(signed_city)[0][:2] == ("east", "report")
     again = app()
     again.query_params.update({**params, "report": "1", "token": token})
     again.run()
     assert not again.metric and again.title[0].value == "社区治理领导驾驶舱 · 登录"
-    assert last_audit(local_mode)[0][1:] == ("refused", None, "report link: used before")
+    assert last_audit(signed_city)[0][1:] == ("refused", None, "report link: used before")
     other = app()
     other.query_params.update(
         {
@@ -246,11 +235,11 @@ def test_a_report_link_works_once_for_its_account_and_view(local_mode):
     )
     other.run()
     assert not other.metric
-    assert last_audit(local_mode)[0][3] == "report link: another view"
+    assert last_audit(signed_city)[0][3] == "report link: another view"
 
 
-def test_sign_in_off_on_a_shared_database_warns_on_every_page(city_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", city_url)
+def test_sign_in_off_on_a_shared_database_warns_on_every_page(city_file, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", city_file)
     monkeypatch.setenv("DASHBOARD_AUTH_MODE", "none")
     get_settings.cache_clear()
     try:
@@ -283,14 +272,14 @@ def _sqlite_bytes(url: str) -> bytes:
 
 
 def test_an_admin_adds_resets_disables_and_unlocks_accounts_on_the_data_page(
-    local_mode, monkeypatch
+    signed_city, monkeypatch
 ):
     at = signed_in_as(app("pages/data.py", monkeypatch), "chief")
     at.run()
     assert not at.exception
     _fill_add_form(at, "north", "990102001", "importer", NEW_PASSWORD, NEW_PASSWORD + "x")
     assert at.error[0].value == "两次输入的密码不一致。"
-    engine = make_engine(local_mode)
+    engine = make_engine(signed_city)
     assert accounts.principal_by_name(engine, "north") is None
     _fill_add_form(at, "north", "990102001", "importer", NEW_PASSWORD, NEW_PASSWORD)
     assert not at.exception
@@ -299,7 +288,7 @@ def test_an_admin_adds_resets_disables_and_unlocks_accounts_on_the_data_page(
     assert accounts.principal_by_name(engine, "north") == Principal(
         "north", "990102001", "importer", accounts.principal_by_name(engine, "north").account_id
     )
-    assert last_audit(local_mode)[0] == (
+    assert last_audit(signed_city)[0] == (
         "north",
         "account_added",
         "990102001",
@@ -314,20 +303,20 @@ def test_an_admin_adds_resets_disables_and_unlocks_accounts_on_the_data_page(
     at.selectbox(key="account_status_name").set_value("north")
     _press(at, "解锁")
     assert at.success[0].value == "已解锁 north。"
-    assert last_audit(local_mode)[0] == ("north", "account_unlocked", None, "by chief")
+    assert last_audit(signed_city)[0] == ("north", "account_unlocked", None, "by chief")
     assert accounts.authenticate(engine, "north", NEW_PASSWORD, 5, 15).principal is not None
     at.selectbox(key="account_password_name").set_value("north")
     at.text_input(key="account_password_password").input("Zweites-pw-9")
     at.text_input(key="account_password_again").input("Zweites-pw-9")
     _press(at, "设置新密码")
     assert at.success[0].value == "已为 north 设置新密码，锁定同时解除。"
-    assert last_audit(local_mode)[0] == ("north", "password_changed", None, "by chief")
+    assert last_audit(signed_city)[0] == ("north", "password_changed", None, "by chief")
     assert accounts.authenticate(engine, "north", "Zweites-pw-9", 5, 15).principal is not None
     at.selectbox(key="account_status_name").set_value("north")
     _press(at, "停用")
     assert at.success[0].value.startswith("已停用 north")
     assert accounts.principal_by_name(engine, "north") is None
-    assert last_audit(local_mode)[0] == ("north", "account_disabled", None, "by chief")
+    assert last_audit(signed_city)[0] == ("north", "account_disabled", None, "by chief")
     table = next(d.value for d in at.dataframe if "最近登录" in d.value.columns)
     assert table[table["账号"] == "north"].iloc[0]["已停用"] == "是"
     at.selectbox(key="account_status_name").set_value("chief")
@@ -338,15 +327,15 @@ def test_an_admin_adds_resets_disables_and_unlocks_accounts_on_the_data_page(
     at.selectbox(key="account_identity_name").set_value("east")
     _press(at, "绑定")
     assert accounts.principal_for_identity(engine, ["north@example.org"]).name == "east"
-    assert last_audit(local_mode)[0] == ("east", "identity_mapped", "990101001", "by chief")
+    assert last_audit(signed_city)[0] == ("east", "identity_mapped", "990101001", "by chief")
     engine.dispose()
     # No password in clear anywhere in the database file.
-    stored = _sqlite_bytes(local_mode)
+    stored = _sqlite_bytes(signed_city)
     for password in (NEW_PASSWORD, "Zweites-pw-9", PASSWORD):
         assert password.encode() not in stored
 
 
-def test_a_district_admin_manages_only_accounts_of_its_district(local_mode, monkeypatch):
+def test_a_district_admin_manages_only_accounts_of_its_district(signed_city, monkeypatch):
     at = signed_in_as(app("pages/data.py", monkeypatch), "admin_a")
     at.run()
     assert not at.exception
@@ -356,14 +345,14 @@ def test_a_district_admin_manages_only_accounts_of_its_district(local_mode, monk
     assert "chief" not in at.selectbox(key="account_status_name").options
     _fill_add_form(at, "south_x", "990102001", "viewer", NEW_PASSWORD, NEW_PASSWORD)
     assert at.error[0].value == "该范围超出您自己的权限范围。"
-    assert last_audit(local_mode)[0] == ("admin_a", "refused", "990102001", "account add south_x")
-    engine = make_engine(local_mode)
+    assert last_audit(signed_city)[0] == ("admin_a", "refused", "990102001", "account add south_x")
+    engine = make_engine(signed_city)
     assert accounts.principal_by_name(engine, "south_x") is None
     engine.dispose()
 
 
-def test_a_district_admin_sees_only_its_districts_audit_on_the_data_page(local_mode, monkeypatch):
-    engine = make_engine(local_mode)
+def test_a_district_admin_sees_only_its_districts_audit_on_the_data_page(signed_city, monkeypatch):
+    engine = make_engine(signed_city)
     access.record(engine, "export", "chief", "city", "mark city")
     access.record(engine, "export", "chief", "990101", "mark chief in a")
     access.record(engine, "refused", "east", "990102", "mark east outside")
@@ -386,7 +375,7 @@ def test_a_district_admin_sees_only_its_districts_audit_on_the_data_page(local_m
     ]
 
 
-def test_viewers_and_importers_have_no_account_management(local_mode, monkeypatch):
+def test_viewers_and_importers_have_no_account_management(signed_city, monkeypatch):
     for name in ("east", "importer_east"):
         at = signed_in_as(app("pages/data.py", monkeypatch), name)
         at.run()
@@ -396,23 +385,23 @@ def test_viewers_and_importers_have_no_account_management(local_mode, monkeypatc
         assert not [b for b in at.button if b.label in ("新建", "停用", "解锁")]
 
 
-def test_a_reload_keeps_a_password_sign_in_until_it_is_revoked(local_mode, monkeypatch):
+def test_a_reload_keeps_a_password_sign_in_until_it_is_revoked(signed_city, monkeypatch):
     """A new tab or a reload brings the session cookie; Streamlit reads it as st.context.cookies."""
     from dashboard import auth
 
-    engine = make_engine(local_mode)
+    engine = make_engine(signed_city)
     token = accounts.open_session(engine, accounts.principal_by_name(engine, "east"), 60)
     monkeypatch.setattr(auth, "session_cookie", lambda: token)
     at = app()
     at.run()
     assert not at.exception
     assert workers(at) == "23"
-    assert last_audit(local_mode)[0] == ("east", "session_resumed", "990101001", "cookie")
+    assert last_audit(signed_city)[0] == ("east", "session_resumed", "990101001", "cookie")
     accounts.end_session(engine, token)  # a sign-out in another tab of the same browser
     at.run()
     assert not at.metric
     assert at.info[0].value == "此登录已在别处退出，或密码已更改，请重新登录。"
-    assert last_audit(local_mode)[0] == ("east", "session_ended", "990101001", "revoked")
+    assert last_audit(signed_city)[0] == ("east", "session_ended", "990101001", "revoked")
     fresh = app()
     fresh.run()
     assert not fresh.metric and fresh.title[0].value == "社区治理领导驾驶舱 · 登录"

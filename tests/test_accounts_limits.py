@@ -12,7 +12,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -198,8 +197,8 @@ def test_the_delay_per_name_doubles_with_each_failure_and_admits_one_attempt_at_
     city, checks
 ):
     limits = accounts.SignInLimits(
-        free_failures=2, delay_seconds=2, delay_max_seconds=8, max_checks=2
-    )
+        free_failures=2, delay_seconds=120, delay_max_seconds=480, max_checks=2
+    )  # delays far longer than a busy machine takes between two attempts
     assert [sign(city, "east", WRONG, limits).reason for _ in range(2)] == ["bad", "bad"]
     waited, reasons = [], []
     for _ in range(4):
@@ -207,7 +206,7 @@ def test_the_delay_per_name_doubles_with_each_failure_and_admits_one_attempt_at_
         assert sign(city, "east", PASSWORDS["east"], limits).reason == "wait"  # unchecked
         let_wait_pass(city, "east")
         reasons.append(sign(city, "east", WRONG, limits).reason)
-    assert waited == [(2, 2.0), (3, 4.0), (4, 8.0), (5, 8.0)]
+    assert waited == [(2, 120.0), (3, 240.0), (4, 480.0), (5, 480.0)]
     assert reasons == ["bad", "bad", "locked", "locked"]  # the account locked at its 5th
     assert checks["total"] == 6
     assert account_state(city, "east")[1] is not None
@@ -251,7 +250,9 @@ def test_an_administrator_lifts_the_names_delay_with_the_lock(city, lift):
     assert sign(city, "east", PASSWORDS["east"], limits).principal is not None
 
 
-def test_the_delay_per_address_grows_and_leaves_other_addresses_alone(city, checks):
+def test_the_delay_per_address_grows_and_leaves_other_addresses_alone(city, checks, monkeypatch):
+    clock = [1000.0]  # the delays' own clock, moved by hand: the machine's speed does not count
+    monkeypatch.setattr(accounts._ADDRESSES, "clock", lambda: clock[0])
     limits = accounts.SignInLimits(
         address_free_failures=3, free_failures=100, delay_seconds=1.0, max_checks=2
     )
@@ -260,11 +261,11 @@ def test_the_delay_per_address_grows_and_leaves_other_addresses_alone(city, chec
         assert sign(city, f"guess_{index}", WRONG, limits, address="10.0.0.7").reason == "bad"
     assert sign(city, "east", PASSWORDS["east"], limits, address="10.0.0.7").reason == "wait"
     assert sign(city, "east", PASSWORDS["east"], limits, address="10.0.0.8").principal
-    time.sleep(1.2)
+    clock[0] += 1.2
     assert sign(city, "guess_4", WRONG, limits, address="10.0.0.7").reason == "bad"
-    time.sleep(1.2)  # the second delay is 2 s
+    clock[0] += 1.2  # the second delay is 2 s
     assert sign(city, "guess_5", WRONG, limits, address="10.0.0.7").reason == "wait"
-    time.sleep(1.0)
+    clock[0] += 1.0
     assert sign(city, "east", PASSWORDS["east"], limits, address="10.0.0.7").principal
     assert checks["total"] == 6
     waits = [d for name, kind, _, d in audit(city) if kind == "sign_in_failed" and "wait" in d]
