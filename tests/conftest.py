@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import inspect
 import os
+import pickle
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
@@ -179,9 +181,23 @@ def _build_demo(url: str) -> DemoBuild:
 
 
 @pytest.fixture(scope="session")
-def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
-    """The default demo city on SQLite, built once per session for every test that needs one."""
-    return _build_demo(f"sqlite:///{tmp_path_factory.mktemp('sqlite_demo') / 'demo.sqlite3'}")
+def sqlite_demo(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> DemoBuild:
+    """The default demo city on SQLite, built once per test run for every test that needs one:
+    under pytest-xdist the first worker to ask builds it and the others wait for it, then read
+    the same file (tests only read it)."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # the folder every worker of this run shares
+    folder = root / "sqlite_demo"
+    folder.mkdir(exist_ok=True)
+    record = folder / "build.pickle"
+    with open(folder / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if record.exists():
+            return pickle.loads(record.read_bytes())
+        built = _build_demo(f"sqlite:///{folder / 'demo.sqlite3'}")
+        record.write_bytes(pickle.dumps(built))
+        return built
 
 
 @pytest.fixture(scope="session")
