@@ -345,15 +345,22 @@ def test_plan_by_street_and_its_chart(settings):
     zh = text_in("zh")
     figure = gap_closure_bars(streets.assign(name=["东", "西", "南"]), "标题", zh)
     names = [zh(f"planner.chart.{part}") for part in ("closed", "gap_after", "beyond")]
-    assert [bar.name for bar in figure.data] == names
-    assert list(figure.data[0].y) == ["东", "西", "南"]  # largest gap first
-    assert list(figure.data[2].x) == [3, 5, 0]
+    *bars, labels = figure.data
+    assert [bar.name for bar in bars] == names
+    assert list(bars[0].y) == ["东", "西", "南"]  # largest gap first
+    assert list(bars[2].x) == [3, 5, 0]
+    assert all(bar.textangle == 0 for bar in bars)  # part labels read horizontally
+    # Every bar ends in its posts and the gap left: 17 + 3 beyond, 15 + 5 beyond, nothing.
+    assert list(labels.x) == [20, 20, 0]
+    assert [text.strip() for text in labels.text] == [
+        "新增 20 · 仍缺 0", "新增 20 · 仍缺 0", "新增 0 · 仍缺 0",
+    ]  # fmt: skip
     without_beyond = gap_closure_bars(
         plan_by_unit(plan_for(settings, posts=3).communities, 6).assign(name=["北", "南"]),
         "标题",
         zh,
     )
-    assert [bar.name for bar in without_beyond.data] == names[:2]
+    assert [bar.name for bar in without_beyond.data[:-1]] == names[:2]
 
 
 def test_plan_command_writes_the_allocation(tmp_path, monkeypatch, capsysbinary):
