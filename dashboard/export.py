@@ -30,7 +30,7 @@ SUM_COLUMNS = frozenset(
         "grids", "staffed_grids", "fulltime_staffed_grids", "general_grids",
         "general_grids_in_size_range", "households_in_grids", "party_branch_grids",
         "population_plan", "counted_before", "departures", "added", "counted_after",
-        "gap_before", "gap_after",
+        "gap_before", "gap_after", "receiving",
     }
 )  # fmt: skip
 RATIO_TOTALS: dict[str, tuple[str, str, float]] = {

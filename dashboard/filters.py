@@ -32,7 +32,9 @@ AREA_KEYS = AREA_LEVELS
 VIEW_KEYS: dict[str, tuple[str, ...]] = {"metric": MAP_METRICS, "rotate": ("0", "1")}
 URL_KEYS = (*AREA_KEYS, "month", "lang", *VIEW_KEYS)
 # Inputs of a page that its printed report repeats in the URL; the page checks them itself.
-PAGE_INPUT_KEYS = ("plan_posts", "plan_rule", "plan_departures", "plan_growth", "plan_surplus")
+PAGE_INPUT_KEYS = (
+    "plan_posts", "plan_rule", "plan_departures", "plan_growth", "plan_surplus", "plan_brief",
+)  # fmt: skip
 _URL_READ = "_url_read"
 _URL_INPUTS = "_url_inputs"
 _URL_NOTICES = "_url_notices"

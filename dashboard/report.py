@@ -170,14 +170,7 @@ def report_buttons(url_path: str, file_stem: str, briefing_stem: str) -> None:
     if chromium_path() is None:
         st.sidebar.caption(t("report.no_chromium"))
         return
-    params = {key: str(st.session_state[key]) for key in URL_KEYS if st.session_state.get(key)}
-    params.update(
-        {
-            key: url_value(st.session_state[key])
-            for key in PAGE_INPUT_KEYS
-            if key in st.session_state
-        }
-    )
+    params = view_params()
     running, waiting = render_queue(get_settings().report_max_renders).status()
     if running or waiting:  # a press now waits behind these; each render ends by the deadline
         st.sidebar.caption(t("report.queue", running=running, waiting=waiting))
@@ -208,6 +201,46 @@ def report_buttons(url_path: str, file_stem: str, briefing_stem: str) -> None:
         icon=":material/summarize:",
         on_click="ignore",
         help=t("report.briefing_help"),
+    )
+
+
+def view_params() -> dict[str, str]:
+    """The URL parameters of this view: filters, language and the page's inputs."""
+    params = {key: str(st.session_state[key]) for key in URL_KEYS if st.session_state.get(key)}
+    params.update(
+        {
+            key: url_value(st.session_state[key])
+            for key in PAGE_INPUT_KEYS
+            if key in st.session_state
+        }
+    )
+    return params
+
+
+def pdf_button(
+    where: DeltaGenerator,
+    url_path: str,
+    extra: Mapping[str, str],
+    *,
+    label: str,
+    file_stem: str,
+    key: str,
+    help: str,
+) -> None:
+    """A button that returns this view, with `extra` parameters, as a PDF (a page's own printed
+    report, such as the planner's one-page briefing of its plan)."""
+    if chromium_path() is None:
+        where.caption(t("report.no_chromium"))
+        return
+    where.download_button(
+        label,
+        data=partial(_render, url_path, {**view_params(), **extra}, "pdf", _account_name()),
+        file_name=f"{file_stem}.pdf",
+        mime="application/pdf",
+        key=key,
+        icon=":material/summarize:",
+        on_click="ignore",
+        help=help,
     )
 
 

@@ -22,6 +22,8 @@ from data_access.queries.hierarchy import community_count
 from data_access.schema import has_schema, upgrade
 from data_access.settings import get_settings
 
+RECOMMENDED = "recommended"  # the plan command's default rule: the one compare_rules recommends
+
 
 def _print_progress(fraction: float, phase: str) -> None:
     print(f"\r{fraction:6.1%}  {phase:<12}", end="", file=sys.stderr, flush=True)
@@ -99,7 +101,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from data_access.files import csv_bytes
-    from data_access.planner import PlanOptions, make_plan
+    from data_access.planner import PlanOptions, compare_rules
     from data_access.queries.staffing import population_by_year, staffing_by_unit
     from data_access.scope import Scope
 
@@ -109,7 +111,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
         scope = Scope(args.scope, as_of)
         options = PlanOptions(
             posts=args.posts,
-            rule=args.rule,
             departures=args.departures,
             growth=args.growth,
             surplus=args.surplus,
@@ -119,11 +120,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if communities.empty:
             raise ValueError(f"no communities in scope {args.scope}")
         history = population_by_year(engine, scope)
-        plan = make_plan(communities, options, settings, history, as_of.year)
+        comparison = compare_rules(communities, options, settings, history, as_of.year)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    data = csv_bytes(plan.communities)
+    rule = comparison.recommended if args.rule == RECOMMENDED else args.rule
+    plan = comparison.plans[rule]
+    data = csv_bytes(comparison.frame() if args.compare else plan.communities)
     if args.out in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
@@ -135,7 +138,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         f"({plan.unallocated} unallocated); per 10,000 {_one(now.per_10k)} -> "
         f"{_one(after.per_10k)}; gap {now.gap} -> {after.gap}; meeting the standard "
         f"{now.communities_meeting} -> {after.communities_meeting} of {after.communities_assessed}"
-        f"; under {settings.minimum_workers} workers {now.below_minimum} -> {after.below_minimum}",
+        f"; under {settings.minimum_workers} workers {now.below_minimum} -> {after.below_minimum}"
+        f"\nrule {rule}; recommended {comparison.recommended} ({comparison.decided_by})",
         file=sys.stderr,
     )
     return 0
@@ -372,7 +376,15 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", help="allocate new community worker posts and write the allocation as CSV"
     )
     plan.add_argument("--posts", type=int, required=True, help="new posts to allocate")
-    plan.add_argument("--rule", default="largest_gap", choices=RULES)
+    plan.add_argument(
+        "--rule",
+        default=RECOMMENDED,
+        choices=(RECOMMENDED, *RULES),
+        help="the allocation rule (default: the recommended one, docs/metrics.md)",
+    )
+    plan.add_argument(
+        "--compare", action="store_true", help="write every rule's outcome instead of the plan"
+    )
     plan.add_argument("--departures", type=int, default=0, help="departures expected (default 0)")
     plan.add_argument("--growth", action="store_true", help="next year's population from the trend")
     plan.add_argument("--surplus", default="unallocated", choices=SURPLUS_USES)

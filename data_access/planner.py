@@ -14,7 +14,8 @@ already has its required headcount while another one is short.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -97,8 +98,10 @@ PLAN_COLUMNS = [
 
 def required_headcount(population: pd.Series, settings: Settings) -> pd.Series:
     """max(minimum, ceil(standard × population / 10,000)); missing where the population is."""
-    needed = population.astype(float).map(
-        lambda p: math.nan if pd.isna(p) else math.ceil(settings.standard_per_10k * p / 10000.0)
+    # The same operations as math.ceil(standard * p / 10000.0), on every community at once.
+    values = pd.to_numeric(population).astype("float64").to_numpy()
+    needed = pd.Series(
+        np.ceil(settings.standard_per_10k * values / 10000.0), index=population.index
     )
     return needed.where(needed.isna(), needed.clip(lower=settings.minimum_workers)).astype("Int64")
 
@@ -140,10 +143,12 @@ def largest_remainder(weights: pd.Series, total: int) -> pd.Series:
     shares = weights * total // whole
     remainders = weights * total % whole
     left = total - int(shares.sum())
-    order = sorted(weights.index, key=lambda code: (-int(remainders[code]), code))
-    for code in order[:left]:
-        shares[code] += 1
-    return shares
+    order = pd.DataFrame(
+        {"remainder": remainders.to_numpy(), "code": weights.index.to_numpy()}
+    ).sort_values(["remainder", "code"], ascending=[False, True], kind="stable")
+    values = shares.to_numpy().copy()
+    values[order.index[:left]] += 1  # the positions of the largest remainders
+    return pd.Series(values, index=weights.index, dtype="int64")
 
 
 def allocate(gaps: pd.Series, posts: int, rule: str) -> pd.Series:
@@ -166,14 +171,16 @@ def allocate(gaps: pd.Series, posts: int, rule: str) -> pd.Series:
 
 
 def _smallest_first(gaps: pd.Series, posts: int) -> pd.Series:
-    added = pd.Series(0, index=gaps.index, dtype="int64")
-    for code in sorted(gaps[gaps > 0].index, key=lambda code: (int(gaps[code]), code)):
-        given = min(int(gaps[code]), posts)
-        added[code] = given
-        posts -= given
-        if posts == 0:
-            break
-    return added
+    """Each community in the order of (gap, code) gets its gap, or what is left before it."""
+    order = pd.DataFrame({"gap": gaps.to_numpy(), "code": gaps.index.to_numpy()}).sort_values(
+        ["gap", "code"], kind="stable"
+    )
+    sizes = order["gap"].to_numpy()
+    before = np.cumsum(sizes) - sizes  # posts taken by the smaller gaps
+    given = np.minimum(sizes, np.clip(posts - before, 0, None))
+    added = np.zeros(len(gaps), dtype="int64")
+    added[order.index.to_numpy()] = given
+    return pd.Series(added, index=gaps.index, dtype="int64")
 
 
 def _level_from_the_top(gaps: pd.Series, posts: int) -> pd.Series:
@@ -186,12 +193,11 @@ def _level_from_the_top(gaps: pd.Series, posts: int) -> pd.Series:
             high = middle
         else:
             low = middle + 1
-    added = (gaps - low).clip(lower=0)
+    added = (gaps - low).clip(lower=0).to_numpy().copy()
     left = posts - int(added.sum())
-    at_level = sorted(gaps[gaps >= low].index) if low > 0 else []
-    for code in at_level[:left]:
-        added[code] += 1
-    return added
+    if low > 0:  # gaps is in code order: the first positions at the level are the lowest codes
+        added[np.flatnonzero(gaps.to_numpy() >= low)[:left]] += 1
+    return pd.Series(added, index=gaps.index, dtype="int64")
 
 
 def spread_departures(counted: pd.Series, departures: int) -> pd.Series:
@@ -204,15 +210,21 @@ def spread_departures(counted: pd.Series, departures: int) -> pd.Series:
 def figures(
     population: pd.Series, counted: pd.Series, required: pd.Series, minimum: int
 ) -> Figures:
-    """The staffing figures (docs/metrics.md §3) of communities (indexed by code); those without population are not assessed."""
-    assessed = population.notna()
+    """The staffing figures (docs/metrics.md §3) of communities (indexed by code).
+
+    Per 10,000 is taken over the communities with a population; gap, required, meeting and
+    the minimum over the assessed ones, those with a required headcount (none without a
+    population, nor where the staffing figures give none, as for an unassessed village).
+    """
+    populated = population.notna()
+    assessed = required.notna()
     known_counted = counted[assessed]
     gap = (required[assessed] - known_counted).astype("int64")
-    residents = int(population[assessed].sum())
+    residents = int(population[populated].sum())
     return Figures(
         resident_population=residents,
         counted_workers=int(counted.sum()),
-        per_10k=float(known_counted.sum()) / residents * 10000 if residents else None,
+        per_10k=float(counted[populated].sum()) / residents * 10000 if residents else None,
         required=int(required[assessed].sum()),
         gap=int(gap.clip(lower=0).sum()),
         net_gap=int(gap.sum()),
@@ -225,8 +237,9 @@ def figures(
 def posts_needed(
     population: pd.Series, counted: pd.Series, required: pd.Series, settings: Settings
 ) -> PostsNeeded:
-    """Posts to bring every community to its required headcount, and the area to the standard."""
-    assessed = population.notna()
+    """Posts to bring every assessed community to its required headcount, and the assessed
+    communities together to the standard."""
+    assessed = required.notna()
     every = int((required[assessed] - counted[assessed]).clip(lower=0).sum())
     residents = float(population[assessed].sum())
     area_needs = math.ceil(settings.standard_per_10k * residents / 10000.0)
@@ -239,28 +252,34 @@ def make_plan(
     settings: Settings,
     history: pd.DataFrame | None = None,
     year: int | None = None,
+    *,
+    trend: pd.Series | None = None,
 ) -> Plan:
     """The plan for the communities of a scope (staffing_by_unit rows at community level).
 
     `history` (community_code, year, resident_population) and `year` (the as-of year) are
-    needed for the growth option and for the projected posts needed.
+    needed for the growth option and for the projected posts needed; `trend` is
+    project_population(history, year) when the caller has it already.
     """
     frame = communities.set_index("code").sort_index()
     population = pd.to_numeric(frame["resident_population"]).astype("Int64")
     counted = pd.to_numeric(frame["counted_workers"]).fillna(0).astype("int64")
-    required_now = required_headcount(population, settings)
+    rated = _rated(frame)
+    required_now = required_headcount(population, settings).where(rated)
     projected: pd.Series | None = None
-    if history is not None and year is not None:
-        projected = project_population(history, year).reindex(frame.index)
+    if trend is None and history is not None and year is not None:
+        trend = project_population(history, year)
+    if trend is not None:
+        projected = trend.reindex(frame.index)
         projected = projected.where(population.notna())  # no history, no assessment
     if options.growth and projected is None:
         raise ValueError("population growth needs the population history and the as-of year")
     population_plan = projected if options.growth and projected is not None else population
-    required = required_headcount(population_plan, settings)
+    required = required_headcount(population_plan, settings).where(rated)
 
     departures = spread_departures(counted, options.departures)
     counted_start = counted - departures
-    assessed = population_plan.notna()
+    assessed = required.notna()
     gap_before = (required - counted_start).where(assessed).fillna(0).clip(lower=0).astype("int64")
     added = allocate(gap_before, options.posts, options.rule)
     surplus = max(0, options.posts - int(gap_before.sum()))
@@ -302,9 +321,163 @@ def make_plan(
         needed_with_growth=None
         if projected is None
         else posts_needed(
-            projected, counted_start, required_headcount(projected, settings), settings
+            projected, counted_start, required_headcount(projected, settings).where(rated), settings
         ),
     )
+
+
+def _rated(frame: pd.DataFrame) -> pd.Series:
+    """Communities the staffing figures give a required headcount: all with a population, unless
+    the rows carry `required` and it is empty (a community the standard does not apply to)."""
+    if "required" not in frame.columns:
+        return pd.Series(True, index=frame.index)
+    return pd.to_numeric(frame["required"]).notna()
+
+
+# What decided the recommendation: more communities meeting the standard, else fewer left
+# exactly one short, else the order of RULES; `same` when every rule gives the same posts.
+DECIDED_BY = ("meeting", "one_short", "order", "same")
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What one rule's plan leaves: the columns of the planner's comparison of rules."""
+
+    rule: str
+    communities_meeting: int
+    communities_assessed: int
+    gap_after: int
+    one_short: int
+    per_10k: float | None
+    receiving: int
+
+
+@dataclass(frozen=True)
+class RuleComparison:
+    """Every rule's plan for the same posts and assumptions, the recommended rule first."""
+
+    plans: Mapping[str, Plan]
+    outcomes: tuple[RuleOutcome, ...]  # recommended first, then by the same order
+    decided_by: str
+
+    @property
+    def recommended(self) -> str:
+        return self.outcomes[0].rule
+
+    @property
+    def runner_up(self) -> RuleOutcome:
+        """The next rule in the order (the recommended one when there is only one rule)."""
+        return self.outcomes[min(1, len(self.outcomes) - 1)]
+
+    def outcome(self, rule: str) -> RuleOutcome:
+        return next(outcome for outcome in self.outcomes if outcome.rule == rule)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per rule, recommended first: the comparison table and its export."""
+        rows = pd.DataFrame([vars(outcome) for outcome in self.outcomes])
+        rows.insert(1, "recommended", rows["rule"] == self.recommended)
+        return rows
+
+
+def one_short(communities: pd.DataFrame) -> int:
+    """Communities of a plan left exactly one worker short of their required headcount."""
+    return int(communities["gap_after"].eq(1).fillna(False).sum())
+
+
+def outcome_of(rule: str, plan: Plan) -> RuleOutcome:
+    return RuleOutcome(
+        rule=rule,
+        communities_meeting=plan.after.communities_meeting,
+        communities_assessed=plan.after.communities_assessed,
+        gap_after=plan.after.gap,
+        one_short=one_short(plan.communities),
+        per_10k=plan.after.per_10k,
+        receiving=plan.receiving,
+    )
+
+
+def recommendation_order(outcome: RuleOutcome) -> tuple[int, int, int]:
+    """Most communities meeting first; then fewest left one short; then the order of RULES.
+
+    The gap left and per 10,000 never separate two rules: every rule spends the same posts on
+    the same gaps (min(posts, total gap)), and any surplus the same way.
+    """
+    return (-outcome.communities_meeting, outcome.one_short, RULES.index(outcome.rule))
+
+
+def compare_rules(
+    communities: pd.DataFrame,
+    options: PlanOptions,
+    settings: Settings,
+    history: pd.DataFrame | None = None,
+    year: int | None = None,
+) -> RuleComparison:
+    """The plan of every rule for the options' posts and assumptions (its rule is ignored), and
+    the rule recommended by recommendation_order, with what decided it (DECIDED_BY)."""
+    trend = None if history is None or year is None else project_population(history, year)
+    plans = {
+        rule: make_plan(communities, replace(options, rule=rule), settings, trend=trend)
+        for rule in RULES
+    }
+    outcomes = tuple(
+        sorted((outcome_of(rule, plan) for rule, plan in plans.items()), key=recommendation_order)
+    )
+    first, second = outcomes[0], outcomes[1]
+    posts = [plans[outcome.rule].communities["added"] for outcome in outcomes]
+    if all(added.equals(posts[0]) for added in posts[1:]):
+        decided_by = "same"
+    elif first.communities_meeting > second.communities_meeting:
+        decided_by = "meeting"
+    elif first.one_short < second.one_short:
+        decided_by = "one_short"
+    else:
+        decided_by = "order"
+    return RuleComparison(plans, outcomes, decided_by)
+
+
+# The allocation at each level: where the unit is, what it lacks and what it gets.
+UNIT_SUMS = ["communities", "receiving", "gap_before", "added", "gap_after"]
+COMMUNITY_DETAIL = [
+    "counted_before", "departures", "counted_after", "required", "resident_population",
+    "population_plan",
+]  # fmt: skip
+PARENTS = {"district": [], "street": ["district"], "community": ["district", "street"]}
+
+
+def allocation(
+    communities: pd.DataFrame, level: str, names: Mapping[str, str], code_lengths: Mapping[str, int]
+) -> pd.DataFrame:
+    """The plan's posts per unit at `level` (district, street or community), each row with the
+    names of the units above it, its name and code, the gap before, the posts and the gap after
+    (a community also its workers, required headcount and population); most posts first, then
+    the largest gap left, then by code. Every level adds up to the same totals as the plan.
+
+    `communities` is Plan.communities; `code_lengths` the code length of each level
+    (data_access.scope.CODE_LENGTH).
+    """
+    if level == "community":
+        rows = communities.rename(columns={"counted_workers": "counted_before"})
+        sums = ["gap_before", "added", "gap_after", *COMMUNITY_DETAIL]
+    else:
+        frame = communities.assign(
+            code=communities["code"].str[: code_lengths[level]],
+            receiving=(communities["added"] > 0).astype("int64"),
+            communities=1,
+        )
+        rows = frame.groupby("code")[UNIT_SUMS].sum(min_count=0).astype("int64").reset_index()
+        rows["name"] = rows["code"].map(lambda code: names.get(code, code))
+        sums = UNIT_SUMS
+    parents = [f"{parent}_name" for parent in PARENTS[level]]
+    rows = rows.assign(
+        **{
+            f"{parent}_name": rows["code"]
+            .str[: code_lengths[parent]]
+            .map(lambda code: names.get(code, code))
+            for parent in PARENTS[level]
+        }
+    )
+    ordered = rows.sort_values(["added", "gap_after", "code"], ascending=[False, False, True])
+    return ordered[[*parents, "name", "code", *sums]].reset_index(drop=True)
 
 
 def plan_by_unit(communities: pd.DataFrame, code_length: int) -> pd.DataFrame:
@@ -331,5 +504,9 @@ def counted_workers(communities: pd.DataFrame) -> int:
 
 
 def unassessed(communities: pd.DataFrame) -> int:
-    """Communities without a population in force: no required headcount, left out of the plan."""
-    return int(communities["resident_population"].isna().sum())
+    """Communities without a required headcount (no population in force, or the standard does
+    not apply to them): left out of the plan, no posts."""
+    missing = communities["resident_population"].isna()
+    if "required" in communities.columns:
+        missing |= pd.to_numeric(communities["required"]).isna()
+    return int(missing.sum())

@@ -385,8 +385,28 @@ def test_plan_command_writes_the_allocation(tmp_path, monkeypatch, capsysbinary)
     assert rows[-1]["required"] == ""  # H: no population, no required headcount
     assert captured.err.decode().strip() == (
         "10 of 10 posts to 4 communities (0 unallocated); per 10,000 13.8 -> 15.5; "
-        "gap 32 -> 22; meeting the standard 2 -> 2 of 7; under 9 workers 2 -> 2"
+        "gap 32 -> 22; meeting the standard 2 -> 2 of 7; under 9 workers 2 -> 2\n"
+        "rule proportional; recommended most_communities (meeting)"
     )
+    # Without --rule, the recommended rule: C 1, F 3 and A 6 close two gaps more.
+    assert main(["plan", "--posts", "10", "--as-of", AS_OF.isoformat()]) == 0
+    captured = capsysbinary.readouterr()
+    rows = list(csv.DictReader(io.StringIO(captured.out.decode("utf-8-sig"))))
+    assert {row["code"]: row["added"] for row in rows if row["added"] != "0"} == {
+        A: "6", C: "1", F: "3",
+    }  # fmt: skip
+    assert "meeting the standard 2 -> 4 of 7" in captured.err.decode()
+    # --compare writes every rule's outcome, the recommended first.
+    assert main(["plan", "--posts", "10", "--compare", "--as-of", AS_OF.isoformat()]) == 0
+    compared = list(csv.DictReader(io.StringIO(capsysbinary.readouterr().out.decode("utf-8-sig"))))
+    assert [
+        (r["rule"], r["recommended"], r["communities_meeting"], r["one_short"], r["gap_after"])
+        for r in compared
+    ] == [
+        ("most_communities", "True", "4", "0", "22"),
+        ("largest_gap", "False", "2", "1", "22"),
+        ("proportional", "False", "2", "1", "22"),
+    ]
     assert main(["plan", "--posts", "1", "--scope", "99x"]) == 2
     assert main(["plan", "--posts", "1", "--scope", "990199"]) == 2  # no such district
 
