@@ -1,9 +1,13 @@
-"""The staffing plan as files: the rules compared and the allocation, in the session's language.
+"""The staffing plan as files: the rules compared and the allocation, in the reader's language.
 
 The CSV holds every community of the plan (UTF-8 with BOM, as every CSV of the app); the
 workbook the rules compared, the allocation at the chart's level and every community, with the
 plan's assumptions on the filters sheet. The one-page briefing is the planner page itself in
 report mode with `plan_brief=1` (pages/planner.py), drawn by dashboard/report.py:pdf_button.
+
+The files are written when a button is clicked, outside the page's run, where the session's
+language is not known: each builder takes the page's `text` (data_access.catalog.text_in of
+the session's language, bound during the run).
 """
 
 from __future__ import annotations
@@ -13,8 +17,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from dashboard.export import SheetTable, workbook_bytes
-from dashboard.i18n import t
-from dashboard.tables import for_people
+from data_access.catalog import Text
 from data_access.files import csv_bytes
 from data_access.planner import PlanOptions, RuleComparison
 from data_access.scope import LEVELS
@@ -40,8 +43,8 @@ def columns_for(
     return frame[[column for column in frame.columns if column not in hidden]]
 
 
-def comparison_frame(comparison: RuleComparison) -> pd.DataFrame:
-    """The rules compared with their names in the session's language, recommended first."""
+def comparison_frame(comparison: RuleComparison, t: Text) -> pd.DataFrame:
+    """The rules compared with their names in the reader's language, recommended first."""
     frame = comparison.frame()[COMPARISON_COLUMNS]
     return frame.assign(
         rule=frame["rule"].map(lambda rule: t(f"planner.rule.{rule}")),
@@ -49,7 +52,7 @@ def comparison_frame(comparison: RuleComparison) -> pd.DataFrame:
     )
 
 
-def comparison_headers() -> dict[str, str]:
+def comparison_headers(t: Text) -> dict[str, str]:
     return {
         "rule": t("planner.compare.rule"),
         "recommended": t("col.recommended"),
@@ -62,10 +65,10 @@ def comparison_headers() -> dict[str, str]:
     }
 
 
-def plan_csv(communities: pd.DataFrame) -> bytes:
+def plan_csv(communities: pd.DataFrame, t: Text) -> bytes:
     """The allocation of every community (data_access.planner.allocation at community level)
-    under the table's headers."""
-    return csv_bytes(for_people(communities))
+    under the table's headers (its columns are counts and names: nothing to round)."""
+    return csv_bytes(communities.rename(columns=lambda column: t(f"col.{column}")))
 
 
 def plan_workbook(
@@ -75,6 +78,7 @@ def plan_workbook(
     communities: pd.DataFrame,
     title: str,
     filters: Mapping[str, str],
+    t: Text,
 ) -> bytes:
     """The rules compared, the allocation per unit at `level` and per community, one sheet each."""
     headers = {column: t(f"col.{column}") for column in communities.columns}
@@ -82,8 +86,8 @@ def plan_workbook(
         SheetTable(
             t("planner.sheet.compare"),
             f"{t('planner.compare.title')} · {title}",
-            comparison_frame(comparison),
-            comparison_headers(),
+            comparison_frame(comparison, t),
+            comparison_headers(t),
         ),
     ]
     if level != "community":

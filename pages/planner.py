@@ -19,7 +19,7 @@ from dashboard.components import (
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
 from dashboard.filters import url_inputs
-from dashboard.i18n import current_language, fmt_decimal, fmt_int, labeller, t
+from dashboard.i18n import current_language, fmt_decimal, fmt_int, labeller, t, text_in
 from dashboard.planner_charts import gap_closure_bars
 from dashboard.planner_export import (
     BRIEF_PARAM,
@@ -336,7 +336,7 @@ def comparison_shown(comparison: RuleComparison, rule: str) -> pd.DataFrame:
         + (chosen if name == rule and not recommended else "")
         for name, recommended in zip(frame["rule"], frame["recommended"], strict=True)
     ]
-    headers = comparison_headers()
+    headers = comparison_headers(t)
     return pd.DataFrame(
         {
             headers["rule"]: names,
@@ -457,10 +457,12 @@ def plan_files(
         scope=context.unit_name(context.scope.code),
         date=context.scope.as_of.isoformat(),
     )
+    text = text_in(current_language())  # the files are written after this run
+    filters = options_used(context, options)
     row = st.container(horizontal=True)
     row.download_button(
         t("planner.export.csv"),
-        data=lambda: plan_csv(communities),
+        data=lambda: plan_csv(communities, text),
         file_name=f"{stem}.csv",
         mime="text/csv",
         key="planner_plan_csv",
@@ -469,9 +471,7 @@ def plan_files(
     )
     row.download_button(
         t("planner.export.xlsx"),
-        data=lambda: plan_workbook(
-            comparison, units, level, communities, title, options_used(context, options)
-        ),
+        data=lambda: plan_workbook(comparison, units, level, communities, title, filters, text),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="planner_plan_xlsx",

@@ -203,7 +203,7 @@ def test_the_plan_csv_has_every_community_under_the_table_headers(settings):
     rows = columns_for(
         allocation(plan.communities, "community", NAMES, CODE_LENGTH), PlanOptions(posts=10)
     )
-    data = plan_csv(rows)
+    data = plan_csv(rows, text_in("zh"))
     assert data.startswith("\ufeff".encode())  # Excel on Chinese Windows reads it as UTF-8
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert table[0] == [
@@ -214,6 +214,11 @@ def test_the_plan_csv_has_every_community_under_the_table_headers(settings):
     assert table[-1] == ["南区", "白云街道", "辛社区", H, "", "0", "", "5", "5", "", ""]
     assert len(table) == 1 + len(COMMUNITIES)
     assert sum(int(row[5]) for row in table[1:]) == 10
+    # Written when clicked, after the page's run: in the language the page bound, not the default.
+    english = list(csv.reader(io.StringIO(plan_csv(rows, text_in("en")).decode("utf-8-sig"))))
+    assert english[0][:7] == [
+        "District", "Street", "Name", "Code", "Gap before", "New posts", "Gap after",
+    ]  # fmt: skip
 
 
 def test_the_plan_workbook_holds_the_rules_and_every_level(settings):
@@ -222,7 +227,9 @@ def test_the_plan_workbook_holds_the_rules_and_every_level(settings):
     plan = comparison.plans[comparison.recommended]
     units = allocation(plan.communities, "district", NAMES, CODE_LENGTH)
     communities = allocation(plan.communities, "community", NAMES, CODE_LENGTH)
-    data = plan_workbook(comparison, units, "district", communities, "全市", {"新增岗位数": "10"})
+    data = plan_workbook(
+        comparison, units, "district", communities, "全市", {"新增岗位数": "10"}, text_in("zh")
+    )
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["规则对比", "按区分配", "按社区分配", "筛选条件"]
     rules = [[cell.value for cell in row] for row in book["规则对比"].iter_rows(min_row=4)]
