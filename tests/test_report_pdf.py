@@ -185,3 +185,42 @@ def test_briefing_is_one_page_with_headline_kpis_alerts_and_chart(app_url, tmp_p
         assert label in text
     assert "标准 18" in text and text.count("目标 ") == 5  # every card names its standard
     assert "需要关注" in text and "无网格员的网格" in text
+
+
+def test_the_plan_briefing_is_one_page_that_opens_with_its_conclusion(demo, app_url, tmp_path):
+    from data_access.planner import PlanOptions, compare_rules
+    from data_access.queries.staffing import population_by_year
+
+    url, scope = demo
+    engine = make_engine(url)
+    settings = get_settings()
+    communities = staffing_by_unit(engine, scope, settings, level="community")
+    history = population_by_year(engine, scope)
+    engine.dispose()
+    comparison = compare_rules(
+        communities, PlanOptions(posts=200), settings, history, scope.as_of.year
+    )
+    best = comparison.outcomes[0]
+    params = {"lang": "zh", "district": DISTRICT, "month": f"{scope.as_of:%Y-%m}"}
+    text = pdf_text(
+        render(view_url(app_url, "planner", {**params, "plan_brief": "1"}), "pdf"), tmp_path
+    )
+    assert text.count("\f") == 1  # one A4 page
+    flat = re.sub(r"\s+", "", text)  # lines break anywhere in a sentence
+    rule = translate("zh", f"planner.rule.{best.rule}")
+    assert (
+        f"若增200岗，按『{rule}』可使{best.communities_meeting}/{best.communities_assessed}个社区达标"
+        in flat
+    )
+    assert f"推荐『{rule}』" in flat
+    for outcome in comparison.outcomes:  # every rule, in the order of the recommendation
+        name = translate("zh", f"planner.rule.{outcome.rule}")
+        assert line_of(
+            text, name, f"{outcome.communities_meeting} / {outcome.communities_assessed}"
+        )
+    total = "合计{}个街道：分配前缺额{}，新增岗位200，分配后缺额{}。".format(
+        communities["code"].str[:9].nunique(), int(communities["gap"].sum()), best.gap_after
+    )
+    assert total in flat
+    for widget in WIDGET_TEXTS:
+        assert widget not in text
