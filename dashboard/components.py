@@ -9,10 +9,11 @@ from typing import Literal, SupportsFloat, cast
 import pandas as pd
 import streamlit as st
 
-from dashboard import formatting, palette
+from dashboard import formatting, lights, palette
 from dashboard.i18n import fmt_month, is_missing, t
 from dashboard.plain import t_plain
 from dashboard.ready import stop_page
+from data_access.lights import Light
 from data_access.scope import Scope
 
 
@@ -44,7 +45,9 @@ class Kpi:
     higher_is_better: bool | None = True  # None: a change is neither good nor bad
     help: str | None = None
     compared_with: str | None = None  # what the change is against; default a year earlier
-    status: str | None = None  # meets, close or below its standard or target; None: not judged
+    status: Light | None = (
+        None  # data_access/lights.py against its standard or target; None: not judged
+    )
 
     def change(self) -> float | None:
         """Value minus the value a year earlier, when both are known and a change is shown."""
@@ -102,7 +105,8 @@ def kpi_row(kpis: list[Kpi], columns: int = 4) -> None:
             if unchanged and kpi.delta_fmt is not None:
                 delta = kpi.delta_fmt(0.0)
             cell.metric(
-                kpi.label,
+                # The mark tells the light without its colour (dashboard/lights.py).
+                f"{lights.mark(kpi.status)} {kpi.label}" if kpi.status else kpi.label,
                 kpi.fmt(kpi.value),
                 delta=delta,
                 delta_description=None
@@ -136,13 +140,14 @@ STATUS_CSS = (
 
 
 def status_style() -> None:
-    """The colours of the KPI cards' status and of the headline (fixed CSS, no data in it)."""
+    """The colours of the KPI cards' lights and of the headline (fixed CSS, no data in it)."""
     st.html(STATUS_CSS)
 
 
 def status_legend(close_ratio: float) -> None:
-    """What the colours of the cards mean, with the threshold of "close" from the settings."""
-    row = st.container(horizontal=True, gap="medium")
-    for status in STATUS_COLOURS:
+    """What the cards' lights mean, with the threshold of "close" from the settings; drawn right
+    under the cards it explains."""
+    row = st.container(horizontal=True, gap="medium", key="light-legend")
+    for status, entry in lights.entries(t, close_ratio):
         with row.container(key=f"legend-{status}", width="content"):
-            st.caption(t(f"status.{status}", pct=f"{close_ratio * 100:.0f}"))
+            st.caption(entry)

@@ -41,6 +41,7 @@ from dashboard.map_style import (
     LegendItem,
     MapTheme,
     legend_html,
+    legend_items,
     metric_classes,
 )
 from data_access.catalog import Text
@@ -110,17 +111,12 @@ def _choropleth(
     language: str,
     options: MapOptions,
 ) -> tuple[list, str]:
-    classes = metric_classes(
-        metric, settings.standard_per_10k, settings.premises_standard_m2_per_100_households
-    )
+    classes = metric_classes(metric, settings, options.theme.dark)
     if values is None:
         values = pd.DataFrame({"code": pd.Series(dtype=object)})
     units = community_features(map_data.units, values, metric, classes, language)
     layers = choropleth_layers(units, outline_features(map_data.outlines), options.theme)
-    items = [
-        LegendItem(label, fill=colour)
-        for colour, label in zip(classes.colours, classes.labels(), strict=True)
-    ]
+    items = legend_items(classes, text)
     items.append(LegendItem(text("grids.legend.missing"), fill=MISSING_COLOUR))
     child = CHILD_LEVEL[map_data.level]
     items.append(

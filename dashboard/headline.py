@@ -9,26 +9,9 @@ Pure functions, no Streamlit: the Overview and the one-page briefing word the sa
 
 from __future__ import annotations
 
-from typing import Literal, SupportsFloat, cast
-
 from dashboard import formatting
 from data_access.catalog import translate
-from data_access.figures.overview import HeadlineFacts
-
-Status = Literal["meets", "close", "below"]
-
-
-def status_of(value: object, target: float, close_ratio: float) -> Status | None:
-    """Meets (≥ target), close (≥ close_ratio × target) or below; None for a missing value.
-
-    For a measure where lower is better, pass the shortfall's complement (e.g. 1 − gap share).
-    """
-    if formatting.is_missing(value):
-        return None
-    number = float(cast(SupportsFloat, value))
-    if number >= target:
-        return "meets"
-    return "close" if number >= close_ratio * target else "below"
+from data_access.figures.overview import HeadlineFacts, MonthChange
 
 
 def headline_sentences(facts: HeadlineFacts, scope_name: str, language: str) -> list[str]:
@@ -80,3 +63,52 @@ def headline_sentences(facts: HeadlineFacts, scope_name: str, language: str) -> 
         parts.append(say("unstaffed", n=formatting.integer(facts.unstaffed_grids)))
     sentences.append(say("join").join(parts) + say("end"))
     return [sentence[:1].upper() + sentence[1:] for sentence in sentences]
+
+
+NAMES_SHOWN = 3  # units named per line crossed; the rest are counted
+
+
+def change_sentence(change: MonthChange | None, level: str, language: str) -> str | None:
+    """One sentence of what changed since the month before (data_access/figures/overview.py:
+    month_change), e.g. 本月净增社区工作者12人，每万人+0.3；桃湾街道跌破16.2。 `level`: the
+    level of the units that may have crossed a line. None when there is no month before."""
+    if change is None:
+        return None
+
+    def say(key: str, **values: object) -> str:
+        return translate(language, f"headline.change.{key}", **values)
+
+    if change.workers > 0:
+        first = say("more_workers", n=formatting.integer(change.workers))
+    elif change.workers < 0:
+        first = say("fewer_workers", n=formatting.integer(-change.workers))
+    else:
+        first = say("same_workers")
+    if change.per_10k is not None and _shows_change(change.per_10k, 1):
+        first += say("per_10k", change=formatting.signed(change.per_10k, 1))
+    parts = [first]
+    level_word = translate(language, f"level.{level}")
+    for key, crossed in (("fell", change.fell), ("rose", change.rose)):
+        for threshold in dict.fromkeys(c.threshold for c in crossed):
+            names = [c.name for c in crossed if c.threshold == threshold]
+            listed = say("name_join").join(names[:NAMES_SHOWN])
+            if len(names) > NAMES_SHOWN:
+                more = formatting.integer(len(names) - NAMES_SHOWN)
+                listed = say("more_names", names=listed, n=more, level=level_word)
+            parts.append(say(key, names=listed, threshold=_line(threshold)))
+    if change.category is not None and change.reduction is not None:
+        points = change.reduction * 100
+        if _shows_change(points, 1):
+            category = translate(language, f"category.{change.category}")
+            parts.append(say("reduction", category=category, change=formatting.signed(points, 1)))
+    return say("join").join(parts) + translate(language, "headline.end")
+
+
+def _shows_change(change: float, digits: int) -> bool:
+    """Whether a change is more than nothing at the shown precision."""
+    return any(digit in formatting.signed(change, digits) for digit in "123456789")
+
+
+def _line(threshold: float) -> str:
+    """A line crossed, e.g. 18 or 16.2 (no ".0" on a whole number)."""
+    return formatting.decimal(threshold, 0 if float(threshold).is_integer() else 1)

@@ -15,7 +15,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from dashboard import formatting
+from dashboard import formatting, lights
 from dashboard.basemap import basemap_options
 from dashboard.map_geometry import (
     MAP_HEIGHT_PX,
@@ -78,7 +78,9 @@ def community_features(
             "name": row["name"],
             "fill": classes.colour(row.get(metric)),
             "polygon": row["polygon"],
-            "value_text": formatting.metric(metric, row.get(metric), language),
+            "value_text": lights.marked(
+                formatting.metric(metric, row.get(metric), language), classes.state(row.get(metric))
+            ),
             "grids": formatting.count(row.get("grids"), language),
             "staffed": formatting.percent(row.get("staffed_rate")),
             "households": formatting.percent(row.get("household_coverage")),

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import SupportsFloat, cast
 
 import numpy as np
 
-from dashboard import formatting, palette
+from dashboard import formatting, lights, palette
+from data_access.lights import Light, LightRule, rule_of
+from data_access.settings import Settings
 
 Colour = list[int]
 
@@ -30,17 +32,12 @@ GAP_COLOUR: Colour = [52, 73, 94, 210]
 OVERLAP_COLOUR: Colour = [232, 67, 147, 210]
 FACILITY_COLOUR: Colour = [41, 128, 185, 255]
 REACH_LINE: Colour = [41, 128, 185, 110]
-# Five classes from poor to good, red to green (ColorBrewer RdYlGn), its ends the pages' red and green.
-RAMP: list[Colour] = [
-    palette.rgba(palette.BELOW, 210),
-    [252, 141, 89, 210],
-    [254, 224, 139, 210],
-    [145, 207, 96, 210],
-    palette.rgba(palette.MEETS, 210),
-]
+# A measure without a standard or target: five classes of a blue ramp, which judges nothing.
+RAMP: list[Colour] = [palette.rgba(colour, 210) for colour in palette.SEQUENTIAL]
 RATE_BREAKS = (0.8, 0.9, 0.95, 0.99)
-PER_10K_FACTORS = (0.8, 1.0, 1.2)  # of the standard
-PREMISES_FACTORS = (0.5, 1.0, 1.2)  # of the premises standard: below half is an alert (§9)
+# A measure with one: the three lights (data_access/lights.py), worst first.
+LIT_ORDER: tuple[Light, ...] = ("below", "close", "meets")
+NUMBER_METRICS = ("per_10k", "premises")  # not rates
 MAP_METRICS = (
     "staffed_rate",
     "household_coverage",
@@ -66,6 +63,7 @@ class MapTheme:
     label: tuple[int, ...]
     label_background: tuple[int, ...]
     label_font: str = LABEL_FONT
+    dark: bool = False  # a dark background: the lights' brighter colours
 
 
 LIGHT = MapTheme(
@@ -80,6 +78,7 @@ DARK = MapTheme(
     community_line=(11, 23, 38, 220),
     label=(245, 248, 250, 255),
     label_background=(11, 23, 38, 180),
+    dark=True,
 )
 TOOLTIP = {
     "text": "{tooltip}",
@@ -95,52 +94,69 @@ TOOLTIP = {
 
 @dataclass(frozen=True)
 class Classes:
-    """Class breaks of a metric, low to high, and the colour of each class."""
+    """Class breaks of a metric, low to high, and the colour of each class; with a `rule`, the
+    classes are the three lights of data_access/lights.py (below, close, meets)."""
 
     breaks: tuple[float, ...]
     colours: tuple[tuple[int, ...], ...]
     percent: bool
+    rule: LightRule | None = None
 
     def colour(self, value: object) -> Colour:
         if formatting.is_missing(value):
             return list(MISSING_COLOUR)
+        state = self.state(value)
+        if state is not None:  # the rule itself decides, as on every card, bar and cell
+            return list(self.colours[LIT_ORDER.index(state)])
         number = float(cast(SupportsFloat, value))
         return list(
             self.colours[int(np.searchsorted(np.asarray(self.breaks), number, side="right"))]
         )
 
+    def state(self, value: object) -> Light | None:
+        """The value's light; None without a rule or a value."""
+        return None if self.rule is None else self.rule.of(value)
+
     def labels(self) -> list[str]:
         """< a, a–b, …, ≥ z in the metric's unit."""
-        shown = [self._number(b) for b in self.breaks]
+        shown = [self.number(b) for b in self.breaks]
         return (
             [f"< {shown[0]}"]
             + [f"{low}–{high}" for low, high in itertools.pairwise(shown)]
             + [f"≥ {shown[-1]}"]
         )
 
-    def _number(self, value: float) -> str:
+    def number(self, value: float) -> str:
         if self.percent:
             whole = abs(value * 100 - round(value * 100)) < 1e-9
             return formatting.percent(value, 0 if whole else 1)
         return formatting.decimal(value, formatting.METRIC_DECIMALS["per_10k"])
 
 
-def metric_classes(
-    metric: str, standard_per_10k: float, premises_standard: float | None = None
-) -> Classes:
-    """Rates in five classes (< 80 % … ≥ 99 %); per 10,000 in four around the standard; premises
-    per 100 households in four around theirs (below half, below, meeting, well above)."""
-    if metric == "premises":
-        if premises_standard is None:
-            raise ValueError("the premises metric needs the premises standard")
-        breaks = tuple(round(f * premises_standard, 2) for f in PREMISES_FACTORS)
-        colours = (RAMP[0], RAMP[1], RAMP[3], RAMP[4])
-        return Classes(breaks, tuple(tuple(c) for c in colours), percent=False)
-    if metric == "per_10k":
-        breaks = tuple(round(f * standard_per_10k, 2) for f in PER_10K_FACTORS)
-        colours = (RAMP[0], RAMP[1], RAMP[3], RAMP[4])
-        return Classes(breaks, tuple(tuple(c) for c in colours), percent=False)
-    return Classes(RATE_BREAKS, tuple(tuple(c) for c in RAMP), percent=True)
+def metric_classes(metric: str, settings: Settings, dark: bool = False) -> Classes:
+    """A metric with a standard or target (per 10,000, premises, the staffed-grid rate, household
+    and spatial coverage) in the three lights against it; one without (service reach) in five
+    blue classes (< 80 % … ≥ 99 %). `dark`: the wall screen's colours."""
+    percent = metric not in NUMBER_METRICS
+    rule = rule_of(metric, settings)
+    if rule is None:
+        return Classes(RATE_BREAKS, tuple(tuple(c) for c in RAMP), percent=percent)
+    colours = tuple(tuple(palette.rgba(lights.colour(s, dark), 210)) for s in LIT_ORDER)
+    return Classes((rule.close_from, rule.target), colours, percent=percent, rule=rule)
+
+
+def legend_items(classes: Classes, text: Callable[..., str]) -> list[LegendItem]:
+    """The map legend's classes, worst first; lit classes named with their mark and word."""
+    if classes.rule is None:
+        return [
+            LegendItem(label, fill=colour)
+            for colour, label in zip(classes.colours, classes.labels(), strict=True)
+        ]
+    named = dict(lights.rule_entries(classes.rule, text, classes.number))
+    return [
+        LegendItem(named[state], fill=colour)
+        for state, colour in zip(LIT_ORDER, classes.colours, strict=True)
+    ]
 
 
 def grid_status(staffed: object, fulltime_staffed: object) -> str:

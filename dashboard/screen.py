@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import formatting
+from dashboard import formatting, lights, palette
 from dashboard.map_style import LABEL_SIZES_PX, Classes
 
 SCREEN_WIDTH_PX, SCREEN_HEIGHT_PX = 1920, 1080
@@ -27,8 +27,8 @@ BACKGROUND = "#0b1726"
 PANEL = "#13243a"
 TEXT = "#e8eef5"
 MUTED = "#9fb3c8"
-# Brighter than the cards' colours of the other pages: they must carry on a dark wall.
-STATUS_COLOURS = {"meets": "#3ccf6e", "close": "#ffb020", "below": "#ff5a4f"}
+# The lights' colours for a dark wall (dashboard/palette.py), brighter than the other pages'.
+STATUS_COLOURS = palette.STATUS_ON_DARK
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ def rotation_code(codes: Sequence[str | None], now_s: float, seconds: int) -> st
     return codes[int(now_s // max(seconds, 1)) % len(codes)]
 
 
-def tiles_html(tiles: Sequence[Tile], status_words: dict[str, str]) -> str:
+def tiles_html(tiles: Sequence[Tile], status_words: Mapping[str, str]) -> str:
+    """The headline figures; status_words: each light's mark and word (dashboard/lights.py:tag)."""
     cells = []
     for tile in tiles:
         colour = STATUS_COLOURS.get(tile.status or "", MUTED)
@@ -129,7 +130,8 @@ def panel_title_html(title: str) -> str:
 def ranking_html(
     frame: pd.DataFrame, metric: str, classes: Classes, language: str, height_px: int
 ) -> str:
-    """The child units best first, each bar in its class colour and labelled with its value.
+    """The child units best first, each bar in its class colour and labelled with its value
+    (and its light's mark, for a metric with a standard or target).
 
     frame: name and the metric's column. Plain HTML, so that a 4K wall's scaling draws it sharp.
     """
@@ -137,13 +139,14 @@ def ranking_html(
     top = float(ranked[metric].max()) if len(ranked) else 1.0
     rows = []
     for name, value in zip(ranked["name"], ranked[metric], strict=True):
+        written = lights.marked(formatting.metric(metric, value, language), classes.state(value))
         width = 0.0 if top <= 0 else max(float(value) / top * 100, 2.0)
         rows.append(
             '<div class="screen-rank">'
             f'<span class="screen-rank-name">{html.escape(str(name))}</span>'
             f'<span class="screen-rank-track"><span class="screen-rank-bar" style="width:{width:.1f}%;'
             f'background:{_rgba(classes.colour(value))}"></span></span>'
-            f'<span class="screen-rank-value">{html.escape(formatting.metric(metric, value, language))}</span>'
+            f'<span class="screen-rank-value">{html.escape(written)}</span>'
             "</div>"
         )
     return f'<div class="screen-ranking" style="height:{height_px}px">{"".join(rows)}</div>'
@@ -236,7 +239,7 @@ th.screen-alert-unstaffed {{ color: #5fb3ff; }}
 th.screen-alert-premises {{ color: #c79bff; }}
 .screen-legend div {{ color: {TEXT}; font-size: 1.5rem !important; line-height: 1.5 !important; }}
 .screen-ranking {{ display: flex; flex-direction: column; justify-content: space-around; }}
-.screen-rank {{ display: grid; grid-template-columns: 6.8rem 1fr 5rem; gap: 0.5rem;
+.screen-rank {{ display: grid; grid-template-columns: 6.8rem 1fr 6.4rem; gap: 0.5rem;
   align-items: center; font-size: 1.5rem; color: {TEXT}; }}
 .screen-rank-name {{ text-align: right; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}

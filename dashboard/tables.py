@@ -12,13 +12,14 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 from pandas.util import hash_pandas_object
 
-from dashboard import formatting
+from dashboard import formatting, lights
 from dashboard.compat import set_styler_cells
 from dashboard.context import page_context
 from dashboard.export import download_table
 from dashboard.filters import drill_to_row
 from dashboard.i18n import current_language, t
 from dashboard.report import is_report, static_table
+from data_access.lights import Light, LightRule, judged_measures
 from data_access.settings import get_settings
 
 RATE_COLUMNS = formatting.RATE_METRICS
@@ -73,25 +74,55 @@ def _text(value: object) -> str:
     return formatting.MISSING if formatting.is_missing(value) else str(value)
 
 
-def styled(frame: pd.DataFrame) -> tuple[pd.DataFrame, Styler]:
+Rules = tuple[tuple[str, float, float], ...]  # (column, target, close ratio): hashable
+
+
+def lit_columns(frame: pd.DataFrame) -> Rules:
+    """The frame's columns judged by a light (data_access/lights.py) with their rules, from the
+    page's settings."""
+    judged = judged_measures(page_context().settings)
+    return tuple((c, judged[c].target, judged[c].close_ratio) for c in frame.columns if c in judged)
+
+
+def cell_lights(frame: pd.DataFrame, rules: Rules) -> dict[str, list[Light | None]]:
+    """The light of every cell of each lit column, judged on the frame's own values (not on the
+    rounded text), so that a cell agrees with the card and the bar of the same value."""
+    return {
+        column: [LightRule(target, ratio).of(v) for v in frame[column]]
+        for column, target, ratio in rules
+    }
+
+
+def styled(frame: pd.DataFrame, rules: Rules = ()) -> tuple[pd.DataFrame, Styler]:
     """for_people(frame) and its Styler: each cell written as the reader expects, numbers kept
-    sortable. The cells' text is written once per table content and language (docs/formatting.md,
-    tables), not on every run.
+    sortable, a judged value with its light's mark and tint. The cells' text is written once
+    per table content and language (docs/formatting.md, tables), not on every run.
+    `rules`: the lit columns (lit_columns).
     """
     key = _content_key(frame)
     if key is None:  # a frame pandas cannot hash: written on this run
-        shown, ids, texts = _display_cells(frame)
+        shown, ids, texts, tints = _display_cells(frame, rules)
     else:
-        shown, ids, texts = _cached_display_cells(key, current_language(), frame)
+        shown, ids, texts, tints = _cached_display_cells(key, current_language(), rules, frame)
     styler = shown.style
     translated = {
         "body": [[{"id": i, "display_value": text} for i, text in zip(ids, texts, strict=True)]],
         "table_styles": [],
-        "cellstyle": [],
+        "cellstyle": [
+            {"props": [("background-color", _tint(state))], "selectors": cells}
+            for state, cells in tints.items()
+            if cells
+        ],
     }
     # The cells' text written above, instead of every cell written again on each run.
     set_styler_cells(styler, translated)
     return shown, styler
+
+
+def _tint(state: str) -> str:
+    """A light's colour as a pale cell background, so that the text stays readable."""
+    rgb = [int(lights.colour(state).lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]  # type: ignore[arg-type]
+    return f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, 0.18)"
 
 
 def _content_key(frame: pd.DataFrame) -> str | None:
@@ -106,35 +137,65 @@ def _content_key(frame: pd.DataFrame) -> str | None:
     return digest.hexdigest()
 
 
+Cells = tuple[pd.DataFrame, list[str], list[str], dict[str, list[str]]]
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def _cached_display_cells(
-    key: str, language: str, _frame: pd.DataFrame
-) -> tuple[pd.DataFrame, list[str], list[str]]:
+def _cached_display_cells(key: str, language: str, rules: Rules, _frame: pd.DataFrame) -> Cells:
     """_display_cells for the frame whose content key is `key`, in `language` (this session's)."""
-    return _display_cells(_frame)
+    return _display_cells(_frame, rules)
 
 
-def _display_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """for_people(frame), and the id ("row3_col1") and text of each cell whose text is not already
-    the value as Streamlit writes it (str), as pandas' Styler would give them to st.dataframe."""
+def _display_cells(frame: pd.DataFrame, rules: Rules = ()) -> Cells:
+    """for_people(frame), the id ("row3_col1") and text of each cell whose text is not already
+    the value as Streamlit writes it (str), as pandas' Styler would give them to st.dataframe,
+    and the ids of the lit cells by light."""
     shown = for_people(frame)
     formatters = cell_formatters(frame)
+    lit = cell_lights(frame, rules)
     plain = shown.astype(str)
     ids: list[str] = []
     texts: list[str] = []
-    for position, label in enumerate(shown.columns):
+    tints: dict[str, list[str]] = {state: [] for state in lights.MARKS}
+    for position, (column, label) in enumerate(zip(frame.columns, shown.columns, strict=True)):
         write = formatters[label]
-        column = [
-            formatting.MISSING if formatting.is_missing(value) else write(value)
-            for value in shown.iloc[:, position]
+        states = lit.get(column, [None] * len(frame))
+        column_texts = [
+            formatting.MISSING if formatting.is_missing(value) else lights.marked(write(value), s)
+            for value, s in zip(shown.iloc[:, position], states, strict=True)
         ]
-        for row, (text, default) in enumerate(
-            zip(column, plain.iloc[:, position].to_numpy(dtype=object), strict=True)
+        for row, (text, default, state) in enumerate(
+            zip(
+                column_texts,
+                plain.iloc[:, position].to_numpy(dtype=object),
+                states,
+                strict=True,
+            )
         ):
             if text != default:
                 ids.append(f"row{row}_col{position}")
                 texts.append(text)
-    return shown, ids, texts
+            if state is not None:
+                tints[state].append(f"row{row}_col{position}")
+    return shown, ids, texts, tints
+
+
+def marked_for_print(
+    frame: pd.DataFrame, rules: Rules
+) -> tuple[pd.DataFrame, dict[str, Callable[[object], str]]]:
+    """for_people(frame) and its cell writers for a printed table, the lit columns (`rules`)
+    already written with their marks."""
+    shown = for_people(frame)
+    formatters = cell_formatters(frame)
+    for column, states in cell_lights(frame, rules).items():
+        label = t(f"col.{column}")
+        write = formatters[label]
+        shown[label] = [
+            formatting.MISSING if formatting.is_missing(v) else lights.marked(write(v), s)
+            for v, s in zip(shown[label], states, strict=True)
+        ]
+        formatters[label] = str
+    return shown, formatters
 
 
 def _column_config(frame: pd.DataFrame) -> dict[str, Any]:
@@ -171,15 +232,15 @@ def table_with_downloads(
         selectable = True
         on_select = partial(drill_to_row, key, list(on_page[drill_column].astype(str)))
     if is_report():
-        shown = for_people(frame)
+        shown, formatters = marked_for_print(frame, lit_columns(frame))
         numeric = {t(f"col.{c}") for c in frame.columns if _is_number(frame, c)}
         max_pages = get_settings().report_table_max_pages
-        static_table(shown, cell_formatters(frame), numeric, f"{file_stem}.xlsx", max_pages)
+        static_table(shown, formatters, numeric, f"{file_stem}.xlsx", max_pages)
         return
     options: dict[str, Any] = {}
     if selectable:
         options = {"on_select": on_select, "selection_mode": "single-row"}
-    shown, styler = styled(on_page)
+    shown, styler = styled(on_page, lit_columns(on_page))
     st.dataframe(
         styler,
         hide_index=True,

@@ -50,7 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "close_ratio",
         0.9,
-        "A KPI card is green at or above its standard or target, amber from 90 % of it, red below.",
+        "The one traffic light of every card, bar, table cell and map (data_access/lights.py): "
+        "meets at or above its standard or target, close from 90 % of it, below under that.",
     ),
     Setting(
         "target_share_meeting",
@@ -61,6 +62,12 @@ SETTINGS: tuple[Setting, ...] = (
         "target_staffed_rate",
         1.0,
         "Every grid should have at least one grid worker (网格配员率).",
+    ),
+    Setting(
+        "target_grid_coverage",
+        1.0,
+        "Grids cover the whole community (网格全覆盖): every household and every square metre in a "
+        "grid; the target of household and spatial coverage.",
     ),
     Setting(
         "premises_standard_m2_per_100_households",
@@ -244,6 +251,12 @@ SETTINGS: tuple[Setting, ...] = (
         "An admission application is answered within 15 working days in principle (准入审批).",
     ),
     Setting(
+        "target_on_time_share",
+        1.0,
+        "…so every application should be answered within that limit: the target of the on-time "
+        "share.",
+    ),
+    Setting(
         "admission_found_months",
         12,
         "Items found in communities are counted over this many months up to the as-of month.",
@@ -419,6 +432,7 @@ class Settings:
     close_ratio: float
     target_share_meeting: float
     target_staffed_rate: float
+    target_grid_coverage: float
     premises_standard_m2_per_100_households: float
     premises_counted_kinds: str
     elderly_premises_standard_m2_per_100_households: float
@@ -453,6 +467,7 @@ class Settings:
     main_burden_categories: str
     import_max_mb: int
     admission_limit_working_days: int
+    target_on_time_share: float
     admission_found_months: int
     import_max_unzipped_mb: int
     import_max_geojson_mb: int

@@ -8,7 +8,16 @@ import streamlit as st
 
 from dashboard import formatting
 from dashboard.admission_charts import department_timing_chart, list_history_chart
-from dashboard.components import Kpi, kpi_row, page_header, signed_int, signed_points, stop_if_empty
+from dashboard.components import (
+    Kpi,
+    kpi_row,
+    page_header,
+    signed_int,
+    signed_points,
+    status_legend,
+    status_style,
+    stop_if_empty,
+)
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
 from dashboard.filters import drill_to
@@ -32,6 +41,7 @@ from data_access.admission import (
     without_application_columns,
 )
 from data_access.figures import admission as admission_figures
+from data_access.lights import light_of
 
 
 def kpi_section(context: PageContext, data: AdmissionData, before: AdmissionData) -> None:
@@ -49,7 +59,7 @@ def kpi_section(context: PageContext, data: AdmissionData, before: AdmissionData
     ]  # fmt: skip
     if _sees_applications(context):
         kpis += [
-            Kpi("admission_on_time", t("admission.kpi.on_time_share"), now["on_time_share"], then["on_time_share"], fmt_pct, signed_points, help=t("admission.kpi.on_time_help", limit=limit, on_time=fmt_int(now["decided_on_time"]), late=fmt_int(now["decided_late"]), overdue=fmt_int(now["overdue"]))),
+            Kpi("admission_on_time", t("admission.kpi.on_time_share"), now["on_time_share"], then["on_time_share"], fmt_pct, signed_points, help=t("admission.kpi.on_time_help", limit=limit, on_time=fmt_int(now["decided_on_time"]), late=fmt_int(now["decided_late"]), overdue=fmt_int(now["overdue"])), status=light_of("on_time_share", now["on_time_share"], context.settings)),
             Kpi("admission_median", t("admission.kpi.median_days"), now["median_working_days"], then["median_working_days"], lambda v: fmt_decimal(v, formatting.METRIC_DECIMALS["median_working_days"]), lambda c: formatting.signed(c, formatting.METRIC_DECIMALS["median_working_days"]), higher_is_better=False, help=t("admission.kpi.median_help", worst=fmt_int(now["worst_working_days"]))),
             Kpi("admission_pending", t("admission.kpi.pending"), now["pending"], fmt=fmt_int, help=t("admission.kpi.pending_help", overdue=fmt_int(now["overdue"]), limit=limit)),
         ]  # fmt: skip
@@ -57,6 +67,8 @@ def kpi_section(context: PageContext, data: AdmissionData, before: AdmissionData
         Kpi("admission_not_admitted", t("admission.kpi.not_admitted"), missing_now, missing_then, fmt_int, signed_int, higher_is_better=False, help=t("admission.kpi.not_admitted_help", months=context.settings.admission_found_months)),
     ]  # fmt: skip
     kpi_row(kpis)
+    if _sees_applications(context):
+        status_legend(context.settings.close_ratio)
 
 
 def list_section(context: PageContext, data: AdmissionData) -> None:
@@ -297,6 +309,7 @@ def render() -> None:
     scope, settings = context.scope, context.settings
     page_header("page.admission", scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
+    status_style()
     account = context.principal.scope_code
     data = for_account(admission_figures.admission_data(context.engine, scope, settings), account)
     if data.items.empty and data.applications.empty and data.found.empty:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from dashboard import formatting
+from dashboard import formatting, lights
 from dashboard.charts import ranking_bar
 from dashboard.components import STATUS_COLOURS, page_header, stop_if_empty
 from dashboard.context import PageContext, page_context
-from dashboard.headline import headline_sentences, status_of
+from dashboard.headline import change_sentence, headline_sentences
 from dashboard.i18n import current_language, fmt_decimal, fmt_pct, t
 from dashboard.report import TABLE_RULES, table_html
 from data_access.figures import burden as burden_figures
@@ -22,6 +22,7 @@ from data_access.figures import grids as grid_figures
 from data_access.figures import overview as overview_figures
 from data_access.figures import premises as premises_figures
 from data_access.figures import staffing as staffing_figures
+from data_access.lights import Light, light_of, rule_of
 from data_access.models import BURDEN_CATEGORIES
 
 TOP_ALERTS = 5
@@ -36,7 +37,7 @@ class Card:
     value: str
     standard: str
     change: str
-    status: str | None
+    status: Light | None
 
 
 BRIEFING_CSS = (
@@ -50,6 +51,7 @@ BRIEFING_CSS = (
 .briefing-card .value { font-size: 1.6rem; font-weight: 600; line-height: 1.2; }
 .briefing-card .standard, .briefing-card .change { font-size: 0.75rem; color: #555; }
 .briefing-headline p { font-size: 1.05rem; font-weight: 600; margin: 0 0 4px; }
+.briefing-change { font-size: 0.95rem; margin: 0 0 4px; }
 """
 )
 BRIEFING_CSS += "".join(
@@ -63,7 +65,6 @@ def cards(context: PageContext) -> list[Card]:
     """Seven KPIs, each with its standard or target: staffing, grids, service premises and the
     main burden categories."""
     scope, settings = context.scope, context.settings
-    close = settings.close_ratio
     now = staffing_figures.staffing_total(context.engine, scope, settings)
     before = staffing_figures.staffing_total(context.engine, scope.year_earlier(), settings)
     grids_now = grid_figures.grid_staffing_total(context.engine, scope)
@@ -90,28 +91,28 @@ def cards(context: PageContext) -> list[Card]:
             fmt_decimal(now["per_10k"]),
             t("briefing.standard", value=fmt_decimal(settings.standard_per_10k, 0)),
             change(now["per_10k"], before["per_10k"], lambda c: formatting.signed(c, 1)),
-            status_of(now["per_10k"], settings.standard_per_10k, close),
+            light_of("per_10k", now["per_10k"], settings),
         ),
         Card(
             t("kpi.share_meeting"),
             fmt_pct(now["share_meeting"]),
             t("briefing.target", value=fmt_pct(settings.target_share_meeting, 0)),
             change(now["share_meeting"], before["share_meeting"], points),
-            status_of(now["share_meeting"], settings.target_share_meeting, close),
+            light_of("share_meeting", now["share_meeting"], settings),
         ),
         Card(
             t("kpi.gap"),
             formatting.count(now["gap"], current_language()),
             t("briefing.target", value="0"),
             change(now["gap"], before["gap"], lambda c: formatting.signed(c)),
-            status_of(now["filled_share"], 1.0, close),
+            light_of("filled_share", now["filled_share"], settings),
         ),
         Card(
             t("kpi.staffed_rate"),
             fmt_pct(grids_now["staffed_rate"]),
             t("briefing.target", value=fmt_pct(settings.target_staffed_rate, 0)),
             change(grids_now["staffed_rate"], grids_before["staffed_rate"], points),
-            status_of(grids_now["staffed_rate"], settings.target_staffed_rate, close),
+            light_of("staffed_rate", grids_now["staffed_rate"], settings),
         ),
         Card(
             t("kpi.premises"),
@@ -122,7 +123,7 @@ def cards(context: PageContext) -> list[Card]:
                 rooms_before["per_100_households"],
                 lambda c: formatting.signed(c, 1),
             ),
-            status_of(rooms["per_100_households"], premises_standard, close),
+            light_of("per_100_households", rooms["per_100_households"], settings),
         ),
     ]
     # The main burden categories first, then the others, until seven cards are shown.
@@ -135,25 +136,36 @@ def cards(context: PageContext) -> list[Card]:
                 formatting.MISSING if reduced.reduction is None else fmt_pct(reduced.reduction),
                 t("briefing.target", value=fmt_pct(settings.target_reduction, 0)),
                 change(reduced.reduction, reduced_before.reduction, points),
-                status_of(reduced.reduction, settings.target_reduction, close),
+                light_of("reduction", reduced.reduction, settings),
             )
         )
     return result
 
 
 def cards_html(shown: list[Card]) -> str:
-    """The KPI cards as static HTML, every text escaped."""
+    """The KPI cards as static HTML, every text escaped; a card's light is its colour and its
+    mark and word after the standard."""
     cells = []
     for card in shown:
         status = card.status or "plain"
+        standing = card.standard
+        if card.status is not None:
+            standing += " · " + lights.tag(card.status, t)
         cells.append(
             f'<div class="briefing-card {status}">'
             f'<div class="label">{html.escape(card.label)}</div>'
             f'<div class="value">{html.escape(card.value)}</div>'
-            f'<div class="standard">{html.escape(card.standard)}</div>'
+            f'<div class="standard">{html.escape(standing)}</div>'
             f'<div class="change">{html.escape(card.change)}</div></div>'
         )
     return f'<div class="briefing-cards">{"".join(cells)}</div>'
+
+
+def change_line(context: PageContext) -> str | None:
+    """What changed since the month before (the Overview's first line too)."""
+    scope = context.scope
+    change = overview_figures.month_change(context.engine, scope, context.settings)
+    return change_sentence(change, scope.breakdown_level, current_language())
 
 
 def headline(context: PageContext) -> list[str]:
@@ -186,7 +198,9 @@ def alerts(context: PageContext) -> None:
         {
             t("col.name"): top["name"],
             t("briefing.street"): top["code"].str[:9].map(context.unit_name),
-            t("col.per_10k"): top["per_10k"].map(lambda v: fmt_decimal(v)),
+            t("col.per_10k"): top["per_10k"].map(
+                lambda v: lights.marked(fmt_decimal(v), light_of("per_10k", v, settings))
+            ),
             t("col.counted_workers"): top["counted_workers"].map(formatting.integer),
             t("col.required"): top["required"].map(formatting.integer),
             t("col.gap"): top["gap"].map(formatting.integer),
@@ -213,6 +227,8 @@ def chart(context: PageContext) -> None:
             value_label=t("axis.reduction_percent"),
             percent=True,
             language=language,
+            rule=rule_of("reduction", settings),
+            text=t,
         )
     else:
         units = staffing_figures.staffing_by_unit(context.engine, scope, settings)
@@ -232,6 +248,8 @@ def chart(context: PageContext) -> None:
                 "overview.standard_line", standard=fmt_decimal(settings.standard_per_10k, 0)
             ),
             language=language,
+            rule=rule_of("per_10k", settings),
+            text=t,
         )
     figure.update_layout(height=min(figure.layout.height or 300, 380), margin={"t": 40})
     st.plotly_chart(figure, key="briefing_chart")
@@ -247,9 +265,13 @@ def render() -> None:
     stop_if_empty(context.has_data)
     st.html(BRIEFING_CSS)
     st.html('<div class="report-one-page"></div>')  # the renderer fits this page on one sheet
+    line = change_line(context)
+    if line is not None:
+        st.html(f'<p class="briefing-change">{html.escape(line)}</p>')
     sentences = "".join(f"<p>{html.escape(s)}</p>" for s in headline(context))
     st.html(f'<div class="briefing-headline">{sentences}</div>')
     st.html(cards_html(cards(context)))
+    st.html(lights.legend_html(lights.entries(t, context.settings.close_ratio)))
     alerts(context)
     chart(context)
 

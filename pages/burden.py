@@ -10,7 +10,15 @@ import streamlit as st
 from dashboard import formatting
 from dashboard.burden_charts import burden_trend
 from dashboard.charts import ranking_bar
-from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
+from dashboard.components import (
+    Kpi,
+    kpi_row,
+    page_header,
+    signed_points,
+    status_legend,
+    status_style,
+    stop_if_empty,
+)
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_from_chart
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, labeller, t
@@ -20,6 +28,7 @@ from dashboard.report import sections
 from dashboard.tables import table_with_downloads
 from data_access.figures import burden as burden_figures
 from data_access.figures import overview as overview_figures
+from data_access.lights import light_of, rule_of
 from data_access.models import BURDEN_CATEGORIES
 
 BASELINE_KEY = "burden_baseline"
@@ -83,9 +92,11 @@ def kpi_section(context: PageContext, scope_rows: pd.DataFrame, year_before: pd.
                 fmt_pct,
                 signed_points,
                 help=help_text,
+                status=light_of("reduction", row["reduction"], context.settings),
             )
         )
     kpi_row(kpis)
+    status_legend(context.settings.close_ratio)
 
 
 def _month_text(period: object) -> str:
@@ -120,6 +131,9 @@ def category_section(context: PageContext, scope_rows: pd.DataFrame, table: pd.D
         percent=True,
         reference=0.0,
         reference_label=t("burden.baseline_level"),
+        language=current_language(),
+        rule=rule_of("reduction", context.settings),
+        text=t,
     )
     st.plotly_chart(plain_figure(figure), key="burden_category_chart")
     table_with_downloads(
@@ -157,6 +171,9 @@ def ranking_section(
         percent=True,
         reference=0.0,
         reference_label=t("burden.baseline_level"),
+        language=current_language(),
+        rule=rule_of("reduction", context.settings),
+        text=t,
     )
     chart_key = f"burden_ranking_chart_{context.scope.code or 'city'}"
     st.plotly_chart(plain_figure(figure), key=chart_key, **drill_from_chart(chart_key))
@@ -256,6 +273,7 @@ def render() -> None:
     scope, settings = context.scope, context.settings
     page_header("page.burden", scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
+    status_style()
     level = unit_level(context)
     engine = context.engine
     total = burden_figures.monthly_series(engine, scope)

@@ -6,7 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import map_data
-from dashboard.components import Kpi, kpi_row, page_header, signed_points, stop_if_empty
+from dashboard.components import (
+    Kpi,
+    kpi_row,
+    page_header,
+    signed_points,
+    status_legend,
+    status_style,
+    stop_if_empty,
+)
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_to
 from dashboard.grid_map import MapOptions, drill_target, grid_map
@@ -19,6 +27,7 @@ from dashboard.report import hint, sections
 from dashboard.tables import table_with_downloads
 from data_access.figures import grids as grid_figures
 from data_access.figures import premises as premises_figures
+from data_access.lights import light_of
 
 
 def coverage_kpis(context: PageContext) -> list[Kpi]:
@@ -28,11 +37,11 @@ def coverage_kpis(context: PageContext) -> list[Kpi]:
     unstaffed, gap_km2 = now["unstaffed_grids"], now["blind_spot_km2"]
     return [
         Kpi("grids", t("kpi.grids"), now["grids"], fmt=fmt_int),
-        Kpi("staffed_rate", t("kpi.staffed_rate"), now["staffed_rate"], before["staffed_rate"], fmt_pct, signed_points, help=t("kpi.staffed_rate_help", unstaffed=fmt_int(unstaffed))),
+        Kpi("staffed_rate", t("kpi.staffed_rate"), now["staffed_rate"], before["staffed_rate"], fmt_pct, signed_points, help=t("kpi.staffed_rate_help", unstaffed=fmt_int(unstaffed)), status=light_of("staffed_rate", now["staffed_rate"], settings)),
         Kpi("fulltime_staffed_rate", t("grids.kpi.fulltime_rate"), now["fulltime_staffed_rate"], before["fulltime_staffed_rate"], fmt_pct, signed_points, help=t("grids.kpi.fulltime_rate_help", n=fmt_int(now["fulltime_staffed_grids"]))),
         Kpi("size_range_rate", t("grids.kpi.size_rate"), now["size_range_rate"], fmt=fmt_pct, help=t("grids.kpi.size_rate_help", low=settings.grid_households_min, high=settings.grid_households_max, over=fmt_int(now["oversized_grids"]), under=fmt_int(now["undersized_grids"]))),
-        Kpi("household_coverage", t("grids.kpi.household_coverage"), now["household_coverage"], before["household_coverage"], fmt_pct, signed_points, help=t("grids.kpi.household_coverage_help", in_grids=fmt_int(now["households_in_grids"]), households=fmt_int(now["households"]))),
-        Kpi("spatial_coverage", t("grids.kpi.spatial_coverage"), now.get("spatial_coverage"), fmt=fmt_pct, help=t("grids.kpi.spatial_coverage_help", gaps=fmt_int(now.get("blind_spots")), area=fmt_decimal(gap_km2, 2))),
+        Kpi("household_coverage", t("grids.kpi.household_coverage"), now["household_coverage"], before["household_coverage"], fmt_pct, signed_points, help=t("grids.kpi.household_coverage_help", in_grids=fmt_int(now["households_in_grids"]), households=fmt_int(now["households"])), status=light_of("household_coverage", now["household_coverage"], settings)),
+        Kpi("spatial_coverage", t("grids.kpi.spatial_coverage"), now.get("spatial_coverage"), fmt=fmt_pct, help=t("grids.kpi.spatial_coverage_help", gaps=fmt_int(now.get("blind_spots")), area=fmt_decimal(gap_km2, 2)), status=light_of("spatial_coverage", now.get("spatial_coverage"), settings)),
         Kpi("party_branch_rate", t("grids.kpi.party_branch_rate"), now["party_branch_rate"], fmt=fmt_pct, help=t("grids.kpi.party_branch_rate_help", n=fmt_int(now["party_branch_grids"]))),
         Kpi("service_reach", t("grids.kpi.service_reach"), now.get("service_reach"), fmt=fmt_pct, help=t("grids.kpi.service_reach_help", radius=fmt_int(settings.walk_radius_m))),
     ]  # fmt: skip
@@ -216,9 +225,11 @@ def render() -> None:
     context = page_context()
     page_header("page.grids", context.scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
+    status_style()
     kpis = coverage_kpis(context)
     kpi_row(kpis[:4])
     kpi_row(kpis[4:])
+    status_legend(context.settings.close_ratio)
     map_section(context)
     if context.scope.level == "community":
         grids_of_community(context)

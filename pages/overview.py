@@ -19,7 +19,7 @@ from dashboard.components import (
 )
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_from_chart, drill_to
-from dashboard.headline import headline_sentences, status_of
+from dashboard.headline import change_sentence, headline_sentences
 from dashboard.i18n import (
     current_language,
     fmt_decimal,
@@ -38,6 +38,7 @@ from data_access.figures import overview as overview_figures
 from data_access.figures import premises as premises_figures
 from data_access.figures import staffing as staffing_figures
 from data_access.figures.overview import RANKING_COLUMNS
+from data_access.lights import light_of, rule_of
 
 RANKING_METRICS = {
     # metric: (percent, low is worse, show the standard)
@@ -56,7 +57,6 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
     grids_now = grid_figures.grid_staffing_total(context.engine, scope)
     grids_before = grid_figures.grid_staffing_total(context.engine, scope.year_earlier())
     standard = fmt_decimal(settings.standard_per_10k, 0)
-    close = settings.close_ratio
     residents = Kpi(
         "residents",
         t("kpi.residents"),
@@ -84,7 +84,7 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
         fmt_decimal,
         signed_decimal,
         help=t("kpi.per_10k_help", standard=standard),
-        status=status_of(now["per_10k"], settings.standard_per_10k, close),
+        status=light_of("per_10k", now["per_10k"], settings),
     )
     gap = Kpi(
         "gap",
@@ -95,7 +95,7 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
         signed_int,
         higher_is_better=False,
         help=t("kpi.gap_help", net=fmt_int(now["net_gap"])),
-        status=status_of(now["filled_share"], 1.0, close),
+        status=light_of("filled_share", now["filled_share"], settings),
     )
     staffed = Kpi(
         "staffed_rate",
@@ -105,7 +105,7 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
         fmt_pct,
         signed_points,
         help=t("kpi.staffed_rate_help", unstaffed=fmt_int(grids_now["unstaffed_grids"])),
-        status=status_of(grids_now["staffed_rate"], settings.target_staffed_rate, close),
+        status=light_of("staffed_rate", grids_now["staffed_rate"], settings),
     )
     grids = Kpi("grids", t("kpi.grids"), grids_now["grids"], fmt=fmt_int)
     if scope.level == "community":  # the community's own figures, not a count of one community
@@ -138,7 +138,7 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
         fmt_pct,
         signed_points,
         help=t("kpi.share_meeting_help", minimum=settings.minimum_workers),
-        status=status_of(now["share_meeting"], settings.target_share_meeting, close),
+        status=light_of("share_meeting", now["share_meeting"], settings),
     )
     return [residents, communities, grids, workers, per_10k, share, gap, staffed]  # fmt: skip
 
@@ -173,7 +173,7 @@ def burden_kpis(context: PageContext) -> list[Kpi]:
                 fmt_pct,
                 signed_points,
                 help=help_text,
-                status=status_of(now.reduction, settings.target_reduction, settings.close_ratio),
+                status=light_of("reduction", now.reduction, settings),
             )
         )
     return kpis
@@ -193,6 +193,7 @@ def ranking_section(context: PageContext) -> None:
     )
     percent, low_is_worse, with_standard = RANKING_METRICS[metric]
     standard = context.settings.standard_per_10k if with_standard else None
+    judged = "filled_share" if metric == "gap" else metric  # the gap by the posts filled
     figure = ranking_bar(
         frame,
         metric,
@@ -209,6 +210,10 @@ def ranking_section(context: PageContext) -> None:
         else None,
         percent=percent,
         low_is_worse=low_is_worse,
+        language=current_language(),
+        rule=rule_of(judged, context.settings),
+        text=t,
+        judged_column=judged,
     )
     chart_key = f"overview_ranking_chart_{scope.code or 'city'}"
     st.plotly_chart(plain_figure(figure), key=chart_key, **drill_from_chart(chart_key))
@@ -252,7 +257,7 @@ def premises_kpis(context: PageContext) -> list[Kpi]:
             fmt_decimal,
             signed_decimal,
             help=help_text,
-            status=status_of(now["per_100_households"], standard, settings.close_ratio),
+            status=light_of("per_100_households", now["per_100_households"], settings),
         )
     ]
 
@@ -343,6 +348,16 @@ def _alert_table(
         hint(t("overview.alert_drill_hint"))
 
 
+def change_section(context: PageContext) -> None:
+    """The line of what changed since the month before; nothing in the first month of data."""
+    scope = context.scope
+    change = overview_figures.month_change(context.engine, scope, context.settings)
+    line = change_sentence(change, scope.breakdown_level, current_language())
+    if line is not None:
+        with st.container(key="month_change"):
+            st.text(line)
+
+
 def headline_section(context: PageContext) -> None:
     """One or two sentences on what matters here, from the same results as the cards."""
     scope = context.scope
@@ -370,6 +385,7 @@ def render() -> None:
     page_header("page.overview", context.scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
     status_style()
+    change_section(context)
     headline_section(context)
     kpi_row(staffing_kpis(context))
     kpi_row(burden_kpis(context) + premises_kpis(context))

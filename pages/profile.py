@@ -26,7 +26,6 @@ from dashboard.components import (
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
 from dashboard.grid_map import grid_map
-from dashboard.headline import status_of
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, t
 from dashboard.map_layers import MAP_HEIGHT_PX, grid_status
 from dashboard.plain import plain_figure
@@ -37,6 +36,7 @@ from data_access.figures import grids as grid_figures
 from data_access.figures import premises as premises_figures
 from data_access.figures import profile as profile_figures
 from data_access.figures import staffing as staffing_figures
+from data_access.lights import light_of
 
 PROFILE_PAGE = "profile"
 
@@ -118,7 +118,7 @@ def problem_section(context: PageContext, figures: Figures) -> None:
 
 
 def kpi_section(context: PageContext, figures: Figures) -> None:
-    settings, close = context.settings, context.settings.close_ratio
+    settings = context.settings
     now, before = figures.staffing, figures.staffing_before
     if now is None:
         return
@@ -130,11 +130,11 @@ def kpi_section(context: PageContext, figures: Figures) -> None:
         Kpi("residents", t("kpi.residents"), now["resident_population"], old("resident_population"), fmt_int, signed_int, higher_is_better=None),
         Kpi("households", t("kpi.households"), now["households"], old("households"), fmt_int, signed_int, higher_is_better=None),
         Kpi("workers", t("kpi.workers"), now["counted_workers"], old("counted_workers"), fmt_int, signed_int),
-        Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], old("per_10k"), fmt_decimal, signed_decimal, status=status_of(now["per_10k"], settings.standard_per_10k, close)),
+        Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], old("per_10k"), fmt_decimal, signed_decimal, status=light_of("per_10k", now["per_10k"], settings)),
         Kpi("required", t("kpi.required"), now["required"], old("required"), fmt_int, signed_int, higher_is_better=None),
-        Kpi("gap", t("kpi.gap"), now["gap"], old("gap"), fmt_int, signed_int, higher_is_better=False, status=status_of(now["filled_share"], 1.0, close)),
+        Kpi("gap", t("kpi.gap"), now["gap"], old("gap"), fmt_int, signed_int, higher_is_better=False, status=light_of("filled_share", now["filled_share"], settings)),
         Kpi("grids", t("kpi.grids"), figures.grids["grids"], fmt=fmt_int),
-        Kpi("staffed_rate", t("kpi.staffed_rate"), figures.grids["staffed_rate"], figures.grids_before["staffed_rate"], fmt_pct, signed_points, status=status_of(figures.grids["staffed_rate"], settings.target_staffed_rate, close)),
+        Kpi("staffed_rate", t("kpi.staffed_rate"), figures.grids["staffed_rate"], figures.grids_before["staffed_rate"], fmt_pct, signed_points, status=light_of("staffed_rate", figures.grids["staffed_rate"], settings)),
     ]  # fmt: skip
     kpi_row(kpis)
     now_burden = figures.burden.set_index("category")
@@ -152,12 +152,12 @@ def kpi_section(context: PageContext, figures: Figures) -> None:
                 then_burden["reduction"].get(category),
                 fmt_pct,
                 signed_points,
-                status=status_of(reduction, settings.target_reduction, close),
+                status=light_of("reduction", reduction, settings),
             )
         )
     if burden_kpis:
         kpi_row(burden_kpis)
-    status_legend(close)
+    status_legend(settings.close_ratio)
 
 
 def population_section(context: PageContext, figures: Figures) -> None:

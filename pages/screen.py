@@ -11,12 +11,11 @@ import time
 
 import streamlit as st
 
-from dashboard import cached, formatting, map_data
+from dashboard import cached, formatting, lights, map_data
 from dashboard.auth import is_open_access
 from dashboard.components import stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.grid_map import MapOptions, grid_map
-from dashboard.headline import status_of
 from dashboard.i18n import current_language, t
 from dashboard.map_style import DARK, MAP_METRICS, metric_classes
 from dashboard.refusals import fragment
@@ -40,6 +39,7 @@ from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
 from data_access.figures import screen as screen_figures
 from data_access.figures import staffing as staffing_figures
+from data_access.lights import LIGHTS, light_of
 from data_access.scope import CODE_LENGTH, Scope
 
 
@@ -74,21 +74,20 @@ def rotating(context: PageContext) -> bool:
 
 def tiles(context: PageContext, scope: Scope) -> list[Tile]:
     settings, language = context.settings, current_language()
-    close = settings.close_ratio
     now = staffing_figures.staffing_total(context.engine, scope, settings)
     grids = grid_figures.grid_staffing_total(context.engine, scope)
     standard = formatting.decimal(settings.standard_per_10k)
     result = [
-        Tile("per_10k", t("kpi.per_10k"), formatting.decimal(now["per_10k"]), t("screen.standard", value=standard), status_of(now["per_10k"], settings.standard_per_10k, close)),
-        Tile("share_meeting", t("kpi.share_meeting"), formatting.percent(now["share_meeting"]), t("screen.target", value=formatting.percent(settings.target_share_meeting, 0)), status_of(now["share_meeting"], settings.target_share_meeting, close)),
-        Tile("gap", t("kpi.gap"), formatting.count(now["gap"], language), t("screen.required", value=formatting.count(now["required"], language)), status_of(now["filled_share"], 1.0, close)),
-        Tile("staffed_rate", t("kpi.staffed_rate"), formatting.percent(grids["staffed_rate"]), t("screen.target", value=formatting.percent(settings.target_staffed_rate, 0)), status_of(grids["staffed_rate"], settings.target_staffed_rate, close)),
+        Tile("per_10k", t("kpi.per_10k"), formatting.decimal(now["per_10k"]), t("screen.standard", value=standard), light_of("per_10k", now["per_10k"], settings)),
+        Tile("share_meeting", t("kpi.share_meeting"), formatting.percent(now["share_meeting"]), t("screen.target", value=formatting.percent(settings.target_share_meeting, 0)), light_of("share_meeting", now["share_meeting"], settings)),
+        Tile("gap", t("kpi.gap"), formatting.count(now["gap"], language), t("screen.required", value=formatting.count(now["required"], language)), light_of("filled_share", now["filled_share"], settings)),
+        Tile("staffed_rate", t("kpi.staffed_rate"), formatting.percent(grids["staffed_rate"]), t("screen.target", value=formatting.percent(settings.target_staffed_rate, 0)), light_of("staffed_rate", grids["staffed_rate"], settings)),
     ]  # fmt: skip
     found = burden_figures.main_reductions(context.engine, scope, settings)
     target = t("screen.target", value=formatting.percent(settings.target_reduction, 0))
     for category in settings.main_categories[:2]:
         now_reduction = found[category][0].reduction
-        status = status_of(now_reduction, settings.target_reduction, close)
+        status = light_of("reduction", now_reduction, settings)
         label = t("kpi.reduction", category=t(f"category.{category}"))
         result.append(
             Tile(f"reduction_{category}", label, formatting.percent(now_reduction), target, status)
@@ -115,9 +114,7 @@ def ranking(context: PageContext, scope: Scope, metric: str) -> None:
     level = t(f"level.{scope.breakdown_level}")
     st.html(panel_title_html(t("screen.ranking", level=level, metric=t(f"grids.metric.{metric}"))))
     settings = context.settings
-    classes = metric_classes(
-        metric, settings.standard_per_10k, settings.premises_standard_m2_per_100_households
-    )
+    classes = metric_classes(metric, settings, dark=True)
     # A community (an account's own) ranks itself, not its grids.
     frame = grid_figures.unit_metrics(
         context.engine, scope, context.settings, scope.breakdown_level
@@ -199,7 +196,7 @@ def body() -> None:
     metric = screen_metric()
     top_row(context, code, scope.as_of)
     stop_if_empty(context.has_data)
-    words = {status: t(f"screen.status.{status}") for status in ("meets", "close", "below")}
+    words: dict[str, str] = {state: lights.tag(state, t) for state in LIGHTS}
     st.html(tiles_html(tiles(context, scope), words))
     left, centre, right = st.columns([1.0, 1.9, 1.5], gap="medium")
     with left:

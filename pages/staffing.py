@@ -13,6 +13,8 @@ from dashboard.components import (
     signed_decimal,
     signed_int,
     signed_points,
+    status_legend,
+    status_style,
     stop_if_empty,
 )
 from dashboard.context import PageContext, page_context
@@ -29,6 +31,7 @@ from dashboard.staffing_charts import (
 )
 from dashboard.tables import table_with_downloads
 from data_access.figures import staffing as staffing_figures
+from data_access.lights import light_of, rule_of
 
 UNIT_COLUMNS = [
     "code", "name", "communities", "resident_population", "households", "counted_workers",
@@ -72,16 +75,17 @@ def kpis(context: PageContext) -> None:
     )
     kpi_row(
         [
-            Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, signed_decimal, help=t("kpi.per_10k_help", standard=fmt_decimal(settings.standard_per_10k, 0))),
+            Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, signed_decimal, help=t("kpi.per_10k_help", standard=fmt_decimal(settings.standard_per_10k, 0)), status=light_of("per_10k", now["per_10k"], settings)),
             Kpi("workers", t("kpi.workers"), now["counted_workers"], before["counted_workers"], fmt_int, signed_int),
             Kpi("required", t("staffing.kpi.required"), now["required"], before["required"], fmt_int, signed_int, higher_is_better=None),
-            Kpi("gap", t("kpi.gap"), now["gap"], before["gap"], fmt_int, signed_int, higher_is_better=False, help=t("kpi.gap_help", net=fmt_int(now["net_gap"]))),
-            Kpi("share_meeting", t("kpi.share_meeting"), now["share_meeting"], before["share_meeting"], fmt_pct, signed_points, help=t("kpi.share_meeting_help", minimum=settings.minimum_workers)),
+            Kpi("gap", t("kpi.gap"), now["gap"], before["gap"], fmt_int, signed_int, higher_is_better=False, help=t("kpi.gap_help", net=fmt_int(now["net_gap"])), status=light_of("filled_share", now["filled_share"], settings)),
+            Kpi("share_meeting", t("kpi.share_meeting"), now["share_meeting"], before["share_meeting"], fmt_pct, signed_points, help=t("kpi.share_meeting_help", minimum=settings.minimum_workers), status=light_of("share_meeting", now["share_meeting"], settings)),
             Kpi("licensed_rate", t("staffing.kpi.licensed_rate"), now["licensed_rate"], before["licensed_rate"], fmt_pct, signed_points, help=t("staffing.kpi.licensed_help", licensed=fmt_int(now["licensed_workers"]))),
             Kpi("young_uncertified", t("staffing.kpi.young_uncertified"), young, young_before, fmt_int, signed_int, higher_is_better=False, help=t("staffing.kpi.young_uncertified_help")),
             Kpi("communities_meeting", t("staffing.kpi.communities_meeting"), now["communities_meeting"], before["communities_meeting"], lambda v: f"{fmt_int(v)} / {fmt_int(now['communities_assessed'])}", signed_int),
         ]
     )  # fmt: skip
+    status_legend(settings.close_ratio)
 
 
 def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
@@ -100,6 +104,9 @@ def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
             ),
             scope_value=total["per_10k"],
             scope_label=t("staffing.scope_line", value=fmt_decimal(total["per_10k"])),
+            language=current_language(),
+            rule=rule_of("per_10k", settings),
+            text=t,
         ),
         stem("staffing_per_10k"),
         f"staffing_chart_per_10k_{scope.code or 'city'}",
@@ -186,6 +193,7 @@ def render() -> None:
     page_header("page.staffing", scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
     counted_roles_note(context)
+    status_style()
     kpis(context)
     units = staffing_figures.staffing_by_unit(context.engine, scope, context.settings)
     if scope.level != "community":

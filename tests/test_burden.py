@@ -31,7 +31,7 @@ from data_access.schema import upgrade
 from data_access.scope import Scope
 from tests.burden_city import AS_OF, A, B, C, build_burden_city, month
 from tests.test_cli_export import run_export as run_cli_export
-from tests.test_pages import run_app
+from tests.test_pages import metric_values, run_app
 
 
 @pytest.fixture(scope="module")
@@ -335,7 +335,7 @@ def test_page_at_district_scope(burden_city_url, monkeypatch):
         burden_city_url, monkeypatch, page="pages/burden.py", month="2025-06", district="990101"
     )
     assert not at.exception
-    values = {metric.label: metric.value for metric in at.metric}
+    values = metric_values(at)
     assert values["工作事项精简率"] == "39.2%"
     assert values["报表精简率"] == "—"  # baseline 0
     # Streets: 二街道's work items (C alone) and 一街道's meetings (B alone), not 一街道's work items.
@@ -358,7 +358,7 @@ def test_page_with_a_chosen_baseline_month(burden_city_url, monkeypatch):
         district="990101", street="990101001", burden_baseline=month(2024, 2),
     )  # fmt: skip
     assert not at.exception
-    values = {metric.label: metric.value for metric in at.metric}
+    values = metric_values(at)
     assert values["Work items reduced"] == "15.6%"  # 90 → 76
     assert [tab.label for tab in at.tabs] == [
         "By community (2 communities, 2 series)"

@@ -162,16 +162,17 @@ def test_reference_lines_are_named_in_the_legend_not_over_bars_or_each_other():
     reduction ranking starts at the baseline line: no label may be drawn on a line."""
     from dashboard import palette
     from dashboard.charts import ranking_bar
+    from data_access.lights import LightRule
 
     frame = pd.DataFrame({"code": ["a", "b"], "name": ["甲", "乙"], "per_10k": [17.9, 18.3]})
     figure = ranking_bar(
         frame, "per_10k", "t", "每万人", reference=18.0, reference_label="标准 18",
-        scope_value=18.2, scope_label="本级 18.2",
+        scope_value=18.2, scope_label="本级 18.2", rule=LightRule(18.0, 0.9),
     )  # fmt: skip
     assert not figure.layout.annotations
     assert [t.name for t in figure.data if t.showlegend] == ["标准 18", "本级 18.2"]
     assert [s.x0 for s in figure.layout.shapes] == [18.0, 18.2]
-    assert list(figure.data[0].marker.color) == [palette.BELOW, palette.MEETS]
+    assert list(figure.data[0].marker.color) == [palette.CLOSE, palette.MEETS]
     reductions = pd.DataFrame({"code": ["x"], "name": ["会议"], "reduction": [-0.05]})
     figure = ranking_bar(reductions, "reduction", "t", "%", 0.0, "与基期持平", percent=True)
     assert not figure.layout.annotations
@@ -179,7 +180,7 @@ def test_reference_lines_are_named_in_the_legend_not_over_bars_or_each_other():
     tiny = pd.DataFrame({"code": ["x"], "name": ["会议"], "reduction": [-0.0004]})
     figure = ranking_bar(tiny, "reduction", "t", "%", 0.0, "与基期持平", percent=True)
     assert list(figure.data[0].text) == ["0.0%"]
-    assert list(figure.data[0].marker.color) == [palette.BELOW]
+    assert list(figure.data[0].marker.color) == [palette.NEUTRAL]  # no target given: no light
 
 
 def test_every_figure_carries_plotly_white_with_the_dashboard_style_on_top():

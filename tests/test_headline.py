@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.headline import headline_sentences, status_of
+from dashboard.headline import headline_sentences
 from data_access.figures.overview import headline_facts
 from data_access.scope import Scope
 from tests.small_city import AS_OF
@@ -62,10 +62,3 @@ EXPECTED = {
 def test_headline_of_each_scope(code, language, small_city, settings):
     facts = headline_facts(small_city, Scope(code, AS_OF), settings)
     assert headline_sentences(facts, NAMES[code][language], language) == EXPECTED[(code, language)]
-
-
-def test_status_against_a_standard():
-    assert status_of(18.2, 18.0, 0.9) == "meets"
-    assert status_of(16.2, 18.0, 0.9) == "close"
-    assert status_of(16.1, 18.0, 0.9) == "below"
-    assert status_of(None, 18.0, 0.9) is None

@@ -92,9 +92,10 @@ def test_district_scope_draws_communities_by_metric_and_no_grids(grid_city, sett
     communities = {f["code"]: f for f in layers["units"]["data"]}
     assert set(communities) == {A, B}  # C has no boundary: nothing to draw
     assert all(_flat(f) for f in communities.values())
-    assert communities[A]["fill"] == RAMP[4]  # ≥ 99 %
-    assert communities[B]["fill"] == RAMP[0]  # < 80 %
-    assert communities[B]["value_text"] == "50.0%"
+    lit = metric_classes("spatial_coverage", settings)  # against target_grid_coverage, 100 %
+    assert communities[A]["fill"] == lit.colour(1.0) == list(lit.colours[2])  # meets
+    assert communities[B]["fill"] == lit.colour(0.5) == list(lit.colours[0])  # below 90 %
+    assert communities[B]["value_text"] == "50.0% ○"
     tooltip = drawn.deck._tooltip  # st.pydeck_chart sends it beside the spec
     assert tooltip["text"].splitlines() == [
         "{name} ({code})",
@@ -104,7 +105,7 @@ def test_district_scope_draws_communities_by_metric_and_no_grids(grid_city, sett
     ]  # one template in the UI language; each community carries the flat values it names
     assert [o["name"] for o in layers["outlines"]["data"]] == ["北街道"]
     assert "990201001001001" not in drawn.deck.to_json()  # no grid is sent above street scope
-    assert "≥ 99%" in drawn.legend
+    assert "● Meets ≥ 100%" in drawn.legend and "○ Below &lt; 90%" in drawn.legend
 
 
 def test_city_scope_fills_streets_from_the_stored_outlines(grid_city, settings):
@@ -116,8 +117,9 @@ def test_city_scope_fills_streets_from_the_stored_outlines(grid_city, settings):
     assert list(layers) == ["units", "outlines", "labels"]
     (street,) = layers["units"]["data"]  # 南街道's only community has no boundary
     assert (street["code"], street["name"]) == ("990201001", "北街道")
-    assert street["fill"] == RAMP[1]  # 80–90 %
-    assert (street["value_text"], street["grids"]) == ("85.0%", "6")
+    lit = metric_classes("staffed_rate", settings)
+    assert street["fill"] == list(lit.colours[0])  # below 90 % of the target of 100 %
+    assert (street["value_text"], street["grids"]) == ("85.0% ○", "6")
     # The union of 甲社区 and 乙社区: one square, the pinhole-free outline of the street.
     assert _ring_bounds(street["polygon"]) == pytest.approx((114.0, 30.0, 114.02, 30.02))
     assert len(street["polygon"]) == 1 and len(street["polygon"][0]) == 5
@@ -280,25 +282,28 @@ def test_tianditu_basemap_with_labels_in_the_ui_language(grid_city, settings):
         assert [layer["source"] for layer in style["layers"]] == ["tiles0", "tiles1"]
 
 
-def test_metric_classes_and_missing_values():
-    rates = metric_classes("household_coverage", 18.0)
-    assert [rates.colour(v) for v in (0.5, 0.8, 0.93, 0.97, 1.0)] == RAMP
-    assert rates.colour(None) == MISSING_COLOUR
-    assert rates.colour(float("nan")) == MISSING_COLOUR
-    assert rates.labels() == ["< 80%", "80%–90%", "90%–95%", "95%–99%", "≥ 99%"]
-    per_10k = metric_classes("per_10k", 18.0)
-    assert per_10k.breaks == (14.4, 18.0, 21.6)
-    assert per_10k.labels() == ["< 14.4", "14.4–18.0", "18.0–21.6", "≥ 21.6"]
-    assert per_10k.colour(17.9) == RAMP[1]
-    assert per_10k.colour(18.0) == RAMP[3]
+def test_metric_classes_and_missing_values(settings):
+    reach = metric_classes("service_reach", settings)  # no target: five blue classes, no verdict
+    assert [reach.colour(v) for v in (0.5, 0.8, 0.93, 0.97, 1.0)] == RAMP
+    assert reach.colour(None) == MISSING_COLOUR
+    assert reach.colour(float("nan")) == MISSING_COLOUR
+    assert reach.labels() == ["< 80%", "80%–90%", "90%–95%", "95%–99%", "≥ 99%"]
+    assert reach.state(0.5) is None
+    per_10k = metric_classes("per_10k", settings)  # the standard 18 and 0.9 × 18
+    assert per_10k.breaks == (16.2, 18.0)
+    assert per_10k.labels() == ["< 16.2", "16.2–18.0", "≥ 18.0"]
+    below, close, meets = (list(c) for c in per_10k.colours)
+    assert [per_10k.colour(v) for v in (16.1, 16.2, 17.9, 18.0)] == [below, close, close, meets]
+    assert per_10k.colour(None) == MISSING_COLOUR
 
 
-def test_community_without_a_value_is_grey_and_says_so():
+def test_community_without_a_value_is_grey_and_says_so(settings):
     polygons = pd.DataFrame(
         {"code": ["X"], "name": ["某社区"], "polygon": [[[[0, 0], [1, 0], [1, 1]]]]}
     )
     values = pd.DataFrame({"code": ["X"], "per_10k": [None]})
-    (feature,) = community_features(polygons, values, "per_10k", metric_classes("per_10k", 18))
+    classes = metric_classes("per_10k", settings)
+    (feature,) = community_features(polygons, values, "per_10k", classes)
     assert feature["fill"] == MISSING_COLOUR
     assert feature["value_text"] == "—"
     assert feature["grids"] == "—"

@@ -176,7 +176,7 @@ def overview_shows(at: AppTest, figures: Figures, code: str | None) -> Shown:
     tabs = [tab.label for tab in at.tabs]
     assert count_in(tabs[1], "alert.rebounds", "communities") == rebounding
     assert count_in(tabs[2], "alert.unstaffed") == unstaffed
-    (help_text,) = [m.help for m in at.metric if m.label == ZH["kpi.staffed_rate"]]
+    (help_text,) = [m.help for m in at.metric if m.label.endswith(ZH["kpi.staffed_rate"])]
     assert count_in(help_text, "kpi.staffed_rate_help", "unstaffed") == unstaffed
     (rebounds,) = [
         frame.value for frame in at.dataframe if frame.key == f"overview_rebounds_{code or 'city'}"

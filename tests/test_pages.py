@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import navigation
 from dashboard.i18n import load_catalog
+from dashboard.lights import MARKS
 from dashboard.navigation import PAGES, PageSpec
 from data_access.db import make_engine
 from data_access.demo.common import DEMO_CITY_NAME
@@ -55,7 +56,19 @@ def assert_title(at: AppTest, spec: PageSpec, lang: str, area: str) -> None:
 
 
 def metric_values(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
+    """Each card's value by its label (without the mark of its light: metric_lights)."""
+    return {_unmarked(metric.label): metric.value for metric in at.metric}
+
+
+def metric_lights(at: AppTest) -> dict[str, str | None]:
+    """Each card's light by its label, read from the mark in front of it (dashboard/lights.py)."""
+    states = {mark: state for state, mark in MARKS.items()}
+    return {_unmarked(m.label): states.get(m.label.split(" ", 1)[0]) for m in at.metric}
+
+
+def _unmarked(label: str) -> str:
+    mark, _, rest = label.partition(" ")
+    return rest if mark in MARKS.values() else label
 
 
 DEMO_SCOPES = {

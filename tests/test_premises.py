@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import Engine
 
 from dashboard import formatting
-from dashboard.headline import status_of
 from dashboard.map_style import metric_classes
 from data_access.db import make_engine
 from data_access.exports import PREMISES_COLUMNS
@@ -24,6 +23,7 @@ from data_access.figures.premises import (
     premises_total,
     unknown_area_facilities,
 )
+from data_access.lights import light_of
 from data_access.schema import upgrade
 from data_access.scope import Scope
 from tests.premises_city import UNKNOWN, VILLAGE, build_premises
@@ -269,8 +269,7 @@ def test_export_premises_of_communities_leaves_unknown_empty(
 def test_light_at_the_thresholds(premises_db, settings, community, light):
     # 35.0 ≥ 30 meets; 28.57 ≥ 0.9 × 30 = 27 is close; 15.0 is below.
     total = premises_total(premises_db, Scope(community, AS_OF), settings)
-    standard = settings.premises_standard_m2_per_100_households
-    assert status_of(total["per_100_households"], standard, settings.close_ratio) == light
+    assert light_of("per_100_households", total["per_100_households"], settings) == light
 
 
 @pytest.mark.parametrize(
@@ -288,14 +287,13 @@ def test_profile_status(premises_db, settings, community, status):
     assert premises_status(total) == status
 
 
-def test_map_classes_around_the_standard():
-    classes = metric_classes("premises", 18.0, 30.0)
-    assert classes.breaks == (15.0, 30.0, 36.0)
-    assert classes.colour(14.9) == classes.colour(0.0) != classes.colour(15.0)
+def test_map_classes_around_the_standard(settings):
+    classes = metric_classes("premises", settings)  # 30 m² and 0.9 × 30 = 27 m²
+    assert classes.breaks == (27.0, 30.0)
+    assert classes.colour(26.9) == classes.colour(0.0) != classes.colour(27.0)
     assert classes.colour(30.0) != classes.colour(29.9)
+    assert [classes.state(v) for v in (26.9, 27.0, 30.0)] == ["below", "close", "meets"]
     assert formatting.metric("premises", 28.5714, "zh") == "28.6"
-    with pytest.raises(ValueError, match="premises standard"):
-        metric_classes("premises", 18.0)
 
 
 def test_unit_metrics_carry_premises(premises_db, settings):

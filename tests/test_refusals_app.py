@@ -24,6 +24,7 @@ from data_access.figures import staffing as staffing_figures
 from data_access.schema import upgrade
 from tests.admission_city import build_admission
 from tests.small_city import AS_OF, build_small_city
+from tests.test_pages import metric_values
 
 pytestmark = pytest.mark.slow
 
@@ -194,7 +195,7 @@ def test_a_street_account_sees_its_communities_found_items_and_no_applications(
     assert catalog["admission.applications_kept"] in [info.value for info in at.info]
     labels = [tab.label for tab in at.tabs]
     assert labels == [catalog["admission.tab_changes"], catalog["admission.tab_current"]]
-    metrics = {metric.label: metric.value for metric in at.metric}
+    metrics = metric_values(at)
     assert catalog["admission.kpi.pending"] not in metrics
     assert catalog["admission.kpi.on_time_share"] not in metrics
     assert metrics[catalog["admission.kpi.not_admitted"]] == "3"  # C1's two, C2's one
@@ -219,7 +220,7 @@ def test_a_district_account_sees_its_districts_and_the_citys_applications(signed
     labels = [tab.label for tab in at.tabs]
     # A1, A2 (the city's), A3, A6, A8 (the city's); A6 waits on the as-of date.
     assert "审批中（1）" in labels and "全部申请（5）" in labels
-    metrics = {metric.label: metric.value for metric in at.metric}
+    metrics = metric_values(at)
     assert metrics["审批中的申请"] == "1"
     (units,) = [e.value for e in at.dataframe if e.key == "admission_units_990101001"]
     assert units["申请数"].tolist() == [3, 3]  # 甲区's own, on each community

@@ -72,7 +72,7 @@ def test_values_in_the_screen_html_are_escaped():
     tile = Tile("gap", "<b>缺额</b>", "5", "应配 9 人", "below")
     html = tiles_html([tile], {"below": "未达标"})
     assert "&lt;b&gt;缺额&lt;/b&gt;" in html and "<b>" not in html
-    assert "#ff5a4f" in html  # the colour of "below"
+    assert "#f25c54" in html  # the colour of "below" on the dark wall
     units = pd.DataFrame(
         {"code": ["990101", "990101001"], "name": ["甲区", "<script>x</script>街道"]}
     )
@@ -111,14 +111,19 @@ def test_the_screen_is_pictured_at_its_own_size():
     assert fixed_viewport("http://127.0.0.1:8501/overview?report=1") is None
 
 
-def test_ranking_puts_the_best_first_with_bars_in_their_class_colours():
-    frame = pd.DataFrame({"name": ["甲街道", "乙街道", "丙街道"], "per_10k": [15.0, 20.0, None]})
-    html = ranking_html(frame, "per_10k", metric_classes("per_10k", 18.0), "zh", 600)
+def test_ranking_puts_the_best_first_with_bars_in_their_light(settings):
+    frame = pd.DataFrame(
+        {"name": ["甲街道", "乙街道", "丙街道", "丁街道"], "per_10k": [15.0, 20.0, None, 16.2]}
+    )
+    html = ranking_html(frame, "per_10k", metric_classes("per_10k", settings, True), "zh", 600)
     names = re.findall(r'screen-rank-name">([^<]+)<', html)
-    assert names == ["乙街道", "甲街道"]  # a unit without a value is left out
-    assert re.findall(r"width:([0-9.]+)%", html) == ["100.0", "75.0"]
-    assert "rgba(145,207,96,1)" in html and "rgba(252,141,89,1)" in html  # 18–21.6, 14.4–18
-    assert re.findall(r'screen-rank-value">([^<]+)<', html) == ["20.0", "15.0"]
+    assert names == ["乙街道", "丁街道", "甲街道"]  # a unit without a value is left out
+    assert re.findall(r"width:([0-9.]+)%", html) == ["100.0", "81.0", "75.0"]
+    # The wall's light colours (meets, close, below), each bar's mark after its value.
+    assert re.findall(r"background:rgba\(([0-9,]+),1\)", html) == [
+        "77,208,200", "255,176,32", "242,92,84",
+    ]  # fmt: skip
+    assert re.findall(r'screen-rank-value">([^<]+)<', html) == ["20.0 ●", "16.2 ◐", "15.0 ○"]
 
 
 def test_sparkline_spans_its_box_from_zero():

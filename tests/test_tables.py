@@ -104,7 +104,9 @@ def test_a_large_table_is_written_once_per_content_and_language(language, monkey
     assert ours.styler.display_values == marshalled(pandas_styler(frame)).styler.display_values
     written = []
     original = tables._display_cells
-    monkeypatch.setattr(tables, "_display_cells", lambda f: written.append(1) or original(f))
+    monkeypatch.setattr(
+        tables, "_display_cells", lambda *args: written.append(1) or original(*args)
+    )
     tables._cached_display_cells.clear()
     tables.styled(frame)
     tables.styled(frame.copy())  # the same content: not written again

@@ -5,15 +5,17 @@ screen and `export ranking` read them from here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import cast
 
 import pandas as pd
 from pandas.api.typing import NAType
 from sqlalchemy import Engine
 
 from data_access.figures import burden, grids, staffing
+from data_access.figures.lookups import data_months, with_places
 from data_access.figures.lookups import units as all_units
-from data_access.figures.lookups import with_places
 from data_access.figures.registry import figure
+from data_access.lights import LightRule, rule_of
 from data_access.scope import Scope, add_months, month_end
 from data_access.settings import Settings
 
@@ -176,4 +178,128 @@ def headline_facts(engine: Engine, scope: Scope, settings: Settings) -> Headline
         reduction=reduction,
         rebounding_communities=rebound_counts(rebounds).communities,
         unstaffed_grids=int(_number(grid_total.get("unstaffed_grids")) or 0),
+    )
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A unit whose light of per 10,000 (data_access/lights.py) changed since the month before."""
+
+    code: str
+    name: str
+    before: float | None
+    now: float | None
+    threshold: float  # the line it crossed: the standard, or close_ratio × the standard
+    upward: bool
+
+
+@dataclass(frozen=True)
+class MonthChange:
+    """What changed at a scope since the end of the month before (the Overview's and the
+    briefing's first line; dashboard/headline.py words it)."""
+
+    workers: int  # net change in counted workers
+    per_10k: float | None  # change of workers per 10,000; None when either month has none
+    fell: tuple[Crossing, ...]  # units whose light went down, by the line crossed, then lowest
+    rose: tuple[Crossing, ...]  # units whose light went up, by the line crossed, then highest
+    category: str | None  # the first main burden category
+    reduction: float | None  # change of its reduction, in fractions 0–1 (points / 100)
+
+
+_RANK = {"below": 0, "close": 1, "meets": 2}
+
+
+def crossings(
+    now_units: pd.DataFrame, before_units: pd.DataFrame, rule: LightRule
+) -> tuple[tuple[Crossing, ...], tuple[Crossing, ...]]:
+    """The units (staffing.py:staffing_by_unit of two dates) whose light of per 10,000 changed:
+    those that fell and those that rose. A unit missing on either date, or without a value on
+    either, has not crossed anything."""
+    before = dict(zip(before_units["code"], before_units["per_10k"], strict=True))
+    fell: list[Crossing] = []
+    rose: list[Crossing] = []
+    for code, name, value in zip(
+        now_units["code"], now_units["name"], now_units["per_10k"], strict=True
+    ):
+        then = before.get(code)
+        state, earlier = rule.of(value), rule.of(then)
+        if state is None or earlier is None or state == earlier:
+            continue
+        upward = _RANK[state] > _RANK[earlier]
+        # The line named is the one the unit now stands on the other side of: a fall to close
+        # went under the standard, a fall to below under the close line; a rise to meets reached
+        # the standard, a rise to close the close line.
+        now_close = state == "close"
+        threshold = (
+            rule.target if state == "meets" or (now_close and not upward) else rule.close_from
+        )
+        crossing = Crossing(str(code), str(name), _number(then), _number(value), threshold, upward)
+        (rose if upward else fell).append(crossing)
+    fell.sort(key=lambda c: (-c.threshold, c.now if c.now is not None else 0.0, c.code))
+    rose.sort(key=lambda c: (-c.threshold, -(c.now or 0.0), c.code))
+    return tuple(fell), tuple(rose)
+
+
+def month_change_of(
+    now_total: pd.Series,
+    before_total: pd.Series,
+    now_units: pd.DataFrame,
+    before_units: pd.DataFrame,
+    rule: LightRule,
+    category: str | None = None,
+    reduction_now: float | None = None,
+    reduction_before: float | None = None,
+) -> MonthChange:
+    """MonthChange from the staffing of the scope and of its units on two month ends
+    (staffing.py:staffing_total, staffing_by_unit) and the first main category's reductions."""
+    workers = int(_number(now_total.get("counted_workers")) or 0) - int(
+        _number(before_total.get("counted_workers")) or 0
+    )
+    per_now, per_before = (_number(t.get("per_10k")) for t in (now_total, before_total))
+    fell, rose = crossings(now_units, before_units, rule)
+    reduction = (
+        None
+        if reduction_now is None or reduction_before is None
+        else reduction_now - reduction_before
+    )
+    return MonthChange(
+        workers=workers,
+        per_10k=None if per_now is None or per_before is None else per_now - per_before,
+        fell=fell,
+        rose=rose,
+        category=category,
+        reduction=reduction,
+    )
+
+
+@figure
+def month_change(engine: Engine, scope: Scope, settings: Settings) -> MonthChange | None:
+    """What changed since the end of the month before; None when that month has no data (the
+    scope's month is the first of lookups.py:data_months)."""
+    first, _last = data_months(engine)
+    before = month_earlier(scope)
+    if first is None or before.as_of < first:
+        return None
+    rule = cast(LightRule, rule_of("per_10k", settings))
+    level = scope.breakdown_level
+
+    def units_on(at: Scope) -> pd.DataFrame:
+        return staffing.staffing_by_unit(engine, at, settings, level)
+
+    categories = settings.main_categories
+    category = categories[0] if categories else None
+    reductions: list[float | None] = [None, None]
+    if category is not None:
+        reductions = [
+            burden.main_reductions(engine, at, settings)[category][0].reduction
+            for at in (scope, before)
+        ]
+    return month_change_of(
+        staffing.staffing_total(engine, scope, settings),
+        staffing.staffing_total(engine, before, settings),
+        units_on(scope),
+        units_on(before),
+        rule,
+        category,
+        *reductions,
     )
