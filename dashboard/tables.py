@@ -12,14 +12,14 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 from pandas.util import hash_pandas_object
 
-from dashboard import formatting, lights
+from dashboard import formatting, lights, palette
 from dashboard.compat import set_styler_cells
 from dashboard.context import page_context
 from dashboard.export import download_table
 from dashboard.filters import drill_to_row
 from dashboard.i18n import current_language, t
 from dashboard.report import is_report, static_table
-from data_access.lights import Light, LightRule, judged_measures
+from data_access.lights import LIGHTS, Light, LightRule, judged_measures
 from data_access.settings import get_settings
 
 RATE_COLUMNS = formatting.RATE_METRICS
@@ -119,10 +119,10 @@ def styled(frame: pd.DataFrame, rules: Rules = ()) -> tuple[pd.DataFrame, Styler
     return shown, styler
 
 
-def _tint(state: str) -> str:
+def _tint(state: Light) -> str:
     """A light's colour as a pale cell background, so that the text stays readable."""
-    rgb = [int(lights.colour(state).lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]  # type: ignore[arg-type]
-    return f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, 0.18)"
+    red, green, blue, _alpha = palette.rgba(lights.colour(state))
+    return f"rgba({red}, {green}, {blue}, 0.18)"
 
 
 def _content_key(frame: pd.DataFrame) -> str | None:
@@ -137,7 +137,7 @@ def _content_key(frame: pd.DataFrame) -> str | None:
     return digest.hexdigest()
 
 
-Cells = tuple[pd.DataFrame, list[str], list[str], dict[str, list[str]]]
+Cells = tuple[pd.DataFrame, list[str], list[str], dict[Light, list[str]]]
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -156,7 +156,7 @@ def _display_cells(frame: pd.DataFrame, rules: Rules = ()) -> Cells:
     plain = shown.astype(str)
     ids: list[str] = []
     texts: list[str] = []
-    tints: dict[str, list[str]] = {state: [] for state in lights.MARKS}
+    tints: dict[Light, list[str]] = {state: [] for state in LIGHTS}
     for position, (column, label) in enumerate(zip(frame.columns, shown.columns, strict=True)):
         write = formatters[label]
         states = lit.get(column, [None] * len(frame))
