@@ -86,7 +86,7 @@ def ranking_bar(
     )
     if rule is not None and text is not None:
         judged = judged_column or value_column
-        add_light_legend(figure, rule, text, lambda v: formatting.metric(judged, v, language))
+        add_light_legend(figure, rule, text, lambda v: lights.threshold(judged, v, language))
     lines = [
         (reference, reference_label, "dash", palette.REFERENCE),
         (scope_value, scope_label, "dot", palette.MUTED),

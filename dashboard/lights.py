@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 
-from dashboard import palette
+from dashboard import formatting, palette
 from data_access.catalog import Text
 from data_access.lights import LIGHTS, Light, LightRule
 
@@ -40,6 +40,14 @@ def tag(state: Light | None, text: Text) -> str:
 def marked(value_text: str, state: Light | None) -> str:
     """A value written with its mark after it, e.g. "17.9 ◐" (unchanged when not judged)."""
     return value_text if state is None else f"{value_text} {MARKS[state]}"
+
+
+def threshold(measure: str, value: float, language: str) -> str:
+    """A standard, target or close line as a legend writes it: 18.0, 16.2, 100%, 90%, 45%."""
+    if measure in formatting.RATE_METRICS or measure == "filled_share":
+        whole = abs(value * 100 - round(value * 100)) < 1e-9
+        return formatting.percent(value, 0 if whole else 1)
+    return formatting.metric(measure, value, language)
 
 
 def entries(text: Text, close_ratio: float) -> list[tuple[Light, str]]:

@@ -180,6 +180,26 @@ def _display_cells(frame: pd.DataFrame, rules: Rules = ()) -> Cells:
     return shown, ids, texts, tints
 
 
+def legend_text(rules: Rules, text: Callable[..., str], language: str) -> str | None:
+    """The lights of a table's lit columns with their thresholds, e.g. 每万人：● 达标 ≥ 18.0 ◐ 接近
+    16.2–18.0 ○ 未达标 < 16.2; None for a table without one."""
+    parts = []
+    for column, target, ratio in rules:
+        entries = lights.rule_entries(
+            LightRule(target, ratio), text, partial(lights.threshold, column, language=language)
+        )
+        joined = "  ".join(label for _state, label in entries)
+        parts.append(text("status.table_legend", column=text(f"col.{column}"), entries=joined))
+    return text("status.join").join(parts) if parts else None
+
+
+def light_legend(frame: pd.DataFrame) -> None:
+    """The legend of a table's lights, right under it."""
+    line = legend_text(lit_columns(frame), t, current_language())
+    if line is not None:
+        st.caption(line)
+
+
 def marked_for_print(
     frame: pd.DataFrame, rules: Rules
 ) -> tuple[pd.DataFrame, dict[str, Callable[[object], str]]]:
@@ -236,6 +256,7 @@ def table_with_downloads(
         numeric = {t(f"col.{c}") for c in frame.columns if _is_number(frame, c)}
         max_pages = get_settings().report_table_max_pages
         static_table(shown, formatters, numeric, f"{file_stem}.xlsx", max_pages)
+        light_legend(frame)
         return
     options: dict[str, Any] = {}
     if selectable:
@@ -248,6 +269,7 @@ def table_with_downloads(
         column_config=_column_config(frame),
         **options,
     )
+    light_legend(frame)
     if cut:
         st.caption(
             t(

@@ -148,6 +148,17 @@ def test_the_legends_say_what_each_light_means():
     assert f"background:{palette.CLOSE}" in html and "◐ 接近" in html
 
 
+def test_a_lit_table_names_its_lights_under_it():
+    rules = (("per_10k", 18.0, 0.9), ("share_meeting", 1.0, 0.9), ("reduction", 0.5, 0.9))
+    assert tables.legend_text(rules, text_in("en"), "en") == (
+        "Per 10,000: ● Meets ≥ 18.0  ◐ Close 16.2–18.0  ○ Below < 16.2; "
+        f"{load_catalog('en')['col.share_meeting']}: ● Meets ≥ 100%  ◐ Close 90%–100%  "
+        f"○ Below < 90%; {load_catalog('en')['col.reduction']}: ● Meets ≥ 50%  ◐ Close 45%–50%  "
+        "○ Below < 45%"
+    )
+    assert tables.legend_text((), text_in("zh"), "zh") is None
+
+
 def _cells(at: AppTest, key_part: str) -> pd.DataFrame:
     """The text of every cell of the table whose key contains `key_part`, as drawn."""
     (table,) = [d for d in at.dataframe if key_part in (d.key or "")]
@@ -206,3 +217,8 @@ def test_the_same_value_has_the_same_light_on_every_page(
     }
     units = _cells(staffing, "staffing_units").set_index(ZH["col.name"])
     assert units[ZH["col.per_10k"]].to_dict() == {"西街道": "13.9 ◐", "东街道": "16.4 ●"}
+    # The table's legend under it, with the thresholds of the same rule (0.9 × 14.6 = 13.14).
+    assert any(
+        c.value.startswith(f"{ZH['col.per_10k']}：● 达标 ≥ 14.6  ◐ 接近 13.1–14.6  ○ 未达标 < 13.1")
+        for c in staffing.caption
+    )
