@@ -112,7 +112,7 @@ DEFECTS = [
     ("not_a_workbook", "unreadable", None, None),
     ("population_future_year", "year_in_future", 2, "年份"),
     ("population_words", "not_integer", 2, "常住人口"),
-    ("population_zero_households", "not_positive", 2, "户数"),
+    ("population_zero_households", "residents_without_households", 2, "户数"),
     ("staff_code_is_id_number", "looks_like_id", 2, "人员编号"),
     ("staff_date_format", "not_date", 2, "入职日期"),
     ("staff_end_before_start", "end_before_start", 2, "离职日期"),

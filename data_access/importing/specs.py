@@ -231,15 +231,17 @@ SPECS: dict[str, TableSpec] = {
             (
                 _code("community_code", "社区代码", "community", example="110101001001"),
                 Column("year", "年份", "int", required=True, minimum=1949, example=2025),
+                # 0 for a community not yet lived in; residents without households, or
+                # households without residents, are a problem of the row (validate._row_checks).
                 Column(
                     "resident_population",
                     "常住人口",
                     "int",
                     required=True,
-                    positive=True,
+                    minimum=0,
                     example=8650,
                 ),
-                Column("households", "户数", "int", required=True, positive=True, example=3120),
+                Column("households", "户数", "int", required=True, minimum=0, example=3120),
             ),
             key=("community_code", "year"),
             scope=ScopeRule("community_code"),

@@ -48,6 +48,30 @@ PROGRESS_EVERY = 5000
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# Excel's damage to numbers and codes typed into a column not formatted as text (docs/metrics.md
+# §6): digits grouped by thousands (8,650) are the number they show; a code with `.0` appended
+# is the code; a code in scientific notation (4.20115E+11) has lost the digits it does not show.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_WHOLE_WITH_ZEROS = re.compile(r"^(\d+)\.0+$")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+# A key in scientific notation as Excel writes it (3.71502E+17): a code of digits it damaged.
+_SCIENTIFIC_KEY = re.compile(r"^\d+(\.\d+)?[eE]\+\d+$")
+# Digits, signs, separators and the exponent typed with a Chinese input method in full width
+# (４２０１, ８，６５０): read as the ASCII characters they are. NFKC is not used, since it would
+# also turn ² or ① into digits.
+_FULL_WIDTH = str.maketrans(
+    {
+        **{chr(0xFF10 + digit): str(digit) for digit in range(10)},
+        "，": ",",
+        "．": ".",
+        "＋": "+",
+        "－": "-",
+        "Ｅ": "E",
+        "ｅ": "e",
+        "／": "/",
+        "\u3000": " ",
+    }
+)
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _PERIOD = re.compile(r"^(\d{4})[-/.](\d{1,2})([-/.]0?1)?$")
 # A pseudonymous staff code must not be an ID card number or a mobile phone number.
@@ -71,6 +95,29 @@ class CellError(ValueError):
         self.params = params
 
 
+class RowSet:
+    """Row numbers, one bit each: the rows of a table found with a problem. A bit per row keeps
+    a file of 1.5 M refused rows in 190 KB, where a set of numbers would take 100 MB."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+        self.count = 0
+
+    def add(self, number: int) -> None:
+        index, bit = number >> 3, 1 << (number & 7)
+        if index >= len(self.bits):
+            self.bits.extend(bytes(max(index + 1 - len(self.bits), len(self.bits))))
+        if not self.bits[index] & bit:
+            self.bits[index] |= bit
+            self.count += 1
+
+    def __contains__(self, number: object) -> bool:
+        if not isinstance(number, int):
+            return False
+        index = number >> 3
+        return index < len(self.bits) and bool(self.bits[index] & (1 << (number & 7)))
+
+
 @dataclass
 class CheckedTable:
     """A table whose header passed: how to turn its rows into database values, for the write."""
@@ -85,6 +132,9 @@ class CheckedTable:
     cache: list[dict[object, object]] = field(default_factory=list)
     # The months of a burden table's sound rows, for the cap on new months (check_new_months).
     months: set[dt.date] = field(default_factory=set)
+    # The rows found with a problem, and whether every row was read (a stop ends the reading).
+    refused: RowSet = field(default_factory=RowSet)
+    complete: bool = True
 
     def records(self) -> Iterator[tuple[int, dict[str, object]]]:
         """(row number, values) of every row, for the write once every check has passed."""
@@ -92,6 +142,18 @@ class CheckedTable:
             record, problems = convert_row(self, number, cells)
             if problems:  # the file changed between the check and the write
                 raise RuntimeError(f"{self.raw.file} row {number} changed after its check")
+            yield number, record
+
+    def sound_records(self) -> Iterator[tuple[int, dict[str, object]]]:
+        """(row number, values) of the rows found without a problem, for the preview of an
+        import that is only checked."""
+        for number, cells in self.raw.rows():
+            if number in self.refused:
+                continue
+            record, problems = convert_row(self, number, cells)
+            if problems:  # the file changed since its check: the row is refused all the same
+                self.refused.add(number)
+                continue
             yield number, record
 
 
@@ -121,8 +183,29 @@ def _is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _numeric_text(value: object) -> str:
+    """A cell meant as a number, code or date as text: trimmed, full-width digits made ASCII."""
+    return _text_of(value).strip().translate(_FULL_WIDTH)
+
+
+def _without_grouping(text: str) -> str:
+    """8,650 as 8650: the thousands separators Excel shows, taken out where they group by three."""
+    return text.replace(",", "") if _GROUPED.match(text) else text
+
+
+def _code_text(value: object) -> str:
+    """A code as its digits: full width, thousands separators and an exact `.0` undone; a code
+    in scientific notation is refused, since Excel kept only the digits it showed."""
+    text = _numeric_text(value)
+    if _SCIENTIFIC.match(text):
+        raise CellError("code_scientific")
+    text = _without_grouping(text)
+    whole = _WHOLE_WITH_ZEROS.match(text)
+    return whole.group(1) if whole else text
+
+
 def to_code(value: object, column: Column) -> str:
-    text = _text_of(value).strip()
+    text = _code_text(value)
     length = CODE_LENGTH[column.level or ""]
     if not (text.isascii() and text.isdigit() and len(text) == length):
         raise CellError("code_length", length=length)
@@ -130,7 +213,7 @@ def to_code(value: object, column: Column) -> str:
 
 
 def to_unit_code(value: object, column: Column) -> str:
-    text = _text_of(value).strip()
+    text = _code_text(value)
     if not (text.isascii() and text.isdigit() and len(text) in (12, 15)):
         raise CellError("unit_code")
     return text
@@ -138,9 +221,9 @@ def to_unit_code(value: object, column: Column) -> str:
 
 def to_scope(value: object, column: Column) -> str | None:
     """A district code, or None for the whole city (written as a word or left empty)."""
-    text = _text_of(value).strip()
-    if text.lower() in CITY_SCOPE_WORDS:
+    if _text_of(value).strip().lower() in CITY_SCOPE_WORDS:
         return None
+    text = _code_text(value)
     if not (text.isascii() and text.isdigit() and len(text) == CODE_LENGTH["district"]):
         raise CellError("not_scope", words="、".join(CITY_SCOPE_WORDS))
     return text
@@ -150,9 +233,24 @@ def to_key(value: object, column: Column) -> str:
     text = unguard(_text_of(value).strip())
     if column.max_length and len(text) > column.max_length:
         raise CellError("too_long", max=column.max_length)
-    if column.name == "staff_code" and _PERSONAL_ID.match(text):
-        raise CellError("looks_like_id")
+    if _SCIENTIFIC_KEY.match(text):
+        raise CellError("code_scientific")
     return text
+
+
+def looks_like_id(staff_code: str, community_code: object) -> bool:
+    """True for a staff code that could be an ID card or mobile number. A code that begins with
+    its own community's code (371502001001 + 001) is a pseudonymous code, never an ID number:
+    no ID number holds a 12-digit community code at its start."""
+    if not _PERSONAL_ID.match(staff_code):
+        return False
+    return not (isinstance(community_code, str) and staff_code.startswith(community_code))
+
+
+def masked(identifier: str) -> str:
+    """A value that may be an ID or phone number, as a problem shows it: its first four and
+    last two characters, so that the audit trail never holds the number itself."""
+    return identifier[:4] + "*" * max(len(identifier) - 6, 0) + identifier[-2:]
 
 
 def to_text(value: object, column: Column) -> str:
@@ -172,15 +270,8 @@ def to_int(value: object, column: Column) -> int:
         if abs(value) > 2**53:
             _out_of_range()
         number = int(value)
-    elif isinstance(value, str) and _INTEGER.match(value.strip()):
-        digits = value.strip().lstrip("+-").lstrip("0")
-        if len(digits) > 12:  # before int(): a 5,000-digit number must not reach it
-            _out_of_range()
-        number = int(value.strip())
-    elif isinstance(value, str) and _DECIMAL.match(value.strip()) and float(value).is_integer():
-        if abs(float(value)) > 2**53:
-            _out_of_range()
-        number = int(float(value))
+    elif isinstance(value, str):
+        number = _integer_of(_without_grouping(_numeric_text(value)))
     else:
         raise CellError("not_integer")
     if not INT_RANGE[0] <= number <= INT_RANGE[1]:
@@ -189,13 +280,26 @@ def to_int(value: object, column: Column) -> int:
     return number
 
 
+def _integer_of(text: str) -> int:
+    if _INTEGER.match(text):
+        if len(text.lstrip("+-").lstrip("0")) > 12:  # before int(): no 5,000-digit number
+            _out_of_range()
+        return int(text)
+    if _DECIMAL.match(text) and float(text).is_integer():
+        if abs(float(text)) > 2**53:
+            _out_of_range()
+        return int(float(text))
+    raise CellError("not_integer")
+
+
 def to_float(value: object, column: Column) -> float:
     if isinstance(value, bool):
         raise CellError("not_number")
+    text = _without_grouping(_numeric_text(value)) if isinstance(value, str) else ""
     if isinstance(value, int | float):
         number = float(value)
-    elif isinstance(value, str) and _DECIMAL.match(value.strip()):
-        number = float(value.strip())
+    elif _DECIMAL.match(text):
+        number = float(text)
     else:
         raise CellError("not_number")
     if not math.isfinite(number):
@@ -236,7 +340,7 @@ def to_date(value: object, column: Column) -> dt.date:
         return _check_date(value.date())
     if isinstance(value, dt.date):
         return _check_date(value)
-    match = _DATE.match(_text_of(value).strip())
+    match = _DATE.match(_numeric_text(value))
     if not match:
         raise CellError("not_date")
     year = int(match.group(1))
@@ -255,7 +359,7 @@ def to_period(value: object, column: Column) -> dt.date:
         if day.day != 1:
             raise CellError("not_period")
         return _check_recent(_check_date(day), column)
-    match = _PERIOD.match(_text_of(value).strip())
+    match = _PERIOD.match(_numeric_text(value))
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise CellError("not_period")
     year = int(match.group(1))
@@ -678,6 +782,15 @@ def _row_checks(
             sink.report(
                 file, key, number, headers[later], end.isoformat(), {"start": start.isoformat()}
             )
+    staff_code = record.get("staff_code")
+    if isinstance(staff_code, str) and looks_like_id(staff_code, record.get("community_code")):
+        sink.report(file, "looks_like_id", number, headers["staff_code"], masked(staff_code))
+    if spec.kind == "population":
+        residents, households = record.get("resident_population"), record.get("households")
+        if residents == 0 and households:
+            sink.report(file, "households_without_residents", number, headers["households"])
+        elif residents and households == 0:
+            sink.report(file, "residents_without_households", number, headers["households"])
     decision, decided_on = record.get("decision"), record.get("decided_on")
     if spec.kind == "applications" and (decision == "pending") != (decided_on is None):
         key = "pending_with_date" if decision == "pending" else "decision_without_date"
@@ -844,6 +957,7 @@ def _validate_pass(
                         Problem(raw.file, "too_many_rows", number, params={"limit": max_rows}),
                         always=True,
                     )
+                    table.complete = False
                     return checked
                 if len(cells) <= last_required:
                     short += 1
@@ -854,16 +968,20 @@ def _validate_pass(
                             ),
                             always=True,
                         )
+                        table.complete = False
                         break
                 before = problems.total
                 record = check_row(table, number, cells, problems)
                 if months is not None and problems.total == before:
                     months.add(cast(dt.date, record["period"]))
                 links.check(table, number, record, problems)
+                if problems.total > before:
+                    table.refused.add(number)
                 if progress and done % PROGRESS_EVERY == 0:
                     progress("validate", done, max(total, done))
         except ReadProblem as error:
             problems.add(error.problem, always=True)
+            table.complete = False
     if progress:
         progress("validate", done, done)
     return checked
@@ -895,6 +1013,8 @@ def check_scope(tables: list[CheckedTable], scope_code: str | None, problems: Pr
                 ),
                 always=True,
             )
+            for number, _ in table.raw.rows():  # none of its rows may be written
+                table.refused.add(number)
             continue
         column = rule.column
         header = table.headers.get(column, column)
@@ -907,6 +1027,7 @@ def check_scope(tables: list[CheckedTable], scope_code: str | None, problems: Pr
                 continue
             code = record.get(column)
             if code is None:  # an empty cell or a word for the city: the whole city's row
+                table.refused.add(number)
                 cell = cells[position] if position is not None and position < len(cells) else None
                 problems.add(
                     Problem(
@@ -919,6 +1040,7 @@ def check_scope(tables: list[CheckedTable], scope_code: str | None, problems: Pr
                     )
                 )
             elif not str(code).startswith(scope_code):
+                table.refused.add(number)
                 problems.add(
                     Problem(
                         table.raw.file,
