@@ -10,6 +10,7 @@ import secrets
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,6 +24,9 @@ from data_access.schema import has_schema, upgrade
 from data_access.settings import get_settings
 
 RECOMMENDED = "recommended"  # the plan command's default rule: the one compare_rules recommends
+
+if TYPE_CHECKING:
+    from data_access.importing import ImportReport, PartSummary
 
 
 def _print_progress(fraction: float, phase: str) -> None:
@@ -320,25 +324,61 @@ def _import(args: argparse.Namespace, language: str) -> int:
     if report.status == "failed":
         print(line(report.problems[0], language), file=sys.stderr)
         return 1
+    if report.status == "checked":  # the preview: what a write would change, problems or not
+        for text_line in preview_lines(report, language):
+            print(text_line)
     if report.problems:
         n = report.total_problems or len(report.problems)
         print(text(language, "import.cli.refused", n=n), file=sys.stderr)
         for problem in report.problems:
             print(line(problem, language), file=sys.stderr)
         return 1
-    for part in report.parts:
-        detail = text(
-            language,
-            "import.audit.accepted",
-            inserted=part.inserted,
-            updated=part.updated,
-            unchanged=part.unchanged,
-        )
-        print(f"{part.file} [{part.kind}] {part.rows}" + (f": {detail}" if report.accepted else ""))
+    if report.accepted:
+        for part in report.parts:
+            print(f"{part.file} [{part.kind}] {part.rows}: " + _accepted_detail(part, language))
     key = "import.cli.accepted" if report.accepted else "import.cli.checked"
     rows = sum(part.rows for part in report.parts)
     print(text(language, key, files=len(report.parts), rows=rows))
     return 0
+
+
+def _accepted_detail(part: PartSummary, language: str) -> str:
+    from data_access.importing.messages import text
+
+    return text(
+        language,
+        "import.audit.accepted",
+        inserted=part.inserted,
+        updated=part.updated,
+        unchanged=part.unchanged,
+    )
+
+
+def preview_lines(report: ImportReport, language: str) -> list[str]:
+    """The preview of a check: per file its counts, then its first changed rows (before → after)
+    and first new rows, indented."""
+    from data_access.importing import SPECS
+    from data_access.importing.changes import row_line
+    from data_access.importing.messages import text
+
+    lines = []
+    for part in report.parts:
+        if not part.compared:
+            detail = text(language, "import.preview.not_compared")
+        else:
+            detail = text(
+                language,
+                "import.preview.counts",
+                new=part.inserted,
+                changed=part.updated,
+                unchanged=part.unchanged,
+                refused=part.refused,
+            )
+        lines.append(f"{part.file} [{part.kind}] {part.rows}: {detail}")
+        spec = SPECS[part.kind]
+        lines += ["  " + row_line(spec, row, language) for row in part.changed_rows]
+        lines += ["  " + row_line(spec, row, language) for row in part.new_rows]
+    return lines
 
 
 def _print_import_progress(phase: str, done: int, total: int) -> None:
@@ -361,7 +401,11 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="+", metavar="PATH", help=".csv, .xlsx, .geojson, .zip or a folder"
     )
     load.add_argument("--lang", choices=("zh", "en"), help="language of the messages (default: zh)")
-    load.add_argument("--check", action="store_true", help="validate only; write nothing")
+    load.add_argument(
+        "--check",
+        action="store_true",
+        help="check everything and show what would change; write nothing",
+    )
     load.add_argument("--account", help="import as this account: only rows inside its area")
     load.set_defaults(func=cmd_import)
     export = commands.add_parser("export", help="write a metrics table as CSV")

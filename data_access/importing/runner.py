@@ -17,9 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.analyze import SUMMARY_TABLES, analyze_after_write
 from data_access.importing import messages
+from data_access.importing.changes import RowChange, Tally, row_line
 from data_access.importing.messages import Problem
 from data_access.importing.readers import Limits, RawTable, ReadResult, Upload, read_uploads
-from data_access.importing.specs import KIND_ORDER, kind_of_name
+from data_access.importing.specs import KIND_ORDER, TableSpec, kind_of_name
 from data_access.importing.validate import (
     CheckedTable,
     Known,
@@ -59,7 +60,12 @@ AUDIT_MESSAGE_LIMIT = 8000
 
 @dataclass(frozen=True)
 class PartSummary:
-    """What one file (or sheet) brought: rows read, and how many were new, changed or the same."""
+    """What one file (or sheet) brought: rows read, and how many were new, changed or the same,
+    and how many had a problem; with the first changed rows (before → after) and new rows.
+
+    compared is False when the rows were not set against the database: an import refused, or
+    a file whose reading stopped early.
+    """
 
     file: str
     kind: str
@@ -67,6 +73,10 @@ class PartSummary:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    refused: int = 0
+    changed_rows: tuple[RowChange, ...] = ()
+    new_rows: tuple[RowChange, ...] = ()
+    compared: bool = False
 
 
 @dataclass
@@ -81,6 +91,15 @@ class ImportReport:
     @property
     def accepted(self) -> bool:
         return self.status == "accepted"
+
+    @property
+    def may_confirm(self) -> bool:
+        """A check without a problem that found something to write: its preview may be confirmed."""
+        return (
+            self.status == "checked"
+            and not self.problems
+            and any(part.inserted or part.updated for part in self.parts)
+        )
 
 
 def run_import(
@@ -171,7 +190,11 @@ def _run(
                         problems,
                     )
                     release_memory()
-                    if problems or dry_run:
+                    if dry_run:
+                        # The preview: every sound row set against the database, nothing written.
+                        parts = _preview(connection, tables, checked, progress)
+                        transaction.rollback()
+                    elif problems:
                         transaction.rollback()
                     else:
                         written: dict[str, set[str]] = {}
@@ -191,7 +214,9 @@ def _run(
         problems.add(Problem("—", "database_error", params={"error": _short(exc)}))
     listed = problems.listed()
     if dry_run:
-        return ImportReport("checked", listed, _read_parts(tables), read.skipped)
+        return ImportReport(
+            "checked", listed, parts or _read_parts(tables), read.skipped, problems.total
+        )
     if problems:
         # Written after the rollback, in a transaction of its own, so that the refusal is on record.
         entries = _refused_entries(uploads, tables, listed, problems.total, language)
@@ -423,14 +448,6 @@ def _existing_rows(
     return found
 
 
-def _same(stored: object, given: object) -> bool:
-    if isinstance(stored, dt.datetime):
-        stored = stored.date()
-    if isinstance(given, bool) or isinstance(stored, bool):
-        return stored is not None and given is not None and bool(stored) == bool(given)
-    return stored == given
-
-
 # ---------------------------------------------------------------------------------------------
 # Writing, chunk by chunk: rows are converted again as they are written, never all held at once
 
@@ -455,26 +472,49 @@ def _write_all(
     tables: list[CheckedTable],
     progress: Progress | None,
     written: dict[str, set[str]],
+    *,
+    write: bool = True,
 ) -> list[PartSummary]:
-    """Every table in dependency order, upserting only the rows that are new or changed."""
+    """Every table in dependency order, upserting only the rows that are new or changed; with
+    write False, the same comparison of the sound rows without a write (the preview)."""
     total = sum(t.raw.count for t in tables)
+    phase = "write" if write else "compare"
     done = 0
 
     def advance(rows: int) -> None:
         nonlocal done
         done += rows
         if progress:
-            progress("write", done, total)
+            progress(phase, done, total)
 
     parts = []
     for table in tables:
         if table.spec.kind == "boundaries":
-            parts.append(_write_boundaries(connection, table, advance, written))
+            parts.append(_write_boundaries(connection, table, advance, written, write))
         else:
-            parts.append(_write_table(connection, table, advance, written))
+            parts.append(_write_table(connection, table, advance, written, write))
     if progress and not tables:
-        progress("write", 0, 0)
+        progress(phase, 0, 0)
     return parts
+
+
+def _preview(
+    connection: Connection,
+    tables: list[RawTable],
+    checked: list[CheckedTable],
+    progress: Progress | None,
+) -> list[PartSummary]:
+    """What an import would change, per file: its rows without a problem set against the stored
+    rows by key, chunk by chunk, nothing written. A file whose header failed, or whose reading
+    stopped, is listed with its rows read only."""
+    complete = [table for table in checked if table.complete]
+    compared = {
+        id(table.raw): part
+        for table, part in zip(
+            complete, _write_all(connection, complete, progress, {}, write=False), strict=True
+        )
+    }
+    return [compared.get(id(raw)) or PartSummary(raw.file, raw.kind, raw.count) for raw in tables]
 
 
 def _refused_by_database(
@@ -501,34 +541,32 @@ def _write_table(
     table: CheckedTable,
     advance: Callable[[int], None],
     written: dict[str, set[str]],
+    write: bool = True,
 ) -> PartSummary:
     """Chunk by chunk: new and changed rows upserted; the codes written noted for the summaries
-    (docs/architecture.md)."""
+    (docs/architecture.md). With write False, only counted and listed (the preview)."""
     spec = table.spec
     columns = list(dict.fromkeys([*spec.key, *table.columns]))
     updates = [c for c in columns if c not in spec.key]
     db_table = Base.metadata.tables[spec.table]
-    rows = inserted = updated = unchanged = 0
+    tally = Tally(spec, table.headers, updates)
+    rows = 0
     code_column = "community_code" if spec.kind in COMMUNITY_KEYED else "code"
     noted = written.setdefault(spec.kind, set())
     months: set[dt.date] = set()  # whose partitions are known to exist (data_access/partitions.py)
-    for numbers, records in _chunks(table.records(), WRITE_CHUNK):
+    records_of = table.records() if write else table.sound_records()
+    for numbers, records in _chunks(records_of, WRITE_CHUNK):
         existing = _existing_rows(connection, table, records, columns)
         changed = []
-        for record in records:
+        for number, record in zip(numbers, records, strict=True):
             stored = existing.get(tuple(record[k] for k in spec.key))
-            if stored is None:
-                inserted += 1
+            if tally.compare(number, record, stored):
                 changed.append(record)
-            elif all(_same(stored[c], record[c]) for c in table.columns):
-                unchanged += 1
-            else:
-                updated += 1
-                changed.append(record)
-                # A person moved to another community leaves the old one's figures too.
-                noted.add(str(stored.get(code_column) or ""))
+                if stored is not None:
+                    # A person moved to another community leaves the old one's figures too.
+                    noted.add(str(stored.get(code_column) or ""))
         noted.update(str(r.get(code_column) or "") for r in changed)
-        if changed:
+        if changed and write:
             try:
                 if spec.table == PARTITIONED_TABLE:
                     new_months = {cast(dt.date, r["period"]) for r in changed} - months
@@ -542,7 +580,22 @@ def _write_table(
                 raise _refused_by_database(table, numbers, exc) from exc
         rows += len(records)
         advance(len(records))
-    return PartSummary(table.raw.file, spec.kind, rows, inserted, updated, unchanged)
+    return _part(table, rows, tally)
+
+
+def _part(table: CheckedTable, rows: int, tally: Tally) -> PartSummary:
+    return PartSummary(
+        table.raw.file,
+        table.spec.kind,
+        rows + table.refused.count,
+        tally.new,
+        tally.changed,
+        tally.unchanged,
+        table.refused.count,
+        tuple(tally.changed_rows),
+        tuple(tally.new_rows),
+        compared=True,
+    )
 
 
 def _write_boundaries(
@@ -550,27 +603,36 @@ def _write_boundaries(
     table: CheckedTable,
     advance: Callable[[int], None],
     written: dict[str, set[str]],
+    write: bool = True,
 ) -> PartSummary:
-    """A boundary replaces the boundary of the community (12 digits) or grid (15 digits) of its code."""
-    updated = unchanged = rows = 0
-    for numbers, records in _chunks(table.records(), LOOKUP_CHUNK):
+    """A boundary replaces the boundary of the community (12 digits) or grid (15 digits) of its
+    code: never new, since its unit exists; with write False, only counted (the preview)."""
+    tally = Tally(table.spec, table.headers, ["boundary"])
+    rows = 0
+    records_of = table.records() if write else table.sound_records()
+    for numbers, records in _chunks(records_of, LOOKUP_CHUNK):
         written.setdefault("boundaries", set()).update(str(r["code"]) for r in records)
         for level, length in (("community", 12), ("grid", 15)):
-            mine = [r for r in records if len(str(r["code"])) == length]
+            mine = [
+                (n, r)
+                for n, r in zip(numbers, records, strict=True)
+                if len(str(r["code"])) == length
+            ]
             if not mine:
                 continue
             db_table = Base.metadata.tables[level]
-            codes = sorted({str(r["code"]) for r in mine})
+            codes = sorted({str(r["code"]) for _, r in mine})
             statement = select(db_table.c.code, db_table.c.boundary).where(
                 db_table.c.code.in_(codes)
             )
             stored = {code: boundary for code, boundary in connection.execute(statement)}
+            # A unit new in this import has no boundary yet: its boundary is a change.
             changed = [
                 {"unit_code": r["code"], "new_boundary": r["boundary"]}
-                for r in mine
-                if stored.get(str(r["code"])) != r["boundary"]
+                for n, r in mine
+                if tally.compare(n, r, {"boundary": stored.get(str(r["code"]))})
             ]
-            if changed:
+            if changed and write:
                 change = (
                     update(db_table)
                     .where(db_table.c.code == bindparam("unit_code"))
@@ -580,11 +642,9 @@ def _write_boundaries(
                     connection.execute(change, changed)
                 except SQLAlchemyError as exc:
                     raise _refused_by_database(table, numbers, exc) from exc
-            updated += len(changed)
-            unchanged += len(mine) - len(changed)
         rows += len(records)
         advance(len(records))
-    return PartSummary(table.raw.file, "boundaries", rows, 0, updated, unchanged)
+    return _part(table, rows, tally)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -633,16 +693,35 @@ def _accepted_entries(
             table.raw.sha256,
             part.rows,
             "accepted",
-            messages.text(
-                language,
-                "import.audit.accepted",
-                inserted=part.inserted,
-                updated=part.updated,
-                unchanged=part.unchanged,
-            ),
+            accepted_message(table.spec, part, language),
         )
         for table, part in zip(tables, parts, strict=True)
     ]
+
+
+def accepted_message(spec: TableSpec, part: PartSummary, language: str) -> str:
+    """The record of a file written: its counts, then the first changed rows (before → after)
+    and the keys of the first new ones, as the import history shows them."""
+    lines = [
+        messages.text(
+            language,
+            "import.audit.accepted",
+            inserted=part.inserted,
+            updated=part.updated,
+            unchanged=part.unchanged,
+        )
+    ]
+    if part.changed_rows:
+        lines.append(messages.text(language, "import.audit.changed_rows", n=len(part.changed_rows)))
+        lines += [row_line(spec, row, language) for row in part.changed_rows]
+    if part.new_rows:
+        keys = messages.text(language, "import.preview.keys_separator").join(
+            row.key for row in part.new_rows
+        )
+        lines.append(
+            messages.text(language, "import.audit.new_rows", n=len(part.new_rows), keys=keys)
+        )
+    return "\n".join(lines)
 
 
 def _refused_entries(
