@@ -1,5 +1,6 @@
-"""The Data page's import and export: templates, upload with a validation report, import
-history and the full export (docs/architecture.md §4).
+"""The Data page's import and export: templates, upload with a validation report and a
+preview confirmed before anything is written, import history and the full export
+(docs/architecture.md §4).
 
 What an account may do here is asked of data_access (docs/accounts.md): the import runs as the
 account as it is when the button is pressed (`accounts.importing_account`), the history lists
@@ -29,6 +30,13 @@ from data_access.accounts import exporting_account, importing_account
 from data_access.db import get_writer_engine
 from data_access.figures import lookups
 from data_access.importing import SPECS, ImportReport, Problem, Upload, message, run_import
+from data_access.importing.changes import CHANGED_LISTED, NEW_LISTED, changes_text
+from data_access.importing.confirm import (
+    CheckedImport,
+    checked_import,
+    confirm_import,
+    uploads_digest,
+)
 from data_access.importing.export_all import FullExport, export_all, export_workbook, export_zip
 from data_access.importing.specs import KIND_ORDER, Column
 from data_access.importing.templates import template_workbook, template_zip
@@ -38,6 +46,8 @@ logger = logging.getLogger(__name__)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HISTORY_ROWS = 200
 _REPORT = "data_report"
+_PENDING = "data_pending"  # the checked files, kept until their preview is confirmed
+_ACTION = "data_action"  # the step a button asked for: check or confirm
 _UPLOADER_ROUND = "data_uploader_round"
 
 
@@ -116,7 +126,12 @@ def templates_section(context: PageContext) -> None:
 
 def _progress_reporter(bar: Any) -> Callable[[str, int, int], None]:
     """Moves the progress bar `bar` (st.progress) through reading, checking and writing."""
-    shares = {"read": (0.0, 0.05), "validate": (0.05, 0.55), "write": (0.6, 0.4)}
+    shares = {
+        "read": (0.0, 0.05),
+        "validate": (0.05, 0.55),
+        "compare": (0.6, 0.4),
+        "write": (0.6, 0.4),
+    }
 
     def report(phase: str, done: int, total: int) -> None:
         start, share = shares[phase]
@@ -127,39 +142,80 @@ def _progress_reporter(bar: Any) -> Callable[[str, int, int], None]:
     return report
 
 
-def _run(context: PageContext, files: list[_Uploaded], dry_run: bool) -> ImportReport:
-    audit = audit_engine()
-    # The account as it is now: one disabled, demoted or narrowed since the page was drawn
-    # imports nothing, or only inside its new area (RoleRefused is shown as one sentence).
-    account = importing_account(audit, context.principal, signing=signing(context))
+def _uploads(files: list[_Uploaded]) -> list[Upload] | ImportReport:
+    """The files of the uploader as uploads, or the report of an upload that broke (logged
+    with an incident id, like a failed import)."""
     try:
-        uploads = [Upload.of(f.name, f.getvalue()) for f in files]
-    except Exception:  # the upload itself broke: logged with an incident id, like a failed import
+        return [Upload.of(f.name, f.getvalue()) for f in files]
+    except Exception:
         incident = secrets.token_hex(4)
         logger.exception("upload failed: incident %s", incident)
         problem = Problem("—", "unexpected", params={"incident": incident})
         return ImportReport("failed", [problem], incident=incident)
+
+
+def _check(context: PageContext, files: list[_Uploaded]) -> tuple[ImportReport, object]:
+    """The first step: every check and the preview, nothing written; with what a confirmation
+    needs (CheckedImport) when the preview may be confirmed."""
+    audit = audit_engine()
+    # The account as it is now: one disabled, demoted or narrowed since the page was drawn
+    # checks nothing, or only inside its new area (RoleRefused is shown as one sentence).
+    account = importing_account(audit, context.principal, signing=signing(context))
+    uploads = _uploads(files)
+    if isinstance(uploads, ImportReport):
+        return uploads, None
     bar = st.progress(0.0, text=t("data.phase.read"))
     report = run_import(
         get_writer_engine(writer_url()),
         uploads,
         max_bytes=context.settings.import_max_bytes,
         language=current_language(),
-        dry_run=dry_run,
+        dry_run=True,
         progress=_progress_reporter(bar),
         account=account.name if signing(context) else None,
         scope_code=account.scope_code,
     )
     bar.empty()
-    if not dry_run:
-        files_named = ", ".join(u.name for u in uploads)
-        access.record(
-            audit, "import", account.name, account.scope_label, f"{report.status}: {files_named}"
-        )
+    return report, checked_import(uploads, account.name, account.scope_code, report)
+
+
+def _confirm(context: PageContext, pending: CheckedImport, files: list[_Uploaded]) -> ImportReport:
+    """The second step: the checked files written, when they are still those in the uploader
+    and the account and its area are as they were (decided by confirm_import)."""
+    audit = audit_engine()
+    account = importing_account(audit, context.principal, signing=signing(context))
+    uploads = _uploads(files)
+    if isinstance(uploads, ImportReport):
+        return uploads
+    bar = st.progress(0.0, text=t("data.phase.read"))
+    report = confirm_import(
+        get_writer_engine(writer_url()),
+        pending,
+        uploads,
+        account=account.name,
+        scope_code=account.scope_code,
+        audited_as=account.name if signing(context) else None,
+        max_bytes=context.settings.import_max_bytes,
+        language=current_language(),
+        progress=_progress_reporter(bar),
+    )
+    bar.empty()
+    files_named = ", ".join(u.name for u in pending.uploads)
+    access.record(
+        audit, "import", account.name, account.scope_label, f"{report.status}: {files_named}"
+    )
     return report
 
 
+def _request(action: str) -> None:
+    """A button's callback: the step asked for, taken by the run that follows (a callback
+    runs before the page, and a request kept in the session survives a rerun on the way)."""
+    st.session_state[_ACTION] = action
+
+
 def upload_section(context: PageContext) -> None:
+    """Upload, check and preview, then the confirmation that writes: two steps, with the files
+    kept in the session between them (data_access/importing/confirm.py)."""
     st.subheader(t("data.upload"))
     round_ = st.session_state.get(_UPLOADER_ROUND, 0)
     files = st.file_uploader(
@@ -174,27 +230,48 @@ def upload_section(context: PageContext) -> None:
     explanation = t("data.uploader_english", mb=context.settings.import_max_mb)
     if explanation:
         st.caption(explanation)
-    row = st.container(horizontal=True)
-    check = row.button(
-        t("data.check"), key="data_check", disabled=not files, icon=":material/rule:"
-    )
-    load = row.button(
-        t("data.import"),
-        key="data_import",
-        type="primary",
+    st.button(
+        t("data.check"),
+        key="data_check",
         disabled=not files,
-        icon=":material/upload:",
+        icon=":material/rule:",
+        on_click=_request,
+        args=("check",),
     )
-    if files and (check or load):
-        report = _run(context, list(files), dry_run=check)
+    action = st.session_state.pop(_ACTION, None)
+    if action == "check" and files:
+        report, pending = _check(context, list(files))
+        st.session_state[_REPORT] = report
+        st.session_state[_PENDING] = pending
+    elif action == "confirm" and isinstance(st.session_state.get(_PENDING), CheckedImport):
+        report = _confirm(context, st.session_state.pop(_PENDING), list(files or []))
         st.session_state[_REPORT] = report
         if report.accepted:
             st.cache_data.clear()  # every page shows the new numbers at once
             st.session_state[_UPLOADER_ROUND] = round_ + 1
-            st.rerun()
+            st.rerun()  # an uploader emptied for the next import
     kept = st.session_state.get(_REPORT)
     if isinstance(kept, ImportReport):
         report_section(context, kept)
+    pending = st.session_state.get(_PENDING)
+    if isinstance(pending, CheckedImport):
+        confirm_section(pending, list(files or []))
+
+
+def confirm_section(pending: CheckedImport, files: list[_Uploaded]) -> None:
+    """The button that writes the preview above; nothing is written before it is pressed."""
+    uploads = _uploads(files)
+    if isinstance(uploads, list) and uploads_digest(uploads) != pending.digest:
+        st.warning(t("data.files_changed"), icon=":material/warning:")
+    st.caption(t("data.confirm_help"))
+    st.button(
+        t("data.confirm"),
+        key="data_confirm",
+        type="primary",
+        icon=":material/upload:",
+        on_click=_request,
+        args=("confirm",),
+    )
 
 
 def report_section(context: PageContext, report: ImportReport) -> None:
@@ -216,11 +293,21 @@ def report_section(context: PageContext, report: ImportReport) -> None:
             file_stem="import_problems",
             filters=context.filters_used(),
         )
-    else:
-        key = "data.accepted" if report.accepted else "data.checked"
+    elif report.accepted:
         st.success(
-            t(key, files=len(report.parts), rows=f"{rows:,}"), icon=":material/check_circle:"
+            t("data.accepted", files=len(report.parts), rows=f"{rows:,}"),
+            icon=":material/check_circle:",
         )
+    elif report.may_confirm:
+        st.info(
+            t("data.checked", files=len(report.parts), rows=f"{rows:,}"), icon=":material/rule:"
+        )
+    else:
+        st.success(
+            t("data.checked_nothing", files=len(report.parts), rows=f"{rows:,}"),
+            icon=":material/check_circle:",
+        )
+    if report.parts and (report.accepted or report.status == "checked"):
         table_with_downloads(
             parts_frame(report),
             key="data_parts",
@@ -228,6 +315,16 @@ def report_section(context: PageContext, report: ImportReport) -> None:
             file_stem="import_result",
             filters=context.filters_used(),
         )
+        changes = changes_frame(report)
+        if not changes.empty:
+            st.caption(t("data.changes_help", changed=CHANGED_LISTED, new=NEW_LISTED))
+            table_with_downloads(
+                changes,
+                key="data_changes",
+                sheet_title=t("data.changes_sheet"),
+                file_stem="import_changes",
+                filters=context.filters_used(),
+            )
     if report.skipped:
         st.caption(t_plain("data.skipped", files=", ".join(report.skipped)))
 
@@ -253,23 +350,58 @@ def problem_frame(report: ImportReport) -> pd.DataFrame:
 
 
 def parts_frame(report: ImportReport) -> pd.DataFrame:
+    """Per file: rows read, and how many are (or would be) new, changed or unchanged, and how
+    many have a problem; empty counts where the rows were not compared with the database."""
+    columns = ["file", "table", "rows", "inserted", "updated", "unchanged", "problem_rows"]
     frame = pd.DataFrame(
         [
             {
                 "file": p.file,
                 "table": kind_label(p.kind),
                 "rows": p.rows,
-                "inserted": p.inserted,
-                "updated": p.updated,
-                "unchanged": p.unchanged,
+                "inserted": p.inserted if p.compared else None,
+                "updated": p.updated if p.compared else None,
+                "unchanged": p.unchanged if p.compared else None,
+                "problem_rows": p.refused if p.compared else None,
             }
             for p in report.parts
         ],
-        columns=["file", "table", "rows", "inserted", "updated", "unchanged"],
+        columns=columns,
     )
-    if not report.accepted:
-        frame = frame.drop(columns=["inserted", "updated", "unchanged"])
+    for column in columns[2:]:
+        frame[column] = frame[column].astype("Int64")
+    if report.accepted:
+        frame = frame.drop(columns=["problem_rows"])
     return frame
+
+
+def changes_frame(report: ImportReport) -> pd.DataFrame:
+    """The first changed rows of each file (before → after) and its first new rows."""
+    language = current_language()
+    rows = []
+    for part in report.parts:
+        spec = SPECS[part.kind]
+        for row in part.changed_rows:
+            change = changes_text(spec, row, language)
+            rows.append(_change_row(part.file, part.kind, row.row, row.key, "updated", change))
+        for row in part.new_rows:
+            rows.append(_change_row(part.file, part.kind, row.row, row.key, "inserted", ""))
+    frame = pd.DataFrame(rows, columns=["file", "table", "row", "row_key", "status", "change"])
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
+
+
+def _change_row(
+    file: str, kind: str, row: int, key: str, status: str, change: str
+) -> dict[str, object]:
+    return {
+        "file": file,
+        "table": kind_label(kind),
+        "row": row,
+        "row_key": key,
+        "status": t(f"col.{status}"),
+        "change": change,
+    }
 
 
 def history_section(context: PageContext) -> None:

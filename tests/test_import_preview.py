@@ -5,17 +5,24 @@ the write does what the preview said and its record lists it."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
+from streamlit.testing.v1 import AppTest
 
+from dashboard import navigation
+from dashboard.navigation import PAGES
 from data_access.__main__ import main
 from data_access.db import make_engine
 from data_access.importing import SPECS, Upload, run_import
 from data_access.importing.changes import CHANGED_LISTED, NEW_LISTED, Change, RowChange, row_line
+from data_access.importing.confirm import checked_import, confirm_import, confirmation_refused
 from data_access.importing.runner import ImportReport, PartSummary
-from data_access.models import BurdenRecord
+from data_access.models import AuditEvent, BurdenRecord
 from tests.test_import import MAX_BYTES, audit_rows, row_counts
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 POPULATION = (
     "社区代码,年份,常住人口,户数\n"
@@ -243,3 +250,145 @@ def test_a_report_with_changes_to_write_may_be_confirmed_and_others_not():
     assert not ImportReport("checked", parts=[same]).may_confirm
     assert not ImportReport("accepted", parts=[changed]).may_confirm
     assert not ImportReport("refused", parts=[changed]).may_confirm
+
+
+# ---------------------------------------------------------------------------------------------
+# The Data page: check, preview, then confirm
+
+
+def data_page(url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The Data page as the first page (AppTest keeps what app.py draws only on its first run)."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    chosen = next(spec for spec in PAGES if spec.path == "pages/data.py")
+    monkeypatch.setattr(navigation, "PAGES", (chosen, *(s for s in PAGES if s is not chosen)))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = "zh"
+    at.run()
+    return at
+
+
+def upload(at: AppTest, files: list[Upload]) -> None:
+    at.file_uploader[0].set_value([(f.name, f.data, "text/csv") for f in files])
+    at.run()
+
+
+def shown_frames(at: AppTest) -> dict[str, list[list[object]]]:
+    """The tables of the page by their last column header: their rows as shown."""
+    return {str(d.value.columns[-1]): d.value.values.tolist() for d in at.dataframe}
+
+
+def has_confirm_button(at: AppTest) -> bool:
+    return any(button.key == "data_confirm" for button in at.button)
+
+
+SOUND = "\n".join(POPULATION.splitlines()[:5]) + "\n"  # rows 6 and 7 left out
+
+
+@pytest.mark.servers()  # the page's code is the same on every backend
+def test_the_data_page_writes_only_the_preview_the_clerk_confirmed(city, city_url, monkeypatch):
+    at = data_page(city_url, monkeypatch)
+    upload(at, uploads(SOUND))
+    before = row_counts(city)
+    at.button(key="data_check").click().run()
+    assert not at.exception
+    assert at.info[0].value.startswith("检查通过，尚未写入任何数据：2 个文件（工作表），共 8 行。")
+    frames = shown_frames(at)
+    assert frames["有问题"] == [
+        ["population.csv", "常住人口", 4, 1, 2, 1, 0],
+        ["staff.csv", "社区工作者", 4, 1, 2, 1, 0],
+    ]
+    assert frames["变化（原值 → 新值）"] == [
+        ["population.csv", "常住人口", 3, "990101001002 / 2024", "更新", "常住人口 4000 → 4100"],
+        ["population.csv", "常住人口", 4, "990101002001 / 2025", "更新", "户数 11000 → 11200"],
+        ["population.csv", "常住人口", 5, "990102001001 / 2026", "新增", ""],
+        ["staff.csv", "社区工作者", 2, "T0000001", "更新", "离职日期 — → 2025-05-31"],
+        ["staff.csv", "社区工作者", 5, "T0000003", "更新", "社工证书 无 → 中级"],
+        ["staff.csv", "社区工作者", 4, "990101001002001", "新增", ""],
+    ]
+    assert has_confirm_button(at)
+    at.run()  # the page drawn again, the preview read: still nothing written
+    assert row_counts(city) == before
+
+    at.button(key="data_confirm").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("导入成功：2 个文件（工作表），共 8 行")
+    after = row_counts(city)
+    assert after["community_population"] == before["community_population"] + 1
+    assert after["staff_member"] == before["staff_member"] + 1
+    assert after["import_batch"] == before["import_batch"] + 2
+    assert audit_rows(city)[-2]["message"].endswith(
+        "第 3 行 990101001002 / 2024：常住人口 4000 → 4100\n"
+        "第 4 行 990101002001 / 2025：户数 11000 → 11200\n新增的行（列出前 1 行）：990102001001 / 2026"
+    )
+    assert not has_confirm_button(at)
+    assert not at.file_uploader[0].value  # emptied for the next import
+
+
+@pytest.mark.servers()  # the page's code is the same on every backend
+def test_the_data_page_refuses_a_confirmation_of_other_files(city, city_url, monkeypatch):
+    at = data_page(city_url, monkeypatch)
+    upload(at, uploads(SOUND))
+    at.button(key="data_check").click().run()
+    assert has_confirm_button(at)
+    other = SOUND.replace("990101001002,2024,4100,1500", "990101001002,2024,4200,1500")
+    upload(at, uploads(other))  # changed after the check, not checked again
+    assert at.warning[-1].value.startswith("上传框中的文件与检查时的不同")
+    before = row_counts(city)
+    at.button(key="data_confirm").click().run()
+    assert not at.exception
+    assert (
+        at.error[0].value == "导入被拒绝，未写入任何数据。请按下表修改后重新上传（共 1 个问题）。"
+    )
+    ((file, _, column, value, problem),) = shown_frames(at)["问题"]
+    assert (file, column, value, problem) == (
+        "—",
+        "",
+        "",
+        "上传框中的文件与检查时的不同，未写入任何数据。请重新检查，核对将发生的变化后再确认。",
+    )
+    after = row_counts(city)
+    assert after.pop("audit_event") == before.pop("audit_event") + 1  # the refusal, on record
+    assert after == before  # nothing else written, not even an import's record
+    with city.connect() as connection:
+        event = connection.execute(
+            select(AuditEvent.kind, AuditEvent.detail).order_by(AuditEvent.id.desc()).limit(1)
+        ).one()
+    assert tuple(event) == ("import", "refused: population.csv, staff.csv")
+    assert not has_confirm_button(at)  # the preview is gone: check again
+
+
+@pytest.mark.servers()  # the page's code is the same on every backend
+def test_the_data_page_offers_no_confirmation_for_problems_or_nothing_new(
+    city, city_url, monkeypatch
+):
+    at = data_page(city_url, monkeypatch)
+    upload(at, uploads())  # rows 6 and 7 have problems
+    at.button(key="data_check").click().run()
+    assert at.error[0].value == "检查发现 2 个问题，导入前请按下表修改。"
+    assert shown_frames(at)["有问题"][0] == ["population.csv", "常住人口", 6, 1, 2, 1, 2]
+    assert not has_confirm_button(at)
+
+    run_import(city, uploads(SOUND), max_bytes=MAX_BYTES)
+    upload(at, uploads(SOUND))
+    at.button(key="data_check").click().run()
+    assert at.success[0].value == (
+        "检查通过：2 个文件（工作表），共 8 行，与数据库中已有的完全相同，无需导入。"
+    )
+    assert not has_confirm_button(at)
+
+
+def test_a_confirmation_by_an_account_whose_area_changed_writes_nothing(city):
+    files = uploads("\n".join(POPULATION.splitlines()[:4]) + "\n")  # rows inside 990101
+    report = run_import(city, files, max_bytes=MAX_BYTES, dry_run=True, scope_code="990101")
+    checked = checked_import(files, "east", "990101", report)
+    assert checked is not None
+    before = row_counts(city)
+    refused = confirm_import(
+        city, checked, files, account="east", scope_code="990101001",
+        audited_as="east", max_bytes=MAX_BYTES,
+    )  # fmt: skip
+    assert [(p.key, p.file) for p in refused.problems] == [("stale_scope", "—")]
+    assert row_counts(city) == before
+    assert confirmation_refused(checked, list(reversed(files)), "east", "990101") is None
+    assert confirmation_refused(checked, files[:1], "east", "990101") == "stale_files"
+    assert confirmation_refused(checked, files, "west", "990101") == "stale_scope"

@@ -57,7 +57,8 @@ def test_two_processes_agree_and_see_an_import_after_the_cache_lifetime(shared_u
         one.goto(first + "/data?lang=zh")
         one.wait_for_selector(READY, state="attached", timeout=120_000)
         one.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(population))
-        one.get_by_role("button", name="导入", exact=True).click()
+        one.get_by_role("button", name="检查", exact=True).click()
+        one.get_by_role("button", name="确认导入", exact=True).click(timeout=60_000)
         one.get_by_text("导入成功").wait_for(timeout=60_000)
 
         time.sleep(CHECK_SECONDS + 1)
