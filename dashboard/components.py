@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, SupportsFloat, cast
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import formatting, lights, palette
-from dashboard.i18n import fmt_month, is_missing, t
+from dashboard.i18n import fmt_month, t
 from dashboard.plain import t_plain
 from dashboard.ready import stop_page
+from data_access.figures.overview import change_between
 from data_access.lights import Light
 from data_access.scope import Scope
 
@@ -51,11 +52,9 @@ class Kpi:
 
     def change(self) -> float | None:
         """Value minus the value a year earlier, when both are known and a change is shown."""
-        if self.delta_fmt is None or is_missing(self.value) or is_missing(self.year_earlier):
+        if self.delta_fmt is None:
             return None
-        return float(cast(SupportsFloat, self.value)) - float(
-            cast(SupportsFloat, self.year_earlier)
-        )
+        return change_between(self.value, self.year_earlier)
 
 
 def scope_name(scope: Scope, units: pd.DataFrame) -> str:

@@ -74,10 +74,10 @@ def cards(context: PageContext) -> list[Card]:
     premises_standard = settings.premises_standard_m2_per_100_households
 
     def change(value: float | None, earlier: float | None, write: Callable[[float], str]) -> str:
-        # None, or the NaN or NA of a query frame
-        if value is None or earlier is None or any(map(formatting.is_missing, (value, earlier))):
+        difference = overview_figures.change_between(value, earlier)
+        if difference is None:
             return ""
-        text = write(float(value) - float(earlier))
+        text = write(difference)
         if not any(digit in text for digit in "123456789"):
             text = write(0.0)  # a change that rounds to zero is no change, not "-0.0"
         return t("briefing.change", change=text)

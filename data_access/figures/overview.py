@@ -147,6 +147,13 @@ def _number(value: float | NAType | None) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+def change_between(value: object, earlier: object) -> float | None:
+    """value − earlier, the change every card, briefing and line of what changed shows; None when
+    either is missing (None, NaN or NA)."""
+    now, before = (_number(v) for v in (value, earlier))  # type: ignore[arg-type]
+    return None if now is None or before is None else now - before
+
+
 @figure
 def headline_facts(engine: Engine, scope: Scope, settings: Settings) -> HeadlineFacts:
     """The facts of the Overview's and the briefing's headline (dashboard/headline.py words them)."""
@@ -255,20 +262,14 @@ def month_change_of(
     workers = int(_number(now_total.get("counted_workers")) or 0) - int(
         _number(before_total.get("counted_workers")) or 0
     )
-    per_now, per_before = (_number(t.get("per_10k")) for t in (now_total, before_total))
     fell, rose = crossings(now_units, before_units, rule)
-    reduction = (
-        None
-        if reduction_now is None or reduction_before is None
-        else reduction_now - reduction_before
-    )
     return MonthChange(
         workers=workers,
-        per_10k=None if per_now is None or per_before is None else per_now - per_before,
+        per_10k=change_between(now_total.get("per_10k"), before_total.get("per_10k")),
         fell=fell,
         rose=rose,
         category=category,
-        reduction=reduction,
+        reduction=change_between(reduction_now, reduction_before),
     )
 
 
