@@ -119,7 +119,8 @@ def _stored_bounds(rows: pd.DataFrame) -> tuple[float, float, float, float] | No
 
 def _detail_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
     """Street and community scope: grids, gaps, overlaps and facilities as stored for this map at
-    write time (computed here when the stored ones were made with other settings)."""
+    write time (computed here when the stored ones were made with other settings). Blind spots
+    are drawn only where the community's coverage is known (coverage.known_gaps)."""
     if not summary_coverage(engine).reads_coverage(settings):
         return _computed_detail_data(engine, scope, settings)
     system = settings.coordinate_system
@@ -134,6 +135,7 @@ def _detail_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
     names = dict(zip(status["code"].tolist(), status["name"].tolist(), strict=True))
     grid_labels = of["grid"].assign(name=of["grid"]["code"].map(names))
     piece_columns = ("community_code", "area_m2")
+    spatial = grid_queries.community_spatial_coverage(engine, scope, settings)
     return MapData(
         scope.level,
         shifted_bounds(bounds, system),
@@ -141,7 +143,7 @@ def _detail_data(engine: Engine, scope: Scope, settings: Settings) -> MapData:
         community_polygons,
         community_polygons[["code", "name", "polygon"]],
         grids,
-        stored_polygon_rows(of["gap"], system, piece_columns),
+        stored_polygon_rows(coverage.known_gaps(of["gap"], spatial), system, piece_columns),
         stored_polygon_rows(of["overlap"], system, piece_columns),
         _shift_points(_stored_serving(engine, scope, settings, of["grid"]), system),
         pd.concat(
@@ -221,7 +223,7 @@ def _computed_detail_data(engine: Engine, scope: Scope, settings: Settings) -> M
         community_polygons,
         community_polygons[["code", "name", "polygon"]],
         rows(grid_frame),
-        rows(analysis.gaps),
+        rows(coverage.known_gaps(analysis.gaps, analysis.table)),
         rows(analysis.overlaps),
         _shift_points(facilities, system),
         _labels(

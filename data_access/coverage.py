@@ -383,6 +383,7 @@ def reach_margin_deg(radius_m: float, latitude: float) -> float:
     )
 
 
+UNKNOWN_COLUMNS = ["grids_without_boundary", "communities_coverage_unknown"]
 AREA_COLUMNS = [
     "area_m2",
     "covered_m2",
@@ -393,13 +394,46 @@ AREA_COLUMNS = [
 ]
 
 
+# The figures of a community that hold only where its coverage is known (coverage_known).
+KNOWN_ONLY_COLUMNS = ["area_m2", "covered_m2", "gap_m2", "blind_spots", "blind_spot_m2"]
+
+
+def coverage_known(spatial: pd.DataFrame) -> pd.Series:
+    """Per row of analyse_coverage's table: whether the community's spatial coverage is known.
+
+    It is when the community has a boundary and either each of its grids has one (a community
+    without grids is known: uncovered) or those that have one leave no blind spot. A blind spot
+    in a community with a grid without boundary may be that grid's: unknown, not a gap.
+    """
+    complete = spatial["grids_with_boundary"] >= spatial["grids"]
+    return spatial["area_m2"].notna() & (complete | (spatial["blind_spots"] == 0))
+
+
+def known_gaps(gaps: pd.DataFrame, spatial: pd.DataFrame) -> pd.DataFrame:
+    """The blind-spot pieces (community_code, …) of the communities whose coverage is known: the
+    map draws no blind spot that may be a grid without boundary's area."""
+    known = set(spatial.loc[coverage_known(spatial), "community_code"])
+    return gaps[gaps["community_code"].isin(known)]
+
+
 def rollup(spatial: pd.DataFrame, reach: pd.DataFrame, code_length: int | None) -> pd.DataFrame:
     """Spatial coverage and service reach per unit (code prefix), or of everything when None.
 
-    Ratios of sums: covered area / area of the communities with a boundary; reached
-    households / households of the grids with a boundary and known households.
+    Ratios of sums: covered area / area of the communities whose coverage is known
+    (coverage_known), whose blind spots alone are counted; reached households / households of
+    the grids with a boundary and known households. Overlaps are counted wherever grids with a
+    boundary share an area. grids_without_boundary and communities_coverage_unknown say how
+    much is left out.
     """
-    spatial = spatial.assign(code=_key(spatial["community_code"], code_length))
+    known = coverage_known(spatial)
+    spatial = spatial.assign(
+        code=_key(spatial["community_code"], code_length),
+        grids_without_boundary=spatial["grids"] - spatial["grids_with_boundary"],
+        communities_coverage_unknown=(~known).astype(int),
+    )
+    # As floats: a column the database gave as all NULL comes as None, not NaN.
+    spatial[AREA_COLUMNS] = spatial[AREA_COLUMNS].astype(float)
+    spatial[KNOWN_ONLY_COLUMNS] = spatial[KNOWN_ONLY_COLUMNS].astype(float).where(known)
     reach = reach.assign(
         code=_key(reach["community_code"], code_length),
         households=pd.to_numeric(reach["households"]).astype(float),
@@ -407,11 +441,8 @@ def rollup(spatial: pd.DataFrame, reach: pd.DataFrame, code_length: int | None) 
     reach = reach[reach["households"].notna()]
     reach = reach.assign(reached_households=reach["households"].where(reach["reached"], 0.0))
     grouped = spatial.groupby("code", dropna=False)
-    areas = (
-        grouped[AREA_COLUMNS]
-        .sum(min_count=1)
-        .join(grouped[["blind_spots", "overlap_pieces"]].sum())
-    )
+    counted = ["blind_spots", "overlap_pieces", *UNKNOWN_COLUMNS]
+    areas = grouped[AREA_COLUMNS].sum(min_count=1).join(grouped[counted].sum().astype(int))
     households = reach.groupby("code", dropna=False)[["households", "reached_households"]].sum()
     households = households.rename(columns={"households": "reach_households"})
     merged = areas.join(households, how="outer").reset_index()

@@ -85,8 +85,12 @@ GRIDS_COLUMNS = [
     "party_branch_grids",
     "spatial_coverage",
     "service_reach",
+    "grids_without_boundary",
+    "communities_coverage_unknown",
 ]
 GRIDS_INTEGER_COLUMNS = {
+    "grids_without_boundary",
+    "communities_coverage_unknown",
     "grids",
     "staffed_grids",
     "fulltime_staffed_grids",

@@ -47,6 +47,19 @@ def coverage_kpis(context: PageContext) -> list[Kpi]:
     ]  # fmt: skip
 
 
+def unknown_note(context: PageContext) -> None:
+    """How much of the scope has no boundary, its coverage unknown rather than uncovered."""
+    now = grid_figures.grid_coverage_total(context.engine, context.scope, context.settings)
+    grids, communities = now.get("grids_without_boundary"), now.get("communities_coverage_unknown")
+    if grids and grids > 0:
+        text = t("grids.unknown.grids", grids=fmt_int(grids), communities=fmt_int(communities))
+    elif communities and communities > 0:
+        text = t("grids.unknown.communities", communities=fmt_int(communities))
+    else:
+        return
+    st.caption(text)
+
+
 # --- the map ----------------------------------------------------------------------------------
 
 
@@ -112,8 +125,10 @@ def drill_from_map(key: str, level: str, page: str = "grids") -> None:
 UNIT_COLUMNS = [
     "code", "name", "communities", "grids", "staffed_grids", "staffed_rate", "fulltime_staffed_rate",
     "general_grids", "size_range_rate", "households", "households_in_grids", "household_coverage",
-    "party_branch_rate", "spatial_coverage", "service_reach",
+    "party_branch_rate", "spatial_coverage", "service_reach", "grids_without_boundary",
+    "communities_coverage_unknown",
 ]  # fmt: skip
+PER_COMMUNITY_COLUMNS = ("communities", "communities_coverage_unknown")  # not for one community
 
 
 def units_section(context: PageContext) -> None:
@@ -121,7 +136,7 @@ def units_section(context: PageContext) -> None:
     child = scope.breakdown_level
     st.subheader(t("grids.units_title", level=t(f"level.{child}")))
     frame = grid_figures.grid_coverage_by_unit(context.engine, scope, context.settings, child)
-    columns = [c for c in UNIT_COLUMNS if child != "community" or c != "communities"]
+    columns = [c for c in UNIT_COLUMNS if child != "community" or c not in PER_COMMUNITY_COLUMNS]
     table_key = f"grids_units_{scope.code or 'city'}"
     codes = list(frame["code"])
     table_with_downloads(
@@ -230,6 +245,7 @@ def render() -> None:
     kpi_row(kpis[:4])
     kpi_row(kpis[4:])
     status_legend(context.settings.close_ratio)
+    unknown_note(context)
     map_section(context)
     if context.scope.level == "community":
         grids_of_community(context)

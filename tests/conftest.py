@@ -19,6 +19,7 @@ from data_access.settings import Settings, get_settings, load_settings
 from tests.backends import BACKENDS, Databases, DemoBuild, require
 from tests.grid_city import build_grid_city
 from tests.small_city import build_small_city
+from tests.unknown_coverage_city import build_unknown_coverage_city
 
 # No background warm-up threads in tests: they would hold connections to databases the
 # fixtures drop. tests/test_cache.py turns it on where it is tested.
@@ -221,6 +222,23 @@ def grid_city_url(databases: Databases) -> str:
 @pytest.fixture
 def grid_city(grid_city_url: str) -> Iterator[Engine]:
     engine = make_engine(grid_city_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def unknown_coverage_url(databases: Databases) -> str:
+    """The district of tests/unknown_coverage_city.py, where some grids have no boundary."""
+    url = _migrated(databases.new("unknown_coverage"))
+    engine = make_engine(url)
+    build_unknown_coverage_city(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def unknown_coverage(unknown_coverage_url: str) -> Iterator[Engine]:
+    engine = make_engine(unknown_coverage_url)
     yield engine
     engine.dispose()
 

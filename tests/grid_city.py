@@ -20,8 +20,10 @@ without boundary or population.
 - Size: general grids 6, in 300–500: A1, B1, B3, C1; A2 above, B2 below; A3 dedicated.
 - Households: street 001 (400 + 600 + 20 + 350 + 200 + 450) / (1,200 + 1,000) = 2,020 / 2,200;
   C's 500 are in grids but C's households are unknown, so the district shows 2,020 / 2,200 too.
-- Space: A fully covered (A2 clipped at A's edge); B covered on its west half only (B2 has no
-  boundary), with B3 overlapping B1 on a quarter of B. C has no boundary: unknown.
+- Space: A fully covered (A2 clipped at A's edge), whatever A3 is. B's grids with a boundary
+  cover its west half, with B3 overlapping B1 on a quarter of B; its east half may be B2's, which
+  has no boundary, so B's coverage is unknown (no blind spot), its overlap real. C has no
+  boundary: unknown. Spatial coverage: A's alone, 100 %.
 - Reach (1,000 m): F1 999 m due south of A1's centre; F2 1,001 m due south of A2's centre;
   F3 (registered in community C) 500 m due north of B3's centre, about 555 m from B1's.
   Reached: A1, B1, B3 = 400 + 350 + 450 of 400 + 600 + 350 + 450 households = 2/3.

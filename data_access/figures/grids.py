@@ -40,31 +40,37 @@ def coverage_total(counts: pd.Series, spatial: pd.DataFrame, reach: pd.DataFrame
 
 
 def communities_with_gaps(spatial: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Communities with a blind spot, an overlap or a grid without boundary, largest gap first.
+    """Communities with a real blind spot or an overlap, largest blind spot first.
 
+    A blind spot counts only where the community's coverage is known (coverage.coverage_known):
+    one in a community with a grid without boundary may be that grid's, so such a community is
+    listed only for an overlap, with its coverage and blind spots empty. A grid without boundary
+    is never a problem of this list by itself (coverage_total counts them).
     spatial: queries/grids.py:community_spatial_coverage; units: code, name of the units.
     """
     names = dict(zip(units["code"].tolist(), units["name"].tolist(), strict=True))
-    missing = spatial["grids"] - spatial["grids_with_boundary"]
-    flagged = spatial[
-        (spatial["blind_spots"] > 0) | (spatial["overlap_pieces"] > 0) | (missing > 0)
-    ]
+    known = coverage.coverage_known(spatial)
+    flagged = spatial[(known & (spatial["blind_spots"] > 0)) | (spatial["overlap_pieces"] > 0)]
+    known = known[flagged.index]
     codes = flagged["community_code"]
     table = pd.DataFrame(
         {
             "code": codes,
             "name": codes.map(lambda code: names.get(code, code)),
             "area_km2": (flagged["area_m2"] / 1e6).round(3),
-            "spatial_coverage": flagged["covered_m2"]
-            / flagged["area_m2"].where(flagged["area_m2"] > 0),
-            "blind_spots": flagged["blind_spots"],
-            "blind_spot_m2": flagged["blind_spot_m2"].round(0),
+            "spatial_coverage": (
+                flagged["covered_m2"] / flagged["area_m2"].where(flagged["area_m2"] > 0)
+            ).where(known),
+            "blind_spots": flagged["blind_spots"].astype("Int64").where(known),
+            "blind_spot_m2": flagged["blind_spot_m2"].round(0).where(known),
             "overlap_piece_m2": flagged["overlap_piece_m2"].round(0),
             "grids": flagged["grids"],
-            "grids_without_boundary": missing[flagged.index],
+            "grids_without_boundary": flagged["grids"] - flagged["grids_with_boundary"],
         }
     )
-    return table.sort_values(["blind_spot_m2", "code"], ascending=[False, True], ignore_index=True)
+    return table.sort_values(
+        ["blind_spot_m2", "code"], ascending=[False, True], na_position="last", ignore_index=True
+    )
 
 
 def community_grids(grids: pd.DataFrame, reach: pd.DataFrame) -> pd.DataFrame:
