@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import dashboard.charts  # noqa: F401  (registers the template with the CJK font)
-from dashboard import palette
+from dashboard import formatting, palette
 from data_access.catalog import Text
 from data_access.models import BURDEN_CATEGORIES
 
@@ -23,14 +23,18 @@ FACET_COLUMNS = 5
 def burden_trend(
     total: pd.DataFrame, marks: pd.DataFrame, area: str, month: str, text: Text
 ) -> go.Figure:
-    """The monthly burden trend of one area, every category, as the Burden page and the profile draw it.
+    """The monthly burden trend of one area, a panel per category with data (the page names the
+    others in one line: data_access/figures/burden.py:categories_without_data), as the Burden
+    page and the profile draw it.
 
     total: category, period, value of the area; marks: its figures per category
-    (data_access/figures/burden.py:by_category or the community's unit_reductions rows);
+    (data_access/figures/burden.py:area_per_community or the community's unit_reductions rows);
     area and month: the area's name and the as-of month as written in the title.
     """
     title = text("burden.trend_title", scope=area, month=month)
-    return trend_facets(total, marks, categories=BURDEN_CATEGORIES, title=title, text=text)
+    present = set(total["category"])
+    categories = [category for category in BURDEN_CATEGORIES if category in present]
+    return trend_facets(total, marks, categories=categories, title=title, text=text)
 
 
 def trend_facets(
@@ -42,23 +46,26 @@ def trend_facets(
 ) -> go.Figure:
     """One small line chart per category (category, period, value) with its baseline and current month marked.
 
-    marks holds one row per category: baseline_period, baseline, current_period, current.
+    marks holds one row per category: baseline_period, baseline, current_period, current, and
+    where an area has them baseline_per_community and current_per_community, written under the
+    category's name.
     """
     names = {category: text(f"category.{category}") for category in categories}
     baseline_label, current_label = text("burden.baseline_marker"), text("burden.current_marker")
-    rows = -(-len(categories) // FACET_COLUMNS)
+    columns = min(FACET_COLUMNS, max(len(categories), 1))
+    rows = max(-(-len(categories) // columns), 1)
+    marked = {mark["category"]: mark for _, mark in marks.iterrows()}
     figure = make_subplots(
         rows=rows,
-        cols=FACET_COLUMNS,
-        subplot_titles=[names[c] for c in categories],
+        cols=columns,
+        subplot_titles=[_facet_title(names[c], marked.get(c), text) for c in categories],
         horizontal_spacing=0.045,
         vertical_spacing=0.16,
     )
-    marked = {mark["category"]: mark for _, mark in marks.iterrows()}
     in_legend: set[str] = set()
     lines: list[dict[str, object]] = []
     for index, category in enumerate(categories):
-        row, col = index // FACET_COLUMNS + 1, index % FACET_COLUMNS + 1
+        row, col = index // columns + 1, index % columns + 1
         one = total[total["category"] == category].sort_values("period")
         figure.add_trace(
             go.Scatter(
@@ -84,10 +91,35 @@ def trend_facets(
         shapes=lines,
         title=title,
         height=260 * rows + 120,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "x": 1, "xanchor": "right"},
+        # In the title's line, clear of the panels' two-line titles.
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 1.0,
+            "yanchor": "top",
+            "x": 1,
+            "xanchor": "right",
+        },
         margin={"t": 110},
     )
     return figure
+
+
+def _facet_title(name: str, mark: pd.Series | None, text: Text) -> str:
+    """The category's name, and under it its average per community at the baseline and now
+    (catalog text and numbers only, so the line break is the only markup)."""
+    if mark is None or "baseline_per_community" not in mark:
+        return name
+    baseline, current = mark["baseline_per_community"], mark["current_per_community"]
+    if pd.isna(baseline) and pd.isna(current):
+        return name
+    digits = formatting.METRIC_DECIMALS["per_community"]
+    line = text(
+        "burden.per_community",
+        baseline=formatting.decimal(baseline, digits),
+        current=formatting.decimal(current, digits),
+    )
+    return f"{name}<br><span style='font-size:11px'>{line}</span>"
 
 
 def _mark(

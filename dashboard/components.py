@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -49,12 +50,50 @@ class Kpi:
     status: Light | None = (
         None  # data_access/lights.py against its standard or target; None: not judged
     )
+    note: str | None = None  # one short line under the card (e.g. a burden's per-community figures)
 
     def change(self) -> float | None:
         """Value minus the value a year earlier, when both are known and a change is shown."""
         if self.delta_fmt is None:
             return None
         return change_between(self.value, self.year_earlier)
+
+
+def per_community_note(figures: pd.Series | None) -> str | None:
+    """ "每社区 164.9 → 56.1": a burden category's average per community at its baseline and now,
+    from a row of data_access/figures/burden.py:area_per_community; None without a row or where
+    neither is known."""
+    if figures is None:
+        return None
+    baseline = figures.get("baseline_per_community")
+    current = figures.get("current_per_community")
+    if is_missing(baseline) and is_missing(current):
+        return None
+    digits = formatting.METRIC_DECIMALS["per_community"]
+    return t(
+        "burden.per_community",
+        baseline=formatting.decimal(baseline, digits),
+        current=formatting.decimal(current, digits),
+    )
+
+
+def per_community_help(figures: pd.Series | None) -> str:
+    """How per_community_note's figures are made, with the communities counted; "" without them."""
+    if per_community_note(figures) is None or figures is None:
+        return ""
+    return t(
+        "burden.per_community_help",
+        baseline_n=formatting.integer(figures.get("baseline_communities")),
+        current_n=formatting.integer(figures.get("current_communities")),
+    )
+
+
+def categories_without_data(categories: list[str], as_of: dt.date) -> None:
+    """The burden categories without data up to the as-of month named in one line, where a chart
+    would draw them as empty panels (nothing when every category has data)."""
+    if categories:
+        names = t("burden.category_separator").join(t(f"category.{c}") for c in categories)
+        st.caption(t("burden.no_data_categories", month=fmt_month(as_of), categories=names))
 
 
 def scope_name(scope: Scope, units: pd.DataFrame) -> str:
@@ -116,6 +155,8 @@ def kpi_row(kpis: list[Kpi], columns: int = 4) -> None:
                 help=kpi.help,
                 border=True,
             )
+            if kpi.note:
+                cell.caption(kpi.note)
 
 
 def _delta_colour(kpi: Kpi, unchanged: bool) -> Literal["normal", "inverse", "off"]:

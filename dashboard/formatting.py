@@ -26,6 +26,10 @@ WAN, YI = 10_000, 100_000_000
 # Decimals of each metric wherever it is shown; counts have none, rates are percentages.
 METRIC_DECIMALS: dict[str, int] = {
     "per_10k": 1,
+    # A burden category's average per community (docs/metrics.md §4), at its baseline and now.
+    "per_community": 1,
+    "baseline_per_community": 1,
+    "current_per_community": 1,
     "premises": 1,  # m² per 100 households (docs/metrics.md §9)
     "area_km2": 2,
     "gap_km2": 2,

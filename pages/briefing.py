@@ -6,13 +6,14 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import formatting, lights
 from dashboard.charts import ranking_bar
-from dashboard.components import STATUS_COLOURS, page_header, stop_if_empty
+from dashboard.components import STATUS_COLOURS, page_header, per_community_note, stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.headline import change_sentence, headline_sentences
 from dashboard.i18n import current_language, fmt_decimal, fmt_pct, t
@@ -38,6 +39,7 @@ class Card:
     standard: str
     change: str
     status: Light | None
+    note: str = ""  # a burden category's average per community at its baseline and now
 
 
 BRIEFING_CSS = (
@@ -49,7 +51,8 @@ BRIEFING_CSS = (
   padding: 6px 10px; break-inside: avoid; }
 .briefing-card .label { font-size: 0.85rem; color: #444; }
 .briefing-card .value { font-size: 1.6rem; font-weight: 600; line-height: 1.2; }
-.briefing-card .standard, .briefing-card .change { font-size: 0.75rem; color: #555; }
+.briefing-card .standard, .briefing-card .change, .briefing-card .note { font-size: 0.75rem;
+  color: #555; }
 .briefing-headline p { font-size: 1.05rem; font-weight: 600; margin: 0 0 4px; }
 .briefing-change { font-size: 0.95rem; margin: 0 0 4px; }
 """
@@ -129,7 +132,15 @@ def cards(context: PageContext) -> list[Card]:
     # The main burden categories first, then the others, until seven cards are shown.
     categories = tuple(dict.fromkeys([*settings.main_categories, *BURDEN_CATEGORIES]))[:2]
     found = burden_figures.main_reductions(context.engine, scope, settings, categories)
+    averages = (
+        pd.DataFrame(columns=["category"])
+        if scope.level == "community"  # a community's own figures are its averages
+        else burden_figures.area_per_community(context.engine, scope, settings)
+    ).set_index("category")
     for category, (reduced, reduced_before) in found.items():
+        per_community = (
+            cast(pd.Series, averages.loc[category]) if category in averages.index else None
+        )
         result.append(
             Card(
                 t("kpi.reduction", category=t(f"category.{category}")),
@@ -137,6 +148,7 @@ def cards(context: PageContext) -> list[Card]:
                 t("briefing.target", value=fmt_pct(settings.target_reduction, 0)),
                 change(reduced.reduction, reduced_before.reduction, points),
                 light_of("reduction", reduced.reduction, settings),
+                per_community_note(per_community) or "",
             )
         )
     return result
@@ -156,7 +168,9 @@ def cards_html(shown: list[Card]) -> str:
             f'<div class="label">{html.escape(card.label)}</div>'
             f'<div class="value">{html.escape(card.value)}</div>'
             f'<div class="standard">{html.escape(standing)}</div>'
-            f'<div class="change">{html.escape(card.change)}</div></div>'
+            f'<div class="change">{html.escape(card.change)}</div>'
+            + (f'<div class="note">{html.escape(card.note)}</div>' if card.note else "")
+            + "</div>"
         )
     return f'<div class="briefing-cards">{"".join(cells)}</div>'
 
@@ -232,6 +246,8 @@ def chart(context: PageContext) -> None:
         )
     else:
         units = staffing_figures.staffing_by_unit(context.engine, scope, settings)
+        # A column of None (no population anywhere) comes as objects, which nsmallest refuses.
+        units = units.assign(per_10k=pd.to_numeric(units["per_10k"]))
         weakest = units.dropna(subset=["per_10k"]).nsmallest(CHART_UNITS, "per_10k")
         figure = ranking_bar(
             weakest,

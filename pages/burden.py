@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -12,8 +13,11 @@ from dashboard.burden_charts import burden_trend
 from dashboard.charts import ranking_bar
 from dashboard.components import (
     Kpi,
+    categories_without_data,
     kpi_row,
     page_header,
+    per_community_help,
+    per_community_note,
     signed_points,
     status_legend,
     status_style,
@@ -36,6 +40,10 @@ BASELINE_KEY = "burden_baseline"
 FIGURE_COLUMNS = [
     "reduction", "rebound", "baseline_period", "baseline", "current_period", "current",
     "window_min",
+]  # fmt: skip
+PER_COMMUNITY_COLUMNS = [
+    "baseline_per_community", "current_per_community", "baseline_communities",
+    "current_communities",
 ]  # fmt: skip
 
 
@@ -62,12 +70,16 @@ def baseline_picker(total: pd.DataFrame) -> dt.date | None:
 
 
 def kpi_section(context: PageContext, scope_rows: pd.DataFrame, year_before: pd.DataFrame) -> None:
+    """A card per category with data: its reduction, and above a community its average per
+    community at the baseline and now (scope_rows: figures/burden.py:area_per_community)."""
     st.subheader(t("burden.kpis"))
     now = scope_rows.set_index("category")
     before = year_before.set_index("category")
+    one_community = context.scope.level == "community"
     kpis = []
     for category in [c for c in BURDEN_CATEGORIES if c in now.index]:
         row = now.loc[category]
+        per_community = None if one_community else cast(pd.Series, row)
         help_text = t(
             "kpi.reduction_help",
             baseline=fmt_int(row["baseline"]),
@@ -82,6 +94,8 @@ def kpi_section(context: PageContext, scope_rows: pd.DataFrame, year_before: pd.
                 low=fmt_int(row["window_min"]),
                 rise=fmt_int(row["rise"]),
             )
+        if per_community is not None:
+            help_text += " " + per_community_help(per_community)
         earlier = before.loc[category, "reduction"] if category in before.index else None
         kpis.append(
             Kpi(
@@ -93,6 +107,7 @@ def kpi_section(context: PageContext, scope_rows: pd.DataFrame, year_before: pd.
                 signed_points,
                 help=help_text,
                 status=light_of("reduction", row["reduction"], context.settings),
+                note=per_community_note(per_community),
             )
         )
     kpi_row(kpis)
@@ -107,11 +122,13 @@ def _month_text(period: object) -> str:
 
 
 def trend_section(context: PageContext, total: pd.DataFrame, scope_rows: pd.DataFrame) -> None:
+    """A panel per category with data, the others named in one line."""
     st.subheader(t("burden.trend"))
     figure = burden_trend(
         total, scope_rows, context.unit_name(context.scope.code), fmt_month(context.scope.as_of), t
     )
     st.plotly_chart(plain_figure(figure), key="burden_trend_chart")
+    categories_without_data(burden_figures.categories_without_data(total), context.scope.as_of)
 
 
 def category_section(context: PageContext, scope_rows: pd.DataFrame, table: pd.DataFrame) -> None:
@@ -136,8 +153,10 @@ def category_section(context: PageContext, scope_rows: pd.DataFrame, table: pd.D
         text=t,
     )
     st.plotly_chart(plain_figure(figure), key="burden_category_chart")
+    # Above a community, the average per community beside the sums (docs/metrics.md §4).
+    per_community = [] if context.scope.level == "community" else PER_COMMUNITY_COLUMNS
     table_with_downloads(
-        _for_table(table[["category", *FIGURE_COLUMNS]]),
+        _for_table(table[["category", *FIGURE_COLUMNS, *per_community]]),
         key="burden_category_table",
         sheet_title=t("burden.category_sheet"),
         file_stem=context.file_stem("burden_by_category"),
@@ -258,7 +277,13 @@ def _for_table(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("baseline_period", "current_period"):
         if column in shown:
             shown[column] = shown[column].map(lambda p: None if pd.isna(p) else f"{p:%Y-%m}")
-    for column in ("baseline", "current", "window_min"):
+    for column in (
+        "baseline",
+        "current",
+        "window_min",
+        "baseline_communities",
+        "current_communities",
+    ):
         if column in shown:
             shown[column] = pd.to_numeric(shown[column]).round().astype("Int64")
     if "rebound" in shown:
@@ -287,7 +312,7 @@ def render() -> None:
     if scope.level == "community":
         st.info(t("burden.community_only"), icon=":material/info:")
     baseline = baseline_picker(total)
-    scope_rows = burden_figures.area_by_category(engine, scope, settings, baseline, scope.as_of)
+    scope_rows = burden_figures.area_per_community(engine, scope, settings, baseline)
     year_earlier = scope.year_earlier().as_of
     year_before = burden_figures.area_by_category(engine, scope, settings, baseline, year_earlier)
     kpi_section(context, scope_rows, year_before)

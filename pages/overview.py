@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +12,8 @@ from dashboard.components import (
     Kpi,
     kpi_row,
     page_header,
+    per_community_help,
+    per_community_note,
     signed_decimal,
     signed_int,
     signed_points,
@@ -148,11 +152,23 @@ def _roles(settings) -> str:
 
 
 def burden_kpis(context: PageContext) -> list[Kpi]:
+    """The main categories' reductions; above a community, each with its average per community
+    at the baseline and now (data_access/figures/burden.py:area_per_community)."""
     scope, settings = context.scope, context.settings
+    per_community = (
+        pd.DataFrame(columns=["category"])
+        if scope.level == "community"
+        else burden_figures.area_per_community(context.engine, scope, settings)
+    ).set_index("category")
     kpis = []
     for category, (now, before) in burden_figures.main_reductions(
         context.engine, scope, settings
     ).items():
+        averages = (
+            cast(pd.Series, per_community.loc[category])
+            if category in per_community.index
+            else None
+        )
         help_text = (
             t(
                 "kpi.reduction_help",
@@ -172,8 +188,9 @@ def burden_kpis(context: PageContext) -> list[Kpi]:
                 before.reduction,
                 fmt_pct,
                 signed_points,
-                help=help_text,
+                help=" ".join(filter(None, [help_text, per_community_help(averages)])) or None,
                 status=light_of("reduction", now.reduction, settings),
+                note=per_community_note(averages),
             )
         )
     return kpis

@@ -14,6 +14,7 @@ from dashboard import formatting, map_data
 from dashboard.burden_charts import burden_trend
 from dashboard.components import (
     Kpi,
+    categories_without_data,
     kpi_row,
     page_header,
     signed_decimal,
@@ -254,6 +255,9 @@ def burden_section(context: PageContext, figures: Figures) -> None:
         t,
     )
     st.plotly_chart(plain_figure(figure), key="profile_burden_chart")
+    categories_without_data(
+        burden_figures.categories_without_data(figures.burden_total), context.scope.as_of
+    )
     table = marks[
         ["category", "reduction", "rebound", "baseline_period", "baseline", "current_period", "current", "window_min"]
     ].copy()  # fmt: skip

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import json
 import math
 from collections.abc import Iterator
 
@@ -11,10 +13,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from dashboard.burden_charts import burden_trend
+from dashboard.i18n import text_in
 from data_access.db import make_engine
 from data_access.figures.burden import (
     REDUCTION_COLUMNS,
+    area_per_community,
     by_category,
+    categories_without_data,
     category_table,
     not_ranked,
     reductions,
@@ -25,11 +31,12 @@ from data_access.figures.burden import (
     unit_reductions,
     unit_table,
 )
+from data_access.models import BURDEN_CATEGORIES
 from data_access.queries.burden import community_rebounds, monthly_series, unit_series
 from data_access.queries.hierarchy import units
 from data_access.schema import upgrade
 from data_access.scope import Scope
-from tests.burden_city import AS_OF, A, B, C, build_burden_city, month
+from tests.burden_city import AS_OF, FIRST, A, B, C, build_burden_city, burden_values, month
 from tests.test_cli_export import run_export as run_cli_export
 from tests.test_pages import metric_values, run_app
 
@@ -400,3 +407,128 @@ def test_page_unit_table_equals_the_export(burden_city_url, monkeypatch, capsysb
         assert page["Rebound"] == ("Yes" if csv_row["rebound"] == "true" else "No")
     work = shown[(shown["Code"] == "990101002") & (shown["Category"] == "Work items")].iloc[0]
     assert (work["Current"], work["Reduction"], work["Rebound"]) == (12, 52.0, "Yes")
+
+
+# --- the average per community (docs/metrics.md §4) ----------------------------------------------
+
+
+def mean_reported(category: str, period: dt.date, prefix: str = "") -> tuple[int, float] | None:
+    """The communities under `prefix` with a record of `category` in `period`, and the mean of
+    their values, worked from the fixture's own table, not through the database; None when none
+    has a record."""
+    values = [
+        months[period]
+        for (code, name), months in burden_values().items()
+        if name == category and code.startswith(prefix) and period in months
+    ]
+    return (len(values), sum(values) / len(values)) if values else None
+
+
+@pytest.mark.parametrize(
+    ("scope", "baseline_month"),
+    [(None, None), ("990101", None), ("990101001", None), ("990101001", month(2024, 3))],
+)
+def test_average_per_community_divides_by_the_communities_reporting_that_month(
+    burden_city, settings, scope, baseline_month
+):
+    rows = area_per_community(burden_city, Scope(scope, AS_OF), settings, baseline_month)
+    rows = rows.set_index("category")
+    for category in ("work_items", "forms", "meetings"):
+        row = rows.loc[category]
+        baseline = baseline_month or FIRST  # every series here starts in January 2024
+        expected = {
+            "baseline": mean_reported(category, baseline, scope or ""),
+            "current": mean_reported(category, month(2025, 6), scope or ""),
+        }
+        for side, reported in expected.items():
+            if reported is None:  # no record that month: no average, not 0
+                assert pd.isna(row[f"{side}_communities"]), (category, side)
+                assert pd.isna(row[f"{side}_per_community"]), (category, side)
+                continue
+            communities, mean = reported
+            assert row[f"{side}_communities"] == communities, (category, side)
+            assert row[f"{side}_per_community"] == pytest.approx(mean, rel=1e-12), (category, side)
+    work = rows.loc["work_items"]
+    if baseline_month is None and scope != "990101001":  # 东区 and the city: A, B and C, then A, B
+        assert (work["baseline"], work["baseline_communities"]) == (125, 3)
+        assert work["baseline_per_community"] == pytest.approx(125 / 3, rel=1e-12)
+        assert (work["current"], work["current_communities"], work["current_per_community"]) == (
+            76, 2, 38.0,
+        )  # fmt: skip
+    if baseline_month is not None:  # March 2024: A did not report, B's 50 alone
+        assert (work["baseline"], work["baseline_communities"]) == (50, 1)
+        assert work["baseline_per_community"] == 50.0
+
+
+def test_a_month_without_a_record_has_no_average(burden_city, settings):
+    rows = area_per_community(burden_city, Scope("990101002", AS_OF), settings, month(2024, 2))
+    work = rows.set_index("category").loc["work_items"]  # C reported nothing in February 2024
+    assert pd.isna(work["baseline"]) and pd.isna(work["baseline_per_community"])
+    assert pd.isna(work["baseline_communities"])
+    assert (work["current_period"], work["current_per_community"]) == (month(2025, 4), 12.0)
+
+
+def test_categories_without_data_are_named_not_drawn(burden_city):
+    series = monthly_series(burden_city, Scope("990101", AS_OF))
+    missing = categories_without_data(series)
+    assert missing == [
+        "certificates", "signboards", "mechanisms", "inspections", "ledgers", "apps",
+        "creation_tasks",
+    ]  # fmt: skip
+    figure = burden_trend(series, series.head(0), "东区", "2025年6月", text_in("zh"))
+    titles = [annotation.text for annotation in figure.layout.annotations]
+    assert titles == ["工作事项", "报表", "会议"]  # in model order, no empty panel
+    assert not categories_without_data(
+        pd.concat([series.assign(category=c) for c in BURDEN_CATEGORIES])
+    )
+
+
+@pytest.mark.slow
+def test_page_shows_the_average_per_community_beside_the_sums(burden_city_url, monkeypatch):
+    at = run_app(
+        burden_city_url, monkeypatch, page="pages/burden.py", month="2025-06", district="990101"
+    )
+    assert not at.exception
+    captions = [caption.value for caption in at.caption]
+    # Under the cards: work items 125 / 3 → 76 / 2, forms 0 / 1 → 3 / 1, meetings 30 → 22.
+    assert {"每社区 41.7 → 38.0", "每社区 0.0 → 3.0", "每社区 30.0 → 22.0"} <= set(captions)
+    assert (
+        "以下类别截至 2025年6月 没有数据：证明事项、挂牌、工作机制/机构、检查考评、台账、"
+        "政务App/信息系统、创建达标。"
+    ) in captions
+    table = at.dataframe[0].value  # by category
+    work = table[table["类别"] == "工作事项"].iloc[0]
+    assert (work["基期值"], work["当前值"]) == (125, 76)
+    assert (work["基期每社区"], work["当前每社区"]) == (41.7, 38.0)
+    assert (work["基期填报社区数"], work["当前填报社区数"]) == (3, 2)
+    trend = json.loads(at.get("plotly_chart")[0].proto.spec)
+    titles = [a["text"] for a in trend["layout"]["annotations"]]
+    assert titles == [
+        "工作事项<br><span style='font-size:11px'>每社区 41.7 → 38.0</span>",
+        "报表<br><span style='font-size:11px'>每社区 0.0 → 3.0</span>",
+        "会议<br><span style='font-size:11px'>每社区 30.0 → 22.0</span>",
+    ]
+
+
+@pytest.mark.slow
+def test_overview_and_briefing_show_the_average_per_community(burden_city_url, monkeypatch):
+    overview = run_app(
+        burden_city_url, monkeypatch, page="pages/overview.py", lang="en", month="2025-06",
+        district="990101",
+    )  # fmt: skip
+    assert not overview.exception
+    captions = [caption.value for caption in overview.caption]
+    assert "Per community 41.7 → 38.0" in captions  # work items, a main category
+    assert "Per community 0.0 → 3.0" in captions  # forms
+    briefing = run_app(
+        burden_city_url, monkeypatch, page="pages/briefing.py", month="2025-06", district="990101"
+    )
+    assert not briefing.exception
+    cards = next(e.proto.body for e in briefing.get("html") if "briefing-cards" in e.proto.body)
+    assert '<div class="note">每社区 41.7 → 38.0</div>' in cards
+    community = run_app(
+        burden_city_url, monkeypatch, page="pages/overview.py", month="2025-06",
+        district="990101", street="990101001", community=A,
+    )  # fmt: skip
+    assert not community.exception  # a community's own figures: no average of one
+    assert not [c.value for c in community.caption if c.value.startswith("每社区")]

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -110,6 +111,46 @@ def category_table(rows: pd.DataFrame) -> pd.DataFrame:
     present = set(rows["category"])
     in_order = rows.set_index("category").reindex([c for c in BURDEN_CATEGORIES if c in present])
     return in_order.reset_index()
+
+
+PER_COMMUNITY_COLUMNS = [
+    "baseline_communities",
+    "baseline_per_community",
+    "current_communities",
+    "current_per_community",
+]
+
+
+def per_community(rows: pd.DataFrame, reporting: pd.DataFrame) -> pd.DataFrame:
+    """rows (category, baseline_period, baseline, current_period, current, …) with the average
+    per community of the baseline and of the current (docs/metrics.md §4): the month's value ÷
+    the communities with a record of the category in that month (`reporting`: category, period,
+    communities; queries/burden.py:communities_reporting). Empty where the month is.
+    """
+    counts = {
+        (category, period): int(n)
+        for category, period, n in reporting[["category", "period", "communities"]].itertuples(
+            index=False
+        )
+    }
+    result = rows.copy()
+    for side in ("baseline", "current"):
+        keys = zip(rows["category"], rows[f"{side}_period"], strict=True)
+        reporting_then = pd.Series(
+            [counts.get(key, np.nan) for key in keys], index=rows.index, dtype=float
+        )
+        result[f"{side}_communities"] = reporting_then
+        result[f"{side}_per_community"] = rows[side].astype(float) / reporting_then.where(
+            reporting_then > 0
+        )
+    return result
+
+
+def categories_without_data(series: pd.DataFrame) -> list[str]:
+    """The categories of BURDEN_CATEGORIES with no value in `series` (category, period, value):
+    the Burden page and the profile name them in one line instead of drawing empty panels."""
+    present = set(series["category"])
+    return [category for category in BURDEN_CATEGORIES if category not in present]
 
 
 def reductions_by_unit(
@@ -293,11 +334,26 @@ def area_by_category(
 
 
 @figure
+def area_per_community(
+    engine: Engine, scope: Scope, settings: Settings, baseline_month: dt.date | None = None
+) -> pd.DataFrame:
+    """area_by_category at the scope's date with the average per community of its baseline and
+    current (per_community; docs/metrics.md §4): the Burden page, the Overview and the briefing."""
+    rows = area_by_category(engine, scope, settings, baseline_month, scope.as_of)
+    months = [
+        period
+        for period in (*rows["baseline_period"], *rows["current_period"])
+        if not pd.isna(period)
+    ]
+    return per_community(rows, queries.communities_reporting(engine, scope, months))
+
+
+@figure
 def area_category_table(
     engine: Engine, scope: Scope, settings: Settings, baseline_month: dt.date | None
 ) -> pd.DataFrame:
-    """area_by_category at the scope's date in the order of the categories (the Burden table)."""
-    return category_table(area_by_category(engine, scope, settings, baseline_month, scope.as_of))
+    """area_per_community in the order of the categories (the Burden table)."""
+    return category_table(area_per_community(engine, scope, settings, baseline_month))
 
 
 @figure

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -71,6 +72,28 @@ def _monthly_sums(
     if categories:
         statement = statement.where(BurdenRecord.category.in_(categories))
     return statement
+
+
+def communities_reporting(engine: Engine, scope: Scope, months: Iterable[dt.date]) -> pd.DataFrame:
+    """category, period, communities: how many of the scope's communities have a record of each
+    category in each of `months` (a record of 0 included; one record per community, category
+    and month, the primary key). Read from burden_record's index led by the month."""
+    chosen = sorted({month_start(month) for month in months})
+    if not chosen:
+        return pd.DataFrame({"category": [], "period": [], "communities": []})
+    statement = (
+        select(
+            BurdenRecord.category,
+            BurdenRecord.period,
+            func.count().label("communities"),
+        )
+        .where(BurdenRecord.period.in_(chosen), in_scope(BurdenRecord.community_code, scope))
+        .group_by(BurdenRecord.period, BurdenRecord.category)
+    )
+    frame = read_frame(engine, statement)
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    frame["communities"] = frame["communities"].astype("int64")
+    return frame.sort_values(["category", "period"], ignore_index=True)
 
 
 def unit_series(engine: Engine, scope: Scope, level: str) -> pd.DataFrame:
