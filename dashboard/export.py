@@ -16,7 +16,7 @@ import streamlit as st
 import xlsxwriter
 
 from dashboard import formatting
-from dashboard.i18n import t
+from dashboard.i18n import Text, current_language, t, text_in
 from dashboard.plain import plain_figure
 from dashboard.snapshot import chromium_path
 from data_access.files import csv_bytes, neutralise, sheet_name
@@ -167,7 +167,7 @@ def _write(sheet: Any, row: int, col: int, value: object, cell_format: object) -
 
 def download_table(
     frame: pd.DataFrame,
-    shown: pd.DataFrame | Callable[[], pd.DataFrame],
+    shown: pd.DataFrame | Callable[[Text], pd.DataFrame],
     title: str,
     file_stem: str,
     filters: Mapping[str, str],
@@ -176,13 +176,19 @@ def download_table(
     title_line: str | None = None,
     total: bool = False,
 ) -> None:
-    """CSV (of the table as shown, or as `shown()` gives it) and Excel (for people) download
+    """CSV (of the table as shown, or as `shown(text)` gives it) and Excel (for people) download
     buttons for one table; the files are built only when clicked. frame has the English column
-    keys."""
+    keys.
+
+    A click builds its file outside the page's run, where the session and so its language are
+    not known (`t` would answer in the default language): every word the files hold is taken
+    from `text`, the catalog of this run's language, bound here once for both buttons.
+    """
+    text = text_in(current_language())
     row = st.container(horizontal=True)
     row.download_button(
         t("export.csv"),
-        data=lambda: csv_bytes(shown() if callable(shown) else shown),
+        data=lambda: csv_bytes(shown(text) if callable(shown) else shown),
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -193,14 +199,14 @@ def download_table(
         title,
         title_line or title,
         frame,
-        {column: t(f"col.{column}") for column in frame.columns},
-        t("export.total") if total else None,
+        {column: text(f"col.{column}") for column in frame.columns},
+        text("export.total") if total else None,
     )
+    filters_sheet = text("export.filters_sheet")
+    filter_headers = (text("export.filter"), text("export.value"))
     row.download_button(
         t("export.xlsx"),
-        data=lambda: workbook_bytes(
-            [table], filters, t("export.filters_sheet"), (t("export.filter"), t("export.value"))
-        ),
+        data=lambda: workbook_bytes([table], filters, filters_sheet, filter_headers),
         file_name=f"{file_stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

@@ -17,7 +17,7 @@ from dashboard.compat import set_styler_cells
 from dashboard.context import page_context
 from dashboard.export import download_table
 from dashboard.filters import drill_to_row
-from dashboard.i18n import current_language, t
+from dashboard.i18n import Text, current_language, t
 from dashboard.report import is_report, static_table
 from data_access.lights import LIGHTS, Light, LightRule, judged_measures
 from data_access.settings import get_settings
@@ -34,15 +34,16 @@ TEXT_COLUMNS = {"code", "community_code", "name", "community_name"}
 LONG_LIST_ROWS = 500
 
 
-def for_people(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rates as percentages and ratios rounded, under translated headers (for display and export)."""
+def for_people(frame: pd.DataFrame, text: Text = t) -> pd.DataFrame:
+    """Rates as percentages and ratios rounded, under headers in `text`'s language (for display
+    and export; a download built after the page's run passes the language the run bound)."""
     shown = frame.copy()
     for column in shown.columns:
         if column in RATE_COLUMNS:
             shown[column] = (shown[column].astype(float) * 100).round(formatting.RATE_DECIMALS)
         elif column in DECIMAL_COLUMNS:
             shown[column] = shown[column].astype(float).round(DECIMAL_COLUMNS[column])
-    return shown.rename(columns={c: t(f"col.{c}") for c in shown.columns})
+    return shown.rename(columns={c: text(f"col.{c}") for c in shown.columns})
 
 
 def cell_formatters(frame: pd.DataFrame) -> dict[str, Callable[[object], str]]:

@@ -11,7 +11,7 @@ from streamlit.elements.lib.pandas_styler_utils import marshall_styler
 from streamlit.proto.ArrowData_pb2 import ArrowData
 
 from dashboard import formatting, i18n, tables
-from dashboard.i18n import load_catalog
+from dashboard.i18n import load_catalog, text_in
 
 
 @pytest.fixture(params=["zh", "en"])
@@ -144,10 +144,11 @@ def test_a_long_list_shows_its_first_rows_and_downloads_every_row(lang, sqlite_d
     on_page = [table.value for table in at.dataframe if len(table.value) == 7]
     code = load_catalog(lang)["col.code"]
     assert any(list(table.get(code, [])) == first for table in on_page)  # the first 7, in order
-    assert callable(shown)  # the CSV is of every row, written when clicked
-    every_row = shown()
+    assert callable(shown)  # the CSV is of every row, written when clicked in the page's language
+    every_row = shown(text_in(lang))
     assert len(every_row) == len(frame)
-    pd.testing.assert_frame_equal(every_row, tables.for_people(frame))
+    pd.testing.assert_frame_equal(every_row, tables.for_people(frame, text_in(lang)))
+    assert every_row.columns[0] == load_catalog(lang)[f"col.{frame.columns[0]}"]
     expected = load_catalog(lang)["table.first_rows"].format(
         shown="7", total=formatting.integer(len(frame))
     )
