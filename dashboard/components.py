@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import formatting, lights, palette
-from dashboard.i18n import fmt_month, t
+from dashboard.i18n import fmt_month, is_missing, t
 from dashboard.plain import t_plain
 from dashboard.ready import stop_page
 from data_access.figures.overview import change_between
