@@ -79,6 +79,11 @@ class District(Base):
 
     code: Mapped[str] = mapped_column(String(6), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
+    # A unit that ended (docs/metrics.md §2, units that end): from this day on it is in no figure.
+    dissolved_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # The unit of the same level it was merged into or re-coded as; no foreign key, so that a
+    # merge into a unit listed later in the same file is written in file order (the import checks it).
+    successor_code: Mapped[str | None] = mapped_column(String(6))
 
 
 class Street(Base):
@@ -88,6 +93,8 @@ class Street(Base):
     code: Mapped[str] = mapped_column(String(9), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     district_code: Mapped[str] = mapped_column(ForeignKey("district.code"), index=True)
+    dissolved_on: Mapped[dt.date | None] = mapped_column(Date, index=True)  # as District's
+    successor_code: Mapped[str | None] = mapped_column(String(9))
 
 
 class Community(Base):
@@ -102,6 +109,8 @@ class Community(Base):
     lon: Mapped[float | None] = mapped_column(Double)
     lat: Mapped[float | None] = mapped_column(Double)
     boundary: Mapped[str | None] = mapped_column(GeoJSONText)
+    dissolved_on: Mapped[dt.date | None] = mapped_column(Date, index=True)  # as District's
+    successor_code: Mapped[str | None] = mapped_column(String(12))
 
 
 class CommunityPopulation(Base):
