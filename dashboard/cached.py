@@ -23,6 +23,7 @@ from dashboard.compat import in_script_run
 from dashboard.map_data import load_map_data
 from data_access import access, read_path
 from data_access.db import get_engine
+from data_access.dissolution import units_on
 from data_access.figures import admission, burden, grids, lookups, overview, staffing
 from data_access.figures.registry import compute, install_reader
 from data_access.queries import imports
@@ -96,7 +97,7 @@ def warm(url: str, settings: Settings) -> None:
         _first, last = lookups.data_months(engine)
         if last is None:
             return
-        table = lookups.units(engine)
+        table = units_on(lookups.units(engine), month_end(last))
         codes = [None, *table.loc[table["level"] == "district", "code"]]
         for code in codes:
             scope = Scope(code, month_end(last))

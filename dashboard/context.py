@@ -14,6 +14,7 @@ from dashboard.formatting import month_file_label
 from dashboard.i18n import current_language, fmt_month, load_catalog, t, translate
 from data_access.access import OPEN_ACCESS, Principal
 from data_access.db import get_engine
+from data_access.dissolution import units_on
 from data_access.files import safe_file_stem
 from data_access.scope import Scope
 from data_access.settings import Settings
@@ -35,6 +36,12 @@ class PageContext:
     def engine(self) -> Engine:
         """The engine every figure of the page is read with (data_access/figures)."""
         return get_engine(self.url)
+
+    @cached_property
+    def units_in_force(self) -> pd.DataFrame:
+        """The units in force on the as-of date (data_access/dissolution.py:units_on): what the
+        page lists; `units` holds the dissolved ones too, for their names."""
+        return units_on(self.units, self.scope.as_of)
 
     @cached_property
     def _names(self) -> dict[str, str]:

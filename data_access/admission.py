@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from sqlalchemy import Engine
 
+from data_access.dissolution import units_on
 from data_access.models import ADMITTED_LISTS
 from data_access.queries import admission as queries
 from data_access.queries.hierarchy import units as all_units
@@ -322,6 +323,7 @@ def admission_by_unit(
 
     Application columns count the applications to the unit's own district (not the city's).
     """
+    units = units_on(units, scope.as_of)  # the units in force on the as-of date
     inside = units["code"].str.startswith(scope.code or "")
     table = units.loc[inside & (units["level"] == level), ["code", "name"]].reset_index(drop=True)
     length = len(table["code"].iloc[0]) if len(table) else 0

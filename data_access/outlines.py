@@ -32,7 +32,7 @@ from data_access import coverage
 from data_access.db import read_frame
 from data_access.models import Community, District, MapPiece, SummaryState, UnitOutline
 from data_access.scope import CODE_LENGTH, Scope
-from data_access.sql import in_scope
+from data_access.sql import in_range
 from data_access.summary_writes import insert_frame, set_state
 
 OUTLINES = "outlines"  # the summary_state row: the city map's tolerance
@@ -221,7 +221,7 @@ def _district_shapes(connection: Connection, district: str) -> pd.DataFrame:
     communities = read_frame(
         connection,
         select(Community.code, Community.boundary)
-        .where(in_scope(Community.code, Scope(district, dt.date.max)))
+        .where(in_range(Community.code, Scope(district, dt.date.max)))
         .order_by(Community.code),
     )
     return merged_shapes(communities)
@@ -231,7 +231,7 @@ def _delete(connection: Connection, detail: str, district: str) -> None:
     connection.execute(
         delete(UnitOutline).where(
             UnitOutline.detail == detail,
-            in_scope(UnitOutline.code, Scope(district, dt.date.max)),
+            in_range(UnitOutline.code, Scope(district, dt.date.max)),
         )
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,13 +15,16 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    exists,
     func,
     literal_column,
+    select,
 )
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from data_access.models import Community, District, Street
 from data_access.scope import CODE_LENGTH, Scope
 
 
@@ -97,12 +101,59 @@ def _add_months_mysql(element: add_months_, compiler: Any, **kw: Any) -> str:
     return f"DATE_ADD({day}, INTERVAL {months} MONTH)"
 
 
-def in_scope(code_column: Any, scope: Scope) -> ColumnElement[bool]:
-    """Prefix filter on a unit code as a range, which every database answers from an index."""
+def in_range(code_column: Any, scope: Scope) -> ColumnElement[bool]:
+    """Prefix filter on a unit code as a range, which every database answers from an index:
+    every unit under the scope's code, dissolved or not (the writers, the full export)."""
     bounds = scope.code_range()
     if bounds is None:
         return literal_column("1") == literal_column("1")
     return and_(code_column >= bounds[0], code_column < bounds[1])
+
+
+def in_scope(code_column: Any, scope: Scope) -> ColumnElement[bool]:
+    """The units of the scope on its as-of date: the code range (in_range) without the units
+    dissolved by then, or lying in a street or district dissolved by then (live_on). Every
+    query of a figure filters by area through here (docs/metrics.md §2, units that end)."""
+    return and_(in_range(code_column, scope), live_on(code_column, scope.as_of))
+
+
+# The unit tables, by the length of their codes: a code's first 6, 9 and 12 digits name the
+# district, street and community that hold it.
+_UNITS: tuple[tuple[int, Any], ...] = (
+    (CODE_LENGTH["district"], District),
+    (CODE_LENGTH["street"], Street),
+    (CODE_LENGTH["community"], Community),
+)
+
+
+def live_on(code_column: Any, day: dt.date) -> ColumnElement[bool]:
+    """True where the unit of the code — a district, street, community or grid code — and the
+    units holding it were not dissolved on or before `day`. Each level is one uncorrelated
+    NOT IN of the few units dissolved by then (`ix_<table>_dissolved_on`), read once per
+    statement; a code shorter than a level never equals a code of that level."""
+    return and_(
+        *(
+            code_prefix(code_column, length).not_in(
+                select(table.code).where(table.dissolved_on <= day)
+            )
+            for length, table in _UNITS
+        )
+    )
+
+
+def live_in_month(code_column: Any, period: Any) -> ColumnElement[bool]:
+    """True where the row of the month `period` (a first-of-month column) counts: its unit, and
+    the units holding it, were not dissolved on or before the month's last day, the as-of date
+    of that month (dissolved_on < the next month's first day)."""
+    following = add_months_(period, 1)
+    return and_(
+        *(
+            ~exists().where(
+                table.code == code_prefix(code_column, length), table.dissolved_on < following
+            )
+            for length, table in _UNITS
+        )
+    )
 
 
 def code_prefix(code_column: Any, length: int) -> ColumnElement[str]:

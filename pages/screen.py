@@ -51,7 +51,7 @@ def screen_code(context: PageContext, rotate: bool) -> str | None:
     """
     own = context.principal.scope_code
     if rotate:
-        units = context.units
+        units = context.units_in_force
         if own is None:
             children = units.loc[units["level"] == "district", "code"]
         else:

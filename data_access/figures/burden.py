@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from data_access.dissolution import units_on
 from data_access.figures.lookups import units as all_units
 from data_access.figures.registry import figure
 from data_access.models import BURDEN_CATEGORIES
@@ -175,8 +176,10 @@ def unit_category_table(
     """Every unit at `level` inside the scope × every category, units and categories without
     records included (their figures empty): TABLE_COLUMNS, by code, categories in model order.
 
-    units: code, name, level (queries/hierarchy.py:units); found: reductions per code and category.
+    units: code, name, level (queries/hierarchy.py:units; those in force on the as-of date are
+    listed); found: reductions per code and category.
     """
+    units = units_on(units, scope.as_of)
     extra = sorted(set(found["category"]) - set(BURDEN_CATEGORIES))
     inside = units["code"].str.startswith(scope.code or "") & (units["level"] == level)
     grid = units.loc[inside, ["code", "name"]].merge(
@@ -287,7 +290,7 @@ def unit_reductions(
     parts = [scope]
     if level not in (scope.level, scope.child_level):
         # Communities of a whole city are the whole table: reading a child at a time bounds memory.
-        table = all_units(engine)
+        table = units_on(all_units(engine), scope.as_of)
         inside = (table["level"] == scope.child_level) & table["code"].str.startswith(
             scope.code or ""
         )

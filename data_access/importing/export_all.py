@@ -25,7 +25,7 @@ from data_access.importing.templates import ZIP_TIME
 from data_access.models import Base
 from data_access.scope import Scope
 from data_access.scope import ancestors as scope_ancestors
-from data_access.sql import in_scope
+from data_access.sql import in_range
 
 # Excel keeps at most this many characters in a cell; longer boundaries go in the zip only.
 EXCEL_CELL_LIMIT = 32_767
@@ -65,9 +65,9 @@ def _scope_filter(column: ColumnElement[str], scope: Scope) -> ColumnElement[boo
     """Rows inside the scope, and the scope's own ancestors, so that a fresh database accepts them."""
     ancestors = list(scope_ancestors(scope.code).values()) if scope.code else []
     return (
-        or_(in_scope(column, scope), column.in_(ancestors))
+        or_(in_range(column, scope), column.in_(ancestors))
         if ancestors
-        else in_scope(column, scope)
+        else in_range(column, scope)
     )
 
 
@@ -131,7 +131,7 @@ def boundary_rows(engine: Engine, scope: Scope) -> list[tuple[str, str]]:
     for name in ("community", "grid"):
         table = Base.metadata.tables[name]
         statement = select(table.c.code, table.c.boundary).where(
-            in_scope(table.c.code, scope), table.c.boundary.is_not(None)
+            in_range(table.c.code, scope), table.c.boundary.is_not(None)
         )
         found += [
             (str(c), str(b)) for c, b in read_frame(engine, statement).itertuples(index=False)

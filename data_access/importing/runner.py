@@ -44,6 +44,7 @@ from data_access.scope import CODE_LENGTH
 from data_access.settings import get_settings
 from data_access.sql import upsert
 from data_access.summaries import (
+    DISSOLUTIONS,
     affected_by_import,
     refresh_burden_summary,
     refresh_grid_staffing_summary,
@@ -565,6 +566,8 @@ def _write_table(
                 if stored is not None:
                     # A person moved to another community leaves the old one's figures too.
                     noted.add(str(stored.get(code_column) or ""))
+            if _dissolution_changed(stored, record):
+                written.setdefault(DISSOLUTIONS, set()).add(str(record["code"]))
         noted.update(str(r.get(code_column) or "") for r in changed)
         if changed and write:
             try:
@@ -595,6 +598,19 @@ def _part(table: CheckedTable, rows: int, tally: Tally) -> PartSummary:
         tuple(tally.changed_rows),
         tuple(tally.new_rows),
         compared=True,
+    )
+
+
+def _dissolution_changed(stored: dict[str, object] | None, record: dict[str, object]) -> bool:
+    """True when a unit's row sets, moves or clears its dissolution date (the summaries per month
+    then change: summaries.affected_by_import)."""
+    if "dissolved_on" not in record:
+        return False
+    before = stored.get("dissolved_on") if stored is not None else None
+    return (
+        not _same(before, record["dissolved_on"])
+        if before is not None
+        else (record["dissolved_on"] is not None)
     )
 
 

@@ -15,7 +15,14 @@ from data_access.models import BurdenRecord, BurdenSummary, Community
 from data_access.read_path import CITY, summary_coverage
 from data_access.scope import CODE_LENGTH, Scope, month_start
 from data_access.settings import Settings
-from data_access.sql import add_months_, code_prefix, in_scope
+from data_access.sql import (
+    add_months_,
+    code_prefix,
+    in_range,
+    in_scope,
+    live_in_month,
+    live_on,
+)
 
 
 def monthly_series(
@@ -38,7 +45,7 @@ def raw_monthly_sums(scope: Scope, categories: tuple[str, ...] | None = None) ->
     # Grouping by the scope's own code as well keeps a district or street on its code range
     # instead of a walk through every month of the whole city.
     unit = None if scope.code is None else code_prefix(BurdenRecord.community_code, len(scope.code))
-    return _monthly_sums(scope, unit, categories)
+    return _monthly_sums(scope, unit, categories, own=True)
 
 
 def _summary_rows(
@@ -56,17 +63,29 @@ def _summary_rows(
 
 
 def _monthly_sums(
-    scope: Scope, unit: ColumnElement[str] | None, categories: tuple[str, ...] | None = None
+    scope: Scope,
+    unit: ColumnElement[str] | None,
+    categories: tuple[str, ...] | None = None,
+    own: bool = False,
 ) -> Select[Any]:
-    """SUM(count) per category and month (and unit, when given) inside the scope, up to the as-of date."""
+    """SUM(count) per category and month (and unit, when given) inside the scope, up to the
+    as-of date. Each month sums the communities in force on its last day (live_in_month), as
+    the summary does; the units listed are those in force on the as-of date, unless `unit` is
+    the scope's own code (`own`: the scope's series, as burden_summary's own row holds it)."""
     keys: list[Any] = [BurdenRecord.category, BurdenRecord.period]
     columns = list(keys)
     if unit is not None:
         keys.append(unit)
         columns.append(unit.label("code"))
+    listed = [] if unit is None or own else [live_on(unit, scope.as_of)]
     statement = (
         select(*columns, func.sum(BurdenRecord.count).label("value"))
-        .where(in_scope(BurdenRecord.community_code, scope), BurdenRecord.period <= scope.as_of)
+        .where(
+            in_range(BurdenRecord.community_code, scope),
+            BurdenRecord.period <= scope.as_of,
+            live_in_month(BurdenRecord.community_code, BurdenRecord.period),
+            *listed,
+        )
         .group_by(*keys)
     )
     if categories:
@@ -219,7 +238,11 @@ def raw_rebounds(scope: Scope, settings: Settings) -> Select[Any]:
             BurdenRecord.category,
             func.max(BurdenRecord.period).label("period"),
         )
-        .where(in_scope(BurdenRecord.community_code, scope), BurdenRecord.period <= scope.as_of)
+        .where(
+            in_scope(BurdenRecord.community_code, scope),
+            BurdenRecord.period <= scope.as_of,
+            live_in_month(BurdenRecord.community_code, BurdenRecord.period),
+        )
         .group_by(BurdenRecord.community_code, BurdenRecord.category)
         .subquery("latest")
     )

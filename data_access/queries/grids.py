@@ -31,7 +31,7 @@ from data_access.queries.staffing import UNIT_TABLES, active_on, population_in_f
 from data_access.read_path import summary_coverage
 from data_access.scope import CODE_LENGTH, Scope
 from data_access.settings import Settings
-from data_access.sql import code_prefix, count_if, in_scope, safe_ratio
+from data_access.sql import code_prefix, count_if, in_scope, live_on, safe_ratio
 
 
 def grid_workers(scope: Scope) -> Subquery:
@@ -398,7 +398,11 @@ def map_pieces(engine: Engine, scope: Scope) -> pd.DataFrame:
             MapPiece.outline,
         )
         .outerjoin(Community, Community.code == MapPiece.code)
-        .where(MapPiece.detail == scope.level, MapPiece.scope_code == scope.code)
+        .where(
+            MapPiece.detail == scope.level,
+            MapPiece.scope_code == scope.code,
+            live_on(MapPiece.community_code, scope.as_of),
+        )
         .order_by(MapPiece.kind, MapPiece.code, MapPiece.part)
     )
     return read_frame(engine, statement)

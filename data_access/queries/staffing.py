@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, or_, select
 
 from data_access.db import read_frame, read_row
+from data_access.dissolution import community_ends
 from data_access.models import (
     Community,
     CommunityPopulation,
@@ -36,6 +37,7 @@ from data_access.sql import (
     code_prefix,
     count_if,
     greatest_,
+    in_range,
     in_scope,
     safe_ratio,
     sum_positive,
@@ -313,7 +315,8 @@ def _summary_sums(engine: Engine, scope: Scope, columns: list[str]) -> list[int]
 
 
 def tenure_pairs(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
-    """community_code, start_date, end_date, workers: counted staff grouped by their dates."""
+    """community_code, start_date, end_date, workers: counted staff grouped by their dates, of
+    every community in the scope's code range (the trend drops each from the day it ends)."""
     statement = (
         select(
             StaffMember.community_code,
@@ -321,19 +324,25 @@ def tenure_pairs(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFra
             StaffMember.end_date,
             func.count().label("workers"),
         )
-        .where(*_counted_in_scope(scope, settings), StaffMember.start_date <= scope.as_of)
+        .where(
+            StaffMember.role.in_(settings.counted_roles),
+            in_range(StaffMember.community_code, scope),
+            StaffMember.start_date <= scope.as_of,
+        )
         .group_by(StaffMember.community_code, StaffMember.start_date, StaffMember.end_date)
     )
     return read_frame(engine, statement)
 
 
-def population_by_year(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """community_code, year, resident_population of every community in scope."""
+def population_by_year(engine: Engine, scope: Scope, in_force: bool = True) -> pd.DataFrame:
+    """community_code, year, resident_population of every community in scope (with in_force
+    False, of every community in its code range, those dissolved by the as-of date too)."""
+    inside = in_scope if in_force else in_range
     statement = select(
         CommunityPopulation.community_code,
         CommunityPopulation.year,
         CommunityPopulation.resident_population,
-    ).where(in_scope(CommunityPopulation.community_code, scope))
+    ).where(inside(CommunityPopulation.community_code, scope))
     return read_frame(engine, statement)
 
 
@@ -366,8 +375,9 @@ def _summary_trend(engine: Engine, scope: Scope, ends: list[dt.date]) -> pd.Data
             func.sum(known).label("known"),
         )
         # The months listed, not a range: each one is a seek of the primary key to the scope's
-        # communities, whatever the database knows of the table's statistics.
-        .where(c.month_end.in_(ends), in_scope(c.community_code, scope))
+        # communities, whatever the database knows of the table's statistics. The code range
+        # alone: the summary holds no month end of a community on or after the day it ends.
+        .where(c.month_end.in_(ends), in_range(c.community_code, scope))
         .group_by(c.month_end)
     )
     frame = read_frame(engine, statement)
@@ -402,8 +412,16 @@ def raw_monthly_trend(
     np.add.at(steps, (community, first), workers)
     np.add.at(steps, (community, last), -workers)
     active = steps.cumsum(axis=1)[:, :-1]  # communities × month ends
-    population = _population_table(population_by_year(engine, scope))
+    population = _population_table(population_by_year(engine, scope, in_force=False))
     residents = population.reindex([day.year for day in ends])  # month ends × communities
+    # A community ends on a day (data_access/dissolution.py): no worker nor resident of it from
+    # the first month end on or after that day.
+    for code, end in community_ends(engine, scope).items():
+        gone = np.array([day >= end for day in ends])
+        if code in codes:
+            active[codes.get_loc(code), gone] = 0
+        if code in residents.columns:
+            residents.loc[gone, code] = np.nan
     totals = residents.sum(axis=1, min_count=1).to_numpy() if len(residents.columns) else None
     known = residents.reindex(columns=codes).notna().to_numpy().T if totals is not None else None
     rows = []

@@ -34,6 +34,7 @@ __all__ = [
     "BURDEN",
     "CITY",
     "COVERAGE",
+    "DISSOLUTIONS",
     "GRID_STAFFING",
     "NEXT_NONE",
     "STAFFING",
@@ -63,6 +64,10 @@ def refresh_summaries(connection: Connection, settings: Settings) -> int:
     )
 
 
+# Beside the kinds of an import's written codes: the units whose dissolution date changed.
+DISSOLUTIONS = "dissolutions"
+
+
 class Affected(NamedTuple):
     """The districts whose summaries an import changes (None: every district)."""
 
@@ -76,19 +81,22 @@ def affected_by_import(kinds_and_codes: dict[str, set[str]]) -> Affected:
     """The districts whose burden, grid, staffing and grid staffing summaries an import changes.
 
     kinds_and_codes: the codes of the rows written, by kind (community codes for burden,
-    population and staff rows, the old community's too when a row moved).
+    population and staff rows, the old community's too when a row moved), and under
+    DISSOLUTIONS the districts, streets and communities whose dissolution date was written:
+    the summaries per month leave a unit's months out from the day it ends.
     """
-    burden_districts = affected_districts(kinds_and_codes.get("burden", set()))
+    ended = kinds_and_codes.get(DISSOLUTIONS, set())
+    burden_districts = affected_districts(kinds_and_codes.get("burden", set()) | ended)
     grid_kinds = ("communities", "grids", "boundaries")
     grid_codes = set().union(*(kinds_and_codes.get(kind, set()) for kind in grid_kinds))
     grid_districts: set[str] | None = affected_districts(grid_codes)
     if kinds_and_codes.get("facilities"):
         grid_districts = None  # a facility reaches grids across district borders
-    staffing_kinds = ("communities", "population", "staff")
+    staffing_kinds = ("communities", "population", "staff", DISSOLUTIONS)
     staffing_codes = set().union(*(kinds_and_codes.get(kind, set()) for kind in staffing_kinds))
     # A grid's code starts with its community's, and a staff member's grid lies in their
     # community (importing/validate.py): these codes name every grid whose staffing changes.
-    grid_staffing_kinds = ("communities", "grids", "staff")
+    grid_staffing_kinds = ("communities", "grids", "staff", DISSOLUTIONS)
     grid_staffing_codes = set().union(
         *(kinds_and_codes.get(kind, set()) for kind in grid_staffing_kinds)
     )

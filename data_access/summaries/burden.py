@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, select
 
+from data_access.dissolution import community_ends, counted_in_month
 from data_access.models import BurdenRecord, BurdenSummary, Community, SummaryState
 from data_access.read_path import BURDEN, CITY, NEXT_NONE, rebound_params
 from data_access.rebound import rebounds
 from data_access.scope import CODE_LENGTH
 from data_access.settings import Settings
-from data_access.sql import in_scope
+from data_access.sql import in_range
 from data_access.summary_writes import all_districts, insert_frame, set_state, whole_district
 
 _FETCH = 50_000  # raw rows read at a time into a summary's frame
@@ -41,7 +42,7 @@ def refresh_burden_summary(
         scope = whole_district(district)
         connection.execute(
             delete(BurdenSummary).where(
-                BurdenSummary.level.in_(_LEVELS), in_scope(BurdenSummary.code, scope)
+                BurdenSummary.level.in_(_LEVELS), in_range(BurdenSummary.code, scope)
             )
         )
         written += _write(connection, _district_rows(connection, district, settings))
@@ -69,11 +70,16 @@ def _district_rows(
     district's the sum of its streets' (README, Security).
     """
     streets: list[pd.DataFrame] = []
+    ends = community_ends(connection, whole_district(district))
     for communities in _streets(connection, district):
         blocks: list[pd.DataFrame] = []
         for start in range(0, len(communities), _BLOCK):
             block = communities[start : start + _BLOCK]
             raw = _raw_records(connection, block[0], block[-1])
+            if ends and not raw.empty:
+                # A community's months from the one it ends in are in no sum (dissolution.py).
+                raw = raw[counted_in_month(raw["code"], raw["period"], ends)]
+                raw = raw.reset_index(drop=True)
             if raw.empty:
                 continue
             yield _with_window(raw.assign(level="community"), settings)
@@ -93,7 +99,7 @@ def _streets(connection: Connection, district: str) -> list[list[str]]:
     community is one of them: burden_record.community_code references community.code."""
     codes = connection.execute(
         select(Community.code)
-        .where(in_scope(Community.code, whole_district(district)))
+        .where(in_range(Community.code, whole_district(district)))
         .order_by(Community.code)
     ).scalars()
     streets: dict[str, list[str]] = {}

@@ -18,7 +18,7 @@ from data_access.models import Community, CommunityCoverage, Facility, Grid, Gri
 from data_access.outlines import piece_rows
 from data_access.read_path import COVERAGE, coverage_params
 from data_access.settings import Settings
-from data_access.sql import in_scope
+from data_access.sql import in_range
 from data_access.summary_writes import all_districts, insert_frame, set_state, whole_district
 
 
@@ -32,24 +32,24 @@ def refresh_grid_summaries(
     for district in chosen:
         scope = whole_district(district)
         connection.execute(
-            delete(CommunityCoverage).where(in_scope(CommunityCoverage.community_code, scope))
+            delete(CommunityCoverage).where(in_range(CommunityCoverage.community_code, scope))
         )
-        connection.execute(delete(GridReach).where(in_scope(GridReach.community_code, scope)))
+        connection.execute(delete(GridReach).where(in_range(GridReach.community_code, scope)))
         communities = read_frame(
             connection,
             select(Community.code, Community.boundary)
-            .where(in_scope(Community.code, scope))
+            .where(in_range(Community.code, scope))
             .order_by(Community.code),
         )
         grids = read_frame(
             connection,
             select(Grid.code, Grid.community_code, Grid.households, Grid.boundary)
-            .where(in_scope(Grid.community_code, scope))
+            .where(in_range(Grid.community_code, scope))
             .order_by(Grid.code),
         )
         analysis = coverage.analyse_coverage(communities, grids, settings.sliver_width_m)
         written += insert_frame(connection, CommunityCoverage, analysis.table)
-        connection.execute(delete(MapPiece).where(in_scope(MapPiece.scope_code, scope)))
+        connection.execute(delete(MapPiece).where(in_range(MapPiece.scope_code, scope)))
         written += insert_frame(connection, MapPiece, piece_rows(communities, grids, analysis))
         reach = coverage.service_reach(
             grids, _facilities_near(connection, grids, settings), settings.walk_radius_m

@@ -16,9 +16,10 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from data_access.db import read_frame
+from data_access.dissolution import community_ends, counted_on
 from data_access.models import GRID_WORKER_ROLES, Grid, GridStaffingSummary, StaffMember
 from data_access.read_path import GRID_STAFFING, grid_staffing_coverage, grid_staffing_params
-from data_access.sql import in_scope
+from data_access.sql import in_range
 from data_access.summaries.month_ends import refresh_by_month_end
 from data_access.summary_writes import whole_district
 
@@ -51,7 +52,7 @@ def _grid_staffing_rows(
     grids = read_frame(
         connection,
         select(Grid.code, Grid.community_code)
-        .where(in_scope(Grid.community_code, scope))
+        .where(in_range(Grid.community_code, scope))
         .order_by(Grid.code),
     )
     if grids.empty:
@@ -63,7 +64,7 @@ def _grid_staffing_rows(
         ).where(
             StaffMember.role.in_(GRID_WORKER_ROLES),
             StaffMember.grid_code.is_not(None),
-            in_scope(StaffMember.community_code, scope),
+            in_range(StaffMember.community_code, scope),
             StaffMember.start_date <= months[-1],
         ),
     )
@@ -97,7 +98,7 @@ def _grid_staffing_rows(
     def per_community(by_grid: np.ndarray) -> np.ndarray:  # months × communities, row by row
         return np.bincount(cells, weights=by_grid.reshape(-1), minlength=size).astype(np.int64)
 
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "month_end": np.repeat(np.array(months, dtype=object), len(codes)),
             "community_code": np.tile(codes.astype(object), len(months)),
@@ -106,3 +107,8 @@ def _grid_staffing_rows(
             "fulltime_staffed_grids": per_community(staffed(fulltime)),
         }
     )
+    # No row of a community at a month end on or after the day it ends (data_access/dissolution.py).
+    ends = community_ends(connection, scope)
+    if ends:
+        frame = frame[counted_on(frame["community_code"], frame["month_end"], ends)]
+    return frame.reset_index(drop=True)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, delete
 
 from data_access.models import GridStaffingSummary, StaffingSummary
 from data_access.read_path import summary_month_ends
-from data_access.sql import in_scope
+from data_access.sql import in_range
 from data_access.summary_writes import (
     all_districts,
     insert_frame,
@@ -52,7 +52,7 @@ def refresh_by_month_end(
     for district in everyone:
         if district in chosen:
             connection.execute(
-                delete(table).where(in_scope(table.community_code, whole_district(district)))
+                delete(table).where(in_range(table.community_code, whole_district(district)))
             )
             wanted = months
         else:

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from data_access.db import read_frame
+from data_access.dissolution import community_ends, counted_on
 from data_access.models import Community, CommunityPopulation, StaffingSummary, StaffMember
 from data_access.read_path import (
     AGE_BAND_NAMES,
@@ -27,7 +28,7 @@ from data_access.read_path import (
     staffing_params,
 )
 from data_access.settings import Settings
-from data_access.sql import in_scope
+from data_access.sql import in_range
 from data_access.summaries.month_ends import refresh_by_month_end
 from data_access.summary_writes import whole_district
 
@@ -62,7 +63,7 @@ def _staffing_rows(
     scope = whole_district(district)
     codes = list(
         connection.execute(
-            select(Community.code).where(in_scope(Community.code, scope)).order_by(Community.code)
+            select(Community.code).where(in_range(Community.code, scope)).order_by(Community.code)
         ).scalars()
     )
     if not codes:
@@ -77,7 +78,7 @@ def _staffing_rows(
             StaffMember.end_date,
         ).where(
             StaffMember.role.in_(settings.counted_roles),
-            in_scope(StaffMember.community_code, scope),
+            in_range(StaffMember.community_code, scope),
             StaffMember.start_date <= months[-1],
         ),
     )
@@ -139,6 +140,11 @@ def _staffing_rows(
             **counts,
         }
     )
+    # No row of a community at a month end on or after the day it ends (data_access/dissolution.py).
+    ended = community_ends(connection, scope)
+    if ended:
+        kept = counted_on(frame["community_code"], frame["month_end"], ended)
+        frame = frame[kept].reset_index(drop=True)
     return _with_population(connection, frame, scope)
 
 
@@ -152,7 +158,7 @@ def _with_population(connection: Connection, frame: pd.DataFrame, scope: Any) ->
             CommunityPopulation.year,
             CommunityPopulation.resident_population,
             CommunityPopulation.households,
-        ).where(in_scope(CommunityPopulation.community_code, scope)),
+        ).where(in_range(CommunityPopulation.community_code, scope)),
     )
     frame["year"] = [day.year for day in frame["month_end"]]
     if rows.empty:
