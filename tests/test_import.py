@@ -559,15 +559,19 @@ def test_text_is_stored_as_given_and_every_csv_guards_formulas(city, fresh):
     report = run_import(city, [Upload.of("districts.csv", content.encode())], max_bytes=MAX_BYTES)
     assert report.accepted
     exported = export_all(city, Scope("990109", TODAY), viewer=None)
-    assert exported.tables["districts"] == [["990109", name]]
+    # The district is in force: its dissolution date and successor are empty.
+    assert exported.tables["districts"] == [["990109", name, None, None]]
     with zipfile.ZipFile(io.BytesIO(export_zip(exported))) as archive:
         rows = list(csv.reader(io.StringIO(archive.read("districts.csv").decode("utf-8-sig"))))
     # The full export guards the formula like every CSV; its import takes the guard off again.
-    assert rows == [["区代码", "区名称"], ["990109", "'" + name]]
+    assert rows == [
+        ["区代码", "区名称", "撤销日期", "并入单位代码"],
+        ["990109", "'" + name, "", ""],
+    ]
     back = run_import(fresh, [Upload.of("export.zip", export_zip(exported))], max_bytes=MAX_BYTES)
     assert back.accepted, back.problems
     assert export_all(fresh, Scope("990109", TODAY), viewer=None).tables["districts"] == [
-        ["990109", name]
+        ["990109", name, None, None]
     ]
     workbook = openpyxl.load_workbook(io.BytesIO(export_workbook(exported)))
     assert workbook["区"]["B2"].value == name and workbook["区"]["B2"].data_type == "s"

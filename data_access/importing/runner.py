@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.analyze import SUMMARY_TABLES, analyze_after_write
 from data_access.importing import messages
-from data_access.importing.changes import RowChange, Tally, row_line
+from data_access.importing.changes import RowChange, Tally, row_line, same
 from data_access.importing.messages import Problem
 from data_access.importing.readers import Limits, RawTable, ReadResult, Upload, read_uploads
 from data_access.importing.specs import KIND_ORDER, TableSpec, kind_of_name
@@ -26,6 +26,7 @@ from data_access.importing.validate import (
     Known,
     Problems,
     Progress,
+    UnitEnd,
     check_new_months,
     check_scope,
     validate,
@@ -412,7 +413,17 @@ def _known_codes(connection: Connection) -> Known:
     for level in CODE_LENGTH:  # the unit tables are named after their level
         table = Base.metadata.tables[level]
         known.codes[level] = set(connection.execute(select(table.c.code)).scalars())
+        if "dissolved_on" in table.c:  # the few units that end (validate.py, units that end)
+            ended = select(table.c.code, table.c.dissolved_on, table.c.successor_code, table.c.name)
+            for code, day, successor, name in connection.execute(
+                ended.where(table.c.dissolved_on.is_not(None))
+            ):
+                known.ends[code] = UnitEnd(_as_date(day), successor, name)
     return known
+
+
+def _as_date(value: object) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else cast(dt.date, value)
 
 
 def _lookup_column(table: CheckedTable) -> str:
@@ -608,7 +619,7 @@ def _dissolution_changed(stored: dict[str, object] | None, record: dict[str, obj
         return False
     before = stored.get("dissolved_on") if stored is not None else None
     return (
-        not _same(before, record["dissolved_on"])
+        not same(before, record["dissolved_on"])
         if before is not None
         else (record["dissolved_on"] is not None)
     )

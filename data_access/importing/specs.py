@@ -173,6 +173,22 @@ def _name(header: str, example: str) -> Column:
     return Column("name", header, "text", required=True, max_length=64, example=example)
 
 
+def _ending(level: str) -> tuple[Column, Column]:
+    """A unit's optional end (docs/metrics.md §2, units that end): the day it was dissolved, and
+    the unit of the same level it was merged into or re-coded as (empty: abolished)."""
+    return (
+        Column("dissolved_on", "撤销日期", "date", example="", aliases=("撤并日期",)),
+        Column(
+            "successor_code",
+            "并入单位代码",
+            "code",
+            level=level,
+            example="",
+            aliases=("并入或改设为代码", "改设后代码"),
+        ),
+    )
+
+
 SPECS: dict[str, TableSpec] = {
     spec.kind: spec
     for spec in (
@@ -180,7 +196,11 @@ SPECS: dict[str, TableSpec] = {
             "districts",
             "district",
             "区",
-            (_code("code", "区代码", "district", example="110101"), _name("区名称", "东城区")),
+            (
+                _code("code", "区代码", "district", example="110101"),
+                _name("区名称", "东城区"),
+                *_ending("district"),
+            ),
             key=("code",),
             scope=ScopeRule("code"),
         ),
@@ -192,6 +212,7 @@ SPECS: dict[str, TableSpec] = {
                 _code("code", "街道代码", "street", example="110101001"),
                 _name("街道名称", "东华门街道"),
                 _code("district_code", "所属区代码", "district", example="110101"),
+                *_ending("street"),
             ),
             key=("code",),
             scope=ScopeRule("code"),
@@ -217,6 +238,7 @@ SPECS: dict[str, TableSpec] = {
                 Column("area_km2", "面积（平方公里）", "float", minimum=0, example=0.52),
                 Column("lon", "经度", "float", coordinate="lon", example=116.404),
                 Column("lat", "纬度", "float", coordinate="lat", example=39.915),
+                *_ending("community"),
                 Column("boundary", "边界（GeoJSON）", "geometry", in_template=False),
             ),
             key=("code",),

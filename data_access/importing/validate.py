@@ -40,7 +40,7 @@ from data_access.importing.specs import (
     header_map,
     normalise_header,
 )
-from data_access.scope import CODE_LENGTH
+from data_access.scope import CODE_LENGTH, ancestors, month_start
 from data_access.settings import get_settings
 
 Progress = Callable[[str, int, int], None]
@@ -157,13 +157,24 @@ class CheckedTable:
             yield number, record
 
 
+@dataclass(frozen=True)
+class UnitEnd:
+    """A unit's dissolution as stored or imported (docs/metrics.md §2, units that end)."""
+
+    dissolved_on: dt.date | None
+    successor_code: str | None
+    name: str
+
+
 @dataclass
 class Known:
-    """Unit codes by level, in the database or in this import: the parents a row may name."""
+    """Unit codes by level, in the database or in this import: the parents a row may name; and
+    the database's districts, streets and communities that have a dissolution date, by code."""
 
     codes: dict[str, set[str]] = field(
         default_factory=lambda: {level: set() for level in CODE_LENGTH}
     )
+    ends: dict[str, UnitEnd] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -791,6 +802,13 @@ def _row_checks(
             sink.report(file, "households_without_residents", number, headers["households"])
         elif residents and households == 0:
             sink.report(file, "residents_without_households", number, headers["households"])
+    successor = record.get("successor_code")
+    if successor is not None and successor == record.get("code"):
+        sink.report(file, "successor_self", number, headers["successor_code"], str(successor))
+    elif successor is not None and "dissolved_on" in record and record["dissolved_on"] is None:
+        sink.report(
+            file, "successor_without_date", number, headers["successor_code"], str(successor)
+        )
     decision, decided_on = record.get("decision"), record.get("decided_on")
     if spec.kind == "applications" and (decision == "pending") != (decided_on is None):
         key = "pending_with_date" if decision == "pending" else "decision_without_date"
@@ -828,6 +846,14 @@ class Links:
         self.first_seen: dict[tuple[str, tuple[object, ...]], int] = {}  # second pass
         self.places: list[str] = []  # files, by index in the packed place
         self.added: dict[str, list[str]] = {level: [] for level in CODE_LENGTH}
+        # Units that end: the rows of this import that write a unit's dissolution columns
+        # (they replace the database's), the successors named (checked when their table ends)
+        # and the day each community ends, worked out once per community.
+        self.unit_ends: dict[str, UnitEnd] = {}
+        self.successors: list[
+            tuple[str, int, str, str, str]
+        ] = []  # file, row, header, code, successor
+        self.community_end: dict[str, tuple[dt.date, str, str] | None] = {}
 
     def check(
         self, table: CheckedTable, number: int, record: dict[str, object], sink: Sink
@@ -839,6 +865,10 @@ class Links:
             if own not in codes:
                 codes.add(own)
                 self.added[level].append(own)
+            if "dissolved_on" in table.columns or "successor_code" in table.columns:
+                self._unit_end(table, number, record, sink)
+        if spec.kind in DATED_KINDS and record.get("community_code"):
+            self._dated_row(table, number, record, sink)
         for column, parent_level in spec.parents:
             code = record.get(column)
             if code and str(code) not in self.known.codes[parent_level]:
@@ -871,6 +901,140 @@ class Links:
                 {"file": self.places[previous >> 32], "row": previous & 0xFFFFFFFF},
             )
 
+    def _unit_end(
+        self, table: CheckedTable, number: int, record: dict[str, object], sink: Sink
+    ) -> None:
+        """A unit row that writes its end: the checks within the row; the successor's existence
+        and the chain are checked when the table ends (finish_table)."""
+        own = str(record["code"])
+        stored = self.known.ends.get(own)
+        day = record.get("dissolved_on") if "dissolved_on" in table.columns else None
+        if "dissolved_on" not in table.columns and stored is not None:
+            day = stored.dissolved_on
+        successor = record.get("successor_code") if "successor_code" in table.columns else None
+        if "successor_code" not in table.columns and stored is not None:
+            successor = stored.successor_code
+        self.unit_ends[own] = UnitEnd(
+            cast("dt.date | None", day),
+            None if successor is None else str(successor),
+            str(record.get("name") or (stored.name if stored else own)),
+        )
+        self.community_end.clear()
+        # A successor equal to the unit, or without a date, is refused by _row_checks.
+        if successor is not None and str(successor) != own and day is not None:
+            header = table.headers.get("successor_code", "successor_code")
+            self.successors.append((table.raw.file, number, header, own, str(successor)))
+
+    def end_of(self, code: str) -> UnitEnd | None:
+        """A unit's dissolution: as this import writes it, else as the database holds it."""
+        return self.unit_ends[code] if code in self.unit_ends else self.known.ends.get(code)
+
+    def finish_table(self, table: CheckedTable, sink: Sink) -> None:
+        """After a unit table: each successor named exists at the same level (in the database or
+        the import), the merges go round in no circle, and a unit is merged into one that was
+        still in force after it ended. A row found wrong here is refused like any other."""
+        level = _own_level(table.spec)
+        if level is None or not self.successors:
+            return
+        for place in self.successors:
+            before = sink.total
+            self._successor(level, place, sink)
+            if sink.total > before:
+                table.refused.add(place[1])
+        self.successors.clear()
+
+    def _successor(self, level: str, place: tuple[str, int, str, str, str], sink: Sink) -> None:
+        """finish_table's checks of one successor named: place is file, row, header, the unit's
+        code and its successor's."""
+        file, number, header, own, successor = place
+        if successor not in self.known.codes[level]:
+            sink.report(file, "successor_missing", number, header, successor)
+            return
+        # A successor gone before the unit ended (which also closes any circle of merges in
+        # time), then a circle of merges on one day, then one gone on the same day.
+        mine, theirs = self.end_of(own), self.end_of(successor)
+        own_day = None if mine is None else mine.dissolved_on
+        their_day = None if theirs is None else theirs.dissolved_on
+        if own_day is not None and their_day is not None and their_day < own_day:
+            self._gone_first(sink, (file, number, header, successor), their_day, own_day)
+            return
+        chain, step = [own], successor
+        while step not in chain:
+            chain.append(step)
+            after = self.end_of(step)
+            if after is None or after.dissolved_on is None or after.successor_code is None:
+                break
+            step = after.successor_code
+        else:
+            shown = " → ".join([*chain[chain.index(step) :], step])
+            sink.report(file, "successor_cycle", number, header, successor, {"chain": shown})
+            return
+        if own_day is not None and their_day is not None and their_day == own_day:
+            self._gone_first(sink, (file, number, header, successor), their_day, own_day)
+
+    @staticmethod
+    def _gone_first(
+        sink: Sink, place: tuple[str, int, str, str], their_day: dt.date, own_day: dt.date
+    ) -> None:
+        file, number, header, successor = place
+        params: dict[str, object] = {"date": their_day.isoformat(), "own": own_day.isoformat()}
+        sink.report(file, "successor_dissolved_first", number, header, successor, params)
+
+    def _ending(self, community: str) -> tuple[dt.date, str, str] | None:
+        """The day a community ends (its own dissolution, or its street's or district's,
+        whichever comes first), with the code and name of the unit dissolved; None if none."""
+        if community in self.community_end:
+            return self.community_end[community]
+        found: tuple[dt.date, str, str] | None = None
+        for unit in ancestors(community).values():
+            end = self.end_of(unit)
+            day = None if end is None else end.dissolved_on
+            if end is not None and day is not None and (found is None or day < found[0]):
+                found = (day, unit, end.name)
+        self.community_end[community] = found
+        return found
+
+    def _dated_row(
+        self, table: CheckedTable, number: int, record: dict[str, object], sink: Sink
+    ) -> None:
+        """A row dated on or after the day its community ends is refused: a burden or items-found
+        month from the month it ends in, a population year from the one starting after it, a
+        person starting after it or still in post on it."""
+        ending = self._ending(str(record["community_code"]))
+        if ending is None:
+            return
+        end, unit, name = ending
+        file, headers, kind = table.raw.file, table.headers, table.spec.kind
+        params: dict[str, object] = {"name": name, "code": unit, "date": end.isoformat()}
+        if kind in ("burden", "items_found"):
+            period = record.get("period")
+            if isinstance(period, dt.date) and period >= month_start(end):
+                value = period.strftime("%Y-%m")
+                sink.report(
+                    file, "month_after_dissolution", number, headers["period"], value, params
+                )
+        elif kind == "population":
+            year = record.get("year")
+            if isinstance(year, int) and dt.date(year, 1, 1) >= end:
+                sink.report(
+                    file, "year_after_dissolution", number, headers["year"], str(year), params
+                )
+        elif kind == "staff":
+            start, leaving = record.get("start_date"), record.get("end_date")
+            if isinstance(start, dt.date) and start >= end:
+                sink.report(
+                    file,
+                    "start_after_dissolution",
+                    number,
+                    headers["start_date"],
+                    start.isoformat(),
+                    params,
+                )
+            elif isinstance(start, dt.date) and (not isinstance(leaving, dt.date) or leaving > end):
+                header = headers.get("end_date", headers["community_code"])
+                left = leaving.isoformat() if isinstance(leaving, dt.date) else None
+                sink.report(file, "in_post_after_dissolution", number, header, left, params)
+
     def colliding_hashes(self) -> set[int]:
         """The hashes the first pass saw more than once."""
         if not self.hashes:
@@ -882,6 +1046,10 @@ class Links:
         """Takes the unit codes this pass added out of `known` again, for a second pass."""
         for level, codes in self.added.items():
             self.known.codes[level].difference_update(codes)
+
+
+# Rows dated by a month, a year or a person's dates, checked against the day their community ends.
+DATED_KINDS = ("population", "staff", "burden", "items_found")
 
 
 # A file whose rows end before their required columns this often is not the table its header
@@ -982,6 +1150,7 @@ def _validate_pass(
         except ReadProblem as error:
             problems.add(error.problem, always=True)
             table.complete = False
+        links.finish_table(table, problems)
     if progress:
         progress("validate", done, done)
     return checked

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 from sqlalchemy import Engine, String, func, literal, select
 
 from data_access.db import read_frame, read_row
-from data_access.dissolution import as_date
-from data_access.models import Community, District, ImportBatch, Street
+from data_access.dissolution import as_date, community_ends
+from data_access.models import (
+    BurdenRecord,
+    Community,
+    CommunityPopulation,
+    District,
+    Facility,
+    ImportBatch,
+    ItemFound,
+    StaffMember,
+    Street,
+)
 from data_access.read_path import data_months as data_months  # the sidebar's months
+from data_access.scope import Scope, month_start
 
 
 def units(engine: Engine) -> pd.DataFrame:
@@ -66,6 +79,56 @@ def units(engine: Engine) -> pd.DataFrame:
 
 
 UNIT_COLUMNS = ["code", "name", "level", "parent_code", "kind", "dissolved_on", "successor_code"]
+
+
+LEFT_OVER_KINDS = ("staff", "burden", "population", "items_found", "facilities")
+_CHUNK = 500
+
+
+def left_in_dissolved(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """What the database still holds of the communities in the scope's code range after the day
+    each ends (data_access/dissolution.py:community_ends), which no figure counts: staff in post
+    on that day or after, burden and items-found months from the month it ends in, population
+    years starting after it, and its facilities. community_code, ends_on, kind (LEFT_OVER_KINDS),
+    key (a staff or facility code, a month YYYY-MM, a year), in that order."""
+    ends = community_ends(engine, scope)
+    found: list[tuple[str, dt.date, str, str]] = []
+    codes = sorted(ends)
+    for start in range(0, len(codes), _CHUNK):
+        chunk = codes[start : start + _CHUNK]
+        staff = select(StaffMember.community_code, StaffMember.staff_code, StaffMember.end_date)
+        for code, staff_code, leaving in read_frame(
+            engine, staff.where(StaffMember.community_code.in_(chunk))
+        ).itertuples(index=False):
+            if leaving is None or pd.isna(leaving) or as_date(leaving) > ends[code]:
+                found.append((code, ends[code], "staff", str(staff_code)))
+        for kind, table in (("burden", BurdenRecord), ("items_found", ItemFound)):
+            months = (
+                select(table.community_code, table.period)
+                .where(table.community_code.in_(chunk))
+                .distinct()
+            )
+            for code, period in read_frame(engine, months).itertuples(index=False):
+                if as_date(period) >= month_start(ends[code]):
+                    found.append((code, ends[code], kind, as_date(period).strftime("%Y-%m")))
+        years = select(CommunityPopulation.community_code, CommunityPopulation.year).where(
+            CommunityPopulation.community_code.in_(chunk)
+        )
+        for code, year in read_frame(engine, years).itertuples(index=False):
+            if dt.date(int(year), 1, 1) >= ends[code]:
+                found.append((code, ends[code], "population", str(int(year))))
+        facilities = select(Facility.community_code, Facility.code).where(
+            Facility.community_code.in_(chunk)
+        )
+        for code, facility in read_frame(engine, facilities).itertuples(index=False):
+            found.append((code, ends[code], "facilities", str(facility)))
+    frame = pd.DataFrame(found, columns=["community_code", "ends_on", "kind", "key"])
+    order = {kind: n for n, kind in enumerate(LEFT_OVER_KINDS)}
+    return frame.sort_values(
+        ["community_code", "kind", "key"],
+        key=lambda column: column.map(order) if column.name == "kind" else column,
+        ignore_index=True,
+    )
 
 
 def community_count(engine: Engine) -> int:
