@@ -468,3 +468,22 @@ def export_section(context: PageContext) -> None:
         icon=":material/folder_zip:",
         on_click="ignore",
     )
+
+
+def dissolved_section(context: PageContext) -> None:
+    """The data left in the dissolved units of the scope, which no figure counts
+    (figures/lookups.py:left_in_dissolved): what a clerk moves or ends. Nothing when none."""
+    left = lookups.left_in_dissolved(context.engine, context.scope)
+    if left.empty:
+        return
+    st.subheader(t("data.dissolved_title"))
+    st.warning(t("data.dissolved_help"), icon=":material/event_busy:")
+    table = left.assign(left_over=left["left_over"].map(lambda kind: t(f"data.dissolved.{kind}")))
+    table["successor_code"] = table["successor_code"].fillna("")
+    table_with_downloads(
+        table,
+        key="data_dissolved",
+        sheet_title=t("data.dissolved_sheet"),
+        file_stem="left_in_dissolved_units",
+        filters=context.filters_used(),
+    )

@@ -11,11 +11,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.navigation.page import Page
 
+from dashboard import formatting
 from dashboard.context import PageContext
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, fmt_month, t
 from dashboard.map_style import MAP_METRICS
 from dashboard.plain import escape_markdown, t_plain
 from data_access.access import Principal
+from data_access.dissolution import Ending, ending_of, units_on
 from data_access.scope import (
     AREA_LEVELS,
     PARENT_LEVEL,
@@ -41,6 +43,7 @@ _URL_NOTICES = "_url_notices"
 _URL_WRITTEN = "_url_written"
 _PENDING_PAGE = "_pending_page"
 _SCOPE_NOTICES = "_scope_notices"
+_DISSOLVED_NOTICE = "_dissolved_notice"
 CODE_LENGTHS = {"district": 6, "street": 9, "community": 12}
 
 
@@ -217,6 +220,16 @@ def area_filters(
     """
     names = dict(zip(units["code"].tolist(), units["name"].tolist(), strict=True))
     floor = principal.scope_code if principal is not None else None
+    if months and st.session_state.get("month") not in months:
+        st.session_state["month"] = months[0]
+    chosen_month = st.session_state.get("month") if months else None
+    as_of = month_end(dt.date.fromisoformat(f"{chosen_month}-01")) if chosen_month else None
+    if as_of is not None:
+        # The units in force on the month chosen (data_access/dissolution.py): a unit dissolved
+        # by then is no choice, and a selection of one goes up to what is left, with a notice.
+        in_force = units_on(units, as_of)
+        _note_dissolved(units, in_force, as_of)
+        units = in_force
     _drop_inconsistent(units)
     everything = {key: t(f"filter.all.{key}") for key in AREA_KEYS}
     for key in AREA_KEYS:
@@ -241,8 +254,6 @@ def area_filters(
             args=(key,),
             disabled=fixed,
         )
-    if months and st.session_state.get("month") not in months:
-        st.session_state["month"] = months[0]
     month = st.sidebar.selectbox(
         t("filter.month"),
         months,
@@ -254,6 +265,45 @@ def area_filters(
     )
     as_of = month_end(dt.date.fromisoformat(f"{month}-01")) if month else dt.date.today()
     return Scope(code, as_of)
+
+
+def _note_dissolved(units: pd.DataFrame, in_force: pd.DataFrame, as_of: dt.date) -> None:
+    """Remembers, for show_url_notices, the deepest unit chosen that is no longer in force on
+    `as_of` (its own dissolution or its street's or district's)."""
+    known, kept = set(units["code"]), set(in_force["code"])
+    for key in reversed(AREA_KEYS):
+        code = st.session_state.get(key)
+        if code in known and code not in kept:
+            ending = ending_of(units, str(code))
+            if ending is not None:
+                st.session_state[_DISSOLVED_NOTICE] = (ending, as_of)
+            return
+
+
+def dissolution_text(ending: Ending, asked: str | None = None) -> str:
+    """该村已于2025年3月1日撤销，并入二村（990101001002）。 — told on the page of the unit
+    `asked` ("该村" when it is the one dissolved, "所在的…" when its street or district is), or
+    naming the dissolved unit when None."""
+    named = t("dissolved.named", name=ending.name, code=ending.code)
+    if asked is None:
+        unit = named
+    elif asked == ending.code:
+        unit = this_unit(ending)
+    else:
+        unit = t("dissolved.this.parent", unit=named)
+    day = formatting.day(ending.dissolved_on, current_language())
+    if ending.successor_code is None:
+        return t("dissolved.ended", unit=unit, date=day)
+    successor = ending.successor_name or ending.successor_code
+    return t(
+        "dissolved.merged", unit=unit, date=day, successor=successor, code=ending.successor_code
+    )
+
+
+def this_unit(ending: Ending) -> str:
+    """该村 / 该社区 / 该街道 / 该区: the dissolved unit as its own page names it."""
+    word = ending.kind if ending.level == "community" and ending.kind else ending.level
+    return t(f"dissolved.this.{word}")
 
 
 def _month_label(month: str, language: str) -> str:
@@ -269,6 +319,11 @@ def show_url_notices() -> None:
     rejected = st.session_state.pop(_URL_NOTICES, None)
     if rejected:
         st.warning(t_plain("filter.url_ignored", values=", ".join(rejected)), icon="⚠️")
+    dissolved = st.session_state.pop(_DISSOLVED_NOTICE, None)
+    if dissolved:
+        ending, as_of = dissolved
+        text = dissolution_text(ending) + t("filter.dissolved", month=fmt_month(as_of))
+        st.warning(escape_markdown(text), icon=":material/event_busy:")
     refused = st.session_state.pop(_SCOPE_NOTICES, None)
     if refused:
         st.error(t_plain("auth.outside_scope", values=", ".join(refused)), icon=":material/block:")

@@ -141,6 +141,15 @@ def month(day: dt.date, language: str) -> str:
     return day.strftime("%b %Y")
 
 
+def day(date: dt.date, language: str) -> str:
+    """A day: 2025年3月1日 in Chinese, 1 Mar 2025 in English."""
+    if is_missing(date):
+        return MISSING
+    if language == "zh":
+        return f"{date.year}年{date.month}月{date.day}日"
+    return f"{date.day} {date:%b %Y}"
+
+
 def now(time_zone: str) -> dt.datetime:
     """The present moment in the configured time zone."""
     return dt.datetime.now(ZoneInfo(time_zone))

@@ -15,6 +15,7 @@ from dashboard.audit_view import audit_section
 from dashboard.components import page_header
 from dashboard.context import page_context
 from dashboard.data_import import (
+    dissolved_section,
     export_section,
     history_section,
     signing,
@@ -36,6 +37,7 @@ def render() -> None:
         templates_section(context)
         upload_section(context)
         history_section(context)
+        dissolved_section(context)
     export_section(context)
     if may_administer(principal, signing(context)):
         audit_section(context)

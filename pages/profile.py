@@ -26,12 +26,14 @@ from dashboard.components import (
 )
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
+from dashboard.filters import dissolution_text, drill_to
 from dashboard.grid_map import grid_map
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, t
 from dashboard.map_layers import MAP_HEIGHT_PX, grid_status
-from dashboard.plain import plain_figure
+from dashboard.plain import escape_markdown, plain_figure
 from dashboard.staffing_charts import age_bars, certificate_split, staffing_trend
 from dashboard.tables import table_with_downloads
+from data_access.dissolution import ending_of
 from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
 from data_access.figures import premises as premises_figures
@@ -56,6 +58,26 @@ def chooser(context: PageContext) -> None:
         filters=context.filters_used(),
         drill_column="code",
     )
+
+
+def dissolution_note(context: PageContext) -> None:
+    """When the unit shown (or its street or district) is dissolved on a later day: when, and
+    into what, with a button to the successor (data_access/dissolution.py:ending_of)."""
+    code = context.scope.code
+    ending = ending_of(context.units, code) if code else None
+    if ending is None:
+        return
+    text = dissolution_text(ending, asked=code) + t("dissolved.after")
+    st.info(escape_markdown(text), icon=":material/event_busy:")
+    successor = ending.successor_code
+    if successor is not None and successor in set(context.units["code"]):
+        st.button(
+            escape_markdown(t("dissolved.go", name=context.unit_name(successor))),
+            key="profile_successor",
+            icon=":material/arrow_forward:",
+            on_click=drill_to,
+            args=(successor,),
+        )
 
 
 class Figures:
@@ -406,6 +428,7 @@ def render() -> None:
     scope = context.scope
     page_header("page.profile", scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
+    dissolution_note(context)
     if scope.level != "community":
         chooser(context)
         return
