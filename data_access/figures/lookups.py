@@ -56,7 +56,10 @@ def left_over_table(left: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
                 "left_keys": "、".join(keys[:LEFT_KEYS_SHOWN]),
             }
         )
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    successors = frame["successor_code"].astype(object)
+    frame["successor_code"] = successors.where(successors.notna(), None)  # None, not NaN
+    return frame
 
 
 def import_history(engine: Engine, limit: int, viewer: Principal) -> pd.DataFrame:

@@ -77,20 +77,22 @@ def _monthly_sums(
     if unit is not None:
         keys.append(unit)
         columns.append(unit.label("code"))
-    listed = [] if unit is None or own else [live_on(unit, scope.as_of)]
     statement = (
         select(*columns, func.sum(BurdenRecord.count).label("value"))
         .where(
             in_range(BurdenRecord.community_code, scope),
             BurdenRecord.period <= scope.as_of,
             live_in_month(BurdenRecord.community_code, BurdenRecord.period),
-            *listed,
         )
         .group_by(*keys)
     )
     if categories:
         statement = statement.where(BurdenRecord.category.in_(categories))
-    return statement
+    if unit is None or own:
+        return statement
+    # The units in force on the as-of date, tested once per unit's sum, not per record.
+    sums = statement.subquery("unit_sums")
+    return select(sums).where(live_on(sums.c.code, scope.as_of))
 
 
 def communities_reporting(engine: Engine, scope: Scope, months: Iterable[dt.date]) -> pd.DataFrame:
@@ -239,7 +241,7 @@ def raw_rebounds(scope: Scope, settings: Settings) -> Select[Any]:
             func.max(BurdenRecord.period).label("period"),
         )
         .where(
-            in_scope(BurdenRecord.community_code, scope),
+            in_range(BurdenRecord.community_code, scope),
             BurdenRecord.period <= scope.as_of,
             live_in_month(BurdenRecord.community_code, BurdenRecord.period),
         )
@@ -285,6 +287,8 @@ def raw_rebounds(scope: Scope, settings: Settings) -> Select[Any]:
         )
         .join(Community, Community.code == BurdenRecord.community_code)
         .where(
+            # The communities in force on the as-of date, tested per rebound, not per record.
+            live_on(lowest.c.community_code, scope.as_of),
             BurdenRecord.count - lowest.c.window_min >= settings.rebound_min_abs,
             (BurdenRecord.count - lowest.c.window_min) * 100.0
             >= lowest.c.window_min * settings.rebound_min_pct,
