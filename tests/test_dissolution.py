@@ -49,6 +49,7 @@ from data_access.schema import alembic_config, current_revision, head_revision, 
 from data_access.scope import Scope
 from tests.backends import Databases
 from tests.grid_city import build_grid_city
+from tests.test_pages import run_app
 
 C1, C2, C3, C4, C5 = (
     "990101001001",
@@ -544,3 +545,62 @@ def test_the_migration_adds_and_removes_the_columns(new_database):
             assert connection.execute(select(Community.dissolved_on)).scalar() is None
     finally:
         engine.dispose()
+
+
+@pytest.mark.servers()
+def test_the_sidebar_drops_a_unit_dissolved_by_the_month_chosen(merged_url, monkeypatch):
+    at = run_app(
+        merged_url,
+        monkeypatch,
+        page="pages/overview.py",
+        month="2025-06",
+        district="990101",
+        street="990101001",
+        community=C2,
+    )
+    assert not at.exception
+    assert at.warning[0].value == (
+        "二社区（990101001002）已于2025年6月1日撤销，并入一社区（990101001001）。"
+        "在所选月份（2025年6月）它已不在任何统计中，筛选已改为它的上一级。"
+    )
+    assert at.session_state["community"] is None  # the street as a whole
+    assert at.session_state["street"] == "990101001"
+    assert at.sidebar.selectbox(key="community").options == ["全街道（全部社区）", "一社区"]
+    streets = at.sidebar.selectbox(key="street").options
+    assert streets == ["全区（全部街道）", "东街道", "西街道"]  # 西街道 ends on 1 July
+    at.sidebar.selectbox(key="month").set_value("2025-07").run()
+    assert at.sidebar.selectbox(key="street").options == ["全区（全部街道）", "东街道"]
+
+
+@pytest.mark.servers()
+def test_the_profile_says_when_and_into_what_its_unit_ended(merged_url, monkeypatch):
+    chain = {"district": "990101", "street": "990101001"}
+    at = run_app(
+        merged_url, monkeypatch, page="pages/profile.py", month="2025-05", community=C2, **chain
+    )
+    assert not at.exception
+    assert at.info[0].value == (
+        "该社区已于2025年6月1日撤销，并入一社区（990101001001）。"
+        "自撤销之日起，它不计入任何统计、列表、地图和筛选；此前的数据照旧。"
+    )
+    at.button(key="profile_successor").click().run()
+    assert not at.exception
+    assert at.session_state["community"] == C1
+    # A community of the street dissolved on 1 July, in June, in English.
+    at = run_app(
+        merged_url,
+        monkeypatch,
+        page="pages/profile.py",
+        month="2025-06",
+        lang="en",
+        district="990101",
+        street=WEST,
+        community=C3,
+    )
+    assert not at.exception
+    # Shown as Markdown with its brackets escaped (dashboard/plain.py).
+    assert at.info[0].value.replace("\\", "") == (
+        "Its 西街道 (990101002) was dissolved on 1 Jul 2025. From that day on it is in no "
+        "figure, list, map or filter; before it, everything stays as it was."
+    )
+    assert not [b for b in at.button if b.key == "profile_successor"]
