@@ -30,11 +30,17 @@ SUM_COLUMNS = frozenset(
         "grids", "staffed_grids", "fulltime_staffed_grids", "general_grids",
         "general_grids_in_size_range", "households_in_grids", "party_branch_grids",
         "population_plan", "counted_before", "departures", "added", "counted_after",
-        "gap_before", "gap_after", "receiving",
+        "gap_before", "gap_after", "receiving", "urban_communities", "villages",
+        "urban_population", "urban_counted_workers",
     }
 )  # fmt: skip
+# Per 10,000 is of the urban communities (docs/metrics.md §3): its total is taken over the urban
+# columns. A table of communities and villages (a community_kind column) without them has no
+# total per 10,000; a table with neither holds no village (the pages show those columns wherever
+# villages exist), and its per 10,000 is that of all its rows.
 RATIO_TOTALS: dict[str, tuple[str, str, float]] = {
-    "per_10k": ("counted_workers", "resident_population", 10_000),
+    "per_10k": ("urban_counted_workers", "urban_population", 10_000),
+    "per_10k_all": ("counted_workers", "resident_population", 10_000),
     "share_meeting": ("communities_meeting", "communities_assessed", 1),
     "licensed_rate": ("licensed_workers", "counted_workers", 1),
     "staffed_rate": ("staffed_grids", "grids", 1),
@@ -80,6 +86,10 @@ def total_row(frame: pd.DataFrame) -> dict[str, float | None]:
         if key in SUM_COLUMNS and pd.api.types.is_numeric_dtype(frame[key]):
             totals[key] = float(frame[key].sum())
     for key, (top, bottom, factor) in RATIO_TOTALS.items():
+        if key == "per_10k" and not {top, bottom} <= set(frame.columns):
+            if "community_kind" in frame.columns:
+                continue
+            top, bottom = RATIO_TOTALS["per_10k_all"][:2]
         if key in frame.columns and top in frame.columns and bottom in frame.columns:
             denominator = float(frame[bottom].sum())
             totals[key] = float(frame[top].sum()) / denominator * factor if denominator else None

@@ -26,6 +26,7 @@ WAN, YI = 10_000, 100_000_000
 # Decimals of each metric wherever it is shown; counts have none, rates are percentages.
 METRIC_DECIMALS: dict[str, int] = {
     "per_10k": 1,
+    "per_10k_all": 1,  # villages included (docs/metrics.md §3)
     # A burden category's average per community (docs/metrics.md §4), at its baseline and now.
     "per_community": 1,
     "baseline_per_community": 1,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard import formatting
+from dashboard.headline import community_counts
 from dashboard.map_data import DETAIL_LEVELS, MapData
 from dashboard.map_geometry import MAP_HEIGHT_PX, MAP_WIDTH_PX, fit_view
 from dashboard.map_layers import (
@@ -117,14 +118,29 @@ def _choropleth(
     units = community_features(map_data.units, values, metric, classes, language)
     layers = choropleth_layers(units, outline_features(map_data.outlines), options.theme)
     items = legend_items(classes, text)
-    items.append(LegendItem(text("grids.legend.missing"), fill=MISSING_COLOUR))
+    title = text(f"grids.metric.{metric}")
+    villages = _sum(values, "villages")
+    if metric == "per_10k" and villages:
+        # Per 10,000 is of the urban communities: a unit of villages alone has none to show.
+        counts = community_counts(_sum(values, "urban_communities"), villages, text)
+        title = text("map.legend.per_10k_urban", metric=title, counts=counts)
+        items.append(LegendItem(text("map.legend.missing_or_villages"), fill=MISSING_COLOUR))
+    else:
+        items.append(LegendItem(text("grids.legend.missing"), fill=MISSING_COLOUR))
     child = CHILD_LEVEL[map_data.level]
     items.append(
         LegendItem(
             text("map.legend.outline", level=text(f"level.{child}")), outline=options.theme.outline
         )
     )
-    return layers, legend_html(text(f"grids.metric.{metric}"), items)
+    return layers, legend_html(title, items)
+
+
+def _sum(values: pd.DataFrame, column: str) -> int:
+    """The sum of a count column of the units' values (0 without the column)."""
+    if column not in values.columns:
+        return 0
+    return int(pd.to_numeric(values[column]).fillna(0).sum())
 
 
 def _detail(

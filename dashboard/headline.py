@@ -5,47 +5,107 @@ Pure functions, no Streamlit: the Overview and the one-page briefing word the sa
 
     全市每万人社区工作者18.2人，达到标准；仍有202个社区未达标，东湖区最低（16.5）。
     工作事项较基期精简63.0%，3个社区出现反弹。
+
+Where there are villages (村), the standard is read over the urban communities alone and the
+sentence says so, with the counts of both (城市社区 N 个、村 M 个; docs/metrics.md §3).
 """
 
 from __future__ import annotations
 
 from dashboard import formatting
-from data_access.catalog import translate
+from data_access.catalog import Text, text_in, translate
 from data_access.figures.overview import HeadlineFacts, MonthChange
+
+
+def community_counts(urban: int, villages: int, text: Text) -> str:
+    """城市社区 N 个、村 M 个 (N urban communities, M villages) where there are villages; 社区 N 个
+    (N communities) alone where there are none. `text`: a catalog (dashboard.i18n.t)."""
+
+    def counted(kind: str, n: int) -> str:
+        form = "one" if n == 1 else "other"
+        return text(f"count.{kind}.{form}", n=formatting.integer(n))
+
+    if not villages:
+        return counted("communities", urban)
+    if not urban:
+        return counted("villages", villages)
+    return text("count.join").join(
+        [counted("urban_communities", urban), counted("villages", villages)]
+    )
+
+
+def assessed_units(urban: int, villages: int, villages_assessed: bool) -> str:
+    """Which units a count of "meeting the standard" is over, as a suffix of its catalog key:
+    "" (no villages: communities), "_urban" (villages are not assessed), "_villages" (assessed
+    villages alone) or "_both"."""
+    if not villages:
+        return ""
+    if not villages_assessed:
+        return "_urban"
+    return "_both" if urban else "_villages"
 
 
 def headline_sentences(facts: HeadlineFacts, scope_name: str, language: str) -> list[str]:
     """One sentence on staffing and one on burden and grids of the area `scope_name`, in the
     language ("zh" or "en"); the facts are data_access/figures/overview.py:headline_facts."""
 
+    catalog = text_in(language)
+
     def say(key: str, **values: object) -> str:
-        return translate(language, f"headline.{key}", **values)
+        return catalog(f"headline.{key}", **values)
+
+    def standing_of(per_10k: float) -> str:
+        if per_10k >= facts.standard:
+            return say("meets")
+        return say("below_standard", standard=formatting.decimal(facts.standard, 0))
+
+    def team() -> str:  # one community's workers short
+        return say("short", n=formatting.integer(facts.gap)) if facts.gap else say("full")
 
     sentences = []
-    if facts.per_10k is not None:
-        standing = (
-            say("meets")
-            if facts.per_10k >= facts.standard
-            else say("below_standard", standard=formatting.decimal(facts.standard, 0))
-        )
+    units = assessed_units(facts.urban_communities, facts.villages, facts.villages_assessed)
+    if facts.level == "community" and facts.villages:  # a village
         staffing_text = say(
-            "per_10k",
-            scope=scope_name,
-            value=formatting.decimal(facts.per_10k),
-            standing=standing,
+            "village_here", scope=scope_name, value=formatting.decimal(facts.per_10k_all)
         )
-        if facts.level == "community":
-            rest = say("short", n=formatting.integer(facts.gap)) if facts.gap else say("full")
-        elif facts.communities_below == 0:
-            rest = say("all_meet", n=formatting.integer(facts.communities_assessed))
+        rest = team() if facts.communities_assessed else say("village_not_assessed")
+        sentences.append(staffing_text + rest + say("end"))
+    elif facts.per_10k is not None or (facts.villages and facts.per_10k_all is not None):
+        if facts.per_10k is None:  # villages only: no urban residents to set the standard against
+            staffing_text = say(
+                "villages_only",
+                scope=scope_name,
+                counts=community_counts(facts.urban_communities, facts.villages, catalog),
+                value=formatting.decimal(facts.per_10k_all),
+            )
         else:
-            rest = say("some_below", n=formatting.integer(facts.communities_below))
+            staffing_text = say(
+                "per_10k_urban" if facts.villages else "per_10k",
+                scope=scope_name,
+                value=formatting.decimal(facts.per_10k),
+                standing=standing_of(facts.per_10k),
+            )
+        if facts.level == "community":
+            rest = team()
+        elif not facts.communities_assessed:
+            rest = ""
+        elif facts.communities_below == 0:
+            rest = say("all_meet" + units, n=formatting.integer(facts.communities_assessed))
+        else:
+            rest = say("some_below" + units, n=formatting.integer(facts.communities_below))
             if facts.weakest_name is not None:
                 rest += say(
                     "weakest",
                     name=facts.weakest_name,
                     value=formatting.decimal(facts.weakest_per_10k),
                 )
+        if facts.villages and facts.per_10k is not None:
+            rest += say(
+                "villages_own" if facts.villages_assessed else "villages_apart",
+                counts=community_counts(facts.urban_communities, facts.villages, catalog),
+            )
+        elif facts.villages and not facts.villages_assessed:
+            rest += say("village_not_assessed")
         sentences.append(staffing_text + rest + say("end"))
     parts = []
     if facts.category is not None and facts.reduction is not None:

@@ -96,14 +96,46 @@ PLAN_COLUMNS = [
 ]  # fmt: skip
 
 
-def required_headcount(population: pd.Series, settings: Settings) -> pd.Series:
-    """max(minimum, ceil(standard × population / 10,000)); missing where the population is."""
-    # The same operations as math.ceil(standard * p / 10000.0), on every community at once.
+def village_mask(communities: pd.DataFrame) -> pd.Series:
+    """True for the villages (村) among staffing_by_unit rows at community level (by code order
+    of the frame's index); all False for rows without the `villages` column."""
+    if "villages" not in communities.columns:
+        return pd.Series(False, index=communities.index)
+    return pd.to_numeric(communities["villages"]).fillna(0) > 0
+
+
+def required_headcount(
+    population: pd.Series, settings: Settings, villages: pd.Series | None = None
+) -> pd.Series:
+    """max(minimum, ceil(standard × population / 10,000)); missing where the population is.
+
+    `villages` (True for a village, same index) take the village standard and minimum team
+    when either is set (an unset one counts 0) and are missing otherwise (docs/metrics.md §3).
+    """
     values = pd.to_numeric(population).astype("float64").to_numpy()
-    needed = pd.Series(
-        np.ceil(settings.standard_per_10k * values / 10000.0), index=population.index
+
+    def headcount(standard: float, minimum: int) -> pd.Series:
+        # The same operations as math.ceil(standard * p / 10000.0), on every community at once.
+        needed = pd.Series(np.ceil(standard * values / 10000.0), index=population.index)
+        return needed.where(needed.isna(), needed.clip(lower=minimum))
+
+    urban = headcount(settings.standard_per_10k, settings.minimum_workers)
+    if villages is None or not villages.any():
+        return urban.astype("Int64")
+    village = pd.Series(math.nan, index=population.index)
+    if settings.villages_assessed:
+        village = headcount(
+            settings.village_standard_per_10k or 0.0, settings.village_min_team or 0
+        )
+    return urban.where(~villages, village).astype("Int64")
+
+
+def minimum_team(villages: pd.Series, settings: Settings) -> pd.Series:
+    """Each community's minimum team: the urban one, or village_min_team (0 when unset)."""
+    village_minimum = settings.village_min_team or 0
+    return pd.Series(settings.minimum_workers, index=villages.index).where(
+        ~villages, village_minimum
     )
-    return needed.where(needed.isna(), needed.clip(lower=settings.minimum_workers)).astype("Int64")
 
 
 def project_population(history: pd.DataFrame, year: int) -> pd.Series:
@@ -208,42 +240,66 @@ def spread_departures(counted: pd.Series, departures: int) -> pd.Series:
 
 
 def figures(
-    population: pd.Series, counted: pd.Series, required: pd.Series, minimum: int
+    population: pd.Series,
+    counted: pd.Series,
+    required: pd.Series,
+    minimum: int | pd.Series,
+    villages: pd.Series | None = None,
 ) -> Figures:
     """The staffing figures (docs/metrics.md §3) of communities (indexed by code).
 
-    Per 10,000 is taken over the communities with a population; gap, required, meeting and
-    the minimum over the assessed ones, those with a required headcount (none without a
-    population, nor where the staffing figures give none, as for an unassessed village).
+    Per 10,000 is taken over the urban communities with a population; gap, required, meeting
+    and the minimum team over the assessed ones, those with a required headcount (none without
+    a population, nor where the staffing figures give none, as for an unassessed village).
+    `minimum`: the minimum team, or each community's (minimum_team).
     """
+    urban = ~villages if villages is not None else pd.Series(True, index=population.index)
     populated = population.notna()
-    assessed = required.notna()
+    assessed = populated & required.notna()
     known_counted = counted[assessed]
     gap = (required[assessed] - known_counted).astype("int64")
     residents = int(population[populated].sum())
+    urban_residents = int(population[populated & urban].sum())
+    minimums = (
+        minimum if isinstance(minimum, pd.Series) else pd.Series(minimum, index=counted.index)
+    )
     return Figures(
         resident_population=residents,
         counted_workers=int(counted.sum()),
-        per_10k=float(counted[populated].sum()) / residents * 10000 if residents else None,
+        per_10k=float(counted[populated & urban].sum()) / urban_residents * 10000
+        if urban_residents
+        else None,
         required=int(required[assessed].sum()),
         gap=int(gap.clip(lower=0).sum()),
         net_gap=int(gap.sum()),
         communities_assessed=int(assessed.sum()),
         communities_meeting=int((gap <= 0).sum()),
-        below_minimum=int((known_counted < minimum).sum()),
+        below_minimum=int((known_counted < minimums[assessed]).sum()),
     )
 
 
 def posts_needed(
-    population: pd.Series, counted: pd.Series, required: pd.Series, settings: Settings
+    population: pd.Series,
+    counted: pd.Series,
+    required: pd.Series,
+    settings: Settings,
+    villages: pd.Series | None = None,
 ) -> PostsNeeded:
-    """Posts to bring every assessed community to its required headcount, and the assessed
-    communities together to the standard."""
-    assessed = required.notna()
+    """Posts to bring every assessed community to its required headcount, and the area to the
+    standard: ceil(standard × residents / 10,000) − workers over the assessed urban communities,
+    and over the assessed villages by village_standard_per_10k when it is set."""
+    villages = villages if villages is not None else pd.Series(False, index=population.index)
+    assessed = population.notna() & required.notna()
     every = int((required[assessed] - counted[assessed]).clip(lower=0).sum())
-    residents = float(population[assessed].sum())
-    area_needs = math.ceil(settings.standard_per_10k * residents / 10000.0)
-    return PostsNeeded(every, max(0, area_needs - int(counted[assessed].sum())))
+    needs, workers = 0, 0
+    standards = [(~villages, settings.standard_per_10k)]
+    if settings.village_standard_per_10k is not None:
+        standards.append((villages, settings.village_standard_per_10k))
+    for kind, standard in standards:
+        here = assessed & kind
+        needs += math.ceil(standard * float(population[here].sum()) / 10000.0)
+        workers += int(counted[here].sum())
+    return PostsNeeded(every, max(0, needs - workers))
 
 
 def make_plan(
@@ -264,8 +320,9 @@ def make_plan(
     frame = communities.set_index("code").sort_index()
     population = pd.to_numeric(frame["resident_population"]).astype("Int64")
     counted = pd.to_numeric(frame["counted_workers"]).fillna(0).astype("int64")
+    villages = village_mask(frame)
     rated = _rated(frame)
-    required_now = required_headcount(population, settings).where(rated)
+    required_now = required_headcount(population, settings, villages).where(rated)
     projected: pd.Series | None = None
     if trend is None and history is not None and year is not None:
         trend = project_population(history, year)
@@ -275,10 +332,12 @@ def make_plan(
     if options.growth and projected is None:
         raise ValueError("population growth needs the population history and the as-of year")
     population_plan = projected if options.growth and projected is not None else population
-    required = required_headcount(population_plan, settings).where(rated)
+    required = required_headcount(population_plan, settings, villages).where(rated)
 
     departures = spread_departures(counted, options.departures)
     counted_start = counted - departures
+    # Villages without a standard of their own, like communities without a population, get no
+    # required headcount, no gap and no posts (docs/metrics.md §3).
     assessed = required.notna()
     gap_before = (required - counted_start).where(assessed).fillna(0).clip(lower=0).astype("int64")
     added = allocate(gap_before, options.posts, options.rule)
@@ -307,21 +366,25 @@ def make_plan(
             "gap_after": gap_after.clip(lower=0).astype("Int64"),
         }
     ).rename_axis("code")
-    minimum = settings.minimum_workers
+    minimum = minimum_team(villages, settings)
     return Plan(
         communities=table.reset_index()[PLAN_COLUMNS],
         posts=options.posts,
         allocated=int(added.sum()),
         surplus=surplus,
         unallocated=unallocated,
-        now=figures(population, counted, required_now, minimum),
-        without_posts=figures(population_plan, counted_start, required, minimum),
-        after=figures(population_plan, counted_after, required, minimum),
-        needed=posts_needed(population, counted_start, required_now, settings),
+        now=figures(population, counted, required_now, minimum, villages),
+        without_posts=figures(population_plan, counted_start, required, minimum, villages),
+        after=figures(population_plan, counted_after, required, minimum, villages),
+        needed=posts_needed(population, counted_start, required_now, settings, villages),
         needed_with_growth=None
         if projected is None
         else posts_needed(
-            projected, counted_start, required_headcount(projected, settings).where(rated), settings
+            projected,
+            counted_start,
+            required_headcount(projected, settings, villages).where(rated),
+            settings,
+            villages,
         ),
     )
 

@@ -24,6 +24,9 @@ class Setting:
     name: str
     default: object
     reason: str
+    # The type of a setting whose default is None (unset): an override is read as this type,
+    # and an empty override (or "none") leaves it unset.
+    value_type: type | None = None
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -36,6 +39,22 @@ SETTINGS: tuple[Setting, ...] = (
         "minimum_workers",
         9,
         "Small communities under 5,000 residents still need a working team of at least 9.",
+    ),
+    Setting(
+        "village_standard_per_10k",
+        None,
+        "The national standard of 18 per 10,000 counts urban residents (每万城镇常住人口); a "
+        "village (村) is not measured against it. Unset: villages have no required headcount and "
+        "no gap; a province that sets a village standard gives it here, per 10,000 residents.",
+        float,
+    ),
+    Setting(
+        "village_min_team",
+        None,
+        "The minimum team of 9 is an urban rule; a village committee of 1,000–3,500 residents is "
+        "not held to it. Unset: no minimum for villages; a province's own minimum village team "
+        "goes here (with village_standard_per_10k unset, it alone is a village's requirement).",
+        int,
     ),
     Setting(
         "count_grid_fulltime",
@@ -399,8 +418,13 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
-def _coerce(raw: object, default: object, name: str) -> object:
-    """Converts an override to the type of the default, or raises ValueError."""
+def _coerce(raw: object, default: object, name: str, value_type: type | None = None) -> object:
+    """Converts an override to the type of the default (or `value_type` for a setting unset by
+    default, where an empty override or "none" leaves it unset), or raises ValueError."""
+    if default is None and value_type is not None:
+        if str(raw).strip().lower() in {"", "none"}:
+            return None
+        return _coerce(raw, value_type(0), name)
     if isinstance(default, bool):
         text = str(raw).strip().lower()
         if text in {"1", "true", "yes", "on", "是"}:
@@ -427,6 +451,8 @@ def _secrets_table(path: Path) -> dict[str, object]:
 class Settings:
     standard_per_10k: float
     minimum_workers: int
+    village_standard_per_10k: float | None
+    village_min_team: int | None
     count_grid_fulltime: bool
     far_below_ratio: float
     close_ratio: float
@@ -500,6 +526,12 @@ class Settings:
         return self.target_reduction_pct / 100
 
     @property
+    def villages_assessed(self) -> bool:
+        """Whether villages have a required headcount: a village standard or minimum team is set
+        (docs/metrics.md §3)."""
+        return self.village_standard_per_10k is not None or self.village_min_team is not None
+
+    @property
     def counted_roles(self) -> tuple[str, ...]:
         """Roles counted as community workers (docs/metrics.md §3)."""
         roles = ("secretary", "committee", "staff")
@@ -537,7 +569,9 @@ def load_settings(
     for setting in SETTINGS:
         raw = environ.get(f"DASHBOARD_{setting.name.upper()}", from_file.get(setting.name))
         values[setting.name] = (
-            setting.default if raw is None else _coerce(raw, setting.default, setting.name)
+            setting.default
+            if raw is None
+            else _coerce(raw, setting.default, setting.name, setting.value_type)
         )
     unknown = set(from_file) - set(_BY_NAME)
     if unknown:

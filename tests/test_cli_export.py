@@ -29,12 +29,19 @@ def test_staffing_export_by_street(small_city_url, monkeypatch, capsysbinary):
     assert status == 0
     assert list(rows[0]) == [
         "code", "name", "communities", "resident_population", "counted_workers", "per_10k",
-        "required", "gap", "communities_meeting", "licensed_rate",
+        "required", "gap", "communities_meeting", "licensed_rate", "urban_communities",
+        "villages", "urban_population", "urban_counted_workers", "per_10k_all",
     ]  # fmt: skip
     first = dict(rows[0])
-    assert float(first.pop("per_10k")) == pytest.approx(23 / 14000 * 10000, rel=1e-12)
+    # No villages: per 10,000 of the urban communities and of all are one figure.
+    assert first.pop("per_10k") == first.pop("per_10k_all")
+    assert float(rows[0]["per_10k"]) == pytest.approx(23 / 14000 * 10000, rel=1e-12)
     assert float(first.pop("licensed_rate")) == pytest.approx(8 / 23, rel=1e-12)
     assert first == {
+        "urban_communities": "2",
+        "villages": "0",
+        "urban_population": "14000",
+        "urban_counted_workers": "23",
         "code": "990101001",
         "name": "东街道",
         "communities": "2",

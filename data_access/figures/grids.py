@@ -153,9 +153,12 @@ def unit_metrics(
 ) -> pd.DataFrame:
     """Every metric a unit can be coloured or ranked by on the maps and the wall screen: its grid
     coverage (grid_coverage_by_unit), workers per 10,000 and service premises per 100 households
-    (`premises`, docs/metrics.md §9), per unit at `level`."""
+    (`premises`, docs/metrics.md §9), per unit at `level`; with each unit's urban communities and
+    villages, since per 10,000 is of the urban communities (docs/metrics.md §3)."""
     coverage = grid_coverage_by_unit(engine, scope, settings, level)
-    per_10k = staffing.staffing_by_unit(engine, scope, settings, level)[["code", "per_10k"]]
+    per_10k = staffing.staffing_by_unit(engine, scope, settings, level)[
+        ["code", "per_10k", "urban_communities", "villages"]
+    ]
     rooms = premises.premises_by_unit(engine, scope, settings, level)
     rooms = rooms[["code", "per_100_households"]].rename(columns={"per_100_households": "premises"})
     return coverage.merge(per_10k, on="code", how="outer").merge(rooms, on="code", how="outer")

@@ -23,6 +23,7 @@ RANKING_COLUMNS = [
     "code", "name", "communities", "resident_population", "counted_workers",
     "counted_workers_yoy", "counted_workers_mom", "per_10k", "per_10k_yoy", "per_10k_mom",
     "required", "gap", "net_gap", "share_meeting", "licensed_rate", "grids", "staffed_rate",
+    *staffing.VILLAGE_COLUMNS,
 ]  # fmt: skip
 CHANGED = ("per_10k", "counted_workers")
 
@@ -73,9 +74,12 @@ def ranking(
 
 
 def far_below_list(far: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """staffing.py:communities_far_below with their places, in the Overview's columns."""
-    columns = ["code", "name", "resident_population", "counted_workers", "per_10k", "required"]
-    return with_places(far[[*columns, "gap"]], "code", units)
+    """staffing.py:communities_far_below with their places, in the Overview's columns; with the
+    villages' own per 10,000 (per_10k_all) where villages are among them (a village standard)."""
+    columns = ["code", "name", "resident_population", "counted_workers", "per_10k"]
+    if staffing.has_villages(far):
+        columns.append("per_10k_all")
+    return with_places(far[[*columns, "required", "gap"]], "code", units)
 
 
 def rebound_list(rebounds: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -130,7 +134,7 @@ class HeadlineFacts:
     """What the headline says, from the same figures as the Overview's cards."""
 
     level: str  # city, district, street or community
-    per_10k: float | None
+    per_10k: float | None  # workers of the urban communities per 10,000 of their residents
     standard: float
     communities_assessed: int
     communities_below: int  # assessed communities short of their required headcount
@@ -141,6 +145,10 @@ class HeadlineFacts:
     reduction: float | None  # its reduction against the baseline, a fraction 0–1
     rebounding_communities: int  # communities with a rebound in any category
     unstaffed_grids: int
+    urban_communities: int
+    villages: int  # villages (村): assessed only with a village standard or minimum team
+    villages_assessed: bool
+    per_10k_all: float | None  # the workers of every community and village per 10,000
 
 
 def _number(value: float | NAType | None) -> float | None:
@@ -185,6 +193,10 @@ def headline_facts(engine: Engine, scope: Scope, settings: Settings) -> Headline
         reduction=reduction,
         rebounding_communities=rebound_counts(rebounds).communities,
         unstaffed_grids=int(_number(grid_total.get("unstaffed_grids")) or 0),
+        urban_communities=int(_number(total.get("urban_communities")) or 0),
+        villages=int(_number(total.get("villages")) or 0),
+        villages_assessed=settings.villages_assessed,
+        per_10k_all=_number(total.get("per_10k_all")),
     )
 
 

@@ -12,6 +12,33 @@ from data_access.queries import staffing as queries
 from data_access.scope import Scope
 from data_access.settings import Settings
 
+# The columns of staffing_by_unit that split a unit into its urban communities and villages
+# (docs/metrics.md §3): shown beside the other figures wherever a unit holds villages.
+VILLAGE_COLUMNS = [
+    "urban_communities",
+    "villages",
+    "urban_population",
+    "urban_counted_workers",
+    "per_10k_all",
+]
+
+
+def has_villages(frame: pd.DataFrame | pd.Series) -> bool:
+    """Whether staffing rows (or a staffing_total) hold any village."""
+    villages = frame["villages"]
+    if isinstance(villages, pd.Series):
+        return bool(pd.to_numeric(villages).fillna(0).sum() > 0)
+    return not pd.isna(villages) and int(villages) > 0
+
+
+def community_kind(units: pd.DataFrame) -> pd.Series:
+    """urban or village, for staffing_by_unit rows at community level."""
+    return pd.Series(
+        ["village" if v > 0 else "urban" for v in pd.to_numeric(units["villages"]).fillna(0)],
+        index=units.index,
+        dtype=object,
+    )
+
 
 def filled_share(required: float | NAType | None, gap: float) -> float | None:
     """The share of the required posts that are filled, 1 - gap / required (docs/metrics.md §3);

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, null, or_, select
 
 from data_access.db import read_frame, read_row
 from data_access.dissolution import community_ends
@@ -99,13 +99,26 @@ def _counted_workers(scope: Scope, settings: Settings) -> Subquery:
     )
 
 
-def _required(population: Any, settings: Settings) -> Any:
-    """max(minimum, ceil(standard × population / 10,000)); NULL without a population."""
-    needed = ceil_(literal(settings.standard_per_10k) * population / literal(10000.0))
-    return case(
-        (population.is_(None), None),
-        else_=greatest_(needed, literal(settings.minimum_workers)),
-    )
+VILLAGE = "village"  # community.kind of a village (村); every other community is urban
+
+
+def _headcount(population: Any, standard: float, minimum: int) -> Any:
+    """max(minimum, ceil(standard × population / 10,000))."""
+    needed = ceil_(literal(float(standard)) * population / literal(10000.0))
+    return greatest_(needed, literal(minimum))
+
+
+def _required(population: Any, kind: Any, settings: Settings) -> Any:
+    """The required headcount of a community (docs/metrics.md §3): an urban community's by the
+    urban standard and minimum team; a village's by the village settings when one is set (an
+    unset one counts 0), else none; none without a population."""
+    urban = _headcount(population, settings.standard_per_10k, settings.minimum_workers)
+    village: Any = null()
+    if settings.villages_assessed:
+        village = _headcount(
+            population, settings.village_standard_per_10k or 0.0, settings.village_min_team or 0
+        )
+    return case((population.is_(None), null()), (kind == VILLAGE, village), else_=urban)
 
 
 def _per_community(engine: Engine, scope: Scope, settings: Settings) -> Subquery:
@@ -117,33 +130,37 @@ def _per_community(engine: Engine, scope: Scope, settings: Settings) -> Subquery
 def summary_staffing_subquery(scope: Scope, settings: Settings) -> Subquery:
     """community_staffing_subquery read from the as-of month's rows of staffing_summary."""
     summary = StaffingSummary
+    # The community's kind is today's (community.kind), read beside the month's row.
     return (
         select(
             summary.community_code,
+            Community.kind,
             summary.resident_population,
             summary.households,
             summary.counted_workers,
             summary.licensed_workers,
-            _required(summary.resident_population, settings).label("required"),
+            _required(summary.resident_population, Community.kind, settings).label("required"),
         )
+        .join(Community, Community.code == summary.community_code)
         .where(summary.month_end == scope.as_of, in_scope(summary.community_code, scope))
         .subquery("community_staffing")
     )
 
 
 def community_staffing_subquery(scope: Scope, settings: Settings) -> Subquery:
-    """One row per community in scope: population, counted and licensed workers, required, gap."""
+    """One row per community in scope: kind, population, counted and licensed workers, required."""
     population = population_in_force(scope)
     workers = _counted_workers(scope, settings)
     counted = func.coalesce(workers.c.counted_workers, 0)
     return (
         select(
             Community.code.label("community_code"),
+            Community.kind,
             population.c.resident_population,
             population.c.households,
             counted.label("counted_workers"),
             func.coalesce(workers.c.licensed_workers, 0).label("licensed_workers"),
-            _required(population.c.resident_population, settings).label("required"),
+            _required(population.c.resident_population, Community.kind, settings).label("required"),
         )
         .outerjoin(population, population.c.community_code == Community.code)
         .outerjoin(workers, workers.c.community_code == Community.code)
@@ -154,20 +171,34 @@ def community_staffing_subquery(scope: Scope, settings: Settings) -> Subquery:
 
 def _aggregate(per_community: Subquery, key: Any | None) -> Select[Any]:
     c = per_community.c
+    urban = c.kind != VILLAGE
     gap = c.required - c.counted_workers
+    known = c.resident_population.isnot(None)
     columns = [
         func.count().label("communities"),
+        count_if(urban).label("urban_communities"),
+        count_if(c.kind == VILLAGE).label("villages"),
         func.sum(c.resident_population).label("resident_population"),
+        func.sum(case((urban, c.resident_population))).label("urban_population"),
         func.sum(c.households).label("households"),
         func.sum(c.counted_workers).label("counted_workers"),
-        # Workers of a community without a known population cannot be set against residents.
+        func.sum(case((urban, c.counted_workers), else_=0)).label("urban_counted_workers"),
+        # The standard counts urban residents: workers of the urban communities whose population
+        # is known over those residents. Workers of a community without a known population
+        # cannot be set against residents.
         safe_ratio(
-            func.sum(case((c.resident_population.is_(None), 0), else_=c.counted_workers)),
-            func.sum(c.resident_population),
+            func.sum(case((and_(urban, known), c.counted_workers), else_=0)),
+            func.sum(case((urban, c.resident_population))),
             10000.0,
         ).label("per_10k"),
+        safe_ratio(
+            func.sum(case((known, c.counted_workers), else_=0)),
+            func.sum(c.resident_population),
+            10000.0,
+        ).label("per_10k_all"),
         func.sum(c.required).label("required"),
-        sum_positive(gap).label("gap"),
+        # Empty, like the required headcount, where no community of the unit is assessed.
+        case((func.count(c.required) > 0, sum_positive(gap))).label("gap"),
         func.sum(gap).label("net_gap"),
         count_if(c.counted_workers >= c.required).label("communities_meeting"),
         func.count(c.required).label("communities_assessed"),
@@ -205,10 +236,15 @@ def staffing_total(engine: Engine, scope: Scope, settings: Settings) -> pd.Serie
 
 STAFFING_COLUMNS = [
     "communities",
+    "urban_communities",
+    "villages",
     "resident_population",
+    "urban_population",
     "households",
     "counted_workers",
+    "urban_counted_workers",
     "per_10k",
+    "per_10k_all",
     "required",
     "gap",
     "net_gap",
@@ -227,10 +263,20 @@ def _with_share(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def communities_far_below(engine: Engine, scope: Scope, settings: Settings) -> pd.DataFrame:
-    """Communities whose per 10,000 is below far_below_ratio × standard, worst first."""
+    """Communities below far_below_ratio × their standard per 10,000, worst first: urban
+    communities by per_10k against the urban standard; villages by their own per 10,000
+    (per_10k_all) against village_standard_per_10k, and never while it is unset."""
     frame = staffing_by_unit(engine, scope, settings, level="community")
-    threshold = settings.far_below_ratio * settings.standard_per_10k
-    return frame[frame["per_10k"] < threshold].sort_values("per_10k", ignore_index=True)
+    village = frame["villages"] > 0
+    rate = frame["per_10k"].where(~village, frame["per_10k_all"]).astype(float)
+    standard = pd.Series(settings.standard_per_10k, index=frame.index, dtype=float)
+    if settings.village_standard_per_10k is not None:
+        standard = standard.where(~village, settings.village_standard_per_10k)
+    else:
+        standard = standard.where(~village)
+    below = rate < settings.far_below_ratio * standard
+    far = frame.assign(_share=rate / standard)[below]
+    return far.sort_values(["_share", "code"], ignore_index=True).drop(columns="_share")
 
 
 def _counted_in_scope(scope: Scope, settings: Settings) -> list[Any]:
@@ -346,13 +392,20 @@ def population_by_year(engine: Engine, scope: Scope, in_force: bool = True) -> p
     return read_frame(engine, statement)
 
 
-TREND_COLUMNS = ["month_end", "counted_workers", "resident_population", "per_10k"]
+TREND_COLUMNS = [
+    "month_end",
+    "counted_workers",
+    "resident_population",
+    "per_10k",
+    "per_10k_all",
+]
 
 
 def monthly_trend(
     engine: Engine, scope: Scope, settings: Settings, months: int = TREND_MONTHS
 ) -> pd.DataFrame:
-    """month_end, counted_workers, resident_population, per_10k for the last `months` month ends.
+    """month_end, counted_workers, resident_population, per_10k (urban communities) and
+    per_10k_all (every community) for the last `months` month ends.
 
     The last point is the as-of date itself, so it agrees with staffing_total.
     """
@@ -363,9 +416,24 @@ def monthly_trend(
     return raw_monthly_trend(engine, scope, settings, ends)
 
 
+def _trend_row(
+    day: dt.date, counted: int, total: Any, known: int, urban_total: Any, urban_known: int
+) -> tuple[Any, ...]:
+    """One row of TREND_COLUMNS from the sums of a month end (None or NaN: no population)."""
+
+    def whole(value: Any) -> int | None:
+        return None if value is None or pd.isna(value) else int(value)
+
+    total, urban_total = whole(total), whole(urban_total)
+    per_10k = int(urban_known) / urban_total * 10000 if urban_total else None
+    per_10k_all = int(known) / total * 10000 if total else None
+    return (day, int(counted), total, per_10k, per_10k_all)
+
+
 def _summary_trend(engine: Engine, scope: Scope, ends: list[dt.date]) -> pd.DataFrame:
     """The trend summed from staffing_summary: one row per month end of the scope."""
     c = StaffingSummary.__table__.c
+    urban = Community.kind != VILLAGE
     known = case((c.resident_population.is_(None), 0), else_=c.counted_workers)
     statement = (
         select(
@@ -373,7 +441,10 @@ def _summary_trend(engine: Engine, scope: Scope, ends: list[dt.date]) -> pd.Data
             func.sum(c.counted_workers).label("counted"),
             func.sum(c.resident_population).label("total"),
             func.sum(known).label("known"),
+            func.sum(case((urban, c.resident_population))).label("urban_total"),
+            func.sum(case((urban, known), else_=0)).label("urban_known"),
         )
+        .join(Community, Community.code == c.community_code)
         # The months listed, not a range: each one is a seek of the primary key to the scope's
         # communities, whatever the database knows of the table's statistics. The code range
         # alone: the summary holds no month end of a community on or after the day it ends.
@@ -381,17 +452,17 @@ def _summary_trend(engine: Engine, scope: Scope, ends: list[dt.date]) -> pd.Data
         .group_by(c.month_end)
     )
     frame = read_frame(engine, statement)
-    by_month = {
-        pd.Timestamp(day).date(): (counted, total, known)
-        for day, counted, total, known in frame.itertuples(index=False)
-    }
-    rows = []
-    for day in ends:
-        counted, total, known = by_month.get(day, (0, None, 0))
-        total = None if total is None or pd.isna(total) else int(total)
-        per_10k = int(known) / total * 10000 if total else None
-        rows.append((day, int(counted), total, per_10k))
+    by_month = {pd.Timestamp(row[0]).date(): row[1:] for row in frame.itertuples(index=False)}
+    rows = [_trend_row(day, *by_month.get(day, (0, None, 0, None, 0))) for day in ends]
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def community_kinds(engine: Engine, scope: Scope) -> pd.Series:
+    """community.kind of every community in the scope's code range (those dissolved by the
+    as-of date too, which the trend counts before they end), by code."""
+    statement = select(Community.code, Community.kind).where(in_range(Community.code, scope))
+    frame = read_frame(engine, statement)
+    return pd.Series(frame["kind"].to_numpy(), index=frame["code"].astype(str), dtype=object)
 
 
 def raw_monthly_trend(
@@ -412,6 +483,7 @@ def raw_monthly_trend(
     np.add.at(steps, (community, first), workers)
     np.add.at(steps, (community, last), -workers)
     active = steps.cumsum(axis=1)[:, :-1]  # communities × month ends
+    kinds = community_kinds(engine, scope)
     population = _population_table(population_by_year(engine, scope, in_force=False))
     residents = population.reindex([day.year for day in ends])  # month ends × communities
     # A community ends on a day (data_access/dissolution.py): no worker nor resident of it from
@@ -422,14 +494,23 @@ def raw_monthly_trend(
             active[codes.get_loc(code), gone] = 0
         if code in residents.columns:
             residents.loc[gone, code] = np.nan
+    urban_columns = [code for code in residents.columns if kinds.get(code) != VILLAGE]
     totals = residents.sum(axis=1, min_count=1).to_numpy() if len(residents.columns) else None
+    urban_totals = residents[urban_columns].sum(axis=1, min_count=1).to_numpy()
+    # communities × month ends: whose population is known, and which are urban
     known = residents.reindex(columns=codes).notna().to_numpy().T if totals is not None else None
+    urban = np.array([kinds.get(code) != VILLAGE for code in codes], dtype=bool)
     rows = []
     for i, day in enumerate(ends):
-        total = None if totals is None or np.isnan(totals[i]) else int(totals[i])
-        counted = active[known[:, i], i].sum() if known is not None and len(codes) else 0
-        per_10k = counted / total * 10000 if total else None
-        rows.append((day, int(active[:, i].sum()), total, per_10k))
+        if known is None or not len(codes):
+            counted_known = counted_urban = 0
+        else:
+            counted_known = int(active[known[:, i], i].sum())
+            counted_urban = int(active[known[:, i] & urban, i].sum())
+        total = None if totals is None else totals[i]
+        urban_total = urban_totals[i] if len(urban_columns) else None
+        counted = int(active[:, i].sum())
+        rows.append(_trend_row(day, counted, total, counted_known, urban_total, counted_urban))
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
