@@ -15,6 +15,7 @@ from __future__ import annotations
 from dashboard import formatting
 from data_access.catalog import Text, text_in, translate
 from data_access.figures.overview import HeadlineFacts, MonthChange
+from data_access.settings import Settings
 
 
 def community_counts(urban: int, villages: int, text: Text) -> str:
@@ -43,6 +44,34 @@ def assessed_units(urban: int, villages: int, villages_assessed: bool) -> str:
     if not villages_assessed:
         return "_urban"
     return "_both" if urban else "_villages"
+
+
+def far_below_units(villages: int, settings: Settings) -> str:
+    """The catalog key suffix of the far-below alert: "" (no villages: communities), "_urban"
+    (villages without a per 10,000 standard of their own) or "_both"."""
+    if not villages:
+        return ""
+    return "_both" if settings.village_standard_per_10k is not None else "_urban"
+
+
+def villages_note(
+    urban: int, villages: int, per_10k_all: object, settings: Settings, text: Text
+) -> str | None:
+    """What the staffing figures of an area holding villages are taken over, in one sentence
+    under its cards (docs/metrics.md §3); None where there are no villages."""
+    if not villages:
+        return None
+    counts = community_counts(urban, villages, text)
+    every = formatting.decimal(per_10k_all)
+    if not settings.villages_assessed:
+        return text("staffing.villages_note", counts=counts, all=every)
+    return text(
+        "staffing.villages_note_assessed",
+        counts=counts,
+        all=every,
+        standard=formatting.decimal(settings.village_standard_per_10k, 0),
+        minimum=formatting.integer(settings.village_min_team),
+    )
 
 
 def headline_sentences(facts: HeadlineFacts, scope_name: str, language: str) -> list[str]:

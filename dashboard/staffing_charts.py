@@ -12,6 +12,7 @@ from dashboard.charts import ABOVE_COLOUR, BELOW_COLOUR, LINE_LEGEND, SCOPE_COLO
 from dashboard.formatting import decimal, month_tickformat
 from data_access.catalog import Text
 
+NOT_ASSESSED_COLOUR = palette.MUTED  # villages without a standard of their own: no verdict
 CERTIFICATE_COLOURS = {
     "none": palette.LIGHT,
     "junior": "#9ecae1",
@@ -116,12 +117,13 @@ def age_bars(frame: pd.DataFrame, title: str, text: Text) -> go.Figure:
 
 def staffing_trend(
     frame: pd.DataFrame,
-    standard: float,
+    standard: float | None,
     title: str,
     text: Text,
     language: str = "zh",
 ) -> go.Figure:
-    """Per 10,000 against the standard (top) and counted workers (bottom) by month."""
+    """Per 10,000 against the standard (top) and counted workers (bottom) by month; without a
+    standard (a village, docs/metrics.md §3) no standard line."""
     figure = make_subplots(
         rows=2,
         cols=1,
@@ -143,20 +145,21 @@ def staffing_trend(
         row=1,
         col=1,
     )
-    # The standard is named in the legend, not on its line, where the series may cross it.
-    figure.add_hline(y=standard, line_dash="dash", line_color=palette.REFERENCE, row=1, col=1)
-    figure.add_trace(
-        go.Scatter(
-            x=[None],
-            y=[None],
-            mode="lines",
-            name=text("overview.standard_line", standard=decimal(standard, 0)),
-            line={"dash": "dash", "color": palette.REFERENCE},
-            hoverinfo="skip",
-        ),
-        row=1,
-        col=1,
-    )
+    if standard is not None:
+        # The standard is named in the legend, not on its line, where the series may cross it.
+        figure.add_hline(y=standard, line_dash="dash", line_color=palette.REFERENCE, row=1, col=1)
+        figure.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                name=text("overview.standard_line", standard=decimal(standard, 0)),
+                line={"dash": "dash", "color": palette.REFERENCE},
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=1,
+        )
     figure.add_trace(
         go.Bar(
             name=text("col.counted_workers"),
@@ -169,9 +172,9 @@ def staffing_trend(
         row=2,
         col=1,
     )
-    per_10k = frame["per_10k"].dropna()
-    low = min(float(per_10k.min()) if len(per_10k) else standard, standard)
-    high = max(float(per_10k.max()) if len(per_10k) else standard, standard)
+    per_10k = pd.to_numeric(frame["per_10k"]).dropna()
+    values = [float(v) for v in per_10k] + ([] if standard is None else [standard])
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
     figure.update_yaxes(range=[np.floor(low - 1), np.ceil(high + 1)], row=1, col=1)
     figure.update_xaxes(tickformat=month_tickformat(language))
     figure.update_layout(title=title, height=520, legend=LINE_LEGEND, margin={"t": 90})
@@ -187,13 +190,21 @@ def population_scatter(
 ) -> go.Figure:
     """Residents against counted workers per community, with the required headcount as a line."""
     data = frame.dropna(subset=["resident_population"])
-    meets = data["counted_workers"] >= data["required"]
+    assessed = data["required"].notna().to_numpy(dtype=bool)
+    meets = assessed & (
+        pd.to_numeric(data["counted_workers"]).to_numpy(dtype=float)
+        >= pd.to_numeric(data["required"]).to_numpy(dtype=float, na_value=np.nan)
+    )
     figure = go.Figure()
-    for flag, colour, name in (
-        (True, ABOVE_COLOUR, text("staffing.meets")),
-        (False, BELOW_COLOUR, text("staffing.below")),
+    for part_of, colour, name in (
+        (meets, ABOVE_COLOUR, text("staffing.meets")),
+        (assessed & ~meets, BELOW_COLOUR, text("staffing.below")),
+        # Villages without a standard of their own (docs/metrics.md §3): shown, not judged.
+        (~assessed, NOT_ASSESSED_COLOUR, text("staffing.not_assessed")),
     ):
-        part = data[meets == flag]
+        if name == text("staffing.not_assessed") and assessed.all():
+            continue
+        part = data[part_of]
         figure.add_trace(
             go.Scatter(
                 name=name,

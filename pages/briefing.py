@@ -15,7 +15,12 @@ from dashboard import formatting, lights
 from dashboard.charts import ranking_bar
 from dashboard.components import STATUS_COLOURS, page_header, per_community_note, stop_if_empty
 from dashboard.context import PageContext, page_context
-from dashboard.headline import change_sentence, headline_sentences
+from dashboard.headline import (
+    assessed_units,
+    change_sentence,
+    far_below_units,
+    headline_sentences,
+)
 from dashboard.i18n import current_language, fmt_decimal, fmt_pct, t
 from dashboard.report import TABLE_RULES, table_html
 from data_access.figures import burden as burden_figures
@@ -88,16 +93,18 @@ def cards(context: PageContext) -> list[Card]:
     def points(change_value: float) -> str:
         return t("kpi.points", value=formatting.signed(change_value * 100, 1))
 
+    villages = int(now["villages"])
+    units = assessed_units(int(now["urban_communities"]), villages, settings.villages_assessed)
     result = [
         Card(
-            t("kpi.per_10k"),
+            t("kpi.per_10k_urban" if villages else "kpi.per_10k"),
             fmt_decimal(now["per_10k"]),
             t("briefing.standard", value=fmt_decimal(settings.standard_per_10k, 0)),
             change(now["per_10k"], before["per_10k"], lambda c: formatting.signed(c, 1)),
             light_of("per_10k", now["per_10k"], settings),
         ),
         Card(
-            t("kpi.share_meeting"),
+            t(f"kpi.share_meeting{units}"),
             fmt_pct(now["share_meeting"]),
             t("briefing.target", value=fmt_pct(settings.target_share_meeting, 0)),
             change(now["share_meeting"], before["share_meeting"], points),
@@ -195,9 +202,12 @@ def alerts(context: PageContext) -> None:
     rebounds = burden_figures.community_rebounds(context.engine, scope, settings)
     rebounding = overview_figures.rebound_counts(rebounds)
     unstaffed = grid_figures.unstaffed_grids(context.engine, scope)
+    total = staffing_figures.staffing_total(context.engine, scope, settings)
+    # Villages without a per 10,000 standard of theirs are never far below it.
+    urban_only = far_below_units(int(total["villages"]), settings) == "_urban"
     st.subheader(t("briefing.alerts"))
     counts = t(
-        "briefing.alert_counts",
+        "briefing.alert_counts_urban" if urban_only else "briefing.alert_counts",
         far=formatting.integer(len(far)),
         threshold=fmt_decimal(settings.far_below_ratio * settings.standard_per_10k),
         rebounds=formatting.integer(rebounding.communities),
@@ -207,14 +217,21 @@ def alerts(context: PageContext) -> None:
     st.html(f"<p>{html.escape(counts)}</p>")
     if far.empty:
         return
-    top = far.sort_values(["per_10k", "code"]).head(TOP_ALERTS)
+    top = far.head(TOP_ALERTS)  # farthest below its standard first
+    # A village (with a village standard) is listed with its own per 10,000 (per_10k_all).
+    rates = top["per_10k"].where(top["per_10k"].notna(), top["per_10k_all"])
     shown = pd.DataFrame(
         {
             t("col.name"): top["name"],
             t("briefing.street"): top["code"].str[:9].map(context.unit_name),
-            t("col.per_10k"): top["per_10k"].map(
-                lambda v: lights.marked(fmt_decimal(v), light_of("per_10k", v, settings))
-            ),
+            # A village (listed with a village standard) shows its own per 10,000, unlit: the light
+            # holds a value to the urban standard.
+            t("col.per_10k"): [
+                fmt_decimal(rate)
+                if formatting.is_missing(urban)
+                else lights.marked(fmt_decimal(urban), light_of("per_10k", urban, settings))
+                for urban, rate in zip(top["per_10k"], rates, strict=True)
+            ],
             t("col.counted_workers"): top["counted_workers"].map(formatting.integer),
             t("col.required"): top["required"].map(formatting.integer),
             t("col.gap"): top["gap"].map(formatting.integer),

@@ -23,7 +23,14 @@ from dashboard.components import (
 )
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_from_chart, drill_to
-from dashboard.headline import change_sentence, headline_sentences
+from dashboard.headline import (
+    assessed_units,
+    change_sentence,
+    community_counts,
+    far_below_units,
+    headline_sentences,
+    villages_note,
+)
 from dashboard.i18n import (
     current_language,
     fmt_decimal,
@@ -57,6 +64,8 @@ RANKING_METRICS = {
 def staffing_kpis(context: PageContext) -> list[Kpi]:
     scope, settings = context.scope, context.settings
     now = staffing_figures.staffing_total(context.engine, scope, settings)
+    villages = int(now["villages"])
+    units = assessed_units(int(now["urban_communities"]), villages, settings.villages_assessed)
     before = staffing_figures.staffing_total(context.engine, scope.year_earlier(), settings)
     grids_now = grid_figures.grid_staffing_total(context.engine, scope)
     grids_before = grid_figures.grid_staffing_total(context.engine, scope.year_earlier())
@@ -82,7 +91,7 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
     )
     per_10k = Kpi(
         "per_10k",
-        t("kpi.per_10k"),
+        t("kpi.per_10k_urban" if villages else "kpi.per_10k"),
         now["per_10k"],
         before["per_10k"],
         fmt_decimal,
@@ -90,6 +99,16 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
         help=t("kpi.per_10k_help", standard=standard),
         status=light_of("per_10k", now["per_10k"], settings),
     )
+    if scope.level == "community" and villages:  # a village: its own figure, not judged
+        per_10k = Kpi(
+            "per_10k",
+            t("kpi.per_10k_village"),
+            now["per_10k_all"],
+            before["per_10k_all"],
+            fmt_decimal,
+            signed_decimal,
+            help=t("kpi.per_10k_village_help", standard=standard),
+        )
     gap = Kpi(
         "gap",
         t("kpi.gap"),
@@ -134,9 +153,22 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
         )
         return [residents, households, grids, workers, per_10k, needed, gap, staffed]
     communities = Kpi("communities", t("kpi.communities"), now["communities"], fmt=fmt_int)
+    if villages:  # 城市社区 N 个、村 M 个
+        urban = int(now["urban_communities"])
+        communities = Kpi(
+            "communities",
+            t("kpi.communities_split"),
+            now["communities"],
+            fmt=lambda _: f"{fmt_int(urban)} / {fmt_int(villages)}",
+            help=t(
+                "kpi.communities_split_help",
+                counts=community_counts(urban, villages, t),
+                n=fmt_int(now["communities"]),
+            ),
+        )
     share = Kpi(
         "share_meeting",
-        t("kpi.share_meeting"),
+        t(f"kpi.share_meeting{units}"),
         now["share_meeting"],
         before["share_meeting"],
         fmt_pct,
@@ -237,8 +269,12 @@ def ranking_section(context: PageContext) -> None:
     hint(t("overview.drill_hint"))
     # One table per scope, so that a drill-down does not carry the old selection along.
     table_key = f"overview_ranking_table_{scope.code or 'city'}"
+    # The urban communities and villages apart only where there are villages (docs/metrics.md §3).
+    shown = [c for c in RANKING_COLUMNS if c in frame.columns]
+    if not staffing_figures.has_villages(frame):
+        shown = [c for c in shown if c not in staffing_figures.VILLAGE_COLUMNS]
     table_with_downloads(
-        frame[[c for c in RANKING_COLUMNS if c in frame.columns]],
+        frame[shown],
         key=table_key,
         sheet_title=t("overview.ranking_sheet"),
         file_stem=context.file_stem("ranking"),
@@ -307,9 +343,11 @@ def alerts_section(context: PageContext) -> None:
     short = premises_figures.premises_alerts(context.engine, scope, settings)
     threshold = fmt_decimal(settings.far_below_ratio * settings.standard_per_10k)
     rebounding = overview_figures.rebound_counts(rebounds)
+    total = staffing_figures.staffing_total(context.engine, scope, settings)
+    far_units = far_below_units(int(total["villages"]), settings)
     tabs = sections(
         [
-            t("alert.far_below", n=fmt_int(len(far))),
+            t(f"alert.far_below{far_units}", n=fmt_int(len(far))),
             t(
                 "alert.rebounds",
                 communities=fmt_int(rebounding.communities),
@@ -320,8 +358,21 @@ def alerts_section(context: PageContext) -> None:
         ]
     )
     with tabs[0]:
-        st.caption(t("alert.far_below_help", threshold=threshold))
+        village_threshold = fmt_decimal(
+            None
+            if settings.village_standard_per_10k is None
+            else settings.far_below_ratio * settings.village_standard_per_10k
+        )
+        st.caption(
+            t(
+                f"alert.far_below_help{far_units}",
+                threshold=threshold,
+                village_threshold=village_threshold,
+            )
+        )
         table = far.assign(per_10k=far["per_10k"].round(2))
+        if "per_10k_all" in far.columns:
+            table["per_10k_all"] = far["per_10k_all"].round(2)
         _alert_table(context, table, "far_below", "code")
     with tabs[1]:
         st.caption(
@@ -341,6 +392,18 @@ def alerts_section(context: PageContext) -> None:
         _alert_table(context, table, "unstaffed", "code")
     with tabs[3]:
         premises_alert_tab(context)
+
+
+def villages_caption(context: PageContext) -> None:
+    """Where the area holds villages: 城市社区 N 个、村 M 个, and what the figures are taken over."""
+    now = staffing_figures.staffing_total(context.engine, context.scope, context.settings)
+    if context.scope.level == "community":
+        return
+    note = villages_note(
+        int(now["urban_communities"]), int(now["villages"]), now["per_10k_all"], context.settings, t
+    )
+    if note is not None:
+        st.caption(note)
 
 
 def _alert_table(
@@ -405,6 +468,7 @@ def render() -> None:
     change_section(context)
     headline_section(context)
     kpi_row(staffing_kpis(context))
+    villages_caption(context)
     kpi_row(burden_kpis(context) + premises_kpis(context))
     status_legend(context.settings.close_ratio)
     alerts_section(context)

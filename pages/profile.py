@@ -49,6 +49,10 @@ def chooser(context: PageContext) -> None:
     st.info(t("profile.choose"), icon=":material/home_work:")
     frame = profile_figures.profile_chooser(context.engine, context.scope, context.settings)
     columns = ["code", "name", "resident_population", "counted_workers", "per_10k", "gap"]
+    if staffing_figures.has_villages(frame):  # each row's kind, and a village's own per 10,000
+        kinds = staffing_figures.community_kind(frame)
+        frame = frame.assign(community_kind=kinds.map(lambda kind: t(f"community_kind.{kind}")))
+        columns = [*columns[:2], "community_kind", *columns[2:5], "per_10k_all", "gap"]
     key = f"profile_chooser_{context.scope.code or 'city'}"
     table_with_downloads(
         frame[columns],
@@ -149,11 +153,31 @@ def kpi_section(context: PageContext, figures: Figures) -> None:
     def old(column: str) -> object:
         return None if before is None else before[column]
 
+    standard = fmt_decimal(settings.standard_per_10k, 0)
+    per_10k = Kpi(
+        "per_10k",
+        t("kpi.per_10k"),
+        now["per_10k"],
+        old("per_10k"),
+        fmt_decimal,
+        signed_decimal,
+        status=light_of("per_10k", now["per_10k"], settings),
+    )
+    if int(now["villages"]):  # a village: its own figure, not judged by the urban standard
+        per_10k = Kpi(
+            "per_10k",
+            t("kpi.per_10k_village"),
+            now["per_10k_all"],
+            old("per_10k_all"),
+            fmt_decimal,
+            signed_decimal,
+            help=t("kpi.per_10k_village_help", standard=standard),
+        )
     kpis = [
         Kpi("residents", t("kpi.residents"), now["resident_population"], old("resident_population"), fmt_int, signed_int, higher_is_better=None),
         Kpi("households", t("kpi.households"), now["households"], old("households"), fmt_int, signed_int, higher_is_better=None),
         Kpi("workers", t("kpi.workers"), now["counted_workers"], old("counted_workers"), fmt_int, signed_int),
-        Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], old("per_10k"), fmt_decimal, signed_decimal, status=light_of("per_10k", now["per_10k"], settings)),
+        per_10k,
         Kpi("required", t("kpi.required"), now["required"], old("required"), fmt_int, signed_int, higher_is_better=None),
         Kpi("gap", t("kpi.gap"), now["gap"], old("gap"), fmt_int, signed_int, higher_is_better=False, status=light_of("filled_share", now["filled_share"], settings)),
         Kpi("grids", t("kpi.grids"), figures.grids["grids"], fmt=fmt_int),
@@ -226,10 +250,14 @@ def staff_section(context: PageContext, figures: Figures) -> None:
         st.info(t("profile.no_staff"))
         return
     title = context.unit_name(scope.code)
+    trend = staffing_figures.staffing_trend(context.engine, scope, settings)
+    standard: float | None = settings.standard_per_10k
+    if figures.staffing is not None and int(figures.staffing["villages"]):  # a village
+        trend, standard = trend.assign(per_10k=trend["per_10k_all"]), None
     show_chart(
         staffing_trend(
-            staffing_figures.staffing_trend(context.engine, scope, settings),
-            settings.standard_per_10k,
+            trend,
+            standard,
             t("profile.staff_trend_title", scope=title),
             t,
             current_language(),
@@ -401,11 +429,14 @@ def summary_frame(context: PageContext, figures: Figures) -> pd.DataFrame:
     language = current_language()
     rows: list[tuple[str, str]] = []
     if figures.staffing is not None:
+        village = bool(int(figures.staffing["villages"]))
+        if village:
+            rows.append((t("col.community_kind"), t("community_kind.village")))
         for column in (
             "resident_population",
             "households",
             "counted_workers",
-            "per_10k",
+            "per_10k_all" if village else "per_10k",
             "required",
             "gap",
             "licensed_rate",

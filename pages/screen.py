@@ -16,6 +16,7 @@ from dashboard.auth import is_open_access
 from dashboard.components import stop_if_empty
 from dashboard.context import PageContext, page_context
 from dashboard.grid_map import MapOptions, grid_map
+from dashboard.headline import assessed_units
 from dashboard.i18n import current_language, t
 from dashboard.map_style import DARK, MAP_METRICS, metric_classes
 from dashboard.refusals import fragment
@@ -77,9 +78,11 @@ def tiles(context: PageContext, scope: Scope) -> list[Tile]:
     now = staffing_figures.staffing_total(context.engine, scope, settings)
     grids = grid_figures.grid_staffing_total(context.engine, scope)
     standard = formatting.decimal(settings.standard_per_10k)
+    villages = int(now["villages"])
+    units = assessed_units(int(now["urban_communities"]), villages, settings.villages_assessed)
     result = [
-        Tile("per_10k", t("kpi.per_10k"), formatting.decimal(now["per_10k"]), t("screen.standard", value=standard), light_of("per_10k", now["per_10k"], settings)),
-        Tile("share_meeting", t("kpi.share_meeting"), formatting.percent(now["share_meeting"]), t("screen.target", value=formatting.percent(settings.target_share_meeting, 0)), light_of("share_meeting", now["share_meeting"], settings)),
+        Tile("per_10k", t("kpi.per_10k_urban" if villages else "kpi.per_10k"), formatting.decimal(now["per_10k"]), t("screen.standard", value=standard), light_of("per_10k", now["per_10k"], settings)),
+        Tile("share_meeting", t(f"kpi.share_meeting{units}"), formatting.percent(now["share_meeting"]), t("screen.target", value=formatting.percent(settings.target_share_meeting, 0)), light_of("share_meeting", now["share_meeting"], settings)),
         Tile("gap", t("kpi.gap"), formatting.count(now["gap"], language), t("screen.required", value=formatting.count(now["required"], language)), light_of("filled_share", now["filled_share"], settings)),
         Tile("staffed_rate", t("kpi.staffed_rate"), formatting.percent(grids["staffed_rate"]), t("screen.target", value=formatting.percent(settings.target_staffed_rate, 0)), light_of("staffed_rate", grids["staffed_rate"], settings)),
     ]  # fmt: skip

@@ -20,6 +20,7 @@ from dashboard.components import (
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
 from dashboard.filters import drill_from_chart
+from dashboard.headline import assessed_units, villages_note
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, t
 from dashboard.report import is_report
 from dashboard.staffing_charts import (
@@ -73,19 +74,48 @@ def kpis(context: PageContext) -> None:
     young_before = staffing_figures.uncertified_under_40(
         context.engine, scope.year_earlier(), settings
     )
+    villages = int(now["villages"])
+    units = assessed_units(int(now["urban_communities"]), villages, settings.villages_assessed)
+    standard = fmt_decimal(settings.standard_per_10k, 0)
+    per_10k = Kpi(
+        "per_10k",
+        t("kpi.per_10k_urban" if villages else "kpi.per_10k"),
+        now["per_10k"],
+        before["per_10k"],
+        fmt_decimal,
+        signed_decimal,
+        help=t("kpi.per_10k_help", standard=standard),
+        status=light_of("per_10k", now["per_10k"], settings),
+    )
+    if scope.level == "community" and villages:  # a village: its own figure, not judged
+        per_10k = Kpi(
+            "per_10k",
+            t("kpi.per_10k_village"),
+            now["per_10k_all"],
+            before["per_10k_all"],
+            fmt_decimal,
+            signed_decimal,
+            help=t("kpi.per_10k_village_help", standard=standard),
+        )
     kpi_row(
         [
-            Kpi("per_10k", t("kpi.per_10k"), now["per_10k"], before["per_10k"], fmt_decimal, signed_decimal, help=t("kpi.per_10k_help", standard=fmt_decimal(settings.standard_per_10k, 0)), status=light_of("per_10k", now["per_10k"], settings)),
+            per_10k,
             Kpi("workers", t("kpi.workers"), now["counted_workers"], before["counted_workers"], fmt_int, signed_int),
             Kpi("required", t("staffing.kpi.required"), now["required"], before["required"], fmt_int, signed_int, higher_is_better=None),
             Kpi("gap", t("kpi.gap"), now["gap"], before["gap"], fmt_int, signed_int, higher_is_better=False, help=t("kpi.gap_help", net=fmt_int(now["net_gap"])), status=light_of("filled_share", now["filled_share"], settings)),
-            Kpi("share_meeting", t("kpi.share_meeting"), now["share_meeting"], before["share_meeting"], fmt_pct, signed_points, help=t("kpi.share_meeting_help", minimum=settings.minimum_workers), status=light_of("share_meeting", now["share_meeting"], settings)),
+            Kpi("share_meeting", t(f"kpi.share_meeting{units}"), now["share_meeting"], before["share_meeting"], fmt_pct, signed_points, help=t("kpi.share_meeting_help", minimum=settings.minimum_workers), status=light_of("share_meeting", now["share_meeting"], settings)),
             Kpi("licensed_rate", t("staffing.kpi.licensed_rate"), now["licensed_rate"], before["licensed_rate"], fmt_pct, signed_points, help=t("staffing.kpi.licensed_help", licensed=fmt_int(now["licensed_workers"]))),
             Kpi("young_uncertified", t("staffing.kpi.young_uncertified"), young, young_before, fmt_int, signed_int, higher_is_better=False, help=t("staffing.kpi.young_uncertified_help")),
-            Kpi("communities_meeting", t("staffing.kpi.communities_meeting"), now["communities_meeting"], before["communities_meeting"], lambda v: f"{fmt_int(v)} / {fmt_int(now['communities_assessed'])}", signed_int),
+            Kpi("communities_meeting", t(f"staffing.kpi.communities_meeting{units}"), now["communities_meeting"], before["communities_meeting"], lambda v: f"{fmt_int(v)} / {fmt_int(now['communities_assessed'])}", signed_int),
         ]
     )  # fmt: skip
     status_legend(settings.close_ratio)
+    if scope.level != "community":
+        note = villages_note(
+            int(now["urban_communities"]), villages, now["per_10k_all"], settings, t
+        )
+        if note is not None:
+            st.caption(note)
 
 
 def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
@@ -96,7 +126,12 @@ def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
         ranking_bar(
             units,
             "per_10k",
-            title=chart_title(context, "staffing.chart.per_10k"),
+            title=chart_title(
+                context,
+                "staffing.chart.per_10k_urban"
+                if int(total["villages"])
+                else "staffing.chart.per_10k",
+            ),
             value_label=t("metric.per_10k"),
             reference=settings.standard_per_10k,
             reference_label=t(
@@ -155,13 +190,18 @@ def people_charts(context: PageContext) -> None:
             st.info(t("staffing.no_workers"))
 
 
-def trend_chart(context: PageContext) -> None:
+def trend_chart(context: PageContext, villages: int) -> None:
     trend = staffing_figures.staffing_trend(context.engine, context.scope, context.settings)
+    title = "staffing.chart.trend_urban" if villages else "staffing.chart.trend"
+    standard: float | None = context.settings.standard_per_10k
+    if context.scope.level == "community" and villages:  # a village: its own figure, not judged
+        trend, standard = trend.assign(per_10k=trend["per_10k_all"]), None
+        title = "staffing.chart.trend"
     show_chart(
         staffing_trend(
             trend,
-            context.settings.standard_per_10k,
-            chart_title(context, "staffing.chart.trend"),
+            standard,
+            chart_title(context, title),
             t,
             current_language(),
         ),
@@ -187,6 +227,21 @@ def community_scatter(context: PageContext) -> None:
     )
 
 
+def community_table(communities: pd.DataFrame, villages: int) -> pd.DataFrame:
+    """The communities' rows as the page lists them; where villages exist, each row's kind
+    (城市社区 or 村) and its per 10,000 with the villages counted (per_10k_all)."""
+    if not villages:
+        return communities[COMMUNITY_COLUMNS]
+    table = communities.assign(
+        community_kind=staffing_figures.community_kind(communities).map(
+            lambda kind: t(f"community_kind.{kind}")
+        )
+    )
+    columns = [*COMMUNITY_COLUMNS[:2], "community_kind", *COMMUNITY_COLUMNS[2:]]
+    columns.insert(columns.index("per_10k") + 1, "per_10k_all")
+    return table[columns]
+
+
 def render() -> None:
     context = page_context()
     scope = context.scope
@@ -196,21 +251,24 @@ def render() -> None:
     status_style()
     kpis(context)
     units = staffing_figures.staffing_by_unit(context.engine, scope, context.settings)
+    total = staffing_figures.staffing_total(context.engine, scope, context.settings)
+    villages = int(total["villages"])
     if scope.level != "community":
         st.subheader(t("staffing.section.units", level=t(f"level.{scope.child_level}")))
         unit_charts(context, units)
     st.subheader(t("staffing.section.people"))
     people_charts(context)
     st.subheader(t("staffing.section.trend"))
-    trend_chart(context)
+    trend_chart(context, villages)
     if scope.level != "community":
         st.subheader(t("staffing.section.communities"))
         community_scatter(context)
         with st.expander(t("staffing.community_table"), expanded=is_report()):
+            communities = staffing_figures.staffing_by_gap(
+                context.engine, scope, context.settings, "community"
+            )
             table_with_downloads(
-                staffing_figures.staffing_by_gap(
-                    context.engine, scope, context.settings, "community"
-                )[COMMUNITY_COLUMNS],
+                community_table(communities, villages),
                 key=f"staffing_communities_{scope.code or 'city'}",
                 sheet_title=t("staffing.sheet.communities"),
                 file_stem=context.file_stem("staffing_communities"),
@@ -220,10 +278,11 @@ def render() -> None:
                 long_list=True,  # the largest gaps first
             )
     st.subheader(t("staffing.section.table"))
+    shown = UNIT_COLUMNS + (staffing_figures.VILLAGE_COLUMNS if villages else [])
     table_with_downloads(
         staffing_figures.staffing_by_gap(
             context.engine, scope, context.settings, scope.breakdown_level
-        )[UNIT_COLUMNS],
+        )[shown],
         key=f"staffing_units_{scope.code or 'city'}",
         sheet_title=t("staffing.sheet.units"),
         file_stem=context.file_stem("staffing_units"),

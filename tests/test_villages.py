@@ -24,6 +24,7 @@ from data_access.schema import upgrade
 from data_access.scope import Scope
 from data_access.settings import Settings, load_settings
 from tests.test_cli_export import run_export
+from tests.test_pages import metric_values, run_app
 from tests.village_city import (
     AS_OF,
     U1,
@@ -331,3 +332,66 @@ def test_staffing_export_adds_the_urban_and_village_columns(village_url, monkeyp
     )
     assert (town["villages"], town["communities_meeting"]) == ("3", "0")
     assert float(town["per_10k_all"]) == pytest.approx(7 / 4600 * 10000, rel=1e-12)
+
+
+OVERVIEW_CARDS = {
+    "zh": {
+        "城市社区 / 村": "1 / 4",
+        "每万人社区工作者（城市社区）": "13.3",  # 8 / 6,000
+        "达标城市社区占比": "0.0%",
+        "缺额人数": "3",
+    },
+    "en": {
+        "Urban communities / villages": "1 / 4",
+        "Workers per 10,000 (urban communities)": "13.3",
+        "Urban communities meeting standard": "0.0%",
+    },
+}
+NOTE_START = {"zh": "城市社区 1 个、村 4 个。", "en": "1 urban community, 4 villages. "}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_overview_cards_count_urban_communities_and_villages(lang, village_url, monkeypatch):
+    at = run_app(village_url, monkeypatch, lang=lang, month="2025-06", district="970102")
+    assert not at.exception
+    values = metric_values(at)
+    for label, value in OVERVIEW_CARDS[lang].items():
+        assert values[label] == value, label
+    (note,) = [c.value for c in at.caption if c.value.startswith(NOTE_START[lang])]
+    assert ("含村在内，每万人 14.5 人" if lang == "zh" else "With the villages: 14.5") in note
+    headline = " ".join(text.value for text in at.text)
+    assert ("仍有1个城市社区未达标" if lang == "zh" else "urban communities short") in headline
+
+
+def test_overview_of_a_district_without_villages_says_communities(village_url, monkeypatch):
+    at = run_app(village_url, monkeypatch, lang="zh", month="2025-06", district="970101")
+    assert not at.exception
+    values = metric_values(at)
+    assert values["社区数"] == "2"
+    assert values["每万人社区工作者"] == "17.9"  # 25 / 14,000
+    assert values["达标社区占比"] == "50.0%"
+    assert not [c.value for c in at.caption if "村" in c.value]
+
+
+def test_staffing_page_counts_urban_communities_and_villages(village_url, monkeypatch):
+    at = run_app(
+        village_url,
+        monkeypatch,
+        page="pages/staffing.py",
+        lang="zh",
+        month="2025-06",
+        district="970102",
+    )
+    assert not at.exception
+    values = metric_values(at)
+    assert values["达标 / 参评城市社区"] == "0 / 1"
+    assert values["每万人社区工作者（城市社区）"] == "13.3"
+    assert values["应配人数"] == "11"
+    assert any(c.value.startswith("城市社区 1 个、村 4 个。") for c in at.caption)
+    units = at.dataframe[-1].value  # the streets, largest gap first
+    assert list(units["代码"]) == ["970102001", "970102002"]
+    assert list(units["城市社区数"]) == [1, 0] and list(units["村数"]) == [1, 3]
+    assert list(units["应配人数"].astype(object).where(units["应配人数"].notna(), None)) == [
+        11,
+        None,
+    ]

@@ -151,6 +151,9 @@ def problems(
             found.append(Problem("short", {"n": int(gap)}))
         if pd.isna(staffing.get("resident_population")):
             found.append(Problem("no_population", {}))
+        elif staffing.get("villages", 0) and pd.isna(staffing.get("required")):
+            # A village without a standard of its own (docs/metrics.md §3): said, not judged.
+            found.append(Problem("village", {}))
     for category, rise in rebound_rise.items():
         found.append(Problem("rebound", {"category": category, "pct": rise}))
     grew = burden[pd.to_numeric(burden["reduction"], errors="coerce") < 0]
@@ -196,8 +199,13 @@ def projection(staffing: pd.DataFrame, hires: int, departures: int, as_of: dt.da
 
 
 def farthest_below_first(communities: pd.DataFrame) -> pd.DataFrame:
-    """The communities of a scope for the profile's chooser: lowest per 10,000 first (none first)."""
-    return communities.sort_values(["per_10k", "code"], na_position="first", ignore_index=True)
+    """The communities of a scope for the profile's chooser: lowest per 10,000 first (none
+    first); the villages after the urban communities, by their own per 10,000 (per_10k_all)."""
+    village = (pd.to_numeric(communities["villages"]).fillna(0) > 0).astype(int)
+    rate = communities["per_10k"].where(village == 0, communities["per_10k_all"])
+    ordered = communities.assign(_village=village, _rate=pd.to_numeric(rate))
+    ordered = ordered.sort_values(["_village", "_rate", "code"], na_position="first")
+    return ordered.drop(columns=["_village", "_rate"]).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------
