@@ -21,8 +21,12 @@ CERTIFICATE_COLOURS = {
 }
 
 
-def required_vs_counted(frame: pd.DataFrame, title: str, text: Text) -> go.Figure:
-    """Counted and required headcount per unit, the largest shortfall at the top."""
+def required_vs_counted(
+    frame: pd.DataFrame, title: str, text: Text, counted: str = "counted_workers"
+) -> go.Figure:
+    """Counted and required headcount per unit, the largest shortfall at the top. `counted`: the
+    column of the workers set against the required headcount (urban_counted_workers where
+    villages are not assessed, docs/metrics.md §3)."""
     data = frame.dropna(subset=["required"]).sort_values(["gap", "code"], ascending=[False, True])
     gap_label = text("col.gap")
     figure = go.Figure(
@@ -35,9 +39,9 @@ def required_vs_counted(frame: pd.DataFrame, title: str, text: Text) -> go.Figur
                 marker_color=palette.LIGHT,
             ),
             go.Bar(
-                name=text("col.counted_workers"),
+                name=text(f"col.{counted}"),
                 y=data["name"],
-                x=data["counted_workers"],
+                x=data[counted],
                 orientation="h",
                 # Counted workers carry no verdict; the shortfall is what is written in red.
                 marker_color=palette.NEUTRAL,

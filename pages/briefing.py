@@ -97,7 +97,8 @@ def cards(context: PageContext) -> list[Card]:
     units = assessed_units(int(now["urban_communities"]), villages, settings.villages_assessed)
     result = [
         Card(
-            t("kpi.per_10k_urban" if villages else "kpi.per_10k"),
+            # A card is narrow: the short label where villages exist.
+            t("briefing.per_10k_urban" if villages else "kpi.per_10k"),
             fmt_decimal(now["per_10k"]),
             t("briefing.standard", value=fmt_decimal(settings.standard_per_10k, 0)),
             change(now["per_10k"], before["per_10k"], lambda c: formatting.signed(c, 1)),

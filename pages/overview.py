@@ -243,12 +243,15 @@ def ranking_section(context: PageContext) -> None:
     percent, low_is_worse, with_standard = RANKING_METRICS[metric]
     standard = context.settings.standard_per_10k if with_standard else None
     judged = "filled_share" if metric == "gap" else metric  # the gap by the posts filled
+    villages = staffing_figures.has_villages(frame)
+    # Per 10,000 is of the urban communities: where villages exist, the title says so.
+    metric_name = t("kpi.per_10k_urban") if metric == "per_10k" and villages else None
     figure = ranking_bar(
         frame,
         metric,
         title=t(
             "overview.ranking_title",
-            metric=t(f"metric.{metric}"),
+            metric=metric_name or t(f"metric.{metric}"),
             scope=context.unit_name(scope.code),
             date=scope.as_of.isoformat(),
         ),
@@ -271,7 +274,7 @@ def ranking_section(context: PageContext) -> None:
     table_key = f"overview_ranking_table_{scope.code or 'city'}"
     # The urban communities and villages apart only where there are villages (docs/metrics.md §3).
     shown = [c for c in RANKING_COLUMNS if c in frame.columns]
-    if not staffing_figures.has_villages(frame):
+    if not villages:
         shown = [c for c in shown if c not in staffing_figures.VILLAGE_COLUMNS]
     table_with_downloads(
         frame[shown],

@@ -81,7 +81,7 @@ def tiles(context: PageContext, scope: Scope) -> list[Tile]:
     villages = int(now["villages"])
     units = assessed_units(int(now["urban_communities"]), villages, settings.villages_assessed)
     result = [
-        Tile("per_10k", t("kpi.per_10k_urban" if villages else "kpi.per_10k"), formatting.decimal(now["per_10k"]), t("screen.standard", value=standard), light_of("per_10k", now["per_10k"], settings)),
+        Tile("per_10k", t("briefing.per_10k_urban" if villages else "kpi.per_10k"), formatting.decimal(now["per_10k"]), t("screen.standard", value=standard), light_of("per_10k", now["per_10k"], settings)),
         Tile("share_meeting", t(f"kpi.share_meeting{units}"), formatting.percent(now["share_meeting"]), t("screen.target", value=formatting.percent(settings.target_share_meeting, 0)), light_of("share_meeting", now["share_meeting"], settings)),
         Tile("gap", t("kpi.gap"), formatting.count(now["gap"], language), t("screen.required", value=formatting.count(now["required"], language)), light_of("filled_share", now["filled_share"], settings)),
         Tile("staffed_rate", t("kpi.staffed_rate"), formatting.percent(grids["staffed_rate"]), t("screen.target", value=formatting.percent(settings.target_staffed_rate, 0)), light_of("staffed_rate", grids["staffed_rate"], settings)),

@@ -148,7 +148,15 @@ def unit_charts(context: PageContext, units: pd.DataFrame) -> None:
         drill_from_chart(f"staffing_chart_per_10k_{scope.code or 'city'}"),
     )
     show_chart(
-        required_vs_counted(units, chart_title(context, "staffing.chart.required"), t),
+        required_vs_counted(
+            units,
+            chart_title(context, "staffing.chart.required"),
+            t,
+            # Where villages are not assessed, the required headcount is the urban communities'.
+            "urban_counted_workers"
+            if int(total["villages"]) and not settings.villages_assessed
+            else "counted_workers",
+        ),
         stem("staffing_required"),
         "staffing_chart_required",
     )

@@ -130,6 +130,22 @@ def test_city_scope_fills_streets_from_the_stored_outlines(grid_city, settings):
     assert drill_target("990201001", "city") == "990201001"  # a street drills to itself
 
 
+def test_per_10k_legend_counts_urban_communities_and_villages(grid_city, settings):
+    data = load_map_data(grid_city, Scope(None, AS_OF), settings)
+    values = pd.DataFrame(
+        {"code": ["990201001"], "per_10k": [16.0], "urban_communities": [3], "villages": [2]}
+    )
+    zh = grid_map(data, settings, ZH, values, "per_10k").legend
+    assert "每万人社区工作者（只计城市社区；城市社区 3 个、村 2 个）" in zh
+    assert "无数据，或只有村（村不按城市社区标准评估）" in zh
+    en = grid_map(data, settings, EN, values, "per_10k").legend
+    assert "(urban communities only; 3 urban communities, 2 villages)" in en
+    # No villages: the legend names no kind; another metric never does.
+    urban = grid_map(data, settings, ZH, values.assign(villages=0), "per_10k").legend
+    assert "城市社区" not in urban and "无数据" in urban
+    assert "城市社区" not in grid_map(data, settings, ZH, values, "staffed_rate").legend
+
+
 def test_city_scope_fills_districts_when_the_city_has_many_streets(
     grid_city, settings, monkeypatch
 ):

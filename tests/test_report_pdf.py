@@ -20,7 +20,7 @@ from data_access.figures.burden import reductions
 from data_access.models import BURDEN_CATEGORIES
 from data_access.queries.burden import unit_series
 from data_access.queries.hierarchy import data_months
-from data_access.queries.staffing import staffing_by_unit
+from data_access.queries.staffing import staffing_by_unit, staffing_total
 from data_access.scope import Scope, month_end
 from data_access.settings import get_settings
 from tests.backends import DemoBuild
@@ -171,7 +171,14 @@ def test_snapshot_without_a_page_prints_the_first_page(app_url, tmp_path):
 
 @pytest.mark.sample({"scope_code": "990101001"})
 @pytest.mark.parametrize("scope_code", ["990101001", "990101001001"])
-def test_briefing_is_one_page_with_headline_kpis_alerts_and_chart(app_url, tmp_path, scope_code):
+def test_briefing_is_one_page_with_headline_kpis_alerts_and_chart(
+    demo, app_url, tmp_path, scope_code
+):
+    engine = make_engine(demo[0])
+    total = staffing_total(engine, Scope(scope_code, demo[1].as_of), get_settings())
+    engine.dispose()
+    # 北康镇 holds villages: per 10,000 and the share meeting are of its urban communities.
+    villages = bool(total["villages"])
     out = tmp_path / "briefing.pdf"
     argv = ["--url", app_url, "--page", "briefing", "--scope", scope_code, "--out", str(out)]
     assert main(argv) == 0
@@ -180,12 +187,20 @@ def test_briefing_is_one_page_with_headline_kpis_alerts_and_chart(app_url, tmp_p
     name = next(
         line.split("范围：")[1].split(" · ")[0] for line in text.splitlines() if "范围：" in line
     )
-    assert f"{name}每万人社区工作者" in text  # the headline sentence
-    for label in ("每万人社区工作者", "达标社区占比", "缺额人数", "网格配员率", "工作事项精简率"):
+    if scope_code == "990101001":
+        assert villages  # the demo's town: urban communities and villages
+    if villages and len(scope_code) < 12:
+        assert f"{name}城市社区每万人社区工作者" in text  # the headline sentence
+        labels = ["每万人（城市社区）", "达标城市社区占比"]
+    else:
+        assert f"{name}每万人社区工作者" in text or f"{name}（村）每万人社区工作者" in text
+        labels = ["每万人社区工作者", "达标城市社区占比" if villages else "达标社区占比"]
+    for label in (*labels, "缺额人数", "网格配员率", "工作事项精简率"):
         assert label in text
     # every card names its standard or target (the lights' legend names them in words only)
     assert "标准 18" in text and len(re.findall(r"目标 \d", text)) == 5
-    assert "需要关注" in text and "无网格员的网格" in text
+    flowing = text.replace("\n", "")  # a sentence may wrap anywhere
+    assert "需要关注" in text and "无网格员的网格" in flowing
 
 
 def test_the_plan_briefing_is_one_page_that_opens_with_its_conclusion(demo, app_url, tmp_path):

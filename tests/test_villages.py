@@ -15,9 +15,13 @@ import pytest
 from sqlalchemy import Engine
 
 from dashboard.headline import headline_sentences
+from dashboard.i18n import text_in
+from dashboard.navigation import PAGES
+from dashboard.staffing_charts import population_scatter, required_vs_counted
 from data_access import read_path
 from data_access.db import make_engine
 from data_access.figures.overview import headline_facts
+from data_access.figures.profile import Problem, community_problems, profile_chooser
 from data_access.planner import PlanOptions, make_plan
 from data_access.queries import staffing
 from data_access.schema import upgrade
@@ -395,3 +399,75 @@ def test_staffing_page_counts_urban_communities_and_villages(village_url, monkey
         11,
         None,
     ]
+
+
+@pytest.mark.parametrize("villages", ["unset", "set"])
+def test_charts_show_villages_without_a_verdict_unless_assessed(villages, village_db, settings):
+    chosen = settings if villages == "unset" else village_settings(settings)
+    communities = staffing.staffing_by_unit(village_db, CITY, chosen, "community")
+    traces = population_scatter(communities, 18.0, 9, "t", text_in("zh")).data
+    xs = [sorted(trace.x) for trace in traces[:-1]]  # the last is the required headcount's line
+    if villages == "unset":
+        assert [trace.name for trace in traces[:-1]] == [
+            "达标社区",
+            "未达标社区",
+            "村（不按城市社区标准评估）",
+        ]
+        assert xs == [[4000], [6000, 10000], [1200, 2500, 3400]]  # V4 has no population
+    else:
+        assert xs == [[2500, 3400, 4000], [1200, 6000, 10000]]
+    streets = staffing.staffing_by_unit(village_db, CITY, chosen, "street")
+    figure = required_vs_counted(streets, "t", text_in("en"), "urban_counted_workers")
+    required, counted = figure.data
+    assert list(counted.y) == list(required.y)
+    shown = dict(zip(counted.y, counted.x, strict=True))
+    assert shown["南关街道"] == 8  # U3's workers, not V1's, against U3's required 11
+    assert counted.name == "Workers of urban communities"
+
+
+@pytest.mark.parametrize("villages", ["unset", "set"])
+def test_a_villages_profile_says_it_is_not_assessed(villages, village_db, settings):
+    chosen = settings if villages == "unset" else village_settings(settings)
+    found = community_problems(village_db, Scope(V3, AS_OF), chosen)
+    if villages == "unset":
+        assert found == [Problem("village", {})]
+    else:
+        assert found == [Problem("short", {"n": 3})]
+    chooser = profile_chooser(village_db, Scope("970102", AS_OF), chosen)
+    # The urban community first; then the villages by their own per 10,000, unknown first.
+    assert list(chooser["code"]) == [U3, V4, V3, V1, V2]
+
+
+VILLAGE_SCOPES = {
+    "district": {"district": "970102"},
+    "town": {"district": "970102", "street": "970102002"},
+    "village": {"district": "970102", "street": "970102002", "community": V3},
+}
+
+
+@pytest.mark.servers()
+@pytest.mark.parametrize("where", VILLAGE_SCOPES)
+@pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
+def test_every_page_runs_where_villages_are(spec, where, village_url, monkeypatch):
+    at = run_app(
+        village_url,
+        monkeypatch,
+        page=spec.path,
+        lang="zh",
+        month="2025-06",
+        **VILLAGE_SCOPES[where],
+    )
+    assert not at.exception
+    assert not at.error
+
+
+def test_a_villages_overview_gives_its_own_figure_unjudged(village_url, monkeypatch):
+    at = run_app(village_url, monkeypatch, lang="en", month="2025-06", **VILLAGE_SCOPES["village"])
+    assert not at.exception
+    values = metric_values(at)
+    assert values["Workers per 10,000 (village)"] == "8.3"  # 1 / 1,200
+    assert values["Required workers"] == "—" and values["Staff gap"] == "—"
+    headline = " ".join(text.value for text in at.text)
+    assert (
+        "后坡村 (a village): 8.3 community workers per 10,000 residents, not assessed" in headline
+    )

@@ -129,3 +129,22 @@ def test_file_names_in_the_ui_language(monkeypatch):
     assert context.file_stem("overview") == "总览_东湖区_2026年10月"  # a page's own title
     monkeypatch.setattr("dashboard.context.current_language", lambda: "en")
     assert context.file_stem("staffing_units") == "Staffing_东湖区_2026-10"
+
+
+def test_the_total_per_10k_of_units_with_villages_is_that_of_their_urban_communities():
+    # 北康镇 holds 2 villages of 9,000 residents and 12 workers beside its urban communities.
+    units = STREETS.assign(
+        urban_population=[35_258, 84_559],
+        urban_counted_workers=[66, 132],
+        per_10k=[66 / 35_258 * 10_000, 132 / 84_559 * 10_000],
+        per_10k_all=[78 / 44_258 * 10_000, 132 / 84_559 * 10_000],
+    )
+    totals = total_row(units)
+    assert totals["per_10k"] == pytest.approx(198 / 119_817 * 10_000)  # not 210 / 128,817
+    assert totals["per_10k_all"] == pytest.approx(210 / 128_817 * 10_000)
+    assert (totals["urban_population"], totals["urban_counted_workers"]) == (119_817, 198)
+    # A list of communities and villages without those columns has no total per 10,000.
+    listed = STREETS.assign(community_kind=["村", "城市社区"], per_10k_all=STREETS["per_10k"])
+    totals = total_row(listed)
+    assert "per_10k" not in totals
+    assert totals["per_10k_all"] == pytest.approx(210 / 128_817 * 10_000)

@@ -259,6 +259,9 @@ STAFFING_COLUMNS = [
 def _with_share(frame: pd.DataFrame) -> pd.DataFrame:
     assessed = frame["communities_assessed"].where(frame["communities_assessed"] > 0)
     frame["share_meeting"] = frame["communities_meeting"] / assessed
+    # Ratios as floats, empty ones too (a town of villages has no urban per 10,000 at all).
+    for column in ("per_10k", "per_10k_all", "licensed_rate"):
+        frame[column] = frame[column].astype("float64")
     return frame
 
 
