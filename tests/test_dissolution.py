@@ -41,6 +41,7 @@ from data_access.db import make_engine
 from data_access.dissolution import ending_of, units_on
 from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
+from data_access.figures import staffing as staffing_figures
 from data_access.figures.lookups import left_in_dissolved
 from data_access.importing import Upload, message, run_import
 from data_access.models import Base, Community, District, Street, SummaryState
@@ -163,13 +164,15 @@ def test_staffing_by_unit_lists_the_units_in_force(merged, settings):
 def test_the_trend_drops_a_unit_from_its_first_month_end_after_the_day(merged, settings):
     scope = Scope(None, BOTH)
     assert read_path.summary_coverage(merged).reads_staffing(scope, settings, 60)
-    trend = _both_ways(staffing.monthly_trend, merged, scope, settings)
+    trend = _both_ways(staffing_figures.monthly_trend, merged, scope, settings)
     last = trend.tail(3)
     assert list(last["month_end"]) == [BEFORE, MERGED, BOTH]
     assert list(last["counted_workers"]) == [83, 75, 25]
     assert list(last["resident_population"]) == [55_001, 51_001, 15_001]
     # Street 990101001 before and after C2 went into C1.
-    street = _both_ways(staffing.monthly_trend, merged, Scope("990101001", BOTH), settings, 3)
+    street = _both_ways(
+        staffing_figures.monthly_trend, merged, Scope("990101001", BOTH), settings, 3
+    )
     assert list(street["counted_workers"]) == [23, 15, 15]
     assert list(street["resident_population"]) == [14_000, 10_000, 10_000]
 

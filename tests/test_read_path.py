@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from data_access import read_path
+from data_access.figures import staffing as staffing_figures
 from data_access.queries import burden, grids, staffing
 from data_access.read_path import RAW, SummaryCoverage
 from data_access.scope import Scope
@@ -37,7 +38,7 @@ def state_reads(small_city: Engine) -> Iterator[list[str]]:
 def _figures(engine: Engine, settings) -> None:
     scope = Scope(None, AS_OF)
     staffing.staffing_total(engine, scope, settings)
-    staffing.monthly_trend(engine, scope, settings)
+    staffing_figures.monthly_trend(engine, scope, settings)
     grids.grid_staffing_total(engine, scope)
     grids.community_spatial_coverage(engine, scope, settings)
     burden.monthly_series(engine, scope)

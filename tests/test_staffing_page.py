@@ -9,10 +9,10 @@ import pytest
 
 from dashboard.i18n import text_in
 from dashboard.staffing_charts import population_scatter, required_vs_counted, staffing_trend
+from data_access.figures.staffing import monthly_trend
 from data_access.queries.staffing import (
     age_structure,
     certificate_counts,
-    monthly_trend,
     staffing_total,
     uncertified_under_40,
 )

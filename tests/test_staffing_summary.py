@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 
 from data_access import read_path
 from data_access.db import read_frame
+from data_access.figures import staffing as staffing_figures
 from data_access.importing.readers import Upload
 from data_access.importing.runner import run_import
 from data_access.models import StaffingSummary
@@ -36,10 +37,10 @@ def _figures(engine: Engine, scope: Scope, settings: Settings) -> dict[str, obje
         "certificate_counts": staffing.certificate_counts(engine, scope, settings),
         "age_structure": staffing.age_structure(engine, scope, settings),
         "uncertified_under_40": staffing.uncertified_under_40(engine, scope, settings),
-        "monthly_trend 3": staffing.monthly_trend(engine, scope, settings, months=3),
+        "monthly_trend 3": staffing_figures.monthly_trend(engine, scope, settings, months=3),
     }
     if scope.as_of >= dt.date(2025, 1, 1):  # the page's five years lie inside the summary
-        figures["monthly_trend"] = staffing.monthly_trend(engine, scope, settings)
+        figures["monthly_trend"] = staffing_figures.monthly_trend(engine, scope, settings)
     for level in ("district", "street", "community"):
         if CODE_LENGTH[level] >= len(scope.code or ""):
             figures[f"staffing_by_unit {level}"] = staffing.staffing_by_unit(

@@ -20,6 +20,7 @@ from dashboard.navigation import PAGES
 from dashboard.staffing_charts import population_scatter, required_vs_counted
 from data_access import read_path
 from data_access.db import make_engine
+from data_access.figures import staffing as staffing_figures
 from data_access.figures.overview import headline_facts
 from data_access.figures.profile import Problem, community_problems, profile_chooser
 from data_access.planner import PlanOptions, make_plan
@@ -202,9 +203,9 @@ def test_far_below_judges_villages_only_by_their_own_standard(villages, village_
 @pytest.mark.parametrize("code", [None, "970102", "970102002", V1])
 def test_trend_ends_on_the_total_and_agrees_raw(code, village_db, settings):
     scope = Scope(code, AS_OF)
-    trend = staffing.monthly_trend(village_db, scope, settings, months=3)
+    trend = staffing_figures.monthly_trend(village_db, scope, settings, months=3)
     with read_path.reading_raw():
-        raw = staffing.monthly_trend(village_db, scope, settings, months=3)
+        raw = staffing_figures.monthly_trend(village_db, scope, settings, months=3)
     pd.testing.assert_frame_equal(trend, raw, check_dtype=False, check_exact=True)
     total = staffing.staffing_total(village_db, scope, settings)
     last = trend.iloc[-1]
