@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import pydeck as pdk
 
 from dashboard import formatting
 from dashboard.headline import community_counts
@@ -39,6 +40,7 @@ from dashboard.map_style import (
     OVERLAP_COLOUR,
     REACH_LINE,
     STATUS_COLOURS,
+    Classes,
     LegendItem,
     MapTheme,
     legend_html,
@@ -67,6 +69,85 @@ class MapOptions:
     label_scale: float = 1.0
 
 
+@dataclass(frozen=True)
+class MapDrawing:
+    """What the map of one scope draws, before deck.gl (grid_map) or SVG (dashboard/map_svg.py)
+    draws it: feature lists of dashboard/map_layers.py, the names that fit, the view and legend."""
+
+    detail: bool  # street or community scope: grids; else units filled by a metric
+    units: list[dict]  # filled units (above street scope)
+    outlines: list[dict]
+    grids: list[dict]
+    gaps: list[dict]
+    overlaps: list[dict]
+    facilities: list[dict]
+    walk_radius_m: float | None
+    labels: list[dict]
+    view: pdk.ViewState
+    tooltip: dict[str, object] | None  # one template for every filled unit (above street scope)
+    legend: str
+    options: MapOptions
+
+
+def map_drawing(
+    map_data: MapData,
+    settings: Settings,
+    text: Text,
+    values: pd.DataFrame | None = None,
+    metric: str = "staffed_rate",
+    language: str = "zh",
+    options: MapOptions = MapOptions(),  # frozen: one shared default is safe
+) -> MapDrawing:
+    """The features, names, view and legend of the scope; values and metric colour the units
+    above street scope."""
+    view = fit_view(map_data.bounds, options.width_px, options.height_px)
+    labels = label_features(
+        map_data.labels, view, text, options.width_px, options.height_px, options.label_scale
+    )
+    outlines = outline_features(map_data.outlines)
+    if map_data.level in DETAIL_LEVELS:
+        low, high = settings.grid_households_min, settings.grid_households_max
+        names = dict(
+            zip(map_data.units["code"].tolist(), map_data.units["name"].tolist(), strict=False)
+        )
+        radius_m = settings.walk_radius_m if options.walk_circles else None
+        return MapDrawing(
+            True,
+            [],
+            outlines,
+            grid_features(map_data.grids, low, high, text),
+            piece_features(map_data.gaps, names, "gap", text),
+            piece_features(map_data.overlaps, names, "overlap", text),
+            facility_features(map_data.facilities, text),
+            radius_m,
+            labels,
+            view,
+            None,
+            _detail_legend(settings, text, options, radius_m),
+            options,
+        )
+    classes = metric_classes(metric, settings, options.theme.dark)
+    if values is None:
+        values = pd.DataFrame({"code": pd.Series(dtype=object)})
+    units = community_features(map_data.units, values, metric, classes, language)
+    child = CHILD_LEVEL[map_data.level]
+    return MapDrawing(
+        False,
+        units,
+        outlines,
+        [],
+        [],
+        [],
+        [],
+        None,
+        labels,
+        view,
+        community_tooltip(metric, text),
+        _choropleth_legend(classes, values, metric, child, text, options),
+        options,
+    )
+
+
 def grid_map(
     map_data: MapData,
     settings: Settings,
@@ -77,18 +158,28 @@ def grid_map(
     options: MapOptions = MapOptions(),  # frozen: one shared default is safe
 ) -> GridMap:
     """The deck and legend of the scope; values and metric colour the units above street scope."""
-    tooltip = None
-    if map_data.level in DETAIL_LEVELS:
-        layers, legend = _detail(map_data, settings, text, options)
+    drawing = map_drawing(map_data, settings, text, values, metric, language, options)
+    return GridMap(deck_of(drawing, settings, language), drawing.legend)
+
+
+def deck_of(drawing: MapDrawing, settings: Settings, language: str = "zh") -> CompactDeck:
+    """The drawing as deck.gl layers: filled units and outlines, or grids, gaps, overlaps,
+    outlines, walking circles and facilities; the names on top."""
+    theme = drawing.options.theme
+    if drawing.detail:
+        layers = grid_layers(
+            drawing.grids,
+            drawing.outlines,
+            drawing.gaps,
+            drawing.overlaps,
+            drawing.facilities,
+            drawing.walk_radius_m,
+            theme,
+        )
     else:
-        layers, legend = _choropleth(map_data, settings, text, values, metric, language, options)
-        tooltip = community_tooltip(metric, text)
-    view = fit_view(map_data.bounds, options.width_px, options.height_px)
-    labels = label_features(
-        map_data.labels, view, text, options.width_px, options.height_px, options.label_scale
-    )
-    layers.append(label_layer(labels, options.theme))
-    return GridMap(build_deck(layers, view, settings, tooltip, language), legend)
+        layers = choropleth_layers(drawing.units, drawing.outlines, theme)
+    layers.append(label_layer(drawing.labels, theme))
+    return build_deck(layers, drawing.view, settings, drawing.tooltip, language)
 
 
 def drill_target(code: str, level: str) -> str | None:
@@ -103,20 +194,14 @@ def drill_target(code: str, level: str) -> str | None:
     return code[:length] if len(code) >= length else None
 
 
-def _choropleth(
-    map_data: MapData,
-    settings: Settings,
-    text: Text,
-    values: pd.DataFrame | None,
+def _choropleth_legend(
+    classes: Classes,
+    values: pd.DataFrame,
     metric: str,
-    language: str,
+    child: str,
+    text: Text,
     options: MapOptions,
-) -> tuple[list, str]:
-    classes = metric_classes(metric, settings, options.theme.dark)
-    if values is None:
-        values = pd.DataFrame({"code": pd.Series(dtype=object)})
-    units = community_features(map_data.units, values, metric, classes, language)
-    layers = choropleth_layers(units, outline_features(map_data.outlines), options.theme)
+) -> str:
     items = legend_items(classes, text)
     title = text(f"grids.metric.{metric}")
     villages = _sum(values, "villages")
@@ -127,13 +212,12 @@ def _choropleth(
         items.append(LegendItem(text("map.legend.missing_or_villages"), fill=MISSING_COLOUR))
     else:
         items.append(LegendItem(text("grids.legend.missing"), fill=MISSING_COLOUR))
-    child = CHILD_LEVEL[map_data.level]
     items.append(
         LegendItem(
             text("map.legend.outline", level=text(f"level.{child}")), outline=options.theme.outline
         )
     )
-    return layers, legend_html(title, items)
+    return legend_html(title, items)
 
 
 def _sum(values: pd.DataFrame, column: str) -> int:
@@ -143,23 +227,10 @@ def _sum(values: pd.DataFrame, column: str) -> int:
     return int(pd.to_numeric(values[column]).fillna(0).sum())
 
 
-def _detail(
-    map_data: MapData, settings: Settings, text: Text, options: MapOptions
-) -> tuple[list, str]:
+def _detail_legend(
+    settings: Settings, text: Text, options: MapOptions, radius_m: float | None
+) -> str:
     low, high = settings.grid_households_min, settings.grid_households_max
-    names = dict(
-        zip(map_data.units["code"].tolist(), map_data.units["name"].tolist(), strict=False)
-    )
-    radius_m = settings.walk_radius_m if options.walk_circles else None
-    layers = grid_layers(
-        grid_features(map_data.grids, low, high, text),
-        outline_features(map_data.outlines),
-        piece_features(map_data.gaps, names, "gap", text),
-        piece_features(map_data.overlaps, names, "overlap", text),
-        facility_features(map_data.facilities, text),
-        radius_m,
-        options.theme,
-    )
     items = [LegendItem(text(f"grids.status.{s}"), fill=c) for s, c in STATUS_COLOURS.items()]
     items += [
         LegendItem(
@@ -175,4 +246,4 @@ def _detail(
     if radius_m is not None:
         radius = formatting.integer(radius_m)
         items.append(LegendItem(text("map.legend.walk_circle", radius=radius), outline=REACH_LINE))
-    return layers, legend_html(text("grids.legend.status"), items)
+    return legend_html(text("grids.legend.status"), items)

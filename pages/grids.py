@@ -17,11 +17,13 @@ from dashboard.components import (
 )
 from dashboard.context import PageContext, page_context
 from dashboard.filters import drill_to
-from dashboard.grid_map import MapOptions, drill_target, grid_map
+from dashboard.grid_map import MapOptions, deck_of, drill_target, map_drawing
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, labeller, t
 from dashboard.map_data import DETAIL_LEVELS
 from dashboard.map_geometry import MAP_HEIGHT_PX
 from dashboard.map_style import MAP_METRICS, grid_status
+from dashboard.map_svg import svg_spec
+from dashboard.map_view import clicked_code, svg_map
 from dashboard.plain import t_plain
 from dashboard.report import hint, sections
 from dashboard.tables import table_with_downloads
@@ -62,6 +64,8 @@ def unknown_note(context: PageContext) -> None:
 
 # --- the map ----------------------------------------------------------------------------------
 
+SVG_MAP_KEY = "grids_map"
+
 
 def map_section(context: PageContext) -> None:
     scope, settings = context.scope, context.settings
@@ -72,23 +76,32 @@ def map_section(context: PageContext) -> None:
         return
     language = current_language()
     detail = scope.level in DETAIL_LEVELS
+    webgl = False
     if detail:
-        walk = st.toggle(t("map.walk_circles"), key="grids_walk_circles")
-        drawn = grid_map(
+        left, right = st.columns(2)
+        with left:
+            walk = st.toggle(t("map.walk_circles"), key="grids_walk_circles")
+        with right:
+            webgl = st.toggle(t("map.webgl"), key="grids_map_webgl", help=t("map.webgl_help"))
+        drawn = map_drawing(
             shown_map, settings, t, language=language, options=MapOptions(walk_circles=walk)
         )
     else:
         metric = metric_selectbox()
         values = grid_figures.unit_metrics(context.engine, scope, settings, shown_map.unit_level)
-        drawn = grid_map(shown_map, settings, t, values, metric, language)
-    key = f"grids_map_{scope.code or 'city'}"
-    st.pydeck_chart(
-        drawn.deck,
-        height=MAP_HEIGHT_PX,
-        on_select=lambda: drill_from_map(key, scope.level),
-        selection_mode="single-object",
-        key=key,
-    )
+        drawn = map_drawing(shown_map, settings, t, values, metric, language)
+    if webgl:
+        key = f"grids_map_{scope.code or 'city'}"
+        st.pydeck_chart(
+            deck_of(drawn, settings, language),
+            height=MAP_HEIGHT_PX,
+            on_select=lambda: drill_from_map(key, scope.level),
+            selection_mode="single-object",
+            key=key,
+        )
+    else:
+        # One key for every scope: the component stays mounted and redraws from the new data.
+        svg_map(svg_spec(drawn), SVG_MAP_KEY, lambda: drill_from_svg(SVG_MAP_KEY, scope.level))
     st.html(drawn.legend)
     level = t(f"level.{shown_map.unit_level}")
     hint(t("grids.map_hint.detail") if detail else t("grids.map_hint.choropleth", level=level))
@@ -105,6 +118,14 @@ def metric_selectbox() -> str:
     return st.selectbox(
         t("grids.map_metric"), MAP_METRICS, format_func=labeller("grids.metric"), key="metric"
     )
+
+
+def drill_from_svg(key: str, level: str, page: str = "grids") -> None:
+    """Callback of the SVG map: one level down from `level`, to the unit holding the clicked one."""
+    code = clicked_code(key)
+    target = drill_target(code, level) if code else None
+    if target:
+        drill_to(target, page)
 
 
 def drill_from_map(key: str, level: str, page: str = "grids") -> None:

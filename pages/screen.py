@@ -15,10 +15,12 @@ from dashboard import cached, formatting, lights, map_data
 from dashboard.auth import is_open_access
 from dashboard.components import stop_if_empty
 from dashboard.context import PageContext, page_context
-from dashboard.grid_map import MapOptions, grid_map
+from dashboard.grid_map import MapOptions, map_drawing
 from dashboard.headline import assessed_units
 from dashboard.i18n import current_language, t
 from dashboard.map_style import DARK, MAP_METRICS, metric_classes
+from dashboard.map_svg import svg_spec
+from dashboard.map_view import svg_map
 from dashboard.refusals import fragment
 from dashboard.screen import (
     LABEL_SCALE,
@@ -133,8 +135,8 @@ def centre_map(context: PageContext, scope: Scope, metric: str) -> None:
         return
     values = grid_figures.unit_metrics(context.engine, scope, settings, shown_map.unit_level)
     options = MapOptions(MAP_WIDTH_PX, MAP_HEIGHT_PX, DARK, label_scale=LABEL_SCALE)
-    drawn = grid_map(shown_map, settings, t, values, metric, current_language(), options)
-    st.pydeck_chart(drawn.deck, height=MAP_HEIGHT_PX, key="screen_map")
+    drawn = map_drawing(shown_map, settings, t, values, metric, current_language(), options)
+    svg_map(svg_spec(drawn), "screen_map")
     st.html(f'<div class="screen-legend">{drawn.legend}</div>')
 
 

@@ -280,7 +280,9 @@ def test_page_shows_the_street_figures(grid_city_url, monkeypatch):
         "各社区网格覆盖",
         "需要处理的问题",
     ]
-    assert len(at.get("deck_gl_json_chart")) == 1
+    # The map drawn as SVG (dashboard/map_view.py); deck.gl only when asked for.
+    maps = [e for e in at.get("bidi_component") if e.proto.component_name == "dashboard.grid_map"]
+    assert len(maps) == 1 and at.get("deck_gl_json_chart") == []
 
 
 @pytest.mark.slow

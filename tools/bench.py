@@ -16,7 +16,8 @@ own): the demo city is built once into a SQLite file under --folder or a Postgre
 - district / street change: a district (then a street) not seen before, caches warm otherwise
   (the background warm-up is off, so this is what a view nobody has opened yet costs);
 - SQL: the time the database spent on the first run's statements (cursor execute to result);
-- map: the bytes of the pydeck JSON the page sends at city scope, where it has a map.
+- map: the bytes of the map's data the page sends at city scope (the SVG map component's, or
+  pydeck's JSON), where it has a map.
 
 It also times the Overview's headline figures computed by the project's queries against a naive
 baseline that reads the whole tables with pandas and adds up in Python (both must agree), the
@@ -181,10 +182,18 @@ def timed(run: Callable[[], T]) -> tuple[float, T]:
 
 
 def map_bytes(at) -> int | None:
-    charts = at.get("deck_gl_json_chart")
+    """The bytes of the page's maps: deck.gl's JSON, or the SVG map component's data."""
+    charts = at.get("deck_gl_json_chart") + [
+        element
+        for element in at.get("bidi_component")
+        if element.proto.component_name == MAP_COMPONENT
+    ]
     if not charts:
         return None
     return sum(len(chart.proto.json.encode()) for chart in charts)
+
+
+MAP_COMPONENT = "dashboard.grid_map"  # dashboard/map_view.py
 
 
 def measure_backend(
