@@ -253,15 +253,15 @@ def test_wall_screen_fits_1920_by_1080_without_scrolling(lang, level, app_url, b
         assert page.locator(".screen-tile").count() == 6
         scope = page.locator(".screen-scope").inner_text()
         assert scope == (DEMO_CITY_NAME if level == "city" else "滨江区")
-        page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
+        page.wait_for_selector(".st-key-screen_map svg path", timeout=30_000)
         assert outside == []
     finally:
         context.close()
 
 
 # Every element that draws text of its own, visible on the screen, with its computed font size;
-# and every visible control. The map's names are drawn in its canvas: tests/test_screen.py checks
-# their sizes.
+# and every visible control. The map's names are in its component's shadow root, out of this walk:
+# tests/test_screen.py checks their sizes.
 SCREEN_TEXTS = """() => {
   const shown = (e) => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'
@@ -309,11 +309,12 @@ def test_wall_screen_text_is_readable_and_nothing_on_it_is_a_control(lang, level
 def click_middle_of_map_until(page, expected: str, attempts: int = 6) -> None:
     """Clicks the middle of the map until the URL holds `expected`.
 
-    deck.gl finds what was clicked by drawing the map, and with software WebGL on a busy
-    machine the first draw can take several seconds (docs/benchmarks.md): a click before it
-    picks nothing. The drill itself is what is checked: the URL must change within the tries.
+    The map is an SVG drawn in the page (dashboard/map_view.py): a click before it is drawn
+    finds nothing, and a busy machine may take a moment. The drill itself is what is checked:
+    the URL must change within the tries.
     """
-    chart = page.locator("[data-testid=stDeckGlJsonChart]").first
+    chart = page.locator(".st-key-grids_map svg").first
+    chart.wait_for(timeout=60_000)
     chart.scroll_into_view_if_needed()
     for _ in range(attempts):
         page.wait_for_timeout(1500)
