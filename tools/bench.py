@@ -22,7 +22,8 @@ own): the demo city is built once into a SQLite file under --folder or a Postgre
 It also times the Overview's headline figures computed by the project's queries against a naive
 baseline that reads the whole tables with pandas and adds up in Python (both must agree), the
 server's CPU seconds per visit with 1, 10 and 20 new browsers at once and for a returning browser,
-the Grids page's city map drawn in Chromium, and the load average while it ran.
+the Grids page's city map drawn in Chromium (tools/bench_map.py's pixel test), and the load
+average while it ran.
 Figures, not a test: the machine is shared, so compare ratios from one run, not absolute times.
 """
 
@@ -432,33 +433,37 @@ def returning_visits(url: str, runs: int) -> dict[str, float]:
     return {"visits": visits, "cpu_per_visit_s": cpu / visits}
 
 
-MAP_CANVAS = "[data-testid=stDeckGlJsonChart] canvas"
-
-
 def map_draw(url: str, runs: int) -> dict[str, float]:
-    """Seconds from opening the Grids page at city scope in Chromium until its map's canvas is
-    painted: cold (a new app process, nothing cached), a new browser on the warm server (median
-    of `runs`, an empty browser cache each time) and a returning browser (median of `runs` visits
-    from one browser profile, Streamlit's scripts in its cache, as for a leader opening it daily)."""
-    from playwright.sync_api import ViewportSize, sync_playwright
+    """Seconds from opening the Grids page at city scope in Chromium (without a GPU) until its
+    map is readable, by the map's pixels (tools/bench_map.py): cold (a new app process, nothing
+    cached), a new browser on the warm server (median of `runs`, an empty browser cache each
+    time) and a returning browser (median of `runs` visits from one browser profile, Streamlit's
+    scripts in its cache, as for a leader opening it daily)."""
+    from bench_map import VIEWPORT, visit
+    from playwright.sync_api import sync_playwright
 
     from dashboard.snapshot import CHROMIUM_ARGS, chromium_path
 
     server = AppServer(url)
-    viewport: ViewportSize = {"width": 1600, "height": 1200}
+    address = server.base + "/grids?lang=zh"
+
+    def seconds(context: Any) -> float:
+        drawn = visit(context.new_page(), address, "city", 300, 0.1).map_s
+        return float("nan") if drawn is None else drawn
+
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=chromium_path(), args=CHROMIUM_ARGS
             )
-            fresh = [_map_seconds(browser.new_context(viewport=viewport), server.base, True)]
-            fresh += [
-                _map_seconds(browser.new_context(viewport=viewport), server.base, True)
-                for _ in range(runs)
-            ]
-            returning = browser.new_context(viewport=viewport)
-            _map_seconds(returning, server.base, False)  # the first visit fills its cache
-            again = [_map_seconds(returning, server.base, False) for _ in range(runs)]
+            fresh = []
+            for _ in range(runs + 1):
+                context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+                fresh.append(seconds(context))
+                context.close()
+            returning = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+            seconds(returning)  # the first visit fills its cache
+            again = [seconds(returning) for _ in range(runs)]
             returning.close()
             browser.close()
     finally:
@@ -468,20 +473,6 @@ def map_draw(url: str, runs: int) -> dict[str, float]:
         "warm_s": statistics.median(fresh[1:]),
         "returning_s": statistics.median(again),
     }
-
-
-def _map_seconds(context: Any, base: str, close: bool) -> float:
-    page = context.new_page()
-    started = time.perf_counter()
-    page.goto(base + "/grids?lang=zh")
-    page.wait_for_selector(MAP_CANVAS, state="attached", timeout=300_000)
-    # Two animation frames: the first picture of the layers is painted.
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    seconds = time.perf_counter() - started
-    page.close()
-    if close:
-        context.close()
-    return seconds
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -544,7 +535,7 @@ def markdown(results: list[dict[str, Any]], runs: int) -> str:
     lines += [
         "",
         "A returning browser (scripts and fonts cached) opening the city Overview, and the Grids",
-        "page's city map in Chromium until its canvas is painted (cold: a new app process; new:",
+        "page's city map in Chromium until it is readable (cold: a new app process; new:",
         "a browser with an empty cache on the warm server; returning: one with Streamlit's files",
         "in its cache):",
         "",
