@@ -140,8 +140,8 @@ export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const box = parentElement.querySelector(".grid-map");
   const drawn = JSON.stringify(data);
-  if (box.dataset.drawn === drawn) return;  // the same map again: nothing to redraw
-  box.dataset.drawn = drawn;
+  if (box.drawnData === drawn) return;  // the same map again: nothing to redraw
+  box.drawnData = drawn;
   draw(data, box, setTriggerValue);
 }
 """
