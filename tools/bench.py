@@ -451,7 +451,7 @@ def map_draw(url: str, runs: int) -> dict[str, float]:
     cached), a new browser on the warm server (median of `runs`, an empty browser cache each
     time) and a returning browser (median of `runs` visits from one browser profile, Streamlit's
     scripts in its cache, as for a leader opening it daily)."""
-    from bench_map import VIEWPORT, visit
+    from bench_map import BENCH_FLAGS, VIEWPORT, visit
     from playwright.sync_api import sync_playwright
 
     from dashboard.snapshot import CHROMIUM_ARGS, chromium_path
@@ -466,7 +466,7 @@ def map_draw(url: str, runs: int) -> dict[str, float]:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=chromium_path(), args=CHROMIUM_ARGS
+                executable_path=chromium_path(), args=CHROMIUM_ARGS + BENCH_FLAGS
             )
             fresh = []
             for _ in range(runs + 1):

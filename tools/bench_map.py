@@ -6,7 +6,8 @@
 
 For each app (a checkout of this project; several for a paired comparison, measured in turns in
 the same run) one Streamlit server is started on the database; Chromium runs headless with
---disable-gpu, so WebGL is Chromium's software renderer (SwiftShader), as on a virtual desktop.
+--disable-gpu, so WebGL is Chromium's software renderer (SwiftShader), as on a virtual desktop,
+and without the omnibox popup that headless Chromium loads in every new window (BENCH_FLAGS).
 For the city, a district and a street it opens the Grids page and times, from the request:
 
 - map: until the map's pixels (a screenshot of the map's box, taken every --poll seconds) hold
@@ -52,6 +53,12 @@ from dashboard.map_style import (  # noqa: E402
 MAP_SELECTOR = ".st-key-grids_map, [data-testid=stDeckGlJsonChart]"
 RUNNING_SELECTOR = '[data-testid="stStatusWidget"]'
 VIEWPORT = {"width": 1600, "height": 1200}
+# Headless Chromium loads its omnibox popup (a WebUI page, 2.5-6 s of CPU here) in every new
+# window while the measured page loads; a leader's browser has it loaded long before.
+BENCH_FLAGS = [
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup,"
+    "PreloadTopChromeWebUI"
+]
 MIN_FILL_SHARE = 0.02  # of the map's box
 MIN_NAME_SHARE = 0.0003  # pixels of the names' colour: a few names' strokes
 TOLERANCE = 14  # per channel, for antialiasing and rounding
@@ -208,14 +215,13 @@ def measure(
     profiles = {name: tempfile.mkdtemp(prefix=f"bench-map-{name}-") for name in apps}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium_path(), args=CHROMIUM_ARGS
-            )
+            args = CHROMIUM_ARGS + BENCH_FLAGS
+            browser = playwright.chromium.launch(executable_path=chromium_path(), args=args)
             returning = {
                 name: playwright.chromium.launch_persistent_context(
                     profiles[name],
                     executable_path=chromium_path(),
-                    args=CHROMIUM_ARGS,
+                    args=args,
                     viewport=VIEWPORT,  # type: ignore[arg-type]
                 )
                 for name in apps
