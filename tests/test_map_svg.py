@@ -14,7 +14,7 @@ import pytest
 from dashboard.grid_map import MapOptions, deck_of, map_drawing
 from dashboard.i18n import text_in
 from dashboard.map_data import load_map_data
-from dashboard.map_style import DARK, OUT_OF_RANGE_LINE, RAMP, STATUS_COLOURS
+from dashboard.map_style import DARK, OUT_OF_RANGE_LINE, STATUS_COLOURS, metric_classes
 from dashboard.map_svg import css, fill_template, metres_per_pixel, path_data, svg_spec
 from data_access.scope import Scope
 from tests.grid_city import AS_OF, A, B
@@ -46,11 +46,14 @@ def test_district_map_fills_communities_with_the_decks_colours_tooltips_and_name
     units, outlines = spec["groups"]
     by_code = {shape["drill"]: shape for shape in units["shapes"]}
     assert set(by_code) == {A, B}  # a click drills into the community clicked
-    assert by_code[A]["fill"] == "rgba(46,125,50,0.82)" == css(RAMP[4])  # ≥ 99 %, 210/255
-    assert by_code[B]["fill"] == css(RAMP[0])  # < 80 %
+    lit = metric_classes("spatial_coverage", settings)  # the deck's colours, as CSS
+    assert by_code[A]["fill"] == css(lit.colours[2])  # meets
+    assert by_code[B]["fill"] == css(lit.colours[0])  # below
+    red, green, blue, alpha = lit.colours[0]
+    assert by_code[B]["fill"] == f"rgba({red},{green},{blue},{alpha / 255:.2f})"
     assert by_code[B]["tip"].splitlines()[:2] == [
         "乙社区 (990201001002)",
-        "Spatial coverage: 50.0%",
+        "Spatial coverage: 50.0% ○",
     ]
     assert units["pick"] is True and outlines["pick"] is False
     assert outlines["stroke"] == "rgba(44,62,80,1.00)" and outlines["width"] == 1.6

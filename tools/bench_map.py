@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,9 +45,11 @@ sys.path.insert(0, str(ROOT))
 from dashboard.map_style import (  # noqa: E402
     DARK,
     LIGHT,
+    MAP_METRICS,
     MISSING_COLOUR,
     RAMP,
     STATUS_COLOURS,
+    metric_classes,
 )
 
 # Where the map is: the SVG map's component, or deck.gl's chart (the app before the SVG map).
@@ -64,7 +67,7 @@ MIN_NAME_SHARE = 0.0003  # pixels of the names' colour: a few names' strokes
 TOLERANCE = 14  # per channel, for antialiasing and rounding
 
 
-def blended(colour: list[int] | tuple[int, ...], background: tuple[int, int, int]) -> np.ndarray:
+def blended(colour: Sequence[int], background: tuple[int, int, int]) -> np.ndarray:
     """An RGBA colour as drawn over an opaque background."""
     alpha = colour[3] / 255 if len(colour) > 3 else 1.0
     return np.array(
@@ -73,9 +76,18 @@ def blended(colour: list[int] | tuple[int, ...], background: tuple[int, int, int
 
 
 def map_colours(level: str, dark: bool = False) -> tuple[list[np.ndarray], np.ndarray]:
-    """The fill colours a map of `level` shows over the page, and the colour of its names."""
+    """The fill colours a map of `level` shows over the page (every class colour of every
+    metric above street scope), and the colour of its names."""
+    from data_access.settings import get_settings
+
     theme, page = (DARK, (11, 23, 38)) if dark else (LIGHT, (255, 255, 255))
-    fills = list(STATUS_COLOURS.values()) if level == "street" else [*RAMP, MISSING_COLOUR]
+    fills: list[Sequence[int]]
+    if level == "street":
+        fills = list(STATUS_COLOURS.values())
+    else:
+        settings = get_settings()
+        classes = [metric_classes(metric, settings, dark).colours for metric in MAP_METRICS]
+        fills = [*RAMP, MISSING_COLOUR, *(colour for colours in classes for colour in colours)]
     return [blended(c, page) for c in fills], np.array(theme.label[:3])
 
 
