@@ -76,13 +76,15 @@ def map_section(context: PageContext) -> None:
         return
     language = current_language()
     detail = scope.level in DETAIL_LEVELS
-    webgl = False
+    # Tiles under the map (setting basemap) are drawn by deck.gl's map only.
+    webgl = settings.basemap != "none"
     if detail:
         left, right = st.columns(2)
         with left:
             walk = st.toggle(t("map.walk_circles"), key="grids_walk_circles")
-        with right:
-            webgl = st.toggle(t("map.webgl"), key="grids_map_webgl", help=t("map.webgl_help"))
+        if not webgl:
+            with right:
+                webgl = st.toggle(t("map.webgl"), key="grids_map_webgl", help=t("map.webgl_help"))
         drawn = map_drawing(
             shown_map, settings, t, language=language, options=MapOptions(walk_circles=walk)
         )

@@ -15,7 +15,7 @@ from dashboard import cached, formatting, lights, map_data
 from dashboard.auth import is_open_access
 from dashboard.components import stop_if_empty
 from dashboard.context import PageContext, page_context
-from dashboard.grid_map import MapOptions, map_drawing
+from dashboard.grid_map import MapOptions, deck_of, map_drawing
 from dashboard.headline import assessed_units
 from dashboard.i18n import current_language, t
 from dashboard.map_style import DARK, MAP_METRICS, metric_classes
@@ -136,7 +136,10 @@ def centre_map(context: PageContext, scope: Scope, metric: str) -> None:
     values = grid_figures.unit_metrics(context.engine, scope, settings, shown_map.unit_level)
     options = MapOptions(MAP_WIDTH_PX, MAP_HEIGHT_PX, DARK, label_scale=LABEL_SCALE)
     drawn = map_drawing(shown_map, settings, t, values, metric, current_language(), options)
-    svg_map(svg_spec(drawn), "screen_map")
+    if settings.basemap == "none":
+        svg_map(svg_spec(drawn), "screen_map")
+    else:  # tiles under the map are drawn by deck.gl's map only
+        st.pydeck_chart(deck_of(drawn, settings), height=MAP_HEIGHT_PX, key="screen_map_deck")
     st.html(f'<div class="screen-legend">{drawn.legend}</div>')
 
 

@@ -17,6 +17,7 @@ from dashboard.map_data import load_map_data
 from dashboard.map_style import DARK, OUT_OF_RANGE_LINE, STATUS_COLOURS, metric_classes
 from dashboard.map_svg import css, fill_template, metres_per_pixel, path_data, svg_spec
 from data_access.scope import Scope
+from data_access.settings import get_settings
 from tests.grid_city import AS_OF, A, B
 from tests.test_pages import run_app
 
@@ -171,3 +172,19 @@ def test_grids_page_draws_the_svg_map_the_same_on_a_rerun_and_webgl_on_request(
     at.toggle(key="grids_map_webgl").set_value(True).run()
     assert not at.exception
     assert _maps(at) == [] and len(at.get("deck_gl_json_chart")) == 1
+
+
+@pytest.mark.slow
+def test_a_basemap_is_drawn_by_the_deck(grid_city_url, monkeypatch):
+    """Tiles under the map need deck.gl's map: with a basemap set the page draws the deck."""
+    monkeypatch.setenv("DASHBOARD_BASEMAP", "carto")
+    get_settings.cache_clear()
+    try:
+        at = run_app(grid_city_url, monkeypatch, page="pages/grids.py", lang="en", month="2025-06")
+    finally:
+        monkeypatch.delenv("DASHBOARD_BASEMAP")
+        get_settings.cache_clear()
+    assert not at.exception
+    assert _maps(at) == []
+    (deck,) = at.get("deck_gl_json_chart")
+    assert json.loads(deck.proto.json)["mapProvider"] == "carto"
