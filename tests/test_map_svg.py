@@ -14,7 +14,13 @@ import pytest
 from dashboard.grid_map import MapOptions, deck_of, map_drawing
 from dashboard.i18n import text_in
 from dashboard.map_data import load_map_data
-from dashboard.map_style import DARK, OUT_OF_RANGE_LINE, STATUS_COLOURS, metric_classes
+from dashboard.map_style import (
+    DARK,
+    OUT_OF_RANGE_LINE,
+    OVERLAP_COLOUR,
+    STATUS_COLOURS,
+    metric_classes,
+)
 from dashboard.map_svg import css, fill_template, metres_per_pixel, path_data, svg_spec
 from data_access.scope import Scope
 from data_access.settings import get_settings
@@ -92,8 +98,13 @@ def test_street_map_draws_grids_pieces_facilities_and_walking_circles(grid_city,
     assert "stroke" not in a1  # the group's thin white line
     assert a1["drill"] == A  # a grid leads to its community
     assert grids[f"网格2001（{B}001）"]["fill"] == css(STATUS_COLOURS["unstaffed"])
-    (gap,) = spec["groups"][1]["shapes"]
-    assert gap["drill"] == B and "area" not in gap
+    assert spec["groups"][1]["shapes"] == []  # no blind spot (B2 has no boundary: unknown)
+    (overlap,) = spec["groups"][2]["shapes"]  # B3 over B1's east half
+    assert overlap["drill"] == B and spec["groups"][2]["fill"] == css(OVERLAP_COLOUR)
+    corners = _points(overlap["d"])
+    b1 = _points(grids[f"网格2001（{B}001）"]["d"])
+    assert corners[:, 0].max() == pytest.approx(b1[:, 0].max(), abs=0.11)  # both end at 114.01
+    assert np.ptp(corners[:, 0]) == pytest.approx(np.ptp(b1[:, 0]) / 2, abs=0.11)  # half as wide
     facilities = spec["circles"][0]["items"]
     assert len(facilities) == 3 and all(item["r"] == 5 for item in facilities)
 
