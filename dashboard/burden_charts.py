@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 
 import dashboard.charts  # noqa: F401  (registers the template with the CJK font)
 from dashboard import formatting, palette
+from dashboard.formatting import month_tickformat
 from data_access.catalog import Text
 from data_access.models import BURDEN_CATEGORIES
 
@@ -21,7 +22,12 @@ FACET_COLUMNS = 5
 
 
 def burden_trend(
-    total: pd.DataFrame, marks: pd.DataFrame, area: str, month: str, text: Text
+    total: pd.DataFrame,
+    marks: pd.DataFrame,
+    area: str,
+    month: str,
+    text: Text,
+    language: str = "zh",
 ) -> go.Figure:
     """The monthly burden trend of one area, a panel per category with data (the page names the
     others in one line: data_access/figures/burden.py:categories_without_data), as the Burden
@@ -34,7 +40,9 @@ def burden_trend(
     title = text("burden.trend_title", scope=area, month=month)
     present = set(total["category"])
     categories = [category for category in BURDEN_CATEGORIES if category in present]
-    return trend_facets(total, marks, categories=categories, title=title, text=text)
+    return trend_facets(
+        total, marks, categories=categories, title=title, text=text, language=language
+    )
 
 
 def trend_facets(
@@ -43,6 +51,7 @@ def trend_facets(
     categories: Sequence[str],
     title: str,
     text: Text,
+    language: str = "zh",
 ) -> go.Figure:
     """One small line chart per category (category, period, value) with its baseline and current month marked.
 
@@ -52,6 +61,7 @@ def trend_facets(
     """
     names = {category: text(f"category.{category}") for category in categories}
     baseline_label, current_label = text("burden.baseline_marker"), text("burden.current_marker")
+    month = month_tickformat(language)  # hover texts name the month as the page does
     columns = min(FACET_COLUMNS, max(len(categories), 1))
     rows = max(-(-len(categories) // columns), 1)
     marked = {mark["category"]: mark for _, mark in marks.iterrows()}
@@ -75,14 +85,15 @@ def trend_facets(
                 line={"color": LINE_COLOUR, "width": 2},
                 name=names[category],
                 showlegend=False,
-                hovertemplate="%{x|%Y-%m}: %{y:,}<extra>" + names[category] + "</extra>",
+                hovertemplate=f"%{{x|{month}}}: %{{y:,}}<extra>{names[category]}</extra>",
             ),
             row=row,
             col=col,
         )
         if category in marked:
             mark = marked[category]
-            _mark(figure, mark, row, col, in_legend, baseline_label, current_label)
+            labels = (baseline_label, current_label)
+            _mark(figure, mark, row, col, in_legend, labels, month)
             if not pd.isna(mark["baseline_period"]):
                 lines.append(_baseline_line(figure, mark["baseline_period"], row, col))
         figure.update_yaxes(rangemode="tozero", row=row, col=col)
@@ -128,11 +139,12 @@ def _mark(
     row: int,
     col: int,
     in_legend: set[str],
-    baseline_label: str,
-    current_label: str,
+    labels: tuple[str, str],
+    month: str,
 ) -> None:
     """The baseline (grey diamond) and the current month (red dot) of one facet; the baseline's
     dotted line is _baseline_line's."""
+    baseline_label, current_label = labels
     points = (
         ("baseline_period", "baseline", baseline_label, BASELINE_COLOUR, "diamond"),
         ("current_period", "current", current_label, CURRENT_COLOUR, "circle"),
@@ -149,7 +161,7 @@ def _mark(
                 name=label,
                 legendgroup=label,
                 showlegend=label not in in_legend,
-                hovertemplate=label + " %{x|%Y-%m}: %{y:,}<extra></extra>",
+                hovertemplate=f"{label} %{{x|{month}}}: %{{y:,}}<extra></extra>",
             ),
             row=row,
             col=col,

@@ -80,7 +80,8 @@ def ranking_bar(
             ],
             textposition="outside",
             customdata=data["code"],
-            hovertemplate="%{y}<br>" + value_label + ": %{x:.1f}<extra></extra>",
+            # The value as its label writes it (18.2, 94.8%, 1,234), not as plotly would.
+            hovertemplate="%{y}<br>" + value_label + ": %{text}<extra></extra>",
             showlegend=False,
         )
     )

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from dashboard.compat import take_pages_directory_flag
 from dashboard.formatting import month_file_label
-from dashboard.i18n import current_language, fmt_month, load_catalog, t, translate
+from dashboard.i18n import current_language, fmt_day, fmt_month, load_catalog, t, translate
 from data_access.access import OPEN_ACCESS, Principal
 from data_access.db import get_engine
 from data_access.dissolution import units_on
@@ -59,7 +59,7 @@ class PageContext:
         if self.scope.code:
             filters[t("filter.code")] = self.scope.code
         filters[t("filter.month")] = fmt_month(self.scope.as_of)
-        filters[t("filter.as_of_date")] = self.scope.as_of.isoformat()
+        filters[t("filter.as_of_date")] = fmt_day(self.scope.as_of)
         if self.is_demo:
             filters[t("filter.data")] = t("demo.short")
         return filters

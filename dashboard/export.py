@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import threading
@@ -62,12 +63,29 @@ class SheetTable:
     frame: pd.DataFrame
     headers: Mapping[str, str]
     total_label: str | None = None  # a 合计 row, for tables of units that add up to the scope
+    language: str = "zh"  # how months and days are written in the cells
 
 
-def number_format(key: str, values: pd.Series) -> str | None:
+# Months and days are Excel dates (they sort and filter as dates), written as the pages write them.
+DATE_FORMATS = {
+    ("month", "zh"): 'yyyy"年"m"月"',
+    ("month", "en"): "mmm yyyy",
+    ("day", "zh"): 'yyyy"年"m"月"d"日"',
+    ("day", "en"): "d mmm yyyy",
+}
+
+
+def number_format(key: str, values: pd.Series, language: str = "zh") -> str | None:
     """The Excel number format of a column; None for text."""
+    if key in formatting.MONTH_COLUMNS | formatting.DAY_COLUMNS:
+        kind = "month" if key in formatting.MONTH_COLUMNS else "day"
+        return DATE_FORMATS[kind, "zh" if language == "zh" else "en"]
     if key in TEXT_KEYS or not pd.api.types.is_numeric_dtype(values):
         return None
+    if formatting.is_change(key):  # +12, -3 and +0: every change with its sign
+        digits = formatting.METRIC_DECIMALS.get(key.rsplit("_", 1)[0], 0)
+        number = "#,##0" + ("." + "0" * digits if digits else "")
+        return f"+{number};-{number};+{number}"
     if key in formatting.RATE_METRICS:
         return "0." + "0" * formatting.RATE_DECIMALS + "%"
     if key in formatting.METRIC_DECIMALS:
@@ -122,7 +140,7 @@ def workbook_bytes(
         sheet = book.add_worksheet(sheet_name(table.name, taken))
         keys = list(table.frame.columns)
         sheet.write_string(0, 0, table.title, title_format)
-        formats = {key: number_format(key, table.frame[key]) for key in keys}
+        formats = {key: number_format(key, table.frame[key], table.language) for key in keys}
         cell_formats = {
             key: book.add_format({"num_format": f}) if f else None for key, f in formats.items()
         }
@@ -134,6 +152,10 @@ def workbook_bytes(
             header = str(table.headers.get(key, key))
             sheet.write_string(2, col, str(neutralise(header)), header_format)
             values = table.frame[key]
+            if formatting.is_change(key) and pd.api.types.is_numeric_dtype(values):
+                # At the precision shown, so that a change that rounds to nothing reads +0.0.
+                digits = formatting.METRIC_DECIMALS.get(key.rsplit("_", 1)[0], 0)
+                values = values.astype(float).round(digits) + 0.0
             for row, value in enumerate(values, start=3):
                 _write(sheet, row, col, value, cell_formats[key])
             texts = [header, *(str(v) for v in values.head(200) if not formatting.is_missing(v))]
@@ -167,6 +189,9 @@ def _write(sheet: Any, row: int, col: int, value: object, cell_format: object) -
     """One cell of an xlsxwriter sheet (xlsxwriter has no types, hence Any)."""
     if formatting.is_missing(value):
         sheet.write_blank(row, col, None, cell_format)
+    elif isinstance(value, dt.date):  # a datetime (pandas' Timestamp included) or a day
+        moment = value if isinstance(value, dt.datetime) else dt.datetime(*value.timetuple()[:3])
+        sheet.write_datetime(row, col, moment.replace(tzinfo=None), cell_format)
     elif isinstance(value, bool | np.bool_):
         sheet.write_boolean(row, col, bool(value), cell_format)
     elif isinstance(value, int | float | np.integer | np.floating):
@@ -194,7 +219,8 @@ def download_table(
     not known (`t` would answer in the default language): every word the files hold is taken
     from `text`, the catalog of this run's language, bound here once for both buttons.
     """
-    text = text_in(current_language())
+    language = current_language()
+    text = text_in(language)
     row = st.container(horizontal=True)
     row.download_button(
         t("export.csv"),
@@ -211,6 +237,7 @@ def download_table(
         frame,
         {column: text(f"col.{column}") for column in frame.columns},
         text("export.total") if total else None,
+        language,
     )
     filters_sheet = text("export.filters_sheet")
     filter_headers = (text("export.filter"), text("export.value"))

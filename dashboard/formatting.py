@@ -5,8 +5,9 @@ Chinese readers get large counts in 万 and 亿 (384.9万), everyone gets a fixe
 decimals per metric, "—" for a missing value and no "k"/"M" on chart axes (docs/formatting.md)..
 
 The API is small on purpose and other modules depend on it; keep these names stable:
-is_missing, count, integer, decimal, percent, metric, signed, month, timestamp, now,
-month_tickformat, month_file_label, AXIS_STYLE, YEAR_AXIS, SEPARATORS, MISSING.
+is_missing, is_change, count, integer, decimal, percent, metric, signed, month, day, timestamp, now,
+month_tickformat, month_file_label, AXIS_STYLE, YEAR_AXIS, SEPARATORS, MISSING, MONTH_COLUMNS,
+DAY_COLUMNS.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ RATE_METRICS = frozenset(
     }
 )
 RATE_DECIMALS = 1
+# Columns of months and of days (dates in the frames): a reader sees 2026年10月 or 31 Oct 2026,
+# a CSV keeps 2026-10 and 2026-10-31, machine-readable (docs/formatting.md, tables).
+MONTH_COLUMNS = frozenset({"period", "baseline_period", "current_period"})
+DAY_COLUMNS = frozenset({"admitted_on", "submitted_on", "decided_on", "deadline"})
+# Columns of changes (on a year, on a month earlier): written with their sign, +0 included.
+CHANGE_SUFFIXES = ("_yoy", "_mom")
 
 # Plotly: "." for decimals and "," for thousands, and full numbers on axes instead of 2k / 50k.
 SEPARATORS = ".,"
@@ -63,6 +70,11 @@ YEAR_AXIS: dict[str, object] = {
     "hoverformat": "d",
     "separatethousands": False,
 }
+
+
+def is_change(column: str) -> bool:
+    """A column of changes, written with its sign (`signed`)."""
+    return column.endswith(CHANGE_SUFFIXES)
 
 
 def is_missing(value: object) -> bool:
@@ -176,7 +188,7 @@ def timestamp(moment: dt.datetime, language: str, time_zone: str) -> str:
 
 
 def month_tickformat(language: str) -> str:
-    """Plotly tick format of a monthly date axis: 2024年1月 or Jan 2024."""
+    """Plotly format of a month on a date axis and in hover texts (%{x|…}): 2024年1月 or Jan 2024."""
     return "%Y年%-m月" if language == "zh" else "%b %Y"
 
 

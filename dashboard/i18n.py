@@ -58,6 +58,11 @@ def fmt_month(month: dt.date, language: str | None = None) -> str:
     return formatting.month(month, language or current_language())
 
 
+def fmt_day(day: dt.date, language: str | None = None) -> str:
+    """A date as words: 2026年10月31日 or 31 Oct 2026."""
+    return formatting.day(day, language or current_language())
+
+
 def fmt_time(moment: dt.datetime) -> str:
     """A moment in the configured time zone, in this session's language."""
     return formatting.timestamp(moment, current_language(), get_settings().time_zone)

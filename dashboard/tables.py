@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -34,32 +35,69 @@ TEXT_COLUMNS = {"code", "community_code", "name", "community_name"}
 LONG_LIST_ROWS = 500
 
 
-def for_people(frame: pd.DataFrame, text: Text = t) -> pd.DataFrame:
+def for_people(frame: pd.DataFrame, text: Text = t, *, csv: bool = False) -> pd.DataFrame:
     """Rates as percentages and ratios rounded, under headers in `text`'s language (for display
-    and export; a download built after the page's run passes the language the run bound)."""
+    and export; a download built after the page's run passes the language the run bound).
+
+    For a CSV (csv=True), months and days are written 2026-10 and 2026-10-31, machine-readable,
+    and a rate's header carries its unit, since its values carry none.
+    """
     shown = frame.copy()
     for column in shown.columns:
         if column in RATE_COLUMNS:
             shown[column] = (shown[column].astype(float) * 100).round(formatting.RATE_DECIMALS)
         elif column in DECIMAL_COLUMNS:
             shown[column] = shown[column].astype(float).round(DECIMAL_COLUMNS[column])
-    return shown.rename(columns={c: text(f"col.{c}") for c in shown.columns})
+        elif csv and column in formatting.MONTH_COLUMNS | formatting.DAY_COLUMNS:
+            width = 7 if column in formatting.MONTH_COLUMNS else 10
+            shown[column] = [_iso(value, width) for value in shown[column]]
+    return shown.rename(columns={c: header(c, text, csv=csv) for c in shown.columns})
+
+
+def header(column: str, text: Text = t, *, csv: bool = False) -> str:
+    """A column's header; the unit of a rate only where its values do not carry it (a CSV)."""
+    label = text(f"col.{column}")
+    return label + text("col.percent_unit") if csv and column in RATE_COLUMNS else label
+
+
+def _iso(value: object, width: int) -> str | None:
+    """A date as ISO text: 2026-10 (width 7) or 2026-10-31 (width 10); text is kept as it is."""
+    if formatting.is_missing(value):
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()[:width]
+    return str(value)
 
 
 def cell_formatters(frame: pd.DataFrame) -> dict[str, Callable[[object], str]]:
-    """How each column of for_people(frame) is written: fixed decimals, "—" for missing."""
+    """How each column of for_people(frame) is written: fixed decimals, changes with their sign,
+    months and days as words, "—" for missing."""
+    language = current_language()
     formatters: dict[str, Callable[[object], str]] = {}
     for column in frame.columns:
         label = t(f"col.{column}")
         if column in RATE_COLUMNS:
             formatters[label] = _points
+        elif formatting.is_change(column):
+            formatters[label] = partial(formatting.signed, digits=DECIMAL_COLUMNS.get(column, 0))
         elif column in DECIMAL_COLUMNS:
             formatters[label] = partial(formatting.decimal, digits=DECIMAL_COLUMNS[column])
+        elif column in formatting.MONTH_COLUMNS:
+            formatters[label] = partial(_date_text, write=formatting.month, language=language)
+        elif column in formatting.DAY_COLUMNS:
+            formatters[label] = partial(_date_text, write=formatting.day, language=language)
         elif not _is_number(frame, column):
             formatters[label] = _text
         else:
             formatters[label] = formatting.integer
     return formatters
+
+
+def _date_text(value: object, write: Callable[[dt.date, str], str], language: str) -> str:
+    """A month or day as words; a value that is not a date (already text) as it is."""
+    if isinstance(value, dt.date):
+        return write(value, language)
+    return _text(value)
 
 
 def _is_number(frame: pd.DataFrame, column: str) -> bool:
@@ -281,7 +319,7 @@ def table_with_downloads(
         )
     download_table(
         frame,
-        partial(for_people, frame) if cut else shown,
+        partial(for_people, frame, csv=True),
         sheet_title,
         file_stem,
         filters,
@@ -298,6 +336,6 @@ def export_title(what: str) -> str:
         "export.title",
         what=what,
         scope=context.unit_name(context.scope.code),
-        date=context.scope.as_of.isoformat(),
+        date=formatting.day(context.scope.as_of, current_language()),
     )
     return title + (" · " + t("demo.short") if context.is_demo else "")

@@ -288,19 +288,14 @@ def unfunded_section(context: PageContext, data: AdmissionData) -> None:
 
 
 def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
-    """Value codes as words of the UI language, dates and months as text."""
+    """Value codes as words of the UI language (dates and months are written by the table)."""
     shown = frame.copy()
     labels = {"list": "admission.list", "funded": "admission.funded", "state": "admission.decision", "timing": "admission.timing", "source": "admission.source", "why_not": "admission.why_not"}  # fmt: skip
     for column, prefix in labels.items():
         if column in shown:
             shown[column] = ["—" if pd.isna(v) else t(f"{prefix}.{v}") for v in shown[column]]
-    for column in ("admitted_on", "submitted_on", "decided_on", "deadline"):
-        if column in shown:
-            shown[column] = ["—" if pd.isna(d) else d.isoformat() for d in shown[column]]
     if "year" in shown:
         shown["year"] = shown["year"].astype(str)
-    if "period" in shown:
-        shown["period"] = shown["period"].map(lambda d: f"{d:%Y-%m}")
     return shown
 
 

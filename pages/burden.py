@@ -118,14 +118,19 @@ def _month_text(period: object) -> str:
     # pandas' NaT is a datetime too, so the missing test comes first.
     if formatting.is_missing(period) or not isinstance(period, dt.date):
         return formatting.MISSING
-    return period.strftime("%Y-%m")
+    return fmt_month(period)
 
 
 def trend_section(context: PageContext, total: pd.DataFrame, scope_rows: pd.DataFrame) -> None:
     """A panel per category with data, the others named in one line."""
     st.subheader(t("burden.trend"))
     figure = burden_trend(
-        total, scope_rows, context.unit_name(context.scope.code), fmt_month(context.scope.as_of), t
+        total,
+        scope_rows,
+        context.unit_name(context.scope.code),
+        fmt_month(context.scope.as_of),
+        t,
+        current_language(),
     )
     st.plotly_chart(plain_figure(figure), key="burden_trend_chart")
     categories_without_data(burden_figures.categories_without_data(total), context.scope.as_of)
@@ -271,12 +276,9 @@ def units_table(context: PageContext, table: pd.DataFrame) -> None:
 
 
 def _for_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Categories by name, months as YYYY-MM and rebound as yes/no."""
+    """Categories by name and rebound as yes/no (months are written by the table)."""
     shown = frame.copy()
     shown["category"] = shown["category"].map(lambda c: t(f"category.{c}"))
-    for column in ("baseline_period", "current_period"):
-        if column in shown:
-            shown[column] = shown[column].map(lambda p: None if pd.isna(p) else f"{p:%Y-%m}")
     for column in (
         "baseline",
         "current",

@@ -33,9 +33,11 @@ from dashboard.headline import (
 )
 from dashboard.i18n import (
     current_language,
+    fmt_day,
     fmt_decimal,
     fmt_exact,
     fmt_int,
+    fmt_month,
     fmt_pct,
     labeller,
     t,
@@ -205,9 +207,9 @@ def burden_kpis(context: PageContext) -> list[Kpi]:
             t(
                 "kpi.reduction_help",
                 baseline=fmt_int(now.baseline),
-                baseline_month=now.baseline_period.strftime("%Y-%m"),
+                baseline_month=fmt_month(now.baseline_period),
                 current=fmt_int(now.current),
-                current_month=now.current_period.strftime("%Y-%m"),
+                current_month=fmt_month(now.current_period),
             )
             if now.current_period is not None and now.baseline_period is not None
             else None
@@ -253,7 +255,7 @@ def ranking_section(context: PageContext) -> None:
             "overview.ranking_title",
             metric=metric_name or t(f"metric.{metric}"),
             scope=context.unit_name(scope.code),
-            date=scope.as_of.isoformat(),
+            date=fmt_day(scope.as_of),
         ),
         value_label=t(f"metric.{metric}"),
         reference=standard,
@@ -387,7 +389,6 @@ def alerts_section(context: PageContext) -> None:
         )
         table = rebounds.copy()
         table["category"] = table["category"].map(lambda c: t(f"category.{c}"))
-        table["period"] = table["period"].map(lambda p: p.strftime("%Y-%m"))
         _alert_table(context, table, "rebounds", "community_code")
     with tabs[2]:
         table = unstaffed.copy()

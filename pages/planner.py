@@ -19,7 +19,7 @@ from dashboard.components import (
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
 from dashboard.filters import url_inputs
-from dashboard.i18n import current_language, fmt_decimal, fmt_int, labeller, t, text_in
+from dashboard.i18n import current_language, fmt_day, fmt_decimal, fmt_int, labeller, t, text_in
 from dashboard.planner_charts import gap_closure_bars
 from dashboard.planner_export import (
     BRIEF_PARAM,
@@ -381,7 +381,7 @@ def chart(context: PageContext, plan: Plan) -> None:
     title = t(
         "planner.chart.title",
         scope=context.unit_name(scope.code),
-        date=scope.as_of.isoformat(),
+        date=fmt_day(scope.as_of),
     )
     show_chart(gap_closure_bars(units, title, t), context.file_stem("planner"), "planner_chart")
 
@@ -455,7 +455,7 @@ def plan_files(
         "export.title",
         what=t("planner.sheet"),
         scope=context.unit_name(context.scope.code),
-        date=context.scope.as_of.isoformat(),
+        date=fmt_day(context.scope.as_of),
     )
     text = text_in(current_language())  # the files are written after this run
     filters = options_used(context, options)

@@ -303,6 +303,7 @@ def burden_section(context: PageContext, figures: Figures) -> None:
         context.unit_name(context.scope.code),
         fmt_month(context.scope.as_of),
         t,
+        current_language(),
     )
     st.plotly_chart(plain_figure(figure), key="profile_burden_chart")
     categories_without_data(
@@ -313,10 +314,6 @@ def burden_section(context: PageContext, figures: Figures) -> None:
     ].copy()  # fmt: skip
     table["category"] = table["category"].map(lambda c: t(f"category.{c}"))
     table["rebound"] = table["rebound"].map(lambda r: t("yes") if r else t("no"))
-    for column in ("baseline_period", "current_period"):
-        table[column] = table[column].map(
-            lambda p: formatting.MISSING if formatting.is_missing(p) else p.strftime("%Y-%m")
-        )
     table_with_downloads(
         table,
         key="profile_burden_table",

@@ -21,7 +21,7 @@ from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
 from dashboard.filters import drill_from_chart
 from dashboard.headline import assessed_units, villages_note
-from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, t
+from dashboard.i18n import current_language, fmt_day, fmt_decimal, fmt_int, fmt_pct, t
 from dashboard.report import is_report
 from dashboard.staffing_charts import (
     age_bars,
@@ -47,7 +47,7 @@ COMMUNITY_COLUMNS = [
 
 def chart_title(context: PageContext, key: str) -> str:
     """Every title says what is shown, for which area and on which date."""
-    return t(key, scope=context.unit_name(context.scope.code), date=context.scope.as_of.isoformat())
+    return t(key, scope=context.unit_name(context.scope.code), date=fmt_day(context.scope.as_of))
 
 
 def counted_roles_note(context: PageContext) -> None:

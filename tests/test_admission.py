@@ -345,7 +345,7 @@ def test_page_figures_equal_the_export_at_city_scope(admission_sqlite, monkeypat
     assert shown["代码"].tolist() == exported["code"].tolist() == ["990101", "990102"]
     assert shown["未经准入记录"].tolist() == exported["not_admitted"].tolist() == [5, 1]
     assert shown["申请数"].tolist() == exported["applications"].tolist() == [3, 2]
-    assert shown["按时答复率（%）"].iloc[0] == exported["on_time_share"].iloc[0] * 100 == 50.0
+    assert shown["按时答复率"].iloc[0] == exported["on_time_share"].iloc[0] * 100 == 50.0
     departments = _table(at, first_column="部门")
     assert departments["部门"].tolist() == ["公安局", "住建局", "卫健委", "城管局"]
 

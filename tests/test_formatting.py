@@ -126,6 +126,13 @@ def test_months_in_each_language():
     assert f.month_tickformat("en") == "%b %Y"
 
 
+def test_days_in_each_language():
+    assert f.day(dt.date(2026, 10, 31), "zh") == "2026年10月31日"
+    assert f.day(dt.date(2026, 10, 31), "en") == "31 Oct 2026"
+    assert f.day(dt.date(2026, 2, 1), "en") == "1 Feb 2026"  # no leading zero
+    assert f.day(None, "zh") == "—"
+
+
 def test_timestamps_in_the_configured_time_zone():
     utc = dt.datetime(2026, 11, 29, 17, 5, tzinfo=dt.UTC)
     assert f.timestamp(utc, "zh", "Asia/Shanghai") == "2026年11月30日 01:05（UTC+8）"

@@ -306,8 +306,8 @@ def test_page_unit_table_equals_the_export(grid_city_url, monkeypatch, capsysbin
         "communities_coverage_unknown": "Communities, coverage unknown",
     }  # fmt: skip
     rates = {
-        "staffed_rate": "Staffed grids (%)", "household_coverage": "Household coverage (%)",
-        "spatial_coverage": "Spatial coverage (%)", "service_reach": "Living-circle reach (%)",
+        "staffed_rate": "Staffed-grid rate", "household_coverage": "Household coverage",
+        "spatial_coverage": "Spatial coverage", "service_reach": "Living-circle reach",
     }  # fmt: skip
     for (_, page), csv_row in zip(shown.iterrows(), rows, strict=True):
         for column, header in counts.items():
@@ -318,7 +318,7 @@ def test_page_unit_table_equals_the_export(grid_city_url, monkeypatch, capsysbin
         for column, header in rates.items():
             expected = round(float(csv_row[column]) * 100, 1) if csv_row[column] else None
             assert (None if pd.isna(page[header]) else page[header]) == expected, column
-    assert shown.iloc[0]["Spatial coverage (%)"] == 100.0
+    assert shown.iloc[0]["Spatial coverage"] == 100.0
 
 
 def _ring(west: float, south: float, size: float) -> list[list[float]]:

@@ -199,8 +199,8 @@ def test_page_ranking_table_equals_the_export(small_city_url, monkeypatch, capsy
     decimals = {
         "per_10k": ("Per 10,000", 1, 1), "per_10k_yoy": ("Per 10,000 vs a year earlier", 1, 1),
         "per_10k_mom": ("Per 10,000 vs previous month", 1, 1),
-        "share_meeting": ("Meeting standard (%)", 100, 1), "licensed_rate": ("Licensed (%)", 100, 1),
-        "staffed_rate": ("Staffed grids (%)", 100, 1),
+        "share_meeting": ("Share meeting standard", 100, 1), "licensed_rate": ("Licensed share", 100, 1),
+        "staffed_rate": ("Staffed-grid rate", 100, 1),
     }  # fmt: skip
     for (_, page), csv_row in zip(shown.iterrows(), rows, strict=True):
         for column, header in headers.items():

@@ -91,6 +91,61 @@ def test_table_text_reads_as_the_formatting_rules_say(language):
     assert text[labels["col.code"]].tolist()[-1] == "—"
 
 
+def test_changes_carry_their_sign_and_months_and_days_read_as_words(language):
+    frame = pd.DataFrame(
+        {
+            "counted_workers_yoy": pd.array([36, 0, -1, None], dtype="Int64"),
+            "per_10k_mom": [0.24, -0.04, -0.06, np.nan],
+            "period": pd.to_datetime(["2026-10-01", "2019-01-01", None, "2026-02-01"]),
+            "deadline": [dt.date(2026, 10, 31), dt.date(2026, 2, 1), None, dt.date(2020, 1, 9)],
+            "staffed_rate": [0.948, 0.5, 1.0, np.nan],
+        }
+    )
+    proto = marshalled(tables.styled(frame)[1])
+    import pyarrow as pa
+
+    text = pa.ipc.open_stream(proto.styler.display_values).read_all().to_pandas()
+    labels = load_catalog(language)
+    assert text[labels["col.counted_workers_yoy"]].tolist() == ["+36", "+0", "-1", "—"]
+    assert text[labels["col.per_10k_mom"]].tolist() == ["+0.2", "+0.0", "-0.1", "—"]
+    months = {
+        "zh": ["2026年10月", "2019年1月", "—", "2026年2月"],
+        "en": ["Oct 2026", "Jan 2019", "—", "Feb 2026"],
+    }
+    assert text[labels["col.period"]].tolist() == months[language]
+    days = {
+        "zh": ["2026年10月31日", "2026年2月1日", "—", "2020年1月9日"],
+        "en": ["31 Oct 2026", "1 Feb 2026", "—", "9 Jan 2020"],
+    }
+    assert text[labels["col.deadline"]].tolist() == days[language]
+    # The header of a rate names no unit: its values carry "%".
+    assert labels["col.staffed_rate"] in text.columns and "%" not in labels["col.staffed_rate"]
+    assert text[labels["col.staffed_rate"]].tolist()[:2] == ["94.8%", "50.0%"]
+
+
+def test_a_csv_keeps_iso_dates_and_names_the_unit_of_rates(language):
+    csv = tables.for_people(
+        pd.DataFrame(
+            {
+                "period": pd.to_datetime(["2026-10-01", None]),
+                "deadline": [dt.date(2026, 10, 31), None],
+                "staffed_rate": [0.948, 0.5],
+            }
+        ),
+        csv=True,
+    )
+    labels = load_catalog(language)
+    unit = {"zh": "（%）", "en": " (%)"}[language]
+    assert list(csv.columns) == [
+        labels["col.period"],
+        labels["col.deadline"],
+        labels["col.staffed_rate"] + unit,
+    ]
+    assert csv.iloc[0, :2].tolist() == ["2026-10", "2026-10-31"]
+    assert csv.iloc[1, :2].isna().all()  # an empty cell
+    assert csv.iloc[:, 2].tolist() == [94.8, 50.0]
+
+
 def test_a_large_table_is_written_once_per_content_and_language(language, monkeypatch):
     rows = 5_000
     frame = pd.DataFrame(

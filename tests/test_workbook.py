@@ -46,13 +46,13 @@ HEADERS = {
 
 def read_back(tables: list[SheetTable]) -> openpyxl.Workbook:
     data = workbook_bytes(
-        tables, {"范围": "东湖区", "截至日期": "2026-10-31"}, "筛选条件", ("条件", "值")
+        tables, {"范围": "东湖区", "截至日期": "2026年10月31日"}, "筛选条件", ("条件", "值")
     )
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
 def test_a_sheet_has_a_title_a_frozen_header_and_formats_per_column():
-    title = "队伍配备 · 东湖区 · 数据截至 2026-10-31"
+    title = "队伍配备 · 东湖区 · 数据截至2026年10月31日"
     book = read_back([SheetTable("各街道", title, STREETS, HEADERS, "合计")])
     assert book.sheetnames == ["各街道", "筛选条件"]
     sheet = book["各街道"]
@@ -71,8 +71,30 @@ def test_a_sheet_has_a_title_a_frozen_header_and_formats_per_column():
     assert [[c.value for c in r] for r in book["筛选条件"].iter_rows()] == [
         ["条件", "值"],
         ["范围", "东湖区"],
-        ["截至日期", "2026-10-31"],
+        ["截至日期", "2026年10月31日"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "month", "day"),
+    [("zh", 'yyyy"年"m"月"', 'yyyy"年"m"月"d"日"'), ("en", "mmm yyyy", "d mmm yyyy")],
+)
+def test_months_and_days_are_dates_and_changes_carry_their_sign(language, month, day):
+    frame = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2026-10-01", None]),
+            "deadline": [dt.date(2026, 10, 31), None],
+            "counted_workers_yoy": [36, -1],
+            "per_10k_yoy": [-0.04, 0.26],  # -0.04 shows as +0.0: no fall at one decimal
+        }
+    )
+    sheet = read_back([SheetTable("s", "t", frame, {}, language=language)])["s"]
+    assert sheet["A4"].value == dt.datetime(2026, 10, 1) and sheet["A4"].number_format == month
+    assert sheet["B4"].value == dt.datetime(2026, 10, 31) and sheet["B4"].number_format == day
+    assert sheet["A5"].value is None and sheet["B5"].value is None
+    assert sheet["C4"].number_format == "+#,##0;-#,##0;+#,##0"
+    assert sheet["D4"].number_format == "+#,##0.0;-#,##0.0;+#,##0.0"
+    assert [sheet["D4"].value, sheet["D5"].value] == [0.0, 0.3]
 
 
 def test_the_total_row_sums_counts_and_takes_rates_as_ratios_of_sums():
