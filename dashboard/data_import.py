@@ -213,23 +213,47 @@ def _request(action: str) -> None:
     st.session_state[_ACTION] = action
 
 
+def css_string(text: str) -> str:
+    """Text as a CSS string literal: quotes, backslashes and line ends escaped."""
+    escaped = "".join(f"\\{ord(char):x} " if char in '"\\<>\n\r' else char for char in text)
+    return f'"{escaped}"'
+
+
+def uploader_css(button: str, limit: str) -> str:
+    """CSS that writes the upload box's button and its line of limits in the UI language."""
+    box = '.st-key-data_uploader [data-testid="stFileUploaderDropzone"]'
+    rules = []
+    if button:
+        target = f"{box} button [data-testid='stMarkdownContainer'] p"
+        rules.append(f"{target} {{font-size: 0;}}")
+        rules.append(f"{target}::after {{content: {css_string(button)}; font-size: 0.875rem;}}")
+    if limit:
+        target = f"{box} [data-testid='stFileUploaderDropzoneInstructions'] span"
+        rules.append(f"{target} {{font-size: 0;}}")
+        rules.append(f"{target}::after {{content: {css_string(limit)}; font-size: 0.875rem;}}")
+    return f"<style>{' '.join(rules)}</style>" if rules else ""
+
+
 def upload_section(context: PageContext) -> None:
     """Upload, check and preview, then the confirmation that writes: two steps, with the files
     kept in the session between them (data_access/importing/confirm.py)."""
     st.subheader(t("data.upload"))
     round_ = st.session_state.get(_UPLOADER_ROUND, 0)
-    files = st.file_uploader(
-        t("data.upload_label"),
-        type=["xlsx", "csv", "geojson", "json", "zip"],
-        accept_multiple_files=True,
-        key=f"data_upload_{round_}",
-        help=t("data.upload_help"),
-        max_upload_size=context.settings.import_max_mb,
-    )
-    # Streamlit draws the uploader's own texts in English; say what they mean in Chinese.
-    explanation = t("data.uploader_english", mb=context.settings.import_max_mb)
-    if explanation:
-        st.caption(explanation)
+    mb = context.settings.import_max_mb
+    # Streamlit writes the upload box's own words in English (it has no locale); in Chinese they
+    # are written over by CSS, from the catalog (empty: Streamlit's own words are kept).
+    css = uploader_css(t("data.uploader_button"), t("data.uploader_limit", mb=mb))
+    if css:
+        st.html(css)
+    with st.container(key="data_uploader"):
+        files = st.file_uploader(
+            t("data.upload_label"),
+            type=["xlsx", "csv", "geojson", "json", "zip"],
+            accept_multiple_files=True,
+            key=f"data_upload_{round_}",
+            help=t("data.upload_help"),
+            max_upload_size=mb,
+        )
     st.button(
         t("data.check"),
         key="data_check",

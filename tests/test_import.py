@@ -653,8 +653,27 @@ def test_data_page_lists_the_import_history(city, city_url, monkeypatch, lang, h
     # Newest first; other tests may have written to the shared small city before it was copied.
     assert list(shown.iloc[:2, 2]) == ["mixed/streets.csv", "mixed/districts.csv"]
     assert shown.iloc[0, 4] == ("已拒绝" if lang == "zh" else "refused")
+    # The header names no zone, since every time names its own: the configured one, UTC+8.
+    assert shown.columns[0] == ("导入时间" if lang == "zh" else "Imported at")
+    zone = "（UTC+8）" if lang == "zh" else " (UTC+8)"
+    assert all(str(moment).endswith(zone) for moment in shown.iloc[:, 0])
     buttons = {b.proto.label for b in at.get("download_button")}
     assert {"下载 Excel 模板", "导出全部数据（CSV 压缩包）"} <= buttons or lang == "en"
+    # The upload box's own English words are written over in Chinese, and only there.
+    styles = [h.proto.body for h in at.get("html") if "stFileUploaderDropzone" in h.proto.body]
+    if lang == "zh":
+        (style,) = styles
+        assert 'content: "选择文件"' in style and 'content: "每个文件不超过 50 MB' in style
+    else:
+        assert styles == []
+
+
+def test_the_upload_box_words_are_css_strings_that_cannot_close_the_rule():
+    from dashboard.data_import import uploader_css
+
+    css = uploader_css('选"择</style>', "")
+    assert 'content: "选\\22 择\\3c /style\\3e "' in css
+    assert css.count("</style>") == 1 and uploader_css("", "") == ""
 
 
 # --- Duplicate keys (data_access/importing/validate.py, Links) ----------------------------------
