@@ -32,7 +32,7 @@ from dashboard.i18n import t
 from dashboard.navigation import PAGES
 from dashboard.ready import ready_marker
 from dashboard.refusals import REFUSALS, show_refusal
-from dashboard.report import is_report, report_buttons, report_header
+from dashboard.report import draw_appendices, is_report, report_buttons, report_header
 from data_access.access import record
 from data_access.db import get_engine
 from data_access.figures import lookups
@@ -110,9 +110,12 @@ try:
     show_url_notices()
     if not report and current_path != "screen":  # the wall screen has no room to spare
         breadcrumb(context, current_path)
-    if current_path != "screen":  # the wall screen says it in its own header line
+    # The wall screen says it in its own header line; a report is not where it is acted on.
+    if current_path != "screen" and not report:
         open_access_warning(settings)
     page.run()
+    if report:
+        draw_appendices()  # the long lists a report's body counted, listed whole at its end
 except REFUSALS as refusal:
     # Every page, and its report, shows a refusal as one sentence; fragments see
     # dashboard/refusals.py.

@@ -14,6 +14,7 @@ from dashboard import formatting, lights, palette
 from dashboard.i18n import fmt_month, is_missing, t
 from dashboard.plain import t_plain
 from dashboard.ready import stop_page
+from dashboard.report import is_report
 from data_access.figures.overview import change_between
 from data_access.lights import Light
 from data_access.scope import Scope
@@ -105,8 +106,9 @@ def scope_name(scope: Scope, units: pd.DataFrame) -> str:
 
 
 def page_header(title_key: str, scope: Scope, units: pd.DataFrame, is_demo: bool) -> None:
-    """Title, scope and date of a page; on the demo city, the label saying so."""
-    if is_demo:
+    """Title, scope and date of a page; on the demo city, the label saying so (a report says it
+    in the header of every printed page instead)."""
+    if is_demo and not is_report():
         demo_label()
     st.title(t(title_key))
     st.caption(

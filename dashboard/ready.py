@@ -12,15 +12,17 @@ from typing import NoReturn
 import streamlit as st
 from streamlit.errors import StreamlitDuplicateElementKey
 
-READY_KEY = "page_ready"
+from dashboard.snapshot import DRAWN_CLASS, READY_KEY
 
 
 def ready_marker() -> None:
     """Marks the end of a run (once; a second call in the same run does nothing)."""
-    # A keyed container gets the CSS class st-key-<key>; it holds nothing visible.
+    # A keyed container gets the CSS class st-key-<key>; it holds nothing visible. Its mark is
+    # drawn by st.html, whose part of the page the browser may load after the rest: a renderer
+    # that waits for the mark (DRAWN) finds the report's header, styles and tables drawn too.
     try:
         with st.container(key=READY_KEY, height=1, border=False):
-            st.empty()
+            st.html(f'<div class="{DRAWN_CLASS}"></div>')
     except StreamlitDuplicateElementKey:
         pass
 

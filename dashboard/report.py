@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 
 import pandas as pd
@@ -16,6 +17,7 @@ from dashboard.filters import AREA_KEYS, PAGE_INPUT_KEYS, URL_KEYS, url_value
 from dashboard.i18n import current_language, fmt_time, t
 from dashboard.render_queue import render_queue
 from dashboard.snapshot import chromium_path, render, view_url
+from data_access.scope import CODE_LENGTH
 from data_access.settings import get_settings
 from data_access.tokens import TOKEN_PARAM, mint, view_key
 
@@ -23,6 +25,8 @@ _REPORT = "_report_mode"
 BRIEFING_PATH = "briefing"
 # Rows of a static report table beyond which the rest is left to the export (setting in pages).
 ROWS_PER_PAGE = 30
+# The first rows of a printed table stay on the page of its title (table_html).
+KEEP_ROWS = 5
 TABLE_RULES = """
 table.report-table { border-collapse: collapse; width: 100%; font-size: 0.8rem; }
 table.report-table th, table.report-table td { border-bottom: 1px solid #ddd; padding: 2px 6px; }
@@ -55,10 +59,28 @@ REPORT_CSS = (
 """
     + TABLE_RULES
     + """.report-note { font-size: 0.8rem; color: #555; margin: 0.2rem 0 0.6rem; }
+.report-counts table.report-table td { white-space: normal; }
+.report-appendix { break-before: page; }
+.report-appendix table.report-table { font-size: 0.72rem; }
+.report-appendix table.report-table th, .report-appendix table.report-table td {
+  padding: 0 4px; line-height: 1.2;
+}
 @media print {
   html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
     height: auto !important; overflow: visible !important; position: static !important;
   }
+  /* Chromium breaks pages well only between blocks: the page's columns of elements are
+     printed as blocks (their gap as a margin), so that a title keeps with what follows it. */
+  [data-testid="stAppViewContainer"], [data-testid="stMain"],
+  [data-testid="stVerticalBlock"] { display: block !important; }
+  [data-testid="stVerticalBlock"] > * { margin-bottom: 0.75rem; }
+  tbody.report-first { break-inside: avoid; }
+  /* A little tighter than on screen, so that a page's title and its cards share the first sheet. */
+  h1 { font-size: 1.9rem !important; padding: 0 0 0.25rem !important; }
+  [data-testid="stMetric"] { padding: 0.4rem 0.75rem !important; }
+  [data-testid="stMetricValue"] { font-size: 1.7rem !important; }
+  [data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]):has(
+    + [data-testid="stElementContainer"] table.report-table) { break-after: avoid; }
   [data-testid="stMainBlockContainer"] { padding: 0 !important; }
   [data-testid="stIconMaterial"] { display: none !important; }  /* its name would print as text */
   .report-header { display: none; }
@@ -67,6 +89,7 @@ REPORT_CSS = (
   [data-testid="stDeckGlJsonChart"], [data-testid="stAlert"], [data-testid="stHorizontalBlock"],
   [data-testid="stImage"] { break-inside: avoid; }
   [data-testid="stElementContainer"]:has(h2, h3, h4) { break-after: avoid; }
+  [class*="st-key-keep-"] { break-inside: avoid; }
 }
 </style>
 """
@@ -93,6 +116,7 @@ def report_header(context: PageContext, page_title: str) -> None:
     The same text heads every page of a PDF: the renderer reads it from .report-header.
     """
     st.html(REPORT_CSS)
+    st.session_state[_APPENDICES] = []  # the appendices of this run's report (draw_appendices)
     text = header_text(context, page_title, dt.datetime.now(dt.UTC))
     st.html(f'<div class="report-header">{html.escape(text)}</div>')
 
@@ -127,17 +151,126 @@ def static_table(
     Past max_pages pages of rows, the rest is left out and a note says how many rows follow
     in the export of the same name.
     """
+    st.html(static_table_html(shown, formatters, numeric, export_name, max_pages))
+
+
+def static_table_html(
+    shown: pd.DataFrame,
+    formatters: Mapping[str, Callable[[object], str]],
+    numeric: set[str],
+    export_name: str,
+    max_pages: int,
+) -> str:
+    """static_table's HTML: the table, and the note on rows left to the export."""
     limit = max(max_pages, 1) * ROWS_PER_PAGE
-    st.html(table_html(shown.head(limit), formatters, numeric))
+    drawn = table_html(shown.head(limit), formatters, numeric)
     if len(shown) > limit:
         note = t("report.rows_follow", n=len(shown) - limit, shown=limit, file=export_name)
-        st.html(f'<p class="report-note">{html.escape(note)}</p>')
+        drawn += f'<p class="report-note">{html.escape(note)}</p>'
+    return drawn
+
+
+# A list of grids longer than this is counted per street in a report's body and listed whole,
+# numbered, in an appendix at its end (docs/formatting.md, reports).
+APPENDIX_FROM_ROWS = 20
+_APPENDICES = "_report_appendices"
+_CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True)
+class Appendix:
+    """A long list printed whole after a report's body, numbered."""
+
+    title: str
+    shown: pd.DataFrame  # for_people's frame: translated headers
+    formatters: Mapping[str, Callable[[object], str]]
+    numeric: set[str]
+    export_name: str
+
+
+def appendix_label(number: int, language: str) -> str:
+    """附录一, 附录二 … in Chinese; Appendix 1, 2 … in English."""
+    if language == "zh":
+        numeral = _CHINESE_NUMERALS[number - 1] if number <= 10 else str(number)
+        return f"附录{numeral}"
+    return f"Appendix {number}"
+
+
+def counts_by_place(
+    codes: pd.Series, names: Callable[[str], str], parent_level: str, child_level: str
+) -> pd.DataFrame:
+    """A long list counted per place: one row per parent (a district) with its count and the
+    counts of its children (its streets), most first, as text: 桃湾街道 9 · 锦新街道 8."""
+    text = codes.astype(str)
+    child = text.str[: CODE_LENGTH[child_level]]
+    counts = child.value_counts().rename_axis("child").reset_index(name="n")
+    counts["parent"] = counts["child"].str[: CODE_LENGTH[parent_level]]
+    counts = counts.sort_values(["parent", "n", "child"], ascending=[True, False, True])
+    rows = []
+    for parent, children in counts.groupby("parent", sort=True):
+        parts = [
+            f"{names(str(c))} {n:,}" for c, n in zip(children["child"], children["n"], strict=True)
+        ]
+        rows.append(
+            {
+                "name": names(str(parent)),
+                "n": int(children["n"].sum()),
+                "children": " · ".join(parts),
+            }
+        )
+    return pd.DataFrame(rows, columns=["name", "n", "children"])
+
+
+def appendix_instead(
+    appendix: Appendix, codes: pd.Series, names: Callable[[str], str], scope_level: str
+) -> None:
+    """In a report's body, a long list's counts per street (per community within a street) and
+    a note naming the appendix that lists it whole, drawn by draw_appendices."""
+    appendices: list[Appendix] = st.session_state.setdefault(_APPENDICES, [])
+    appendices.append(appendix)
+    label = appendix_label(len(appendices), current_language())
+    parent, child = ("street", "community") if scope_level == "street" else ("district", "street")
+    counts = counts_by_place(codes, names, parent, child)
+    shown = counts.rename(
+        columns={
+            "name": t(f"report.count_parent.{parent}"),
+            "n": t("report.count"),
+            "children": t(f"report.count_children.{child}"),
+        }
+    )
+    note = t("report.in_appendix", n=f"{len(codes):,}", appendix=label)
+    st.html(
+        '<div class="report-counts">'
+        + table_html(shown, {t("report.count"): lambda n: f"{int(n):,}"}, {t("report.count")})
+        + f'<p class="report-note">{html.escape(note)}</p></div>'
+    )
+
+
+def draw_appendices() -> None:
+    """The appendices of this report, each on a page of its own, rows numbered (序号)."""
+    language = current_language()
+    max_pages = get_settings().report_table_max_pages
+    for number, appendix in enumerate(st.session_state.get(_APPENDICES, []), start=1):
+        shown = appendix.shown.copy()
+        shown.insert(0, t("report.row_number"), range(1, len(shown) + 1))
+        title = f"{appendix_label(number, language)}　{appendix.title}（{len(shown):,}）"
+        if language != "zh":
+            title = f"{appendix_label(number, language)} · {appendix.title} ({len(shown):,})"
+        numeric = {*appendix.numeric, t("report.row_number")}
+        drawn = static_table_html(
+            shown, appendix.formatters, numeric, appendix.export_name, max_pages
+        )
+        st.html(f'<section class="report-appendix"><h4>{html.escape(title)}</h4>{drawn}</section>')
 
 
 def table_html(
     shown: pd.DataFrame, formatters: Mapping[str, Callable[[object], str]], numeric: set[str]
 ) -> str:
-    """A table with a header row repeated on every printed page; every value escaped."""
+    """A table with a header row repeated on every printed page; every value escaped.
+
+    Its first KEEP_ROWS rows are one group that a page break does not split, so that a table
+    never starts on the last lines of a page, away from its title.
+    """
     kinds = [' class="number"' if c in numeric else "" for c in shown.columns]
     head = "".join(
         f"<th{kind}>{html.escape(str(c))}</th>"
@@ -151,9 +284,12 @@ def table_html(
             for kind, write, value in zip(kinds, writers, values, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
+    first, rest = "".join(rows[:KEEP_ROWS]), "".join(rows[KEEP_ROWS:])
     return (
         f'<table class="report-table"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<tbody class="report-first">{first}</tbody>'
+        + (f"<tbody>{rest}</tbody>" if rest else "")
+        + "</table>"
     )
 
 

@@ -54,7 +54,11 @@ CHROMIUM_ARGS = [
 WIDTH = 1400
 # Pages made for one fixed display are pictured at its size, not as a long page.
 FIXED_VIEWPORTS = {"screen": (1920, 1080)}
-READY = ".st-key-page_ready"
+# The end of a run (dashboard/ready.py): a keyed container holding a mark drawn by st.html, so
+# that once it is there, the report's header, styles and tables (st.html too) are drawn.
+READY_KEY = "page_ready"
+DRAWN_CLASS = "page-drawn"
+READY = f".st-key-{READY_KEY} .{DRAWN_CLASS}"
 
 
 def chromium_path() -> str | None:

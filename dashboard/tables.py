@@ -19,7 +19,13 @@ from dashboard.context import page_context
 from dashboard.export import download_table
 from dashboard.filters import drill_to_row
 from dashboard.i18n import Text, current_language, t
-from dashboard.report import is_report, static_table
+from dashboard.report import (
+    APPENDIX_FROM_ROWS,
+    Appendix,
+    appendix_instead,
+    is_report,
+    static_table,
+)
 from data_access.lights import LIGHTS, Light, LightRule, judged_measures
 from data_access.settings import get_settings
 
@@ -278,12 +284,15 @@ def table_with_downloads(
     total: bool = False,
     drill_column: str | None = None,
     long_list: bool = False,
+    appendix: bool = False,
 ) -> None:
     """One table with its CSV and Excel downloads; optionally a single row can be selected.
 
     With drill_column, choosing a row drills to the unit code in that column (filters.drill_to).
     A long_list (sorted most urgent first) shows its first LONG_LIST_ROWS rows on the page, and
-    says so; the downloads always hold every row.
+    says so; the downloads always hold every row. In a report, an `appendix` list (of grids,
+    with their codes in "code") longer than report.APPENDIX_FROM_ROWS is counted per street in
+    the body and printed whole in a numbered appendix at the end (report.draw_appendices).
     """
     cut = long_list and len(frame) > LONG_LIST_ROWS and not is_report()
     on_page = frame.head(LONG_LIST_ROWS) if cut else frame
@@ -294,6 +303,12 @@ def table_with_downloads(
         shown, formatters = marked_for_print(frame, lit_columns(frame))
         numeric = {t(f"col.{c}") for c in frame.columns if _is_number(frame, c)}
         max_pages = get_settings().report_table_max_pages
+        context = page_context()
+        if appendix and len(frame) > APPENDIX_FROM_ROWS and context.scope.level != "community":
+            listed = Appendix(sheet_title, shown, formatters, numeric, f"{file_stem}.xlsx")
+            appendix_instead(listed, frame["code"], context.unit_name, context.scope.level)
+            light_legend(frame)
+            return
         static_table(shown, formatters, numeric, f"{file_stem}.xlsx", max_pages)
         light_legend(frame)
         return

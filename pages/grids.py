@@ -239,6 +239,10 @@ def lists_section(context: PageContext) -> None:
         _table(context, short, "premises")
 
 
+# Lists of grids: in a report, counted per street in the body and listed whole in an appendix.
+APPENDIX_LISTS = ("unstaffed", "size")
+
+
 def _table(context: PageContext, table: pd.DataFrame, name: str) -> None:
     """A list whose rows (grids or communities) lead to their community when selected."""
     if table.empty:
@@ -256,6 +260,7 @@ def _table(context: PageContext, table: pd.DataFrame, name: str) -> None:
         selectable=drill,
         on_select=lambda: _drill_to_selected(key, codes),
         long_list=True,  # the lists come sorted most urgent first
+        appendix=name in APPENDIX_LISTS,
     )
 
 

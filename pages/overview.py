@@ -43,7 +43,7 @@ from dashboard.i18n import (
     t,
 )
 from dashboard.plain import plain_figure
-from dashboard.report import hint, sections
+from dashboard.report import hint, is_report, sections
 from dashboard.tables import table_with_downloads
 from data_access.figures import burden as burden_figures
 from data_access.figures import grids as grid_figures
@@ -393,7 +393,7 @@ def alerts_section(context: PageContext) -> None:
     with tabs[2]:
         table = unstaffed.copy()
         table["kind"] = table["kind"].map(lambda k: t(f"grid_kind.{k}"))
-        _alert_table(context, table, "unstaffed", "code")
+        _alert_table(context, table, "unstaffed", "code", appendix=True)
     with tabs[3]:
         premises_alert_tab(context)
 
@@ -411,9 +411,14 @@ def villages_caption(context: PageContext) -> None:
 
 
 def _alert_table(
-    context: PageContext, table: pd.DataFrame, name: str, code_column: str | None = None
+    context: PageContext,
+    table: pd.DataFrame,
+    name: str,
+    code_column: str | None = None,
+    appendix: bool = False,
 ) -> None:
-    """An alert list; with a code column, choosing a row drills to that unit."""
+    """An alert list; with a code column, choosing a row drills to that unit. An `appendix`
+    list is counted per street in a report and listed whole at its end (tables.py)."""
     if table.empty:
         st.success(t("alert.none"))
         return
@@ -427,6 +432,7 @@ def _alert_table(
         filters=context.filters_used(),
         drill_column=code_column,
         long_list=True,  # most urgent first (data_access/figures/overview.py)
+        appendix=appendix,
     )
     if code_column is not None:
         hint(t("overview.alert_drill_hint"))
@@ -471,12 +477,14 @@ def render() -> None:
     status_style()
     change_section(context)
     headline_section(context)
-    kpi_row(staffing_kpis(context))
-    villages_caption(context)
-    kpi_row(burden_kpis(context) + premises_kpis(context))
-    status_legend(context.settings.close_ratio)
-    alerts_section(context)
+    # Printed on one sheet: the cards and the legend of their colours.
+    with st.container(key="keep-overview-cards"):
+        kpi_row(staffing_kpis(context))
+        villages_caption(context)
+        kpi_row(burden_kpis(context) + premises_kpis(context))
+        status_legend(context.settings.close_ratio)
     if context.scope.level == "community":
+        alerts_section(context)
         st.button(
             t("overview.open_profile"),
             icon=":material/home_work:",
@@ -485,7 +493,11 @@ def render() -> None:
             key="overview_open_profile",
         )
         grids_of_community(context)
+    elif is_report():  # a leader's report: the ranking, the message, before the lists
+        ranking_section(context)
+        alerts_section(context)
     else:
+        alerts_section(context)
         ranking_section(context)
 
 

@@ -84,7 +84,7 @@ def test_the_report_browser_asks_nothing_but_the_app(browser_present):
     App.body = (
         f'<html><body><div data-testid="stMain"><img src="{outside}/x.png">'
         f'<link rel="stylesheet" href="{outside}/c.css"><script src="{outside}/s.js"></script>'
-        '<div class="st-key-page_ready">ready</div></div></body></html>'
+        '<div class="st-key-page_ready"><div class="page-drawn">ready</div></div></div></body></html>'
     ).encode()
     app_server = _serve(App)
     app = next(app_server)
