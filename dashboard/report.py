@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from dashboard import formatting
 from dashboard.context import PageContext
 from dashboard.filters import AREA_KEYS, PAGE_INPUT_KEYS, URL_KEYS, url_value
 from dashboard.i18n import current_language, fmt_time, t
@@ -241,7 +242,7 @@ def appendix_instead(
     note = t("report.in_appendix", n=f"{len(codes):,}", appendix=label)
     st.html(
         '<div class="report-counts">'
-        + table_html(shown, {t("report.count"): lambda n: f"{int(n):,}"}, {t("report.count")})
+        + table_html(shown, {t("report.count"): formatting.integer}, {t("report.count")})
         + f'<p class="report-note">{html.escape(note)}</p></div>'
     )
 
