@@ -30,6 +30,7 @@ from dashboard.filters import (
 )
 from dashboard.i18n import t
 from dashboard.navigation import PAGES
+from dashboard.page_style import page_style
 from dashboard.ready import ready_marker
 from dashboard.refusals import REFUSALS, show_refusal
 from dashboard.report import draw_appendices, is_report, report_buttons, report_header
@@ -44,6 +45,7 @@ st.set_page_config(
     layout="wide",
 )
 
+page_style()
 settings = get_settings()
 report = is_report()  # read before the filters rewrite the URL
 read_language_from_url()

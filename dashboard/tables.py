@@ -264,12 +264,48 @@ def marked_for_print(
 
 
 def _column_config(frame: pd.DataFrame) -> dict[str, Any]:
+    """Codes and names as wide as their longest value, so that the numbers beside them fit."""
     config: dict[str, Any] = {}
     for column in frame.columns:
         label = t(f"col.{column}")
         if column in TEXT_COLUMNS:
-            config[label] = st.column_config.Column(label, width="medium")
+            config[label] = st.column_config.Column(label, width=text_width(frame[column], label))
     return config
+
+
+# Pixels per character on the page's table font, a Chinese character counting two; the cell's
+# padding; the widest a code or name column is drawn.
+PX_PER_CHARACTER, CELL_PADDING_PX, WIDEST_TEXT_PX = 7.5, 24, 320
+
+
+def text_width(values: pd.Series, label: str) -> int:
+    """The width in pixels of a text column: its longest value or header, at most WIDEST_TEXT_PX."""
+    texts = [label, *(str(v) for v in values.head(LONG_LIST_ROWS) if not formatting.is_missing(v))]
+    longest = max(sum(2 if ord(char) > 0x2E80 else 1 for char in text) for text in texts)
+    return min(round(longest * PX_PER_CHARACTER) + CELL_PADDING_PX, WIDEST_TEXT_PX)
+
+
+# Columns a wide table leaves off the page (its downloads and its report hold them): the changes
+# on a month earlier, the net gap and the counts under a rate, read less than what stands beside
+# them.
+SECONDARY_COLUMNS = frozenset(
+    {
+        "counted_workers_mom",
+        "per_10k_mom",
+        "net_gap",
+        "staffed_grids",
+        "general_grids",
+        "households_in_grids",
+    }
+)
+WIDE_TABLE_COLUMNS = 12
+
+
+def screen_columns(frame: pd.DataFrame) -> list[str] | None:
+    """The headers a table shows on the page, in order; None: every column."""
+    if len(frame.columns) <= WIDE_TABLE_COLUMNS:
+        return None
+    return [t(f"col.{c}") for c in frame.columns if c not in SECONDARY_COLUMNS]
 
 
 def table_with_downloads(
@@ -321,6 +357,7 @@ def table_with_downloads(
         hide_index=True,
         key=key,
         column_config=_column_config(frame),
+        column_order=screen_columns(frame),
         **options,
     )
     light_legend(frame)

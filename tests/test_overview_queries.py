@@ -192,13 +192,13 @@ def test_page_ranking_table_equals_the_export(small_city_url, monkeypatch, capsy
     assert list(shown["Code"]) == [row["code"] for row in rows] == ["990101001", "990101002"]
     headers = {
         "name": "Name", "communities": "Communities", "resident_population": "Residents",
-        "counted_workers": "Workers counted", "counted_workers_yoy": "Workers vs a year earlier",
-        "counted_workers_mom": "Workers vs previous month", "required": "Required", "gap": "Gap",
+        "counted_workers": "Workers counted", "counted_workers_yoy": "Workers YoY",
+        "counted_workers_mom": "Workers MoM", "required": "Required", "gap": "Gap",
         "net_gap": "Net gap", "grids": "Grids",
     }  # fmt: skip
     decimals = {
-        "per_10k": ("Per 10,000", 1, 1), "per_10k_yoy": ("Per 10,000 vs a year earlier", 1, 1),
-        "per_10k_mom": ("Per 10,000 vs previous month", 1, 1),
+        "per_10k": ("Per 10,000", 1, 1), "per_10k_yoy": ("Per 10,000 YoY", 1, 1),
+        "per_10k_mom": ("Per 10,000 MoM", 1, 1),
         "share_meeting": ("Share meeting standard", 100, 1), "licensed_rate": ("Licensed share", 100, 1),
         "staffed_rate": ("Staffed-grid rate", 100, 1),
     }  # fmt: skip
