@@ -22,6 +22,7 @@ from dashboard.filters import (
     go_to_pending_page,
     language_switch,
     month_options,
+    one_history_entry_per_step,
     read_language_from_url,
     read_url,
     show_url_notices,
@@ -112,6 +113,7 @@ try:
     show_url_notices()
     if not report and current_path != "screen":  # the wall screen has no room to spare
         breadcrumb(context, current_path)
+        one_history_entry_per_step()
     # The wall screen says it in its own header line; a report is not where it is acted on.
     if current_path != "screen" and not report:
         open_access_warning(settings)

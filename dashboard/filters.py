@@ -15,6 +15,7 @@ from dashboard import formatting
 from dashboard.context import PageContext
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, fmt_month, t
 from dashboard.map_style import MAP_METRICS
+from dashboard.navigation import HISTORY_SCRIPT
 from dashboard.plain import escape_markdown, t_plain
 from data_access.access import Principal
 from data_access.dissolution import Ending, ending_of, units_on
@@ -363,6 +364,12 @@ def drill_to(code: str | None, page: str | None = None) -> None:
         page = "profile"
     if page is not None:
         st.session_state[_PENDING_PAGE] = page
+
+
+def one_history_entry_per_step() -> None:
+    """Makes each drill step one entry of the browser's history (navigation.HISTORY_SCRIPT), so
+    that Back from a profile returns to the view the drill started from."""
+    st.html(HISTORY_SCRIPT, unsafe_allow_javascript=True)
 
 
 def go_to_pending_page(pages: Mapping[str, Page], current: str) -> None:

@@ -359,8 +359,11 @@ def test_a_click_on_the_city_map_opens_a_street(app_url, page):
 @pytest.mark.full
 def test_drill_from_a_bar_to_the_profile_and_back(app_url, page):
     """Overview at a street → a community's bar → its profile; the breadcrumb goes back up in
-    one click; the browser's back and forward buttons retrace the way."""
+    one click; the browser's back and forward buttons retrace the way, one step per drill (no
+    view in between that nobody saw)."""
     open_view(page, f"{app_url}/?lang=zh&district=990101&street=990101001")
+    start_url = page.url
+    steps_before = page.evaluate("() => history.length")
     bar = page.locator(".st-key-overview_ranking_chart_990101001 .plotly .bars path").first
     bar.wait_for(timeout=60_000)
     bar.scroll_into_view_if_needed()
@@ -370,6 +373,8 @@ def test_drill_from_a_bar_to_the_profile_and_back(app_url, page):
     page.wait_for_function(
         "() => document.querySelector('h1') && document.querySelector('h1').innerText === '社区画像'"
     )
+    page.wait_for_timeout(1500)
+    assert page.evaluate("() => history.length") == steps_before + 1  # one entry for one step
     profile_url = page.url
     crumbs = page.locator(".st-key-breadcrumb button").all_inner_texts()
     assert crumbs[:3] == [
@@ -391,6 +396,14 @@ def test_drill_from_a_bar_to_the_profile_and_back(app_url, page):
     page.wait_for_timeout(1500)
     assert page.url == profile_url
     assert page.locator(".st-key-breadcrumb button").count() == 4
+    # Back once more: the Overview of the street the drill started from, not that Overview
+    # with the community in its address.
+    page.go_back()
+    page.wait_for_url(start_url, timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('h1') && document.querySelector('h1').innerText === '总览'"
+    )
+    assert "community=" not in page.url
 
 
 @pytest.mark.full
