@@ -23,6 +23,11 @@ from data_access.outlines import coordinate_decimals as coordinate_decimals
 from data_access.outlines import simplify_tolerance as simplify_tolerance
 
 MAP_HEIGHT_PX = 560  # MAP_WIDTH_PX: 900, the width the stored outlines are simplified for
+# The profile's map beside its grid list: as tall as this, and as wide as its column, which is
+# about 330 px in a 1024-pixel window with the sidebar open. Its view is fitted to the narrowest
+# column, so that the community's outline is whole at every width (wider shows more around it).
+PROFILE_MAP_HEIGHT_PX = MAP_HEIGHT_PX * 2 // 3
+PROFILE_MAP_NARROWEST_PX = 320
 
 
 def polygon_rows(

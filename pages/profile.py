@@ -27,9 +27,10 @@ from dashboard.components import (
 from dashboard.context import PageContext, page_context
 from dashboard.export import show_chart
 from dashboard.filters import dissolution_text, drill_to
-from dashboard.grid_map import grid_map
+from dashboard.grid_map import MapOptions, grid_map
 from dashboard.i18n import current_language, fmt_decimal, fmt_int, fmt_month, fmt_pct, t
-from dashboard.map_layers import MAP_HEIGHT_PX, grid_status
+from dashboard.map_geometry import PROFILE_MAP_HEIGHT_PX, PROFILE_MAP_NARROWEST_PX
+from dashboard.map_layers import grid_status
 from dashboard.plain import escape_markdown, plain_figure
 from dashboard.staffing_charts import age_bars, certificate_split, staffing_trend
 from dashboard.tables import table_with_downloads
@@ -334,8 +335,11 @@ def grid_section(context: PageContext, figures: Figures) -> None:
         if shown_map.bounds is None:
             st.info(t("grids.no_boundaries"), icon=":material/map:")
         else:
-            drawn = grid_map(shown_map, context.settings, t, language=current_language())
-            st.pydeck_chart(drawn.deck, height=MAP_HEIGHT_PX * 2 // 3, key="profile_map")
+            # The view fits the community into the narrowest the column gets, with a margin.
+            size = MapOptions(width_px=PROFILE_MAP_NARROWEST_PX, height_px=PROFILE_MAP_HEIGHT_PX)
+            language = current_language()
+            drawn = grid_map(shown_map, context.settings, t, language=language, options=size)
+            st.pydeck_chart(drawn.deck, height=PROFILE_MAP_HEIGHT_PX, key="profile_map")
             st.html(drawn.legend)
     with list_column:
         grids = figures.grid_list

@@ -8,10 +8,12 @@ import datetime as dt
 import json
 
 import numpy as np
+import pydeck as pdk
 import pytest
 from sqlalchemy import insert
 
 from dashboard import formatting
+from dashboard.map_geometry import PROFILE_MAP_HEIGHT_PX, PROFILE_MAP_NARROWEST_PX, screen_xy
 from data_access.db import make_engine
 from data_access.figures.burden import unit_reductions
 from data_access.figures.profile import (
@@ -272,6 +274,23 @@ def test_profile_runs_in_both_languages_on_the_demo_city(lang, demo_url, monkeyp
     assert not at.exception
     assert at.session_state["district"] == "990101"  # a community alone brings its parents
     assert at.title[0].value == ("社区画像" if lang == "zh" else "Community profile")
+    # The grid map shows the community's whole outline, with a margin, even in the narrowest
+    # column it is drawn in (330 px in a 1024-pixel window), and fills the map's height or width.
+    (deck,) = [json.loads(chart.proto.json) for chart in at.get("deck_gl_json_chart")]
+    (outline,) = [layer for layer in deck["layers"] if layer["id"] == "outlines"]
+    points = np.array(
+        [point for row in outline["data"] for ring in _rings(row["polygon"]) for point in ring]
+    )
+    view = pdk.ViewState(**deck["initialViewState"])
+    offsets = np.abs(screen_xy(points[:, 0], points[:, 1], view))
+    half = np.array([PROFILE_MAP_NARROWEST_PX, PROFILE_MAP_HEIGHT_PX]) / 2
+    assert (offsets <= half * 0.93).all()  # inside, 7 % of the map clear on every side
+    assert (offsets.max(axis=0) / half).max() > 0.8  # and not lost in the middle
+
+
+def _rings(polygon: list) -> list:
+    """A polygon's rings: [[lon, lat], …] or [[[lon, lat], …], …]."""
+    return [polygon] if isinstance(polygon[0][0], int | float) else polygon
 
 
 def test_population_years_are_written_without_thousands_separators(small_city_url, monkeypatch):
