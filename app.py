@@ -46,7 +46,6 @@ st.set_page_config(
     layout="wide",
 )
 
-page_style()
 settings = get_settings()
 report = is_report()  # read before the filters rewrite the URL
 read_language_from_url()
@@ -67,6 +66,8 @@ for index, spec in enumerate(PAGES):
     sections.setdefault(section, []).append(by_path[spec.url_path])
 page = st.navigation(sections, position="sidebar" if has_session() else "hidden")
 current_path = page.url_path or PAGES[0].url_path
+if current_path != "screen":  # the wall screen is laid out for one display by its own CSS
+    page_style()
 go_to_pending_page(by_path, current_path)
 
 cached.install()  # every figure a page reads goes through the account check and the cache

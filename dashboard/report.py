@@ -60,7 +60,7 @@ REPORT_CSS = (
 """
     + TABLE_RULES
     + """.report-note { font-size: 0.8rem; color: #555; margin: 0.2rem 0 0.6rem; }
-.report-counts table.report-table td { white-space: normal; }
+.report-counts table.report-table td { white-space: normal; word-break: keep-all; }
 .report-appendix { break-before: page; }
 .report-appendix table.report-table { font-size: 0.72rem; }
 .report-appendix table.report-table th, .report-appendix table.report-table td {
@@ -209,8 +209,10 @@ def counts_by_place(
     counts = counts.sort_values(["parent", "n", "child"], ascending=[True, False, True])
     rows = []
     for parent, children in counts.groupby("parent", sort=True):
+        # A no-break space: a name and its count never part at the end of a line.
         parts = [
-            f"{names(str(c))} {n:,}" for c, n in zip(children["child"], children["n"], strict=True)
+            f"{names(str(c))}\u00a0{n:,}"
+            for c, n in zip(children["child"], children["n"], strict=True)
         ]
         rows.append(
             {

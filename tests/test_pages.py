@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import openpyxl
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard import navigation
@@ -14,6 +17,7 @@ from dashboard.navigation import PAGES, PageSpec
 from data_access.db import make_engine
 from data_access.demo.common import DEMO_CITY_NAME
 from data_access.queries.hierarchy import units
+from tests.page_text import page_texts, slips
 
 pytestmark = pytest.mark.slow  # every test here runs the app under AppTest
 
@@ -91,13 +95,40 @@ def test_page_runs_on_small_city(spec, lang, small_city_url, monkeypatch):
     assert_title(at, spec, lang, load_catalog(lang)["scope.city"])
 
 
+def keep_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The files a run offers for download, by file name, to be made when the test asks."""
+    made: dict[str, object] = {}
+    register = MediaFileManager.add_deferred
+
+    def keep(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        made[str(file_name)] = data_callable
+        return register(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    return made
+
+
+def first_table_title(made: dict[str, object]) -> str | None:
+    """The title row of the first table's Excel download (not a template or the full export)."""
+    for name, make in made.items():
+        if name.endswith(".xlsx") and not name.startswith(("all_data", "template")):
+            book = openpyxl.load_workbook(io.BytesIO(make()))  # type: ignore[operator]
+            return str(book.worksheets[0]["A1"].value)
+    return None
+
+
 @pytest.mark.servers({"lang": "zh", "level": "city"}, {"lang": "en", "level": "community"})
 @pytest.mark.parametrize("level", DEMO_SCOPES)
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
 def test_page_runs_on_demo_city(spec, lang, level, demo_url, monkeypatch):
+    made = keep_downloads(monkeypatch)
     at = run_app(demo_url, monkeypatch, page=spec.path, lang=lang, **DEMO_SCOPES[level])
     assert not at.exception
+    # Every text a reader sees is in the number style: no ISO date, no "-0.0"
+    # (docs/formatting.md); so is the title row of the page's first Excel table.
+    title = first_table_title(made)
+    assert slips([*page_texts(at), title or ""]) == []
     district = DEMO_SCOPES[level].get("district")
     if district is None:
         area = DEMO_CITY_NAME

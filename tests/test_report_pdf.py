@@ -17,13 +17,16 @@ from dashboard.snapshot import chromium_path, main, render, running_app, view_ur
 from data_access.catalog import translate
 from data_access.db import make_engine
 from data_access.figures.burden import reductions
+from data_access.figures.overview import ranking, unstaffed_alerts
 from data_access.models import BURDEN_CATEGORIES
 from data_access.queries.burden import unit_series
 from data_access.queries.hierarchy import data_months
 from data_access.queries.staffing import staffing_by_unit, staffing_total
-from data_access.scope import Scope, month_end
+from data_access.scope import Scope, ancestors, month_end
 from data_access.settings import get_settings
 from tests.backends import DemoBuild
+from tests.page_text import page_texts, slips
+from tests.test_pages import first_table_title, keep_downloads, run_app
 
 DISTRICT, DISTRICT_NAME = "990101", "东湖区"
 WIDGET_TEXTS = (
@@ -74,7 +77,7 @@ def assert_reads_as_a_report(text: str, scope: Scope, pages_title: str) -> None:
     for number, page in enumerate(pages, start=1):
         head = page.strip().splitlines()[0]
         assert f"{pages_title} · 范围：{DISTRICT_NAME}" in head
-        assert f"截至日期：{scope.as_of.isoformat()}" in head and "演示数据" in head
+        assert f"截至日期：{formatting.day(scope.as_of, 'zh')}" in head and "演示数据" in head
         assert "生成时间" in head and "（UTC+8）" in head
         assert re.search(rf"\b{number} ?/ ?{len(pages)}\b", page)
     for widget in WIDGET_TEXTS:
@@ -240,3 +243,75 @@ def test_the_plan_briefing_is_one_page_that_opens_with_its_conclusion(demo, app_
     assert total in flat
     for widget in WIDGET_TEXTS:
         assert widget not in text
+
+
+# The area of each scope of the number-style test: the city, 东湖区, its first street and that
+# street's first community.
+STYLE_SCOPES = {
+    "city": None,
+    "district": "990101",
+    "street": "990101001",
+    "community": "990101001001",
+}
+# Pages of the city's Overview PDF, in Chinese and in English (measured: 12, of which 7 are the
+# body and 5 the appendix of 242 grids without a grid worker); before the appendix it was 15.
+CITY_PDF_PAGES = 13
+APPENDIX = {"zh": "附录一", "en": "Appendix 1"}
+
+
+@pytest.mark.sample({"level": "city", "lang": "zh"}, {"level": "street", "lang": "en"})
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("level", STYLE_SCOPES)
+def test_the_overview_reads_in_the_number_style(level, lang, demo, app_url, tmp_path, monkeypatch):
+    """No ISO date and no "-0.0" on the page, in its first Excel title or in its PDF, and every
+    change with its sign; the city's PDF counts its unstaffed grids per street and lists them
+    whole in a numbered appendix (docs/formatting.md)."""
+    url, district_scope = demo
+    code = STYLE_SCOPES[level]
+    scope = Scope(code, district_scope.as_of)
+    area = ancestors(code) if code else {}
+    month = f"{scope.as_of:%Y-%m}"
+    made = keep_downloads(monkeypatch)
+    at = run_app(url, monkeypatch, lang=lang, month=month, **area)
+    assert not at.exception
+    title = first_table_title(made)
+    assert title is not None and formatting.day(scope.as_of, lang) in title
+    assert slips([*page_texts(at), title]) == []
+
+    params = {"lang": lang, "month": month, **area}
+    text = pdf_text(render(view_url(app_url, "overview", params), "pdf"), tmp_path)
+    text = text.replace("\xa0", " ")  # a name and its count are joined by a no-break space
+    pages = text.split("\f")[:-1]
+    assert slips(text.splitlines()) == []
+    for page in pages:  # the date of the data in the header of every page, as words
+        assert formatting.day(scope.as_of, lang) in page.strip().splitlines()[0]
+    engine = make_engine(url)
+    settings = get_settings()
+    if level != "community":
+        for unit in ranking(engine, scope, settings).itertuples():
+            changes = [
+                formatting.signed(unit.counted_workers_yoy),
+                formatting.signed(unit.per_10k_yoy, 1),
+            ]
+            rows = [
+                line.split()
+                for line in text.splitlines()
+                if f"{unit.code} " in line and f" {unit.name} " in line
+            ]
+            assert any(is_subsequence(changes, cells) for cells in rows), (changes, rows)
+            assert all(change[0] in "+-—" for change in changes)  # "—": no year-earlier figure
+    if level == "city":
+        assert len(pages) <= CITY_PDF_PAGES
+        grids = unstaffed_alerts(engine, scope)
+        heading = re.compile(rf"^\s*{APPENDIX[lang]}\b", re.MULTILINE)
+        start = next(i for i, page in enumerate(pages) if heading.search(page))
+        body, appendix = "".join(pages[:start]), "".join(pages[start:])
+        assert "990101 " in "".join(pages[:2])  # the ranking of the districts up front
+        assert not re.search(r"\b\d{15}\b", body)  # no grid listed in the body…
+        for (street, name), count in (
+            grids.groupby([grids["code"].str[:9], "street_name"]).size().items()
+        ):
+            assert f"{name} {count}" in body, (street, name, count)  # …but counted per street
+        numbered = [line_of(appendix, f" {grid} ").split() for grid in grids["code"]]
+        assert [cells[0] for cells in numbered] == [str(n) for n in range(1, len(grids) + 1)]
+    engine.dispose()
