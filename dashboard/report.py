@@ -74,14 +74,20 @@ REPORT_CSS = (
      printed as blocks (their gap as a margin), so that a title keeps with what follows it. */
   [data-testid="stAppViewContainer"], [data-testid="stMain"],
   [data-testid="stVerticalBlock"] { display: block !important; }
-  [data-testid="stVerticalBlock"] > * { margin-bottom: 0.75rem; }
+  [data-testid="stVerticalBlock"] > * { margin-bottom: 0.6rem; }
   tbody.report-first { break-inside: avoid; }
   /* A little tighter than on screen, so that a page's title and its cards share the first sheet. */
   h1 { font-size: 1.9rem !important; padding: 0 0 0.25rem !important; }
-  [data-testid="stMetric"] { padding: 0.4rem 0.75rem !important; }
-  [data-testid="stMetricValue"] { font-size: 1.7rem !important; }
+  [data-testid="stMetric"] { padding: 0.3rem 0.7rem !important; }
+  [data-testid="stMetricValue"] { font-size: 1.5rem !important; line-height: 1.3 !important; }
+  [data-testid="stMetric"] p { font-size: 0.8rem; line-height: 1.3; }
   [data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]):has(
     + [data-testid="stElementContainer"] table.report-table) { break-after: avoid; }
+  /* The legend of a table's lights stays with the table's last rows. */
+  [data-testid="stElementContainer"]:has(table.report-table)
+    + [data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]) {
+    break-before: avoid;
+  }
   [data-testid="stMainBlockContainer"] { padding: 0 !important; }
   [data-testid="stIconMaterial"] { display: none !important; }  /* its name would print as text */
   .report-header { display: none; }
@@ -271,8 +277,9 @@ def table_html(
 ) -> str:
     """A table with a header row repeated on every printed page; every value escaped.
 
-    Its first KEEP_ROWS rows are one group that a page break does not split, so that a table
-    never starts on the last lines of a page, away from its title.
+    Its first KEEP_ROWS rows (all of a table of at most twice as many) are one group that a page
+    break does not split, so that a table never starts on the last lines of a page, away from
+    its title.
     """
     kinds = [' class="number"' if c in numeric else "" for c in shown.columns]
     head = "".join(
@@ -287,7 +294,8 @@ def table_html(
             for kind, write, value in zip(kinds, writers, values, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
-    first, rest = "".join(rows[:KEEP_ROWS]), "".join(rows[KEEP_ROWS:])
+    kept = len(rows) if len(rows) <= 2 * KEEP_ROWS else KEEP_ROWS  # a short table stays whole
+    first, rest = "".join(rows[:kept]), "".join(rows[kept:])
     return (
         f'<table class="report-table"><thead><tr>{head}</tr></thead>'
         f'<tbody class="report-first">{first}</tbody>'

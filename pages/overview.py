@@ -477,10 +477,10 @@ def render() -> None:
     status_style()
     change_section(context)
     headline_section(context)
-    # Printed on one sheet: the cards and the legend of their colours.
+    kpi_row(staffing_kpis(context))
+    villages_caption(context)
+    # Printed on one sheet: the last row of cards and the legend of their colours under it.
     with st.container(key="keep-overview-cards"):
-        kpi_row(staffing_kpis(context))
-        villages_caption(context)
         kpi_row(burden_kpis(context) + premises_kpis(context))
         status_legend(context.settings.close_ratio)
     if context.scope.level == "community":
