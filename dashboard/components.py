@@ -11,13 +11,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import formatting, lights, palette
-from dashboard.i18n import fmt_month, is_missing, t
+from dashboard.i18n import fmt_decimal, fmt_month, is_missing, t
 from dashboard.plain import t_plain
 from dashboard.ready import stop_page
 from dashboard.report import is_report
 from data_access.figures.overview import change_between
-from data_access.lights import Light
+from data_access.lights import Light, light_of
 from data_access.scope import Scope
+from data_access.settings import Settings
 
 
 def signed_int(change: float) -> str:
@@ -95,6 +96,33 @@ def categories_without_data(categories: list[str], as_of: dt.date) -> None:
     if categories:
         names = t("burden.category_separator").join(t(f"category.{c}") for c in categories)
         st.caption(t("burden.no_data_categories", month=fmt_month(as_of), categories=names))
+
+
+def per_10k_kpi(now: pd.Series, before: pd.Series, scope: Scope, settings: Settings) -> Kpi:
+    """The per-10,000 card of the Overview and the Staffing page (staffing_total now and a year
+    earlier): urban communities against the standard; a village's own figure, not judged."""
+    standard = fmt_decimal(settings.standard_per_10k, 0)
+    villages = int(now["villages"])
+    if scope.level == "community" and villages:
+        return Kpi(
+            "per_10k",
+            t("kpi.per_10k_village"),
+            now["per_10k_all"],
+            before["per_10k_all"],
+            fmt_decimal,
+            signed_decimal,
+            help=t("kpi.per_10k_village_help", standard=standard),
+        )
+    return Kpi(
+        "per_10k",
+        t("kpi.per_10k_urban" if villages else "kpi.per_10k"),
+        now["per_10k"],
+        before["per_10k"],
+        fmt_decimal,
+        signed_decimal,
+        help=t("kpi.per_10k_help", standard=standard),
+        status=light_of("per_10k", now["per_10k"], settings),
+    )
 
 
 def scope_name(scope: Scope, units: pd.DataFrame) -> str:

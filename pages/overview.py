@@ -12,6 +12,7 @@ from dashboard.components import (
     Kpi,
     kpi_row,
     page_header,
+    per_10k_kpi,
     per_community_help,
     per_community_note,
     signed_decimal,
@@ -91,26 +92,7 @@ def staffing_kpis(context: PageContext) -> list[Kpi]:
         signed_int,
         help=t("kpi.workers_help", roles=_roles(settings)),
     )
-    per_10k = Kpi(
-        "per_10k",
-        t("kpi.per_10k_urban" if villages else "kpi.per_10k"),
-        now["per_10k"],
-        before["per_10k"],
-        fmt_decimal,
-        signed_decimal,
-        help=t("kpi.per_10k_help", standard=standard),
-        status=light_of("per_10k", now["per_10k"], settings),
-    )
-    if scope.level == "community" and villages:  # a village: its own figure, not judged
-        per_10k = Kpi(
-            "per_10k",
-            t("kpi.per_10k_village"),
-            now["per_10k_all"],
-            before["per_10k_all"],
-            fmt_decimal,
-            signed_decimal,
-            help=t("kpi.per_10k_village_help", standard=standard),
-        )
+    per_10k = per_10k_kpi(now, before, scope, settings)
     gap = Kpi(
         "gap",
         t("kpi.gap"),

@@ -10,7 +10,7 @@ from dashboard.components import (
     Kpi,
     kpi_row,
     page_header,
-    signed_decimal,
+    per_10k_kpi,
     signed_int,
     signed_points,
     status_legend,
@@ -76,27 +76,7 @@ def kpis(context: PageContext) -> None:
     )
     villages = int(now["villages"])
     units = assessed_units(int(now["urban_communities"]), villages, settings.villages_assessed)
-    standard = fmt_decimal(settings.standard_per_10k, 0)
-    per_10k = Kpi(
-        "per_10k",
-        t("kpi.per_10k_urban" if villages else "kpi.per_10k"),
-        now["per_10k"],
-        before["per_10k"],
-        fmt_decimal,
-        signed_decimal,
-        help=t("kpi.per_10k_help", standard=standard),
-        status=light_of("per_10k", now["per_10k"], settings),
-    )
-    if scope.level == "community" and villages:  # a village: its own figure, not judged
-        per_10k = Kpi(
-            "per_10k",
-            t("kpi.per_10k_village"),
-            now["per_10k_all"],
-            before["per_10k_all"],
-            fmt_decimal,
-            signed_decimal,
-            help=t("kpi.per_10k_village_help", standard=standard),
-        )
+    per_10k = per_10k_kpi(now, before, scope, settings)
     kpi_row(
         [
             per_10k,
