@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-from dashboard.navigation import PAGES
+from dashboard import navigation
 from dashboard.render_queue import RenderTimeout, render_queue
 from data_access import access
 from data_access.access import Principal
@@ -75,7 +75,7 @@ def view_url(base: str, url_path: str, params: Mapping[str, str]) -> str:
 
     The first page of the menu is the app's default page, served at the root, not at its name.
     """
-    if url_path.strip("/") == PAGES[0].url_path:
+    if url_path.strip("/") == navigation.PAGES[0].url_path:
         url_path = ""
     query = urllib.parse.urlencode({**{k: v for k, v in params.items() if v}, "report": "1"})
     return f"{base.rstrip('/')}/{url_path.strip('/')}?{query}"
@@ -338,7 +338,7 @@ def signed_params(
 
     The token names the view as the app sees it: the first page of the menu is served at the
     root, so its path is empty there."""
-    app_path = "" if page.strip("/") == PAGES[0].url_path else page.strip("/")
+    app_path = "" if page.strip("/") == navigation.PAGES[0].url_path else page.strip("/")
     token = mint(account, view_key(app_path, params), lifetime_s, secret.encode())
     return {**params, TOKEN_PARAM: token}
 
@@ -355,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--page",
-        default=PAGES[0].url_path,
-        help=f"one of {', '.join(spec.url_path for spec in PAGES)} (default: the first)",
+        default=navigation.PAGES[0].url_path,
+        help=f"one of {', '.join(spec.url_path for spec in navigation.PAGES)} (default: the first)",
     )
     parser.add_argument(
         "--scope",
@@ -376,8 +376,10 @@ def main(argv: list[str] | None = None) -> int:
     if fmt not in ("png", "pdf"):
         return _error("--out must end in .png or .pdf")
     page = args.page.strip("/")
-    if page not in {spec.url_path for spec in PAGES}:
-        return _error(f"--page must be one of {', '.join(spec.url_path for spec in PAGES)}")
+    if page not in {spec.url_path for spec in navigation.PAGES}:
+        return _error(
+            f"--page must be one of {', '.join(spec.url_path for spec in navigation.PAGES)}"
+        )
     settings = get_settings()
     signing = settings.auth_mode != "none"
     if signing and not args.account:
