@@ -52,3 +52,26 @@ def share_component_manager(app_test: Any, kept: dict[str, object]) -> None:
 def keep_component_manager(app_test: Any, kept: dict[str, object]) -> None:
     """Keeps an AppTest's component registry after its first run for share_component_manager."""
     kept.setdefault("manager", app_test._bidi_component_manager)
+
+
+def scan_components_once() -> None:
+    """Makes every AppTest of this process reuse the first one's look for installed components.
+
+    A new AppTest scans the metadata of every installed package for Streamlit components on its
+    first run (about 0.2 s, over ten thousand metadata files parsed); the tests run hundreds of
+    AppTests in one process, whose installed packages do not change. The scan is Streamlit's
+    `manifest_scanner.scan_component_manifests`, looked up by name at each use."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    if getattr(scan, "scanned_once", False):
+        return
+    found: list[Any] = []
+
+    def once(*args: Any, **kwargs: Any) -> list[Any]:
+        if not found:
+            found.append(scan(*args, **kwargs))
+        return list(found[0])
+
+    once.scanned_once = True  # type: ignore[attr-defined]
+    manifest_scanner.scan_component_manifests = once

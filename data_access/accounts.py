@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import NoReturn
 
 import pandas as pd
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, Engine, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,7 +42,10 @@ from data_access.scope import Scope, level_of_code
 from data_access.settings import Settings
 from data_access.tokens import configured_secret
 
-_HASHER = PasswordHasher()
+# RFC 9106's second recommended profile: 64 MiB, 3 passes, 4 lanes (docs/accounts.md, memory).
+# The tests swap in argon2's cheapest profile in their own process (docs/testing.md).
+HASH_PROFILE = profiles.RFC_9106_LOW_MEMORY
+_HASHER = PasswordHasher.from_parameters(HASH_PROFILE)
 MIN_PASSWORD = 8
 # Verified against when a name is unknown, so that a wrong name takes as long as a wrong password.
 _DUMMY_HASH = _HASHER.hash("not a password of anyone")

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from dashboard.compat import scan_components_once
+from data_access import accounts
 from data_access.db import make_engine
 from data_access.schema import upgrade
 from data_access.settings import Settings, get_settings, load_settings
@@ -25,7 +27,24 @@ from tests.unknown_coverage_city import build_unknown_coverage_city
 # fixtures drop. tests/test_cache.py turns it on where it is tested.
 os.environ.setdefault("DASHBOARD_CACHE_WARM", "0")
 
+# Passwords are hashed with argon2's cheapest profile in the tests' own processes: a check then
+# takes microseconds, not a quarter of a second. The app's profile is tested where it matters
+# (the `production_hasher` fixture, and the app and commands the tests start as processes).
+_APP_HASHER = accounts._HASHER
+accounts._HASHER = accounts.PasswordHasher.from_parameters(accounts.profiles.CHEAPEST)
+accounts._DUMMY_HASH = accounts._HASHER.hash("not a password of anyone")
+
+# Each AppTest would look through every installed package for components (dashboard/compat.py).
+scan_components_once()
+
 _labels = count(1)
+
+
+@pytest.fixture
+def production_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's own Argon2id profile, for tests that need a check to take its real time."""
+    monkeypatch.setattr(accounts, "_HASHER", _APP_HASHER)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", _APP_HASHER.hash("not a password of anyone"))
 
 
 # Fixtures that build a demo city or start the app: a test using one is slow (pytest -m "not slow"),

@@ -301,6 +301,13 @@ def test_accounts_command_takes_the_password_from_the_environment_only(city):
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert "Kommando-pw-6" not in added.stdout + added.stderr
+    table = Account.__table__
+    with city.connect() as connection:
+        stored = connection.execute(
+            select(table.c.password_hash).where(table.c.name == "south")
+        ).scalar_one()
+    # The command hashes with the app's profile (the tests' own process uses the cheapest).
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert sign(city, "south", "Kommando-pw-6").principal is not None
     env.pop("DASHBOARD_ACCOUNT_PASSWORD")
     asked = subprocess.run(

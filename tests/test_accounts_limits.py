@@ -272,7 +272,9 @@ def test_the_delay_per_address_grows_and_leaves_other_addresses_alone(city, chec
     assert waits == ["wait: address", "wait: address"]
 
 
-def test_at_most_the_configured_checks_run_at_once_and_the_rest_are_told_to_wait(city, checks):
+def test_at_most_the_configured_checks_run_at_once_and_the_rest_are_told_to_wait(
+    city, production_hasher, checks
+):
     at_once([lambda: sign(city, UNKNOWN, WRONG) for _ in range(20)])
     assert (checks["most"], checks["total"]) == (2, 20)
     impatient = accounts.SignInLimits(delays=False, max_checks=1, check_wait_seconds=0.01)

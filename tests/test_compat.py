@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 import pandas as pd
+import pytest
 from sqlalchemy import create_engine, text
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.elements.lib.pandas_styler_utils import marshall_styler
@@ -74,6 +75,24 @@ def test_an_apptest_component_registry_is_kept_and_shared() -> None:
     second.run()
     assert second._bidi_component_manager is kept["manager"]
     assert not second.exception
+
+
+def test_the_component_scan_runs_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.components.v2 import manifest_scanner
+
+    scans: list[int] = []
+    scan = manifest_scanner.scan_component_manifests
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        scans.append(1)
+        return scan(*args, **kwargs)
+
+    monkeypatch.setattr(manifest_scanner, "scan_component_manifests", counted)
+    compat.scan_components_once()
+    compat.scan_components_once()
+    for _ in range(3):
+        assert not AppTest.from_function(_report_script_run).run().exception
+    assert scans == [1]
 
 
 def test_the_pools_pre_ping_goes_through_the_wrapper(tmp_path: Any) -> None:
