@@ -6,6 +6,7 @@ import fcntl
 import inspect
 import os
 import pickle
+import zlib
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
@@ -108,9 +109,46 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.full)
             item.add_marker(pytest.mark.xdist_group(f"demo_{backend}"))
         (left_out if _left_out(item) else kept).append(item)
+    if not full_run():
+        kept, alternated = _one_server_each(kept)
+        left_out += alternated
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept
+
+
+SERVERS = ("postgresql", "mariadb")
+
+
+def server_of(test: str) -> str:
+    """The server a test runs on outside the full run: PostgreSQL or MariaDB, alternating by the
+    test's name (a checksum, the same in every worker and every run)."""
+    return SERVERS[zlib.crc32(test.encode()) % 2]
+
+
+def _one_server_each(items: list[pytest.Item]) -> tuple[list[pytest.Item], list[pytest.Item]]:
+    """Outside the full run a test that runs on both servers keeps the cases of one of them
+    (`server_of`); its SQLite cases all stay, and a test for one server only keeps its cases.
+    Half the suite reads and writes through each server's dialect; .ci/run runs both."""
+    servers_of: dict[str, set[str]] = {}
+    for item in items:
+        backend = _params(item).get("backend")
+        if backend in SERVERS:
+            servers_of.setdefault(_test_name(item), set()).add(str(backend))
+    kept, left_out = [], []
+    for item in items:
+        backend = _params(item).get("backend")
+        name = _test_name(item)
+        alternated = (
+            backend in SERVERS and len(servers_of[name]) == 2 and backend != server_of(name)
+        )
+        (left_out if alternated else kept).append(item)
+    return kept, left_out
+
+
+def _test_name(item: pytest.Item) -> str:
+    """module::function, without the parameters."""
+    return f"{item.nodeid.split('::')[0]}::{getattr(item, 'originalname', item.name)}"
 
 
 @pytest.fixture
