@@ -36,7 +36,9 @@ _log = logging.getLogger(__name__)
 _warming = threading.local()  # .active in the warm-up thread, which fills the cache too
 
 
-@st.cache_data(max_entries=KEPT, show_spinner=False)
+# A Settings is keyed by its text: Streamlit's own hashing walks the dataclass field by field,
+# about 1.2 ms for each figure read, where its repr takes a few microseconds.
+@st.cache_data(max_entries=KEPT, show_spinner=False, hash_funcs={Settings: repr})
 def _cached(
     name: str, url: str, args: tuple[Any, ...], kwargs: dict[str, Any], _engine: Engine
 ) -> Any:
