@@ -120,16 +120,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 SERVERS = ("postgresql", "mariadb")
 
 
-def server_of(test: str) -> str:
-    """The server a test runs on outside the full run: PostgreSQL or MariaDB, alternating by the
-    test's name (a checksum, the same in every worker and every run)."""
-    return SERVERS[zlib.crc32(test.encode()) % 2]
+def server_of(module: str) -> str:
+    """The server a test module runs on outside the full run: PostgreSQL or MariaDB, alternating
+    by the module's path (a checksum, the same in every worker and every run), so that a module's
+    fixtures are built on one server only."""
+    return SERVERS[zlib.crc32(module.encode()) % 2]
 
 
 def _one_server_each(items: list[pytest.Item]) -> tuple[list[pytest.Item], list[pytest.Item]]:
-    """Outside the full run a test that runs on both servers keeps the cases of one of them
-    (`server_of`); its SQLite cases all stay, and a test for one server only keeps its cases.
-    Half the suite reads and writes through each server's dialect; .ci/run runs both."""
+    """Outside the full run a test that runs on both servers keeps the cases of its module's
+    server (`server_of`); its SQLite cases all stay, and a test for one server only keeps its
+    cases. About half the suite reads and writes through each server's dialect; .ci/run runs both."""
     servers_of: dict[str, set[str]] = {}
     for item in items:
         backend = _params(item).get("backend")
@@ -139,8 +140,9 @@ def _one_server_each(items: list[pytest.Item]) -> tuple[list[pytest.Item], list[
     for item in items:
         backend = _params(item).get("backend")
         name = _test_name(item)
+        module = name.split("::")[0]
         alternated = (
-            backend in SERVERS and len(servers_of[name]) == 2 and backend != server_of(name)
+            backend in SERVERS and len(servers_of[name]) == 2 and backend != server_of(module)
         )
         (left_out if alternated else kept).append(item)
     return kept, left_out

@@ -118,6 +118,13 @@ def first_table_title(made: dict[str, object]) -> str | None:
 
 
 @pytest.mark.servers({"lang": "zh", "level": "city"}, {"lang": "en", "level": "community"})
+# Outside the full run each page runs at every scope once, two of them in each language.
+@pytest.mark.sample(
+    {"lang": "zh", "level": "city"},
+    {"lang": "zh", "level": "district"},
+    {"lang": "en", "level": "street"},
+    {"lang": "en", "level": "community"},
+)
 @pytest.mark.parametrize("level", DEMO_SCOPES)
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)

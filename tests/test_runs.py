@@ -1,5 +1,5 @@
 """Which cases the README command runs (tests/conftest.py): every test on SQLite and on one
-server, alternating by test; the full run (.ci/run) keeps both servers."""
+server, alternating by module; the full run (.ci/run) keeps both servers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from types import SimpleNamespace
 from tests import conftest
 
 
-def case(name: str, backend: str) -> SimpleNamespace:
+def case(name: str, backend: str, module: str = "tests/test_x.py") -> SimpleNamespace:
     return SimpleNamespace(
-        nodeid=f"tests/test_x.py::{name}[{backend}]",
+        nodeid=f"{module}::{name}[{backend}]",
         originalname=name,
         name=f"{name}[{backend}]",
         callspec=SimpleNamespace(params={"backend": backend}),
@@ -18,19 +18,23 @@ def case(name: str, backend: str) -> SimpleNamespace:
 
 
 def test_a_test_keeps_its_sqlite_cases_and_one_servers_and_a_one_server_test_keeps_its_own():
-    names = [f"test_{n}" for n in range(40)]
-    cases = [case(n, b) for n in names for b in ("sqlite", "postgresql", "mariadb")]
-    cases.append(case("test_postgresql_only", "postgresql"))
+    modules = [f"tests/test_{n}.py" for n in range(40)]
+    cases = [case("test_it", b, m) for m in modules for b in ("sqlite", "postgresql", "mariadb")]
+    cases.append(case("test_postgresql_only", "postgresql", modules[0]))
+    if conftest.server_of(modules[0]) == "postgresql":
+        cases.append(case("test_postgresql_only", "postgresql", modules[1]))
     kept, left_out = conftest._one_server_each(cases)  # type: ignore[arg-type]
-    assert len(kept) + len(left_out) == len(cases) and len(left_out) == len(names)
+    assert len(kept) + len(left_out) == len(cases) and len(left_out) == len(modules)
     kept_names = {c.nodeid for c in kept}
-    for name in names:
-        server = conftest.server_of(f"tests/test_x.py::{name}")
+    for module in modules:
+        server = conftest.server_of(module)
         other = next(s for s in conftest.SERVERS if s != server)
-        assert f"tests/test_x.py::{name}[sqlite]" in kept_names
-        assert f"tests/test_x.py::{name}[{server}]" in kept_names
-        assert f"tests/test_x.py::{name}[{other}]" not in kept_names
-    assert "tests/test_x.py::test_postgresql_only[postgresql]" in kept_names
-    # Both servers get a share of the tests.
-    shares = [conftest.server_of(f"tests/test_x.py::{n}") for n in names]
+        assert f"{module}::test_it[sqlite]" in kept_names
+        assert f"{module}::test_it[{server}]" in kept_names
+        assert f"{module}::test_it[{other}]" not in kept_names
+    # A test for one server runs on it, whichever server its module was given.
+    only = [c.nodeid for c in cases if c.originalname == "test_postgresql_only"]
+    assert only and all(nodeid in kept_names for nodeid in only)
+    # Both servers get a share of the modules.
+    shares = [conftest.server_of(m) for m in modules]
     assert 10 <= shares.count("postgresql") <= 30
