@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert
 
 from data_access.db import make_engine
-from data_access.figures.burden import main_reductions, reduction_of
+from data_access.figures.burden import main_reductions, reduction_of, reductions_by_category
 from data_access.figures.overview import (
     RANKING_COLUMNS,
     ReboundCounts,
@@ -86,6 +86,20 @@ def test_burden_reduction_and_rebound_on_summed_series(small_city, settings):
     assert result.rebound is True
     chosen = reduction_of(series, AS_OF, settings, baseline_month=dt.date(2025, 2, 1))
     assert chosen.reduction == pytest.approx(0.25)
+
+
+def test_all_categories_in_one_pass_equal_each_category_alone(small_city, settings):
+    for code in (None, "990101", "990101001"):
+        series = monthly_series(small_city, Scope(code, AS_OF))
+        assert series["category"].nunique() >= 2
+        for as_of in (AS_OF, dt.date(2025, 3, 31)):
+            together = reductions_by_category(series, as_of, settings)
+            alone = {
+                str(category): reduction_of(rows, as_of, settings)
+                for category, rows in series.groupby("category")
+                if (rows["period"] <= as_of).any()
+            }
+            assert together == alone
 
 
 def test_zero_baseline_gives_no_reduction(small_city, settings):

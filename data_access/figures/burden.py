@@ -230,9 +230,14 @@ def reduction_of(
     """Baseline, current, reduction and rebound of one series (period, value), as of a date."""
     one = series[["period", "value"]].assign(series="")
     rows = reductions(one, as_of, settings, baseline_month, keys=("series",))
-    if rows.empty:
-        return Reduction(None, None, None, None, None, None, False)
-    row = rows.iloc[0]
+    return NO_REDUCTION if rows.empty else _reduction_in(rows.iloc[0])
+
+
+NO_REDUCTION = Reduction(None, None, None, None, None, None, False)
+
+
+def _reduction_in(row: pd.Series) -> Reduction:
+    """The Reduction of one row of `reductions`."""
     return Reduction(
         baseline_period=_date_or_none(row["baseline_period"]),
         baseline=_float_or_none(row["baseline"]),
@@ -242,6 +247,15 @@ def reduction_of(
         window_min=_float_or_none(row["window_min"]),
         rebound=bool(row["rebound"]),
     )
+
+
+def reductions_by_category(
+    series: pd.DataFrame, as_of: dt.date, settings: Settings
+) -> dict[str, Reduction]:
+    """category → reduction_of its series (category, period, value) as of a date; every category
+    in one pass (a category without rows up to as_of is left out)."""
+    rows = reductions(series, as_of, settings, keys=("category",))
+    return {str(row["category"]): _reduction_in(row) for _, row in rows.iterrows()}
 
 
 def _date_or_none(value: Any) -> dt.date | None:
@@ -311,14 +325,12 @@ def main_reductions(
     (default: the main categories); the Overview, the briefing and the wall screen alike."""
     categories = settings.main_categories if categories is None else categories
     series = monthly_series(engine, scope, categories)
-    result = {}
-    for category in categories:
-        one = series[series["category"] == category]
-        result[category] = (
-            reduction_of(one, scope.as_of, settings),
-            reduction_of(one, scope.year_earlier().as_of, settings),
-        )
-    return result
+    now = reductions_by_category(series, scope.as_of, settings)
+    before = reductions_by_category(series, scope.year_earlier().as_of, settings)
+    return {
+        category: (now.get(category, NO_REDUCTION), before.get(category, NO_REDUCTION))
+        for category in categories
+    }
 
 
 @figure
