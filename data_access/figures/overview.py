@@ -303,9 +303,11 @@ def month_change(engine: Engine, scope: Scope, settings: Settings) -> MonthChang
     category = categories[0] if categories else None
     reductions: list[float | None] = [None, None]
     if category is not None:
+        # The scope's own reductions are the page's (one cached read); of the month before only
+        # the one category is needed.
         reductions = [
-            burden.main_reductions(engine, at, settings)[category][0].reduction
-            for at in (scope, before)
+            burden.main_reductions(engine, scope, settings)[category][0].reduction,
+            burden.main_reductions(engine, before, settings, (category,))[category][0].reduction,
         ]
     return month_change_of(
         staffing.staffing_total(engine, scope, settings),
