@@ -7,8 +7,10 @@ reason; with DASHBOARD_TEST_REQUIRE_DATABASES=1 (set by .ci/run) they fail inste
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass
 from functools import cache
@@ -19,7 +21,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access.admin import admin_engine, copy_database, create_database, drop_database
+from data_access.admin import (
+    admin_engine,
+    copy_database,
+    create_database,
+    create_users,
+    drop_database,
+)
 from data_access.demo import DemoSummary
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
@@ -107,3 +115,19 @@ class DemoBuild:
     url: str
     summary: DemoSummary
     progress: list[tuple[float, str]]
+
+
+def create_test_users(
+    admin_url: str,
+    database: str,
+    reader: str,
+    reader_password: str,
+    writer: str,
+    writer_password: str,
+) -> None:
+    """data_access.admin.create_users, one call at a time across the run's workers: roles belong
+    to the whole server, and two sessions changing the same role at once fail on PostgreSQL
+    ("tuple concurrently updated")."""
+    with open(Path(tempfile.gettempdir()) / "dashboard-test-users.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        create_users(admin_url, database, reader, reader_password, writer, writer_password)

@@ -9,10 +9,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.i18n import load_catalog
 from dashboard.navigation import PAGES
-from data_access.admin import create_users
 from data_access.db import make_engine, ping
 from data_access.models import District
-from tests.backends import ADMIN_URLS
+from tests.backends import ADMIN_URLS, create_test_users
 from tests.tcp_proxy import TcpProxy
 from tests.test_pages import assert_title, metric_values, run_app
 
@@ -28,7 +27,7 @@ def reader_url(backend, small_city_url) -> str:
         path = make_url(small_city_url).database
         return f"sqlite:///file:{path}?mode=ro&uri=true"
     database = make_url(small_city_url).database
-    create_users(
+    create_test_users(
         ADMIN_URLS[backend], database, "dashboard_test_reader", "reader-pw",
         "dashboard_test_writer", "writer-pw",
     )  # fmt: skip
