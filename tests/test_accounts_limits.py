@@ -115,7 +115,9 @@ def test_forty_wrong_passwords_at_once_lock_after_exactly_the_configured_failure
     assert sum(o.newly_locked for o in outcomes) == 1
     # The failures counted before the lock were LOCK_AFTER, each by one UPDATE ... + 1.
     assert reasons == {"bad": LOCK_AFTER - 1, "locked": 40 - LOCK_AFTER + 1}
-    assert checks["most"] == 2 and checks["total"] == 40
+    # Every attempt is checked, never more than two at once; that two do overlap under the cap is
+    # shown with real-time checks in test_at_most_the_configured_checks_run_at_once_...
+    assert checks["most"] <= 2 and checks["total"] == 40
     failures, locked_until = account_state(city, "east")
     assert failures == 0 and locked_until is not None and locked_until > now()
     kinds = Counter(kind for name, kind, _, _ in audit(city) if name == "east")
