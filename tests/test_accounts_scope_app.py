@@ -12,7 +12,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from sqlalchemy import select, update
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard import navigation
@@ -25,6 +24,7 @@ from data_access.db import make_engine
 from data_access.models import Account, AuditEvent
 from data_access.scope import ancestors
 from data_access.settings import get_settings
+from tests.test_pages import keep_downloads
 
 pytestmark = pytest.mark.servers({"backend": "postgresql"})
 
@@ -106,14 +106,7 @@ def test_a_map_click_on_another_street_is_refused_and_recorded(local_app, monkey
 def test_a_full_export_is_checked_when_pressed_against_the_account_as_it_is_then(
     local_app, monkeypatch
 ):
-    made: dict[str, object] = {}
-    register = MediaFileManager.add_deferred
-
-    def keep(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        made[str(file_name)] = data_callable
-        return register(self, data_callable, mimetype, coordinates, file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    made = keep_downloads(monkeypatch)
     at = app_on("pages/data.py", "district_a", monkeypatch)
     at.session_state["district"] = "990102"  # crafted: the other district
     at.run()
