@@ -87,14 +87,47 @@ def fixed_viewport(url: str) -> tuple[int, int] | None:
     return FIXED_VIEWPORTS.get(page)
 
 
+# A page is still when nothing in it has changed for QUIET_MS and every Plotly chart holds its
+# drawing: charts, tables and the SVG map are drawn into the page, so a quiet page is a drawn one.
+# Watching the changes (a MutationObserver) instead of waiting a fixed time takes a report
+# 2-3 s sooner (docs/architecture.md, "Page pictures").
+QUIET_MS = 400
+STILL_TIMEOUT_MS = 5000
+# deck.gl draws into its canvas, which changes nothing in the page: a map of it gets this long.
+DECK_DRAW_MS = 1500
+DECK_SELECTOR = '[data-testid="stDeckGlJsonChart"]'
+_WATCH_CHANGES = """() => {
+  if (window.__lastChange === undefined) {
+    new MutationObserver(() => { window.__lastChange = performance.now(); }).observe(
+      document.documentElement,
+      {subtree: true, childList: true, attributes: true, characterData: true});
+  }
+  window.__lastChange = performance.now();
+}"""
+_STILL = """(quietMs) => performance.now() - window.__lastChange >= quietMs
+  && Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .every(chart => chart.querySelector('.main-svg') !== null)"""
+
+
+def wait_until_still(page: Page, timeout_ms: int = STILL_TIMEOUT_MS) -> None:
+    """Waits until the page has been still for QUIET_MS (its charts drawn), at most timeout_ms,
+    then takes it as it is; a deck.gl map gets DECK_DRAW_MS more."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.evaluate(_WATCH_CHANGES)
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(_STILL, arg=QUIET_MS, polling=100, timeout=timeout_ms)
+    if page.locator(DECK_SELECTOR).count():
+        page.wait_for_timeout(DECK_DRAW_MS)
+
+
 def _wait_until_drawn(page: Page, timeout_ms: int) -> None:
     page.wait_for_selector(READY, state="attached", timeout=timeout_ms)
     # An online basemap that cannot be reached (an intranet) never lets the network go idle,
     # so idleness is waited for briefly, then the map is taken as it is.
     with contextlib.suppress(Exception):
         page.wait_for_load_state("networkidle", timeout=5000)
-    # Charts draw after their data arrives; give plotly and deck.gl a moment to finish.
-    page.wait_for_timeout(1500)
+    wait_until_still(page)
 
 
 def render(url: str, fmt: str, timeout_s: float | None = None) -> bytes:
@@ -162,7 +195,7 @@ def screenshot(page: Page) -> bytes:
     # Streamlit scrolls inside stMain, so the window is made as tall as the content.
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, MAX_HEIGHT)})
-    page.wait_for_timeout(800)
+    wait_until_still(page)
     return page.screenshot(full_page=True, type="png")
 
 
@@ -239,7 +272,7 @@ def _print_width(page: Page, landscape: bool, scale: float) -> None:
     """Lays the page out as wide as the paper at this scale; charts redraw at the new width."""
     width = round(PRINT_WIDTH_PX[landscape] / scale)
     page.set_viewport_size({"width": width, "height": 1000})
-    page.wait_for_timeout(1500)
+    wait_until_still(page)
 
 
 _MARGIN_STYLE = "font-size:8.5px;color:#555;width:100%;padding:0 10mm;font-family:'Noto Sans CJK SC',sans-serif;"

@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 
 from dashboard.i18n import fmt_decimal, load_catalog
 from dashboard.navigation import PAGES
-from dashboard.snapshot import CHROMIUM_ARGS, ROOT, chromium_path, running_app
+from dashboard.snapshot import CHROMIUM_ARGS, ROOT, chromium_path, running_app, wait_until_still
 from data_access.db import make_engine
 from data_access.demo.common import DEMO_CITY_NAME
 from data_access.queries.hierarchy import data_months
@@ -92,7 +92,7 @@ def open_view(page, url: str) -> None:
     # An online basemap (not the default) cannot load here, so the network would never go idle.
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_load_state("networkidle", timeout=5000)
-    page.wait_for_timeout(500)
+    wait_until_still(page)
 
 
 def record_outside_requests(page, base: str) -> list[str]:
@@ -193,7 +193,7 @@ def test_a_url_with_filters_reproduces_the_view_after_reload(app_url, page):
     value = kpi_value(page, "Workers per 10,000")
     page.reload()
     page.wait_for_selector(READY, state="attached")
-    page.wait_for_timeout(800)
+    wait_until_still(page)
     assert "Jun 2025" in caption
     assert page.locator('[data-testid="stCaptionContainer"]').first.inner_text() == caption
     assert kpi_value(page, "Workers per 10,000") == value
@@ -373,7 +373,7 @@ def test_drill_from_a_bar_to_the_profile_and_back(app_url, page):
     page.wait_for_function(
         "() => document.querySelector('h1') && document.querySelector('h1').innerText === '社区画像'"
     )
-    page.wait_for_timeout(1500)
+    wait_until_still(page)
     assert page.evaluate("() => history.length") == steps_before + 1  # one entry for one step
     profile_url = page.url
     crumbs = page.locator(".st-key-breadcrumb button").all_inner_texts()
@@ -393,7 +393,7 @@ def test_drill_from_a_bar_to_the_profile_and_back(app_url, page):
         "() => document.querySelector('h1') && document.querySelector('h1').innerText === '社区画像'"
     )
     page.wait_for_selector(READY, state="attached")
-    page.wait_for_timeout(1500)
+    wait_until_still(page)
     assert page.url == profile_url
     assert page.locator(".st-key-breadcrumb button").count() == 4
     # Back once more: the Overview of the street the drill started from, not that Overview

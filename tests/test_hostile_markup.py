@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from dashboard.navigation import PAGES
-from dashboard.snapshot import CHROMIUM_ARGS, chromium_path, running_app
+from dashboard.snapshot import CHROMIUM_ARGS, chromium_path, running_app, wait_until_still
 from data_access.db import make_engine
 from data_access.importing import Upload, run_import
 from tests.test_pages import run_app
@@ -93,7 +93,7 @@ def test_the_browser_gets_no_link_image_or_request_from_a_name(url_path, app_bas
             page.on("request", lambda request: requested.append(request.url))
             page.goto(f"{app_base}/{url_path}?{query}")
             page.wait_for_selector(".st-key-page_ready", state="attached", timeout=120_000)
-            page.wait_for_timeout(1500)
+            wait_until_still(page)
             found = page.evaluate(
                 """(trap) => Array.from(document.querySelectorAll('img, a, image, link, script'))
                     .map(e => e.getAttribute('src') || e.getAttribute('href') || '')

@@ -17,7 +17,13 @@ sys.path.insert(0, str(ROOT))
 import urllib.parse  # noqa: E402
 
 from dashboard.navigation import PAGES, SCREEN_SECTION  # noqa: E402
-from dashboard.snapshot import CHROMIUM_ARGS, READY, chromium_path, running_app  # noqa: E402
+from dashboard.snapshot import (  # noqa: E402
+    CHROMIUM_ARGS,
+    READY,
+    chromium_path,
+    running_app,
+    wait_until_still,
+)
 from data_access.db import make_engine  # noqa: E402
 from data_access.demo import build_demo  # noqa: E402
 from data_access.schema import upgrade  # noqa: E402
@@ -75,7 +81,7 @@ def picture(base: str, url_path: str, params: dict[str, str]) -> bytes:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(url, timeout=120_000)
             page.wait_for_selector(READY, state="attached", timeout=120_000)
-            page.wait_for_timeout(3000)  # charts and maps draw after their data arrives
+            wait_until_still(page)  # charts and maps draw after their data arrives
             return page.screenshot(type="png")
         finally:
             browser.close()
