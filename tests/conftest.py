@@ -19,7 +19,7 @@ from data_access import accounts
 from data_access.db import make_engine
 from data_access.schema import upgrade
 from data_access.settings import Settings, get_settings, load_settings
-from tests.backends import BACKENDS, Databases, DemoBuild, require
+from tests.backends import BACKENDS, Databases, DemoBuild, require, wait_for_drops
 from tests.grid_city import build_grid_city
 from tests.small_city import build_small_city
 from tests.unknown_coverage_city import build_unknown_coverage_city
@@ -84,6 +84,11 @@ def _left_out(item: pytest.Item) -> bool:
         return True
     sample = item.get_closest_marker("sample")
     return bool(sample) and not full_run() and not _listed(params, sample.args)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The session ends once the test databases dropped in the background are gone."""
+    wait_for_drops()
 
 
 def full_run() -> bool:
