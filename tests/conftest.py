@@ -50,7 +50,7 @@ def production_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # Fixtures that build a demo city or start the app: a test using one is slow (pytest -m "not slow"),
 # and so is a test that runs the app under AppTest.
-SLOW_FIXTURES = {"demo_url", "sqlite_demo", "app_url"}
+SLOW_FIXTURES = {"demo_url", "sqlite_demo", "app_url", "demo_app"}
 SLOW_CALLS = ("run_app(", "AppTest.")
 
 
@@ -263,6 +263,22 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Dem
         built = _build_demo(f"sqlite:///{folder / 'demo.sqlite3'}")
         record.write_bytes(pickle.dumps(built))
         return built
+
+
+# Map settings that would make the app ask for an online basemap (docs/operations.md).
+MAP_VARIABLES = ("DASHBOARD_BASEMAP", "DASHBOARD_TIANDITU_KEY", "DASHBOARD_COORDINATE_SYSTEM")
+
+
+@pytest.fixture(scope="session")
+def demo_app(sqlite_demo: DemoBuild) -> Iterator[str]:
+    """The app on the session's demo city, started once per worker for the browser tests that
+    only read it (tests/test_e2e.py, tests/test_report_pdf.py); with the default map settings,
+    so that no request leaves the app. Yields its base URL."""
+    from dashboard.snapshot import running_app
+
+    environ = {k: v for k, v in os.environ.items() if k not in MAP_VARIABLES}
+    with running_app(dict(environ, DATABASE_URL=sqlite_demo.url)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from playwright.sync_api import expect
 
 from dashboard.i18n import fmt_decimal, load_catalog
 from dashboard.navigation import PAGES
-from dashboard.snapshot import CHROMIUM_ARGS, ROOT, chromium_path, running_app, wait_until_still
+from dashboard.snapshot import CHROMIUM_ARGS, ROOT, chromium_path, wait_until_still
 from data_access.db import make_engine
 from data_access.demo.common import DEMO_CITY_NAME
 from data_access.queries.hierarchy import data_months
@@ -36,7 +35,6 @@ from tests.backends import DemoBuild
 pytestmark = pytest.mark.slow  # the app in a real browser
 
 READY = ".st-key-page_ready"
-MAP_VARIABLES = ("DASHBOARD_BASEMAP", "DASHBOARD_TIANDITU_KEY", "DASHBOARD_COORDINATE_SYSTEM")
 SCOPES = {
     "city": {},
     "district": {"district": "990102"},
@@ -59,13 +57,11 @@ def demo_file(sqlite_demo: DemoBuild) -> str:
 
 
 @pytest.fixture(scope="module")
-def app_url(demo_file: str) -> Iterator[str]:
+def app_url(request: pytest.FixtureRequest) -> str:
+    """The app on the demo city (tests/conftest.py:demo_app), default map settings."""
     if chromium_path() is None:
         _no_browser()
-    # Default map settings: the tests below check that no request leaves the app.
-    environ = {k: v for k, v in os.environ.items() if k not in MAP_VARIABLES}
-    with running_app(dict(environ, DATABASE_URL=demo_file)) as base:
-        yield base
+    return request.getfixturevalue("demo_app")
 
 
 @pytest.fixture(scope="module")

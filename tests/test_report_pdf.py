@@ -3,17 +3,15 @@ no controls. Needs Debian's chromium and poppler-utils; without them these tests
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dashboard import formatting
-from dashboard.snapshot import chromium_path, main, render, running_app, view_url
+from dashboard.snapshot import chromium_path, main, render, view_url
 from data_access.catalog import translate
 from data_access.db import make_engine
 from data_access.figures.burden import reductions
@@ -52,9 +50,9 @@ def demo(sqlite_demo: DemoBuild) -> tuple[str, Scope]:
 
 
 @pytest.fixture(scope="module")
-def app_url(demo: tuple[str, Scope]) -> Iterator[str]:
-    with running_app(dict(os.environ, DATABASE_URL=demo[0])) as base:
-        yield base
+def app_url(demo: tuple[str, Scope], demo_app: str) -> str:
+    """The app on the demo city (tests/conftest.py:demo_app)."""
+    return demo_app
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
