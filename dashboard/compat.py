@@ -40,20 +40,6 @@ def take_pages_directory_flag() -> bool:
     return True
 
 
-def share_component_manager(app_test: Any, kept: dict[str, object]) -> None:
-    """Gives an AppTest the component registry of an earlier one (kept["manager"]).
-
-    A server looks for installed components once, at its start; a new AppTest does it on its
-    first run (about 0.2 s). tools/bench.py times pages, not that scan."""
-    if "manager" in kept:
-        app_test._bidi_component_manager = kept["manager"]
-
-
-def keep_component_manager(app_test: Any, kept: dict[str, object]) -> None:
-    """Keeps an AppTest's component registry after its first run for share_component_manager."""
-    kept.setdefault("manager", app_test._bidi_component_manager)
-
-
 def scan_components_once() -> None:
     """Makes every AppTest of this process reuse the first one's look for installed components.
 

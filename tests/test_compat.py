@@ -65,18 +65,6 @@ def test_a_page_run_is_told_from_the_servers_own_threads() -> None:
     assert seen == [False]
 
 
-def test_an_apptest_component_registry_is_kept_and_shared() -> None:
-    kept: dict[str, object] = {}
-    first = AppTest.from_function(_report_script_run).run()
-    compat.keep_component_manager(first, kept)
-    assert kept["manager"] is not None
-    second = AppTest.from_function(_report_script_run)
-    compat.share_component_manager(second, kept)
-    second.run()
-    assert second._bidi_component_manager is kept["manager"]
-    assert not second.exception
-
-
 def test_the_component_scan_runs_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
     from streamlit.components.v2 import manifest_scanner
 

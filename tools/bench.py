@@ -155,7 +155,7 @@ def run_page(url: str, page_path: str, state: dict[str, str]) -> AppTest:
     from streamlit.testing.v1 import AppTest
 
     from dashboard import navigation
-    from dashboard.compat import keep_component_manager, share_component_manager
+    from dashboard.compat import scan_components_once
 
     os.environ["DATABASE_URL"] = url
     if not _ORIGINAL_PAGES:
@@ -163,17 +163,16 @@ def run_page(url: str, page_path: str, state: dict[str, str]) -> AppTest:
     pages = _ORIGINAL_PAGES[0]
     chosen = next(spec for spec in pages if spec.path == page_path)
     navigation.PAGES = (chosen, *(spec for spec in pages if spec is not chosen))
+    # Every AppTest of this process reuses the first one's look for installed components: a
+    # server does it once, at its start; the bench times pages, not that scan.
+    scan_components_once()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-    # Every AppTest of this process shares the first one's component registry.
-    share_component_manager(at, _COMPONENTS)
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
-    keep_component_manager(at, _COMPONENTS)
     return at
 
 
-_COMPONENTS: dict[str, object] = {}  # run_page's shared component registry
 _ORIGINAL_PAGES: list[tuple[PageSpec, ...]] = []  # navigation.PAGES before run_page reorders it
 
 
