@@ -169,3 +169,50 @@ def test_every_figure_of_an_area_takes_a_scope_that_the_access_check_sees():
         "dashboard.map_data:load_map_data",
     }
     assert wanted <= set(registry.FIGURES)
+
+
+def test_one_figure_asked_in_three_spellings_is_read_once(
+    small_city_url, settings, statements, in_a_page
+):
+    engine = get_engine(small_city_url)
+    scope = Scope("990101", month_end(dt.date(2025, 6, 1)))
+    first = staffing.staffing_by_unit(engine, scope, settings)
+    asked = len(statements)
+    assert asked > 0
+    same = [
+        staffing.staffing_by_unit(engine, scope, settings, None),
+        staffing.staffing_by_unit(engine, scope, settings, "street"),
+        staffing.staffing_by_unit(engine, scope, settings, level="street"),
+        staffing.staffing_by_unit(engine, scope=scope, settings=settings),
+    ]
+    assert len(statements) == asked  # the other spellings were answered by the first read
+    for frame in same:
+        assert frame.equals(first)
+    staffing.staffing_by_unit(engine, scope, settings, "community")  # another level: read
+    assert len(statements) > asked
+
+
+def test_a_level_of_none_is_the_scopes_children_in_every_figure_with_a_level(
+    small_city_url, settings
+):
+    """The registry writes a `level` of None as the scope's children (canonical_arguments);
+    every figure with a level must mean exactly that by None."""
+    import inspect
+
+    engine = get_engine(small_city_url)
+    as_of = month_end(dt.date(2025, 6, 1))
+    with_level = [
+        (name, function)
+        for name, function in registry.FIGURES.items()
+        if inspect.signature(function).parameters.get("level") is not None
+        and inspect.signature(function).parameters["level"].default is None
+    ]
+    assert len(with_level) >= 6
+    for name, function in with_level:
+        takes_settings = "settings" in inspect.signature(function).parameters
+        for code in (None, "990101", "990101001"):
+            scope = Scope(code, as_of)
+            extra = (settings,) if takes_settings else ()
+            default = function(engine, scope, *extra)
+            explicit = function(engine, scope, *extra, scope.breakdown_level)
+            assert default.equals(explicit), (name, code)
