@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -126,6 +127,33 @@ def warm_scope(engine: Engine, scope: Scope, settings: Settings) -> None:
     filled = load_map_data(engine, scope, settings).unit_level
     grids.grid_coverage_by_unit(engine, scope, settings, filled)
     staffing.staffing_by_unit(engine, scope, settings, filled)
+
+
+def read_ahead(scope: Scope, *reads: Callable[[], object]) -> threading.Thread | None:
+    """Starts figure reads a page asks for later in its run in a thread beside it, so that their
+    database time overlaps the page's own work; the page's own calls then find them in the cache
+    or wait for the one being computed (Streamlit computes a key once at a time). The reads must
+    be of `scope`, which is checked against the account here, in the run. A read that fails is
+    left to the page's own call, which shows the error. The page joins the thread before its
+    run ends. None outside a page's run (nothing to overlap)."""
+    if not in_script_run():
+        return None
+    check_scope(scope)
+
+    def run() -> None:
+        _warming.active = True
+        try:
+            for read in reads:
+                try:
+                    read()
+                except Exception:  # the page's own call computes it again and says why
+                    _log.debug("a read ahead failed", exc_info=True)
+        finally:
+            _warming.active = False
+
+    thread = threading.Thread(target=run, name="read-ahead", daemon=True)
+    thread.start()
+    return thread
 
 
 def check_scope(scope: Scope, what: str = "page") -> Scope:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pandas as pd
 import streamlit as st
 
-from dashboard import map_data
+from dashboard import cached, map_data
 from dashboard.components import (
     Kpi,
     kpi_row,
@@ -264,10 +266,26 @@ def _table(context: PageContext, table: pd.DataFrame, name: str) -> None:
     )
 
 
+def read_lists_ahead(context: PageContext) -> threading.Thread | None:
+    """The reads of the page's lower half, started beside its run (dashboard/cached.py)."""
+    engine, scope, settings = context.engine, context.scope, context.settings
+    if scope.level == "community":
+        return None
+    return cached.read_ahead(
+        scope,
+        lambda: grid_figures.grid_coverage_by_unit(engine, scope, settings, scope.breakdown_level),
+        lambda: grid_figures.unstaffed_grids(engine, scope),
+        lambda: grid_figures.size_outliers(engine, scope, settings),
+        lambda: grid_figures.gap_communities(engine, scope, settings),
+        lambda: premises_figures.premises_by_shortfall(engine, scope, settings),
+    )
+
+
 def render() -> None:
     context = page_context()
     page_header("page.grids", context.scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
+    ahead = read_lists_ahead(context)
     status_style()
     kpis = coverage_kpis(context)
     kpi_row(kpis[:4])
@@ -280,6 +298,8 @@ def render() -> None:
     else:
         units_section(context)
     lists_section(context)
+    if ahead is not None:
+        ahead.join()
 
 
 render()

@@ -216,3 +216,50 @@ def test_a_level_of_none_is_the_scopes_children_in_every_figure_with_a_level(
             default = function(engine, scope, *extra)
             explicit = function(engine, scope, *extra, scope.breakdown_level)
             assert default.equals(explicit), (name, code)
+
+
+def test_reads_ahead_are_checked_in_the_run_and_fill_the_cache_for_the_page(
+    small_city_url, settings, statements, in_a_page
+):
+    engine = get_engine(small_city_url)
+    scope = Scope("990101", month_end(dt.date(2025, 6, 1)))
+
+    def fails() -> None:
+        raise RuntimeError("left to the page's own call")
+
+    thread = cached.read_ahead(
+        scope,
+        fails,
+        lambda: grids.grid_coverage_by_unit(engine, scope, settings, "street"),
+    )
+    assert thread is not None
+    thread.join()
+    assert ("page", scope) in in_a_page  # checked in the run, before the thread started
+    asked = len(statements)
+    assert asked > 0  # the read after the failing one was made
+    grids.grid_coverage_by_unit(engine, scope, settings)  # the page's own call, spelled its way
+    assert len(statements) == asked  # found in the cache
+
+
+def test_a_refused_scope_is_never_read_ahead(small_city_url, settings, statements, monkeypatch):
+    from data_access.access import Principal, ScopeRefused
+
+    def refuse(scope: Scope, what: str = "page") -> Scope:
+        raise ScopeRefused(Principal("east", "990101", "viewer"), scope.code)
+
+    monkeypatch.setattr(cached, "in_script_run", lambda: True)
+    monkeypatch.setattr(cached, "check_scope", refuse)
+    engine = get_engine(small_city_url)
+    scope = Scope("990102", month_end(dt.date(2025, 6, 1)))
+    with pytest.raises(ScopeRefused):
+        cached.read_ahead(scope, lambda: grids.grid_coverage_by_unit(engine, scope, settings))
+    assert statements == []
+
+
+def test_outside_a_page_nothing_is_read_ahead(small_city_url, settings, statements):
+    engine = get_engine(small_city_url)
+    scope = Scope("990101", month_end(dt.date(2025, 6, 1)))
+    assert (
+        cached.read_ahead(scope, lambda: staffing.staffing_total(engine, scope, settings)) is None
+    )
+    assert statements == []
