@@ -38,7 +38,7 @@ def burden_trend(
     area and month: the area's name and the as-of month as written in the title.
     """
     title = text("burden.trend_title", scope=area, month=month)
-    present = set(total["category"])
+    present = set(total["category"].tolist())
     categories = [category for category in BURDEN_CATEGORIES if category in present]
     return trend_facets(
         total, marks, categories=categories, title=title, text=text, language=language

@@ -213,7 +213,7 @@ def _computed_detail_data(engine: Engine, scope: Scope, settings: Settings) -> M
     facilities = _serving(
         grid_queries.facilities_near_grids(engine, grid_rows, settings.walk_radius_m),
         grid_rows,
-        set(communities["code"]),
+        set(communities["code"].tolist()),
         settings.walk_radius_m,
     )
     return MapData(
