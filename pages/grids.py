@@ -286,20 +286,22 @@ def render() -> None:
     page_header("page.grids", context.scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
     ahead = read_lists_ahead(context)
-    status_style()
-    kpis = coverage_kpis(context)
-    kpi_row(kpis[:4])
-    kpi_row(kpis[4:])
-    status_legend(context.settings.close_ratio)
-    unknown_note(context)
-    map_section(context)
-    if context.scope.level == "community":
-        grids_of_community(context)
-    else:
-        units_section(context)
-    lists_section(context)
-    if ahead is not None:
-        ahead.join()
+    try:
+        status_style()
+        kpis = coverage_kpis(context)
+        kpi_row(kpis[:4])
+        kpi_row(kpis[4:])
+        status_legend(context.settings.close_ratio)
+        unknown_note(context)
+        map_section(context)
+        if context.scope.level == "community":
+            grids_of_community(context)
+        else:
+            units_section(context)
+        lists_section(context)
+    finally:  # on every path, a failure or st.stop() included: nothing outlives the run
+        if ahead is not None:
+            ahead.join()
 
 
 render()

@@ -13,6 +13,8 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,13 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access.admin import (
-    admin_engine,
-    copy_database,
-    create_database,
-    create_users,
-    drop_database,
-)
+from data_access.admin import admin_engine, copy_database, create_database, drop_database
 from data_access.demo import DemoSummary
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
@@ -151,17 +147,11 @@ class DemoBuild:
     progress: list[tuple[float, str]]
 
 
-def create_test_users(
-    admin_url: str,
-    database: str,
-    reader: str,
-    reader_password: str,
-    writer: str,
-    writer_password: str,
-) -> None:
-    """data_access.admin.create_users, one call at a time across the run's workers: roles belong
+@contextmanager
+def one_role_change_at_a_time() -> Iterator[None]:
+    """Holds a lock shared by the run's workers around data_access.admin.create_users: roles belong
     to the whole server, and two sessions changing the same role at once fail on PostgreSQL
     ("tuple concurrently updated")."""
     with open(Path(tempfile.gettempdir()) / "dashboard-test-users.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        create_users(admin_url, database, reader, reader_password, writer, writer_password)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield

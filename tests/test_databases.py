@@ -9,9 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.i18n import load_catalog
 from dashboard.navigation import PAGES
+from data_access.admin import create_users
 from data_access.db import make_engine, ping
 from data_access.models import District
-from tests.backends import ADMIN_URLS, create_test_users
+from tests.backends import ADMIN_URLS, one_role_change_at_a_time
 from tests.tcp_proxy import TcpProxy
 from tests.test_pages import assert_title, metric_values, run_app
 
@@ -27,10 +28,11 @@ def reader_url(backend, small_city_url) -> str:
         path = make_url(small_city_url).database
         return f"sqlite:///file:{path}?mode=ro&uri=true"
     database = make_url(small_city_url).database
-    create_test_users(
-        ADMIN_URLS[backend], database, "dashboard_test_reader", "reader-pw",
-        "dashboard_test_writer", "writer-pw",
-    )  # fmt: skip
+    with one_role_change_at_a_time():
+        create_users(
+            ADMIN_URLS[backend], database, "dashboard_test_reader", "reader-pw",
+            "dashboard_test_writer", "writer-pw",
+        )  # fmt: skip
     return _user_url(small_city_url, "dashboard_test_reader", "reader-pw")
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from data_access import read_path
+from data_access.admin import create_users
 from data_access.db import make_engine, read_frame
 from data_access.importing.readers import Upload
 from data_access.importing.runner import run_import
@@ -36,7 +37,7 @@ from data_access.queries import burden
 from data_access.schema import MIGRATIONS_DIR, alembic_config, upgrade
 from data_access.scope import Scope
 from data_access.settings import Settings
-from tests.backends import ADMIN_URLS, create_test_users
+from tests.backends import ADMIN_URLS, one_role_change_at_a_time
 from tests.burden_city import AS_OF, A, B, C, D, build_burden_city
 
 pytestmark = pytest.mark.servers({"backend": "postgresql"})
@@ -134,9 +135,10 @@ def old_city(postgres, new_database) -> Iterator[Engine]:
     engine = make_engine(url)
     upgrade(engine, BEFORE)
     build_burden_city(engine, refresh=False)
-    create_test_users(
-        ADMIN_URLS["postgresql"], make_url(url).database or "", READER, "r", WRITER, "w"
-    )
+    with one_role_change_at_a_time():
+        create_users(
+            ADMIN_URLS["postgresql"], make_url(url).database or "", READER, "r", WRITER, "w"
+        )
     yield engine
     engine.dispose()
 
@@ -262,7 +264,8 @@ def test_import_of_a_new_month_makes_its_partition_and_gives_sqlites_figures(
 
 def test_the_writer_adds_a_month_and_the_reader_reads_it_through_the_parent(postgres, city_url):
     database = make_url(city_url).database or ""
-    create_test_users(ADMIN_URLS["postgresql"], database, READER, "r", WRITER, "w")
+    with one_role_change_at_a_time():
+        create_users(ADMIN_URLS["postgresql"], database, READER, "r", WRITER, "w")
     writer = _user_engine(city_url, WRITER, "w")
     reader = _user_engine(city_url, READER, "r")
     try:
