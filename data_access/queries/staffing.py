@@ -11,7 +11,20 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Select, Subquery, and_, case, func, literal, null, or_, select
+from sqlalchemy import (
+    Engine,
+    Select,
+    Subquery,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased
 
 from data_access.db import read_frame, read_row
 from data_access.models import (
@@ -52,27 +65,25 @@ def active_on(scope: Scope) -> Any:
 
 
 def population_in_force(scope: Scope) -> Subquery:
-    """Each community's population and households of the latest year not after the as-of date."""
-    latest = (
-        select(CommunityPopulation.community_code, func.max(CommunityPopulation.year).label("year"))
-        .where(
-            CommunityPopulation.year <= scope.as_of.year,
-            in_scope(CommunityPopulation.community_code, scope),
-        )
-        .group_by(CommunityPopulation.community_code)
-        .subquery("latest_year")
-    )
+    """Each community's population and households of the latest year not after the as-of date:
+    its row of such a year with no row of a later such year. Written as NOT EXISTS rather than
+    joined to a per-community MAX(year): every database plans it as an anti join on the primary
+    key, where PostgreSQL misjudged the join's rows and looped over the grouped years once per
+    community (docs/benchmarks.md, "Population in force")."""
+    later = aliased(CommunityPopulation, name="later_year")
     return (
         select(
             CommunityPopulation.community_code,
             CommunityPopulation.resident_population,
             CommunityPopulation.households,
         )
-        .join(
-            latest,
-            and_(
-                latest.c.community_code == CommunityPopulation.community_code,
-                latest.c.year == CommunityPopulation.year,
+        .where(
+            CommunityPopulation.year <= scope.as_of.year,
+            in_scope(CommunityPopulation.community_code, scope),
+            ~exists().where(
+                later.community_code == CommunityPopulation.community_code,
+                later.year > CommunityPopulation.year,
+                later.year <= scope.as_of.year,
             ),
         )
         .subquery("population")
