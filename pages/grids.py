@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -156,11 +157,11 @@ UNIT_COLUMNS = [
 PER_COMMUNITY_COLUMNS = ("communities", "communities_coverage_unknown")  # not for one community
 
 
-def units_section(context: PageContext) -> None:
+def units_section(context: PageContext, reads: LowerHalf) -> None:
     scope = context.scope
     child = scope.breakdown_level
     st.subheader(t("grids.units_title", level=t(f"level.{child}")))
-    frame = grid_figures.grid_coverage_by_unit(context.engine, scope, context.settings, child)
+    frame = reads["units"]()
     columns = [c for c in UNIT_COLUMNS if child != "community" or c not in PER_COMMUNITY_COLUMNS]
     table_key = f"grids_units_{scope.code or 'city'}"
     codes = list(frame["code"])
@@ -200,14 +201,13 @@ def grids_of_community(context: PageContext) -> None:
     _table(context, table, "grids")
 
 
-def lists_section(context: PageContext) -> None:
+def lists_section(context: PageContext, reads: LowerHalf) -> None:
     scope, settings = context.scope, context.settings
     st.subheader(t("grids.lists"))
-    unstaffed = grid_figures.unstaffed_grids(context.engine, scope)
-    outliers = grid_figures.size_outliers(context.engine, scope, settings)
-    problems = grid_figures.gap_communities(context.engine, scope, settings)
-    short = premises_figures.premises_by_shortfall(context.engine, scope, settings)
-    short = short[premises_figures.EXPORT_COLUMNS]
+    unstaffed = reads["unstaffed"]()
+    outliers = reads["size"]()
+    problems = reads["gaps"]()
+    short = reads["premises"]()[premises_figures.EXPORT_COLUMNS]
     tabs = sections(
         [
             t("alert.unstaffed", n=fmt_int(len(unstaffed))),
@@ -266,26 +266,39 @@ def _table(context: PageContext, table: pd.DataFrame, name: str) -> None:
     )
 
 
-def read_lists_ahead(context: PageContext) -> threading.Thread | None:
-    """The reads of the page's lower half, started beside its run (dashboard/cached.py)."""
+# The figures of the page's lower half by name: the units' table and the four lists.
+LowerHalf = dict[str, Callable[[], pd.DataFrame]]
+
+
+def lower_half(context: PageContext) -> LowerHalf:
+    """The reads of the page's lower half, the one list of them: the page reads them ahead
+    (read_lists_ahead) and its sections take their frames from here, so the two cannot part."""
     engine, scope, settings = context.engine, context.scope, context.settings
-    if scope.level == "community":
+    return {
+        "units": lambda: grid_figures.grid_coverage_by_unit(
+            engine, scope, settings, scope.breakdown_level
+        ),
+        "unstaffed": lambda: grid_figures.unstaffed_grids(engine, scope),
+        "size": lambda: grid_figures.size_outliers(engine, scope, settings),
+        "gaps": lambda: grid_figures.gap_communities(engine, scope, settings),
+        "premises": lambda: premises_figures.premises_by_shortfall(engine, scope, settings),
+    }
+
+
+def read_lists_ahead(context: PageContext, reads: LowerHalf) -> threading.Thread | None:
+    """The reads of the page's lower half, started beside its run (dashboard/cached.py); at a
+    community the page shows its grids instead of a units' table, and reads nothing ahead."""
+    if context.scope.level == "community":
         return None
-    return cached.read_ahead(
-        scope,
-        lambda: grid_figures.grid_coverage_by_unit(engine, scope, settings, scope.breakdown_level),
-        lambda: grid_figures.unstaffed_grids(engine, scope),
-        lambda: grid_figures.size_outliers(engine, scope, settings),
-        lambda: grid_figures.gap_communities(engine, scope, settings),
-        lambda: premises_figures.premises_by_shortfall(engine, scope, settings),
-    )
+    return cached.read_ahead(context.scope, *reads.values())
 
 
 def render() -> None:
     context = page_context()
     page_header("page.grids", context.scope, context.units, context.is_demo)
     stop_if_empty(context.has_data)
-    ahead = read_lists_ahead(context)
+    reads = lower_half(context)
+    ahead = read_lists_ahead(context, reads)
     try:
         status_style()
         kpis = coverage_kpis(context)
@@ -297,8 +310,8 @@ def render() -> None:
         if context.scope.level == "community":
             grids_of_community(context)
         else:
-            units_section(context)
-        lists_section(context)
+            units_section(context, reads)
+        lists_section(context, reads)
     finally:  # on every path, a failure or st.stop() included: nothing outlives the run
         if ahead is not None:
             ahead.join()
