@@ -358,6 +358,7 @@ def table_with_downloads(
         key=key,
         column_config=_column_config(frame),
         column_order=screen_columns(frame),
+        placeholder=formatting.MISSING,  # an empty cell reads "—", as in cards (docs/formatting.md)
         **options,
     )
     light_legend(frame)

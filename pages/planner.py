@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from dashboard import formatting
 from dashboard.components import (
     Kpi,
     kpi_row,
@@ -260,7 +261,7 @@ def small_table(frame: pd.DataFrame, key: str) -> None:
     if is_report():
         st.html(table_html(frame, {}, set()))
     else:
-        st.dataframe(frame, hide_index=True, key=key)
+        st.dataframe(frame, hide_index=True, key=key, placeholder=formatting.MISSING)
 
 
 def needed_table(plan: Plan, options: PlanOptions, standard: float) -> None:

@@ -273,6 +273,7 @@ def staff_section(context: PageContext, figures: Figures) -> None:
             table.rename(columns={"role": t("col.role"), "workers": t("col.workers")}),
             hide_index=True,
             key="profile_roles",
+            placeholder=formatting.MISSING,
         )
     with certificates:
         counts = staffing_figures.certificate_counts(context.engine, scope, settings)
@@ -414,7 +415,7 @@ def rank_section(context: PageContext) -> None:
             t("profile.in_district"): [place(r, u) for r, u in district],
         }
     )
-    st.dataframe(shown, hide_index=True, key="profile_ranks")
+    st.dataframe(shown, hide_index=True, key="profile_ranks", placeholder=formatting.MISSING)
     st.caption(t("profile.rank_note"))
 
 

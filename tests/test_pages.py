@@ -11,6 +11,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard import navigation
+from dashboard.formatting import MISSING
 from dashboard.i18n import load_catalog
 from dashboard.lights import MARKS
 from dashboard.navigation import PAGES, PageSpec
@@ -93,6 +94,11 @@ def test_page_runs_on_small_city(spec, lang, small_city_url, monkeypatch):
     at = run_app(small_city_url, monkeypatch, page=spec.path, lang=lang)
     assert not at.exception
     assert_title(at, spec, lang, load_catalog(lang)["scope.city"])
+    # A missing cell of any table reads "—", as everywhere else (docs/formatting.md), not "None".
+    placeholders = [frame.proto.placeholder for frame in at.dataframe]
+    assert placeholders == [MISSING] * len(placeholders)
+    if spec.url_path in ("overview", "staffing", "grids", "burden", "planner"):
+        assert placeholders, f"{spec.url_path} shows no table at city scope"
 
 
 def keep_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
