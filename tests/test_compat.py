@@ -83,6 +83,49 @@ def test_the_component_scan_runs_once_per_process(monkeypatch: pytest.MonkeyPatc
     assert scans == [1]
 
 
+def _sleep_then_write() -> None:
+    import time
+
+    import streamlit as st
+
+    time.sleep(0.3)
+    st.write("done")
+
+
+def _sleep_long() -> None:
+    import time
+
+    time.sleep(2.0)
+
+
+def test_an_apptest_waits_on_its_runs_end_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import local_script_runner
+
+    monkeypatch.setattr(
+        local_script_runner, "require_widgets_deltas", local_script_runner.require_widgets_deltas
+    )
+    wakes: list[int] = []
+    slept = local_script_runner.time.sleep
+
+    def counted(seconds: float) -> None:
+        wakes.append(1)
+        slept(seconds)
+
+    compat.wait_on_run_end()
+    compat.wait_on_run_end()  # once: the wait does not wrap itself
+    monkeypatch.setattr(local_script_runner.time, "sleep", counted)
+    at = AppTest.from_function(_sleep_then_write).run()
+    monkeypatch.setattr(local_script_runner.time, "sleep", slept)
+    # The whole run is seen (its end, not its start), and AppTest's loop did not poll through it
+    # (without the wait it wakes about 300 times in these 0.3 s).
+    assert not at.exception
+    assert [element.value for element in at.markdown] == ["done"]
+    assert len(wakes) <= 2
+    # A run longer than the timeout still ends in AppTest's own timeout error.
+    with pytest.raises(RuntimeError, match="timed out"):
+        AppTest.from_function(_sleep_long, default_timeout=0.5).run()
+
+
 def test_the_pools_pre_ping_goes_through_the_wrapper(tmp_path: Any) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'ping.sqlite3'}", pool_pre_ping=True)
     pinged: list[bool] = []

@@ -155,7 +155,7 @@ def run_page(url: str, page_path: str, state: dict[str, str]) -> AppTest:
     from streamlit.testing.v1 import AppTest
 
     from dashboard import navigation
-    from dashboard.compat import scan_components_once
+    from dashboard.compat import scan_components_once, wait_on_run_end
 
     os.environ["DATABASE_URL"] = url
     if not _ORIGINAL_PAGES:
@@ -164,8 +164,10 @@ def run_page(url: str, page_path: str, state: dict[str, str]) -> AppTest:
     chosen = next(spec for spec in pages if spec.path == page_path)
     navigation.PAGES = (chosen, *(spec for spec in pages if spec is not chosen))
     # Every AppTest of this process reuses the first one's look for installed components: a
-    # server does it once, at its start; the bench times pages, not that scan.
+    # server does it once, at its start; the bench times pages, not that scan. Nor AppTest's
+    # wait, which polls every millisecond beside the page it times (dashboard/compat.py).
     scan_components_once()
+    wait_on_run_end()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     for key, value in state.items():
         at.session_state[key] = value
