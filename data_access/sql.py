@@ -103,6 +103,30 @@ def _add_months_mysql(element: add_months_, compiler: Any, **kw: Any) -> str:
     return f"DATE_ADD({day}, INTERVAL {months} MONTH)"
 
 
+class on_postgresql_(FunctionElement[bool]):
+    """One condition written two ways that select the same rows: `postgresql` there, `other` on
+    SQLite and MySQL/MariaDB, for a condition whose best form differs between their planners
+    (docs/benchmarks.md, "Population in force"). Only the chosen form is compiled and bound."""
+
+    inherit_cache = True
+
+    def __init__(self, postgresql: ColumnElement[bool], other: ColumnElement[bool]) -> None:
+        super().__init__(postgresql, other)
+        self._is_implicitly_boolean = True  # a condition as it is, not compared to 1
+
+
+@compiles(on_postgresql_)
+def _on_postgresql_other(element: on_postgresql_, compiler: Any, **kw: Any) -> str:
+    _postgresql, other = element.clauses
+    return str(compiler.process(other, **kw))
+
+
+@compiles(on_postgresql_, "postgresql")
+def _on_postgresql_itself(element: on_postgresql_, compiler: Any, **kw: Any) -> str:
+    postgresql, _other = element.clauses
+    return str(compiler.process(postgresql, **kw))
+
+
 def in_range(code_column: Any, scope: Scope) -> ColumnElement[bool]:
     """Prefix filter on a unit code as a range, which every database answers from an index:
     every unit under the scope's code, dissolved or not (the writers, the full export)."""

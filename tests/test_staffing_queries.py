@@ -6,11 +6,14 @@ import dataclasses
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
+from data_access.db import read_frame
 from data_access.figures.staffing import largest_gap_first, licensed_by_certificate
 from data_access.queries.staffing import (
     certificate_counts,
     communities_far_below,
+    population_in_force,
     staffing_by_unit,
     staffing_total,
 )
@@ -36,6 +39,22 @@ def test_community_rows_apply_population_year_minimum_and_dates(small_city, sett
     assert rows.loc["990102001001", "communities_meeting"] == 1
     assert list(rows["gap"]) == [3, 1, 24, 0, 0]
     assert list(rows["net_gap"]) == [3, 1, 24, -9, 0]
+
+
+def test_population_in_force_is_the_latest_year_up_to_the_as_of_date_on_every_database(
+    small_city,
+):
+    population = population_in_force(Scope(None, AS_OF))
+    rows = read_frame(small_city, select(population)).set_index("community_code")
+    assert rows.index.is_unique
+    assert rows.loc["990101001001", "resident_population"] == 10000  # 2025, not 2026
+    assert rows.loc["990101001002", "resident_population"] == 4000  # 2024, none in 2025
+    # Each database is given the form its planner answers quicker (docs/benchmarks.md).
+    compiled = str(select(population).compile(dialect=small_city.dialect))
+    anti_join, grouped = "later_year" in compiled, "latest_year" in compiled
+    assert (anti_join, grouped) == (
+        (True, False) if small_city.dialect.name == "postgresql" else (False, True)
+    )
 
 
 def test_street_per_10k_is_ratio_of_sums_not_mean_of_ratios(small_city, settings):

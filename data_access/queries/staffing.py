@@ -49,6 +49,7 @@ from data_access.sql import (
     greatest_,
     in_range,
     in_scope,
+    on_postgresql_,
     safe_ratio,
     sum_positive,
 )
@@ -65,12 +66,36 @@ def active_on(scope: Scope) -> Any:
 
 
 def population_in_force(scope: Scope) -> Subquery:
-    """Each community's population and households of the latest year not after the as-of date:
-    its row of such a year with no row of a later such year. Written as NOT EXISTS rather than
-    joined to a per-community MAX(year): every database plans it as an anti join on the primary
-    key, where PostgreSQL misjudged the join's rows and looped over the grouped years once per
-    community (docs/benchmarks.md, "Population in force")."""
+    """Each community's population and households of the latest year not after the as-of date.
+
+    PostgreSQL: the row with no row of a later such year (NOT EXISTS), which it plans as an anti
+    join on the primary key; joined to the per-community MAX(year) it misjudged the rows and
+    looped over the grouped years once per community. SQLite and MariaDB: the row whose year is
+    its community's MAX(year), grouped once, which they answer quicker than the anti join
+    (docs/benchmarks.md, "Population in force")."""
+    year = scope.as_of.year
     later = aliased(CommunityPopulation, name="later_year")
+    newest = ~exists().where(
+        later.community_code == CommunityPopulation.community_code,
+        later.year > CommunityPopulation.year,
+        later.year <= year,
+    )
+    latest = (
+        select(
+            CommunityPopulation.community_code,
+            func.max(CommunityPopulation.year).label("year"),
+        )
+        .where(
+            CommunityPopulation.year <= year,
+            in_range(CommunityPopulation.community_code, scope),
+        )
+        .group_by(CommunityPopulation.community_code)
+        .subquery("latest_year")
+    )
+    grouped = exists().where(
+        latest.c.community_code == CommunityPopulation.community_code,
+        latest.c.year == CommunityPopulation.year,
+    )
     return (
         select(
             CommunityPopulation.community_code,
@@ -78,13 +103,9 @@ def population_in_force(scope: Scope) -> Subquery:
             CommunityPopulation.households,
         )
         .where(
-            CommunityPopulation.year <= scope.as_of.year,
+            CommunityPopulation.year <= year,
             in_scope(CommunityPopulation.community_code, scope),
-            ~exists().where(
-                later.community_code == CommunityPopulation.community_code,
-                later.year > CommunityPopulation.year,
-                later.year <= scope.as_of.year,
-            ),
+            on_postgresql_(newest, grouped),
         )
         .subquery("population")
     )
