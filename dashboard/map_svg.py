@@ -10,6 +10,7 @@ read its picture back; an SVG of a few hundred paths is drawn at once (docs/benc
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
 import numpy as np
 import pydeck as pdk
@@ -108,6 +109,71 @@ def svg_spec(drawing: MapDrawing) -> dict[str, object]:
         "label_halo": css(theme.label_background),
         "font": theme.label_font,
     }
+
+
+def still_markup(spec: dict[str, object]) -> str:
+    """The map of `spec` as SVG markup: the first picture of the map, which the page shows under
+    the map component until the component's script has drawn the same map over it
+    (dashboard/map_view.py, docs/benchmarks.md). Paths, circles and names as the component draws
+    them, without tooltips or clicks; every name and value is escaped, never markup."""
+    width, height = spec["width"], spec["height"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" preserveAspectRatio="xMidYMid meet" aria-hidden="true">'
+    ]
+    for group in _dicts(spec["groups"]):
+        parts.append(_open_group(group, 'stroke-linejoin="round" fill-rule="evenodd"'))
+        for shape in _dicts(group["shapes"]):
+            attributes = _attributes(
+                d=shape["d"], fill=shape.get("fill"), stroke=shape.get("stroke"),
+                stroke_width=shape.get("width"), vector_effect="non-scaling-stroke",
+            )  # fmt: skip
+            parts.append(f"<path {attributes}/>")
+        parts.append("</g>")
+    for group in _dicts(spec["circles"]):
+        parts.append(_open_group(group))
+        for item in _dicts(group["items"]):
+            attributes = _attributes(
+                cx=item["x"], cy=item["y"], r=item["r"], vector_effect="non-scaling-stroke"
+            )
+            parts.append(f"<circle {attributes}/>")
+        parts.append("</g>")
+    names = _attributes(
+        fill=spec["label_colour"], stroke=spec["label_halo"], font_weight=600,
+        font_family=spec["font"], text_anchor="middle", dominant_baseline="central",
+        paint_order="stroke", stroke_linejoin="round",
+    )  # fmt: skip
+    parts.append(f"<g {names}>")
+    for label in _dicts(spec["labels"]):
+        size = float(str(label["size"]))
+        attributes = _attributes(
+            x=label["x"], y=label["y"], font_size=_number(size), stroke_width=_number(size / 4)
+        )
+        parts.append(f"<text {attributes}>{escape(str(label['text']))}</text>")
+    parts.append("</g></svg>")
+    return "".join(parts)
+
+
+def _dicts(value: object) -> list[dict]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _open_group(group: dict, extra: str = "") -> str:
+    attributes = _attributes(
+        fill=group.get("fill") or "none",
+        stroke=group.get("stroke") or "none",
+        stroke_width=group.get("width") or 0,
+    )
+    return f"<g {attributes} {extra}>" if extra else f"<g {attributes}>"
+
+
+def _attributes(**values: object) -> str:
+    """SVG attributes (a_b written a-b), each value escaped; None left out."""
+    return " ".join(
+        f'{name.replace("_", "-")}="{escape(str(value), quote=True)}"'
+        for name, value in values.items()
+        if value is not None
+    )
 
 
 def fill_template(template: str, feature: dict) -> str:

@@ -5,14 +5,23 @@ it builds the paths and names with the DOM (names and tooltips are text, never H
 unit's tooltip under the pointer, zooms with the wheel and pans by dragging (a double click
 fits the map again), and sends the code of a clicked unit back, which the page drills into. The
 same data is drawn once: a rerun that sends identical data leaves the drawing as it is.
+
+Under the component the page shows the same map as plain SVG markup (map_svg.py:still_markup),
+the first picture a leader sees: the browser draws it with the page, while the component's
+script is imported only after the page's other elements (tables included) are drawn. Once the
+script has drawn the map, or the leader zooms or pans, the still picture is hidden
+(docs/benchmarks.md, "The map's first picture").
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 
 import streamlit as st
 from streamlit.components.v2 import component
+
+from dashboard.map_svg import still_markup
 
 MAP_JS = r"""
 const NS = "http://www.w3.org/2000/svg";
@@ -23,6 +32,11 @@ function make(name, attributes) {
     if (value !== null && value !== undefined) element.setAttribute(key, String(value));
   }
   return element;
+}
+
+function hideStill(data) {
+  // The map's first picture, under this component (dashboard/map_view.py); the drawing replaces it.
+  for (const still of document.querySelectorAll(`.${data.still}`)) still.style.visibility = "hidden";
 }
 
 function draw(data, box, setTriggerValue) {
@@ -140,9 +154,11 @@ export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const box = parentElement.querySelector(".grid-map");
   const drawn = JSON.stringify(data);
-  if (box.drawnData === drawn) return;  // the same map again: nothing to redraw
-  box.drawnData = drawn;
-  draw(data, box, setTriggerValue);
+  if (box.drawnData !== drawn) {  // the same map again: nothing to redraw
+    box.drawnData = drawn;
+    draw(data, box, setTriggerValue);
+  }
+  hideStill(data);
 }
 """
 
@@ -158,6 +174,14 @@ MAP_CSS = """
 }
 """
 
+# The keys' endings of the map's frame and of its first picture inside it, which lies under the
+# component (the frame is the still's stacking context; the component is drawn over it).
+FRAME, STILL = "_frame", "_still"
+STILL_CSS = """<style>
+.{frame} {{ position: relative; z-index: 0; gap: 0; }}
+.{still} {{ position: absolute; top: 0; left: 0; width: 100%; z-index: -1; pointer-events: none; }}
+</style>"""
+
 _map_component = component(
     "dashboard.grid_map", html='<div class="grid-map"></div>', css=MAP_CSS, js=MAP_JS
 )
@@ -169,9 +193,25 @@ def svg_map(
     """Draws the map (data of dashboard/map_svg.py:svg_spec); on_click runs when a unit is
     clicked (clicked_code(key) is the unit's code then)."""
     height = int(str(spec["height"]))
-    if on_click is None:
-        return _map_component(key=key, data=spec, height=height)
-    return _map_component(key=key, data=spec, height=height, on_clicked_change=on_click)
+    data = {**spec, "still": f"st-key-{key}{STILL}"}
+    with st.container(key=f"{key}{FRAME}"):
+        with st.container(key=f"{key}{STILL}"):
+            style = STILL_CSS.format(frame=f"st-key-{key}{FRAME}", still=f"st-key-{key}{STILL}")
+            st.html(style + still_image(spec))
+        if on_click is None:
+            return _map_component(key=key, data=data, height=height)
+        return _map_component(key=key, data=data, height=height, on_clicked_change=on_click)
+
+
+def still_image(spec: dict[str, object]) -> str:
+    """The map's first picture as an image of its SVG markup: st.html keeps HTML only (no inline
+    SVG), and an image cannot run anything. Fitted to the map's box as the component fits it."""
+    markup = base64.b64encode(still_markup(spec).encode()).decode()
+    height = int(str(spec["height"]))
+    return (
+        f'<img src="data:image/svg+xml;base64,{markup}" alt="" '
+        f'style="display:block;width:100%;height:{height}px;object-fit:contain">'
+    )
 
 
 def clicked_code(key: str) -> str | None:

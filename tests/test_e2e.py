@@ -327,6 +327,25 @@ def click_middle_of_map_until(page, expected: str, attempts: int = 6) -> None:
 
 
 @pytest.mark.full
+def test_the_maps_first_picture_lies_under_the_map_and_is_hidden_once_it_is_drawn(app_url, page):
+    """The still picture of the map (dashboard/map_view.py) fills the map's box until the
+    component has drawn the same map over it, then it is hidden."""
+    open_view(page, f"{app_url}/grids?lang=zh")
+    page.locator(".st-key-grids_map svg").first.wait_for(timeout=60_000)
+    boxes = page.evaluate(
+        """() => [".st-key-grids_map", ".st-key-grids_map_still img"].map((selector) => {
+             const r = document.querySelector(selector).getBoundingClientRect();
+             return [r.x, r.y, r.width, r.height]; })"""
+    )
+    assert boxes[0] == boxes[1] and boxes[0][3] > 500
+    page.wait_for_function(
+        """() => getComputedStyle(document.querySelector(".st-key-grids_map_still"))
+                   .visibility === "hidden" """,
+        timeout=10_000,
+    )
+
+
+@pytest.mark.full
 def test_a_click_on_the_map_drills_one_level_down(app_url, page):
     open_view(page, f"{app_url}/grids?lang=zh&district=990102")
     # The middle of 滨江区 lies inside one of its communities.

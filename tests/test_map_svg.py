@@ -3,9 +3,11 @@ in the map's pixels, and the Grids page drawing it without WebGL."""
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -21,7 +23,15 @@ from dashboard.map_style import (
     STATUS_COLOURS,
     metric_classes,
 )
-from dashboard.map_svg import css, fill_template, metres_per_pixel, path_data, svg_spec
+from dashboard.map_svg import (
+    css,
+    fill_template,
+    metres_per_pixel,
+    path_data,
+    still_markup,
+    svg_spec,
+)
+from dashboard.map_view import still_image
 from data_access.scope import Scope
 from data_access.settings import get_settings
 from tests.grid_city import AS_OF, A, B
@@ -140,6 +150,47 @@ def test_names_and_tooltips_are_text_and_the_dark_theme_carries_over(grid_city, 
     )  # handed to the browser as text: the component sets textContent, never HTML
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_the_still_picture_is_the_components_drawing_with_names_as_text(grid_city, settings):
+    """The map's first picture (map_svg.py:still_markup) holds every path, circle and name of the
+    spec with the component's colours; a name is text in it, whatever it holds."""
+    data = load_map_data(grid_city, Scope("990201001", AS_OF), settings)
+    spec = svg_spec(map_drawing(data, settings, ZH, options=MapOptions(walk_circles=True)))
+    spec["labels"].append({"x": 1, "y": 2, "size": 12, "text": '<b>甲&乙</b>"><script>x</script>'})
+    svg = ElementTree.fromstring(still_markup(spec))
+    assert svg.tag == f"{SVG}svg"
+    assert svg.get("viewBox") == f"0 0 {spec['width']} {spec['height']}"
+    groups = svg.findall(f"{SVG}g")
+    assert len(groups) == len(spec["groups"]) + len(spec["circles"]) + 1  # and the names
+    for group, drawn in zip(spec["groups"], groups, strict=False):
+        assert drawn.get("fill") == (group["fill"] or "none")
+        assert drawn.get("stroke") == (group["stroke"] or "none")
+        paths = drawn.findall(f"{SVG}path")
+        assert [p.get("d") for p in paths] == [shape["d"] for shape in group["shapes"]]
+        assert [p.get("fill") for p in paths] == [shape.get("fill") for shape in group["shapes"]]
+        assert [p.get("stroke") for p in paths] == [s.get("stroke") for s in group["shapes"]]
+    circles = groups[len(spec["groups"]) : -1]
+    assert [len(g.findall(f"{SVG}circle")) for g in circles] == [
+        len(c["items"]) for c in spec["circles"]
+    ]
+    assert [c.get("r") for c in circles[0]] == [str(i["r"]) for i in spec["circles"][0]["items"]]
+    names = groups[-1]
+    assert names.get("fill") == spec["label_colour"] and names.get("font-family") == spec["font"]
+    texts = names.findall(f"{SVG}text")
+    assert [t.text for t in texts] == [label["text"] for label in spec["labels"]]
+    assert all(len(t) == 0 for t in texts)  # no element inside a name: text only
+    assert texts[0].get("font-size") == str(spec["labels"][0]["size"]).removesuffix(".0")
+    assert len(list(svg.iter(f"{SVG}script"))) == 0
+
+    image = still_image(spec)  # st.html keeps HTML only: the markup as an image's data
+    assert image.startswith('<img src="data:image/svg+xml;base64,')
+    encoded = image.split("base64,", 1)[1].split('"', 1)[0]
+    assert base64.b64decode(encoded).decode() == still_markup(spec)
+    assert f"height:{spec['height']}px" in image
+
+
 def test_path_data_and_ground_scale():
     from dashboard.map_geometry import fit_view
 
@@ -169,6 +220,10 @@ def test_grids_page_draws_the_svg_map_the_same_on_a_rerun_and_webgl_on_request(
     assert at.get("deck_gl_json_chart") == []
     sent = json.loads(city.proto.json)
     assert [lab["text"] for lab in sent["labels"]] == ["方格区"]
+    # The same map as the first picture under the component, which hides it once drawn.
+    assert sent["still"] == "st-key-grids_map_still"
+    spec = {key: value for key, value in sent.items() if key != "still"}
+    assert [h.proto.body for h in at.get("html") if still_image(spec) in h.proto.body]
     at.run()  # a rerun sends the same data: the browser keeps its drawing
     assert _maps(at)[0].proto.json == city.proto.json
     assert _maps(at)[0].proto.id == city.proto.id
