@@ -177,8 +177,13 @@ MAP_CSS = """
 # The keys' endings of the map's frame and of its first picture inside it, which lies under the
 # component (the frame is the still's stacking context; the component is drawn over it).
 FRAME, STILL = "_frame", "_still"
+# The still and the wrapper Streamlit puts around it are out of the frame's flow, so that the
+# frame is as tall as the component and the two boxes coincide, whatever gap a page's style sets.
 STILL_CSS = """<style>
-.{frame} {{ position: relative; z-index: 0; gap: 0; }}
+.{frame} {{ position: relative; z-index: 0; gap: 0 !important; }}
+.{frame} > [data-testid="stLayoutWrapper"]:has(> .{still}) {{
+  position: absolute; top: 0; left: 0; width: 100%; height: 0;
+}}
 .{still} {{ position: absolute; top: 0; left: 0; width: 100%; z-index: -1; pointer-events: none; }}
 </style>"""
 
