@@ -9,8 +9,7 @@ same data is drawn once: a rerun that sends identical data leaves the drawing as
 Under the component the page shows the same map as plain SVG markup (map_svg.py:still_markup),
 the first picture a leader sees: the browser draws it with the page, while the component's
 script is imported only after the page's other elements (tables included) are drawn. Once the
-script has drawn the map, or the leader zooms or pans, the still picture is hidden
-(docs/benchmarks.md, "The map's first picture").
+script has drawn the map, the still picture is hidden (docs/benchmarks.md, "The map's first picture, text as Python strings").
 """
 
 from __future__ import annotations
@@ -198,11 +197,14 @@ def svg_map(
     """Draws the map (data of dashboard/map_svg.py:svg_spec); on_click runs when a unit is
     clicked (clicked_code(key) is the unit's code then)."""
     height = int(str(spec["height"]))
-    data = {**spec, "still": f"st-key-{key}{STILL}"}
-    with st.container(key=f"{key}{FRAME}"):
-        with st.container(key=f"{key}{STILL}"):
-            style = STILL_CSS.format(frame=f"st-key-{key}{FRAME}", still=f"st-key-{key}{STILL}")
-            st.html(style + still_image(spec))
+    frame, still = f"{key}{FRAME}", f"{key}{STILL}"  # a container's class is st-key-<key>
+    data = {**spec, "still": f"st-key-{still}"}
+    with st.container(key=frame):
+        with st.container(key=still):
+            st.html(
+                STILL_CSS.format(frame=f"st-key-{frame}", still=f"st-key-{still}")
+                + still_image(spec)
+            )
         if on_click is None:
             return _map_component(key=key, data=data, height=height)
         return _map_component(key=key, data=data, height=height, on_clicked_change=on_click)
